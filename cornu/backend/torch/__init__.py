@@ -1,0 +1,1 @@
+"""The PyTorch engine: the same file and function names as `cornu.backend.jax`."""

@@ -1,0 +1,515 @@
+"""Variables, conversion, dtypes, shapes and placement on PyTorch.
+
+Tensors live on `DEVICE`: the first CUDA device when one is present (or `CORNU_DEVICE`, e.g.
+`cpu`), so user code runs unchanged on CPU and GPU.
+"""
+import copy
+import os
+
+import numpy as np
+import torch
+
+from .. import common
+from .. import symbolic
+from ..symbolic import KerasTensor, is_symbolic
+
+__all__ = [
+    'DEVICE', 'device', 'KerasVariable', 'convert_to_tensor', 'to_numpy', 'variable', 'constant',
+    'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor', 'is_variable', 'is_sparse',
+    'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value', 'batch_get_value',
+    'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
+    'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
+    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'no_grad',
+    'enable_grad', 'inference_mode', 'is_floating', 'symbolic_operators', 'standardize_dtype',
+    'name_scope', 'get_session', 'set_session',
+]
+
+
+def _pick_device():
+    requested = os.environ.get('CORNU_DEVICE')
+    if requested:
+        return torch.device(requested)
+    if torch.cuda.is_available():
+        return torch.device('cuda')
+    return torch.device('cpu')
+
+
+DEVICE = _pick_device()
+
+_DTYPES = {
+    'float16': torch.float16, 'float32': torch.float32, 'float64': torch.float64,
+    'bfloat16': torch.bfloat16, 'int8': torch.int8, 'int16': torch.int16, 'int32': torch.int32,
+    'int64': torch.int64, 'uint8': torch.uint8, 'bool': torch.bool,
+    'complex64': torch.complex64, 'complex128': torch.complex128,
+}
+_DTYPE_NAMES = {v: k for k, v in _DTYPES.items()}
+
+
+def device():
+    """Returns the device tensors are placed on, as a string (`'cpu'`, `'cuda'`)."""
+    return str(DEVICE)
+
+
+def standardize_dtype(dtype):
+    """Maps a dtype given as a name, NumPy dtype or torch dtype to a torch dtype."""
+    if dtype is None:
+        return _DTYPES[common.floatx()]
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    name = np.dtype(dtype).name if not isinstance(dtype, str) else dtype
+    try:
+        return _DTYPES[name]
+    except KeyError:
+        raise TypeError('Unsupported dtype: %r' % (dtype,))
+
+
+def _dtype_name(torch_dtype):
+    return _DTYPE_NAMES.get(torch_dtype, str(torch_dtype).replace('torch.', ''))
+
+
+def is_floating(x):
+    return x.dtype.is_floating_point
+
+
+def _numpy_to_tensor(value, dtype=None):
+    array = np.asarray(value)
+    if dtype is None:
+        if array.dtype.kind == 'f':
+            torch_dtype = _DTYPES[common.floatx()]
+        elif array.dtype == np.uint16 or array.dtype == np.uint32 or array.dtype == np.uint64:
+            torch_dtype = torch.int64
+        elif array.dtype.kind in 'iub':
+            torch_dtype = _DTYPES.get(array.dtype.name, torch.int64)
+        else:
+            raise TypeError('Cannot convert an array of dtype %s to a tensor.' % array.dtype)
+    else:
+        torch_dtype = standardize_dtype(dtype)
+    if array.dtype.kind == 'f' or array.dtype.kind in 'iub':
+        if not array.flags.writeable or not array.flags.c_contiguous:
+            array = np.ascontiguousarray(array).copy() if not array.flags.writeable \
+                else np.ascontiguousarray(array)
+        if array.dtype.byteorder == '>':
+            array = array.astype(array.dtype.newbyteorder('='))
+        try:
+            tensor = torch.from_numpy(array)
+        except TypeError:
+            tensor = torch.tensor(array.tolist())
+    else:
+        tensor = torch.as_tensor(array)
+    return tensor.to(device=DEVICE, dtype=torch_dtype)
+
+
+def convert_to_tensor(x, dtype=None):
+    """Converts NumPy arrays, Python numbers and lists to a tensor on `DEVICE`.
+
+    Tensors are returned unchanged (or cast when `dtype` is given). Floating inputs take the
+    default float type unless `dtype` says otherwise.
+    """
+    if isinstance(x, torch.Tensor):
+        if dtype is not None:
+            torch_dtype = standardize_dtype(dtype)
+            if x.dtype != torch_dtype:
+                return x.to(torch_dtype)
+        if x.device != DEVICE and x.device.type != 'meta':
+            return x.to(DEVICE)
+        return x
+    if is_symbolic(x):
+        raise TypeError('Expected a concrete tensor, got the symbolic %r; symbolic tensors are '
+                        'computed by running a model or a K.function.' % (x,))
+    if isinstance(x, (bool, int, float)) and dtype is None:
+        dtype = 'bool' if isinstance(x, bool) else ('int64' if isinstance(x, int) else None)
+    return _numpy_to_tensor(x, dtype)
+
+
+def to_numpy(x):
+    """Returns a NumPy copy of a tensor (or passes NumPy arrays and numbers through)."""
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+        if x.dtype == torch.bfloat16:
+            x = x.float()
+        return x.cpu().numpy()
+    if is_symbolic(x):
+        raise TypeError('Cannot evaluate the symbolic tensor %r directly: build a '
+                        '`K.function` or a `Model` that computes it.' % (x,))
+    return np.asarray(x)
+
+
+class KerasVariable(torch.nn.Parameter):
+    """A variable: a `torch.nn.Parameter` with a Keras 2 name and an optional constraint.
+
+    Non-float variables (e.g. an optimizer's `iterations`) never require gradients.
+    """
+
+    # Plain-tensor speed: ops on variables skip Python-level dispatch and return Tensors.
+    __torch_function__ = torch._C._disabled_torch_function_impl
+
+    def __new__(cls, data, requires_grad=True, name=None, constraint=None):
+        requires_grad = bool(requires_grad and data.dtype.is_floating_point)
+        instance = torch.Tensor._make_subclass(cls, data, requires_grad)
+        instance._keras_name = name
+        instance.constraint = constraint
+        return instance
+
+    @property
+    def name(self):
+        return self._keras_name
+
+    @name.setter
+    def name(self, value):
+        self._keras_name = value
+
+    @property
+    def trainable(self):
+        return self.requires_grad
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self.data.clone(), self.requires_grad, self._keras_name,
+                            copy.deepcopy(self.constraint, memo))
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_variable, (self.detach().cpu().numpy(), self.requires_grad,
+                                    self._keras_name, _dtype_name(self.dtype)))
+
+    def __repr__(self):
+        return '<cornu variable %r shape=%s dtype=%s>' % (
+            self._keras_name, tuple(self.shape), _dtype_name(self.dtype))
+
+
+def _rebuild_variable(array, requires_grad, name, dtype_name):
+    return KerasVariable(_numpy_to_tensor(array, dtype_name), requires_grad, name)
+
+
+def variable(value, dtype=None, name=None, constraint=None):
+    """Creates a variable from a NumPy array, a number or a tensor.
+
+    # Arguments
+        value: initial value.
+        dtype: dtype name; defaults to `floatx()` for floating values.
+        name: optional name, e.g. `'dense_1/kernel:0'`.
+        constraint: optional projection applied after optimizer updates.
+
+    # Returns
+        A `KerasVariable` (a `torch.nn.Parameter`) on `DEVICE`.
+    """
+    dtype = dtype or common.floatx()
+    if isinstance(value, torch.Tensor):
+        data = value.detach().to(device=DEVICE, dtype=standardize_dtype(dtype)).clone()
+    else:
+        data = _numpy_to_tensor(value, dtype)
+    return KerasVariable(data, True, name or 'Variable', constraint)
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    """Creates a constant tensor, broadcast to `shape` when given."""
+    tensor = _numpy_to_tensor(value, dtype or common.floatx())
+    if shape is not None:
+        tensor = tensor.expand(tuple(shape)).clone()
+    return tensor
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """Creates a symbolic input tensor (see `K.function`).
+
+    # Arguments
+        shape: tuple of ints or `None`s; or give `ndim` for a shape of all `None`s.
+        dtype: dtype name (default `floatx()`).
+        name: optional name.
+    """
+    if shape is None:
+        if ndim is None:
+            raise ValueError('placeholder needs a `shape` or an `ndim`.')
+        shape = (None,) * ndim
+    tensor = KerasTensor(tuple(shape), dtype or common.floatx(), name=name, sparse=sparse)
+    tensor._is_placeholder = True
+    return tensor
+
+
+def is_placeholder(x):
+    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`)."""
+    return getattr(x, '_is_placeholder', False)
+
+
+def is_tensor(x):
+    return isinstance(x, (torch.Tensor, KerasTensor))
+
+
+def is_keras_tensor(x):
+    """Whether `x` is a symbolic tensor produced by a Keras layer or `Input`.
+
+    # Raises
+        ValueError: if `x` is not a tensor at all.
+    """
+    if not is_tensor(x):
+        raise ValueError('Unexpectedly found an instance of type `' + str(type(x)) + '`. '
+                         'Expected a symbolic tensor instance.')
+    return isinstance(x, KerasTensor) and x._keras_history is not None
+
+
+def is_variable(x):
+    return isinstance(x, KerasVariable)
+
+
+def is_sparse(tensor):
+    return bool(getattr(tensor, 'sparse', False)) or (
+        isinstance(tensor, torch.Tensor) and tensor.is_sparse)
+
+
+def to_dense(tensor):
+    if isinstance(tensor, torch.Tensor) and tensor.is_sparse:
+        return tensor.to_dense()
+    return tensor
+
+
+def shape(x):
+    """The dynamic shape of a tensor, as a tuple of ints (usable in `reshape` and friends)."""
+    return tuple(x.shape)
+
+
+def int_shape(x):
+    """The static shape of a tensor or variable as a tuple of ints (`None` where unknown)."""
+    if isinstance(x, KerasTensor):
+        return x._keras_shape
+    if hasattr(x, '_keras_shape'):
+        return x._keras_shape
+    if isinstance(x, torch.Tensor):
+        return tuple(x.shape)
+    return tuple(np.shape(x))
+
+
+def ndim(x):
+    """The number of axes of a tensor."""
+    if isinstance(x, KerasTensor):
+        return len(x._keras_shape)
+    return len(x.shape)
+
+
+def dtype(x):
+    """The dtype of a tensor as a string, e.g. `'float32'`."""
+    if isinstance(x, KerasTensor):
+        return x.dtype
+    if isinstance(x, torch.Tensor):
+        return _dtype_name(x.dtype)
+    return np.asarray(x).dtype.name
+
+
+def eval(x):
+    """The value of a tensor or variable, as a NumPy array."""
+    return to_numpy(x)
+
+
+def get_value(x):
+    """The value of a variable, as a NumPy array."""
+    return to_numpy(x)
+
+
+def batch_get_value(ops):
+    """The values of several variables, as a list of NumPy arrays."""
+    return [to_numpy(x) for x in ops]
+
+
+def set_value(x, value):
+    """Assigns a NumPy value to a variable, in place.
+
+    # Raises
+        ValueError: when the shapes differ.
+    """
+    value = np.asarray(value)
+    if tuple(value.shape) != tuple(x.shape):
+        if value.size == x.numel() and value.ndim == 0:
+            pass
+        else:
+            raise ValueError('Cannot assign a value of shape %s to the variable %s of shape %s.'
+                             % (value.shape, getattr(x, 'name', '?'), tuple(x.shape)))
+    with torch.no_grad():
+        x.copy_(torch.as_tensor(value).to(device=x.device, dtype=x.dtype).reshape(x.shape))
+
+
+def batch_set_value(tuples):
+    """Assigns several values: `tuples` is a list of `(variable, numpy_value)`."""
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def get_variable_shape(x):
+    return int_shape(x)
+
+
+def print_tensor(x, message=''):
+    """Prints `message` and the value of `x` when it is computed; returns `x`."""
+    print(message, to_numpy(x))
+    return x
+
+
+def zeros(shape, dtype=None, name=None):
+    """A variable filled with zeros."""
+    return KerasVariable(torch.zeros(tuple(shape), dtype=standardize_dtype(dtype), device=DEVICE),
+                         True, name or 'zeros')
+
+
+def ones(shape, dtype=None, name=None):
+    """A variable filled with ones."""
+    return KerasVariable(torch.ones(tuple(shape), dtype=standardize_dtype(dtype), device=DEVICE),
+                         True, name or 'ones')
+
+
+def eye(size, dtype=None, name=None):
+    """An identity-matrix variable; `size` is an int or a `(rows, columns)` pair."""
+    rows, columns = (size, size) if isinstance(size, int) else size
+    return KerasVariable(torch.eye(rows, columns, dtype=standardize_dtype(dtype), device=DEVICE),
+                         True, name or 'eye')
+
+
+def zeros_like(x, dtype=None, name=None):
+    return torch.zeros_like(x, dtype=standardize_dtype(dtype) if dtype else None)
+
+
+def ones_like(x, dtype=None, name=None):
+    return torch.ones_like(x, dtype=standardize_dtype(dtype) if dtype else None)
+
+
+def identity(x, name=None):
+    """A tensor with the same content as `x` (a copy that still carries gradients)."""
+    return x.clone()
+
+
+def count_params(x):
+    """The number of scalars in a tensor or variable."""
+    return int(np.prod(int_shape(x), dtype=np.int64))
+
+
+def cast(x, dtype):
+    """Casts a tensor to another dtype."""
+    x = convert_to_tensor(x)
+    return x.to(standardize_dtype(dtype))
+
+
+def update(x, new_x):
+    """Assigns `new_x` to the variable `x` in place (no gradient flows through). Returns `x`."""
+    with torch.no_grad():
+        x.copy_(new_x)
+    return x
+
+
+def update_add(x, increment):
+    """Adds `increment` to the variable `x` in place. Returns `x`."""
+    with torch.no_grad():
+        x.add_(increment)
+    return x
+
+
+def update_sub(x, decrement):
+    """Subtracts `decrement` from the variable `x` in place. Returns `x`."""
+    with torch.no_grad():
+        x.sub_(decrement)
+    return x
+
+
+def moving_average_update(x, value, momentum):
+    """`x = x * momentum + value * (1 - momentum)`, in place. Returns `x`."""
+    with torch.no_grad():
+        x.mul_(momentum).add_(value.detach().to(x.dtype), alpha=1.0 - momentum)
+    return x
+
+
+def gradients(loss, variables):
+    """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
+
+    Works on tensors computed with gradients enabled, and on symbolic tensors (then it records
+    an op that a `K.function` evaluates). Variables that `loss` does not depend on get zeros.
+    """
+    single = not isinstance(variables, (list, tuple))
+    variables = [variables] if single else list(variables)
+    if loss.dim() != 0:
+        loss = loss.sum()
+    grads = torch.autograd.grad(loss, variables, create_graph=torch.is_grad_enabled(),
+                                allow_unused=True)
+    grads = [torch.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
+    return grads[0] if single else grads
+
+
+def stop_gradient(variables):
+    """Returns the tensor(s) with gradient flow stopped."""
+    if isinstance(variables, (list, tuple)):
+        return [v.detach() for v in variables]
+    return variables.detach()
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
+
+    # Arguments
+        inputs: list of symbolic tensors (placeholders, model inputs, `K.learning_phase()`).
+        outputs: list of symbolic tensors (or a single one).
+        updates: list of `(variable, new_value)` pairs or update ops to run after each call.
+
+    # Returns
+        A function taking a list of NumPy arrays and returning a list of NumPy arrays.
+    """
+    if symbolic._function_builder is None:
+        raise RuntimeError('K.function needs cornu.engine; import cornu first.')
+    return symbolic._function_builder(inputs, outputs, updates, kwargs)
+
+
+no_grad = torch.no_grad
+enable_grad = torch.enable_grad
+inference_mode = torch.inference_mode
+
+
+class name_scope(object):
+    """Accepted for Keras 2 code (`with K.name_scope(...)`); names are given by layers."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        return False
+
+
+def get_session():
+    raise RuntimeError('cornu has no TensorFlow session: values are computed eagerly; use '
+                       'K.get_value / K.eval.')
+
+
+def set_session(session):
+    raise RuntimeError('cornu has no TensorFlow session to set.')
+
+
+def _rsub(a, b):
+    return b - a
+
+
+def _rdiv(a, b):
+    return b / a
+
+
+def _rpow(a, b):
+    return b ** a
+
+
+def _rmatmul(a, b):
+    return b @ a
+
+
+def _getitem(x, key):
+    return x[key]
+
+
+def symbolic_operators():
+    """The Python operators that symbolic tensors support, recorded as graph ops."""
+    import operator
+    return {
+        '__add__': operator.add, '__radd__': operator.add, '__sub__': operator.sub,
+        '__rsub__': _rsub, '__mul__': operator.mul, '__rmul__': operator.mul,
+        '__truediv__': operator.truediv, '__rtruediv__': _rdiv, '__pow__': operator.pow,
+        '__rpow__': _rpow, '__matmul__': operator.matmul, '__rmatmul__': _rmatmul,
+        '__neg__': operator.neg, '__abs__': operator.abs, '__getitem__': _getitem,
+        '__lt__': operator.lt, '__le__': operator.le, '__gt__': operator.gt,
+        '__ge__': operator.ge, '__floordiv__': operator.floordiv, '__mod__': operator.mod,
+    }
