@@ -1,0 +1,21 @@
+"""`cornu.utils`: the Keras 2 `keras.utils` package.
+
+Its submodules keep Keras 2's names (`generic_utils`, `data_utils`, `io_utils`, `np_utils`,
+`vis_utils`, `layer_utils`, `multi_gpu_utils`); the names Keras 2 made importable straight from
+`keras.utils` are re-exported here.
+"""
+from . import generic_utils
+from .generic_utils import CustomObjectScope
+from .generic_utils import custom_object_scope
+from .generic_utils import get_custom_objects
+from .generic_utils import serialize_keras_object
+from .generic_utils import deserialize_keras_object
+from .generic_utils import Progbar
+
+# ---------------------------------------------------------------------------------------------
+# Re-exports from the other utils modules go below, as each module lands (Keras 2.2.4 list):
+#   io_utils: HDF5Matrix, H5Dict; data_utils: get_file, Sequence, GeneratorEnqueuer,
+#   OrderedEnqueuer; layer_utils: convert_all_kernels_in_model, get_source_inputs,
+#   print_summary; vis_utils: model_to_dot, plot_model; np_utils: to_categorical, normalize;
+#   multi_gpu_utils: multi_gpu_model.
+# ---------------------------------------------------------------------------------------------
