@@ -3,5 +3,14 @@
 `import cornu as keras` and Keras 2 code runs unchanged.
 """
 __version__ = '0.1.0'
+# The Keras version whose API and file format cornu follows (written into saved files).
+__keras_version__ = '2.2.4'
 
 from . import backend  # noqa: E402
+from . import engine  # noqa: E402
+from . import activations, initializers, regularizers, constraints  # noqa: E402
+from . import layers  # noqa: E402
+from . import models  # noqa: E402
+from . import utils  # noqa: E402
+from .layers import Input  # noqa: E402
+from .models import Model, Sequential  # noqa: E402

@@ -1,0 +1,12 @@
+"""The engine: layers, the functional graph, models and the training loop."""
+from .input_spec import InputSpec
+from .node import Node
+from .base_layer import Layer
+from .input_layer import Input, InputLayer
+from .network import Network
+from .training import Model
+from .sequential import Sequential
+from . import ops  # registers K's symbolic-op recorder and K.function
+
+__all__ = ['InputSpec', 'Node', 'Layer', 'Input', 'InputLayer', 'Network', 'Model',
+           'Sequential']

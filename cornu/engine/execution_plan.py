@@ -1,0 +1,210 @@
+"""Running a functional graph: a flat, precomputed list of layer calls.
+
+`ExecutionPlan(inputs, outputs)` walks the graph once, from the requested outputs back to the
+given inputs, and lays the calls out in dependency order over numbered value slots. Running it
+is then a plain loop: no graph walking, dict lookups or signature inspection per batch. Masks
+are propagated only when the graph carries any.
+"""
+from .. import backend as K
+from .base_layer import call_signature
+from . import base_layer
+
+
+class GraphDisconnectedError(ValueError):
+    pass
+
+
+def _history(tensor):
+    history = getattr(tensor, '_keras_history', None)
+    if history is None:
+        raise ValueError('The tensor ' + str(tensor) + ' was not produced by a cornu layer or '
+                         '`Input` (it has no history), so it cannot be computed from the '
+                         'model\'s inputs.')
+    return history
+
+
+class ExecutionPlan(object):
+    """The calls that compute `outputs` from `inputs`.
+
+    # Arguments
+        inputs: list of symbolic tensors that will be fed.
+        outputs: list of symbolic tensors to compute.
+    """
+
+    def __init__(self, inputs, outputs):
+        self.inputs = list(inputs)
+        self.outputs = list(outputs)
+        self._slots = {}
+        for tensor in self.inputs:
+            self._slot(tensor)
+        self.nodes = self._order_nodes()
+        self.uses_masks = any(
+            m is not None for node in self.nodes for m in list(node.input_masks) +
+            list(node.output_masks)) or any(
+            getattr(t, '_keras_mask', None) is not None for t in self.outputs)
+        self.steps = [self._step(node) for node in self.nodes]
+        self.input_slots = [self._slots[id(t)] for t in self.inputs]
+        self.output_slots = [self._slots[id(t)] for t in self.outputs]
+        self.size = len(self._slots)
+        self.layers = []
+        for node in self.nodes:
+            if node.outbound_layer not in self.layers:
+                self.layers.append(node.outbound_layer)
+
+    def _slot(self, tensor):
+        key = id(tensor)
+        if key not in self._slots:
+            self._slots[key] = len(self._slots)
+        return self._slots[key]
+
+    def _order_nodes(self):
+        """The nodes needed for `outputs`, each after the nodes that feed it (iterative DFS)."""
+        fed = set(id(t) for t in self.inputs)
+        ordered, done, in_progress = [], set(), set()
+        accessed_layers = []
+        stack = []
+        for tensor in reversed(self.outputs):
+            if id(tensor) not in fed:
+                stack.append((tensor, False))
+        while stack:
+            tensor, expanded = stack.pop()
+            layer, node_index, _ = _history(tensor)
+            node = layer._inbound_nodes[node_index]
+            if id(node) in done:
+                continue
+            if expanded:
+                in_progress.discard(id(node))
+                done.add(id(node))
+                ordered.append(node)
+                if layer.name not in accessed_layers:
+                    accessed_layers.append(layer.name)
+                continue
+            if not node.inbound_layers and not _is_op_without_inputs(node):
+                raise GraphDisconnectedError(
+                    'Graph disconnected: cannot obtain value for tensor ' + str(tensor) +
+                    ' at layer "' + layer.name + '". The following previous layers were '
+                    'accessed without issue: ' + str(accessed_layers))
+            if id(node) in in_progress:
+                raise ValueError('The tensor ' + str(tensor) + ' at layer "' + layer.name +
+                                 '" is part of a cycle.')
+            in_progress.add(id(node))
+            stack.append((tensor, True))
+            for source in reversed(node.input_tensors):
+                if id(source) not in fed:
+                    source_layer, source_index, _ = _history(source)
+                    if id(source_layer._inbound_nodes[source_index]) not in done:
+                        stack.append((source, False))
+        return ordered
+
+    def _step(self, node):
+        layer = node.outbound_layer
+        in_slots = tuple(self._slot(t) for t in node.input_tensors)
+        out_slots = tuple(self._slot(t) for t in node.output_tensors)
+        takes_mask, _, takes_kwargs = call_signature(type(layer))
+        return _Step(layer, in_slots, out_slots, dict(node.arguments),
+                     takes_mask or takes_kwargs, len(node.output_tensors) == 1,
+                     len(in_slots) == 1)
+
+    def run(self, values, masks=None, with_masks=False):
+        """Computes the outputs from concrete input values.
+
+        # Arguments
+            values: list of tensors, one per input.
+            masks: optional list of input masks.
+            with_masks: also return the output masks.
+
+        # Returns
+            The list of output tensors, or `(outputs, output_masks)` with `with_masks`.
+        """
+        slots = [None] * self.size
+        for slot, value in zip(self.input_slots, values):
+            slots[slot] = value
+        if self.uses_masks or (masks is not None and any(m is not None for m in masks)):
+            mask_slots = [None] * self.size
+            if masks is not None:
+                for slot, mask in zip(self.input_slots, masks):
+                    mask_slots[slot] = mask
+            for step in self.steps:
+                step.run_with_masks(slots, mask_slots)
+            outputs = [slots[s] for s in self.output_slots]
+            if with_masks:
+                return outputs, [mask_slots[s] for s in self.output_slots]
+            return outputs
+        for step in self.steps:
+            step.run(slots)
+        outputs = [slots[s] for s in self.output_slots]
+        if with_masks:
+            return outputs, [None] * len(outputs)
+        return outputs
+
+
+def _is_op_without_inputs(node):
+    return getattr(node.outbound_layer, '_is_constant_op', False)
+
+
+class _Step(object):
+    """One layer call of a plan."""
+
+    __slots__ = ('layer', 'call', 'in_slots', 'out_slots', 'kwargs', 'takes_mask',
+                 'single_output', 'single_input', 'regularizer', 'is_network')
+
+    def __init__(self, layer, in_slots, out_slots, kwargs, takes_mask, single_output,
+                 single_input):
+        self.layer = layer
+        self.call = layer.call
+        self.in_slots = in_slots
+        self.out_slots = out_slots
+        self.kwargs = kwargs
+        self.takes_mask = takes_mask
+        self.single_output = single_output
+        self.single_input = single_input
+        self.regularizer = getattr(layer, 'activity_regularizer', None)
+        self.is_network = hasattr(layer, '_run_with_masks')
+
+    def _inputs(self, slots):
+        if self.single_input:
+            return slots[self.in_slots[0]]
+        return [slots[s] for s in self.in_slots]
+
+    def _store(self, slots, outputs):
+        if self.single_output:
+            slots[self.out_slots[0]] = outputs
+        else:
+            for slot, value in zip(self.out_slots, outputs):
+                slots[slot] = value
+
+    def _regularize(self, outputs):
+        for output in (outputs if isinstance(outputs, (list, tuple)) else [outputs]):
+            self.layer.add_loss(self.regularizer(output))
+
+    def run(self, slots):
+        inputs = self._inputs(slots)
+        outputs = self.call(inputs, **self.kwargs) if self.kwargs else self.call(inputs)
+        if self.regularizer is not None and base_layer._call_losses is not None:
+            self._regularize(outputs)
+        self._store(slots, outputs)
+
+    def run_with_masks(self, slots, mask_slots):
+        inputs = self._inputs(slots)
+        masks = mask_slots[self.in_slots[0]] if self.single_input else \
+            [mask_slots[s] for s in self.in_slots]
+        has_mask = masks is not None and not (isinstance(masks, list) and
+                                              all(m is None for m in masks))
+        if self.is_network:
+            outputs, output_masks = self.layer._run_with_masks(inputs, masks if has_mask else None)
+        else:
+            kwargs = self.kwargs
+            if has_mask and self.takes_mask:
+                kwargs = dict(kwargs, mask=masks)
+            outputs = self.call(inputs, **kwargs) if kwargs else self.call(inputs)
+            output_masks = self.layer.compute_mask(inputs, masks if has_mask else None)
+        if self.regularizer is not None and base_layer._call_losses is not None:
+            self._regularize(outputs)
+        self._store(slots, outputs)
+        if self.single_output:
+            mask_slots[self.out_slots[0]] = output_masks
+        else:
+            if not isinstance(output_masks, (list, tuple)):
+                output_masks = [output_masks] * len(self.out_slots)
+            for slot, mask in zip(self.out_slots, output_masks):
+                mask_slots[slot] = mask

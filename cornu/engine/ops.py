@@ -1,0 +1,156 @@
+"""`K` functions on symbolic tensors, and `K.function`.
+
+A backend function called on symbolic tensors becomes a `TensorOp` layer in the graph, so it
+runs with the rest of the model; `K.function(inputs, outputs)` compiles the graph between
+symbolic tensors into an `ExecutionPlan`.
+"""
+from .. import backend as K
+from ..backend import symbolic
+from .base_layer import Layer
+from .execution_plan import ExecutionPlan
+from .shape_inference import map_structure
+
+
+class _Slot(object):
+    __slots__ = ('index',)
+
+    def __init__(self, index):
+        self.index = index
+
+
+class _Phase(object):
+    """Stands for the learning phase in a recorded op; resolved when the op runs."""
+
+
+_PHASE = _Phase()
+
+
+class TensorOp(Layer):
+    """A backend function applied to symbolic tensors, recorded as a graph layer.
+
+    # Arguments
+        fn: the backend function.
+        args, kwargs: its arguments; symbolic tensors among them become the layer's inputs.
+    """
+
+    def __init__(self, fn, args, kwargs):
+        name = getattr(fn, '__name__', 'op').strip('_') or 'op'
+        super(TensorOp, self).__init__(name=name + '_op_' + str(K.get_uid(name + '_op')))
+        self.fn = fn
+        self.symbolic_inputs = []
+
+        def to_template(leaf):
+            if leaf is K.LEARNING_PHASE:
+                self._uses_learning_phase = True
+                return _PHASE
+            if isinstance(leaf, K.KerasTensor):
+                for index, known in enumerate(self.symbolic_inputs):
+                    if known is leaf:
+                        return _Slot(index)
+                self.symbolic_inputs.append(leaf)
+                return _Slot(len(self.symbolic_inputs) - 1)
+            return leaf
+
+        self.args_template = map_structure(to_template, tuple(args))
+        self.kwargs_template = map_structure(to_template, dict(kwargs))
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        values = inputs if isinstance(inputs, list) else [inputs]
+
+        def fill(leaf):
+            if isinstance(leaf, _Slot):
+                return values[leaf.index]
+            if leaf is _PHASE:
+                phase = K.learning_phase()
+                return 0 if isinstance(phase, K.KerasTensor) else phase
+            return leaf
+
+        args = map_structure(fill, self.args_template)
+        kwargs = map_structure(fill, self.kwargs_template)
+        result = self.fn(*args, **kwargs)
+        if isinstance(result, tuple):
+            result = list(result)
+        return result
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+    def get_config(self):
+        raise ValueError('The op ' + self.name + ' records the backend function ' +
+                                  getattr(self.fn, '__name__', '?') + ' applied to symbolic '
+                                  'tensors; wrap it in a Lambda layer to save the model.')
+
+
+def record_op(fn, args, kwargs):
+    """Records `fn(*args, **kwargs)` on symbolic tensors; returns the symbolic result."""
+    op = TensorOp(fn, args, kwargs)
+    if not op.symbolic_inputs:
+        # Only the learning phase was symbolic: resolve it now (test phase outside runs).
+        return op.call([])
+    inputs = op.symbolic_inputs
+    return op(inputs if len(inputs) > 1 else inputs[0])
+
+
+class Function(object):
+    """The callable that `K.function` returns.
+
+    # Arguments
+        inputs: symbolic inputs to feed (may include `K.learning_phase()`).
+        outputs: symbolic outputs to compute.
+        updates: `(variable, new_value)` pairs applied after each call.
+    """
+
+    def __init__(self, inputs, outputs, updates=None, name=None):
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        self.returns_list = isinstance(outputs, (list, tuple))
+        outputs = list(outputs) if self.returns_list else [outputs]
+        self.phase_index = None
+        self.feed = []
+        for index, x in enumerate(inputs):
+            if x is K.LEARNING_PHASE:
+                self.phase_index = index
+            else:
+                self.feed.append((index, x))
+        self.update_pairs = []
+        for update in updates or []:
+            if isinstance(update, (list, tuple)) and len(update) == 2:
+                self.update_pairs.append(update)
+        update_values = [value for _, value in self.update_pairs
+                         if isinstance(value, K.KerasTensor)]
+        self.num_outputs = len(outputs)
+        self.plan = ExecutionPlan([x for _, x in self.feed], outputs + update_values)
+        self.needs_grad = any(getattr(node.outbound_layer, 'fn', None) is not None and
+                              getattr(node.outbound_layer.fn, '__name__', '') == 'gradients'
+                              for node in self.plan.nodes)
+
+    def __call__(self, inputs):
+        inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+        phase = 0
+        if self.phase_index is not None:
+            phase = int(K.to_numpy(inputs[self.phase_index]).item()) if not isinstance(
+                inputs[self.phase_index], (int, bool)) else int(inputs[self.phase_index])
+        values = []
+        for index, x in self.feed:
+            tensor = K.convert_to_tensor(inputs[index], dtype=x.dtype)
+            if self.needs_grad and K.is_floating(tensor):
+                tensor = K.variable(tensor, dtype=x.dtype)
+            values.append(tensor)
+        grad_mode = K.enable_grad() if self.needs_grad else K.no_grad()
+        with grad_mode, K.learning_phase_scope(phase):
+            results = self.plan.run(values)
+            computed_updates = iter(results[self.num_outputs:])
+            for variable, value in self.update_pairs:
+                new_value = next(computed_updates) if isinstance(value, K.KerasTensor) \
+                    else value
+                K.update(variable, new_value)
+        return [K.to_numpy(r) for r in results[:self.num_outputs]]
+
+
+def build_function(inputs, outputs, updates, kwargs):
+    return Function(inputs, outputs, updates, name=kwargs.get('name'))
+
+
+symbolic.set_op_recorder(record_op)
+symbolic.set_function_builder(build_function)

@@ -1,0 +1,140 @@
+"""Checking and arranging user data for a model: engine-neutral helpers of `training.py`."""
+import numpy as np
+
+from .. import backend as K
+
+
+def _describe(data):
+    return str(data)[:200] + '...'
+
+
+def standardize_input_data(data, names, shapes=None, check_batch_axis=True,
+                           exception_prefix=''):
+    """Arranges user data as one NumPy array per model input (or output), checking shapes.
+
+    # Arguments
+        data: an array, a list of arrays or a dict keyed by name.
+        names: the model's input (or output) names.
+        shapes: expected shapes (with the batch axis), or `None` to skip shape checks.
+        check_batch_axis: whether the batch axis is checked too.
+        exception_prefix: `'input'` or `'target'`, for the messages.
+
+    # Returns
+        A list of arrays, one per name.
+
+    # Raises
+        ValueError: with Keras 2's messages, e.g. `Error when checking input: expected
+            dense_1_input to have shape (100,) but got array with shape (99,)`.
+    """
+    if not names:
+        if data is not None and hasattr(data, '__len__') and len(data):
+            raise ValueError('Error when checking model ' + exception_prefix + ': expected no '
+                             'data, but got: ' + _describe(data))
+        return []
+    if data is None:
+        return [None for _ in range(len(names))]
+
+    if isinstance(data, dict):
+        try:
+            data = [data[x].values if data[x].__class__.__name__ == 'DataFrame' else data[x]
+                    for x in names]
+        except KeyError as e:
+            raise ValueError('No data provided for "' + e.args[0] + '". Need data for each key '
+                             'in: ' + str(names))
+    elif isinstance(data, list):
+        if isinstance(data[0], list):
+            data = [np.asarray(d) for d in data]
+        elif len(names) == 1 and isinstance(data[0], (float, int)):
+            data = [np.asarray(data)]
+        else:
+            data = [x.values if x.__class__.__name__ == 'DataFrame' else x for x in data]
+    else:
+        data = data.values if data.__class__.__name__ == 'DataFrame' else data
+        data = [data]
+    data = [standardize_single_array(x) for x in data]
+
+    if len(data) != len(names):
+        if data and hasattr(data[0], 'shape'):
+            raise ValueError('Error when checking model ' + exception_prefix + ': the list of '
+                             'Numpy arrays that you are passing to your model is not the size '
+                             'the model expected. Expected to see ' + str(len(names)) +
+                             ' array(s), but instead got the following list of ' +
+                             str(len(data)) + ' arrays: ' + _describe(data))
+        elif len(names) > 1:
+            raise ValueError('Error when checking model ' + exception_prefix + ': you are '
+                             'passing a list as input to your model, but the model expects a '
+                             'list of ' + str(len(names)) + ' Numpy arrays instead. The list '
+                             'you passed was: ' + _describe(data))
+        elif len(data) == 1 and not hasattr(data[0], 'shape'):
+            raise TypeError('Error when checking model ' + exception_prefix + ': data should '
+                            'be a Numpy array, or list/dict of Numpy arrays. Found: ' +
+                            _describe(data))
+        else:
+            data = [np.asarray(data)]
+
+    if shapes:
+        for i in range(len(names)):
+            if shapes[i] is None or data[i] is None:
+                continue
+            data_shape = tuple(data[i].shape)
+            shape = tuple(shapes[i])
+            if len(data_shape) != len(shape):
+                raise ValueError('Error when checking ' + exception_prefix + ': expected ' +
+                                 names[i] + ' to have ' + str(len(shape)) + ' dimensions, but '
+                                 'got array with shape ' + str(data_shape))
+            if not check_batch_axis:
+                data_shape = data_shape[1:]
+                shape = shape[1:]
+            for dim, ref_dim in zip(data_shape, shape):
+                if ref_dim != dim and ref_dim is not None:
+                    raise ValueError('Error when checking ' + exception_prefix + ': expected ' +
+                                     names[i] + ' to have shape ' + str(shape) + ' but got '
+                                     'array with shape ' + str(data_shape))
+    return data
+
+
+def standardize_single_array(x):
+    """A NumPy view of `x`; 1-D arrays become columns, as Keras 2 did."""
+    if x is None:
+        return None
+    if K.is_tensor(x) and not isinstance(x, np.ndarray):
+        x = K.to_numpy(x)
+    elif not hasattr(x, 'shape'):
+        x = np.asarray(x)
+    if x.ndim == 1:
+        x = np.expand_dims(x, 1)
+    return x
+
+
+def check_array_length_consistency(inputs, targets, weights=None):
+    """Raises a `ValueError` unless all arrays have the same number of samples."""
+    def set_of_lengths(x):
+        return set() if x is None else set(y.shape[0] for y in x if y is not None
+                                           and hasattr(y, 'shape'))
+
+    set_x = set_of_lengths(inputs)
+    set_y = set_of_lengths(targets)
+    set_w = set_of_lengths(weights)
+    if len(set_x) > 1:
+        raise ValueError('All input arrays (x) should have the same number of samples. Got '
+                         'array shapes: ' + str([x.shape for x in inputs]))
+    if len(set_y) > 1:
+        raise ValueError('All target arrays (y) should have the same number of samples. Got '
+                         'array shapes: ' + str([y.shape for y in targets]))
+    if set_x and set_y and list(set_x)[0] != list(set_y)[0]:
+        raise ValueError('Input arrays should have the same number of samples as target '
+                         'arrays. Found ' + str(list(set_x)[0]) + ' input samples and ' +
+                         str(list(set_y)[0]) + ' target samples.')
+    if len(set_w) > 1:
+        raise ValueError('All sample_weight arrays should have the same number of samples. '
+                         'Got array shapes: ' + str([w.shape for w in weights]))
+    if set_y and set_w and list(set_y)[0] != list(set_w)[0]:
+        raise ValueError('Sample_weight arrays should have the same number of samples as '
+                         'target arrays. Got ' + str(list(set_y)[0]) + ' input samples and ' +
+                         str(list(set_w)[0]) + ' target samples.')
+
+
+def batch_starts(num_samples, batch_size):
+    """`(start, stop)` pairs covering `num_samples` in batches of `batch_size`."""
+    return [(start, min(start + batch_size, num_samples))
+            for start in range(0, num_samples, batch_size)]
