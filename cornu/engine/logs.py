@@ -1,0 +1,82 @@
+"""Logs passed to callbacks, with values read from the engine only when someone looks.
+
+During training the per-batch loss and metrics stay on the device as 0-dim tensors; copying
+them to the host every batch would stall a GPU. `Logs` holds them as they are and converts a
+value to a Python float when it is read through the mapping interface. Code that can work on
+tensors (the BaseLogger's running sums, the progress bar) reads them raw with `raw()`.
+
+Keras 2.3+ code names the accuracy `accuracy` where Keras 2.2.4 said `acc`; both names are
+answered.
+"""
+from .. import backend as K
+
+_ALIASES = {'accuracy': 'acc', 'val_accuracy': 'val_acc', 'acc': 'accuracy',
+            'val_acc': 'val_accuracy'}
+
+
+def alias_of(key):
+    """The other spelling of an accuracy key (`acc` <-> `accuracy`), or `None`."""
+    if key in _ALIASES:
+        return _ALIASES[key]
+    for long_name, short_name in (('_accuracy', '_acc'), ('_acc', '_accuracy')):
+        if key.endswith(long_name):
+            return key[:-len(long_name)] + short_name
+    return None
+
+
+def to_python(value):
+    """A Python float for 0-dim tensors and NumPy scalars; other values unchanged."""
+    if K.is_tensor(value):
+        array = K.to_numpy(value)
+        return float(array) if array.ndim == 0 else array
+    if hasattr(value, 'item') and getattr(value, 'ndim', 1) == 0:
+        return value.item()
+    return value
+
+
+class Logs(dict):
+    """A dict of logs whose tensor values become floats when read."""
+
+    def raw(self, key, default=None):
+        """The stored value, without conversion (may be an engine tensor)."""
+        if dict.__contains__(self, key):
+            return dict.__getitem__(self, key)
+        other = alias_of(key)
+        if other is not None and dict.__contains__(self, other):
+            return dict.__getitem__(self, other)
+        return default
+
+    def __getitem__(self, key):
+        if not dict.__contains__(self, key):
+            other = alias_of(key)
+            if other is not None and dict.__contains__(self, other):
+                key = other
+        value = dict.__getitem__(self, key)
+        if K.is_tensor(value):
+            value = to_python(value)
+            dict.__setitem__(self, key, value)
+        return value
+
+    def __contains__(self, key):
+        if dict.__contains__(self, key):
+            return True
+        other = alias_of(key)
+        return other is not None and dict.__contains__(self, other)
+
+    def get(self, key, default=None):
+        return self[key] if key in self else default
+
+    def items(self):
+        return [(k, self[k]) for k in dict.keys(self)]
+
+    def values(self):
+        return [self[k] for k in dict.keys(self)]
+
+    def __iter__(self):
+        return iter(dict.keys(self))
+
+    def copy(self):
+        return Logs(self.items())
+
+    def __repr__(self):
+        return repr(dict(self.items()))
