@@ -8,6 +8,7 @@ from .. import backend as K
 from ..backend import symbolic
 from .base_layer import Layer
 from .execution_plan import ExecutionPlan
+from . import shape_inference
 from .shape_inference import map_structure
 
 
@@ -55,6 +56,28 @@ class TensorOp(Layer):
         self.kwargs_template = map_structure(to_template, dict(kwargs))
         self.supports_masking = True
         self.built = True
+        self._is_gradients = getattr(fn, '__name__', '') == 'gradients'
+
+    def _has_shape_formula(self):
+        # Probes carry no autograd graph, so gradients cannot be probed; their shapes are
+        # those of the tensors they are taken with respect to.
+        return self._is_gradients
+
+    def compute_output_shape(self, input_shape):
+        if 'variables' in self.kwargs_template:
+            variables = self.kwargs_template['variables']
+        else:
+            variables = self.args_template[1]
+
+        def shape_of(leaf):
+            if isinstance(leaf, _Slot):
+                return self.symbolic_inputs[leaf.index]._keras_shape
+            return tuple(K.int_shape(leaf))
+
+        if isinstance(variables, (list, tuple)):
+            self._single_output_as_list = True
+            return [shape_of(v) for v in variables]
+        return shape_of(variables)
 
     def call(self, inputs):
         values = inputs if isinstance(inputs, list) else [inputs]
@@ -72,6 +95,13 @@ class TensorOp(Layer):
         result = self.fn(*args, **kwargs)
         if isinstance(result, tuple):
             result = list(result)
+        if isinstance(result, list) and len(result) == 1:
+            if shape_inference.is_probing():
+                # A one-element list stays a list for the caller (`K.gradients(l, [x])`)...
+                self._single_output_as_list = True
+            elif getattr(self, '_single_output_as_list', False):
+                # ...while the plan stores a single output as a tensor.
+                result = result[0]
         return result
 
     def compute_mask(self, inputs, mask=None):
