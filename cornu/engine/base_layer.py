@@ -482,6 +482,8 @@ class Layer(object):
 
     def _single_node_attribute(self, attr, what):
         if not self._inbound_nodes:
+            if what == 'output':
+                raise AttributeError('Layer ' + self.name + ' has no inbound nodes.')
             raise AttributeError('Layer ' + self.name + ' is not connected, no ' + what +
                                  ' to return.')
         if len(self._inbound_nodes) > 1:
