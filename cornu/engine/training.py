@@ -2,9 +2,13 @@
 import numpy as np
 
 from .. import backend as K
-from ..utils.generic_utils import Progbar, unpack_singleton
+from .. import losses as losses_module
+from .. import optimizers
+from ..utils.generic_utils import Progbar, unpack_singleton, to_list
 from .network import Network
+from . import compile_utils
 from . import training_utils
+from . import training_arrays
 from .trainers import trainer_for
 
 
@@ -39,6 +43,374 @@ class Model(Network):
         return training_utils.standardize_input_data(
             x, self._feed_input_names, self._feed_input_shapes, check_batch_axis=False,
             exception_prefix='input')
+
+    # ------------------------------------------------------------------ compile
+
+    def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
+                sample_weight_mode=None, weighted_metrics=None, target_tensors=None, **kwargs):
+        """Configures the model for training.
+
+        # Arguments
+            optimizer: name of an optimizer or an optimizer instance.
+            loss: name of a loss, a loss function `f(y_true, y_pred)`, or a list/dict of them
+                (one per output, dicts keyed by output name).
+            metrics: list of metrics (names or functions), or a dict/list of lists per output;
+                `'accuracy'` picks the right accuracy for the loss and output shape.
+            loss_weights: list or dict of scalar weights of each output's loss.
+            sample_weight_mode: `None` for sample-wise weights, `'temporal'` for timestep-wise
+                weights (2-D sample_weight); or a list/dict per output.
+            weighted_metrics: metrics weighted by sample_weight or class_weight.
+            target_tensors: fixed target values (arrays or tensors) used when `fit` gets no
+                `y`; a list (or dict) with one entry per output.
+
+        # Raises
+            ValueError: for unknown names, or lists/dicts that do not match the outputs.
+        """
+        for key in kwargs:
+            if key not in ('jit_compile',):
+                raise TypeError('Invalid keyword argument passed to compile: ' + str(key))
+        self._ensure_graph()
+        self.optimizer = optimizers.get(optimizer)
+        self.loss = loss or {}
+        self._compile_metrics = metrics or []
+        self._compile_weighted_metrics = weighted_metrics
+        self.loss_weights = loss_weights
+        self.sample_weight_mode = sample_weight_mode
+        output_names = self.output_names
+
+        loss_specs = compile_utils.per_output(loss, output_names, 'loss') if loss is not None \
+            else [None] * len(output_names)
+        self.loss_functions = [losses_module.get(spec) if spec is not None else None
+                               for spec in loss_specs]
+        self._weighted_losses = [compile_utils.weighted_masked_objective(fn)
+                                 for fn in self.loss_functions]
+        if loss_weights is None:
+            self._loss_weights_list = [1.] * len(output_names)
+        else:
+            self._loss_weights_list = [1. if w is None else float(w) for w in
+                                       compile_utils.per_output(loss_weights, output_names,
+                                                                'loss_weights', default=1.)]
+        self.sample_weight_modes = compile_utils.per_output(sample_weight_mode, output_names,
+                                                            'sample_weight_mode')
+        for mode in self.sample_weight_modes:
+            if mode not in (None, 'temporal'):
+                raise ValueError('"sample_weight_mode should be None or "temporal". Found: ' +
+                                 str(mode))
+
+        # Targets fed for each output with a loss, and the shapes they are checked against.
+        self._feed_output_names, self._feed_output_shapes = [], []
+        self._feed_loss_fns, self._target_dtypes = [], []
+        self._skip_target_indices = []
+        for index, (name, fn) in enumerate(zip(output_names, self.loss_functions)):
+            if fn is None:
+                self._skip_target_indices.append(index)
+                continue
+            shape = self._internal_output_shapes[index]
+            self._feed_output_names.append(name)
+            self._feed_loss_fns.append(fn)
+            if fn is losses_module.sparse_categorical_crossentropy:
+                self._feed_output_shapes.append(compile_utils.sparse_target_shape(shape))
+            elif not compile_utils.is_builtin_loss(fn):
+                self._feed_output_shapes.append(None)
+            else:
+                self._feed_output_shapes.append(shape)
+            self._target_dtypes.append(self.outputs[index].dtype if
+                                       self.outputs[index].dtype != 'bool' else K.floatx())
+
+        self.metrics_names = ['loss']
+        if len(output_names) > 1:
+            for index, name in enumerate(output_names):
+                if index not in self._skip_target_indices:
+                    self.metrics_names.append(name + '_loss')
+        self._metric_specs = []
+        plain = compile_utils.nested_metrics(metrics, output_names)
+        weighted = compile_utils.nested_metrics(weighted_metrics, output_names,
+                                                'weighted_metrics')
+        for index in range(len(output_names)):
+            if index in self._skip_target_indices:
+                continue
+            for metric_list, is_weighted in ((plain[index], False), (weighted[index], True)):
+                for metric in metric_list:
+                    suffix, fn = compile_utils.resolve_metric(
+                        metric, self._internal_output_shapes[index], self.loss_functions[index])
+                    name = ('weighted_' if is_weighted else '') + suffix
+                    if len(output_names) > 1:
+                        name = output_names[index] + '_' + name
+                    base, j = name, 1
+                    while name in self.metrics_names:
+                        name = base + '_' + str(j)
+                        j += 1
+                    self.metrics_names.append(name)
+                    self._metric_specs.append(compile_utils.MetricSpec(name, index, fn,
+                                                                       is_weighted))
+        self._target_tensors = None
+        if target_tensors is not None:
+            self._target_tensors = compile_utils.per_output(target_tensors, output_names,
+                                                            'target_tensors')
+        # As in Keras 2, the weights trained are those trainable when compile is called.
+        self._collected_trainable_weights = self.trainable_weights
+        self._jit_compile = bool(kwargs.get('jit_compile', False))
+        self._is_compiled = True
+        self._trainer.prepare()
+
+    def _check_trainable_weights_consistency(self):
+        import warnings
+        if not hasattr(self, '_collected_trainable_weights'):
+            return
+        if len(self.trainable_weights) != len(self._collected_trainable_weights):
+            warnings.warn('Discrepancy between trainable weights and collected trainable '
+                          'weights, did you set `model.trainable` without calling '
+                          '`model.compile` after ?', stacklevel=3)
+
+    def _require_compiled(self):
+        if not getattr(self, '_is_compiled', False):
+            raise RuntimeError('You must compile your model before using it.')
+
+    # ------------------------------------------------------------------ data
+
+    def _standardize_user_data(self, x, y=None, sample_weight=None, class_weight=None,
+                               check_array_lengths=True):
+        """Inputs, targets and sample weights as lists of NumPy arrays, checked."""
+        self._ensure_graph(x)
+        self._require_compiled()
+        inputs = training_utils.standardize_input_data(
+            x, self._feed_input_names, self._feed_input_shapes, check_batch_axis=False,
+            exception_prefix='input')
+        if y is None and self._target_tensors is not None:
+            y = [t for i, t in enumerate(self._target_tensors)
+                 if i not in self._skip_target_indices]
+        if y is None and self._feed_output_names:
+            raise ValueError('You must provide target data (`y`) to train or evaluate this model '
+                             'since it has ' + str(len(self._feed_output_names)) + ' output(s) '
+                             'with a loss.')
+        targets = training_utils.standardize_input_data(
+            y, self._feed_output_names, self._feed_output_shapes, check_batch_axis=False,
+            exception_prefix='target')
+        sample_weights = _per_feed_output(sample_weight, self._feed_output_names,
+                                          'sample_weight')
+        class_weights = _per_feed_output(class_weight, self._feed_output_names, 'class_weight',
+                                         dict_is_per_output=True)
+        feed_modes = [m for i, m in enumerate(self.sample_weight_modes)
+                      if i not in self._skip_target_indices]
+        weights = [training_utils.standardize_weights(t, sw, cw, mode)
+                   for t, sw, cw, mode in zip(targets, sample_weights, class_weights,
+                                              feed_modes)]
+        if check_array_lengths:
+            training_utils.check_array_length_consistency(inputs, targets, weights)
+        compile_utils.check_loss_and_target_compatibility(targets, self._feed_loss_fns,
+                                                          self._feed_output_shapes_full())
+        return inputs, targets, weights
+
+    def _feed_output_shapes_full(self):
+        return [self._internal_output_shapes[i] for i in range(len(self.outputs))
+                if i not in self._skip_target_indices]
+
+    def _array_batches(self, inputs, targets, weights):
+        full_targets, full_weights = self._expand_targets(targets, weights)
+        dtypes = [x.dtype for x in self._feed_inputs]
+        return training_arrays.ArrayBatches(inputs, full_targets, full_weights, dtypes,
+                                            self._full_target_dtypes())
+
+    def _full_target_dtypes(self):
+        dtypes, feed = [], iter(self._target_dtypes)
+        for index in range(len(self.outputs)):
+            dtypes.append(None if index in self._skip_target_indices else next(feed))
+        return dtypes
+
+    def _expand_targets(self, targets, weights):
+        """Targets/weights per model output (`None` where an output has no loss)."""
+        if not self._skip_target_indices:
+            return targets, weights
+        full_t, full_w = [], []
+        feed_t, feed_w = iter(targets), iter(weights)
+        for index in range(len(self.outputs)):
+            if index in self._skip_target_indices:
+                full_t.append(None)
+                full_w.append(None)
+            else:
+                full_t.append(next(feed_t))
+                full_w.append(next(feed_w))
+        return full_t, full_w
+
+    # ------------------------------------------------------------------ training
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose=1, callbacks=None,
+            validation_split=0., validation_data=None, shuffle=True, class_weight=None,
+            sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+            **kwargs):
+        """Trains the model for a fixed number of epochs (iterations on a dataset).
+
+        # Arguments
+            x: input data (array, list of arrays or dict keyed by input name).
+            y: target data, arranged like the outputs.
+            batch_size: samples per gradient update (default 32).
+            epochs: index of the last epoch to train (training starts at `initial_epoch`).
+            verbose: 0 = silent, 1 = progress bar, 2 = one line per epoch.
+            callbacks: list of `cornu.callbacks.Callback` instances.
+            validation_split: fraction of the data, taken from the end before shuffling,
+                held out for validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, val_sample_weights)`;
+                overrides `validation_split`.
+            shuffle: shuffle the training data before each epoch (`True`), shuffle whole
+                batches (`'batch'`, for HDF5 data) or not (`False`).
+            class_weight: dict mapping class indices to loss weights.
+            sample_weight: per-sample weights (1-D), or per-timestep (2-D) with
+                `sample_weight_mode='temporal'`.
+            initial_epoch: epoch at which to start (to resume a run).
+            steps_per_epoch: batches per epoch when each step feeds the whole data.
+            validation_steps: with `steps_per_epoch`, validation steps per epoch.
+
+        # Returns
+            A `History` object; its `history` attribute records loss and metric values.
+
+        # Raises
+            ValueError: for mismatched data, wrong shapes or invalid arguments.
+        """
+        if 'nb_epoch' in kwargs:
+            import warnings
+            warnings.warn('The `nb_epoch` argument in `fit` has been renamed `epochs`.')
+            epochs = kwargs.pop('nb_epoch')
+        if kwargs:
+            raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+        if batch_size is None and steps_per_epoch is None:
+            batch_size = 32
+        if x is None and y is None and steps_per_epoch is None:
+            raise ValueError('If fitting from data tensors, you should specify the '
+                             '`steps_per_epoch` argument.')
+        inputs, targets, weights = self._standardize_user_data(x, y, sample_weight,
+                                                               class_weight)
+        val_batches = None
+        if validation_data:
+            if len(validation_data) == 2:
+                val_x, val_y = validation_data
+                val_sample_weight = None
+            elif len(validation_data) == 3:
+                val_x, val_y, val_sample_weight = validation_data
+            else:
+                raise ValueError('When passing validation_data, it must contain 2 (x_val, y_val) '
+                                 'or 3 (x_val, y_val, val_sample_weights) items, however it '
+                                 'contains %d items' % len(validation_data))
+            val_inputs, val_targets, val_weights = self._standardize_user_data(
+                val_x, val_y, sample_weight=val_sample_weight)
+            val_batches = self._array_batches(val_inputs, val_targets, val_weights)
+        elif validation_split and 0. < validation_split < 1.:
+            arrays = inputs + targets + weights
+            train, val, _ = training_utils.split_validation(arrays, validation_split)
+            n_in, n_t = len(inputs), len(targets)
+            inputs, targets, weights = train[:n_in], train[n_in:n_in + n_t], train[n_in + n_t:]
+            val_batches = self._array_batches(val[:n_in], val[n_in:n_in + n_t],
+                                              val[n_in + n_t:])
+        elif validation_steps:
+            raise ValueError('`validation_steps` needs `validation_data` to be given.')
+
+        data = self._array_batches(inputs, targets, weights)
+        out_labels = list(self.metrics_names)
+        callback_list = self._make_callbacks(callbacks, verbose, 'steps' if steps_per_epoch
+                                             else 'samples')
+        return training_arrays.fit_loop(self, data, callback_list, out_labels, batch_size,
+                                        epochs, verbose, shuffle, initial_epoch,
+                                        steps_per_epoch, val_batches, validation_steps)
+
+    def _make_callbacks(self, callbacks, verbose, count_mode):
+        from .. import callbacks as cbks
+        self.history = cbks.History()
+        callback_list = [cbks.BaseLogger(stateful_metrics=None)] + list(callbacks or [])
+        if verbose:
+            callback_list.append(cbks.ProgbarLogger(count_mode))
+        callback_list.append(self.history)
+        return cbks.CallbackList(callback_list)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose=1, sample_weight=None,
+                 steps=None):
+        """Returns the loss value and metric values of the model in test mode.
+
+        # Arguments
+            x, y: data, as for `fit`.
+            batch_size: samples per batch (default 32).
+            verbose: 0 or 1.
+            sample_weight: optional per-sample weights.
+            steps: number of batches (each feeding the whole data) instead of batching.
+
+        # Returns
+            A scalar loss (no metrics, one output) or a list in `model.metrics_names` order.
+        """
+        if batch_size is None and steps is None:
+            batch_size = 32
+        inputs, targets, weights = self._standardize_user_data(x, y,
+                                                               sample_weight=sample_weight)
+        data = self._array_batches(inputs, targets, weights)
+        outs = training_arrays.test_loop(self, data, batch_size=batch_size, verbose=verbose,
+                                         steps=steps)
+        return unpack_singleton(outs)
+
+    def train_on_batch(self, x, y, sample_weight=None, class_weight=None):
+        """Runs a single gradient update on one batch.
+
+        # Returns
+            The scalar training loss, or a list with the metrics (`model.metrics_names`).
+        """
+        outs = self._train_batch_values(x, y, sample_weight, class_weight)
+        return unpack_singleton([float(K.to_numpy(o)) for o in outs])
+
+    def _train_batch_values(self, x, y, sample_weight=None, class_weight=None):
+        """One training step on a batch; the logged values stay engine scalars."""
+        inputs, targets, weights = self._standardize_user_data(x, y, sample_weight,
+                                                               class_weight)
+        data = self._array_batches(inputs, targets, weights)
+        x_t, y_t, w_t = data.take((0, data.num_samples))
+        with K.learning_phase_scope(1):
+            return self._trainer.train_batch(x_t, y_t, w_t)
+
+    def _test_batch_values(self, x, y, sample_weight=None):
+        """Loss and metrics of a batch in test mode, as engine scalars."""
+        inputs, targets, weights = self._standardize_user_data(x, y,
+                                                               sample_weight=sample_weight)
+        data = self._array_batches(inputs, targets, weights)
+        x_t, y_t, w_t = data.take((0, data.num_samples))
+        with K.learning_phase_scope(0):
+            return self._trainer.test_batch(x_t, y_t, w_t)
+
+    def test_on_batch(self, x, y, sample_weight=None):
+        """Tests the model on one batch; returns the loss (and metrics) as `evaluate` does."""
+        outs = self._test_batch_values(x, y, sample_weight)
+        return unpack_singleton([float(K.to_numpy(o)) for o in outs])
+
+    # ------------------------------------------------------------------ generators
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
+                      callbacks=None, validation_data=None, validation_steps=None,
+                      class_weight=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Trains on batches yielded by a Python generator or a `Sequence`.
+
+        See `cornu.engine.training_generator.fit_generator` for the arguments.
+        """
+        from . import training_generator
+        return training_generator.fit_generator(
+            self, generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+            callbacks=callbacks, validation_data=validation_data,
+            validation_steps=validation_steps, class_weight=class_weight,
+            max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing, shuffle=shuffle,
+            initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        """Evaluates on batches from a generator or `Sequence`; returns as `evaluate`."""
+        from . import training_generator
+        return training_generator.evaluate_generator(
+            self, generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        """Predicts for the input batches of a generator or `Sequence`."""
+        from . import training_generator
+        return training_generator.predict_generator(
+            self, generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
+            use_multiprocessing=use_multiprocessing, verbose=verbose)
+
+    # ------------------------------------------------------------------ inference
 
     def predict(self, x, batch_size=None, verbose=0, steps=None):
         """Generates output predictions for the input samples, batch by batch.
@@ -91,3 +463,23 @@ class Model(Network):
         inputs = self._feed_tensors(self._standardize_inputs(x))
         outputs = self._trainer.predict_on_batch(inputs)
         return unpack_singleton([K.to_numpy(o) for o in outputs])
+
+
+def _per_feed_output(value, names, what, dict_is_per_output=False):
+    """Spreads sample_weight / class_weight over the outputs that have a loss."""
+    if value is None:
+        return [None] * len(names)
+    if isinstance(value, dict):
+        if dict_is_per_output and not any(name in value for name in names):
+            return [value] * len(names)  # one class_weight dict for every output
+        return [value.get(name) for name in names]
+    if isinstance(value, list):
+        if len(value) != len(names):
+            raise ValueError('When passing a list as ' + what + ', it should have one entry per '
+                             'model output. The model has ' + str(len(names)) + ' outputs, but '
+                             'you passed ' + what + ' with ' + str(len(value)) + ' entries.')
+        return value
+    if len(names) > 1 and not dict_is_per_output:
+        raise ValueError('`' + what + '` must be a list or a dict for a model with several '
+                         'outputs with a loss.')
+    return [value] * len(names)

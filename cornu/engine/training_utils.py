@@ -138,3 +138,75 @@ def batch_starts(num_samples, batch_size):
     """`(start, stop)` pairs covering `num_samples` in batches of `batch_size`."""
     return [(start, min(start + batch_size, num_samples))
             for start in range(0, num_samples, batch_size)]
+
+
+def standardize_weights(y, sample_weight=None, class_weight=None, sample_weight_mode=None):
+    """The per-sample (or per-timestep) weights of one output, or `None` when all are 1.
+
+    Checks shapes with Keras 2.2.4's messages; turns `class_weight` into sample weights.
+    """
+    if sample_weight_mode is not None:
+        if sample_weight_mode != 'temporal':
+            raise ValueError('"sample_weight_mode should be None or "temporal". Found: ' +
+                             str(sample_weight_mode))
+        if len(y.shape) < 3:
+            raise ValueError('Found a sample_weight array for an input with shape ' +
+                             str(y.shape) + '. Timestep-wise sample weighting (use of '
+                             'sample_weight_mode="temporal") is restricted to outputs that are '
+                             'at least 3D, i.e. that have a time dimension.')
+        if sample_weight is not None and len(sample_weight.shape) != 2:
+            raise ValueError('Found a sample_weight array with shape ' +
+                             str(sample_weight.shape) + '. In order to use timestep-wise '
+                             'sample weighting, you should pass a 2D sample_weight array.')
+    elif sample_weight is not None and len(sample_weight.shape) != 1:
+        raise ValueError('Found a sample_weight array with shape ' + str(sample_weight.shape) +
+                         '. In order to use timestep-wise sample weights, you should specify '
+                         'sample_weight_mode="temporal" in compile(). If you just mean to use '
+                         'sample-wise weights, make sure your sample_weight array is 1D.')
+    if sample_weight is not None:
+        sample_weight = np.asarray(sample_weight)
+        if len(sample_weight.shape) > len(y.shape):
+            raise ValueError('Found a sample_weight with shape' + str(sample_weight.shape) +
+                             '. Expected sample_weight with rank less than or equal to ' +
+                             str(len(y.shape)))
+        if y.shape[:sample_weight.ndim] != sample_weight.shape:
+            raise ValueError('Found a sample_weight array with shape ' +
+                             str(sample_weight.shape) + ' for an input with shape ' +
+                             str(y.shape) + '. sample_weight cannot be broadcast.')
+        return sample_weight
+    if isinstance(class_weight, dict):
+        if len(y.shape) > 2:
+            raise ValueError('`class_weight` not supported for 3+ dimensional targets.')
+        if y.shape[1] > 1:
+            y_classes = np.argmax(y, axis=1)
+        elif y.shape[1] == 1:
+            y_classes = np.reshape(y, y.shape[0])
+        else:
+            y_classes = y
+        y_classes = [int(c) if float(c).is_integer() else c for c in y_classes]
+        missing = set(y_classes) - set(class_weight.keys())
+        if missing:
+            raise ValueError('`class_weight` must contain all classes in the data. The classes '
+                             '%s exist in the data but not in `class_weight`.' % missing)
+        return np.asarray([class_weight[c] for c in y_classes], dtype=K.floatx())
+    return None
+
+
+def split_validation(arrays, validation_split):
+    """`(train_arrays, val_arrays)`: the last `validation_split` fraction, unshuffled."""
+    num_samples = next(a.shape[0] for a in arrays if a is not None)
+    split_at = int(int(num_samples) * (1. - validation_split))
+    train = [None if a is None else a[:split_at] for a in arrays]
+    val = [None if a is None else a[split_at:] for a in arrays]
+    return train, val, split_at
+
+
+def batch_shuffle(index_array, batch_size):
+    """Shuffles whole batches of indices (for HDF5 data, which wants ordered reads)."""
+    batch_count = int(len(index_array) / batch_size)
+    last_batch = index_array[batch_count * batch_size:]
+    index_array = index_array[:batch_count * batch_size]
+    index_array = index_array.reshape((batch_count, batch_size))
+    np.random.shuffle(index_array)
+    index_array = index_array.flatten()
+    return np.append(index_array, last_batch)

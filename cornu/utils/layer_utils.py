@@ -38,19 +38,20 @@ def get_source_inputs(tensor, layer=None, node_index=None):
 
 
 def _is_sequential_like(model):
-    if model.__class__.__name__ == 'Sequential':
+    """Keras 2's test: one node per depth, each with at most one inbound layer, and no layer
+    called twice within this model (calls of a layer in other models do not count)."""
+    if model.__class__.__name__ == 'Sequential' or not getattr(model, '_is_graph_network', True):
         return True
-    nodes_by_depth = getattr(model, '_nodes_by_depth', {})
-    for depth_nodes in nodes_by_depth.values():
-        if len(depth_nodes) > 1:
+    nodes = set()
+    for depth_nodes in model._nodes_by_depth.values():
+        if len(depth_nodes) > 1 or (len(depth_nodes) == 1 and
+                                    len(depth_nodes[0].inbound_layers) > 1):
             return False
-        for node in depth_nodes:
-            if len(node.inbound_layers) > 1:
-                return False
-            if len(node.inbound_layers) == 1 and len(node.inbound_layers[0]._inbound_nodes) > 1:
-                return False
-    # Keras 2 also requires each layer to be used once.
-    return all(len(layer._inbound_nodes) <= 1 or layer is model for layer in model.layers)
+        nodes.update(id(node) for node in depth_nodes)
+    for layer in model.layers:
+        if sum(1 for node in layer._inbound_nodes if id(node) in nodes) > 1:
+            return False
+    return True
 
 
 def print_summary(model, line_length=None, positions=None, print_fn=None):

@@ -6,7 +6,7 @@ engine-neutral; `cornu.backend.jax.fused` has the same names.
 import torch
 import torch.nn.functional as F
 
-__all__ = ['dense']
+__all__ = ['dense', 'gradients_of']
 
 
 def dense(inputs, kernel, bias=None):
@@ -22,3 +22,11 @@ def dense(inputs, kernel, bias=None):
             return torch.mm(inputs, kernel)
         return torch.addmm(bias, inputs, kernel)
     return F.linear(inputs, kernel.t(), bias)
+
+
+def gradients_of(loss, params):
+    """Gradients of a scalar `loss` for the training step (no higher-order graph kept).
+
+    Parameters the loss does not depend on get `None`.
+    """
+    return torch.autograd.grad(loss, params, allow_unused=True)

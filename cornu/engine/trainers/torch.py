@@ -1,5 +1,6 @@
-"""Step functions for the PyTorch engine: eager forward/backward with fused updates."""
+"""Step functions for the PyTorch engine: eager forward, one backward, fused updates."""
 from ... import backend as K
+from ..step_logic import StepLogic
 
 
 class TorchTrainer(object):
@@ -11,6 +12,44 @@ class TorchTrainer(object):
 
     def __init__(self, model):
         self.model = model
+        self.logic = None
+
+    def prepare(self):
+        """Arranges the compiled losses and metrics; called by `compile` and when weights
+        are collected again."""
+        model = self.model
+        self.logic = StepLogic(model)
+        self.params = list(model._collected_trainable_weights)
+        self.optimizer = model.optimizer
+        if self.optimizer is not None:
+            self.optimizer.build(self.params)
+            self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
+
+    def train_batch(self, inputs, targets, weights):
+        """One optimisation step; returns the logged values as engine scalars."""
+        logic = self.logic
+        outputs, masks, call_losses, graph_values = logic.forward(inputs, training=True)
+        total, per_output = logic.losses(outputs, masks, targets, weights, call_losses,
+                                         graph_values)
+        if self.custom_updates:
+            self.optimizer.get_updates(total, self.params)
+        else:
+            grads = K.gradients_of(total, self.params)
+            with K.no_grad():
+                self.optimizer.apply_gradients(self.params, grads)
+        with K.no_grad():
+            metric_values = logic.metrics(outputs, masks, targets, weights)
+        return logic.logged(total.detach(), [v.detach() for v in per_output], metric_values)
+
+    def test_batch(self, inputs, targets, weights):
+        """Loss and metrics of one batch without training; engine scalars."""
+        logic = self.logic
+        with K.inference_mode():
+            outputs, masks, call_losses, graph_values = logic.forward(inputs, training=False)
+            total, per_output = logic.losses(outputs, masks, targets, weights, call_losses,
+                                             graph_values)
+            metric_values = logic.metrics(outputs, masks, targets, weights)
+        return logic.logged(total, per_output, metric_values)
 
     def predict_batches(self, inputs, batch_slices, on_batch_end=None):
         """Predicts every slice of the (engine) input tensors; returns per-output lists."""

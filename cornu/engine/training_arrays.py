@@ -1,0 +1,166 @@
+"""The loops over in-memory arrays behind `fit` and `evaluate`.
+
+Arrays go to the engine once per call; a batch is then one slice (or one gather of shuffled
+indices) per array. Logged values stay on the device: epoch averages are summed there and read
+once per epoch (callbacks that read batch values trigger the copy themselves).
+"""
+import numpy as np
+
+from .. import backend as K
+from .logs import Logs
+from . import training_utils
+
+
+class ArrayBatches(object):
+    """Engine copies of input, target and weight arrays, served batch by batch.
+
+    # Arguments
+        inputs, targets, weights: lists of NumPy arrays (weights may hold `None`s).
+        input_dtypes, target_dtypes: dtype of each engine tensor.
+    """
+
+    def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes):
+        self.inputs = [_to_engine(a, d) for a, d in zip(inputs, input_dtypes)]
+        self.targets = [_to_engine(a, d) for a, d in zip(targets, target_dtypes)]
+        self.weights = [None if w is None else _to_engine(w, K.floatx()) for w in weights]
+        sizes = [a.shape[0] for a in list(inputs) + list(targets) if a is not None]
+        self.num_samples = int(sizes[0]) if sizes else 0
+        self.indexable = all(not _is_lazy(a) for a in list(inputs) + list(targets))
+
+    def take(self, index):
+        """The batch for `index`: a `(start, stop)` pair or an engine tensor of indices."""
+        if isinstance(index, tuple):
+            start, stop = index
+            return ([x[start:stop] for x in self.inputs], [y[start:stop] for y in self.targets],
+                    [None if w is None else w[start:stop] for w in self.weights])
+        return ([_gather(x, index) for x in self.inputs],
+                [_gather(y, index) for y in self.targets],
+                [None if w is None else _gather(w, index) for w in self.weights])
+
+
+def _is_lazy(array):
+    return array is not None and not isinstance(array, np.ndarray) and not K.is_tensor(array)
+
+
+def _to_engine(array, dtype):
+    if array is None:
+        return None
+    if _is_lazy(array):
+        return array  # e.g. HDF5Matrix: read batch by batch
+    return K.convert_to_tensor(np.asarray(array), dtype=dtype)
+
+
+def _gather(x, index):
+    if x is None:
+        return None
+    if K.is_tensor(x):
+        return x[index]
+    # Lazy arrays (HDF5Matrix) want sorted NumPy indices; batches come out in that order.
+    rows = np.sort(K.to_numpy(index))
+    return K.convert_to_tensor(np.asarray(x[rows.tolist()]))
+
+
+class EpochAccumulator(object):
+    """Sums logged values weighted by batch size on the device; averages on request."""
+
+    def __init__(self):
+        self.totals = None
+        self.count = 0
+
+    def add(self, values, size):
+        if self.totals is None:
+            self.totals = [v * size for v in values]
+        else:
+            self.totals = [t + v * size for t, v in zip(self.totals, values)]
+        self.count += size
+
+    def averages(self):
+        if self.totals is None:
+            return []
+        return [float(K.to_numpy(t)) / self.count for t in self.totals]
+
+
+def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,
+             initial_epoch, steps_per_epoch, val_data, validation_steps):
+    """Trains `model` on `data` (an `ArrayBatches`); returns its History."""
+    trainer = model._trainer
+    num_samples = data.num_samples
+    do_validation = val_data is not None
+    callback_metrics = list(out_labels)
+    if do_validation:
+        callback_metrics += ['val_' + n for n in out_labels]
+    callbacks.set_model(model)
+    callbacks.set_params({'batch_size': batch_size, 'epochs': epochs,
+                          'steps': steps_per_epoch, 'samples': num_samples,
+                          'verbose': verbose, 'do_validation': do_validation,
+                          'metrics': callback_metrics})
+    model.stop_training = False
+    for cbk in callbacks:
+        cbk.validation_data = None
+    index_array = np.arange(num_samples)
+    callbacks.on_train_begin()
+    try:
+        with K.learning_phase_scope(1):
+            for epoch in range(initial_epoch, epochs):
+                callbacks.on_epoch_begin(epoch)
+                epoch_logs = Logs()
+                if steps_per_epoch is not None:
+                    batches = [(0, num_samples)] * steps_per_epoch
+                    order = None
+                else:
+                    if shuffle == 'batch':
+                        order = training_utils.batch_shuffle(index_array, batch_size)
+                    elif shuffle:
+                        np.random.shuffle(index_array)
+                        order = index_array
+                    else:
+                        order = None
+                    batches = training_utils.batch_starts(num_samples, batch_size)
+                    if order is not None:
+                        order = K.convert_to_tensor(order.astype(np.int64))
+                for batch_index, (start, stop) in enumerate(batches):
+                    batch_logs = Logs(batch=batch_index, size=stop - start)
+                    callbacks.on_batch_begin(batch_index, batch_logs)
+                    index = (start, stop) if order is None else order[start:stop]
+                    x, y, w = data.take(index)
+                    outs = trainer.train_batch(x, y, w)
+                    for label, value in zip(out_labels, outs):
+                        batch_logs[label] = value
+                    callbacks.on_batch_end(batch_index, batch_logs)
+                    if model.stop_training:
+                        break
+                else:
+                    # As in Keras 2, validation runs after the last batch unless training was
+                    # stopped during the epoch.
+                    if do_validation:
+                            val_outs = test_loop(model, val_data, batch_size=batch_size,
+                                             verbose=0, steps=validation_steps)
+                        for label, value in zip(out_labels, val_outs):
+                            epoch_logs['val_' + label] = value
+                callbacks.on_epoch_end(epoch, epoch_logs)
+                if model.stop_training:
+                    break
+    finally:
+        callbacks.on_train_end()
+    return model.history
+
+
+def test_loop(model, data, batch_size=32, verbose=0, steps=None):
+    """Evaluates `model` on `data` (an `ArrayBatches`); returns the averaged logged values."""
+    from ..utils.generic_utils import Progbar
+    trainer = model._trainer
+    num_samples = data.num_samples
+    if steps is not None:
+        batches = [(0, num_samples)] * steps
+    else:
+        batches = training_utils.batch_starts(num_samples, batch_size)
+    progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
+        if verbose == 1 else None
+    accumulator = EpochAccumulator()
+    with K.learning_phase_scope(0):
+        for batch_index, (start, stop) in enumerate(batches):
+            x, y, w = data.take((start, stop))
+            accumulator.add(trainer.test_batch(x, y, w), stop - start)
+            if progbar is not None:
+                progbar.update(batch_index + 1 if steps is not None else stop)
+    return accumulator.averages()

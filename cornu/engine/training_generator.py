@@ -1,0 +1,249 @@
+"""The loops over generators and `Sequence`s behind `fit_generator` and friends."""
+import warnings
+
+import numpy as np
+
+from .. import backend as K
+from ..utils.generic_utils import Progbar, to_list, unpack_singleton
+from .logs import Logs
+
+
+def _is_sequence(obj):
+    from ..utils.data_utils import Sequence
+    return isinstance(obj, Sequence)
+
+
+def _iter_sequence_infinite(sequence):
+    while True:
+        for item in sequence:
+            yield item
+
+
+def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuffle=False):
+    """`(iterator, enqueuer_or_None)`: batches from a generator or `Sequence`, loaded by
+    `workers` threads/processes when `workers > 0`."""
+    from ..utils.data_utils import OrderedEnqueuer, GeneratorEnqueuer
+    if workers > 0:
+        if _is_sequence(generator):
+            enqueuer = OrderedEnqueuer(generator, use_multiprocessing=use_multiprocessing,
+                                       shuffle=shuffle)
+        else:
+            enqueuer = GeneratorEnqueuer(generator, use_multiprocessing=use_multiprocessing,
+                                         wait_time=0.01)
+        enqueuer.start(workers=workers, max_queue_size=max_queue_size)
+        return enqueuer.get(), enqueuer
+    if _is_sequence(generator):
+        return _iter_sequence_infinite(generator), None
+    return generator, None
+
+
+def _unpack_generator_output(output):
+    if not hasattr(output, '__len__') or isinstance(output, np.ndarray) and output.ndim == 0:
+        raise ValueError('Output of generator should be a tuple `(x, y, sample_weight)` or '
+                         '`(x, y)`. Found: ' + str(output))
+    if len(output) == 2:
+        return output[0], output[1], None
+    if len(output) == 3:
+        return output
+    raise ValueError('Output of generator should be a tuple `(x, y, sample_weight)` or '
+                     '`(x, y)`. Found: ' + str(output))
+
+
+def _batch_size_of(x):
+    if x is None or (hasattr(x, '__len__') and len(x) == 0):
+        return 1
+    if isinstance(x, list):
+        return x[0].shape[0]
+    if isinstance(x, dict):
+        return list(x.values())[0].shape[0]
+    return x.shape[0]
+
+
+def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                  validation_data=None, validation_steps=None, class_weight=None,
+                  max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True,
+                  initial_epoch=0):
+    """Trains `model` on batches from a generator or a `cornu.utils.Sequence`.
+
+    # Arguments
+        generator: yields `(x, y)` or `(x, y, sample_weight)` batches forever, or a
+            `Sequence` (then `steps_per_epoch` defaults to its length, and batches come in
+            order, shuffled between epochs when `shuffle`).
+        steps_per_epoch: batches per epoch.
+        epochs, verbose, callbacks, class_weight, initial_epoch: as in `fit`.
+        validation_data: a generator, a `Sequence` or a tuple `(x, y[, sample_weight])`.
+        validation_steps: batches drawn from a validation generator per epoch.
+        max_queue_size: batches buffered ahead.
+        workers: threads (or processes) loading batches; 0 loads in the training thread.
+        use_multiprocessing: load with processes instead of threads.
+
+    # Returns
+        A `History` object.
+    """
+    model._ensure_graph()
+    model._require_compiled()
+    do_validation = bool(validation_data)
+    is_sequence = _is_sequence(generator)
+    if not is_sequence and use_multiprocessing and workers > 1:
+        warnings.warn(UserWarning('Using a generator with `use_multiprocessing=True` and '
+                                  'multiple workers may duplicate your data. Please consider '
+                                  'using the `cornu.utils.Sequence` class.'))
+    if steps_per_epoch is None:
+        if is_sequence:
+            steps_per_epoch = len(generator)
+        else:
+            raise ValueError('`steps_per_epoch=None` is only valid for a generator based on '
+                             'the `cornu.utils.Sequence` class. Please specify '
+                             '`steps_per_epoch` or use the `cornu.utils.Sequence` class.')
+    val_gen = (hasattr(validation_data, 'next') or hasattr(validation_data, '__next__') or
+               _is_sequence(validation_data))
+    if val_gen and not _is_sequence(validation_data) and not validation_steps:
+        raise ValueError('`validation_steps=None` is only valid for a generator based on the '
+                         '`cornu.utils.Sequence` class. Please specify `validation_steps` or '
+                         'use the `cornu.utils.Sequence` class.')
+
+    out_labels = list(model.metrics_names)
+    callback_metrics = out_labels + (['val_' + n for n in out_labels] if do_validation else [])
+    callback_list = model._make_callbacks(callbacks, verbose, 'steps')
+    callback_list.set_model(model)
+    callback_list.set_params({'epochs': epochs, 'steps': steps_per_epoch, 'verbose': verbose,
+                              'do_validation': do_validation, 'metrics': callback_metrics})
+    enqueuer = val_enqueuer = None
+    model.stop_training = False
+    callback_list.on_train_begin()
+    try:
+        val_stream = None
+        if do_validation:
+            if val_gen:
+                if _is_sequence(validation_data):
+                    validation_steps = validation_steps or len(validation_data)
+                val_stream, val_enqueuer = _batch_stream(validation_data, workers,
+                                                         max_queue_size, use_multiprocessing)
+            else:
+                if len(validation_data) not in (2, 3):
+                    raise ValueError('`validation_data` should be a tuple `(val_x, val_y, '
+                                     'val_sample_weight)` or `(val_x, val_y)`. Found: ' +
+                                     str(validation_data))
+                val_x, val_y = validation_data[0], validation_data[1]
+                val_sw = validation_data[2] if len(validation_data) == 3 else None
+                # Checked now, so that a mistake fails before the first epoch.
+                model._standardize_user_data(val_x, val_y, val_sw)
+        stream, enqueuer = _batch_stream(generator, workers, max_queue_size,
+                                         use_multiprocessing, shuffle=shuffle)
+        epoch = initial_epoch
+        with K.learning_phase_scope(1):
+            while epoch < epochs:
+                callback_list.on_epoch_begin(epoch)
+                epoch_logs = Logs()
+                for batch_index in range(steps_per_epoch):
+                    x, y, sample_weight = _unpack_generator_output(next(stream))
+                    batch_logs = Logs(batch=batch_index, size=_batch_size_of(x))
+                    callback_list.on_batch_begin(batch_index, batch_logs)
+                    outs = model._train_batch_values(x, y, sample_weight, class_weight)
+                    for label, value in zip(out_labels, outs):
+                        batch_logs[label] = value
+                    callback_list.on_batch_end(batch_index, batch_logs)
+                    if model.stop_training:
+                        break
+                else:
+                    if do_validation:
+                        if val_gen:
+                            val_outs = _evaluate_stream(model, val_stream, validation_steps)
+                        else:
+                            val_outs = model.evaluate(val_x, val_y,
+                                                      batch_size=_batch_size_of(x),
+                                                      sample_weight=val_sw, verbose=0)
+                        for label, value in zip(out_labels, to_list(val_outs)):
+                            epoch_logs['val_' + label] = value
+                callback_list.on_epoch_end(epoch, epoch_logs)
+                epoch += 1
+                if model.stop_training:
+                    break
+    finally:
+        try:
+            if enqueuer is not None:
+                enqueuer.stop()
+        finally:
+            if val_enqueuer is not None:
+                val_enqueuer.stop()
+        callback_list.on_train_end()
+    return model.history
+
+
+def _evaluate_stream(model, stream, steps, progbar=None):
+    totals, sizes = None, []
+    with K.learning_phase_scope(0):
+        for step in range(steps):
+            x, y, sample_weight = _unpack_generator_output(next(stream))
+            outs = model._test_batch_values(x, y, sample_weight)
+            size = _batch_size_of(x)
+            if size == 0:
+                raise ValueError('Received an empty batch. Batches should contain at least one '
+                                 'item.')
+            weighted = [o * size for o in outs]
+            totals = weighted if totals is None else [t + w for t, w in zip(totals, weighted)]
+            sizes.append(size)
+            if progbar is not None:
+                progbar.update(step + 1)
+    if totals is None:
+        raise ValueError('No batches were evaluated (steps=' + str(steps) + ').')
+    count = float(sum(sizes))
+    return unpack_singleton([float(K.to_numpy(t)) / count for t in totals])
+
+
+def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,
+                       use_multiprocessing=False, verbose=0):
+    """Evaluates `model` on batches from a generator or `Sequence` (weighted by batch size)."""
+    model._ensure_graph()
+    model._require_compiled()
+    if steps is None:
+        if _is_sequence(generator):
+            steps = len(generator)
+        else:
+            raise ValueError('`steps=None` is only valid for a generator based on the '
+                             '`cornu.utils.Sequence` class. Please specify `steps` or use the '
+                             '`cornu.utils.Sequence` class.')
+    stream, enqueuer = _batch_stream(generator, workers, max_queue_size, use_multiprocessing)
+    try:
+        progbar = Progbar(target=steps) if verbose == 1 else None
+        return _evaluate_stream(model, stream, steps, progbar)
+    finally:
+        if enqueuer is not None:
+            enqueuer.stop()
+
+
+def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1,
+                      use_multiprocessing=False, verbose=0):
+    """Predicts for the input batches of a generator or `Sequence` (which may yield `x`,
+    `(x, y)` or `(x, y, sample_weight)`)."""
+    model._ensure_graph()
+    if steps is None:
+        if _is_sequence(generator):
+            steps = len(generator)
+        else:
+            raise ValueError('`steps=None` is only valid for a generator based on the '
+                             '`cornu.utils.Sequence` class. Please specify `steps` or use the '
+                             '`cornu.utils.Sequence` class.')
+    stream, enqueuer = _batch_stream(generator, workers, max_queue_size, use_multiprocessing)
+    collected = None
+    try:
+        progbar = Progbar(target=steps) if verbose == 1 else None
+        for step in range(steps):
+            output = next(stream)
+            if isinstance(output, tuple) and len(output) in (2, 3):
+                x = output[0]
+            else:
+                x = output
+            outs = to_list(model.predict_on_batch(x))
+            if collected is None:
+                collected = [[] for _ in outs]
+            for bucket, out in zip(collected, outs):
+                bucket.append(out)
+            if progbar is not None:
+                progbar.update(step + 1)
+    finally:
+        if enqueuer is not None:
+            enqueuer.stop()
+    if collected is None:
+        return []
+    return unpack_singleton([np.concatenate(parts) for parts in collected])
