@@ -1,0 +1,72 @@
+"""`python -m cornu ...`: run legacy Keras scripts on cornu, or print the set-up.
+
+    python -m cornu run old_script.py [args...]   # `import keras` inside resolves to cornu
+    python -m cornu info                          # engine, device, versions
+"""
+import argparse
+import importlib
+import importlib.abc
+import importlib.util
+import runpy
+import sys
+
+
+class KerasAliasFinder(importlib.abc.MetaPathFinder):
+    """Resolves `keras` and `keras.*` imports to `cornu` and `cornu.*`."""
+
+    def find_spec(self, fullname, path=None, target=None):
+        if fullname != 'keras' and not fullname.startswith('keras.'):
+            return None
+        target_name = 'cornu' + fullname[len('keras'):]
+        if importlib.util.find_spec(target_name) is None:
+            return None
+        return importlib.util.spec_from_loader(fullname, _AliasLoader(target_name))
+
+
+class _AliasLoader(importlib.abc.Loader):
+    def __init__(self, target_name):
+        self.target_name = target_name
+
+    def create_module(self, spec):
+        return importlib.import_module(self.target_name)
+
+    def exec_module(self, module):
+        pass
+
+
+def install_keras_alias():
+    """Makes `import keras` (and its submodules) import cornu for the rest of the process."""
+    if not any(isinstance(f, KerasAliasFinder) for f in sys.meta_path):
+        sys.meta_path.insert(0, KerasAliasFinder())
+
+
+def _info():
+    import numpy
+    import cornu
+    from cornu import backend as K
+    print('cornu', cornu.__version__, '(Keras API', cornu.__keras_version__ + ')')
+    print('engine:', K.backend(), '| device:', K.device())
+    print('floatx:', K.floatx(), '| epsilon:', K.epsilon(), '| image_data_format:',
+          K.image_data_format())
+    print('numpy', numpy.__version__)
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog='python -m cornu', description=__doc__.split('\n')[0])
+    commands = parser.add_subparsers(dest='command', required=True)
+    run = commands.add_parser('run', help='run a Keras 2 script with `keras` mapped to cornu')
+    run.add_argument('script')
+    run.add_argument('args', nargs=argparse.REMAINDER)
+    commands.add_parser('info', help='print the engine, device and versions')
+    options = parser.parse_args(argv)
+    if options.command == 'info':
+        _info()
+        return 0
+    install_keras_alias()
+    sys.argv = [options.script] + list(options.args)
+    runpy.run_path(options.script, run_name='__main__')
+    return 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
