@@ -3,7 +3,6 @@ import numpy as np
 
 from .. import backend as K
 from .. import losses as losses_module
-from .. import optimizers
 from ..utils.generic_utils import Progbar, unpack_singleton, to_list
 from .network import Network
 from . import compile_utils
@@ -69,6 +68,7 @@ class Model(Network):
         for key in kwargs:
             if key not in ('jit_compile',):
                 raise TypeError('Invalid keyword argument passed to compile: ' + str(key))
+        from .. import optimizers
         self._ensure_graph()
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss or {}
