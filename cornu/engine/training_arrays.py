@@ -133,7 +133,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     # As in Keras 2, validation runs after the last batch unless training was
                     # stopped during the epoch.
                     if do_validation:
-                            val_outs = test_loop(model, val_data, batch_size=batch_size,
+                        val_outs = test_loop(model, val_data, batch_size=batch_size,
                                              verbose=0, steps=validation_steps)
                         for label, value in zip(out_labels, val_outs):
                             epoch_logs['val_' + label] = value
