@@ -1,15 +1,1189 @@
-"""Tensor math on PyTorch: products, reductions, element-wise ops, reshaping, indexing."""
+"""Tensor math on PyTorch: products, reductions, element-wise ops, reshaping, indexing.
+
+Semantics follow Keras 2.2.4's TensorFlow backend. Python numbers, lists and NumPy arrays are
+accepted wherever TensorFlow accepted them. Ops that TensorFlow computed as copies may return
+views here (`permute_dimensions`, `reshape`, `expand_dims`, `repeat`, ...): the values are the
+same, and no copy is paid for on the hot path.
+"""
+import builtins
+
+import numpy as np
 import torch
+import torch.nn.functional as F
 
-from .core import convert_to_tensor
+from .. import common
+from .core import DEVICE, convert_to_tensor, standardize_dtype
 
-__all__ = ['dot']
+__all__ = [
+    'dot', 'batch_dot', 'transpose', 'gather', 'max', 'min', 'sum', 'prod', 'cumsum', 'cumprod',
+    'var', 'std', 'mean', 'any', 'all', 'argmax', 'argmin', 'square', 'abs', 'sqrt', 'exp', 'log',
+    'logsumexp', 'round', 'sign', 'pow', 'clip', 'equal', 'not_equal', 'greater',
+    'greater_equal', 'less', 'less_equal', 'maximum', 'minimum', 'sin', 'cos', 'concatenate',
+    'reshape', 'permute_dimensions', 'resize_images', 'resize_volumes', 'repeat_elements',
+    'repeat', 'arange', 'tile', 'flatten', 'batch_flatten', 'expand_dims', 'squeeze',
+    'temporal_padding', 'spatial_2d_padding', 'spatial_3d_padding', 'stack', 'one_hot',
+    'reverse', 'slice', 'switch', 'l2_normalize', 'in_top_k',
+]
 
+_Tensor = torch.Tensor
+_SCALARS = (int, float, bool)
+
+
+def _t(x):
+    return x if isinstance(x, _Tensor) else convert_to_tensor(x)
+
+
+def _operand(y):
+    # Python scalars go to torch as they are: no tensor is built for them.
+    return y if isinstance(y, (_Tensor, int, float, bool)) else convert_to_tensor(y)
+
+
+def _dims(axis):
+    """`None`, an int, or a tuple of ints (an empty tuple reduces nothing, as in TF)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    return int(axis)
+
+
+def _floatx_dtype():
+    return standardize_dtype(common.floatx())
+
+
+# LINEAR ALGEBRA
 
 def dot(x, y):
-    """Matrix product with Keras 2's rules for N-D tensors."""
-    x = convert_to_tensor(x)
-    y = convert_to_tensor(y)
-    if x.dim() <= 2 and y.dim() <= 2:
+    """Multiplies two tensors, with Keras 2's rules for N-D tensors.
+
+    The last axis of `x` is contracted with the second-to-last axis of `y` (the only axis of a
+    1-D `y`), e.g. `(2, 3) . (4, 3, 5) -> (2, 4, 5)`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor or variable.
+
+    # Returns
+        A tensor of shape `x.shape[:-1] + y.shape[:-2] + y.shape[-1:]`.
+    """
+    x = _t(x)
+    y = _t(y)
+    y_ndim = y.dim()
+    if y_ndim <= 2:
+        if x.is_sparse:
+            return torch.sparse.mm(x, y)
+        # matmul folds the leading axes of an N-D `x` into a single matrix product.
         return torch.matmul(x, y)
-    return torch.tensordot(x, y, dims=([x.dim() - 1], [max(y.dim() - 2, 0)]))
+    return torch.tensordot(x, y, dims=([x.dim() - 1], [y_ndim - 2]))
+
+
+def batch_dot(x, y, axes=None):
+    """Batch-wise dot product, with Keras 2.2.4's rules.
+
+    `x` and `y` have the batch as first axis; `axes` (an int, a pair of ints, or `None` for
+    `(x.ndim - 1, y.ndim - 2)`) names the axes to contract. A lower-rank operand is padded with
+    trailing size-1 axes (squeezed out afterwards). With 2-D inputs the result has shape
+    `(batch_size, 1)`.
+
+    # Arguments
+        x: tensor with `ndim >= 2`.
+        y: tensor with `ndim >= 2`.
+        axes: int or tuple of two ints, the axes to contract.
+
+    # Returns
+        A tensor with the shape of `x` (less the contracted axis) followed by the shape of `y`
+        (less the batch and the contracted axes); at least 2-D.
+
+    # Raises
+        ValueError: if `axes` names several axes per tensor.
+    """
+    x = _t(x)
+    y = _t(y)
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    x_ndim = x.dim()
+    y_ndim = y.dim()
+    if axes is None:
+        axes = (x_ndim - 1, y_ndim - 2)
+    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError('Multiple target dimensions are not supported. '
+                         'Expected: None, int, (int, int), Provided: ' + str(axes))
+    # Keras 2.2.4 compared axes with `ndim - 1` literally; normalising negative axes keeps
+    # every call that worked there unchanged and makes `axes=-1` mean the last axis.
+    a0 = axes[0] + x_ndim if axes[0] < 0 else axes[0]
+    a1 = axes[1] + y_ndim if axes[1] < 0 else axes[1]
+    if x_ndim == 2 and y_ndim == 2:
+        if a0 == 1 and a1 == 1:
+            # One batched (1 x n) @ (n x 1) product instead of a multiply and a reduction.
+            return torch.bmm(x.unsqueeze(1), y.unsqueeze(2)).reshape(x.shape[0], 1)
+        if a0 == a1:
+            out = torch.sum(x * y, a0)
+        else:
+            out = torch.sum(x.t() * y, a1)
+        return out.unsqueeze(1) if out.dim() == 1 else out
+    diff = x_ndim - y_ndim
+    if diff > 0:
+        y = y.reshape(tuple(y.shape) + (1,) * diff)
+    elif diff < 0:
+        x = x.reshape(tuple(x.shape) + (1,) * -diff)
+    ndim = x.dim()
+    if a0 != ndim - 1:
+        x = x.transpose(-1, -2)
+    if a1 == ndim - 1:
+        y = y.transpose(-1, -2)
+    out = torch.matmul(x, y)
+    if diff:
+        idx = x_ndim + y_ndim - 3 if diff > 0 else x_ndim - 1
+        out = out.squeeze(tuple(range(idx, idx + builtins.abs(diff))))
+    if out.dim() == 1:
+        out = out.unsqueeze(1)
+    return out
+
+
+def transpose(x):
+    """Reverses the axes of a tensor (the matrix transpose for 2-D tensors).
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if x.dim() == 2:
+        return x.t()
+    return x.permute(tuple(range(x.dim() - 1, -1, -1)))
+
+
+def gather(reference, indices):
+    """Retrieves the entries of `reference` at `indices` along its first axis.
+
+    # Arguments
+        reference: tensor.
+        indices: integer tensor of indices (any shape).
+
+    # Returns
+        A tensor of shape `indices.shape + reference.shape[1:]`.
+    """
+    reference = _t(reference)
+    indices = _t(indices)
+    if indices.dtype.is_floating_point or indices.dtype == torch.bool:
+        indices = indices.long()
+    if reference.dim() == 2 and reference.dtype.is_floating_point:
+        # The embedding kernel has a fused, deterministic backward for this common case.
+        return F.embedding(indices, reference)
+    return reference[indices]
+
+
+# REDUCTIONS
+
+def max(x, axis=None, keepdims=False):
+    """Maximum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis is None:
+        if not keepdims:
+            return torch.amax(x, dim=tuple(range(x.dim())))
+        axis = tuple(range(x.dim()))
+    elif axis == ():
+        return x
+    return torch.amax(x, dim=axis, keepdim=keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    """Minimum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis is None:
+        axis = tuple(range(x.dim()))
+    elif axis == ():
+        return x
+    return torch.amin(x, dim=axis, keepdim=keepdims)
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis is None:
+        return torch.sum(x) if not keepdims else torch.sum(x, dim=None, keepdim=True)
+    if axis == ():
+        return x
+    return torch.sum(x, dim=axis, keepdim=keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis is None:
+        out = torch.prod(x)
+        return out.reshape((1,) * x.dim()) if keepdims else out
+    if isinstance(axis, int):
+        return torch.prod(x, axis, keepdim=keepdims)
+    ndim = x.dim()
+    # torch reduces one axis at a time here; going from the last axis keeps indices valid.
+    for a in sorted(set(a % ndim for a in axis), reverse=True):
+        x = torch.prod(x, a, keepdim=keepdims)
+    return x
+
+
+def cumsum(x, axis=0):
+    """Cumulative sum of the values of a tensor along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor of the same shape.
+    """
+    return torch.cumsum(_t(x), dim=axis)
+
+
+def cumprod(x, axis=0):
+    """Cumulative product of the values of a tensor along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor of the same shape.
+    """
+    return torch.cumprod(_t(x), dim=axis)
+
+
+def var(x, axis=None, keepdims=False):
+    """Variance (population, i.e. divided by N) of a tensor over `axis`.
+
+    # Arguments
+        x: tensor or variable; booleans and integers are read as `floatx()`.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if not x.dtype.is_floating_point:
+        x = x.to(_floatx_dtype())
+    axis = _dims(axis)
+    if axis == ():
+        return torch.zeros_like(x)
+    return torch.var(x, dim=axis, correction=0, keepdim=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    """Standard deviation (population) of a tensor over `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if not x.dtype.is_floating_point:
+        x = x.to(_floatx_dtype())
+    axis = _dims(axis)
+    if axis == ():
+        return torch.zeros_like(x)
+    return torch.std(x, dim=axis, correction=0, keepdim=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of a tensor over `axis`.
+
+    Booleans are averaged as `floatx()`; integers give the truncated integer mean, as
+    TensorFlow's `reduce_mean` did.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis == ():
+        return x
+    dtype = x.dtype
+    if dtype == torch.bool:
+        x = x.to(_floatx_dtype())
+    elif not (dtype.is_floating_point or dtype.is_complex):
+        total = torch.sum(x, dim=axis, keepdim=keepdims)
+        count = x.numel() // builtins.max(total.numel(), 1) if x.numel() else 1
+        return torch.div(total, count, rounding_mode='trunc').to(dtype)
+    if axis is None and not keepdims:
+        return torch.mean(x)
+    return torch.mean(x, dim=axis, keepdim=keepdims)
+
+
+def any(x, axis=None, keepdims=False):
+    """Logical OR over `axis` (non-zero values are true).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A bool tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis == ():
+        return x.bool()
+    return torch.any(x, dim=axis, keepdim=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    """Logical AND over `axis` (non-zero values are true).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A bool tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis == ():
+        return x.bool()
+    return torch.all(x, dim=axis, keepdim=keepdims)
+
+
+def argmax(x, axis=-1):
+    """Index of the maximum value along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        An int64 tensor.
+    """
+    return torch.argmax(_t(x), dim=axis)
+
+
+def argmin(x, axis=-1):
+    """Index of the minimum value along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        An int64 tensor.
+    """
+    return torch.argmin(_t(x), dim=axis)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """`log(sum(exp(x)))` over `axis`, computed without overflow.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis is None:
+        axis = tuple(range(x.dim()))
+    elif axis == ():
+        return x
+    return torch.logsumexp(x, dim=axis, keepdim=keepdims)
+
+
+# ELEMENT-WISE
+
+def square(x):
+    """Element-wise square.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.square(_t(x))
+
+
+def abs(x):
+    """Element-wise absolute value.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.abs(_t(x))
+
+
+def sqrt(x):
+    """Element-wise square root; negative inputs are clipped to 0 first, as in Keras 2.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.sqrt(torch.clamp(_t(x), min=0))
+
+
+def exp(x):
+    """Element-wise exponential.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.exp(_t(x))
+
+
+def log(x):
+    """Element-wise natural logarithm.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.log(_t(x))
+
+
+def round(x):
+    """Element-wise rounding to the nearest integer, ties to even (as `tf.round`).
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.round(_t(x))
+
+
+def sign(x):
+    """Element-wise sign (-1, 0 or 1).
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.sign(_t(x))
+
+
+def pow(x, a):
+    """Element-wise power `x ** a`.
+
+    # Arguments
+        x: tensor or variable.
+        a: number or tensor, the exponent.
+
+    # Returns
+        A tensor.
+    """
+    return torch.pow(_t(x), _operand(a))
+
+
+def clip(x, min_value, max_value):
+    """Element-wise clipping to `[min_value, max_value]`.
+
+    A `max_value` below `min_value` is raised to `min_value`; `None` leaves that side open.
+
+    # Arguments
+        x: tensor or variable.
+        min_value: number, tensor or `None`.
+        max_value: number, tensor or `None`.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if (isinstance(min_value, (int, float, np.number)) and
+            isinstance(max_value, (int, float, np.number)) and max_value < min_value):
+        max_value = min_value
+    if min_value is None and max_value is None:
+        return x
+    return torch.clamp(x, min_value, max_value)
+
+
+def equal(x, y):
+    """Element-wise `x == y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return torch.eq(_t(x), _operand(y))
+
+
+def not_equal(x, y):
+    """Element-wise `x != y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return torch.ne(_t(x), _operand(y))
+
+
+def greater(x, y):
+    """Element-wise `x > y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return torch.gt(_t(x), _operand(y))
+
+
+def greater_equal(x, y):
+    """Element-wise `x >= y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return torch.ge(_t(x), _operand(y))
+
+
+def less(x, y):
+    """Element-wise `x < y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return torch.lt(_t(x), _operand(y))
+
+
+def less_equal(x, y):
+    """Element-wise `x <= y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return torch.le(_t(x), _operand(y))
+
+
+def maximum(x, y):
+    """Element-wise maximum of two tensors.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        # A clamp needs no tensor for the scalar and, like TF, sends the gradient of ties to x.
+        return torch.clamp(x, min=y)
+    return torch.maximum(x, _t(y))
+
+
+def minimum(x, y):
+    """Element-wise minimum of two tensors.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        return torch.clamp(x, max=y)
+    return torch.minimum(x, _t(y))
+
+
+def sin(x):
+    """Element-wise sine.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.sin(_t(x))
+
+
+def cos(x):
+    """Element-wise cosine.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return torch.cos(_t(x))
+
+
+# SHAPE OPERATIONS
+
+def concatenate(tensors, axis=-1):
+    """Concatenates a list of tensors along `axis`.
+
+    # Arguments
+        tensors: list of tensors (all sparse, or else they are densified).
+        axis: int.
+
+    # Returns
+        A tensor.
+    """
+    tensors = [_t(t) for t in tensors]
+    sparse = [t.is_sparse for t in tensors]
+    if builtins.any(sparse):
+        if not builtins.all(sparse):
+            tensors = [t.to_dense() if s else t for t, s in zip(tensors, sparse)]
+        elif axis < 0:
+            axis %= tensors[0].dim()
+    return torch.cat(tensors, dim=axis)
+
+
+def reshape(x, shape):
+    """Reshapes a tensor (`-1` infers one size).
+
+    # Arguments
+        x: tensor or variable.
+        shape: tuple or list of ints.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    try:
+        return x.reshape(shape)
+    except TypeError:
+        return x.reshape(tuple(int(s) for s in shape))
+
+
+def permute_dimensions(x, pattern):
+    """Permutes the axes of a tensor.
+
+    # Arguments
+        x: tensor or variable.
+        pattern: tuple of axis indices, e.g. `(0, 2, 1)`.
+
+    # Returns
+        A tensor.
+    """
+    return _t(x).permute(tuple(pattern))
+
+
+def _repeat_axes(x, factors):
+    """np.repeat along several axes at once: `factors` maps axis -> repeat count.
+
+    One copy: each repeated axis gets a broadcast companion axis that is then merged in.
+    """
+    view_shape = []
+    expanded_shape = []
+    final_shape = []
+    for axis, size in enumerate(x.shape):
+        view_shape.append(size)
+        expanded_shape.append(size)
+        factor = factors.get(axis, 1)
+        if factor != 1:
+            view_shape.append(1)
+            expanded_shape.append(factor)
+        final_shape.append(size * factor)
+    if view_shape == expanded_shape:
+        return x
+    return x.reshape(view_shape).expand(expanded_shape).reshape(final_shape)
+
+
+def _resize_bilinear_axis(x, axis, factor):
+    # TensorFlow 1's resize_bilinear (align_corners=False, no half-pixel centres): output
+    # index i samples input position i * (in / out), computed in float32 as TF did.
+    size = x.shape[axis]
+    out_size = size * factor
+    position = torch.arange(out_size, device=x.device, dtype=torch.float32) * (size / out_size)
+    lower = position.floor()
+    frac = (position - lower).to(x.dtype)
+    lower = lower.long()
+    upper = torch.clamp(lower + 1, max=size - 1)
+    low = x.index_select(axis, lower)
+    high = x.index_select(axis, upper)
+    view = [1] * x.dim()
+    view[axis] = out_size
+    return low + (high - low) * frac.reshape(view)
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation='nearest'):
+    """Resizes the images of a 4-D tensor by integer factors.
+
+    # Arguments
+        x: tensor of shape `(batch, rows, cols, channels)` (channels_last) or
+            `(batch, channels, rows, cols)` (channels_first).
+        height_factor: positive int.
+        width_factor: positive int.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        interpolation: `'nearest'` or `'bilinear'` (TensorFlow 1's `resize_bilinear`).
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: for an unknown `data_format` or `interpolation`.
+    """
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    rows, cols = (2, 3) if data_format == 'channels_first' else (1, 2)
+    if interpolation == 'nearest':
+        return _repeat_axes(x, {rows: int(height_factor), cols: int(width_factor)})
+    if interpolation == 'bilinear':
+        # Width first, then height: the order in which TensorFlow interpolates.
+        x = _resize_bilinear_axis(x, cols, int(width_factor))
+        return _resize_bilinear_axis(x, rows, int(height_factor))
+    raise ValueError('interpolation should be one of "nearest" or "bilinear".')
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
+    """Resizes the volumes of a 5-D tensor by repeating entries (nearest neighbour).
+
+    # Arguments
+        x: 5-D tensor.
+        depth_factor: positive int.
+        height_factor: positive int.
+        width_factor: positive int.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    first = 2 if data_format == 'channels_first' else 1
+    return _repeat_axes(x, {first: int(depth_factor), first + 1: int(height_factor),
+                            first + 2: int(width_factor)})
+
+
+def repeat_elements(x, rep, axis):
+    """Repeats each entry of a tensor `rep` times along `axis`, like `np.repeat`.
+
+    # Arguments
+        x: tensor or variable.
+        rep: int.
+        axis: int.
+
+    # Returns
+        A tensor whose `axis` is `rep` times longer.
+    """
+    x = _t(x)
+    return _repeat_axes(x, {axis % x.dim(): int(rep)})
+
+
+def repeat(x, n):
+    """Repeats a 2-D tensor `n` times: `(samples, dim)` becomes `(samples, n, dim)`.
+
+    The result is a broadcast view (no copy): read it, do not write to it in place.
+
+    # Arguments
+        x: 2-D tensor.
+        n: int.
+
+    # Returns
+        A 3-D tensor.
+
+    # Raises
+        ValueError: if `x` is not 2-D.
+    """
+    x = _t(x)
+    if x.dim() != 2:
+        raise ValueError('repeat expects a 2-D tensor, got shape %s.' % (tuple(x.shape),))
+    return x.unsqueeze(1).expand(x.shape[0], int(n), x.shape[1])
+
+
+def arange(start, stop=None, step=1, dtype='int32'):
+    """A 1-D tensor of evenly spaced values, like `np.arange`.
+
+    With a single argument it is the stop value (a negative one gives an empty tensor).
+
+    # Arguments
+        start: start value (or stop value when `stop` is `None`).
+        stop: stop value (excluded).
+        step: difference between successive values.
+        dtype: dtype name, `'int32'` by default.
+
+    # Returns
+        A 1-D tensor.
+    """
+    values = [start, stop, step]
+    for i, v in enumerate(values):
+        if isinstance(v, _Tensor):
+            values[i] = v.item()
+    start, stop, step = values
+    if stop is None:
+        start, stop = 0, builtins.max(start, 0)
+    torch_dtype = standardize_dtype(dtype)
+    if builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
+        return torch.arange(start, stop, step, dtype=torch_dtype, device=DEVICE)
+    # Fractional bounds: count as in float64, then cast, as tf.range followed by a cast.
+    return torch.arange(start, stop, step, dtype=torch.float64, device=DEVICE).to(torch_dtype)
+
+
+def tile(x, n):
+    """Tiles a tensor: axis `i` is repeated `n[i]` times.
+
+    # Arguments
+        x: tensor or variable.
+        n: int or list of ints (one per axis).
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if isinstance(n, (int, np.integer)):
+        n = [n]
+    return x.repeat(tuple(int(k) for k in n))
+
+
+def flatten(x):
+    """Flattens a tensor to 1-D.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A 1-D tensor.
+    """
+    return torch.reshape(_t(x), (-1,))
+
+
+def batch_flatten(x):
+    """Flattens each sample: an N-D tensor becomes `(batch, everything else)`.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A 2-D tensor.
+    """
+    x = _t(x)
+    if x.dim() < 2:
+        return x.reshape(-1, 1)
+    return torch.flatten(x, 1)
+
+
+def expand_dims(x, axis=-1):
+    """Inserts an axis of length 1 at `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int (`-1` appends).
+
+    # Returns
+        A tensor.
+    """
+    return torch.unsqueeze(_t(x), axis)
+
+
+def squeeze(x, axis):
+    """Removes the axis `axis`, which must have length 1.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: if the axis does not have length 1.
+    """
+    x = _t(x)
+    if x.shape[axis] != 1:
+        raise ValueError('Can not squeeze axis %d of a tensor of shape %s: its size is not 1.'
+                         % (axis, tuple(x.shape)))
+    return torch.squeeze(x, axis)
+
+
+def temporal_padding(x, padding=(1, 1)):
+    """Pads the middle axis of a 3-D tensor with zeros.
+
+    # Arguments
+        x: 3-D tensor.
+        padding: pair of ints, zeros added at the start and end of axis 1.
+
+    # Returns
+        A 3-D tensor.
+    """
+    if len(padding) != 2:
+        raise ValueError('padding must be a pair of ints, got %r.' % (padding,))
+    return F.pad(_t(x), (0, 0, int(padding[0]), int(padding[1])))
+
+
+def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    """Pads the two spatial axes of a 4-D tensor with zeros.
+
+    # Arguments
+        x: 4-D tensor.
+        padding: `((top, bottom), (left, right))`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    (top, bottom), (left, right) = padding
+    pads = (left, right, top, bottom)
+    if data_format == 'channels_last':
+        pads = (0, 0) + pads
+    return F.pad(_t(x), tuple(int(p) for p in pads))
+
+
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """Pads the three spatial axes of a 5-D tensor with zeros.
+
+    # Arguments
+        x: 5-D tensor.
+        padding: `((d0, d1), (h0, h1), (w0, w1))`, zeros added before/after each axis.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A 5-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    (d0, d1), (h0, h1), (w0, w1) = padding
+    pads = (w0, w1, h0, h1, d0, d1)
+    if data_format == 'channels_last':
+        pads = (0, 0) + pads
+    return F.pad(_t(x), tuple(int(p) for p in pads))
+
+
+def stack(x, axis=0):
+    """Stacks a list of rank-R tensors into a rank R+1 tensor.
+
+    # Arguments
+        x: list of tensors of the same shape.
+        axis: int, the new axis.
+
+    # Returns
+        A tensor.
+    """
+    return torch.stack([_t(t) for t in x], dim=axis)
+
+
+def one_hot(indices, num_classes):
+    """One-hot encoding of an integer tensor, as float32.
+
+    Indices outside `[0, num_classes)` give rows of zeros, as `tf.one_hot`.
+
+    # Arguments
+        indices: integer tensor of shape `(d1, ..., dn)`.
+        num_classes: int.
+
+    # Returns
+        A float32 tensor of shape `(d1, ..., dn, num_classes)`.
+    """
+    indices = _t(indices)
+    if not (indices.dtype.is_floating_point or indices.dtype == torch.bool):
+        classes = torch.arange(num_classes, device=indices.device, dtype=indices.dtype)
+    else:
+        indices = indices.long()
+        classes = torch.arange(num_classes, device=indices.device)
+    # A comparison handles out-of-range indices and needs no device-side bounds check.
+    return torch.eq(indices.unsqueeze(-1), classes).to(torch.float32)
+
+
+def reverse(x, axes):
+    """Reverses a tensor along `axes`.
+
+    # Arguments
+        x: tensor or variable.
+        axes: int or list of ints.
+
+    # Returns
+        A tensor.
+    """
+    if isinstance(axes, (int, np.integer)):
+        axes = (int(axes),)
+    return torch.flip(_t(x), tuple(axes))
+
+
+def slice(x, start, size):
+    """Extracts `x[start[0]:start[0] + size[0], ..., start[-1]:start[-1] + size[-1]]`.
+
+    A size of `-1` takes everything from the start on.
+
+    # Arguments
+        x: tensor.
+        start: list of ints, one per axis.
+        size: list of ints, one per axis.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    index = []
+    for begin, length in zip(start, size):
+        begin = int(begin)
+        length = int(length)
+        index.append(builtins.slice(begin, None if length == -1 else begin + length))
+    return x[tuple(index)]
+
+
+def switch(condition, then_expression, else_expression):
+    """Chooses between two expressions depending on `condition`.
+
+    A scalar condition picks one expression (only the chosen callable is called, as
+    `tf.cond`); a tensor condition chooses element-wise, aligned with the leading axes of the
+    expressions (a `(batch,)` condition chooses whole samples).
+
+    # Arguments
+        condition: bool/int scalar or tensor.
+        then_expression: tensor, or a callable returning one.
+        else_expression: tensor, or a callable returning one.
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: if the condition has a higher rank than the expressions.
+    """
+    if not isinstance(condition, _Tensor):
+        if isinstance(condition, (bool, int, np.bool_, np.integer)):
+            chosen = then_expression if condition else else_expression
+            return chosen() if callable(chosen) else chosen
+        condition = convert_to_tensor(condition)
+    if condition.dim() == 0:
+        chosen = then_expression if bool(condition) else else_expression
+        return chosen() if callable(chosen) else chosen
+    if condition.dtype != torch.bool:
+        condition = condition != 0
+    if callable(then_expression):
+        then_expression = then_expression()
+    if callable(else_expression):
+        else_expression = else_expression()
+    then_expression = _operand(then_expression)
+    else_expression = _operand(else_expression)
+    expr_ndim = then_expression.dim() if isinstance(then_expression, _Tensor) else 0
+    cond_ndim = condition.dim()
+    if cond_ndim > expr_ndim:
+        raise ValueError('Rank of `condition` should be less than or equal to rank of '
+                         '`then_expression` and `else_expression`. ndim(condition)=%d, '
+                         'ndim(then_expression)=%d' % (cond_ndim, expr_ndim))
+    if cond_ndim < expr_ndim:
+        condition = condition.reshape(tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+    return torch.where(condition, then_expression, else_expression)
+
+
+def l2_normalize(x, axis=None):
+    """Divides `x` by its L2 norm over `axis` (the norm is floored at 1e-6, as TF).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis is None:
+        axis = tuple(range(x.dim()))
+    square_sum = torch.sum(x * x, dim=axis, keepdim=True)
+    return x * torch.rsqrt(torch.clamp(square_sum, min=1e-12))
+
+
+def in_top_k(predictions, targets, k):
+    """Whether each target is among the `k` largest predictions of its row.
+
+    As `tf.nn.in_top_k`, ties at the boundary count as in the top k, and rows with non-finite
+    predictions or out-of-range targets give `False`.
+
+    # Arguments
+        predictions: float tensor of shape `(batch, classes)`.
+        targets: integer tensor of shape `(batch,)`.
+        k: int.
+
+    # Returns
+        A bool tensor of shape `(batch,)`.
+    """
+    predictions = _t(predictions)
+    targets = _t(targets).reshape(-1).long()
+    num_classes = predictions.shape[1]
+    valid = (targets >= 0) & (targets < num_classes)
+    target_scores = predictions.gather(1, torch.clamp(targets, 0, num_classes - 1).unsqueeze(1))
+    larger = torch.sum(predictions > target_scores, dim=1)
+    finite = torch.isfinite(predictions).all(dim=1)
+    return (larger < k) & finite & valid
