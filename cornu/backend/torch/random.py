@@ -1,4 +1,188 @@
-"""Random tensors on PyTorch, seeded per call when a seed is given."""
+"""Random tensors on PyTorch.
+
+With `seed=None` numbers come from torch's global generator (see `set_random_seed`). With an
+int seed a call draws from a fresh generator seeded with it, so the same seed gives the same
+numbers, as a seeded TensorFlow op did (initializers rely on this).
+"""
 import torch
 
-__all__ = []
+from .. import common
+from .core import DEVICE, standardize_dtype, variable
+
+__all__ = [
+    'random_uniform', 'random_normal', 'truncated_normal', 'random_binomial',
+    'random_uniform_variable', 'random_normal_variable', 'set_random_seed',
+]
+
+# Generators that keep advancing across calls, one per seed (used by seeded dropout).
+_streams = {}
+
+
+def _generator(seed, device=None):
+    """A fresh generator seeded with `seed`, or `None` (torch's global one) for no seed."""
+    if seed is None:
+        return None
+    generator = torch.Generator(device=device or DEVICE)
+    generator.manual_seed(int(seed))
+    return generator
+
+
+def _stream(seed, device):
+    """A generator for `seed` that advances with each call.
+
+    A seeded dropout layer in Keras 2 built its random op once and drew a new mask on every
+    step; reseeding at every call would repeat one mask forever.
+    """
+    if seed is None:
+        return None
+    key = (int(seed), str(device))
+    generator = _streams.get(key)
+    if generator is None:
+        generator = _streams[key] = _generator(seed, device)
+    return generator
+
+
+def _reset_streams():
+    _streams.clear()
+
+
+common.on_clear_session(_reset_streams)
+
+
+def _shape(shape):
+    if isinstance(shape, int):
+        return (shape,)
+    return tuple(int(s) for s in shape)
+
+
+def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
+    """A tensor of values drawn uniformly from `[minval, maxval)`.
+
+    # Arguments
+        shape: tuple of ints.
+        minval: lower bound.
+        maxval: upper bound (excluded).
+        dtype: dtype name (default `floatx()`); integer dtypes draw integers.
+        seed: int or `None`.
+
+    # Returns
+        A tensor.
+    """
+    torch_dtype = standardize_dtype(dtype)
+    generator = _generator(seed)
+    if not torch_dtype.is_floating_point:
+        return torch.randint(int(minval), int(maxval), _shape(shape), generator=generator,
+                             dtype=torch_dtype, device=DEVICE)
+    out = torch.empty(_shape(shape), dtype=torch_dtype, device=DEVICE)
+    return out.uniform_(minval, maxval, generator=generator)
+
+
+def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """A tensor of values drawn from a normal distribution.
+
+    # Arguments
+        shape: tuple of ints.
+        mean: mean of the distribution.
+        stddev: standard deviation of the distribution.
+        dtype: dtype name (default `floatx()`).
+        seed: int or `None`.
+
+    # Returns
+        A tensor.
+    """
+    out = torch.empty(_shape(shape), dtype=standardize_dtype(dtype), device=DEVICE)
+    return out.normal_(mean, stddev, generator=_generator(seed))
+
+
+def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
+    """A tensor of normal values, redrawing those two or more standard deviations from the mean.
+
+    # Arguments
+        shape: tuple of ints.
+        mean: mean of the distribution.
+        stddev: standard deviation before truncation.
+        dtype: dtype name (default `floatx()`).
+        seed: int or `None`.
+
+    # Returns
+        A tensor.
+    """
+    torch_dtype = standardize_dtype(dtype)
+    generator = _generator(seed)
+    out = torch.empty(_shape(shape), dtype=torch_dtype, device=DEVICE).normal_(
+        generator=generator)
+    flat = out.view(-1)
+    # Redraw only the rejected entries; each round keeps ~95% of them, so few rounds run.
+    redraw = torch.nonzero(flat.abs() >= 2.0).squeeze(1)
+    while redraw.numel():
+        fresh = torch.empty(redraw.numel(), dtype=torch_dtype, device=DEVICE).normal_(
+            generator=generator)
+        flat[redraw] = fresh
+        redraw = redraw[fresh.abs() >= 2.0]
+    return out.mul_(stddev).add_(mean)
+
+
+def random_binomial(shape, p=0.0, dtype=None, seed=None):
+    """A tensor of ones (with probability `p`) and zeros.
+
+    # Arguments
+        shape: tuple of ints.
+        p: probability of a one.
+        dtype: dtype name (default `floatx()`).
+        seed: int or `None`.
+
+    # Returns
+        A tensor.
+    """
+    torch_dtype = standardize_dtype(dtype)
+    uniform = torch.empty(_shape(shape), dtype=torch.float32 if not torch_dtype.is_floating_point
+                          else torch_dtype, device=DEVICE).uniform_(generator=_generator(seed))
+    return (uniform <= p).to(torch_dtype)
+
+
+def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
+    """A variable initialised with values drawn uniformly from `[low, high)`.
+
+    # Arguments
+        shape: tuple of ints.
+        low: lower bound.
+        high: upper bound (excluded).
+        dtype: dtype name (default `floatx()`).
+        name: optional variable name.
+        seed: int or `None`.
+
+    # Returns
+        A variable.
+    """
+    dtype = dtype or common.floatx()
+    return variable(random_uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype,
+                    name=name)
+
+
+def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
+    """A variable initialised with values drawn from a normal distribution.
+
+    # Arguments
+        shape: tuple of ints.
+        mean: mean of the distribution.
+        scale: standard deviation of the distribution.
+        dtype: dtype name (default `floatx()`).
+        name: optional variable name.
+        seed: int or `None`.
+
+    # Returns
+        A variable.
+    """
+    dtype = dtype or common.floatx()
+    return variable(random_normal(shape, mean, scale, dtype=dtype, seed=seed), dtype=dtype,
+                    name=name)
+
+
+def set_random_seed(seed):
+    """Seeds torch's global generator (CPU and CUDA) and restarts seeded dropout streams.
+
+    # Arguments
+        seed: int.
+    """
+    torch.manual_seed(int(seed))
+    _reset_streams()
