@@ -322,8 +322,10 @@ def bias_add(x, bias, data_format=None):
     """
     x = _t(x)
     bias = _t(bias)
-    data_format = common.normalize_data_format(data_format)
     ndim = x.dim()
+    if ndim == 2 and bias.dim() == 1 and bias.shape[0] == x.shape[1]:
+        return x + bias  # Dense outputs: the data format plays no part
+    data_format = common.normalize_data_format(data_format)
     bias_shape = tuple(bias.shape)
     if len(bias_shape) != 1 and len(bias_shape) != ndim - 1:
         raise ValueError('Unexpected bias dimensions %d, expect to be 1 or %d dimensions'
