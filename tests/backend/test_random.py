@@ -82,3 +82,12 @@ def test_random_variables(backend):
     assert abs(K.get_value(normal).std() - 0.5) < 0.1
     np.testing.assert_array_equal(
         K.get_value(K.random_uniform_variable((30, 20), -1., 1., seed=5)), values)
+
+
+def test_numpy_seed_makes_unseeded_calls_reproducible(backend):
+    K = backend
+    np.random.seed(7)
+    first = K.eval(K.random_uniform((3, 4)))
+    np.random.seed(7)
+    np.testing.assert_array_equal(K.eval(K.random_uniform((3, 4))), first)
+    assert not np.array_equal(K.eval(K.random_uniform((3, 4))), first)

@@ -1,9 +1,12 @@
 """Random tensors on PyTorch.
 
-With `seed=None` numbers come from torch's global generator (see `set_random_seed`). With an
-int seed a call draws from a fresh generator seeded with it, so the same seed gives the same
-numbers, as a seeded TensorFlow op did (initializers rely on this).
+With an int seed a call draws from a fresh generator seeded with it, so the same seed gives the
+same numbers, as a seeded TensorFlow op did (initializers rely on this). With `seed=None` the
+seed is drawn from NumPy's global generator, as Keras 2's TensorFlow backend did, so that
+`np.random.seed(...)` at the top of a script makes weight initialisation reproducible.
+Dropout without a seed uses torch's global generator (see `set_random_seed`) for speed.
 """
+import numpy as np
 import torch
 
 from .. import common
@@ -19,9 +22,9 @@ _streams = {}
 
 
 def _generator(seed, device=None):
-    """A fresh generator seeded with `seed`, or `None` (torch's global one) for no seed."""
+    """A fresh generator seeded with `seed` (drawn from NumPy's generator when `None`)."""
     if seed is None:
-        return None
+        seed = np.random.randint(10e6)
     generator = torch.Generator(device=device or DEVICE)
     generator.manual_seed(int(seed))
     return generator
@@ -179,10 +182,13 @@ def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None)
 
 
 def set_random_seed(seed):
-    """Seeds torch's global generator (CPU and CUDA) and restarts seeded dropout streams.
+    """Seeds every source of randomness: NumPy's global generator (unseeded random ops draw
+    their seeds from it), torch's (CPU and CUDA, used by unseeded dropout), and restarts seeded
+    dropout streams.
 
     # Arguments
         seed: int.
     """
+    np.random.seed(int(seed))
     torch.manual_seed(int(seed))
     _reset_streams()
