@@ -19,7 +19,8 @@ __all__ = [
     'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value', 'batch_get_value',
     'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
     'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
-    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'no_grad',
+    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
+    'no_grad',
     'enable_grad', 'inference_mode', 'is_floating', 'symbolic_operators', 'standardize_dtype',
     'name_scope', 'get_session', 'set_session',
 ]
@@ -452,6 +453,11 @@ def function(inputs, outputs, updates=None, **kwargs):
     if symbolic._function_builder is None:
         raise RuntimeError('K.function needs cornu.engine; import cornu first.')
     return symbolic._function_builder(inputs, outputs, updates, kwargs)
+
+
+def Function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's `K.Function` class name: the same as `K.function(inputs, outputs, updates)`."""
+    return function(inputs, outputs, updates=updates, name=name, **kwargs)
 
 
 no_grad = torch.no_grad
