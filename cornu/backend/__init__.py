@@ -20,7 +20,7 @@ from .symbolic import KerasTensor, LEARNING_PHASE, is_symbolic
 from . import symbolic as _symbolic
 
 ENGINES = ('torch', 'jax')
-_ENGINE_MODULES = ('core', 'math', 'nn', 'rnn', 'random', 'fused')
+_ENGINE_MODULES = ('core', 'math', 'nn', 'rnn', 'random', 'fused', 'optim')
 
 # Functions that never record a graph op: they create state, inspect static properties or
 # build callables; everything else exported by an engine is dispatched on symbolic inputs.
@@ -32,6 +32,11 @@ _NOT_DISPATCHED = frozenset([
     'update', 'update_add', 'update_sub', 'moving_average_update', 'convert_to_tensor',
     'to_numpy', 'device', 'no_grad', 'inference_mode', 'set_random_seed', 'name_scope',
     'enable_grad', 'is_floating', 'as_variable_value', 'get_session', 'set_session',
+    # optim: optimizer state updates
+    'scalar_value', 'assign_scalar', 'advance_counter', 'forget_scalar', 'clip_gradients',
+    'apply_constraints', 'sgd_update', 'rmsprop_update', 'adagrad_update', 'adadelta_update',
+    'adam_update', 'adamax_update', 'nadam_update', 'is_native_optimizer', 'native_optimizer',
+    'native_optimizer_step', 'native_optimizer_lr',
 ])
 
 
