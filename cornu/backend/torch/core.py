@@ -347,13 +347,15 @@ def print_tensor(x, message=''):
 
 def zeros(shape, dtype=None, name=None):
     """A variable filled with zeros."""
-    return KerasVariable(torch.zeros(tuple(shape), dtype=standardize_dtype(dtype), device=DEVICE),
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return KerasVariable(torch.zeros(shape, dtype=standardize_dtype(dtype), device=DEVICE),
                          True, name or 'zeros')
 
 
 def ones(shape, dtype=None, name=None):
     """A variable filled with ones."""
-    return KerasVariable(torch.ones(tuple(shape), dtype=standardize_dtype(dtype), device=DEVICE),
+    shape = (shape,) if isinstance(shape, int) else tuple(shape)
+    return KerasVariable(torch.ones(shape, dtype=standardize_dtype(dtype), device=DEVICE),
                          True, name or 'ones')
 
 
@@ -389,21 +391,33 @@ def cast(x, dtype):
 
 
 def update(x, new_x):
-    """Assigns `new_x` to the variable `x` in place (no gradient flows through). Returns `x`."""
+    """Assigns `new_x` to the variable `x` in place (no gradient flows through). Returns `x`.
+
+    With a symbolic `new_x` nothing is assigned yet: the `(x, new_x)` pair is returned, for
+    `K.function(..., updates=[...])` to apply at each call, as in Keras 2.
+    """
+    if is_symbolic(new_x):
+        return (x, new_x)
     with torch.no_grad():
         x.copy_(new_x)
     return x
 
 
 def update_add(x, increment):
-    """Adds `increment` to the variable `x` in place. Returns `x`."""
+    """Adds `increment` to the variable `x` in place. Returns `x` (or an `(x, x + increment)`
+    update pair when `increment` is symbolic)."""
+    if is_symbolic(increment):
+        return (x, increment + x)
     with torch.no_grad():
         x.add_(increment)
     return x
 
 
 def update_sub(x, decrement):
-    """Subtracts `decrement` from the variable `x` in place. Returns `x`."""
+    """Subtracts `decrement` from the variable `x` in place. Returns `x` (or an `(x, x -
+    decrement)` update pair when `decrement` is symbolic)."""
+    if is_symbolic(decrement):
+        return (x, -decrement + x)
     with torch.no_grad():
         x.sub_(decrement)
     return x
