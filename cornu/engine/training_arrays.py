@@ -89,6 +89,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     callback_metrics = list(out_labels)
     if do_validation:
         callback_metrics += ['val_' + n for n in out_labels]
+    if verbose and do_validation and steps_per_epoch is None:
+        print('Train on %d samples, validate on %d samples' % (num_samples,
+                                                               val_data.num_samples))
     callbacks.set_model(model)
     callbacks.set_params({'batch_size': batch_size, 'epochs': epochs,
                           'steps': steps_per_epoch, 'samples': num_samples,
