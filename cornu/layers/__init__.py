@@ -6,6 +6,13 @@ from ..engine.input_layer import Input, InputLayer
 from .core import (Dense, Activation, Dropout, SpatialDropout1D, SpatialDropout2D,
                    SpatialDropout3D, Flatten, Reshape, Permute, RepeatVector, Lambda,
                    ActivityRegularization, Masking)
+from .embeddings import Embedding
+from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, add,
+                    subtract, multiply, average, maximum, minimum, concatenate, dot)
+from .advanced_activations import LeakyReLU, PReLU, ELU, ThresholdedReLU, Softmax, ReLU
+from .normalization import BatchNormalization
+from .noise import GaussianNoise, GaussianDropout, AlphaDropout
+from .local import LocallyConnected1D, LocallyConnected2D
 
 
 def serialize(layer):

@@ -1,0 +1,153 @@
+"""Regularization layers that add noise in the training phase: GaussianNoise,
+GaussianDropout, AlphaDropout."""
+import numpy as np
+
+from .. import backend as K
+from ..engine.base_layer import Layer
+
+# The SELU constants (Klambauer et al., 2017).
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+class GaussianNoise(Layer):
+    """Applies additive zero-centered Gaussian noise.
+
+    Useful to mitigate overfitting (a form of random data augmentation). As a regularization
+    layer, it is only active at training time; at test time it returns its input.
+
+    # Arguments
+        stddev: float, standard deviation of the noise distribution.
+
+    # Input shape
+        Arbitrary.
+
+    # Output shape
+        Same shape as the input.
+    """
+
+    def __init__(self, stddev, **kwargs):
+        super(GaussianNoise, self).__init__(**kwargs)
+        self.supports_masking = True
+        self.stddev = stddev
+        self._uses_learning_phase = True
+
+    def call(self, inputs, training=None):
+        def noised():
+            return inputs + K.random_normal(shape=K.shape(inputs), mean=0.,
+                                            stddev=self.stddev, dtype=K.dtype(inputs))
+        return K.in_train_phase(noised, inputs, training=training)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'stddev': self.stddev}
+        base_config = super(GaussianNoise, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class GaussianDropout(Layer):
+    """Applies multiplicative 1-centered Gaussian noise.
+
+    The noise has standard deviation `sqrt(rate / (1 - rate))`. As a regularization layer, it
+    is only active at training time.
+
+    # Arguments
+        rate: float, drop probability (as with `Dropout`).
+
+    # Input shape
+        Arbitrary.
+
+    # Output shape
+        Same shape as the input.
+
+    # References
+        - [Dropout: A Simple Way to Prevent Neural Networks from Overfitting](
+           http://www.cs.toronto.edu/~rsalakhu/papers/srivastava14a.pdf)
+    """
+
+    def __init__(self, rate, **kwargs):
+        super(GaussianDropout, self).__init__(**kwargs)
+        self.supports_masking = True
+        self.rate = rate
+        self._uses_learning_phase = 0 < rate < 1
+
+    def call(self, inputs, training=None):
+        if 0 < self.rate < 1:
+            def noised():
+                stddev = float(np.sqrt(self.rate / (1.0 - self.rate)))
+                return inputs * K.random_normal(shape=K.shape(inputs), mean=1.0,
+                                                stddev=stddev, dtype=K.dtype(inputs))
+            return K.in_train_phase(noised, inputs, training=training)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'rate': self.rate}
+        base_config = super(GaussianDropout, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class AlphaDropout(Layer):
+    """Applies Alpha Dropout to the input.
+
+    Alpha Dropout keeps the mean and variance of its inputs at their original values, so
+    that the self-normalizing property of SELU networks holds after dropout: dropped units
+    are set to the SELU saturation value `-alpha * scale` and the result goes through an
+    affine correction `a * x + b`. It is only active at training time.
+
+    # Arguments
+        rate: float, drop probability (as with `Dropout`). The multiplicative noise has
+            standard deviation `sqrt(rate / (1 - rate))`.
+        noise_shape: 1-D shape of the binary keep/drop mask (`None`: the input's shape).
+        seed: integer, random seed.
+
+    # Input shape
+        Arbitrary.
+
+    # Output shape
+        Same shape as the input.
+
+    # References
+        - [Self-Normalizing Neural Networks](https://arxiv.org/abs/1706.02515)
+    """
+
+    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+        super(AlphaDropout, self).__init__(**kwargs)
+        self.rate = rate
+        self.noise_shape = noise_shape
+        self.seed = seed
+        self.supports_masking = True
+        self._uses_learning_phase = 0. < rate < 1.
+
+    def _get_noise_shape(self, inputs):
+        return self.noise_shape if self.noise_shape else K.shape(inputs)
+
+    def call(self, inputs, training=None):
+        if 0. < self.rate < 1.:
+            noise_shape = self._get_noise_shape(inputs)
+            rate = self.rate
+
+            def dropped_inputs():
+                alpha_p = -_SELU_ALPHA * _SELU_SCALE
+                kept = K.greater_equal(K.random_uniform(noise_shape, seed=self.seed,
+                                                        dtype=K.dtype(inputs)), rate)
+                kept = K.cast(kept, K.dtype(inputs))
+                # The affine correction that restores zero mean and unit variance.
+                a = ((1 - rate) * (1 + rate * alpha_p ** 2)) ** -0.5
+                b = -a * alpha_p * rate
+                x = inputs * kept + alpha_p * (1 - kept)
+                return a * x + b
+            return K.in_train_phase(dropped_inputs, inputs, training=training)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        config = {'rate': self.rate, 'noise_shape': self.noise_shape, 'seed': self.seed}
+        base_config = super(AlphaDropout, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
