@@ -546,7 +546,16 @@ class Network(Layer):
                          **kwargs)
 
     def summary(self, line_length=None, positions=None, print_fn=None):
-        """Prints a table of the layers, output shapes and parameter counts (Keras 2 layout)."""
+        """Prints a table of the layers, output shapes and parameter counts (Keras 2 layout).
+
+        # Raises
+            ValueError: if the model has not been built yet (a Sequential model without an
+                input shape that has not seen data).
+        """
+        if not self.built:
+            raise ValueError('This model has never been called, thus its weights have not yet '
+                             'been created, so no summary can be displayed. Build the model '
+                             'first (e.g. by calling it on some test data).')
         from ..utils.layer_utils import print_summary
         return print_summary(self, line_length=line_length, positions=positions,
                              print_fn=print_fn)
