@@ -6,6 +6,21 @@ from ..engine.input_layer import Input, InputLayer
 from .core import (Dense, Activation, Dropout, SpatialDropout1D, SpatialDropout2D,
                    SpatialDropout3D, Flatten, Reshape, Permute, RepeatVector, Lambda,
                    ActivityRegularization, Masking)
+from .convolutional import (Conv1D, Conv2D, Conv3D, Conv2DTranspose, Conv3DTranspose,
+                            SeparableConv1D, SeparableConv2D, DepthwiseConv2D, UpSampling1D,
+                            UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D,
+                            ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D, Convolution1D,
+                            Convolution2D, Convolution3D, SeparableConvolution1D,
+                            SeparableConvolution2D, Convolution2DTranspose, Deconvolution2D,
+                            Deconv2D, Deconvolution3D, Deconv3D, AtrousConvolution1D,
+                            AtrousConvolution2D, AtrousConv1D, AtrousConv2D)
+from .pooling import (MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
+                      MaxPooling3D, AveragePooling3D, GlobalAveragePooling1D,
+                      GlobalMaxPooling1D, GlobalAveragePooling2D, GlobalMaxPooling2D,
+                      GlobalAveragePooling3D, GlobalMaxPooling3D, AvgPool1D, MaxPool1D,
+                      AvgPool2D, MaxPool2D, AvgPool3D, MaxPool3D, GlobalMaxPool1D,
+                      GlobalMaxPool2D, GlobalMaxPool3D, GlobalAvgPool1D, GlobalAvgPool2D,
+                      GlobalAvgPool3D)
 from .embeddings import Embedding
 from .merge import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate, Dot, add,
                     subtract, multiply, average, maximum, minimum, concatenate, dot)

@@ -1,0 +1,467 @@
+"""Pooling layers: max and average pooling over windows (1D, 2D, 3D) and global pooling.
+
+Output sizes follow Keras 2.2.4 (TensorFlow's arithmetic): `ceil((size - pool + 1) / stride)`
+with 'valid' padding, `ceil(size / stride)` with 'same'. Average pooling with 'same' padding
+averages each window over its real entries only (the padding is not counted), as TensorFlow.
+"""
+from .. import backend as K
+from ..engine.base_layer import Layer
+from ..engine.input_spec import InputSpec
+from ..utils import conv_utils
+from .convolutional import _utils
+from .convolutional._legacy import (legacy_pooling1d_support, legacy_pooling_support,
+                                    legacy_spatial_support)
+
+
+class _Pooling(Layer):
+    """Abstract N-D pooling layer.
+
+    # Arguments
+        pool_size: integer or tuple of `rank` integers, the window size.
+        strides: integer, tuple of `rank` integers, or `None` (the default: `pool_size`).
+        padding: `"valid"` or `"same"` (case-insensitive).
+        data_format: `"channels_last"` or `"channels_first"`.
+    """
+
+    rank = None
+    pool_mode = None
+
+    def __init__(self, pool_size, strides, padding, data_format, **kwargs):
+        super(_Pooling, self).__init__(**kwargs)
+        if strides is None:
+            strides = pool_size
+        self.pool_size = _utils.normalize_tuple(self, pool_size, self.rank, 'pool_size')
+        self.strides = _utils.normalize_tuple(self, strides, self.rank, 'strides')
+        self.padding = _utils.normalize_padding(self, padding)
+        self.data_format = _utils.normalize_data_format(self, data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+        self._spatial_axes = _utils.spatial_axes(self.rank, self.data_format)
+
+    def build(self, input_shape):
+        self.compute_output_shape(input_shape)  # a window larger than the input fails here
+        self.built = True
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        new_space = tuple(
+            conv_utils.conv_output_length(input_shape[axis], self.pool_size[i], self.padding,
+                                          self.strides[i])
+            for i, axis in enumerate(self._spatial_axes))
+        _utils.check_output_size(self, input_shape, new_space, 'pool_size', self.pool_size,
+                                 self.padding, self.strides)
+        output_shape = list(input_shape)
+        for axis, size in zip(self._spatial_axes, new_space):
+            output_shape[axis] = size
+        return tuple(output_shape)
+
+    def _pool(self, inputs):
+        raise NotImplementedError
+
+    def call(self, inputs):
+        try:
+            return self._pool(inputs)
+        except Exception:
+            _utils.reraise_explained(self, inputs)
+            raise
+
+    def get_config(self):
+        config = {'pool_size': self.pool_size, 'padding': self.padding,
+                  'strides': self.strides, 'data_format': self.data_format}
+        base_config = super(_Pooling, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class _Pooling1D(_Pooling):
+    """1D pooling, run as 2D pooling over a dummy axis of length 1."""
+
+    rank = 1
+
+    def __init__(self, pool_size=2, strides=None, padding='valid',
+                 data_format='channels_last', **kwargs):
+        super(_Pooling1D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+        self._dummy_axis = 2 if self.data_format == 'channels_last' else 3
+        self._pool_size_2d = self.pool_size + (1,)
+        self._strides_2d = self.strides + (1,)
+
+    def _pool(self, inputs):
+        outputs = K.pool2d(K.expand_dims(inputs, self._dummy_axis), self._pool_size_2d,
+                           self._strides_2d, self.padding, self.data_format, self.pool_mode)
+        return K.squeeze(outputs, self._dummy_axis)
+
+    def get_config(self):
+        config = super(_Pooling1D, self).get_config()
+        # Keras 2.2.4's key order: strides first.
+        return dict([('strides', config.pop('strides'))] + list(config.items()))
+
+
+class MaxPooling1D(_Pooling1D):
+    """Max pooling for temporal data.
+
+    # Arguments
+        pool_size: integer, the size of the max pooling windows.
+        strides: integer, or `None` (the default: `pool_size`), the step between windows.
+        padding: `"valid"` or `"same"` (case-insensitive).
+        data_format: `"channels_last"` (default, `(batch, steps, features)`) or
+            `"channels_first"` (`(batch, features, steps)`).
+
+    # Input shape
+        3D tensor `(batch, steps, features)` (or `(batch, features, steps)`).
+
+    # Output shape
+        3D tensor `(batch, downsampled_steps, features)` (or channels first).
+    """
+
+    pool_mode = 'max'
+
+    @legacy_pooling1d_support
+    def __init__(self, pool_size=2, strides=None, padding='valid',
+                 data_format='channels_last', **kwargs):
+        super(MaxPooling1D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling1D(_Pooling1D):
+    """Average pooling for temporal data.
+
+    # Arguments
+        pool_size: integer, the size of the average pooling windows.
+        strides: integer, or `None` (the default: `pool_size`), the step between windows.
+        padding: `"valid"` or `"same"` (case-insensitive); 'same' windows average their
+            real entries only.
+        data_format: `"channels_last"` (default, `(batch, steps, features)`) or
+            `"channels_first"` (`(batch, features, steps)`).
+
+    # Input shape
+        3D tensor `(batch, steps, features)` (or `(batch, features, steps)`).
+
+    # Output shape
+        3D tensor `(batch, downsampled_steps, features)` (or channels first).
+    """
+
+    pool_mode = 'avg'
+
+    @legacy_pooling1d_support
+    def __init__(self, pool_size=2, strides=None, padding='valid',
+                 data_format='channels_last', **kwargs):
+        super(AveragePooling1D, self).__init__(pool_size, strides, padding, data_format,
+                                               **kwargs)
+
+
+class _Pooling2D(_Pooling):
+    rank = 2
+
+    def _pool(self, inputs):
+        return K.pool2d(inputs, self.pool_size, self.strides, self.padding, self.data_format,
+                        self.pool_mode)
+
+
+class MaxPooling2D(_Pooling2D):
+    """Max pooling for spatial data.
+
+    # Arguments
+        pool_size: integer or tuple of 2 integers, the window size (e.g. `(2, 2)` halves
+            both spatial sizes).
+        strides: integer, tuple of 2 integers, or `None` (the default: `pool_size`).
+        padding: `"valid"` or `"same"` (case-insensitive).
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        4D tensor `(batch, rows, cols, channels)`, or `(batch, channels, rows, cols)`.
+
+    # Output shape
+        4D tensor `(batch, pooled_rows, pooled_cols, channels)` (or channels first).
+    """
+
+    pool_mode = 'max'
+
+    @legacy_pooling_support
+    def __init__(self, pool_size=(2, 2), strides=None, padding='valid', data_format=None,
+                 **kwargs):
+        super(MaxPooling2D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling2D(_Pooling2D):
+    """Average pooling for spatial data.
+
+    # Arguments
+        pool_size: integer or tuple of 2 integers, the window size.
+        strides: integer, tuple of 2 integers, or `None` (the default: `pool_size`).
+        padding: `"valid"` or `"same"` (case-insensitive); 'same' windows average their
+            real entries only.
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        4D tensor `(batch, rows, cols, channels)`, or `(batch, channels, rows, cols)`.
+
+    # Output shape
+        4D tensor `(batch, pooled_rows, pooled_cols, channels)` (or channels first).
+    """
+
+    pool_mode = 'avg'
+
+    @legacy_pooling_support
+    def __init__(self, pool_size=(2, 2), strides=None, padding='valid', data_format=None,
+                 **kwargs):
+        super(AveragePooling2D, self).__init__(pool_size, strides, padding, data_format,
+                                               **kwargs)
+
+
+class _Pooling3D(_Pooling):
+    rank = 3
+
+    def _pool(self, inputs):
+        return K.pool3d(inputs, self.pool_size, self.strides, self.padding, self.data_format,
+                        self.pool_mode)
+
+
+class MaxPooling3D(_Pooling3D):
+    """Max pooling for 3D (spatial or spatio-temporal) data.
+
+    # Arguments
+        pool_size: integer or tuple of 3 integers, the window size.
+        strides: integer, tuple of 3 integers, or `None` (the default: `pool_size`).
+        padding: `"valid"` or `"same"` (case-insensitive).
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        5D tensor `(batch, dim1, dim2, dim3, channels)`, or `(batch, channels, dim1, dim2,
+        dim3)`.
+
+    # Output shape
+        5D tensor with pooled spatial axes.
+    """
+
+    pool_mode = 'max'
+
+    @legacy_pooling_support
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None,
+                 **kwargs):
+        super(MaxPooling3D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+
+
+class AveragePooling3D(_Pooling3D):
+    """Average pooling for 3D (spatial or spatio-temporal) data.
+
+    # Arguments
+        pool_size: integer or tuple of 3 integers, the window size.
+        strides: integer, tuple of 3 integers, or `None` (the default: `pool_size`).
+        padding: `"valid"` or `"same"` (case-insensitive); 'same' windows average their
+            real entries only.
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        5D tensor `(batch, dim1, dim2, dim3, channels)`, or `(batch, channels, dim1, dim2,
+        dim3)`.
+
+    # Output shape
+        5D tensor with pooled spatial axes.
+    """
+
+    pool_mode = 'avg'
+
+    @legacy_pooling_support
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None,
+                 **kwargs):
+        super(AveragePooling3D, self).__init__(pool_size, strides, padding, data_format,
+                                               **kwargs)
+
+
+class _GlobalPooling(Layer):
+    """Abstract global pooling layer: reduces all spatial axes, keeping batch and channels.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`.
+    """
+
+    rank = None
+
+    def __init__(self, data_format=None, **kwargs):
+        super(_GlobalPooling, self).__init__(**kwargs)
+        self.data_format = _utils.normalize_data_format(self, data_format)
+        self.input_spec = InputSpec(ndim=self.rank + 2)
+        self._spatial_axes = list(_utils.spatial_axes(self.rank, self.data_format))
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[_utils.channel_axis(self.data_format)])
+
+    def get_config(self):
+        config = {'data_format': self.data_format}
+        base_config = super(_GlobalPooling, self).get_config()
+        return dict(list(base_config.items()) + list(config.items()))
+
+
+class GlobalAveragePooling1D(_GlobalPooling):
+    """Global average pooling for temporal data.
+
+    With a mask (e.g. from `Embedding(mask_zero=True)`), only the unmasked steps are
+    averaged; the output carries no mask.
+
+    # Arguments
+        data_format: `"channels_last"` (default, `(batch, steps, features)`) or
+            `"channels_first"` (`(batch, features, steps)`).
+
+    # Input shape
+        3D tensor `(batch, steps, features)` (or `(batch, features, steps)`).
+
+    # Output shape
+        2D tensor `(batch, features)`.
+    """
+
+    rank = 1
+
+    @legacy_spatial_support
+    def __init__(self, data_format='channels_last', **kwargs):
+        super(GlobalAveragePooling1D, self).__init__(data_format, **kwargs)
+        self.supports_masking = True
+        self._steps_axis = self._spatial_axes[0]
+
+    def call(self, inputs, mask=None):
+        steps_axis = self._steps_axis
+        if mask is None:
+            return K.mean(inputs, axis=steps_axis)
+        mask = K.cast(mask, K.dtype(inputs))
+        mask = K.expand_dims(mask, 2 if steps_axis == 1 else 1)
+        return K.sum(inputs * mask, axis=steps_axis) / K.sum(mask, axis=steps_axis)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
+
+
+class GlobalMaxPooling1D(_GlobalPooling):
+    """Global max pooling for temporal data.
+
+    # Arguments
+        data_format: `"channels_last"` (default, `(batch, steps, features)`) or
+            `"channels_first"` (`(batch, features, steps)`).
+
+    # Input shape
+        3D tensor `(batch, steps, features)` (or `(batch, features, steps)`).
+
+    # Output shape
+        2D tensor `(batch, features)`.
+    """
+
+    rank = 1
+
+    @legacy_spatial_support
+    def __init__(self, data_format='channels_last', **kwargs):
+        super(GlobalMaxPooling1D, self).__init__(data_format, **kwargs)
+        self._steps_axis = self._spatial_axes[0]
+
+    def call(self, inputs):
+        return K.max(inputs, axis=self._steps_axis)
+
+
+class GlobalAveragePooling2D(_GlobalPooling):
+    """Global average pooling for spatial data.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        4D tensor `(batch, rows, cols, channels)`, or `(batch, channels, rows, cols)`.
+
+    # Output shape
+        2D tensor `(batch, channels)`.
+    """
+
+    rank = 2
+
+    @legacy_spatial_support
+    def __init__(self, data_format=None, **kwargs):
+        super(GlobalAveragePooling2D, self).__init__(data_format, **kwargs)
+
+    def call(self, inputs):
+        return K.mean(inputs, axis=self._spatial_axes)
+
+
+class GlobalMaxPooling2D(_GlobalPooling):
+    """Global max pooling for spatial data.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        4D tensor `(batch, rows, cols, channels)`, or `(batch, channels, rows, cols)`.
+
+    # Output shape
+        2D tensor `(batch, channels)`.
+    """
+
+    rank = 2
+
+    @legacy_spatial_support
+    def __init__(self, data_format=None, **kwargs):
+        super(GlobalMaxPooling2D, self).__init__(data_format, **kwargs)
+
+    def call(self, inputs):
+        return K.max(inputs, axis=self._spatial_axes)
+
+
+class GlobalAveragePooling3D(_GlobalPooling):
+    """Global average pooling for 3D data.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        5D tensor `(batch, dim1, dim2, dim3, channels)`, or `(batch, channels, dim1, dim2,
+        dim3)`.
+
+    # Output shape
+        2D tensor `(batch, channels)`.
+    """
+
+    rank = 3
+
+    @legacy_spatial_support
+    def __init__(self, data_format=None, **kwargs):
+        super(GlobalAveragePooling3D, self).__init__(data_format, **kwargs)
+
+    def call(self, inputs):
+        return K.mean(inputs, axis=self._spatial_axes)
+
+
+class GlobalMaxPooling3D(_GlobalPooling):
+    """Global max pooling for 3D data.
+
+    # Arguments
+        data_format: `"channels_last"` or `"channels_first"`; `None` means
+            `K.image_data_format()`.
+
+    # Input shape
+        5D tensor `(batch, dim1, dim2, dim3, channels)`, or `(batch, channels, dim1, dim2,
+        dim3)`.
+
+    # Output shape
+        2D tensor `(batch, channels)`.
+    """
+
+    rank = 3
+
+    @legacy_spatial_support
+    def __init__(self, data_format=None, **kwargs):
+        super(GlobalMaxPooling3D, self).__init__(data_format, **kwargs)
+
+    def call(self, inputs):
+        return K.max(inputs, axis=self._spatial_axes)
+
+
+AvgPool1D = AveragePooling1D
+MaxPool1D = MaxPooling1D
+AvgPool2D = AveragePooling2D
+MaxPool2D = MaxPooling2D
+AvgPool3D = AveragePooling3D
+MaxPool3D = MaxPooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
