@@ -1,0 +1,283 @@
+"""`Callback`, the base class of everything called during training, and `CallbackList`, which
+dispatches each training event to a list of callbacks.
+"""
+import time
+import warnings
+from collections import deque
+
+import numpy as np
+
+from .. import backend as K
+from ..engine.logs import alias_of, to_python
+
+# A callback hook slower than this (median over the last few batches), and slower than the
+# batch itself, earns Keras 2's "is slow compared to the batch update" warning.
+_SLOW_HOOK_SECONDS = 0.1
+
+
+def monitored_value(logs, name):
+    """The value logged under `name`, also found under its `acc`/`accuracy` twin; else `None`.
+
+    `Logs` answers both spellings itself; plain dicts (from user code) get the same courtesy.
+    """
+    value = logs.get(name)
+    if value is None:
+        other = alias_of(name)
+        if other is not None:
+            value = logs.get(other)
+    return value
+
+
+class LazyWeightedSum(object):
+    """A running sum of `value * weight` whose values may stay engine tensors on the device.
+
+    Adding a term only remembers it (no engine op, no copy to the host): a callback called
+    after every batch then costs next to nothing. The terms are summed on the device in one
+    op when `pending` of them have gathered or when the sum is read, and copied to the host
+    once, by `result()`.
+    """
+
+    __slots__ = ('_values', '_weights', '_device_total', '_host_total')
+
+    pending = 1024
+
+    def __init__(self):
+        self._values = []
+        self._weights = []
+        self._device_total = None
+        self._host_total = 0.
+
+    def add(self, value, weight):
+        self._values.append(value)
+        self._weights.append(weight)
+        if len(self._values) >= self.pending:
+            self._fold()
+
+    def _fold(self):
+        values, weights = self._values, self._weights
+        self._values, self._weights = [], []
+        try:
+            stacked = K.stack(values)
+        except Exception:  # mixed shapes or types: each term on its own, below
+            stacked = None
+        if stacked is not None and K.ndim(stacked) == 1:
+            partial = K.sum(stacked * K.constant(weights, dtype=K.dtype(stacked)))
+            if self._device_total is None:
+                self._device_total = partial
+            else:
+                self._device_total = self._device_total + partial
+            return
+        for value, weight in zip(values, weights):
+            self._host_total = self._host_total + np.asarray(to_python(value)) * weight
+
+    def result(self):
+        """The sum: a Python float for scalar terms (a NumPy array for array terms)."""
+        if self._values:
+            self._fold()
+        total = self._host_total
+        if self._device_total is not None:
+            total = total + to_python(self._device_total)
+        return to_python(total)
+
+
+class Callback(object):
+    """Abstract base class of the callbacks called during training.
+
+    # Properties
+        params: dict, the training parameters (`batch_size`, `epochs`, `steps`, `samples`,
+            `verbose`, `do_validation`, `metrics`).
+        model: the `Model` being trained.
+        validation_data: the validation arrays, when the training loop provides them.
+
+    The `logs` dictionary handed to each hook holds the quantities of the moment:
+
+        on_epoch_end: `loss` and the compiled metrics (e.g. `acc`), averaged over the
+            epoch, plus `val_loss`, `val_acc`, ... when validating.
+        on_batch_begin: `batch` and `size`, the number of samples in the batch.
+        on_batch_end: `loss` and the compiled metrics for the batch.
+
+    During `fit` the logs are `cornu.engine.logs.Logs`: reading a value gives a Python
+    float; `logs.raw(key)` gives the engine tensor without copying it off the device.
+    """
+
+    def __init__(self):
+        self.validation_data = None
+        self.model = None
+
+    def set_params(self, params):
+        self.params = params
+
+    def set_model(self, model):
+        self.model = model
+
+    def on_epoch_begin(self, epoch, logs=None):
+        pass
+
+    def on_epoch_end(self, epoch, logs=None):
+        pass
+
+    def on_batch_begin(self, batch, logs=None):
+        pass
+
+    def on_batch_end(self, batch, logs=None):
+        pass
+
+    def on_train_begin(self, logs=None):
+        pass
+
+    def on_train_end(self, logs=None):
+        pass
+
+
+class _HookTimes(object):
+    """The last `maxlen` durations of one batch hook, with a cheap test for a slow median.
+
+    Keras 2 takes the median of the window after every batch; counting the slow entries
+    first means the median is only computed when it can exceed the threshold.
+    """
+
+    def __init__(self, maxlen):
+        self.durations = deque([], maxlen=maxlen)
+        self.slow_count = 0
+
+    def add(self, duration):
+        """Records `duration`; returns whether the window holds any slow one."""
+        durations = self.durations
+        if len(durations) == durations.maxlen and durations[0] > _SLOW_HOOK_SECONDS:
+            self.slow_count -= 1
+        durations.append(duration)
+        if duration > _SLOW_HOOK_SECONDS:
+            self.slow_count += 1
+        return self.slow_count > 0
+
+    def slow_median(self, batch_time):
+        """The median duration if it is slow and slower than the batch itself, else `None`."""
+        if batch_time <= 0. or 2 * self.slow_count < len(self.durations):
+            return None
+        median = float(np.median(self.durations))
+        if median > _SLOW_HOOK_SECONDS and median > 0.95 * batch_time:
+            return median
+        return None
+
+
+class CallbackList(object):
+    """A list of callbacks, called one after another for each training event.
+
+    # Arguments
+        callbacks: list of `Callback` instances.
+        queue_length: number of batches over which hook durations are watched, to warn when
+            callbacks take longer than the batches themselves.
+    """
+
+    def __init__(self, callbacks=None, queue_length=10):
+        self.callbacks = [c for c in (callbacks or [])]
+        self.queue_length = queue_length
+        self._reset_timing()
+
+    def _reset_timing(self):
+        self._delta_t_batch = 0.
+        self._batch_begin_times = _HookTimes(self.queue_length)
+        self._batch_end_times = _HookTimes(self.queue_length)
+        self._t_enter_batch = None
+
+    def append(self, callback):
+        self.callbacks.append(callback)
+
+    def set_params(self, params):
+        for callback in self.callbacks:
+            callback.set_params(params)
+
+    def set_model(self, model):
+        for callback in self.callbacks:
+            callback.set_model(model)
+
+    def on_epoch_begin(self, epoch, logs=None):
+        """Called at the start of an epoch.
+
+        # Arguments
+            epoch: integer, index of the epoch.
+            logs: dictionary of logs.
+        """
+        if logs is None:
+            logs = {}
+        for callback in self.callbacks:
+            callback.on_epoch_begin(epoch, logs)
+        self._reset_timing()
+
+    def on_epoch_end(self, epoch, logs=None):
+        """Called at the end of an epoch.
+
+        # Arguments
+            epoch: integer, index of the epoch.
+            logs: dictionary of logs; the first callbacks (`BaseLogger`) fill in the epoch
+                averages that the later ones read.
+        """
+        if logs is None:
+            logs = {}
+        for callback in self.callbacks:
+            callback.on_epoch_end(epoch, logs)
+
+    def on_batch_begin(self, batch, logs=None):
+        """Called right before a batch is processed.
+
+        # Arguments
+            batch: integer, index of the batch within the epoch.
+            logs: dictionary of logs.
+        """
+        if logs is None:
+            logs = {}
+        start = time.time()
+        for callback in self.callbacks:
+            callback.on_batch_begin(batch, logs)
+        self._t_enter_batch = time.time()
+        if self._batch_begin_times.add(self._t_enter_batch - start):
+            self._warn_if_slow('on_batch_begin', self._batch_begin_times)
+
+    def on_batch_end(self, batch, logs=None):
+        """Called at the end of a batch.
+
+        # Arguments
+            batch: integer, index of the batch within the epoch.
+            logs: dictionary of logs.
+        """
+        if logs is None:
+            logs = {}
+        start = time.time()
+        if self._t_enter_batch is None:
+            self._t_enter_batch = start
+        self._delta_t_batch = start - self._t_enter_batch
+        for callback in self.callbacks:
+            callback.on_batch_end(batch, logs)
+        if self._batch_end_times.add(time.time() - start):
+            self._warn_if_slow('on_batch_end', self._batch_end_times)
+
+    def _warn_if_slow(self, hook, times):
+        median = times.slow_median(self._delta_t_batch)
+        if median is not None:
+            warnings.warn('Method %s() is slow compared to the batch update (%f). '
+                          'Check your callbacks.' % (hook, median))
+
+    def on_train_begin(self, logs=None):
+        """Called at the beginning of training.
+
+        # Arguments
+            logs: dictionary of logs.
+        """
+        if logs is None:
+            logs = {}
+        for callback in self.callbacks:
+            callback.on_train_begin(logs)
+
+    def on_train_end(self, logs=None):
+        """Called at the end of training.
+
+        # Arguments
+            logs: dictionary of logs.
+        """
+        if logs is None:
+            logs = {}
+        for callback in self.callbacks:
+            callback.on_train_end(logs)
+
+    def __iter__(self):
+        return iter(self.callbacks)
