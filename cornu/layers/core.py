@@ -176,6 +176,10 @@ class Activation(Layer):
     def call(self, inputs):
         return self.activation(inputs)
 
+    def _pre_activation(self, inputs):
+        """The input of the activation (training fuses softmax into the loss)."""
+        return inputs
+
     def compute_output_shape(self, input_shape):
         return input_shape
 
@@ -517,6 +521,10 @@ class Dense(Layer):
         if self._linear:
             return output
         return self.activation(output)
+
+    def _pre_activation(self, inputs):
+        """The layer's output before its activation (training fuses softmax into the loss)."""
+        return K.dense(inputs, self.kernel, self.bias)
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)

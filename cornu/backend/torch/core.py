@@ -297,19 +297,28 @@ def dtype(x):
     return np.asarray(x).dtype.name
 
 
+def _snapshot(x):
+    """A NumPy copy of `x`: `Tensor.numpy()` shares memory with CPU tensors, and a variable's
+    value read before a training step must not change with it."""
+    value = to_numpy(x)
+    if isinstance(x, torch.Tensor) and x.device.type == 'cpu':
+        value = value.copy()
+    return value
+
+
 def eval(x):
-    """The value of a tensor or variable, as a NumPy array."""
-    return to_numpy(x)
+    """The value of a tensor or variable, as a NumPy array (a copy)."""
+    return _snapshot(x)
 
 
 def get_value(x):
-    """The value of a variable, as a NumPy array."""
-    return to_numpy(x)
+    """The value of a variable, as a NumPy array (a copy: later updates don't show in it)."""
+    return _snapshot(x)
 
 
 def batch_get_value(ops):
-    """The values of several variables, as a list of NumPy arrays."""
-    return [to_numpy(x) for x in ops]
+    """The values of several variables, as a list of NumPy arrays (copies)."""
+    return [_snapshot(x) for x in ops]
 
 
 def set_value(x, value):

@@ -28,8 +28,9 @@ class TorchTrainer(object):
     def train_batch(self, inputs, targets, weights):
         """One optimisation step; returns the logged values as engine scalars."""
         logic = self.logic
-        outputs, masks, call_losses, graph_values = logic.forward(inputs, training=True)
-        total, per_output = logic.losses(outputs, masks, targets, weights, call_losses,
+        outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(inputs,
+                                                                                training=True)
+        total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
                                          graph_values)
         if self.custom_updates:
             self.optimizer.get_updates(total, self.params)
@@ -45,8 +46,9 @@ class TorchTrainer(object):
         """Loss and metrics of one batch without training; engine scalars."""
         logic = self.logic
         with K.inference_mode():
-            outputs, masks, call_losses, graph_values = logic.forward(inputs, training=False)
-            total, per_output = logic.losses(outputs, masks, targets, weights, call_losses,
+            outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
+                inputs, training=False)
+            total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
                                              graph_values)
             metric_values = logic.metrics(outputs, masks, targets, weights)
         return logic.logged(total, per_output, metric_values)
