@@ -60,6 +60,12 @@ def check_input_compatibility(layer, specs, inputs, shapes):
             raise ValueError(where + 'expected min_ndim=' + str(spec.min_ndim) +
                              ', found ndim=' + str(len(shape)) + ' (input shape ' +
                              str(shape) + ')')
+        if spec.dtype is not None:
+            from .. import backend as K
+            dtype = K.dtype(inputs[index])
+            if dtype != spec.dtype:
+                raise ValueError(where + 'expected dtype=' + str(spec.dtype) +
+                                 ', found dtype=' + str(dtype))
         if spec.axes:
             for axis, value in spec.axes.items():
                 if value is None or not -len(shape) <= axis < len(shape):
