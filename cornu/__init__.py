@@ -9,6 +9,7 @@ __keras_version__ = '2.2.4'
 from . import backend  # noqa: E402
 from . import engine  # noqa: E402
 from . import activations, initializers, regularizers, constraints  # noqa: E402
+from . import losses, metrics, optimizers, callbacks  # noqa: E402
 from . import layers  # noqa: E402
 from . import models  # noqa: E402
 from . import utils  # noqa: E402

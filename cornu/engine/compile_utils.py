@@ -134,6 +134,17 @@ def is_builtin_loss(fn):
     return name is not None and getattr(losses_module, name, None) is fn
 
 
+def integer_labels_advice(target_shape):
+    """Keras 2's explanation for integer labels given to categorical_crossentropy."""
+    return ('You are passing a target array of shape ' + str(tuple(target_shape)) +
+            ' while using as loss `categorical_crossentropy`. `categorical_crossentropy` '
+            'expects targets to be binary matrices (1s and 0s) of shape (samples, classes). If '
+            'your targets are integer classes, you can convert them to the expected format '
+            'via:\n```\nfrom cornu.utils import to_categorical\ny_binary = '
+            'to_categorical(y_int)\n```\n\nAlternatively, you can use the loss function '
+            '`sparse_categorical_crossentropy` instead, which does expect integer targets.')
+
+
 def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
     """Clear errors for targets that cannot match a loss (before the engine would fail)."""
     key_losses = (losses_module.mean_squared_error, losses_module.binary_crossentropy,
@@ -143,15 +154,7 @@ def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
             continue
         if loss is losses_module.categorical_crossentropy and y.shape[-1] == 1 and \
                 shape[-1] not in (None, 1):
-            raise ValueError('You are passing a target array of shape ' + str(y.shape) +
-                             ' while using as loss `categorical_crossentropy`. '
-                             '`categorical_crossentropy` expects targets to be binary matrices '
-                             '(1s and 0s) of shape (samples, classes). If your targets are '
-                             'integer classes, you can convert them to the expected format '
-                             'via:\n```\nfrom cornu.utils import to_categorical\ny_binary = '
-                             'to_categorical(y_int)\n```\n\nAlternatively, you can use the loss '
-                             'function `sparse_categorical_crossentropy` instead, which does '
-                             'expect integer targets.')
+            raise ValueError(integer_labels_advice(y.shape))
         if any(loss is k for k in key_losses):
             for target_dim, out_dim in zip(y.shape[1:], shape[1:]):
                 if out_dim is not None and target_dim != out_dim:

@@ -133,6 +133,9 @@ class Sequential(Model):
                 pass
             self.built = True
 
+    def _can_build_later(self):
+        return bool(self._layers) and not self.inputs
+
     def _ensure_graph(self, x=None):
         if self._is_graph_network:
             return

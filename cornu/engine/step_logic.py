@@ -119,7 +119,9 @@ class StepLogic(object):
         """Runs the model; returns `(outputs, masks, call_losses, graph_loss_values,
         loss_inputs)`, where `loss_inputs` are what the losses take (logits for fused
         softmax outputs, else the outputs)."""
-        collector = [] if training else None
+        # Activity regularizers and `add_loss` in `call` count in the test loss too, as in
+        # Keras 2 where they were part of the total loss tensor.
+        collector = []
         previous = base_layer.set_call_loss_collector(collector)
         try:
             if self.plan.uses_masks:

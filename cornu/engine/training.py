@@ -28,6 +28,10 @@ class Model(Network):
             self.__dict__['_trainer_instance'] = trainer
         return trainer
 
+    def _can_build_later(self):
+        """Whether the model can still be built from data (Sequential overrides)."""
+        return False
+
     def _ensure_graph(self, x=None):
         """Subclasses that defer building (Sequential without an input shape) hook in here."""
         if not self._is_graph_network:
@@ -69,7 +73,18 @@ class Model(Network):
             if key not in ('jit_compile',):
                 raise TypeError('Invalid keyword argument passed to compile: ' + str(key))
         from .. import optimizers
+        if not self._is_graph_network and self._can_build_later():
+            # As Keras 2 does for a Sequential model without an input shape: the model is
+            # compiled when it is built, at the first call with data.
+            self.optimizer = optimizers.get(optimizer)
+            self._deferred_compile = dict(optimizer=self.optimizer, loss=loss, metrics=metrics,
+                                          loss_weights=loss_weights,
+                                          sample_weight_mode=sample_weight_mode,
+                                          weighted_metrics=weighted_metrics,
+                                          target_tensors=target_tensors, **kwargs)
+            return
         self._ensure_graph()
+        self._deferred_compile = None
         self.optimizer = optimizers.get(optimizer)
         self.loss = loss or {}
         self._compile_metrics = metrics or []
@@ -163,6 +178,9 @@ class Model(Network):
                           '`model.compile` after ?', stacklevel=3)
 
     def _require_compiled(self):
+        deferred = getattr(self, '_deferred_compile', None)
+        if deferred and self._is_graph_network:
+            self.compile(**deferred)
         if not getattr(self, '_is_compiled', False):
             raise RuntimeError('You must compile your model before using it.')
 
@@ -183,9 +201,21 @@ class Model(Network):
             raise ValueError('You must provide target data (`y`) to train or evaluate this model '
                              'since it has ' + str(len(self._feed_output_names)) + ' output(s) '
                              'with a loss.')
-        targets = training_utils.standardize_input_data(
-            y, self._feed_output_names, self._feed_output_shapes, check_batch_axis=False,
-            exception_prefix='target')
+        try:
+            targets = training_utils.standardize_input_data(
+                y, self._feed_output_names, self._feed_output_shapes, check_batch_axis=False,
+                exception_prefix='target')
+        except ValueError as shape_error:
+            # Integer labels with categorical_crossentropy: add how to fix it to Keras 2's
+            # shape message.
+            unchecked = training_utils.standardize_input_data(
+                y, self._feed_output_names, None, exception_prefix='target')
+            for target, loss_fn in zip(unchecked, self._feed_loss_fns):
+                if loss_fn is losses_module.categorical_crossentropy and target is not None \
+                        and target.shape[-1] == 1:
+                    raise ValueError(str(shape_error) + '\n' +
+                                     compile_utils.integer_labels_advice(target.shape))
+            raise
         sample_weights = _per_feed_output(sample_weight, self._feed_output_names,
                                           'sample_weight')
         class_weights = _per_feed_output(class_weight, self._feed_output_names, 'class_weight',
@@ -277,9 +307,11 @@ class Model(Network):
         if x is None and y is None and steps_per_epoch is None:
             raise ValueError('If fitting from data tensors, you should specify the '
                              '`steps_per_epoch` argument.')
+        self._check_trainable_weights_consistency()
         inputs, targets, weights = self._standardize_user_data(x, y, sample_weight,
                                                                class_weight)
         val_batches = None
+        val_arrays = None
         if validation_data:
             if len(validation_data) == 2:
                 val_x, val_y = validation_data
@@ -293,6 +325,7 @@ class Model(Network):
             val_inputs, val_targets, val_weights = self._standardize_user_data(
                 val_x, val_y, sample_weight=val_sample_weight)
             val_batches = self._array_batches(val_inputs, val_targets, val_weights)
+            val_arrays = val_inputs + val_targets + val_weights
         elif validation_split and 0. < validation_split < 1.:
             arrays = inputs + targets + weights
             train, val, _ = training_utils.split_validation(arrays, validation_split)
@@ -300,7 +333,14 @@ class Model(Network):
             inputs, targets, weights = train[:n_in], train[n_in:n_in + n_t], train[n_in + n_t:]
             val_batches = self._array_batches(val[:n_in], val[n_in:n_in + n_t],
                                               val[n_in + n_t:])
-        elif validation_steps:
+            val_arrays = val
+        if validation_steps is not None and steps_per_epoch is None:
+            raise ValueError('`validation_steps` only applies with `steps_per_epoch` (each step '
+                             'then feeds the whole data); drop it, or give `steps_per_epoch`.')
+        if steps_per_epoch is not None and val_batches is not None and validation_steps is None:
+            raise ValueError('When `steps_per_epoch` is given with validation data, '
+                             '`validation_steps` must be given too.')
+        if validation_steps and val_batches is None:
             raise ValueError('`validation_steps` needs `validation_data` to be given.')
 
         data = self._array_batches(inputs, targets, weights)
@@ -309,7 +349,8 @@ class Model(Network):
                                              else 'samples')
         return training_arrays.fit_loop(self, data, callback_list, out_labels, batch_size,
                                         epochs, verbose, shuffle, initial_epoch,
-                                        steps_per_epoch, val_batches, validation_steps)
+                                        steps_per_epoch, val_batches, validation_steps,
+                                        val_arrays)
 
     def _make_callbacks(self, callbacks, verbose, count_mode):
         from .. import callbacks as cbks

@@ -21,7 +21,8 @@ class ArrayBatches(object):
 
     def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes):
         self.inputs = [_to_engine(a, d) for a, d in zip(inputs, input_dtypes)]
-        self.targets = [_to_engine(a, d) for a, d in zip(targets, target_dtypes)]
+        self.targets = [None if a is None else _to_engine(a, d)
+                        for a, d in zip(targets, target_dtypes)]
         self.weights = [None if w is None else _to_engine(w, K.floatx()) for w in weights]
         sizes = [a.shape[0] for a in list(inputs) + list(targets) if a is not None]
         self.num_samples = int(sizes[0]) if sizes else 0
@@ -31,7 +32,8 @@ class ArrayBatches(object):
         """The batch for `index`: a `(start, stop)` pair or an engine tensor of indices."""
         if isinstance(index, tuple):
             start, stop = index
-            return ([x[start:stop] for x in self.inputs], [y[start:stop] for y in self.targets],
+            return ([x[start:stop] for x in self.inputs],
+                    [None if y is None else y[start:stop] for y in self.targets],
                     [None if w is None else w[start:stop] for w in self.weights])
         return ([_gather(x, index) for x in self.inputs],
                 [_gather(y, index) for y in self.targets],
@@ -81,8 +83,12 @@ class EpochAccumulator(object):
 
 
 def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,
-             initial_epoch, steps_per_epoch, val_data, validation_steps):
-    """Trains `model` on `data` (an `ArrayBatches`); returns its History."""
+             initial_epoch, steps_per_epoch, val_data, validation_steps, val_arrays=None):
+    """Trains `model` on `data` (an `ArrayBatches`); returns its History.
+
+    `val_arrays` (the validation inputs, targets and weights as NumPy arrays) are handed to
+    callbacks as `validation_data`, as Keras 2 did.
+    """
     trainer = model._trainer
     num_samples = data.num_samples
     do_validation = val_data is not None
@@ -98,8 +104,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                           'verbose': verbose, 'do_validation': do_validation,
                           'metrics': callback_metrics})
     model.stop_training = False
-    for cbk in callbacks:
-        cbk.validation_data = None
+    for cbk in callbacks.callbacks:
+        cbk.validation_data = [a for a in val_arrays if a is not None] \
+            if val_arrays is not None else None
     index_array = np.arange(num_samples)
     callbacks.on_train_begin()
     try:

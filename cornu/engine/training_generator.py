@@ -1,4 +1,5 @@
 """The loops over generators and `Sequence`s behind `fit_generator` and friends."""
+import itertools
 import warnings
 
 import numpy as np
@@ -80,8 +81,9 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
     # Returns
         A `History` object.
     """
-    model._ensure_graph()
-    model._require_compiled()
+    if model._is_graph_network or not model._can_build_later():
+        model._ensure_graph()
+        model._require_compiled()
     do_validation = bool(validation_data)
     is_sequence = _is_sequence(generator)
     if not is_sequence and use_multiprocessing and workers > 1:
@@ -102,16 +104,27 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                          '`cornu.utils.Sequence` class. Please specify `validation_steps` or '
                          'use the `cornu.utils.Sequence` class.')
 
-    out_labels = list(model.metrics_names)
-    callback_metrics = out_labels + (['val_' + n for n in out_labels] if do_validation else [])
-    callback_list = model._make_callbacks(callbacks, verbose, 'steps')
-    callback_list.set_model(model)
-    callback_list.set_params({'epochs': epochs, 'steps': steps_per_epoch, 'verbose': verbose,
-                              'do_validation': do_validation, 'metrics': callback_metrics})
     enqueuer = val_enqueuer = None
+    callback_list = None
     model.stop_training = False
-    callback_list.on_train_begin()
     try:
+        stream, enqueuer = _batch_stream(generator, workers, max_queue_size,
+                                         use_multiprocessing, shuffle=shuffle)
+        if not model._is_graph_network:
+            # A Sequential model without an input shape is built from the first batch.
+            first = next(stream)
+            model._ensure_graph(_unpack_generator_output(first)[0])
+            model._require_compiled()
+            stream = itertools.chain([first], stream)
+        out_labels = list(model.metrics_names)
+        callback_metrics = out_labels + (['val_' + n for n in out_labels]
+                                         if do_validation else [])
+        callback_list = model._make_callbacks(callbacks, verbose, 'steps')
+        callback_list.set_model(model)
+        callback_list.set_params({'epochs': epochs, 'steps': steps_per_epoch,
+                                  'verbose': verbose, 'do_validation': do_validation,
+                                  'metrics': callback_metrics})
+        callback_list.on_train_begin()
         val_stream = None
         if do_validation:
             if val_gen:
@@ -128,8 +141,6 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                 val_sw = validation_data[2] if len(validation_data) == 3 else None
                 # Checked now, so that a mistake fails before the first epoch.
                 model._standardize_user_data(val_x, val_y, val_sw)
-        stream, enqueuer = _batch_stream(generator, workers, max_queue_size,
-                                         use_multiprocessing, shuffle=shuffle)
         epoch = initial_epoch
         with K.learning_phase_scope(1):
             while epoch < epochs:
@@ -166,7 +177,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         finally:
             if val_enqueuer is not None:
                 val_enqueuer.stop()
-        callback_list.on_train_end()
+        if callback_list is not None:
+            callback_list.on_train_end()
     return model.history
 
 
