@@ -19,3 +19,14 @@ from .generic_utils import Progbar
 #   print_summary; vis_utils: model_to_dot, plot_model; np_utils: to_categorical, normalize;
 #   multi_gpu_utils: multi_gpu_model.
 # ---------------------------------------------------------------------------------------------
+from . import data_utils
+from . import io_utils
+from . import np_utils
+from .data_utils import get_file
+from .data_utils import Sequence
+from .data_utils import GeneratorEnqueuer
+from .data_utils import OrderedEnqueuer
+from .io_utils import HDF5Matrix
+from .io_utils import H5Dict
+from .np_utils import to_categorical
+from .np_utils import normalize
