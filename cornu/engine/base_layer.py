@@ -110,6 +110,9 @@ class Layer(object):
                                      tuple(_as_shape(kwargs['input_shape'], self.name)))
             self.batch_input_shape = batch_input_shape
         self.dtype = kwargs.get('dtype') or kwargs.get('input_dtype') or K.floatx()
+        # Keras 2.2.4 writes `dtype` only for layers given an input shape; a dtype given
+        # explicitly is written too, so that it survives a round trip.
+        self._dtype_in_config = bool(kwargs.get('dtype') or kwargs.get('input_dtype'))
         self._initial_weights = kwargs.get('weights')
 
     # ------------------------------------------------------------------ weights
@@ -539,7 +542,8 @@ class Layer(object):
         config = {'name': self.name, 'trainable': self.trainable}
         if hasattr(self, 'batch_input_shape'):
             config['batch_input_shape'] = self.batch_input_shape
-        if hasattr(self, 'dtype'):
+        if hasattr(self, 'dtype') and (hasattr(self, 'batch_input_shape') or
+                                       getattr(self, '_dtype_in_config', True)):
             config['dtype'] = self.dtype
         return config
 
