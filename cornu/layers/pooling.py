@@ -89,9 +89,11 @@ class _Pooling1D(_Pooling):
         return K.squeeze(outputs, self._dummy_axis)
 
     def get_config(self):
-        config = super(_Pooling1D, self).get_config()
-        # Keras 2.2.4's key order: strides first.
-        return dict([('strides', config.pop('strides'))] + list(config.items()))
+        # Keras 2.2.4 lists the 1D pooling arguments in this order.
+        config = {'strides': self.strides, 'pool_size': self.pool_size,
+                  'padding': self.padding, 'data_format': self.data_format}
+        base_config = Layer.get_config(self)
+        return dict(list(base_config.items()) + list(config.items()))
 
 
 class MaxPooling1D(_Pooling1D):
