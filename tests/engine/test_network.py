@@ -377,6 +377,68 @@ def test_model_trainable_false(backend):
     assert 'Non-trainable params: 11' in lines
 
 
+_GLOROT = ('{"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", '
+           '"distribution": "uniform", "seed": null}}')
+_DENSE_REST = ('"use_bias": true, "kernel_initializer": ' + _GLOROT + ', "bias_initializer": '
+               '{"class_name": "Zeros", "config": {}}, "kernel_regularizer": %s, '
+               '"bias_regularizer": null, "activity_regularizer": null, "kernel_constraint": %s, '
+               '"bias_constraint": null')
+
+# Architectures as Keras 2.2.4 wrote them with to_json() (TensorFlow backend).
+KERAS_224_SEQUENTIAL_JSON = (
+    '{"class_name": "Sequential", "config": {"name": "sequential_1", "layers": ['
+    '{"class_name": "Dense", "config": {"name": "dense_1", "trainable": true, '
+    '"batch_input_shape": [null, 100], "dtype": "float32", "units": 64, "activation": "relu", '
+    + _DENSE_REST % ('null', 'null') + '}}, '
+    '{"class_name": "Dense", "config": {"name": "dense_2", "trainable": true, "units": 10, '
+    '"activation": "softmax", ' + _DENSE_REST % ('null', 'null') + '}}]}, '
+    '"keras_version": "2.2.4", "backend": "tensorflow"}')
+
+KERAS_224_FUNCTIONAL_JSON = (
+    '{"class_name": "Model", "config": {"name": "model_1", "layers": ['
+    '{"name": "input_1", "class_name": "InputLayer", "config": {"batch_input_shape": [null, 4], '
+    '"dtype": "float32", "sparse": false, "name": "input_1"}, "inbound_nodes": []}, '
+    '{"name": "dense_1", "class_name": "Dense", "config": {"name": "dense_1", "trainable": true, '
+    '"units": 3, "activation": "relu", '
+    + _DENSE_REST % ('{"class_name": "L1L2", "config": {"l1": 0.0, "l2": 0.009999999776482582}}',
+                     '{"class_name": "MaxNorm", "config": {"max_value": 2, "axis": 0}}') +
+    '}, "inbound_nodes": [[["input_1", 0, 0, {}]]]}, '
+    '{"name": "dropout_1", "class_name": "Dropout", "config": {"name": "dropout_1", '
+    '"trainable": true, "rate": 0.5, "noise_shape": null, "seed": null}, '
+    '"inbound_nodes": [[["dense_1", 0, 0, {}]]]}, '
+    '{"name": "dense_2", "class_name": "Dense", "config": {"name": "dense_2", "trainable": true, '
+    '"units": 1, "activation": "sigmoid", ' + _DENSE_REST % ('null', 'null') + '}, '
+    '"inbound_nodes": [[["dropout_1", 0, 0, {}]]]}], '
+    '"input_layers": [["input_1", 0, 0]], "output_layers": [["dense_2", 0, 0]]}, '
+    '"keras_version": "2.2.4", "backend": "tensorflow"}')
+
+
+def test_loads_architectures_written_by_keras_2_2_4(backend):
+    sequential = model_from_json(KERAS_224_SEQUENTIAL_JSON)
+    assert isinstance(sequential, Sequential)
+    assert sequential.name == 'sequential_1'
+    assert _names(sequential) == ['dense_1', 'dense_2']
+    assert sequential.input_shape == (None, 100)
+    assert sequential.count_params() == 7114
+    # Written back, the layer configs are the ones Keras 2.2.4 wrote.
+    original = json.loads(KERAS_224_SEQUENTIAL_JSON)['config']['layers']
+    written = json.loads(sequential.to_json())['config']['layers']
+    assert written == original
+
+    functional = model_from_json(KERAS_224_FUNCTIONAL_JSON)
+    assert _names(functional) == ['input_1', 'dense_1', 'dropout_1', 'dense_2']
+    assert functional.output_shape == (None, 1)
+    assert functional.count_params() == 4 * 3 + 3 + 3 + 1
+    assert len(functional.losses) == 1
+    assert isinstance(functional.get_layer('dense_1').kernel.constraint, type(
+        functional.get_layer('dense_1').kernel_constraint))
+    original = json.loads(KERAS_224_FUNCTIONAL_JSON)['config']
+    written = json.loads(functional.to_json())['config']
+    assert written == original
+    out = functional.predict(np.random.rand(3, 4))
+    assert out.shape == (3, 1) and np.all((out > 0) & (out < 1))
+
+
 def _lambda_model():
     x = Input(shape=(3,), name='x')
     y = Lambda(lambda t: t * 2. + 1., name='affine')(x)
