@@ -6,6 +6,11 @@ from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
+from .convolutional._legacy import legacy_interface
+
+# Keras 1 argument names, converted with a warning as Keras 2.2.4 did.
+_legacy_prelu_support = legacy_interface(allowed_positional_args=['alpha_initializer'],
+                                         conversions=[('init', 'alpha_initializer')])
 
 
 class LeakyReLU(Layer):
@@ -61,6 +66,7 @@ class PReLU(Layer):
         Same shape as the input.
     """
 
+    @_legacy_prelu_support
     def __init__(self, alpha_initializer='zeros', alpha_regularizer=None,
                  alpha_constraint=None, shared_axes=None, **kwargs):
         super(PReLU, self).__init__(**kwargs)

@@ -1,12 +1,34 @@
 """Embedding layer."""
+import warnings
+
 from .. import backend as K
 from .. import initializers
 from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
+from .convolutional._legacy import legacy_interface
 
 _INTEGER_DTYPES = frozenset(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32',
                              'uint64'])
+
+
+
+def _drop_keras1_dropout(args, kwargs):
+    if 'dropout' in kwargs:
+        kwargs.pop('dropout')
+        warnings.warn('The `dropout` argument is no longer support in `Embedding`. You can '
+                      'apply a `keras.layers.SpatialDropout1D` layer right after the '
+                      '`Embedding` layer to get the same behavior.', stacklevel=3)
+    return args, kwargs, []
+
+
+# Keras 1 argument names, converted with a warning as Keras 2.2.4 did.
+_legacy_embedding_support = legacy_interface(
+    allowed_positional_args=['input_dim', 'output_dim'],
+    conversions=[('init', 'embeddings_initializer'),
+                 ('W_regularizer', 'embeddings_regularizer'),
+                 ('W_constraint', 'embeddings_constraint')],
+    preprocessor=_drop_keras1_dropout)
 
 
 class Embedding(Layer):
@@ -46,6 +68,7 @@ class Embedding(Layer):
         `output_dim`).
     """
 
+    @_legacy_embedding_support
     def __init__(self, input_dim, output_dim, embeddings_initializer='uniform',
                  embeddings_regularizer=None, activity_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):

@@ -8,6 +8,7 @@ from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
+from .convolutional._legacy import legacy_conv1d_support, legacy_conv2d_support
 
 
 def _normalize_tuple(value, n, name):
@@ -85,6 +86,7 @@ class LocallyConnected1D(Layer):
         bias: `(new_steps, filters)`.
     """
 
+    @legacy_conv1d_support
     def __init__(self, filters, kernel_size, strides=1, padding='valid', data_format=None,
                  activation=None, use_bias=True, kernel_initializer='glorot_uniform',
                  bias_initializer='zeros', kernel_regularizer=None, bias_regularizer=None,
@@ -214,6 +216,7 @@ class LocallyConnected2D(Layer):
         bias: `(new_rows, new_cols, filters)` for either data format.
     """
 
+    @legacy_conv2d_support
     def __init__(self, filters, kernel_size, strides=(1, 1), padding='valid',
                  data_format=None, activation=None, use_bias=True,
                  kernel_initializer='glorot_uniform', bias_initializer='zeros',

@@ -4,10 +4,17 @@ import numpy as np
 
 from .. import backend as K
 from ..engine.base_layer import Layer
+from .convolutional._legacy import legacy_interface
 
 # The SELU constants (Klambauer et al., 2017).
 _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
+
+# Keras 1 argument names, converted with a warning as Keras 2.2.4 did.
+_legacy_gaussiannoise_support = legacy_interface(allowed_positional_args=['stddev'],
+                                                 conversions=[('sigma', 'stddev')])
+_legacy_gaussiandropout_support = legacy_interface(allowed_positional_args=['rate'],
+                                                   conversions=[('p', 'rate')])
 
 
 class GaussianNoise(Layer):
@@ -26,6 +33,7 @@ class GaussianNoise(Layer):
         Same shape as the input.
     """
 
+    @_legacy_gaussiannoise_support
     def __init__(self, stddev, **kwargs):
         super(GaussianNoise, self).__init__(**kwargs)
         self.supports_masking = True
@@ -67,6 +75,7 @@ class GaussianDropout(Layer):
            http://www.cs.toronto.edu/~rsalakhu/papers/srivastava14a.pdf)
     """
 
+    @_legacy_gaussiandropout_support
     def __init__(self, rate, **kwargs):
         super(GaussianDropout, self).__init__(**kwargs)
         self.supports_masking = True
@@ -102,7 +111,8 @@ class AlphaDropout(Layer):
     # Arguments
         rate: float, drop probability (as with `Dropout`). The multiplicative noise has
             standard deviation `sqrt(rate / (1 - rate))`.
-        noise_shape: 1-D shape of the binary keep/drop mask (`None`: the input's shape).
+        noise_shape: 1-D shape of the binary keep/drop mask, broadcast over the input
+            (`None`: the input's shape; `None` entries take the input's size).
         seed: integer, random seed.
 
     # Input shape
@@ -124,7 +134,12 @@ class AlphaDropout(Layer):
         self._uses_learning_phase = 0. < rate < 1.
 
     def _get_noise_shape(self, inputs):
-        return self.noise_shape if self.noise_shape else K.shape(inputs)
+        if not self.noise_shape:
+            return K.shape(inputs)
+        # `None` entries take the input's size, as with `Dropout`.
+        shape = K.shape(inputs)
+        return tuple(shape[axis] if size is None else size
+                     for axis, size in enumerate(self.noise_shape))
 
     def call(self, inputs, training=None):
         if 0. < self.rate < 1.:

@@ -1,12 +1,11 @@
 """Normalization layers: BatchNormalization."""
-import numpy as np
-
 from .. import backend as K
 from .. import initializers
 from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
+from .convolutional._legacy import legacy_interface
 
 
 def _in_training_run():
@@ -14,6 +13,22 @@ def _in_training_run():
     `K.function` fed with learning phase 1)."""
     phase = K.learning_phase()
     return not K.is_symbolic(phase) and bool(phase)
+
+
+def _drop_keras1_mode(args, kwargs):
+    converted = []
+    if 'mode' in kwargs:
+        if kwargs.pop('mode') != 0:
+            raise TypeError('The `mode` argument of `BatchNormalization` no longer exists. '
+                            '`mode=1` and `mode=2` are no longer supported.')
+        converted.append(('mode', None))
+    return args, kwargs, converted
+
+
+# Keras 1 argument names, converted with a warning as Keras 2.2.4 did.
+_legacy_batchnorm_support = legacy_interface(
+    conversions=[('beta_init', 'beta_initializer'), ('gamma_init', 'gamma_initializer')],
+    preprocessor=_drop_keras1_mode)
 
 
 class BatchNormalization(Layer):
@@ -66,6 +81,7 @@ class BatchNormalization(Layer):
            Covariate Shift](https://arxiv.org/abs/1502.03167)
     """
 
+    @_legacy_batchnorm_support
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer='zeros', gamma_initializer='ones',
                  moving_mean_initializer='zeros', moving_variance_initializer='ones',
@@ -73,6 +89,7 @@ class BatchNormalization(Layer):
                  gamma_constraint=None, **kwargs):
         super(BatchNormalization, self).__init__(**kwargs)
         self.supports_masking = True
+        self._uses_learning_phase = True
         self.axis = axis
         self.momentum = momentum
         self.epsilon = epsilon
@@ -145,7 +162,9 @@ class BatchNormalization(Layer):
             inputs, self.gamma, self.beta, self._reduction_axes, epsilon=self.epsilon)
         if self.trainable and _in_training_run():
             shape = K.int_shape(inputs)
-            sample_size = float(np.prod([shape[i] for i in self._reduction_axes]))
+            sample_size = 1.
+            for axis in self._reduction_axes:
+                sample_size *= shape[axis]
             # The unbiased estimate of the population variance, with Keras 2.2.4's factor.
             variance = variance * (sample_size / (sample_size - (1.0 + self.epsilon)))
             K.moving_average_update(self.moving_mean, mean, self.momentum)
@@ -158,13 +177,14 @@ class BatchNormalization(Layer):
             if K.is_symbolic(training):
                 # Outside any run the phase is undecided: Keras 2 defaults to the test phase.
                 training = 0
-        if training is True or training is False or isinstance(training, (int, float)):
-            if training:
-                return self._normalize_training(inputs)
-            return self._normalize_inference(inputs)
-        # A tensor-valued phase selects per call.
-        return K.in_train_phase(lambda: self._normalize_training(inputs),
-                                lambda: self._normalize_inference(inputs), training=training)
+        if K.is_tensor(training):
+            # A tensor-valued phase selects per call.
+            return K.in_train_phase(lambda: self._normalize_training(inputs),
+                                    lambda: self._normalize_inference(inputs),
+                                    training=training)
+        if training:
+            return self._normalize_training(inputs)
+        return self._normalize_inference(inputs)
 
     def compute_output_shape(self, input_shape):
         return input_shape
