@@ -49,6 +49,11 @@ class BatchNormalization(Layer):
     still normalizes with the batch statistics, but its moving statistics are not updated
     (Keras 2.2.4 drops the updates of non-trainable layers from the training step).
 
+    The moving statistics change as the training step runs (a `fit` step, or a `K.function`
+    fed learning phase 1), never in evaluate or predict, so `layer.updates` holds nothing to
+    run. Keras 2.2.4 on TensorFlow zero-debiased these averages; `K.moving_average_update`
+    computes the plain average above, as Keras 2.2.4 did on Theano and CNTK.
+
     # Arguments
         axis: integer, the axis that should be normalized (typically the features axis).
             For instance, after a `Conv2D` layer with `data_format="channels_first"`, set
