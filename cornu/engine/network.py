@@ -373,9 +373,11 @@ class Network(Layer):
         if len(input_shapes) != len(self._internal_input_shapes):
             raise ValueError('Invalid input_shape argument ' + str(input_shape) + ': model has ' +
                              str(len(self._internal_input_shapes)) + ' tensor inputs.')
-        if all(_compatible(a, b) for a, b in zip(input_shapes, self._internal_input_shapes)):
+        if input_shapes == [tuple(s) for s in self._internal_input_shapes]:
             shapes = self._internal_output_shapes
         else:
+            # Sizes the graph left open (batch, timesteps) may be known now: replay the
+            # graph, as Keras 2.2.4 does for any input shape it has not seen.
             shapes = self._infer_shapes_through_graph(input_shapes)
         return unpack_singleton(list(shapes))
 
@@ -559,11 +561,6 @@ class Network(Layer):
         from ..utils.layer_utils import print_summary
         return print_summary(self, line_length=line_length, positions=positions,
                              print_fn=print_fn)
-
-
-def _compatible(shape, reference):
-    return len(shape) == len(reference) and all(
-        a is None or b is None or a == b for a, b in zip(shape[1:], reference[1:]))
 
 
 def _call_parameters(fn):
