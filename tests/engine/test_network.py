@@ -205,6 +205,23 @@ def test_nested_model_called_on_new_inputs(backend):
     np.testing.assert_allclose(restored.predict([d1, d2]), expected, rtol=1e-5, atol=1e-6)
 
 
+def test_nested_model_output_shape_uses_the_sizes_of_the_new_inputs(backend):
+    K = backend
+    i = Input(shape=(None, 3))
+    inner = Model(i, Lambda(lambda t: t * 2.)(Dense(2)(i)))
+    assert inner.output_shape == (None, None, 2)
+    x = Input(shape=(5, 3))
+    y = inner(x)
+    # Keras 2.2.4 replays the graph for an input shape it has not seen.
+    assert K.int_shape(y) == (None, 5, 2)
+    assert inner.compute_output_shape((None, 7, 3)) == (None, 7, 2)
+    flat = Flatten()(y)  # needs the timesteps
+    assert K.int_shape(flat) == (None, 10)
+    assert Model(x, flat).predict(np.ones((2, 5, 3))).shape == (2, 10)
+    fixed = Input(batch_shape=(6, 3))
+    assert K.int_shape(Sequential([Dense(4, input_shape=(3,))])(fixed)) == (6, 4)
+
+
 def test_sequential_nested_in_a_functional_model(backend):
     inner = Sequential([Dense(3, input_shape=(2,), activation='relu'), Dense(1)])
     x = Input(shape=(2,))
