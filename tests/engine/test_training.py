@@ -1024,6 +1024,24 @@ def test_learning_rate_set_to_zero_stops_updates(backend, optimizer):
         np.testing.assert_array_equal(a, b)
 
 
+def test_weights_read_before_training_are_snapshots(backend):
+    x, y = _data()
+    model = _linear()
+    model.compile(optimizers.SGD(lr=0.1), 'mse')
+    layer = model.get_layer('out')
+    from_model, from_layer = model.get_weights(), layer.get_weights()
+    from_k = K.get_value(layer.kernel)
+    copies = [w.copy() for w in from_model]
+    model.fit(x, y, epochs=2, verbose=0)
+    for array in (from_model[0], from_layer[0], from_k):
+        np.testing.assert_array_equal(array, copies[0])
+    assert not np.allclose(model.get_weights()[0], copies[0])
+    # Writing into a returned array does not write into the model either.
+    current = model.get_weights()
+    current[0][...] = 7.
+    assert not np.any(model.get_weights()[0] == 7.)
+
+
 def test_learning_rate_changed_by_a_callback_applies_from_the_next_batch(backend):
     x, y = _data(n=8)
     model = _linear()

@@ -6,6 +6,7 @@ As in `test_training.py`, a model that outputs zeros and targets `sqrt(2 ** i)` 
 loss spell out which samples it held.
 """
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -288,14 +289,17 @@ def test_fit_generator_reports_an_error_raised_by_the_generator(backend):
         yield x[4:], y[4:]
         raise KeyError('boom in the generator')
 
+    threads_before = set(threading.enumerate())
     with pytest.raises(KeyError, match='boom in the generator'):
         model.fit_generator(failing(), steps_per_epoch=2, epochs=3, workers=1, verbose=0,
                             callbacks=[LambdaCallback(on_train_end=lambda logs:
                                                       ended.append(True))])
     assert ended == [True]
-    # No worker thread is left running behind.
-    assert not [t for t in threading.enumerate() if 'enqueuer' in t.name.lower() and
-                t.is_alive() and t.daemon is False]
+    # No loader thread is left running behind.
+    deadline = time.time() + 5.
+    while set(threading.enumerate()) - threads_before and time.time() < deadline:
+        time.sleep(0.01)
+    assert not set(threading.enumerate()) - threads_before
 
 
 def test_fit_generator_class_weight_and_sample_weight(backend):
