@@ -569,11 +569,15 @@ def _call_parameters(fn):
 
 
 def _json_default(obj):
+    """Keras 2's JSON encoding of what `json` cannot write itself."""
     import numpy as np
+    if hasattr(obj, 'get_config') and not isinstance(obj, type):
+        return {'class_name': obj.__class__.__name__, 'config': obj.get_config()}
+    if isinstance(obj, np.ndarray):
+        # Tagged so that Lambda.from_config turns it back into an array.
+        return {'type': type(obj).__name__, 'value': obj.tolist()}
     if isinstance(obj, np.generic):
         return obj.item()
-    if isinstance(obj, np.ndarray):
-        return obj.tolist()
     if callable(obj) and hasattr(obj, '__name__'):
         return obj.__name__
     raise TypeError('Not JSON Serializable: ' + repr(obj))
