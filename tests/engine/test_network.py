@@ -485,6 +485,20 @@ def test_lambda_from_json_is_refused_by_default_and_allowed_with_safe_mode_false
     np.testing.assert_allclose(restored.predict(x), model.predict(x), rtol=1e-6)
 
 
+def test_lambda_numpy_arguments_survive_json(backend):
+    x = Input(shape=(3,))
+    weights = np.array([1., 2.], dtype='float32')
+    model = Model(x, Lambda(lambda t, w: t * float(w.sum()), arguments={'w': weights},
+                            name='scaled')(x))
+    text = model.to_json()
+    # Keras 2.2.4 tags arrays so that they come back as arrays.
+    assert json.loads(text)['config']['layers'][1]['config']['arguments'] == \
+        {'w': {'type': 'ndarray', 'value': [1., 2.]}}
+    for restored in (model_from_json(text, safe_mode=False),
+                     model_from_yaml(model.to_yaml(), safe_mode=False)):
+        np.testing.assert_allclose(restored.predict(np.ones((2, 3))), np.full((2, 3), 3.))
+
+
 def test_clone_functional_model(backend):
     model = _functional_model()
     clone = clone_model(model)
