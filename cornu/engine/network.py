@@ -16,6 +16,28 @@ from .input_layer import InputLayer
 from .node import Node
 
 
+# How many frozen (`trainable = False`) networks are running right now: layers that update
+# state during training (BatchNormalization) skip the update inside one, as the updates of a
+# frozen model were never run by Keras 2.
+_frozen_depth = 0
+
+
+def in_frozen_network():
+    """Whether the code runs inside a network whose `trainable` is False."""
+    return _frozen_depth > 0
+
+
+class _FrozenScope(object):
+    def __enter__(self):
+        global _frozen_depth
+        _frozen_depth += 1
+
+    def __exit__(self, *exc):
+        global _frozen_depth
+        _frozen_depth -= 1
+        return False
+
+
 def _node_key(layer, node_index):
     return layer.name + '_ib-' + str(node_index)
 
@@ -355,16 +377,23 @@ class Network(Layer):
 
     def call(self, inputs, mask=None):
         """Runs the network on concrete tensors; returns its output(s)."""
-        outputs = self._plan.run(to_list(inputs), to_list(mask) if mask is not None else None)
-        return unpack_singleton(outputs)
+        masks = to_list(mask) if mask is not None else None
+        if not self.trainable:
+            with _FrozenScope():
+                return unpack_singleton(self._plan.run(to_list(inputs), masks))
+        return unpack_singleton(self._plan.run(to_list(inputs), masks))
 
     def run_internal_graph(self, inputs, masks=None):
         """Runs the graph; returns `(outputs, output_masks)` as lists (Keras 2's name)."""
         return self._plan.run(to_list(inputs), masks, with_masks=True)
 
     def _run_with_masks(self, inputs, masks):
-        outputs, output_masks = self._plan.run(to_list(inputs), to_list(masks)
-                                               if masks is not None else None, with_masks=True)
+        masks = to_list(masks) if masks is not None else None
+        if not self.trainable:
+            with _FrozenScope():
+                outputs, output_masks = self._plan.run(to_list(inputs), masks, with_masks=True)
+        else:
+            outputs, output_masks = self._plan.run(to_list(inputs), masks, with_masks=True)
         return unpack_singleton(outputs), unpack_singleton(output_masks)
 
     def compute_output_shape(self, input_shape):

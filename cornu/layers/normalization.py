@@ -4,6 +4,7 @@ from .. import initializers
 from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
+from ..engine.network import in_frozen_network
 from ..engine.input_spec import InputSpec
 from .convolutional._legacy import legacy_interface
 
@@ -165,7 +166,7 @@ class BatchNormalization(Layer):
     def _normalize_training(self, inputs):
         normed, mean, variance = K.normalize_batch_in_training(
             inputs, self.gamma, self.beta, self._reduction_axes, epsilon=self.epsilon)
-        if self.trainable and _in_training_run():
+        if self.trainable and _in_training_run() and not in_frozen_network():
             shape = K.int_shape(inputs)
             sample_size = 1.
             for axis in self._reduction_axes:

@@ -34,7 +34,7 @@ class TorchTrainer(object):
                                          graph_values)
         if self.custom_updates:
             self.optimizer.get_updates(total, self.params)
-        else:
+        elif self.params:
             grads = K.gradients_of(total, self.params)
             with K.no_grad():
                 self.optimizer.apply_gradients(self.params, grads)
