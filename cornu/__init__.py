@@ -13,5 +13,6 @@ from . import losses, metrics, optimizers, callbacks  # noqa: E402
 from . import layers  # noqa: E402
 from . import models  # noqa: E402
 from . import utils  # noqa: E402
+from . import datasets  # noqa: E402
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
