@@ -14,7 +14,7 @@ from .convolutional._legacy import (legacy_pooling1d_support, legacy_pooling_sup
 
 
 class _Pooling(Layer):
-    """Abstract N-D pooling layer.
+    """Abstract N-D pooling layer (shared logic of `_Pooling1D`, `_Pooling2D`, `_Pooling3D`).
 
     # Arguments
         pool_size: integer or tuple of `rank` integers, the window size.
@@ -24,7 +24,6 @@ class _Pooling(Layer):
     """
 
     rank = None
-    pool_mode = None
 
     def __init__(self, pool_size, strides, padding, data_format, **kwargs):
         super(_Pooling, self).__init__(**kwargs)
@@ -54,12 +53,20 @@ class _Pooling(Layer):
             output_shape[axis] = size
         return tuple(output_shape)
 
-    def _pool(self, inputs):
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        """The pooling itself (Keras 2's hook for subclasses)."""
         raise NotImplementedError
+
+    def _pool(self, inputs):
+        return self._pooling_function(inputs=inputs, pool_size=self.pool_size,
+                                      strides=self.strides, padding=self.padding,
+                                      data_format=self.data_format)
 
     def call(self, inputs):
         try:
             return self._pool(inputs)
+        except NotImplementedError:
+            raise
         except Exception:
             _utils.reraise_explained(self, inputs)
             raise
@@ -72,7 +79,11 @@ class _Pooling(Layer):
 
 
 class _Pooling1D(_Pooling):
-    """1D pooling, run as 2D pooling over a dummy axis of length 1."""
+    """Abstract 1D pooling layer, run as 2D pooling over a dummy axis of length 1.
+
+    Subclasses implement `_pooling_function(inputs, pool_size, strides, padding,
+    data_format)` on the 4D tensor, as in Keras 2.
+    """
 
     rank = 1
 
@@ -84,8 +95,10 @@ class _Pooling1D(_Pooling):
         self._strides_2d = self.strides + (1,)
 
     def _pool(self, inputs):
-        outputs = K.pool2d(K.expand_dims(inputs, self._dummy_axis), self._pool_size_2d,
-                           self._strides_2d, self.padding, self.data_format, self.pool_mode)
+        outputs = self._pooling_function(inputs=K.expand_dims(inputs, self._dummy_axis),
+                                         pool_size=self._pool_size_2d,
+                                         strides=self._strides_2d, padding=self.padding,
+                                         data_format=self.data_format)
         return K.squeeze(outputs, self._dummy_axis)
 
     def get_config(self):
@@ -113,12 +126,13 @@ class MaxPooling1D(_Pooling1D):
         3D tensor `(batch, downsampled_steps, features)` (or channels first).
     """
 
-    pool_mode = 'max'
-
     @legacy_pooling1d_support
     def __init__(self, pool_size=2, strides=None, padding='valid',
                  data_format='channels_last', **kwargs):
         super(MaxPooling1D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        return K.pool2d(inputs, pool_size, strides, padding, data_format, pool_mode='max')
 
 
 class AveragePooling1D(_Pooling1D):
@@ -139,21 +153,25 @@ class AveragePooling1D(_Pooling1D):
         3D tensor `(batch, downsampled_steps, features)` (or channels first).
     """
 
-    pool_mode = 'avg'
-
     @legacy_pooling1d_support
     def __init__(self, pool_size=2, strides=None, padding='valid',
                  data_format='channels_last', **kwargs):
         super(AveragePooling1D, self).__init__(pool_size, strides, padding, data_format,
                                                **kwargs)
 
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        return K.pool2d(inputs, pool_size, strides, padding, data_format, pool_mode='avg')
+
 
 class _Pooling2D(_Pooling):
+    """Abstract 2D pooling layer; subclasses implement `_pooling_function(inputs, pool_size,
+    strides, padding, data_format)`, as in Keras 2."""
+
     rank = 2
 
-    def _pool(self, inputs):
-        return K.pool2d(inputs, self.pool_size, self.strides, self.padding, self.data_format,
-                        self.pool_mode)
+    def __init__(self, pool_size=(2, 2), strides=None, padding='valid', data_format=None,
+                 **kwargs):
+        super(_Pooling2D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class MaxPooling2D(_Pooling2D):
@@ -174,12 +192,13 @@ class MaxPooling2D(_Pooling2D):
         4D tensor `(batch, pooled_rows, pooled_cols, channels)` (or channels first).
     """
 
-    pool_mode = 'max'
-
     @legacy_pooling_support
     def __init__(self, pool_size=(2, 2), strides=None, padding='valid', data_format=None,
                  **kwargs):
         super(MaxPooling2D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        return K.pool2d(inputs, pool_size, strides, padding, data_format, pool_mode='max')
 
 
 class AveragePooling2D(_Pooling2D):
@@ -200,21 +219,25 @@ class AveragePooling2D(_Pooling2D):
         4D tensor `(batch, pooled_rows, pooled_cols, channels)` (or channels first).
     """
 
-    pool_mode = 'avg'
-
     @legacy_pooling_support
     def __init__(self, pool_size=(2, 2), strides=None, padding='valid', data_format=None,
                  **kwargs):
         super(AveragePooling2D, self).__init__(pool_size, strides, padding, data_format,
                                                **kwargs)
 
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        return K.pool2d(inputs, pool_size, strides, padding, data_format, pool_mode='avg')
+
 
 class _Pooling3D(_Pooling):
+    """Abstract 3D pooling layer; subclasses implement `_pooling_function(inputs, pool_size,
+    strides, padding, data_format)`, as in Keras 2."""
+
     rank = 3
 
-    def _pool(self, inputs):
-        return K.pool3d(inputs, self.pool_size, self.strides, self.padding, self.data_format,
-                        self.pool_mode)
+    def __init__(self, pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None,
+                 **kwargs):
+        super(_Pooling3D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
 
 
 class MaxPooling3D(_Pooling3D):
@@ -235,12 +258,13 @@ class MaxPooling3D(_Pooling3D):
         5D tensor with pooled spatial axes.
     """
 
-    pool_mode = 'max'
-
     @legacy_pooling_support
     def __init__(self, pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None,
                  **kwargs):
         super(MaxPooling3D, self).__init__(pool_size, strides, padding, data_format, **kwargs)
+
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        return K.pool3d(inputs, pool_size, strides, padding, data_format, pool_mode='max')
 
 
 class AveragePooling3D(_Pooling3D):
@@ -262,13 +286,14 @@ class AveragePooling3D(_Pooling3D):
         5D tensor with pooled spatial axes.
     """
 
-    pool_mode = 'avg'
-
     @legacy_pooling_support
     def __init__(self, pool_size=(2, 2, 2), strides=None, padding='valid', data_format=None,
                  **kwargs):
         super(AveragePooling3D, self).__init__(pool_size, strides, padding, data_format,
                                                **kwargs)
+
+    def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+        return K.pool3d(inputs, pool_size, strides, padding, data_format, pool_mode='avg')
 
 
 class _GlobalPooling(Layer):
@@ -289,13 +314,44 @@ class _GlobalPooling(Layer):
     def compute_output_shape(self, input_shape):
         return (input_shape[0], input_shape[_utils.channel_axis(self.data_format)])
 
+    def call(self, inputs):
+        raise NotImplementedError
+
     def get_config(self):
         config = {'data_format': self.data_format}
         base_config = super(_GlobalPooling, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
 
-class GlobalAveragePooling1D(_GlobalPooling):
+class _GlobalPooling1D(_GlobalPooling):
+    """Abstract global pooling layer for temporal data."""
+
+    rank = 1
+
+    def __init__(self, data_format='channels_last', **kwargs):
+        super(_GlobalPooling1D, self).__init__(data_format, **kwargs)
+        self._steps_axis = self._spatial_axes[0]
+
+
+class _GlobalPooling2D(_GlobalPooling):
+    """Abstract global pooling layer for spatial data."""
+
+    rank = 2
+
+    def __init__(self, data_format=None, **kwargs):
+        super(_GlobalPooling2D, self).__init__(data_format, **kwargs)
+
+
+class _GlobalPooling3D(_GlobalPooling):
+    """Abstract global pooling layer for 3D data."""
+
+    rank = 3
+
+    def __init__(self, data_format=None, **kwargs):
+        super(_GlobalPooling3D, self).__init__(data_format, **kwargs)
+
+
+class GlobalAveragePooling1D(_GlobalPooling1D):
     """Global average pooling for temporal data.
 
     With a mask (e.g. from `Embedding(mask_zero=True)`), only the unmasked steps are
@@ -312,13 +368,10 @@ class GlobalAveragePooling1D(_GlobalPooling):
         2D tensor `(batch, features)`.
     """
 
-    rank = 1
-
     @legacy_spatial_support
     def __init__(self, data_format='channels_last', **kwargs):
         super(GlobalAveragePooling1D, self).__init__(data_format, **kwargs)
         self.supports_masking = True
-        self._steps_axis = self._spatial_axes[0]
 
     def call(self, inputs, mask=None):
         steps_axis = self._steps_axis
@@ -332,7 +385,7 @@ class GlobalAveragePooling1D(_GlobalPooling):
         return None
 
 
-class GlobalMaxPooling1D(_GlobalPooling):
+class GlobalMaxPooling1D(_GlobalPooling1D):
     """Global max pooling for temporal data.
 
     # Arguments
@@ -346,18 +399,15 @@ class GlobalMaxPooling1D(_GlobalPooling):
         2D tensor `(batch, features)`.
     """
 
-    rank = 1
-
     @legacy_spatial_support
     def __init__(self, data_format='channels_last', **kwargs):
         super(GlobalMaxPooling1D, self).__init__(data_format, **kwargs)
-        self._steps_axis = self._spatial_axes[0]
 
     def call(self, inputs):
         return K.max(inputs, axis=self._steps_axis)
 
 
-class GlobalAveragePooling2D(_GlobalPooling):
+class GlobalAveragePooling2D(_GlobalPooling2D):
     """Global average pooling for spatial data.
 
     # Arguments
@@ -371,8 +421,6 @@ class GlobalAveragePooling2D(_GlobalPooling):
         2D tensor `(batch, channels)`.
     """
 
-    rank = 2
-
     @legacy_spatial_support
     def __init__(self, data_format=None, **kwargs):
         super(GlobalAveragePooling2D, self).__init__(data_format, **kwargs)
@@ -381,7 +429,7 @@ class GlobalAveragePooling2D(_GlobalPooling):
         return K.mean(inputs, axis=self._spatial_axes)
 
 
-class GlobalMaxPooling2D(_GlobalPooling):
+class GlobalMaxPooling2D(_GlobalPooling2D):
     """Global max pooling for spatial data.
 
     # Arguments
@@ -395,8 +443,6 @@ class GlobalMaxPooling2D(_GlobalPooling):
         2D tensor `(batch, channels)`.
     """
 
-    rank = 2
-
     @legacy_spatial_support
     def __init__(self, data_format=None, **kwargs):
         super(GlobalMaxPooling2D, self).__init__(data_format, **kwargs)
@@ -405,7 +451,7 @@ class GlobalMaxPooling2D(_GlobalPooling):
         return K.max(inputs, axis=self._spatial_axes)
 
 
-class GlobalAveragePooling3D(_GlobalPooling):
+class GlobalAveragePooling3D(_GlobalPooling3D):
     """Global average pooling for 3D data.
 
     # Arguments
@@ -420,8 +466,6 @@ class GlobalAveragePooling3D(_GlobalPooling):
         2D tensor `(batch, channels)`.
     """
 
-    rank = 3
-
     @legacy_spatial_support
     def __init__(self, data_format=None, **kwargs):
         super(GlobalAveragePooling3D, self).__init__(data_format, **kwargs)
@@ -430,7 +474,7 @@ class GlobalAveragePooling3D(_GlobalPooling):
         return K.mean(inputs, axis=self._spatial_axes)
 
 
-class GlobalMaxPooling3D(_GlobalPooling):
+class GlobalMaxPooling3D(_GlobalPooling3D):
     """Global max pooling for 3D data.
 
     # Arguments
@@ -444,8 +488,6 @@ class GlobalMaxPooling3D(_GlobalPooling):
     # Output shape
         2D tensor `(batch, channels)`.
     """
-
-    rank = 3
 
     @legacy_spatial_support
     def __init__(self, data_format=None, **kwargs):

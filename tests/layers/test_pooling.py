@@ -154,6 +154,27 @@ def test_output_sizes(backend):
     assert layer.strides == (2, 3) and layer.pool_size == (2, 3)
 
 
+def test_keras2_pooling_function_hook(backend):
+    """Keras 2 code subclasses the private bases and overrides `_pooling_function`."""
+    K = backend
+    from cornu.layers.pooling import _Pooling1D, _Pooling2D
+
+    class MinPooling2D(_Pooling2D):
+        def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+            return -K.pool2d(-inputs, pool_size, strides, padding, data_format, 'max')
+
+    class SumPooling1D(_Pooling1D):
+        def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
+            return K.pool2d(inputs, pool_size, strides, padding, data_format, 'avg') * 2.
+
+    x = rand(2, 4, 4, 3)
+    expected = -np_pool(-x, (2, 2), (2, 2), 'valid', 'max')
+    np.testing.assert_allclose(apply(K, MinPooling2D(), x), expected, rtol=RTOL, atol=ATOL)
+    x = rand(2, 6, 3)
+    expected = 2. * np_pool(x, (2,), (2,), 'valid', 'avg')
+    np.testing.assert_allclose(apply(K, SumPooling1D(), x), expected, rtol=RTOL, atol=ATOL)
+
+
 # ---------------------------------------------------------------------------- global
 
 def test_global_pooling(backend):
