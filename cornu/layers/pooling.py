@@ -37,17 +37,23 @@ class _Pooling(Layer):
         self._spatial_axes = _utils.spatial_axes(self.rank, self.data_format)
 
     def build(self, input_shape):
-        self.compute_output_shape(input_shape)  # a window larger than the input fails here
+        self._output_space(tuple(input_shape))  # a window larger than the input fails here
         self.built = True
 
-    def compute_output_shape(self, input_shape):
-        input_shape = tuple(input_shape)
+    def _output_space(self, input_shape):
+        """Spatial output sizes for a full input shape; a `ValueError` naming the layer when
+        the input is too small."""
         new_space = tuple(
             conv_utils.conv_output_length(input_shape[axis], self.pool_size[i], self.padding,
                                           self.strides[i])
             for i, axis in enumerate(self._spatial_axes))
         _utils.check_output_size(self, input_shape, new_space, 'pool_size', self.pool_size,
                                  self.padding, self.strides)
+        return new_space
+
+    def compute_output_shape(self, input_shape):
+        input_shape = tuple(input_shape)
+        new_space = self._output_space(input_shape)
         output_shape = list(input_shape)
         for axis, size in zip(self._spatial_axes, new_space):
             output_shape[axis] = size

@@ -108,6 +108,6 @@ def reraise_explained(layer, inputs):
     except Exception:
         return
     try:
-        layer.compute_output_shape(shape)
+        layer._output_space(shape)
     except ValueError as explained:
         raise explained from None

@@ -72,7 +72,7 @@ class _Conv(Layer):
 
     def build(self, input_shape):
         input_dim = _utils.checked_channels(self, input_shape, self.data_format)
-        self.compute_output_shape(input_shape)  # a kernel larger than the input fails here
+        self._output_space(tuple(input_shape))  # a kernel larger than the input fails here
         self.kernel = self.add_weight(shape=self.kernel_size + (input_dim, self.filters),
                                       initializer=self.kernel_initializer, name='kernel',
                                       regularizer=self.kernel_regularizer,
@@ -117,7 +117,8 @@ class _Conv(Layer):
         return outputs
 
     def _output_space(self, input_shape):
-        """Spatial output sizes (validated) for a full input shape."""
+        """Spatial output sizes for a full input shape; a `ValueError` naming the layer when
+        the input is too small."""
         new_space = tuple(
             conv_utils.conv_output_length(input_shape[axis], self.kernel_size[i], self.padding,
                                           self.strides[i], self.dilation_rate[i])

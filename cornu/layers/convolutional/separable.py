@@ -52,7 +52,7 @@ class _SeparableConv(_Conv):
 
     def build(self, input_shape):
         input_dim = _utils.checked_channels(self, input_shape, self.data_format)
-        self.compute_output_shape(input_shape)
+        self._output_space(tuple(input_shape))
         self.depthwise_kernel = self.add_weight(
             shape=self.kernel_size + (input_dim, self.depth_multiplier),
             initializer=self.depthwise_initializer, name='depthwise_kernel',
@@ -263,7 +263,7 @@ class DepthwiseConv2D(Conv2D):
 
     def build(self, input_shape):
         input_dim = _utils.checked_channels(self, input_shape, self.data_format)
-        self.compute_output_shape(input_shape)
+        self._output_space(tuple(input_shape))
         self.depthwise_kernel = self.add_weight(
             shape=self.kernel_size + (input_dim, self.depth_multiplier),
             initializer=self.depthwise_initializer, name='depthwise_kernel',

@@ -12,9 +12,6 @@ class _TransposeMixin(object):
     their bases, so that they stay instances of those classes as in Keras 2)."""
 
     def _init_transpose(self, output_padding):
-        if self.padding not in ('valid', 'same'):
-            raise ValueError(_utils.describe(self) + 'padding must be "valid" or "same", got "' +
-                             self.padding + '".')
         self.output_padding = output_padding
         if output_padding is not None:
             self.output_padding = _utils.normalize_tuple(self, output_padding, self.rank,
@@ -30,7 +27,7 @@ class _TransposeMixin(object):
 
     def build(self, input_shape):
         input_dim = _utils.checked_channels(self, input_shape, self.data_format)
-        self.compute_output_shape(input_shape)
+        self._output_space(tuple(input_shape))
         # Keras 2 layout: (spatial..., filters, input channels).
         self.kernel = self.add_weight(shape=self.kernel_size + (self.filters, input_dim),
                                       initializer=self.kernel_initializer, name='kernel',
@@ -74,7 +71,11 @@ class _TransposeMixin(object):
         key = tuple(shape[axis] for axis in self._spatial_axes)
         target = self._output_shapes.get(key)
         if target is None:
-            target = self.compute_output_shape(shape)[1:]
+            space = self._output_space(shape)
+            if self.data_format == 'channels_first':
+                target = (self.filters,) + space
+            else:
+                target = space + (self.filters,)
             if len(self._output_shapes) > 64:
                 self._output_shapes.clear()
             self._output_shapes[key] = target
