@@ -226,7 +226,7 @@ class Layer(object):
     @property
     def losses(self):
         """Regularization losses of the layer, computed from the current weights."""
-        losses = list(self._losses)
+        losses = list(self._losses) + list(getattr(self, '_last_call_losses', []))
         for weight, regularizer in self._weight_regularizers:
             losses.append(regularizer(weight))
         return losses
@@ -344,11 +344,20 @@ class Layer(object):
         takes_mask, takes_training, takes_kwargs = call_signature(type(self))
         if not takes_mask and 'mask' in kwargs and not takes_kwargs:
             kwargs = {k: v for k, v in kwargs.items() if k != 'mask'}
-        outputs = self.call(inputs, **kwargs)
-        regularizer = getattr(self, 'activity_regularizer', None)
-        if regularizer is not None:
-            for output in to_list(outputs):
-                self.add_loss(regularizer(output))
+        # Called directly on tensors outside of a model run, the losses of this call are
+        # kept as the layer's latest call losses (replacing those of the previous call).
+        own_collector = _call_losses is None
+        if own_collector:
+            set_call_loss_collector([])
+        try:
+            outputs = self.call(inputs, **kwargs)
+            regularizer = getattr(self, 'activity_regularizer', None)
+            if regularizer is not None:
+                for output in to_list(outputs):
+                    self.add_loss(regularizer(output))
+        finally:
+            if own_collector:
+                self._last_call_losses = set_call_loss_collector(None)
         return outputs
 
     def _call_symbolic(self, inputs, kwargs):
@@ -423,7 +432,7 @@ class Layer(object):
             mask = self.compute_mask(inputs, unpack_singleton(input_masks)
                                      if not is_all_none(input_masks) else None)
         else:
-            mask = self._probe_mask(inputs, input_masks)
+            mask = self._symbolic_mask(inputs, input_masks)
         masks = mask if isinstance(mask, list) else [mask] * len(specs)
         if len(masks) != len(specs):
             masks = [None] * len(specs)
@@ -435,6 +444,19 @@ class Layer(object):
 
     def _output_dtype(self, input_list):
         return self.dtype if self.dtype else input_list[0].dtype
+
+    def _symbolic_mask(self, inputs, input_masks):
+        """The output mask as a symbolic tensor with a history (so `K.function` can compute
+        it), when `compute_mask` is written with K functions; found by probing otherwise."""
+        mask_argument = unpack_singleton(input_masks) if not is_all_none(input_masks) else None
+        try:
+            mask = self.compute_mask(inputs, mask_argument)
+        except Exception:
+            return self._probe_mask(inputs, input_masks)
+        leaves = mask if isinstance(mask, list) else [mask]
+        if all(m is None or isinstance(m, K.KerasTensor) for m in leaves):
+            return mask
+        return self._probe_mask(inputs, input_masks)
 
     def _probe_mask(self, inputs, input_masks):
         mask_argument = unpack_singleton(input_masks) if not is_all_none(input_masks) else None

@@ -6,6 +6,7 @@ symbolic tensors into an `ExecutionPlan`.
 """
 from .. import backend as K
 from ..backend import symbolic
+from . import base_layer
 from .base_layer import Layer
 from .execution_plan import ExecutionPlan
 from . import shape_inference
@@ -74,10 +75,11 @@ class TensorOp(Layer):
                 return self.symbolic_inputs[leaf.index]._keras_shape
             return tuple(K.int_shape(leaf))
 
+        # K.gradients returns a list, also for a single variable (as Keras 2 does).
+        self._single_output_as_list = True
         if isinstance(variables, (list, tuple)):
-            self._single_output_as_list = True
             return [shape_of(v) for v in variables]
-        return shape_of(variables)
+        return [shape_of(variables)]
 
     def call(self, inputs):
         values = inputs if isinstance(inputs, list) else [inputs]
@@ -168,13 +170,16 @@ class Function(object):
                 tensor = K.variable(tensor, dtype=x.dtype)
             values.append(tensor)
         grad_mode = K.enable_grad() if self.needs_grad else K.no_grad()
-        with grad_mode, K.learning_phase_scope(phase):
-            results = self.plan.run(values)
-            computed_updates = iter(results[self.num_outputs:])
-            for variable, value in self.update_pairs:
-                new_value = next(computed_updates) if isinstance(value, K.KerasTensor) \
-                    else value
-                K.update(variable, new_value)
+        previous = base_layer.set_call_loss_collector([])
+        try:
+            with grad_mode, K.learning_phase_scope(phase):
+                results = self.plan.run(values)
+        finally:
+            base_layer.set_call_loss_collector(previous)
+        computed_updates = iter(results[self.num_outputs:])
+        for variable, value in self.update_pairs:
+            new_value = next(computed_updates) if isinstance(value, K.KerasTensor) else value
+            K.update(variable, new_value)
         return [K.to_numpy(r) for r in results[:self.num_outputs]]
 
 

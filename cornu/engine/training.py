@@ -471,17 +471,19 @@ class Model(Network):
         """
         if batch_size is None and steps is None:
             batch_size = 32
+        if steps is not None and batch_size is not None:
+            raise ValueError('If steps is set, the `batch_size` must be None.')
         if x is None and steps is None:
             raise ValueError('If predicting from data tensors, you should specify the `steps` '
                              'argument.')
         self._ensure_graph(x)
         arrays = self._standardize_inputs(x)
         num_samples = arrays[0].shape[0] if arrays else 0
-        if batch_size is None:
-            batch_size = int(np.ceil(num_samples / float(steps))) if steps else 32
-        slices = training_utils.batch_starts(num_samples, batch_size)
         if steps is not None:
-            slices = slices[:steps]
+            # As Keras 2.2.4 does with `steps`: each step feeds the whole data.
+            slices = [(0, num_samples)] * steps
+        else:
+            slices = training_utils.batch_starts(num_samples, batch_size)
         inputs = self._feed_tensors(arrays)
 
         progbar = Progbar(target=num_samples if steps is None else len(slices)) \

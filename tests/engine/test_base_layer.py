@@ -414,10 +414,6 @@ class AddsCallLoss(Layer):
         return inputs
 
 
-@pytest.mark.xfail(reason='a loss added in call() while a model predicts (no loss collector) '
-                          'is appended to layer._losses for good: model.losses grows with '
-                          'every predict batch and the stale values are later baked into '
-                          'compiled losses', strict=True)
 def test_predict_does_not_accumulate_losses_added_in_call(backend):
     x = Input(shape=(2,))
     layer = AddsCallLoss()

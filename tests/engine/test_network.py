@@ -713,8 +713,6 @@ def test_mask_passes_through_mask_supporting_layers(backend):
     np.testing.assert_allclose(model.predict(data)[0], hidden, rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.xfail(reason='masks are not graph tensors: K.function cannot fetch '
-                          'layer.output_mask (Keras 2.2.4 can)', strict=True)
 def test_k_function_can_fetch_an_output_mask(backend):
     K = backend
     x = Input(shape=(3, 2))
@@ -767,10 +765,6 @@ def test_k_gradients_inside_k_function_match_the_analytic_gradient(backend):
     np.testing.assert_allclose(g_bias, residual.sum(axis=0), rtol=1e-5, atol=1e-5)
 
 
-@pytest.mark.xfail(reason='backend K.gradients returns a single tensor for a single variable; '
-                          'Keras 2.2.4 (tf.gradients) always returns a list, so the idiom '
-                          '`K.gradients(loss, x)[0]` indexes the batch axis instead',
-                   strict=True)
 def test_k_gradients_of_a_single_tensor_returns_a_list(backend):
     K = backend
     x = Input(shape=(3,))

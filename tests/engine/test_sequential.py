@@ -180,8 +180,6 @@ def test_predict_batch_size_and_steps_give_the_same_result(backend):
     np.testing.assert_allclose(model.predict(x, steps=1), reference, rtol=1e-6)
 
 
-@pytest.mark.xfail(reason='Model.predict accepts batch_size together with steps; Keras 2.2.4 '
-                          '(check_num_samples) raises', strict=True)
 def test_predict_refuses_batch_size_with_steps(backend):
     model = Sequential([Dense(2, input_shape=(3,))])
     with pytest.raises(ValueError, match='If steps is set, the `batch_size` must be None.'):

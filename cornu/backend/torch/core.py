@@ -444,15 +444,17 @@ def gradients(loss, variables):
 
     Works on tensors computed with gradients enabled, and on symbolic tensors (then it records
     an op that a `K.function` evaluates). Variables that `loss` does not depend on get zeros.
+
+    # Returns
+        A list of gradients, one per variable (a list also for a single variable, as in
+        Keras 2, so `K.gradients(loss, x)[0]` is the gradient for `x`).
     """
-    single = not isinstance(variables, (list, tuple))
-    variables = [variables] if single else list(variables)
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
     if loss.dim() != 0:
         loss = loss.sum()
     grads = torch.autograd.grad(loss, variables, create_graph=torch.is_grad_enabled(),
                                 allow_unused=True)
-    grads = [torch.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
-    return grads[0] if single else grads
+    return [torch.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
 
 
 def stop_gradient(variables):

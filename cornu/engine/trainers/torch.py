@@ -1,5 +1,6 @@
 """Step functions for the PyTorch engine: eager forward, one backward, fused updates."""
 from ... import backend as K
+from .. import base_layer
 from ..step_logic import StepLogic
 
 
@@ -57,17 +58,26 @@ class TorchTrainer(object):
         """Predicts every slice of the (engine) input tensors; returns per-output lists."""
         plan = self.model._plan
         collected = None
-        with K.inference_mode(), K.learning_phase_scope(0):
-            for index, (start, stop) in enumerate(batch_slices):
-                outputs = plan.run([x[start:stop] for x in inputs])
-                if collected is None:
-                    collected = [[] for _ in outputs]
-                for bucket, output in zip(collected, outputs):
-                    bucket.append(output)
-                if on_batch_end is not None:
-                    on_batch_end(index, stop)
+        # Losses that layers add in `call` mean nothing for predictions: drop them.
+        previous = base_layer.set_call_loss_collector([])
+        try:
+            with K.inference_mode(), K.learning_phase_scope(0):
+                for index, (start, stop) in enumerate(batch_slices):
+                    outputs = plan.run([x[start:stop] for x in inputs])
+                    if collected is None:
+                        collected = [[] for _ in outputs]
+                    for bucket, output in zip(collected, outputs):
+                        bucket.append(output)
+                    if on_batch_end is not None:
+                        on_batch_end(index, stop)
+        finally:
+            base_layer.set_call_loss_collector(previous)
         return collected
 
     def predict_on_batch(self, inputs):
-        with K.inference_mode(), K.learning_phase_scope(0):
-            return self.model._plan.run(inputs)
+        previous = base_layer.set_call_loss_collector([])
+        try:
+            with K.inference_mode(), K.learning_phase_scope(0):
+                return self.model._plan.run(inputs)
+        finally:
+            base_layer.set_call_loss_collector(previous)
