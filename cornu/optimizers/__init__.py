@@ -1,0 +1,84 @@
+"""Built-in optimizer classes (Keras 2.2.4 `keras.optimizers`).
+
+`cornu.optimizers.base` has the `Optimizer` class and explains how optimizers run; the formulas
+live in `sgd`, `adaptive` (RMSprop, Adagrad, Adadelta), `adam` (Adam, Adamax, Nadam) and
+`native` (wrappers of the engine's own optimizers).
+"""
+from .. import backend as K
+from ..utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .base import Optimizer, clip_norm  # noqa: F401 (Keras 2 public names)
+from .sgd import SGD
+from .adaptive import RMSprop, Adagrad, Adadelta
+from .adam import Adam, Adamax, Nadam
+from .native import TFOptimizer, TorchOptimizer
+
+sgd = SGD
+rmsprop = RMSprop
+adagrad = Adagrad
+adadelta = Adadelta
+adam = Adam
+adamax = Adamax
+nadam = Nadam
+
+
+def serialize(optimizer):
+    """Returns the config of an optimizer (`{'class_name': ..., 'config': ...}`)."""
+    return serialize_keras_object(optimizer)
+
+
+def deserialize(config, custom_objects=None):
+    """Builds an optimizer from its config; built-in class names match in any case.
+
+    # Arguments
+        config: `{'class_name': ..., 'config': ...}`.
+        custom_objects: optional dictionary of user optimizer classes.
+
+    # Returns
+        An optimizer instance.
+
+    # Raises
+        ValueError: `Unknown optimizer: <name>`.
+    """
+    all_classes = {
+        'sgd': SGD,
+        'rmsprop': RMSprop,
+        'adagrad': Adagrad,
+        'adadelta': Adadelta,
+        'adam': Adam,
+        'adamax': Adamax,
+        'nadam': Nadam,
+        'tfoptimizer': TFOptimizer,
+    }
+    if isinstance(config, dict) and str(config.get('class_name', '')).lower() in all_classes:
+        config = dict(config)
+        config['class_name'] = config['class_name'].lower()
+    return deserialize_keras_object(config,
+                                    module_objects=all_classes,
+                                    custom_objects=custom_objects,
+                                    printable_module_name='optimizer')
+
+
+def get(identifier):
+    """Retrieves an optimizer.
+
+    # Arguments
+        identifier: the name of an optimizer (`'adam'`), a config dictionary, an optimizer
+            instance (returned unchanged), or a `torch.optim` optimizer class or instance
+            (wrapped in a `TorchOptimizer`).
+
+    # Returns
+        An optimizer instance.
+
+    # Raises
+        ValueError: if `identifier` cannot be interpreted.
+    """
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    elif isinstance(identifier, str):
+        config = {'class_name': str(identifier), 'config': {}}
+        return deserialize(config)
+    if isinstance(identifier, Optimizer):
+        return identifier
+    if K.is_native_optimizer(identifier):
+        return TorchOptimizer(identifier)
+    raise ValueError('Could not interpret optimizer identifier: ' + str(identifier))
