@@ -28,6 +28,8 @@ from .advanced_activations import LeakyReLU, PReLU, ELU, ThresholdedReLU, Softma
 from .normalization import BatchNormalization
 from .noise import GaussianNoise, GaussianDropout, AlphaDropout
 from .local import LocallyConnected1D, LocallyConnected2D
+from .recurrent import (RNN, StackedRNNCells, SimpleRNNCell, GRUCell, LSTMCell, SimpleRNN,
+                        GRU, LSTM)
 
 
 def serialize(layer):

@@ -30,3 +30,133 @@ def gradients_of(loss, params):
     Parameters the loss does not depend on get `None`.
     """
     return torch.autograd.grad(loss, params, allow_unused=True)
+
+
+# ---------------------------------------------------------------- recurrent layers
+# Keras 2 keeps recurrent weights as `kernel (input_dim, gates * units)`,
+# `recurrent_kernel (units, gates * units)` and biases in its own gate order; the functions
+# below convert them for torch's native LSTM/GRU kernels (`torch.lstm`/`torch.gru`, the ops
+# behind `nn.LSTM`/`nn.GRU`) on every call, so gradients flow back to the Keras variables.
+
+import warnings  # noqa: E402
+
+__all__ += ['rnn_zero_states', 'rnn_mask_all_valid', 'rnn_step_matmul', 'lstm_sequence',
+            'gru_sequence']
+
+_zero_biases = {}
+
+
+def _zero_bias(size, like):
+    key = (size, like.dtype, like.device)
+    bias = _zero_biases.get(key)
+    if bias is None:
+        # A normal tensor even when first needed under inference mode, so that training
+        # graphs may use it later.
+        with torch.inference_mode(False):
+            bias = _zero_biases[key] = torch.zeros(size, dtype=like.dtype, device=like.device)
+    return bias
+
+
+def rnn_zero_states(inputs, shapes):
+    """All-zero initial states for a batch of sequences.
+
+    # Arguments
+        inputs: tensor `(samples, time, ...)`; gives the batch size, dtype and device.
+        shapes: list of state shapes without the batch axis, e.g. `[(units,), (units,)]`.
+
+    # Returns
+        A list of zero tensors `(samples,) + shape`.
+    """
+    batch = inputs.shape[0]
+    return [torch.zeros((batch,) + tuple(shape), dtype=inputs.dtype, device=inputs.device)
+            for shape in shapes]
+
+
+def rnn_mask_all_valid(mask):
+    """Whether no timestep of `mask` is masked (reads the mask: a host sync on GPU)."""
+    return bool(mask.all())
+
+
+def rnn_step_matmul(projected_inputs, states, recurrent_kernel):
+    """`projected_inputs + states @ recurrent_kernel` as one kernel call (one RNN step)."""
+    return torch.addmm(projected_inputs, states, recurrent_kernel)
+
+
+def _keras_to_torch_gates(weight, units, order):
+    """Reorders the gate blocks of the last axis of a Keras weight (`order` lists the Keras
+    blocks in torch's order) and puts the gate axis first, as torch's kernels take it."""
+    if order is None:
+        return weight.t() if weight.dim() == 2 else weight
+    blocks = [weight[..., i * units:(i + 1) * units] for i in order]
+    merged = torch.cat(blocks, dim=-1)
+    return merged.t() if merged.dim() == 2 else merged
+
+
+def _run_native(op, inputs, hidden, kernel, recurrent_kernel, bias_ih, bias_hh, units, order,
+                go_backwards):
+    if go_backwards:
+        inputs = torch.flip(inputs, (1,))
+    params = [_keras_to_torch_gates(kernel, units, order),
+              _keras_to_torch_gates(recurrent_kernel, units, order)]
+    if bias_ih is not None or bias_hh is not None:
+        if bias_ih is None:
+            bias_ih = _zero_bias(bias_hh.shape[0], bias_hh)
+        if bias_hh is None:
+            bias_hh = _zero_bias(bias_ih.shape[0], bias_ih)
+        params += [_keras_to_torch_gates(bias_ih, units, order),
+                   _keras_to_torch_gates(bias_hh, units, order)]
+    if inputs.is_cuda:
+        # cuDNN wants one flat weight buffer; it copies ours into one on each call (and
+        # says so once). The copy is the price of keeping Keras' variables.
+        params = [p.contiguous() for p in params]
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore', UserWarning)
+            return op(inputs, hidden, params, len(params) == 4, 1, 0.0, False, False, True)
+    return op(inputs, hidden, params, len(params) == 4, 1, 0.0, False, False, True)
+
+
+def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_ih=None,
+                  bias_hh=None, go_backwards=False):
+    """Runs an LSTM (tanh activation, sigmoid gates) over a batch of sequences with torch's
+    native kernel.
+
+    # Arguments
+        inputs: tensor `(samples, time, input_dim)`.
+        initial_h, initial_c: tensors `(samples, units)`.
+        kernel: `(input_dim, 4 * units)`, gates in Keras order i, f, c, o (also torch's).
+        recurrent_kernel: `(units, 4 * units)`.
+        bias_ih, bias_hh: optional `(4 * units,)` biases added to the input and recurrent
+            projections (Keras' LSTM has one bias: pass it as `bias_ih`; CuDNNLSTM has both).
+        go_backwards: process the sequence from its last step.
+
+    # Returns
+        `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
+    """
+    hidden = (initial_h.unsqueeze(0), initial_c.unsqueeze(0))
+    units = recurrent_kernel.shape[0]
+    outputs, h, c = _run_native(torch.lstm, inputs, hidden, kernel, recurrent_kernel, bias_ih,
+                                bias_hh, units, None, go_backwards)
+    return outputs, h[0], c[0]
+
+
+def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias_hh=None,
+                 go_backwards=False):
+    """Runs a GRU with the reset gate applied after the recurrent matrix product (Keras'
+    `reset_after=True`, cuDNN's and torch's formula; tanh activation, sigmoid gates) with
+    torch's native kernel.
+
+    # Arguments
+        inputs: tensor `(samples, time, input_dim)`.
+        initial_h: tensor `(samples, units)`.
+        kernel: `(input_dim, 3 * units)`, gates in Keras order z, r, h (torch's is r, z, n).
+        recurrent_kernel: `(units, 3 * units)`.
+        bias_ih, bias_hh: optional `(3 * units,)` input and recurrent biases (Keras order).
+        go_backwards: process the sequence from its last step.
+
+    # Returns
+        `(outputs, h)`: outputs `(samples, time, units)` in processing order, final state.
+    """
+    units = recurrent_kernel.shape[0]
+    outputs, h = _run_native(torch.gru, inputs, initial_h.unsqueeze(0), kernel,
+                             recurrent_kernel, bias_ih, bias_hh, units, (1, 0, 2), go_backwards)
+    return outputs, h[0]
