@@ -23,7 +23,8 @@ import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from cornu.models import Sequential  # noqa: E402
 from cornu.layers import Dense  # noqa: E402
-from cornu.optimizers import RMSprop  # noqa: E402
+from cornu.optimizers import RMSprop, Adadelta  # noqa: E402
+from cornu.layers import Conv2D, MaxPooling2D, Dropout, Flatten  # noqa: E402
 
 
 def build_cornu(sizes, lr):
@@ -82,6 +83,33 @@ def cornu_fit(model, x, y, batch_size, epochs, verbose):
         model.fit(x, y, batch_size=batch_size, epochs=epochs, verbose=verbose)
 
 
+def build_cornu_cnn():
+    """The classic Keras 2 mnist_cnn example."""
+    model = Sequential()
+    model.add(Conv2D(32, kernel_size=(3, 3), activation='relu', input_shape=(28, 28, 1)))
+    model.add(Conv2D(64, (3, 3), activation='relu'))
+    model.add(MaxPooling2D(pool_size=(2, 2)))
+    model.add(Dropout(0.25))
+    model.add(Flatten())
+    model.add(Dense(128, activation='relu'))
+    model.add(Dropout(0.5))
+    model.add(Dense(10, activation='softmax'))
+    model.compile(loss='categorical_crossentropy', optimizer=Adadelta(), metrics=['accuracy'])
+    return model
+
+
+def build_torch_cnn():
+    """The same network as a PyTorch user writes it (NCHW input, logits out)."""
+    net = torch.nn.Sequential(
+        torch.nn.Conv2d(1, 32, 3), torch.nn.ReLU(), torch.nn.Conv2d(32, 64, 3), torch.nn.ReLU(),
+        torch.nn.MaxPool2d(2), torch.nn.Dropout(0.25), torch.nn.Flatten(),
+        torch.nn.Linear(9216, 128), torch.nn.ReLU(), torch.nn.Dropout(0.5),
+        torch.nn.Linear(128, 10))
+    optimizer = torch.optim.Adadelta(net.parameters(), lr=1.0, rho=0.95, eps=1e-7,
+                                     foreach=True)
+    return net, optimizer
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--epochs', type=int, default=1)
@@ -101,6 +129,18 @@ def main():
                 lambda: cornu_fit(model, x, y, batch_size, args.epochs, verbose),
                 lambda: torch_fit(net, optimizer, x, y_int, batch_size, args.epochs),
                 repeats=3))
+    samples = 1280
+    x = np.random.rand(samples, 28, 28, 1).astype('float32')
+    y_int = np.random.randint(0, 10, size=samples).astype('int64')
+    y = np.eye(10, dtype='float32')[y_int]
+    model = build_cornu_cnn()
+    net, optimizer = build_torch_cnn()
+    x_nchw = np.ascontiguousarray(x.transpose(0, 3, 1, 2))
+    for verbose in (0, 1):
+        rows.append(compare(
+            'mnist_cnn, batch 128, Adadelta, verbose=%d' % verbose, samples * args.epochs,
+            lambda: cornu_fit(model, x, y, 128, args.epochs, verbose),
+            lambda: torch_fit(net, optimizer, x_nchw, y_int, 128, args.epochs), repeats=2))
     print_table('fit() vs a hand-written PyTorch loop (%d threads)' % torch.get_num_threads(),
                 rows)
 
