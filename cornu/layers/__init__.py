@@ -30,6 +30,9 @@ from .noise import GaussianNoise, GaussianDropout, AlphaDropout
 from .local import LocallyConnected1D, LocallyConnected2D
 from .recurrent import (RNN, StackedRNNCells, SimpleRNNCell, GRUCell, LSTMCell, SimpleRNN,
                         GRU, LSTM)
+from .convolutional_recurrent import ConvRNN2D, ConvLSTM2DCell, ConvLSTM2D
+from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
+from .wrappers import Wrapper, TimeDistributed, Bidirectional
 
 
 def serialize(layer):
