@@ -14,5 +14,7 @@ from . import layers  # noqa: E402
 from . import models  # noqa: E402
 from . import utils  # noqa: E402
 from . import datasets  # noqa: E402
+from . import preprocessing  # noqa: E402
+from . import wrappers  # noqa: E402
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential  # noqa: E402
