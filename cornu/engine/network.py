@@ -576,6 +576,57 @@ class Network(Layer):
         return yaml.dump(json.loads(json.dumps(model_config_dict(self), default=_json_default)),
                          **kwargs)
 
+    # ------------------------------------------------------------------ saving (hdf5_format)
+
+    def save(self, filepath, overwrite=True, include_optimizer=True):
+        """Saves the model (architecture, weights, training configuration and optimizer
+        state) to one Keras 2 HDF5 file, atomically; `cornu.models.load_model` reads it back.
+
+        # Arguments
+            filepath: path of the file, or an open `h5py.File`.
+            overwrite: whether to overwrite an existing file without asking.
+            include_optimizer: whether to save the optimizer's state too.
+        """
+        from .hdf5_format import save_model
+        save_model(self, filepath, overwrite, include_optimizer)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Saves the weights of all layers to a Keras 2 HDF5 file, atomically.
+
+        # Arguments
+            filepath: path of the file, or an open `h5py.File`.
+            overwrite: whether to overwrite an existing file without asking.
+        """
+        from .hdf5_format import save_weights
+        save_weights(self, filepath, overwrite)
+
+    def load_weights(self, filepath, by_name=False, skip_mismatch=False, reshape=False):
+        """Loads weights from a file written by `save_weights` or `save`.
+
+        By default layers with weights are matched in order (the architecture must be the
+        same); with `by_name=True`, to the saved layers of the same name (others are left as
+        they are). Nothing changes unless every weight fits.
+
+        # Arguments
+            filepath: path of the file, or an open `h5py.File`.
+            by_name: match layers by name instead of by order.
+            skip_mismatch: with `by_name`, skip (with a warning) weights whose number or
+                shape does not match instead of raising.
+            reshape: reshape convolution kernels with the right number of values.
+
+        # Raises
+            ValueError: naming the layer and both shapes or counts, on a mismatch.
+        """
+        from .hdf5_format import load_weights
+        load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch,
+                     reshape=reshape)
+
+    def __reduce__(self):
+        # Pickled through the same serialisation as `save`: config, weights, training
+        # configuration and optimizer state.
+        from .pickling import reduce_model
+        return reduce_model(self)
+
     def summary(self, line_length=None, positions=None, print_fn=None):
         """Prints a table of the layers, output shapes and parameter counts (Keras 2 layout).
 
