@@ -1,4 +1,5 @@
-"""Model serialisation: architecture as Keras 2 JSON/YAML config (HDF5 files: `hdf5_format`)."""
+"""Model serialisation: architecture as Keras 2 JSON/YAML config; HDF5 files and pickling
+(`hdf5_format`, re-exported here with Keras 2.2.4's names)."""
 import json
 
 from .. import backend as K
@@ -40,7 +41,8 @@ def model_from_json(json_string, custom_objects=None, safe_mode=True):
         safe_mode: refuse to load Python bytecode saved by Lambda layers (set `False` only
             for trusted text).
     """
-    config = json.loads(json_string)
+    from .config_conversion import convert_model_config
+    config = convert_model_config(json.loads(json_string))
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
@@ -48,7 +50,8 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
     """Instantiates a model from a YAML string made by `model.to_yaml()` (see
     `model_from_json` for the arguments)."""
     import yaml
-    config = yaml.safe_load(yaml_string)
+    from .config_conversion import convert_model_config
+    config = convert_model_config(yaml.safe_load(yaml_string))
     return model_from_config(config, custom_objects=custom_objects, safe_mode=safe_mode)
 
 
@@ -100,3 +103,12 @@ def check_code_loading_allowed(layer_name, what):
                          'runs whatever the file contains, so it is refused by default. If you '
                          'trust this file, pass `safe_mode=False` to the loading function (or '
                          'call `cornu.engine.saving.enable_unsafe_deserialization()`).')
+
+
+# HDF5 files (Keras 2's layout) and pickling; weight conversions for older files.
+from .hdf5_format import (save_model, load_model,  # noqa: E402,F401
+                          save_attributes_to_hdf5_group, load_attributes_from_hdf5_group,
+                          save_weights_to_hdf5_group, load_weights_from_hdf5_group,
+                          load_weights_from_hdf5_group_by_name)
+from .pickling import pickle_model, unpickle_model  # noqa: E402,F401
+from .weight_conversion import preprocess_weights_for_loading  # noqa: E402,F401
