@@ -160,3 +160,131 @@ def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias
     outputs, h = _run_native(torch.gru, inputs, initial_h.unsqueeze(0), kernel,
                              recurrent_kernel, bias_ih, bias_hh, units, (1, 0, 2), go_backwards)
     return outputs, h[0]
+
+
+__all__ += ['lstm_recurrence']
+
+
+def _lstm_gate_activation(z, hard):
+    if hard:
+        return z.mul(0.2).add_(0.5).clamp_(0., 1.)
+    return torch.sigmoid(z)
+
+
+def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep):
+    """The forward loop of `lstm_recurrence`; with `keep`, also what the backward pass needs
+    (per step: gates with the cell candidate in the c slot, the pre-activations, the previous
+    states, tanh of the new cell state)."""
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    order = list(steps)[::-1] if go_backwards else list(steps)
+    outputs, saved = [], ([], [], [h], [c], [])
+    for t in order:
+        z = torch.addmm(projected[:, t], h, recurrent_kernel)
+        gates = _lstm_gate_activation(z, hard)
+        g = torch.tanh(z[:, 2 * units:3 * units].contiguous())
+        new_c = torch.addcmul(gates[:, units:2 * units] * c, gates[:, :units], g)
+        tanh_c = torch.tanh(new_c)
+        new_h = gates[:, 3 * units:] * tanh_c
+        if mask is not None:
+            keep_t = mask[:, t].unsqueeze(1)
+            new_h = torch.where(keep_t, new_h, h)
+            new_c = torch.where(keep_t, new_c, c)
+        if keep:
+            gates[:, 2 * units:3 * units] = g
+            saved[0].append(gates)
+            saved[1].append(z)
+            saved[2].append(new_h)
+            saved[3].append(new_c)
+            saved[4].append(tanh_c)
+        h, c = new_h, new_c
+        outputs.append(h)
+    return torch.stack(outputs, 1), h, c, order, saved
+
+
+class _LSTMRecurrence(torch.autograd.Function):
+    """The recurrent part of a Keras LSTM over a sequence, with a hand-written backward pass
+    (one autograd node instead of a dozen per timestep)."""
+
+    @staticmethod
+    def forward(ctx, projected, h, c, recurrent_kernel, mask, hard, go_backwards):
+        outputs, h, c, order, saved = _lstm_steps(projected, h, c, recurrent_kernel, mask,
+                                                  hard, go_backwards, True)
+        gates, zs, hs, cs, tanh_cs = [torch.stack(s) for s in saved]
+        ctx.save_for_backward(recurrent_kernel, gates, zs, hs, cs, tanh_cs)
+        ctx.mask, ctx.hard, ctx.order = mask, hard, order
+        return outputs, h, c
+
+    @staticmethod
+    def backward(ctx, d_outputs, d_h, d_c):
+        recurrent_kernel, gates, zs, hs, cs, tanh_cs = ctx.saved_tensors
+        mask, hard, order = ctx.mask, ctx.hard, ctx.order
+        units = recurrent_kernel.shape[0]
+        dh = d_h.clone() if d_h is not None else torch.zeros_like(hs[0])
+        dc = d_c.clone() if d_c is not None else torch.zeros_like(cs[0])
+        dzs = torch.empty_like(zs)
+        kernel_t = recurrent_kernel.t()
+        i_, f_, g_, o_ = (slice(k * units, (k + 1) * units) for k in range(4))
+        for k in range(len(order) - 1, -1, -1):
+            if d_outputs is not None:
+                dh = dh + d_outputs[:, k]
+            a, tanh_c = gates[k], tanh_cs[k]
+            if mask is not None:
+                keep = mask[:, order[k]].unsqueeze(1).to(dh.dtype)
+                carried_h, carried_c = dh * (1 - keep), dc * (1 - keep)
+                dh, dc = dh * keep, dc * keep
+            dc = dc + dh * a[:, o_] * (1 - tanh_c * tanh_c)
+            dz = dzs[k]
+            torch.mul(dc, a[:, g_], out=dz[:, i_])
+            torch.mul(dc, cs[k], out=dz[:, f_])
+            torch.mul(dh, tanh_c, out=dz[:, o_])
+            if hard:
+                y = zs[k].mul(0.2).add_(0.5)
+                dz.mul_(((y >= 0) & (y <= 1)).to(dz.dtype).mul_(0.2))
+            else:
+                dz.mul_(a * (1 - a))
+            torch.mul(dc * a[:, i_], 1 - a[:, g_] * a[:, g_], out=dz[:, g_])
+            dc = dc * a[:, f_]
+            dh = torch.mm(dz, kernel_t)
+            if mask is not None:
+                dh, dc = dh + carried_h, dc + carried_c
+        d_projected = d_kernel = None
+        if ctx.needs_input_grad[0]:
+            d_projected = dzs.new_empty((dzs.shape[1], dzs.shape[0], dzs.shape[2]))
+            index = torch.tensor(order, device=dzs.device)
+            d_projected.index_copy_(1, index, dzs.transpose(0, 1))
+        if ctx.needs_input_grad[3]:
+            d_kernel = torch.mm(hs[:-1].reshape(-1, units).t(), dzs.reshape(-1, 4 * units))
+        return d_projected, dh, dc, d_kernel, None, None, None
+
+
+def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
+                    mask=None, go_backwards=False):
+    """The recurrent part of Keras' LSTM (tanh activation) over a whole sequence, as its step
+    loop computes it, in one engine call.
+
+    # Arguments
+        projected: `(samples, time, 4 * units)`: `inputs @ kernel + bias` of every step
+            (gates i, f, c, o).
+        initial_h, initial_c: `(samples, units)`.
+        recurrent_kernel: `(units, 4 * units)`.
+        recurrent_activation: `'hard_sigmoid'` or `'sigmoid'`.
+        mask: optional `(samples, time)` mask; at a masked step the states are kept and the
+            output repeats the previous one (Keras 2.2.4's rule).
+        go_backwards: process the sequence from its last step.
+
+    # Returns
+        `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
+    """
+    hard = recurrent_activation == 'hard_sigmoid'
+    if mask is not None:
+        if mask.dim() > 2:
+            mask = mask.reshape(mask.shape[0], mask.shape[1])
+        mask = mask if mask.dtype == torch.bool else mask != 0
+    if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
+                                    initial_c.requires_grad or recurrent_kernel.requires_grad):
+        return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,
+                                     hard, go_backwards)
+    outputs, h, c, _, _ = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask,
+                                      hard, go_backwards, False)
+    return outputs, h, c

@@ -9,7 +9,9 @@ their results are those of the step-by-step loop:
   once, then a lean recurrent step per timestep (used unless the cell's `call` is overridden);
 - `cell._fused_sequence(...)`: the whole sequence in the engine's native LSTM/GRU kernel, when
   `cell._fusable(training)` says the cell's formula is exactly that kernel's and there is no
-  mask (or an all-valid one), no `unroll` and no constants.
+  mask (or an all-valid one), no `unroll` and no constants;
+- `cell._recurrence(...)`: the step loop's arithmetic over the whole sequence in one engine
+  call (the LSTM's usual gates, masks included), or `None`.
 """
 import numpy as np
 
@@ -449,6 +451,8 @@ class RNN(Layer):
             self.state_spec = [InputSpec(shape=K.int_shape(state)) for state in initial_state]
             additional_specs += self.state_spec
         if constants is not None:
+            if not has_arg(self.cell.call, 'constants'):
+                raise ValueError('RNN cell does not support constants')
             additional_inputs += constants
             self.constants_spec = [InputSpec(shape=K.int_shape(constant))
                                    for constant in constants]
@@ -506,7 +510,9 @@ class RNN(Layer):
                              'but it was called on a batch of ' + str(given) + ' samples. '
                              'Feed batches of exactly ' + str(expected) + ' samples (the '
                              'number of samples must be a multiple of the batch size).')
-        return [K.stop_gradient(state) for state in states]
+        # Copies: the states are updated in place after the call, while the graph of this
+        # call may still need their old values.
+        return [K.identity(K.stop_gradient(state)) for state in states]
 
     def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
         inputs, initial_state, constants = self._split_inputs(inputs, initial_state, constants)
@@ -551,6 +557,11 @@ class RNN(Layer):
                 outputs, states = cell._fused_sequence(inputs, initial_state, training,
                                                        self.go_backwards)
                 return states[0], outputs, states
+            recurrence = getattr(cell, '_recurrence', None)
+            if recurrence is not None:
+                result = recurrence(inputs, initial_state, mask, training, self.go_backwards)
+                if result is not None:
+                    return result
             sequence = getattr(cell, '_rnn_sequence', None)
             if sequence is not None:
                 prepared = sequence(inputs, training)

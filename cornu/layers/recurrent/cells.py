@@ -481,11 +481,31 @@ class LSTMCell(_RecurrentCell):
                                         go_backwards=go_backwards)
         return outputs, [h, c]
 
+    def _recurrence(self, inputs, initial_state, mask, training, go_backwards):
+        """`(last_output, outputs, states)` of the step loop in one engine call, for the
+        usual gates (tanh, hard_sigmoid or sigmoid) without recurrent dropout; else `None`."""
+        if (self.activation is not activations.tanh or
+                self.recurrent_activation not in _RECURRENCE_GATES or
+                type(self).call is not _RecurrentCell.call or
+                (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
+            return None
+        dp_mask, _ = self._sequence_masks(inputs, training)
+        outputs, h, c = K.lstm_recurrence(self._project_inputs(inputs, dp_mask),
+                                          initial_state[0], initial_state[1],
+                                          self.recurrent_kernel,
+                                          _RECURRENCE_GATES[self.recurrent_activation],
+                                          mask=mask, go_backwards=go_backwards)
+        return h, outputs, [h, c]
+
     def _config_names(self):
         names = super(LSTMCell, self)._config_names()
         names.insert(2, 'recurrent_activation')
         names.insert(names.index('bias_initializer') + 1, 'unit_forget_bias')
         return names + ['implementation']
+
+
+_RECURRENCE_GATES = {activations.hard_sigmoid: 'hard_sigmoid',
+                     activations.sigmoid: 'sigmoid'}
 
 
 def _dropout_fusable(cell, training):
