@@ -1,0 +1,1 @@
+"""The JAX engine: the same modules and public names as `cornu.backend.torch`."""

@@ -1,0 +1,932 @@
+"""Variables, conversion, dtypes, shapes and placement on JAX.
+
+Tensors are `jax.Array`s on `DEVICE` (JAX's default device: a GPU when jaxlib has one, else the
+CPU; `CORNU_DEVICE`, e.g. `cpu`, overrides it). 64-bit types are enabled so that `int64` and
+`float64` mean what they mean on the torch engine (`iterations` is an int64 variable, `argmax`
+returns int64); Python numbers stay weakly typed, so `x * 2.` keeps the dtype of `x`. Matrix
+products and convolutions run at full float32 precision (no TF32), as the numbers of Keras 2
+and the torch engine require.
+
+A `KerasVariable` is a plain Python object holding a jax array. JAX arrays are immutable: an
+assignment (`K.update`, `K.set_value`, an optimizer step) replaces the array the variable holds.
+While a jitted step is traced, a *state scope* maps each variable to the traced value standing
+in for it: reads see the scope's value and writes are recorded in the scope, so that the step
+returns them as new values (see `cornu.backend.jax.tracing`). Layer code is the same on both
+engines.
+"""
+import copy
+import os
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+
+from .. import common
+from .. import symbolic
+from ..symbolic import KerasTensor, is_symbolic
+
+jax.config.update('jax_enable_x64', True)
+jax.config.update('jax_default_matmul_precision', 'highest')
+
+__all__ = [
+    'DEVICE', 'device', 'KerasVariable', 'convert_to_tensor', 'to_numpy', 'variable', 'constant',
+    'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor', 'is_variable', 'is_sparse',
+    'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value', 'batch_get_value',
+    'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
+    'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
+    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
+    'no_grad',
+    'enable_grad', 'inference_mode', 'is_floating', 'symbolic_operators', 'standardize_dtype',
+    'name_scope', 'get_session', 'set_session',
+]
+
+
+def _pick_device():
+    requested = os.environ.get('CORNU_DEVICE')
+    if not requested:
+        return jax.devices()[0]
+    kind, _, index = requested.partition(':')
+    kind = {'cuda': 'gpu'}.get(kind, kind)
+    chosen = jax.devices(kind)[int(index) if index else 0]
+    jax.config.update('jax_default_device', chosen)
+    return chosen
+
+
+DEVICE = _pick_device()
+
+_DTYPES = {
+    'float16': np.dtype('float16'), 'float32': np.dtype('float32'),
+    'float64': np.dtype('float64'), 'bfloat16': np.dtype(jnp.bfloat16),
+    'int8': np.dtype('int8'), 'int16': np.dtype('int16'), 'int32': np.dtype('int32'),
+    'int64': np.dtype('int64'), 'uint8': np.dtype('uint8'), 'bool': np.dtype('bool'),
+    'complex64': np.dtype('complex64'), 'complex128': np.dtype('complex128'),
+}
+
+_Array = jax.Array
+_Tracer = jax.core.Tracer
+
+
+def device():
+    """Returns the device tensors are placed on, as a string (`'cpu'`, `'cuda'`)."""
+    platform = DEVICE.platform
+    return 'cuda' if platform == 'gpu' else platform
+
+
+def standardize_dtype(dtype):
+    """Maps a dtype given as a name or a NumPy/JAX dtype to a NumPy dtype (`None`: floatx)."""
+    if dtype is None:
+        return _DTYPES[common.floatx()]
+    if isinstance(dtype, str):
+        try:
+            return _DTYPES[dtype]
+        except KeyError:
+            raise TypeError('Unsupported dtype: %r' % (dtype,))
+    try:
+        name = np.dtype(dtype).name
+    except TypeError:
+        raise TypeError('Unsupported dtype: %r' % (dtype,))
+    try:
+        return _DTYPES[name]
+    except KeyError:
+        raise TypeError('Unsupported dtype: %r' % (dtype,))
+
+
+def _dtype_name(dtype):
+    return np.dtype(dtype).name
+
+
+def is_floating(x):
+    return jnp.issubdtype(x.dtype, jnp.floating)
+
+
+# ---------------------------------------------------------------- the state scope
+
+_scope = None
+
+
+class _Scope(object):
+    """Values standing in for variables while a function is traced (see the module doc).
+
+    # Arguments
+        values: dict mapping `id(variable)` to the value it has in the scope.
+        rng: a PRNG key for the random ops drawn in the scope (`None`: the global stream).
+        step: a traced step counter, which seeded dropout streams fold in.
+    """
+
+    def __init__(self, values, rng=None, step=None):
+        self.values = values
+        self.written = {}
+        self.unknown = {}
+        self.rng = rng
+        self.step = step
+        self.seeded_calls = 0
+        self.known_gradients = None
+        self.previous = None
+
+    def read(self, variable):
+        value = self.values.get(id(variable))
+        if value is None:
+            self.unknown[id(variable)] = variable
+            return variable._value
+        return value
+
+    def write(self, variable, value):
+        key = id(variable)
+        if key not in self.values:
+            self.unknown[key] = variable
+        self.values[key] = value
+        self.written[key] = variable
+
+    def __enter__(self):
+        global _scope
+        self.previous = _scope
+        _scope = self
+        return self
+
+    def __exit__(self, *exc):
+        global _scope
+        _scope = self.previous
+        self.previous = None
+        return False
+
+
+def _assign(variable, value):
+    """Gives `variable` a new value: in the active scope, else in place of its array."""
+    scope = _scope
+    if scope is None:
+        variable._value = value
+    else:
+        scope.write(variable, value)
+
+
+def _in_trace():
+    return _scope is not None
+
+
+# ---------------------------------------------------------------- conversion
+
+def _numpy_to_tensor(value, dtype=None):
+    array = np.asarray(value)
+    if dtype is None:
+        kind = array.dtype.kind
+        if kind == 'f':
+            target = _DTYPES[common.floatx()]
+        elif array.dtype in (np.uint16, np.uint32, np.uint64):
+            target = _DTYPES['int64']
+        elif kind in 'iub':
+            target = _DTYPES.get(array.dtype.name, _DTYPES['int64'])
+        elif array.dtype == _DTYPES['bfloat16']:
+            target = _DTYPES[common.floatx()]
+        else:
+            raise TypeError('Cannot convert an array of dtype %s to a tensor.' % array.dtype)
+    else:
+        target = standardize_dtype(dtype)
+    if array.dtype.byteorder == '>':
+        array = array.astype(array.dtype.newbyteorder('='))
+    return jnp.asarray(array, dtype=target)
+
+
+def _t(x):
+    """`x` as a jax array: a variable gives its current value, anything else is converted."""
+    if isinstance(x, _Array):
+        return x
+    if isinstance(x, KerasVariable):
+        return x.value
+    return convert_to_tensor(x)
+
+
+def _operand(y):
+    """A second operand: Python numbers stay (weakly typed) numbers, NumPy scalars become
+    Python numbers, the rest becomes a jax array."""
+    if isinstance(y, (_Array, int, float, bool)):
+        return y
+    if isinstance(y, KerasVariable):
+        return y.value
+    if isinstance(y, np.generic) and y.dtype.kind in 'biuf':
+        return y.item()
+    return convert_to_tensor(y)
+
+
+def convert_to_tensor(x, dtype=None):
+    """Converts NumPy arrays, Python numbers, lists and variables to a jax array.
+
+    Arrays are returned unchanged (or cast when `dtype` is given); a variable gives its
+    current value. Floating inputs take the default float type unless `dtype` says otherwise.
+    """
+    if isinstance(x, KerasVariable):
+        x = x.value
+    if isinstance(x, _Array):
+        if dtype is not None:
+            target = standardize_dtype(dtype)
+            if x.dtype != target:
+                return x.astype(target)
+        return x
+    if is_symbolic(x):
+        raise TypeError('Expected a concrete tensor, got the symbolic %r; symbolic tensors are '
+                        'computed by running a model or a K.function.' % (x,))
+    if isinstance(x, (bool, int, float)) and dtype is None:
+        dtype = 'bool' if isinstance(x, bool) else ('int64' if isinstance(x, int) else None)
+    return _numpy_to_tensor(x, dtype)
+
+
+def to_numpy(x):
+    """Returns a NumPy version of a tensor (or passes NumPy arrays and numbers through)."""
+    if isinstance(x, KerasVariable):
+        x = x.value
+    if isinstance(x, _Array):
+        if isinstance(x, _Tracer):
+            raise TypeError('Cannot read the value of a tensor inside a jitted jax step (it '
+                            'is traced, not computed): use K functions on it instead.')
+        if x.dtype == _DTYPES['bfloat16']:
+            x = x.astype(jnp.float32)
+        return np.asarray(x)
+    if is_symbolic(x):
+        raise TypeError('Cannot evaluate the symbolic tensor %r directly: build a '
+                        '`K.function` or a `Model` that computes it.' % (x,))
+    return np.asarray(x)
+
+
+# ---------------------------------------------------------------- variables
+
+def _unwrap(other):
+    if isinstance(other, KerasVariable):
+        return other.value
+    if isinstance(other, np.generic) and other.dtype.kind in 'biuf':
+        return other.item()
+    return other
+
+
+def _forward_operator(name):
+    def operator(self, *args):
+        if args and isinstance(args[0], KerasTensor):
+            return NotImplemented  # the symbolic tensor records the op
+        return getattr(self.value, name)(*[_unwrap(a) for a in args])
+    operator.__name__ = name
+    return operator
+
+
+class KerasVariable(object):
+    """A variable: a jax array with a Keras 2 name, an optional constraint and a trainable flag.
+
+    The array is replaced, never changed, by assignments. Arithmetic and comparison operators,
+    indexing, `len()` and NumPy conversion act on the current value, so Keras 2 code such as
+    `self.kernel * 2` works. Non-float variables (e.g. an optimizer's `iterations`) are never
+    trained.
+
+    # Arguments
+        value: the initial jax array.
+        trainable: whether gradients are taken for it (only float variables are trainable).
+        name: the Keras 2 name, e.g. `'dense_1/kernel:0'`.
+        constraint: optional projection applied after optimizer updates.
+    """
+
+    # NumPy defers to the operators below (`np_array * variable`).
+    __array_priority__ = 1000
+    __array_ufunc__ = None
+    __hash__ = object.__hash__
+
+    def __init__(self, value, trainable=True, name=None, constraint=None):
+        self._value = value
+        self._trainable = bool(trainable and jnp.issubdtype(value.dtype, jnp.floating))
+        self._keras_name = name
+        self.constraint = constraint
+
+    @property
+    def value(self):
+        """The current value: the scope's while a step is traced, else the stored array."""
+        scope = _scope
+        if scope is None:
+            return self._value
+        return scope.read(self)
+
+    @property
+    def name(self):
+        return self._keras_name
+
+    @name.setter
+    def name(self, value):
+        self._keras_name = value
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @property
+    def shape(self):
+        return tuple(self._value.shape)
+
+    @property
+    def dtype(self):
+        return self._value.dtype
+
+    @property
+    def ndim(self):
+        return self._value.ndim
+
+    @property
+    def size(self):
+        return int(self._value.size)
+
+    @property
+    def T(self):
+        return self.value.T
+
+    def numpy(self):
+        """The value as a NumPy array (a copy)."""
+        return np.array(to_numpy(self.value))
+
+    def __array__(self, dtype=None, copy=None):
+        array = to_numpy(self.value)
+        return array.astype(dtype) if dtype is not None else array
+
+    def __len__(self):
+        return len(self._value)
+
+    def __iter__(self):
+        value = self.value
+        return iter(value[i] for i in range(len(value)))
+
+    def __bool__(self):
+        return bool(self.value)
+
+    def __float__(self):
+        return float(self.value)
+
+    def __int__(self):
+        return int(self.value)
+
+    def __index__(self):
+        return int(self.value)
+
+    def __getitem__(self, key):
+        return self.value[_unwrap(key)]
+
+    def __neg__(self):
+        return -self.value
+
+    def __pos__(self):
+        return self.value
+
+    def __abs__(self):
+        return abs(self.value)
+
+    def __invert__(self):
+        return ~self.value
+
+    __add__ = _forward_operator('__add__')
+    __radd__ = _forward_operator('__radd__')
+    __sub__ = _forward_operator('__sub__')
+    __rsub__ = _forward_operator('__rsub__')
+    __mul__ = _forward_operator('__mul__')
+    __rmul__ = _forward_operator('__rmul__')
+    __truediv__ = _forward_operator('__truediv__')
+    __rtruediv__ = _forward_operator('__rtruediv__')
+    __floordiv__ = _forward_operator('__floordiv__')
+    __rfloordiv__ = _forward_operator('__rfloordiv__')
+    __mod__ = _forward_operator('__mod__')
+    __rmod__ = _forward_operator('__rmod__')
+    __pow__ = _forward_operator('__pow__')
+    __rpow__ = _forward_operator('__rpow__')
+    __matmul__ = _forward_operator('__matmul__')
+    __rmatmul__ = _forward_operator('__rmatmul__')
+    __and__ = _forward_operator('__and__')
+    __rand__ = _forward_operator('__rand__')
+    __or__ = _forward_operator('__or__')
+    __ror__ = _forward_operator('__ror__')
+    __xor__ = _forward_operator('__xor__')
+    __rxor__ = _forward_operator('__rxor__')
+    __lt__ = _forward_operator('__lt__')
+    __le__ = _forward_operator('__le__')
+    __gt__ = _forward_operator('__gt__')
+    __ge__ = _forward_operator('__ge__')
+    __eq__ = _forward_operator('__eq__')
+    __ne__ = _forward_operator('__ne__')
+
+    def __deepcopy__(self, memo):
+        if id(self) in memo:
+            return memo[id(self)]
+        result = type(self)(self._value, self._trainable, self._keras_name,
+                            copy.deepcopy(self.constraint, memo))
+        memo[id(self)] = result
+        return result
+
+    def __reduce_ex__(self, protocol):
+        return (_rebuild_variable, (to_numpy(self._value), self._trainable, self._keras_name,
+                                    _dtype_name(self._value.dtype)))
+
+    def __repr__(self):
+        return '<cornu variable %r shape=%s dtype=%s>' % (
+            self._keras_name, self.shape, _dtype_name(self._value.dtype))
+
+
+def _rebuild_variable(array, trainable, name, dtype_name):
+    return KerasVariable(_numpy_to_tensor(array, dtype_name), trainable, name)
+
+
+def variable(value, dtype=None, name=None, constraint=None):
+    """Creates a variable from a NumPy array, a number, a tensor or another variable.
+
+    # Arguments
+        value: initial value.
+        dtype: dtype name; defaults to `floatx()` for floating values.
+        name: optional name, e.g. `'dense_1/kernel:0'`.
+        constraint: optional projection applied after optimizer updates.
+
+    # Returns
+        A `KerasVariable`.
+    """
+    dtype = dtype or common.floatx()
+    if isinstance(value, (_Array, KerasVariable)):
+        data = _t(value).astype(standardize_dtype(dtype))
+    else:
+        data = _numpy_to_tensor(value, dtype)
+    return KerasVariable(data, True, name or 'Variable', constraint)
+
+
+def constant(value, dtype=None, shape=None, name=None):
+    """Creates a constant tensor, broadcast to `shape` when given."""
+    if isinstance(value, (_Array, KerasVariable)):
+        tensor = _t(value).astype(standardize_dtype(dtype or common.floatx()))
+    else:
+        tensor = _numpy_to_tensor(value, dtype or common.floatx())
+    if shape is not None:
+        tensor = jnp.broadcast_to(tensor, tuple(shape))
+    return tensor
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """Creates a symbolic input tensor (see `K.function`).
+
+    # Arguments
+        shape: tuple of ints or `None`s; or give `ndim` for a shape of all `None`s.
+        dtype: dtype name (default `floatx()`).
+        name: optional name.
+    """
+    if shape is None:
+        if ndim is None:
+            raise ValueError('placeholder needs a `shape` or an `ndim`.')
+        shape = (None,) * ndim
+    tensor = KerasTensor(tuple(shape), dtype or common.floatx(), name=name, sparse=sparse)
+    tensor._is_placeholder = True
+    return tensor
+
+
+def is_placeholder(x):
+    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`)."""
+    return getattr(x, '_is_placeholder', False)
+
+
+def is_tensor(x):
+    return isinstance(x, (_Array, KerasVariable, KerasTensor))
+
+
+def is_keras_tensor(x):
+    """Whether `x` is a symbolic tensor produced by a Keras layer or `Input`.
+
+    # Raises
+        ValueError: if `x` is not a tensor at all.
+    """
+    if not is_tensor(x):
+        raise ValueError('Unexpectedly found an instance of type `' + str(type(x)) + '`. '
+                         'Expected a symbolic tensor instance.')
+    return isinstance(x, KerasTensor) and x._keras_history is not None
+
+
+def is_variable(x):
+    return isinstance(x, KerasVariable)
+
+
+def is_sparse(tensor):
+    return bool(getattr(tensor, 'sparse', False)) or hasattr(tensor, 'todense')
+
+
+def to_dense(tensor):
+    if hasattr(tensor, 'todense'):
+        return tensor.todense()
+    return tensor
+
+
+def shape(x):
+    """The shape of a tensor, as a tuple of ints (static under jit, usable in `reshape`)."""
+    if isinstance(x, KerasVariable):
+        return x.shape
+    return tuple(x.shape)
+
+
+def int_shape(x):
+    """The static shape of a tensor or variable as a tuple of ints (`None` where unknown)."""
+    if isinstance(x, KerasTensor):
+        return x._keras_shape
+    if hasattr(x, '_keras_shape'):
+        return x._keras_shape
+    if isinstance(x, (_Array, KerasVariable)):
+        return tuple(x.shape)
+    return tuple(np.shape(x))
+
+
+def ndim(x):
+    """The number of axes of a tensor."""
+    if isinstance(x, KerasTensor):
+        return len(x._keras_shape)
+    if isinstance(x, (_Array, KerasVariable)):
+        return len(x.shape)
+    return np.ndim(x)
+
+
+def dtype(x):
+    """The dtype of a tensor as a string, e.g. `'float32'`."""
+    if isinstance(x, KerasTensor):
+        return x.dtype
+    if isinstance(x, (_Array, KerasVariable)):
+        return _dtype_name(x.dtype)
+    return np.asarray(x).dtype.name
+
+
+def _snapshot(x):
+    """A NumPy copy of `x` (NumPy views of jax arrays are read-only and may share memory)."""
+    return np.array(to_numpy(x))
+
+
+def eval(x):
+    """The value of a tensor or variable, as a NumPy array (a copy)."""
+    return _snapshot(x)
+
+
+def get_value(x):
+    """The value of a variable, as a NumPy array (a copy: later updates don't show in it)."""
+    return _snapshot(x)
+
+
+def batch_get_value(ops):
+    """The values of several variables, as a list of NumPy arrays (copies)."""
+    return [_snapshot(x) for x in ops]
+
+
+def set_value(x, value):
+    """Assigns a NumPy value to a variable.
+
+    # Raises
+        ValueError: when the shapes differ.
+    """
+    value = np.asarray(value)
+    x_shape = tuple(x.shape)
+    if tuple(value.shape) != x_shape:
+        if not (value.ndim == 0 and value.size == int(np.prod(x_shape, dtype=np.int64))):
+            raise ValueError('Cannot assign a value of shape %s to the variable %s of shape %s.'
+                             % (value.shape, getattr(x, 'name', '?'), x_shape))
+    if value.dtype.byteorder == '>':
+        value = value.astype(value.dtype.newbyteorder('='))
+    _assign(x, jnp.asarray(value, dtype=x.dtype).reshape(x_shape))
+
+
+def batch_set_value(tuples):
+    """Assigns several values: `tuples` is a list of `(variable, numpy_value)`."""
+    for x, value in tuples:
+        set_value(x, value)
+
+
+def get_variable_shape(x):
+    return int_shape(x)
+
+
+def print_tensor(x, message=''):
+    """Prints `message` and the value of `x` when it is computed; returns `x`.
+
+    Inside a jitted step the value is printed when the step runs.
+    """
+    value = _t(x)
+    if isinstance(value, _Tracer):
+        jax.debug.print(str(message).replace('{', '{{').replace('}', '}}') + ' {}', value)
+    else:
+        print(message, to_numpy(value))
+    return x
+
+
+def zeros(shape, dtype=None, name=None):
+    """A variable filled with zeros."""
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    return KerasVariable(jnp.zeros(shape, dtype=standardize_dtype(dtype)), True,
+                         name or 'zeros')
+
+
+def ones(shape, dtype=None, name=None):
+    """A variable filled with ones."""
+    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    return KerasVariable(jnp.ones(shape, dtype=standardize_dtype(dtype)), True, name or 'ones')
+
+
+def eye(size, dtype=None, name=None):
+    """An identity-matrix variable; `size` is an int or a `(rows, columns)` pair."""
+    rows, columns = (size, size) if isinstance(size, int) else size
+    return KerasVariable(jnp.eye(int(rows), int(columns), dtype=standardize_dtype(dtype)), True,
+                         name or 'eye')
+
+
+def zeros_like(x, dtype=None, name=None):
+    return jnp.zeros_like(_t(x), dtype=standardize_dtype(dtype) if dtype else None)
+
+
+def ones_like(x, dtype=None, name=None):
+    return jnp.ones_like(_t(x), dtype=standardize_dtype(dtype) if dtype else None)
+
+
+def identity(x, name=None):
+    """A tensor with the same content as `x` (jax arrays are immutable: no copy is needed)."""
+    return _t(x)
+
+
+def count_params(x):
+    """The number of scalars in a tensor or variable."""
+    return int(np.prod(int_shape(x), dtype=np.int64))
+
+
+def cast(x, dtype):
+    """Casts a tensor to another dtype."""
+    return _t(x).astype(standardize_dtype(dtype))
+
+
+def _new_value(x, value):
+    """`value` as the new value of the variable `x`: its dtype, broadcast to its shape."""
+    value = jax.lax.stop_gradient(_t(value))
+    if value.dtype != x.dtype:
+        value = value.astype(x.dtype)
+    if tuple(value.shape) != x.shape:
+        value = jnp.broadcast_to(value, x.shape)
+    return value
+
+
+def update(x, new_x):
+    """Assigns `new_x` to the variable `x` (no gradient flows through). Returns `x`.
+
+    With a symbolic `new_x` nothing is assigned yet: the `(x, new_x)` pair is returned, for
+    `K.function(..., updates=[...])` to apply at each call, as in Keras 2.
+    """
+    if is_symbolic(new_x):
+        return (x, new_x)
+    _assign(x, _new_value(x, new_x))
+    return x
+
+
+def update_add(x, increment):
+    """Adds `increment` to the variable `x`. Returns `x` (or an `(x, x + increment)` update
+    pair when `increment` is symbolic)."""
+    if is_symbolic(increment):
+        return (x, increment + x)
+    _assign(x, _new_value(x, x.value + _new_value(x, increment)))
+    return x
+
+
+def update_sub(x, decrement):
+    """Subtracts `decrement` from the variable `x`. Returns `x` (or an `(x, x - decrement)`
+    update pair when `decrement` is symbolic)."""
+    if is_symbolic(decrement):
+        return (x, -decrement + x)
+    _assign(x, _new_value(x, x.value - _new_value(x, decrement)))
+    return x
+
+
+def moving_average_update(x, value, momentum):
+    """`x = x * momentum + value * (1 - momentum)`. Returns `x`."""
+    current = x.value
+    value = jax.lax.stop_gradient(_t(value)).astype(current.dtype)
+    _assign(x, current * momentum + value * (1.0 - momentum))
+    return x
+
+
+# ---------------------------------------------------------------- gradients
+
+# While a `K.function` with gradient ops runs: (sub-plan computing the loss, targets, the
+# symbolic tensors the sub-plan is fed beyond the function's inputs, the function's feeds).
+_retrace_stack = []
+
+
+def gradients(loss, variables):
+    """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
+
+    JAX has no tape of eager operations, so gradients are taken by tracing again the code
+    that computed `loss`:
+
+    - on symbolic tensors, `K.gradients` records an op; when a `K.function` evaluates it, the
+      part of the graph from the function's inputs to `loss` is traced again as a function of
+      `variables` (variables, the function's inputs, or intermediate symbolic tensors) and
+      differentiated with `jax.grad`. Gradients of gradients work the same way.
+    - inside a training step, `loss` is the step's total loss (as a Keras 2-style optimizer's
+      `get_updates` asks for it), whose gradients the step has already taken.
+
+    Calling it on concrete tensors computed eagerly raises a `RuntimeError`: use a
+    `K.function` over symbolic tensors (or `jax.grad` directly).
+
+    # Returns
+        A list of gradients, one per variable (zeros for those `loss` does not depend on).
+    """
+    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    scope = _scope
+    if scope is not None and scope.known_gradients is not None:
+        known_loss, by_id = scope.known_gradients
+        if loss is known_loss:
+            return [by_id[id(v)] if id(v) in by_id else jnp.zeros_like(_t(v))
+                    for v in variables]
+    if _retrace_stack:
+        sub_plan, targets, fed, feeds = _retrace_stack[-1]
+        return _retraced_gradients(sub_plan, targets, fed, feeds, variables)
+    raise RuntimeError(
+        'K.gradients on concrete tensors needs a record of how they were computed, which the '
+        'jax engine does not keep: call it on symbolic tensors (e.g. a model\'s output) and '
+        'evaluate it with a K.function, or use jax.grad.')
+
+
+def _retraced_gradients(sub_plan, targets, fed, feeds, concrete):
+    outer = _scope
+    start = [_t(c) for c in concrete]
+    fed_index = {id(t): i for i, t in enumerate(fed)}
+
+    def loss_of(diff):
+        values = dict(outer.values) if outer is not None else {}
+        extra = [None] * len(fed)
+        for target, given, value in zip(targets, concrete, diff):
+            if isinstance(given, KerasVariable):
+                values[id(given)] = value
+            elif id(target) in fed_index:
+                extra[fed_index[id(target)]] = value
+        scope = _Scope(values, outer.rng if outer is not None else None,
+                       outer.step if outer is not None else None)
+        with scope:
+            out = _t(sub_plan.run(list(feeds) + extra)[0])
+        return jnp.sum(out) if out.ndim else out
+
+    return list(jax.grad(loss_of)(start))
+
+
+def _slot_value(layer, template):
+    # A recorded op's argument: its symbolic inputs appear as slots holding an index.
+    if type(template).__name__ == '_Slot':
+        return layer.symbolic_inputs[template.index]
+    return template
+
+
+def _gradient_operands(layer):
+    args, kwargs = layer.args_template, layer.kwargs_template
+    loss = kwargs['loss'] if 'loss' in kwargs else args[0]
+    targets = kwargs['variables'] if 'variables' in kwargs else args[1]
+    targets = list(targets) if isinstance(targets, (list, tuple)) else [targets]
+    return _slot_value(layer, loss), [_slot_value(layer, t) for t in targets]
+
+
+def _prepare_retracing(plan):
+    """Makes the gradient ops of an execution plan compute by tracing again (see
+    `gradients`): each gets the sub-plan from the plan's inputs to its loss."""
+    if getattr(plan, '_cornu_retracing', False):
+        return
+    plan._cornu_retracing = True
+    running = []
+    run = plan.run
+
+    def recording_run(values, *args, **kwargs):
+        running.append(list(values))
+        try:
+            return run(values, *args, **kwargs)
+        finally:
+            running.pop()
+
+    plan.run = recording_run
+    for step in plan.steps:
+        if not getattr(step.layer, '_is_gradients', False):
+            continue
+        loss, targets = _gradient_operands(step.layer)
+        fed = []
+        for target in targets:
+            if is_symbolic(target) and not any(target is t for t in plan.inputs) and \
+                    not any(target is t for t in fed):
+                fed.append(target)
+        sub_plan = type(plan)(list(plan.inputs) + fed, [loss])
+        _prepare_retracing(sub_plan)
+        step.call = _gradient_call(step.call, sub_plan, targets, fed, running)
+
+
+def _gradient_call(call, sub_plan, targets, fed, running):
+    def call_in_context(inputs, **kwargs):
+        _retrace_stack.append((sub_plan, targets, fed, running[-1]))
+        try:
+            return call(inputs, **kwargs)
+        finally:
+            _retrace_stack.pop()
+    return call_in_context
+
+
+def stop_gradient(variables):
+    """Returns the tensor(s) with gradient flow stopped."""
+    if isinstance(variables, (list, tuple)):
+        return [jax.lax.stop_gradient(_t(v)) for v in variables]
+    return jax.lax.stop_gradient(_t(variables))
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
+
+    # Arguments
+        inputs: list of symbolic tensors (placeholders, model inputs, `K.learning_phase()`).
+        outputs: list of symbolic tensors (or a single one).
+        updates: list of `(variable, new_value)` pairs or update ops to run after each call.
+
+    # Returns
+        A function taking a list of NumPy arrays and returning a list of NumPy arrays.
+    """
+    if symbolic._function_builder is None:
+        raise RuntimeError('K.function needs cornu.engine; import cornu first.')
+    built = symbolic._function_builder(inputs, outputs, updates, kwargs)
+    if getattr(built, 'needs_grad', False) and getattr(built, 'plan', None) is not None:
+        _prepare_retracing(built.plan)
+    return built
+
+
+def Function(inputs, outputs, updates=None, name=None, **kwargs):
+    """Keras 2's `K.Function` class name: the same as `K.function(inputs, outputs, updates)`."""
+    return function(inputs, outputs, updates=updates, name=name, **kwargs)
+
+
+class _NoOpMode(object):
+    """Gradient-mode context managers: JAX takes gradients of functions, so there is no
+    recording to switch on or off; usable as `with` blocks and as decorators."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def __call__(self, fn):
+        def wrapper(*args, **kwargs):
+            with self:
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+class no_grad(_NoOpMode):
+    """Accepted for engine-neutral code: a no-op on JAX."""
+
+
+class enable_grad(_NoOpMode):
+    """Accepted for engine-neutral code: a no-op on JAX."""
+
+
+class inference_mode(_NoOpMode):
+    """Accepted for engine-neutral code: a no-op on JAX."""
+
+
+class name_scope(object):
+    """Accepted for Keras 2 code (`with K.name_scope(...)`); names are given by layers."""
+
+    def __init__(self, name):
+        self.name = name
+
+    def __enter__(self):
+        return self.name
+
+    def __exit__(self, *exc):
+        return False
+
+
+def get_session():
+    raise RuntimeError('cornu has no TensorFlow session: values are computed eagerly; use '
+                       'K.get_value / K.eval.')
+
+
+def set_session(session):
+    raise RuntimeError('cornu has no TensorFlow session to set.')
+
+
+def _rsub(a, b):
+    return b - a
+
+
+def _rdiv(a, b):
+    return b / a
+
+
+def _rpow(a, b):
+    return b ** a
+
+
+def _rmatmul(a, b):
+    return b @ a
+
+
+def _getitem(x, key):
+    return x[key]
+
+
+def symbolic_operators():
+    """The Python operators that symbolic tensors support, recorded as graph ops."""
+    import operator
+    return {
+        '__add__': operator.add, '__radd__': operator.add, '__sub__': operator.sub,
+        '__rsub__': _rsub, '__mul__': operator.mul, '__rmul__': operator.mul,
+        '__truediv__': operator.truediv, '__rtruediv__': _rdiv, '__pow__': operator.pow,
+        '__rpow__': _rpow, '__matmul__': operator.matmul, '__rmatmul__': _rmatmul,
+        '__neg__': operator.neg, '__abs__': operator.abs, '__getitem__': _getitem,
+        '__lt__': operator.lt, '__le__': operator.le, '__gt__': operator.gt,
+        '__ge__': operator.ge, '__floordiv__': operator.floordiv, '__mod__': operator.mod,
+    }

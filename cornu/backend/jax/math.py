@@ -1,0 +1,1142 @@
+"""Tensor math on JAX: products, reductions, element-wise ops, reshaping, indexing.
+
+Semantics follow Keras 2.2.4's TensorFlow backend and match `cornu.backend.torch.math`
+function by function. Python numbers, lists, NumPy arrays and variables are accepted wherever
+TensorFlow accepted tensors.
+"""
+import builtins
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .. import common
+from .core import _t, _operand, _Array, _Tracer, standardize_dtype
+
+__all__ = [
+    'dot', 'batch_dot', 'transpose', 'gather', 'max', 'min', 'sum', 'prod', 'cumsum', 'cumprod',
+    'var', 'std', 'mean', 'any', 'all', 'argmax', 'argmin', 'square', 'abs', 'sqrt', 'exp', 'log',
+    'logsumexp', 'round', 'sign', 'pow', 'clip', 'equal', 'not_equal', 'greater',
+    'greater_equal', 'less', 'less_equal', 'maximum', 'minimum', 'sin', 'cos', 'concatenate',
+    'reshape', 'permute_dimensions', 'resize_images', 'resize_volumes', 'repeat_elements',
+    'repeat', 'arange', 'tile', 'flatten', 'batch_flatten', 'expand_dims', 'squeeze',
+    'temporal_padding', 'spatial_2d_padding', 'spatial_3d_padding', 'stack', 'one_hot',
+    'reverse', 'slice', 'switch', 'l2_normalize', 'in_top_k',
+]
+
+
+def _dims(axis):
+    """`None`, an int, or a tuple of ints (an empty tuple reduces nothing, as in TF)."""
+    if axis is None:
+        return None
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    return int(axis)
+
+
+def _floatx_dtype():
+    return standardize_dtype(common.floatx())
+
+
+def _is_float(x):
+    return jnp.issubdtype(x.dtype, jnp.floating)
+
+
+# LINEAR ALGEBRA
+
+def dot(x, y):
+    """Multiplies two tensors, with Keras 2's rules for N-D tensors.
+
+    The last axis of `x` is contracted with the second-to-last axis of `y` (the only axis of a
+    1-D `y`), e.g. `(2, 3) . (4, 3, 5) -> (2, 4, 5)`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor or variable.
+
+    # Returns
+        A tensor of shape `x.shape[:-1] + y.shape[:-2] + y.shape[-1:]`.
+    """
+    x = _t(x)
+    y = _t(y)
+    if y.ndim <= 2:
+        return jnp.matmul(x, y)
+    return jnp.tensordot(x, y, axes=([x.ndim - 1], [y.ndim - 2]))
+
+
+def batch_dot(x, y, axes=None):
+    """Batch-wise dot product, with Keras 2.2.4's rules.
+
+    `x` and `y` have the batch as first axis; `axes` (an int, a pair of ints, or `None` for
+    `(x.ndim - 1, y.ndim - 2)`) names the axes to contract. A lower-rank operand is padded with
+    trailing size-1 axes (squeezed out afterwards). With 2-D inputs the result has shape
+    `(batch_size, 1)`.
+
+    # Arguments
+        x: tensor with `ndim >= 2`.
+        y: tensor with `ndim >= 2`.
+        axes: int or tuple of two ints, the axes to contract.
+
+    # Returns
+        A tensor with the shape of `x` (less the contracted axis) followed by the shape of `y`
+        (less the batch and the contracted axes); at least 2-D.
+
+    # Raises
+        ValueError: if `axes` names several axes per tensor.
+    """
+    x = _t(x)
+    y = _t(y)
+    if isinstance(axes, int):
+        axes = (axes, axes)
+    x_ndim = x.ndim
+    y_ndim = y.ndim
+    if axes is None:
+        axes = (x_ndim - 1, y_ndim - 2)
+    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
+        raise ValueError('Multiple target dimensions are not supported. '
+                         'Expected: None, int, (int, int), Provided: ' + str(axes))
+    a0 = axes[0] + x_ndim if axes[0] < 0 else axes[0]
+    a1 = axes[1] + y_ndim if axes[1] < 0 else axes[1]
+    if x_ndim == 2 and y_ndim == 2:
+        if a0 == 1 and a1 == 1:
+            return jnp.sum(x * y, axis=1, keepdims=True)
+        if a0 == a1:
+            out = jnp.sum(x * y, axis=a0)
+        else:
+            out = jnp.sum(x.T * y, axis=a1)
+        return out[:, None] if out.ndim == 1 else out
+    diff = x_ndim - y_ndim
+    if diff > 0:
+        y = y.reshape(tuple(y.shape) + (1,) * diff)
+    elif diff < 0:
+        x = x.reshape(tuple(x.shape) + (1,) * -diff)
+    ndim = x.ndim
+    if a0 != ndim - 1:
+        x = jnp.swapaxes(x, -1, -2)
+    if a1 == ndim - 1:
+        y = jnp.swapaxes(y, -1, -2)
+    out = jnp.matmul(x, y)
+    if diff:
+        idx = x_ndim + y_ndim - 3 if diff > 0 else x_ndim - 1
+        out = jnp.squeeze(out, tuple(range(idx, idx + builtins.abs(diff))))
+    if out.ndim == 1:
+        out = out[:, None]
+    return out
+
+
+def transpose(x):
+    """Reverses the axes of a tensor (the matrix transpose for 2-D tensors).
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.transpose(_t(x))
+
+
+def gather(reference, indices):
+    """Retrieves the entries of `reference` at `indices` along its first axis.
+
+    # Arguments
+        reference: tensor.
+        indices: integer tensor of indices (any shape).
+
+    # Returns
+        A tensor of shape `indices.shape + reference.shape[1:]`.
+    """
+    reference = _t(reference)
+    indices = _t(indices)
+    if not jnp.issubdtype(indices.dtype, jnp.integer):
+        indices = indices.astype(jnp.int64)
+    return reference[indices]
+
+
+# REDUCTIONS
+
+def _reduce(fn, x, axis, keepdims):
+    axis = _dims(axis)
+    if axis == ():
+        return x
+    return fn(x, axis=axis, keepdims=keepdims)
+
+
+def max(x, axis=None, keepdims=False):
+    """Maximum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    return _reduce(jnp.max, _t(x), axis, keepdims)
+
+
+def min(x, axis=None, keepdims=False):
+    """Minimum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    return _reduce(jnp.min, _t(x), axis, keepdims)
+
+
+def sum(x, axis=None, keepdims=False):
+    """Sum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.int64)
+    return _reduce(jnp.sum, x, axis, keepdims)
+
+
+def prod(x, axis=None, keepdims=False):
+    """Product of the values of a tensor, over `axis` (int, list of ints or `None` for all).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None`.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.int64)
+    return _reduce(jnp.prod, x, axis, keepdims)
+
+
+def cumsum(x, axis=0):
+    """Cumulative sum of the values of a tensor along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor of the same shape.
+    """
+    x = _t(x)
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.int64)
+    return jnp.cumsum(x, axis=axis)
+
+
+def cumprod(x, axis=0):
+    """Cumulative product of the values of a tensor along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor of the same shape.
+    """
+    x = _t(x)
+    if x.dtype == jnp.bool_:
+        x = x.astype(jnp.int64)
+    return jnp.cumprod(x, axis=axis)
+
+
+def var(x, axis=None, keepdims=False):
+    """Variance (population, i.e. divided by N) of a tensor over `axis`.
+
+    # Arguments
+        x: tensor or variable; booleans and integers are read as `floatx()`.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if not _is_float(x):
+        x = x.astype(_floatx_dtype())
+    axis = _dims(axis)
+    if axis == ():
+        return jnp.zeros_like(x)
+    return jnp.var(x, axis=axis, keepdims=keepdims)
+
+
+def std(x, axis=None, keepdims=False):
+    """Standard deviation (population) of a tensor over `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if not _is_float(x):
+        x = x.astype(_floatx_dtype())
+    axis = _dims(axis)
+    if axis == ():
+        return jnp.zeros_like(x)
+    return jnp.std(x, axis=axis, keepdims=keepdims)
+
+
+def mean(x, axis=None, keepdims=False):
+    """Mean of a tensor over `axis`.
+
+    Booleans are averaged as `floatx()`; integers give the truncated integer mean, as
+    TensorFlow's `reduce_mean` did.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis == ():
+        return x
+    if x.dtype == jnp.bool_:
+        x = x.astype(_floatx_dtype())
+    elif not (_is_float(x) or jnp.issubdtype(x.dtype, jnp.complexfloating)):
+        total = jnp.sum(x, axis=axis, keepdims=keepdims)
+        count = x.size // builtins.max(total.size, 1) if x.size else 1
+        return lax.div(total, jnp.asarray(count, total.dtype)).astype(x.dtype)
+    return jnp.mean(x, axis=axis, keepdims=keepdims)
+
+
+def any(x, axis=None, keepdims=False):
+    """Logical OR over `axis` (non-zero values are true).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A bool tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis == ():
+        return x.astype(jnp.bool_)
+    return jnp.any(x, axis=axis, keepdims=keepdims)
+
+
+def all(x, axis=None, keepdims=False):
+    """Logical AND over `axis` (non-zero values are true).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A bool tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    if axis == ():
+        return x.astype(jnp.bool_)
+    return jnp.all(x, axis=axis, keepdims=keepdims)
+
+
+def argmax(x, axis=-1):
+    """Index of the maximum value along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        An int64 tensor.
+    """
+    return jnp.argmax(_t(x), axis=axis).astype(jnp.int64)
+
+
+def argmin(x, axis=-1):
+    """Index of the minimum value along `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        An int64 tensor.
+    """
+    return jnp.argmin(_t(x), axis=axis).astype(jnp.int64)
+
+
+def logsumexp(x, axis=None, keepdims=False):
+    """`log(sum(exp(x)))` over `axis`, computed without overflow.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+        keepdims: whether to keep the reduced axes with length 1.
+
+    # Returns
+        A tensor.
+    """
+    return _reduce(jax.nn.logsumexp, _t(x), axis, keepdims)
+
+
+# ELEMENT-WISE
+
+def square(x):
+    """Element-wise square.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.square(_t(x))
+
+
+def abs(x):
+    """Element-wise absolute value.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.abs(_t(x))
+
+
+def sqrt(x):
+    """Element-wise square root; negative inputs are clipped to 0 first, as in Keras 2.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    # A select keeps the gradient of the values at 0 flowing (the clamp of the torch engine).
+    return jnp.sqrt(jnp.where(x >= 0, x, jnp.zeros_like(x)))
+
+
+def exp(x):
+    """Element-wise exponential.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.exp(_t(x))
+
+
+def log(x):
+    """Element-wise natural logarithm.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.log(_t(x))
+
+
+def round(x):
+    """Element-wise rounding to the nearest integer, ties to even (as `tf.round`).
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.round(_t(x))
+
+
+def sign(x):
+    """Element-wise sign (-1, 0 or 1).
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.sign(_t(x))
+
+
+def pow(x, a):
+    """Element-wise power `x ** a`.
+
+    # Arguments
+        x: tensor or variable.
+        a: number or tensor, the exponent.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.power(_t(x), _operand(a))
+
+
+def _select_max(x, bound):
+    # Ties send the gradient to `x`, as torch's clamp does.
+    return jnp.where(x >= bound, x, jnp.asarray(bound, x.dtype) if not
+                     isinstance(bound, _Array) else bound.astype(x.dtype))
+
+
+def _select_min(x, bound):
+    return jnp.where(x <= bound, x, jnp.asarray(bound, x.dtype) if not
+                     isinstance(bound, _Array) else bound.astype(x.dtype))
+
+
+def clip(x, min_value, max_value):
+    """Element-wise clipping to `[min_value, max_value]`.
+
+    A `max_value` below `min_value` is raised to `min_value`; `None` leaves that side open.
+
+    # Arguments
+        x: tensor or variable.
+        min_value: number, tensor or `None`.
+        max_value: number, tensor or `None`.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if (isinstance(min_value, (int, float, np.number)) and
+            isinstance(max_value, (int, float, np.number)) and max_value < min_value):
+        max_value = min_value
+    if min_value is not None:
+        x = _select_max(x, _operand(min_value))
+    if max_value is not None:
+        x = _select_min(x, _operand(max_value))
+    return x
+
+
+def equal(x, y):
+    """Element-wise `x == y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return jnp.equal(_t(x), _operand(y))
+
+
+def not_equal(x, y):
+    """Element-wise `x != y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return jnp.not_equal(_t(x), _operand(y))
+
+
+def greater(x, y):
+    """Element-wise `x > y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return jnp.greater(_t(x), _operand(y))
+
+
+def greater_equal(x, y):
+    """Element-wise `x >= y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return jnp.greater_equal(_t(x), _operand(y))
+
+
+def less(x, y):
+    """Element-wise `x < y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return jnp.less(_t(x), _operand(y))
+
+
+def less_equal(x, y):
+    """Element-wise `x <= y`.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A bool tensor.
+    """
+    return jnp.less_equal(_t(x), _operand(y))
+
+
+def maximum(x, y):
+    """Element-wise maximum of two tensors.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        # Like TF (and the torch engine's clamp), ties send the gradient to x.
+        return _select_max(x, y)
+    return jnp.maximum(x, _t(y))
+
+
+def minimum(x, y):
+    """Element-wise minimum of two tensors.
+
+    # Arguments
+        x: tensor or variable.
+        y: tensor, variable or number.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if isinstance(y, (int, float)) and not isinstance(y, bool):
+        return _select_min(x, y)
+    return jnp.minimum(x, _t(y))
+
+
+def sin(x):
+    """Element-wise sine.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.sin(_t(x))
+
+
+def cos(x):
+    """Element-wise cosine.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.cos(_t(x))
+
+
+# SHAPE OPERATIONS
+
+def concatenate(tensors, axis=-1):
+    """Concatenates a list of tensors along `axis`.
+
+    # Arguments
+        tensors: list of tensors.
+        axis: int.
+
+    # Returns
+        A tensor.
+    """
+    tensors = [_t(t) for t in tensors]
+    return jnp.concatenate(tensors, axis=axis)
+
+
+def _shape_tuple(shape):
+    if isinstance(shape, (int, np.integer)):
+        return (int(shape),)
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x, shape):
+    """Reshapes a tensor (`-1` infers one size).
+
+    # Arguments
+        x: tensor or variable.
+        shape: tuple or list of ints.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.reshape(_t(x), _shape_tuple(shape))
+
+
+def permute_dimensions(x, pattern):
+    """Permutes the axes of a tensor.
+
+    # Arguments
+        x: tensor or variable.
+        pattern: tuple of axis indices, e.g. `(0, 2, 1)`.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.transpose(_t(x), tuple(int(p) for p in pattern))
+
+
+def _repeat_axes(x, factors):
+    """np.repeat along several axes at once: `factors` maps axis -> repeat count."""
+    for axis, factor in sorted(factors.items()):
+        if factor != 1:
+            x = jnp.repeat(x, factor, axis=axis)
+    return x
+
+
+def _resize_bilinear_axis(x, axis, factor):
+    # TensorFlow 1's resize_bilinear (align_corners=False, no half-pixel centres): output
+    # index i samples input position i * (in / out), computed in float32 as TF did.
+    size = x.shape[axis]
+    out_size = size * factor
+    position = np.arange(out_size, dtype=np.float32) * np.float32(size / out_size)
+    lower = np.floor(position)
+    frac = jnp.asarray(position - lower).astype(x.dtype)
+    lower = lower.astype(np.int64)
+    upper = np.minimum(lower + 1, size - 1)
+    low = jnp.take(x, lower, axis=axis)
+    high = jnp.take(x, upper, axis=axis)
+    view = [1] * x.ndim
+    view[axis] = out_size
+    return low + (high - low) * frac.reshape(view)
+
+
+def resize_images(x, height_factor, width_factor, data_format, interpolation='nearest'):
+    """Resizes the images of a 4-D tensor by integer factors.
+
+    # Arguments
+        x: tensor of shape `(batch, rows, cols, channels)` (channels_last) or
+            `(batch, channels, rows, cols)` (channels_first).
+        height_factor: positive int.
+        width_factor: positive int.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        interpolation: `'nearest'` or `'bilinear'` (TensorFlow 1's `resize_bilinear`).
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: for an unknown `data_format` or `interpolation`.
+    """
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    rows, cols = (2, 3) if data_format == 'channels_first' else (1, 2)
+    if interpolation == 'nearest':
+        return _repeat_axes(x, {rows: int(height_factor), cols: int(width_factor)})
+    if interpolation == 'bilinear':
+        x = _resize_bilinear_axis(x, cols, int(width_factor))
+        return _resize_bilinear_axis(x, rows, int(height_factor))
+    raise ValueError('interpolation should be one of "nearest" or "bilinear".')
+
+
+def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
+    """Resizes the volumes of a 5-D tensor by repeating entries (nearest neighbour).
+
+    # Arguments
+        x: 5-D tensor.
+        depth_factor: positive int.
+        height_factor: positive int.
+        width_factor: positive int.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    first = 2 if data_format == 'channels_first' else 1
+    return _repeat_axes(x, {first: int(depth_factor), first + 1: int(height_factor),
+                            first + 2: int(width_factor)})
+
+
+def repeat_elements(x, rep, axis):
+    """Repeats each entry of a tensor `rep` times along `axis`, like `np.repeat`.
+
+    # Arguments
+        x: tensor or variable.
+        rep: int.
+        axis: int.
+
+    # Returns
+        A tensor whose `axis` is `rep` times longer.
+    """
+    x = _t(x)
+    return jnp.repeat(x, int(rep), axis=axis % x.ndim)
+
+
+def repeat(x, n):
+    """Repeats a 2-D tensor `n` times: `(samples, dim)` becomes `(samples, n, dim)`.
+
+    # Arguments
+        x: 2-D tensor.
+        n: int.
+
+    # Returns
+        A 3-D tensor.
+
+    # Raises
+        ValueError: if `x` is not 2-D.
+    """
+    x = _t(x)
+    if x.ndim != 2:
+        raise ValueError('repeat expects a 2-D tensor, got shape %s.' % (tuple(x.shape),))
+    return jnp.broadcast_to(x[:, None, :], (x.shape[0], int(n), x.shape[1]))
+
+
+def arange(start, stop=None, step=1, dtype='int32'):
+    """A 1-D tensor of evenly spaced values, like `np.arange`.
+
+    With a single argument it is the stop value (a negative one gives an empty tensor).
+
+    # Arguments
+        start: start value (or stop value when `stop` is `None`).
+        stop: stop value (excluded).
+        step: difference between successive values.
+        dtype: dtype name, `'int32'` by default.
+
+    # Returns
+        A 1-D tensor.
+    """
+    values = [start, stop, step]
+    for i, v in enumerate(values):
+        if isinstance(v, _Array) or hasattr(v, '_value'):
+            values[i] = np.asarray(v).item()
+    start, stop, step = values
+    if stop is None:
+        start, stop = 0, builtins.max(start, 0)
+    target = standardize_dtype(dtype)
+    if builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
+        return jnp.asarray(np.arange(start, stop, step), dtype=target)
+    # Fractional bounds: count as in float64, then cast, as tf.range followed by a cast.
+    return jnp.asarray(np.arange(start, stop, step, dtype=np.float64)).astype(target)
+
+
+def tile(x, n):
+    """Tiles a tensor: axis `i` is repeated `n[i]` times.
+
+    # Arguments
+        x: tensor or variable.
+        n: int or list of ints (one per axis).
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    if isinstance(n, (int, np.integer)):
+        n = [n]
+    return jnp.tile(x, tuple(int(k) for k in n))
+
+
+def flatten(x):
+    """Flattens a tensor to 1-D.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A 1-D tensor.
+    """
+    return jnp.reshape(_t(x), (-1,))
+
+
+def batch_flatten(x):
+    """Flattens each sample: an N-D tensor becomes `(batch, everything else)`.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A 2-D tensor.
+    """
+    x = _t(x)
+    if x.ndim < 2:
+        return x.reshape(-1, 1)
+    return x.reshape(x.shape[0], -1)
+
+
+def expand_dims(x, axis=-1):
+    """Inserts an axis of length 1 at `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int (`-1` appends).
+
+    # Returns
+        A tensor.
+    """
+    return jnp.expand_dims(_t(x), axis)
+
+
+def squeeze(x, axis):
+    """Removes the axis `axis`, which must have length 1.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: if the axis does not have length 1.
+    """
+    x = _t(x)
+    if x.shape[axis] != 1:
+        raise ValueError('Can not squeeze axis %d of a tensor of shape %s: its size is not 1.'
+                         % (axis, tuple(x.shape)))
+    return jnp.squeeze(x, axis)
+
+
+def temporal_padding(x, padding=(1, 1)):
+    """Pads the middle axis of a 3-D tensor with zeros.
+
+    # Arguments
+        x: 3-D tensor.
+        padding: pair of ints, zeros added at the start and end of axis 1.
+
+    # Returns
+        A 3-D tensor.
+    """
+    if len(padding) != 2:
+        raise ValueError('padding must be a pair of ints, got %r.' % (padding,))
+    return jnp.pad(_t(x), ((0, 0), (int(padding[0]), int(padding[1])), (0, 0)))
+
+
+def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
+    """Pads the two spatial axes of a 4-D tensor with zeros.
+
+    # Arguments
+        x: 4-D tensor.
+        padding: `((top, bottom), (left, right))`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    spatial = [(int(a), int(b)) for a, b in padding]
+    if data_format == 'channels_last':
+        pads = [(0, 0)] + spatial + [(0, 0)]
+    else:
+        pads = [(0, 0), (0, 0)] + spatial
+    return jnp.pad(_t(x), pads)
+
+
+def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
+    """Pads the three spatial axes of a 5-D tensor with zeros.
+
+    # Arguments
+        x: 5-D tensor.
+        padding: `((d0, d1), (h0, h1), (w0, w1))`, zeros added before/after each axis.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A 5-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    spatial = [(int(a), int(b)) for a, b in padding]
+    if data_format == 'channels_last':
+        pads = [(0, 0)] + spatial + [(0, 0)]
+    else:
+        pads = [(0, 0), (0, 0)] + spatial
+    return jnp.pad(_t(x), pads)
+
+
+def stack(x, axis=0):
+    """Stacks a list of rank-R tensors into a rank R+1 tensor.
+
+    # Arguments
+        x: list of tensors of the same shape.
+        axis: int, the new axis.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.stack([_t(t) for t in x], axis=axis)
+
+
+def one_hot(indices, num_classes):
+    """One-hot encoding of an integer tensor, as float32.
+
+    Indices outside `[0, num_classes)` give rows of zeros, as `tf.one_hot`.
+
+    # Arguments
+        indices: integer tensor of shape `(d1, ..., dn)`.
+        num_classes: int.
+
+    # Returns
+        A float32 tensor of shape `(d1, ..., dn, num_classes)`.
+    """
+    indices = _t(indices)
+    if not jnp.issubdtype(indices.dtype, jnp.integer):
+        indices = indices.astype(jnp.int64)
+    classes = jnp.arange(int(num_classes), dtype=indices.dtype)
+    return jnp.equal(indices[..., None], classes).astype(jnp.float32)
+
+
+def reverse(x, axes):
+    """Reverses a tensor along `axes`.
+
+    # Arguments
+        x: tensor or variable.
+        axes: int or list of ints.
+
+    # Returns
+        A tensor.
+    """
+    if isinstance(axes, (int, np.integer)):
+        axes = (int(axes),)
+    return jnp.flip(_t(x), tuple(int(a) for a in axes))
+
+
+def slice(x, start, size):
+    """Extracts `x[start[0]:start[0] + size[0], ..., start[-1]:start[-1] + size[-1]]`.
+
+    A size of `-1` takes everything from the start on.
+
+    # Arguments
+        x: tensor.
+        start: list of ints, one per axis.
+        size: list of ints, one per axis.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    index = []
+    for begin, length in zip(start, size):
+        begin = int(begin)
+        length = int(length)
+        index.append(builtins.slice(begin, None if length == -1 else begin + length))
+    return x[tuple(index)]
+
+
+def switch(condition, then_expression, else_expression):
+    """Chooses between two expressions depending on `condition`.
+
+    A scalar condition picks one expression (only the chosen callable is called, as
+    `tf.cond`; inside a jitted step, where the condition is traced, both are computed and one
+    is selected); a tensor condition chooses element-wise, aligned with the leading axes of
+    the expressions (a `(batch,)` condition chooses whole samples).
+
+    # Arguments
+        condition: bool/int scalar or tensor.
+        then_expression: tensor, or a callable returning one.
+        else_expression: tensor, or a callable returning one.
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: if the condition has a higher rank than the expressions.
+    """
+    if isinstance(condition, (bool, int, np.bool_, np.integer)):
+        chosen = then_expression if condition else else_expression
+        return chosen() if callable(chosen) else chosen
+    condition = _t(condition)
+    if condition.ndim == 0 and not isinstance(condition, _Tracer):
+        chosen = then_expression if bool(condition) else else_expression
+        return chosen() if callable(chosen) else chosen
+    if condition.dtype != jnp.bool_:
+        condition = condition != 0
+    if callable(then_expression):
+        then_expression = then_expression()
+    if callable(else_expression):
+        else_expression = else_expression()
+    then_expression = _operand(then_expression)
+    else_expression = _operand(else_expression)
+    expr_ndim = then_expression.ndim if isinstance(then_expression, _Array) else 0
+    cond_ndim = condition.ndim
+    if cond_ndim > expr_ndim:
+        raise ValueError('Rank of `condition` should be less than or equal to rank of '
+                         '`then_expression` and `else_expression`. ndim(condition)=%d, '
+                         'ndim(then_expression)=%d' % (cond_ndim, expr_ndim))
+    if cond_ndim < expr_ndim:
+        condition = condition.reshape(tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+    return jnp.where(condition, then_expression, else_expression)
+
+
+def l2_normalize(x, axis=None):
+    """Divides `x` by its L2 norm over `axis` (the norm is floored at 1e-6, as TF).
+
+    # Arguments
+        x: tensor or variable.
+        axis: int, list of ints or `None` for all axes.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    axis = _dims(axis)
+    square_sum = jnp.sum(x * x, axis=axis, keepdims=True)
+    return x * lax.rsqrt(jnp.maximum(square_sum, 1e-12))
+
+
+def in_top_k(predictions, targets, k):
+    """Whether each target is among the `k` largest predictions of its row.
+
+    As `tf.nn.in_top_k`, ties at the boundary count as in the top k, and rows with non-finite
+    predictions or out-of-range targets give `False`.
+
+    # Arguments
+        predictions: float tensor of shape `(batch, classes)`.
+        targets: integer tensor of shape `(batch,)`.
+        k: int.
+
+    # Returns
+        A bool tensor of shape `(batch,)`.
+    """
+    predictions = _t(predictions)
+    targets = _t(targets).reshape(-1).astype(jnp.int64)
+    num_classes = predictions.shape[1]
+    valid = (targets >= 0) & (targets < num_classes)
+    target_scores = jnp.take_along_axis(
+        predictions, jnp.clip(targets, 0, num_classes - 1)[:, None], axis=1)
+    larger = jnp.sum(predictions > target_scores, axis=1)
+    finite = jnp.all(jnp.isfinite(predictions), axis=1)
+    return (larger < k) & finite & valid
+
+

@@ -1,0 +1,887 @@
+"""Neural-network ops on JAX: activations, losses, dropout, convolution, pooling, normalization.
+
+Semantics follow Keras 2.2.4's TensorFlow backend and match `cornu.backend.torch.nn`: kernels
+keep Keras 2's layouts (conv2d `(rows, cols, in, out)`, which is XLA's `HWIO`), `'same'`
+padding reproduces TensorFlow's (extra padding at the end when the total is odd) and
+`data_format=None` means `image_data_format()`. Convolutions are `lax.conv_general_dilated`
+on the data in its own layout (no transposed copies); pooling is `lax.reduce_window`.
+"""
+import numpy as np
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .. import common
+from .core import _t
+from .random import _dropout_key
+
+__all__ = [
+    'relu', 'elu', 'softmax', 'softplus', 'softsign', 'sigmoid', 'hard_sigmoid', 'tanh',
+    'categorical_crossentropy', 'sparse_categorical_crossentropy', 'binary_crossentropy',
+    'dropout', 'bias_add', 'conv1d', 'conv2d', 'conv2d_transpose', 'separable_conv1d',
+    'separable_conv2d', 'depthwise_conv2d', 'conv3d', 'conv3d_transpose', 'pool2d', 'pool3d',
+    'normalize_batch_in_training', 'batch_normalization', 'local_conv1d', 'local_conv2d',
+]
+
+# TensorFlow's fused batch norm raises smaller epsilons to this (a cuDNN requirement).
+_FUSED_BN_MIN_EPSILON = 1.001e-5
+
+
+# ACTIVATIONS
+
+def relu(x, alpha=0., max_value=None, threshold=0.):
+    """Rectified linear unit, with Keras 2.2.4's options.
+
+    `f(x) = max_value` for `x >= max_value`, `x` for `threshold <= x < max_value` and
+    `alpha * (x - threshold)` otherwise.
+
+    # Arguments
+        x: tensor or variable.
+        alpha: slope below the threshold.
+        max_value: saturation value, or `None`.
+        threshold: threshold below which values are damped.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    zero = jnp.zeros((), x.dtype)
+    if threshold == 0. and alpha != 0. and max_value is None:
+        # Leaky ReLU; the slope at 0 is alpha, as torch's leaky_relu.
+        return jnp.where(x > 0, x, x * alpha)
+    if alpha != 0.:
+        negative_part = jax.nn.relu(threshold - x) if threshold != 0. else jax.nn.relu(-x)
+    if threshold != 0.:
+        out = x * (x > threshold).astype(x.dtype)
+    else:
+        out = jax.nn.relu(x)
+    if max_value is not None:
+        # Clamping like torch's hardtanh/clamp: ties keep the gradient of the input.
+        out = jnp.where(out <= max_value, out, jnp.asarray(max_value, x.dtype))
+        out = jnp.where(out >= 0., out, zero)
+    if alpha != 0.:
+        out = out - alpha * negative_part
+    return out
+
+
+def elu(x, alpha=1.):
+    """Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise.
+
+    # Arguments
+        x: tensor or variable.
+        alpha: scale of the negative part.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    safe = jnp.where(x > 0, jnp.zeros_like(x), x)
+    return jnp.where(x > 0, x, alpha * jnp.expm1(safe))
+
+
+def softmax(x, axis=-1):
+    """Softmax over `axis`.
+
+    # Arguments
+        x: tensor or variable.
+        axis: int.
+
+    # Returns
+        A tensor.
+    """
+    return jax.nn.softmax(_t(x), axis=axis)
+
+
+def softplus(x):
+    """Softplus, `log(1 + exp(x))`.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    # torch's formula: linear above 20, where log1p(exp(x)) rounds to x anyway.
+    return jnp.where(x > 20., x, jnp.log1p(jnp.exp(jnp.minimum(x, 20.))))
+
+
+def softsign(x):
+    """Softsign, `x / (1 + |x|)`.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    return x / (1. + jnp.abs(x))
+
+
+def sigmoid(x):
+    """Element-wise logistic sigmoid.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jax.nn.sigmoid(_t(x))
+
+
+def hard_sigmoid(x):
+    """Piecewise-linear sigmoid: `0.2 * x + 0.5`, clipped to `[0, 1]`.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    y = _t(x) * 0.2 + 0.5
+    y = jnp.where(y >= 0., y, jnp.zeros_like(y))
+    return jnp.where(y <= 1., y, jnp.ones_like(y))
+
+
+def tanh(x):
+    """Element-wise hyperbolic tangent.
+
+    # Arguments
+        x: tensor or variable.
+
+    # Returns
+        A tensor.
+    """
+    return jnp.tanh(_t(x))
+
+
+# LOSSES
+
+def _check_channels_axis(axis, ndim):
+    if axis != -1 and axis not in range(ndim):
+        raise ValueError('Unexpected channels axis %s. Expected to be -1 or one of the axes '
+                         'of `output`, which has %d dimensions.' % (axis, ndim))
+
+
+def _clip_probabilities(output):
+    eps = common.epsilon()
+    output = jnp.where(output >= eps, output, jnp.asarray(eps, output.dtype))
+    return jnp.where(output <= 1. - eps, output, jnp.asarray(1. - eps, output.dtype))
+
+
+def categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Categorical crossentropy between an output and a target of the same shape.
+
+    Without `from_logits`, the output is rescaled to sum to 1 along `axis` and clipped to
+    `[epsilon, 1 - epsilon]` before the log, as Keras 2.2.4 did.
+
+    # Arguments
+        target: tensor of the same shape as `output`.
+        output: probabilities (e.g. a softmax output), or logits with `from_logits=True`.
+        from_logits: whether `output` holds logits.
+        axis: the channels axis (`-1`, or `1` for channels_first).
+
+    # Returns
+        A tensor with `axis` reduced.
+
+    # Raises
+        ValueError: if `axis` is not an axis of `output`.
+    """
+    target = _t(target)
+    output = _t(output)
+    _check_channels_axis(axis, output.ndim)
+    if from_logits:
+        return -jnp.sum(target * jax.nn.log_softmax(output, axis=axis), axis=axis)
+    output = output / jnp.sum(output, axis=axis, keepdims=True)
+    output = _clip_probabilities(output)
+    return -jnp.sum(target * jnp.log(output), axis=axis)
+
+
+def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
+    """Categorical crossentropy with integer targets.
+
+    Without `from_logits`, the output is clipped to `[epsilon, 1 - epsilon]` and its log is
+    used as logits (so the result is normalised by the clipped sum), as Keras 2.2.4 did.
+
+    # Arguments
+        target: integer tensor of shape `output.shape[:-1]` or `output.shape[:-1] + (1,)`
+            (axes of `output` other than the channels axis).
+        output: probabilities, or logits with `from_logits=True`.
+        from_logits: whether `output` holds logits.
+        axis: the channels axis (`-1`, or `1` for channels_first).
+
+    # Returns
+        A tensor of the shape of `output` without its channels axis.
+
+    # Raises
+        ValueError: if `axis` is not an axis of `output`.
+    """
+    target = _t(target)
+    output = _t(output)
+    ndim = output.ndim
+    _check_channels_axis(axis, ndim)
+    if axis != -1 and axis != ndim - 1:
+        output = jnp.moveaxis(output, axis, -1)
+    if not from_logits:
+        output = jnp.log(_clip_probabilities(output))
+    num_classes = output.shape[-1]
+    log_probs = jax.nn.log_softmax(output.reshape(-1, num_classes), axis=-1)
+    labels = target.reshape(-1).astype(jnp.int64)
+    loss = -jnp.take_along_axis(log_probs, labels[:, None], axis=1)[:, 0]
+    if ndim >= 3:
+        return loss.reshape(output.shape[:-1])
+    return loss
+
+
+def binary_crossentropy(target, output, from_logits=False):
+    """Binary crossentropy between an output and a target of the same shape.
+
+    Without `from_logits`, the output is clipped to `[epsilon, 1 - epsilon]` and turned back
+    into logits before the sigmoid crossentropy, as Keras 2.2.4 did.
+
+    # Arguments
+        target: tensor of the same shape as `output`.
+        output: probabilities, or logits with `from_logits=True`.
+        from_logits: whether `output` holds logits.
+
+    # Returns
+        A tensor of the shape of `output`.
+    """
+    target = _t(target)
+    output = _t(output)
+    if not from_logits:
+        eps = common.epsilon()
+        # Outside [eps, 1 - eps] the clipped value has no gradient (torch's logit with eps).
+        inside = (output >= eps) & (output <= 1. - eps)
+        clipped = jnp.where(inside, output, jax.lax.stop_gradient(
+            jnp.clip(output, eps, 1. - eps)))
+        output = jnp.log(clipped / (1. - clipped))
+    if target.dtype != output.dtype:
+        target = target.astype(output.dtype)
+    # max(x, 0) - x * z + log(1 + exp(-|x|)): stable for any logit.
+    return jax.nn.relu(output) - output * target + jnp.log1p(jnp.exp(-jnp.abs(output)))
+
+
+# DROPOUT
+
+def dropout(x, level, noise_shape=None, seed=None):
+    """Sets entries of `x` to zero with probability `level`, scaling the rest by `1 / (1 - level)`.
+
+    # Arguments
+        x: tensor.
+        level: fraction of entries to drop, in `[0, 1)`.
+        noise_shape: shape of the keep/drop mask, broadcastable to `x` (`None` entries take
+            the size of `x`).
+        seed: int or `None`. A seeded call draws from a stream reserved for that seed, which
+            advances with each call (and each training step), so a run is reproducible but
+            masks differ per step.
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: if `level` is outside `[0, 1)`.
+    """
+    x = _t(x)
+    if level == 0:
+        return x
+    if not 0. < level < 1.:
+        raise ValueError('dropout level must be in [0, 1), got %r.' % (level,))
+    if noise_shape is None:
+        shape = x.shape
+    else:
+        shape = tuple(x.shape[i] if s is None else int(s) for i, s in enumerate(noise_shape))
+    uniform = jax.random.uniform(_dropout_key(seed), shape, dtype=x.dtype)
+    keep = (uniform >= level).astype(x.dtype) / (1. - level)
+    return x * keep
+
+
+# BIAS
+
+def bias_add(x, bias, data_format=None):
+    """Adds a bias to a tensor, with Keras 2.2.4's rules.
+
+    A 1-D bias is added along the channels axis. A bias with `ndim(x) - 1` axes holds one
+    value per position, given in channels_last order `(..., channels)`; for channels_first it
+    is reshaped (not transposed) to `(channels, ...)` as Keras 2.2.4 did, so weights saved by
+    it keep their meaning.
+
+    # Arguments
+        x: tensor.
+        bias: 1-D tensor, or a tensor with `ndim(x) - 1` axes.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A tensor.
+
+    # Raises
+        ValueError: for a bias of another rank, or whose size does not match the channels.
+    """
+    x = _t(x)
+    bias = _t(bias)
+    ndim = x.ndim
+    if ndim == 2 and bias.ndim == 1 and bias.shape[0] == x.shape[1]:
+        return x + bias
+    data_format = common.normalize_data_format(data_format)
+    bias_shape = tuple(bias.shape)
+    if len(bias_shape) != 1 and len(bias_shape) != ndim - 1:
+        raise ValueError('Unexpected bias dimensions %d, expect to be 1 or %d dimensions'
+                         % (len(bias_shape), ndim - 1))
+    channels_first = data_format == 'channels_first' and 3 <= ndim <= 5
+    if len(bias_shape) == 1:
+        channels = x.shape[1] if channels_first else x.shape[-1]
+        if bias_shape[0] != channels:
+            raise ValueError('Bias of size %d does not match the %d channels of a tensor of '
+                             'shape %s (%s).' % (bias_shape[0], channels, tuple(x.shape),
+                                                 data_format))
+        if channels_first:
+            return x + bias.reshape((1, channels) + (1,) * (ndim - 2))
+        return x + bias
+    if channels_first:
+        bias = bias.reshape((1, bias_shape[-1]) + bias_shape[:-1])
+    if tuple(bias.shape[-(ndim - 1):]) != tuple(x.shape[1:]):
+        raise ValueError('Bias of shape %s does not match a tensor of shape %s (%s).'
+                         % (bias_shape, tuple(x.shape), data_format))
+    return x + bias
+
+
+# CONVOLUTIONS
+
+def _tuple(value, n):
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1 and n > 1:
+        return value * n
+    return value
+
+
+def _same_padding(size, kernel, stride, dilation):
+    """TensorFlow's 'SAME' padding (before, after): the odd unit goes at the end."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+_SPATIAL = {1: 'W', 2: 'HW', 3: 'DHW'}
+
+
+def _layouts(nd, data_format, kernel_layout=None):
+    spatial = _SPATIAL[nd]
+    data = 'NC' + spatial if data_format == 'channels_first' else 'N' + spatial + 'C'
+    return (data, kernel_layout or spatial + 'IO', data)
+
+
+def _spatial_sizes(x, nd, data_format):
+    return tuple(x.shape[2:]) if data_format == 'channels_first' else tuple(x.shape[1:nd + 1])
+
+
+def _padding_pairs(sizes, padding, kernel_size, strides, dilation):
+    if padding == 'valid':
+        return [(0, 0)] * len(sizes)
+    if padding != 'same':
+        raise ValueError('Invalid padding: ' + str(padding))
+    return [_same_padding(size, k, s, d)
+            for size, k, s, d in zip(sizes, kernel_size, strides, dilation)]
+
+
+def _conv(x, kernel, nd, strides, padding, data_format, dilation, groups=1):
+    """N-D convolution of a Keras-layout `x` with a Keras-layout kernel `(*k, in, out)`."""
+    pairs = _padding_pairs(_spatial_sizes(x, nd, data_format), padding, kernel.shape[:nd],
+                           strides, dilation)
+    return lax.conv_general_dilated(
+        x, kernel.astype(x.dtype), strides, pairs, rhs_dilation=dilation,
+        dimension_numbers=_layouts(nd, data_format), feature_group_count=groups)
+
+
+def _depthwise_kernel(kernel):
+    # (rows, cols, in, multiplier) -> (rows, cols, 1, in * multiplier); output channel
+    # i * multiplier + m reads input channel i, as in TensorFlow.
+    rows, cols, channels, multiplier = kernel.shape
+    return kernel.reshape(rows, cols, 1, channels * multiplier)
+
+
+def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
+    """1-D convolution.
+
+    # Arguments
+        x: 3-D tensor, `(batch, steps, channels)` or `(batch, channels, steps)`.
+        kernel: tensor of shape `(kernel_size, in_channels, filters)`.
+        strides: int.
+        padding: `'valid'`, `'same'` or `'causal'` (channels_last only).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int.
+
+    # Returns
+        A 3-D tensor.
+
+    # Raises
+        ValueError: for causal padding with channels_first data.
+    """
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    stride = _tuple(strides, 1)
+    dilation = _tuple(dilation_rate, 1)
+    if padding == 'causal':
+        if data_format != 'channels_last':
+            raise ValueError('When using causal padding in `conv1d`, `data_format` must be '
+                             '"channels_last" (temporal data).')
+        x = jnp.pad(x, ((0, 0), (dilation[0] * (kernel.shape[0] - 1), 0), (0, 0)))
+        padding = 'valid'
+    return _conv(x, kernel, 1, stride, padding, data_format, dilation)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution.
+
+    # Arguments
+        x: 4-D tensor.
+        kernel: tensor of shape `(rows, cols, in_channels, filters)`.
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _conv(_t(x), _t(kernel), 2, _tuple(strides, 2), padding, data_format,
+                 _tuple(dilation_rate, 2))
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3-D convolution.
+
+    # Arguments
+        x: 5-D tensor.
+        kernel: tensor of shape `(k1, k2, k3, in_channels, filters)`.
+        strides: int or triple of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or triple of ints.
+
+    # Returns
+        A 5-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _conv(_t(x), _t(kernel), 3, _tuple(strides, 3), padding, data_format,
+                 _tuple(dilation_rate, 3))
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
+    """Depthwise 2-D convolution: each input channel is convolved with its own filters.
+
+    # Arguments
+        x: 4-D tensor.
+        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor with `in_channels * depth_multiplier` channels.
+    """
+    depthwise_kernel = _t(depthwise_kernel)
+    data_format = common.normalize_data_format(data_format)
+    return _conv(_t(x), _depthwise_kernel(depthwise_kernel), 2, _tuple(strides, 2), padding,
+                 data_format, _tuple(dilation_rate, 2), groups=depthwise_kernel.shape[2])
+
+
+def _separable(x, depthwise_kernel, pointwise_kernel, nd, strides, padding, data_format,
+               dilation):
+    channels = depthwise_kernel.shape[-2]
+    if nd == 1:
+        depthwise = depthwise_kernel.reshape(depthwise_kernel.shape[0], 1, -1)
+    else:
+        depthwise = _depthwise_kernel(depthwise_kernel)
+    y = _conv(x, depthwise, nd, strides, padding, data_format, dilation, groups=channels)
+    return _conv(y, pointwise_kernel, nd, (1,) * nd, 'valid', data_format, (1,) * nd)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution with separable filters: depthwise, then pointwise (1x1).
+
+    # Arguments
+        x: 4-D tensor.
+        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, 1, in_channels * depth_multiplier, filters)`.
+        strides: int or pair of ints (of the depthwise step).
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 2, _tuple(strides, 2),
+                      padding, data_format, _tuple(dilation_rate, 2))
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
+                     data_format=None, dilation_rate=1):
+    """1-D convolution with separable filters: depthwise, then pointwise.
+
+    # Arguments
+        x: 3-D tensor.
+        depthwise_kernel: tensor of shape `(kernel_size, in_channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, in_channels * depth_multiplier, filters)`.
+        strides: int.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int.
+
+    # Returns
+        A 3-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 1, _tuple(strides, 1),
+                      padding, data_format, _tuple(dilation_rate, 1))
+
+
+def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, dilation):
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    strides = _tuple(strides, nd)
+    dilation = _tuple(dilation, nd)
+    output_shape = tuple(output_shape)
+    if data_format == 'channels_last':
+        targets = output_shape[1:nd + 1]
+    else:
+        targets = output_shape[2:nd + 2]
+    targets = tuple(int(t) for t in targets)
+    pads = []
+    for size, target, k, s, d in zip(_spatial_sizes(x, nd, data_format), targets,
+                                     kernel.shape[:nd], strides, dilation):
+        span = (k - 1) * d + 1
+        if padding == 'same':
+            expected = -(-target // s)
+            before = _same_padding(target, k, s, d)[0]
+        elif padding == 'valid':
+            expected = -(-(target - span + 1) // s)
+            before = 0
+        else:
+            raise ValueError('Invalid padding: ' + str(padding))
+        if expected != size:
+            raise ValueError('Output shape %s cannot come from an input of shape %s with '
+                             'kernel %s, strides %s and padding %r.'
+                             % (output_shape, tuple(x.shape), tuple(kernel.shape), strides,
+                                padding))
+        # The gradient of the forward convolution with respect to its input: the input
+        # dilated by the strides, padded so that the flipped kernel yields `target` values
+        # (a negative pad crops what TensorFlow's padding left out).
+        low = span - 1 - before
+        high = target + before - 1 - (size - 1) * s
+        pads.append((low, high))
+    # The kernel (*k, filters, in) is the forward kernel (*k, I=filters, O=in): flipped in
+    # space and read with its last two axes swapped.
+    flipped = jnp.flip(kernel, tuple(range(nd))).astype(x.dtype)
+    spatial = _SPATIAL[nd]
+    return lax.conv_general_dilated(
+        x, flipped, (1,) * nd, pads, lhs_dilation=strides, rhs_dilation=dilation,
+        dimension_numbers=_layouts(nd, data_format, spatial + 'OI'))
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
+
+    # Arguments
+        x: 4-D tensor.
+        kernel: tensor of shape `(rows, cols, filters, in_channels)`.
+        output_shape: the output shape in `data_format` order (its batch entry is ignored).
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+
+    # Raises
+        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
+    """
+    return _conv_transpose(x, kernel, output_shape, 2, strides, padding, data_format,
+                           dilation_rate)
+
+
+def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1, 1)):
+    """3-D transposed convolution (the gradient of `conv3d` with respect to its input).
+
+    # Arguments
+        x: 5-D tensor.
+        kernel: tensor of shape `(k1, k2, k3, filters, in_channels)`.
+        output_shape: the output shape in `data_format` order (its batch entry is ignored).
+        strides: int or triple of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or triple of ints.
+
+    # Returns
+        A 5-D tensor.
+
+    # Raises
+        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
+    """
+    return _conv_transpose(x, kernel, output_shape, 3, strides, padding, data_format,
+                           dilation_rate)
+
+
+# POOLING
+
+def _window(nd, data_format, spatial_values):
+    """A full-rank window tuple with `spatial_values` on the spatial axes and 1 elsewhere."""
+    if data_format == 'channels_first':
+        return (1, 1) + tuple(spatial_values)
+    return (1,) + tuple(spatial_values) + (1,)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    pool_size = _tuple(pool_size, nd)
+    strides = _tuple(strides, nd)
+    sizes = _spatial_sizes(x, nd, data_format)
+    pairs = _padding_pairs(sizes, padding, pool_size, strides, (1,) * nd)
+    window = _window(nd, data_format, pool_size)
+    window_strides = _window(nd, data_format, strides)
+    full_pads = ([(0, 0), (0, 0)] + pairs if data_format == 'channels_first'
+                 else [(0, 0)] + pairs + [(0, 0)])
+    if pool_mode == 'max':
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            low = -jnp.inf
+        else:
+            low = jnp.iinfo(x.dtype).min
+        return lax.reduce_window(x, jnp.asarray(low, x.dtype), lax.max, window,
+                                 window_strides, full_pads)
+    if pool_mode == 'avg':
+        sums = lax.reduce_window(x, jnp.zeros((), x.dtype), lax.add, window, window_strides,
+                                 full_pads)
+        if all(p == (0, 0) for p in pairs):
+            return sums / float(np.prod(pool_size))
+        # TensorFlow averages 'same' windows over their real (unpadded) entries only.
+        counts = _window_counts(sizes, pool_size, strides, pairs)
+        counts = counts.reshape((1, 1) + counts.shape if data_format == 'channels_first'
+                                else (1,) + counts.shape + (1,))
+        return sums / jnp.asarray(counts, x.dtype)
+    raise ValueError('Invalid pool_mode: ' + str(pool_mode))
+
+
+def _window_counts(sizes, pool_size, strides, pairs):
+    """How many real (unpadded) entries each padded pooling window covers, as NumPy."""
+    counts = np.ones(())
+    for size, k, s, (before, after) in zip(sizes, pool_size, strides, pairs):
+        starts = np.arange((size + before + after - k) // s + 1) * s - before
+        per_axis = np.minimum(starts + k, size) - np.maximum(starts, 0)
+        counts = np.multiply.outer(counts, per_axis)
+    return counts
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool_mode='max'):
+    """2-D pooling.
+
+    # Arguments
+        x: 4-D tensor.
+        pool_size: pair of ints.
+        strides: pair of ints.
+        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        pool_mode: `'max'` or `'avg'`.
+
+    # Returns
+        A 4-D tensor.
+
+    # Raises
+        ValueError: for an unknown `padding` or `pool_mode`.
+    """
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None,
+           pool_mode='max'):
+    """3-D pooling.
+
+    # Arguments
+        x: 5-D tensor.
+        pool_size: triple of ints.
+        strides: triple of ints.
+        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        pool_mode: `'max'` or `'avg'`.
+
+    # Returns
+        A 5-D tensor.
+
+    # Raises
+        ValueError: for an unknown `padding` or `pool_mode`.
+    """
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)
+
+
+# NORMALIZATION
+
+def _scale_and_shift(x, mean, var, beta, gamma, epsilon):
+    # tf.nn.batch_normalization's arithmetic: x * (gamma / sqrt(var + eps)) + (beta - mean * .)
+    inv = lax.rsqrt(var + epsilon)
+    if gamma is not None:
+        inv = inv * gamma
+    shift = mean * inv
+    shift = beta - shift if beta is not None else -shift
+    return shift + x * inv
+
+
+def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
+    """Normalises a batch with its own mean and variance over `reduction_axes`.
+
+    For 4-D inputs normalised per channel (axes `[0, 1, 2]` or `[0, 2, 3]`), Keras 2.2.4 used
+    TensorFlow's fused batch norm: the variance it returns is the unbiased one (times
+    `n / (n - 1)`), which feeds the moving variance, and `epsilon` is at least 1.001e-5. Other
+    cases return the biased variance. Both are reproduced.
+
+    # Arguments
+        x: tensor.
+        gamma: scale, 1-D over the kept axes (or `None`).
+        beta: offset, 1-D over the kept axes (or `None`).
+        reduction_axes: list of ints, the axes to normalise over.
+        epsilon: fuzz factor.
+
+    # Returns
+        `(normalized_tensor, mean, variance)`, the statistics with the reduced axes removed.
+    """
+    x = _t(x)
+    axes = [int(a) % x.ndim for a in reduction_axes]
+    fused = x.ndim == 4 and axes in ([0, 1, 2], [0, 2, 3])
+    if fused:
+        epsilon = max(epsilon, _FUSED_BN_MIN_EPSILON)
+    mean = jnp.mean(x, axis=tuple(axes), keepdims=True)
+    var = jnp.mean(jnp.square(x - mean), axis=tuple(axes), keepdims=True)
+    kept_shape = mean.shape
+    if gamma is not None:
+        gamma = _t(gamma).reshape(kept_shape)
+    if beta is not None:
+        beta = _t(beta).reshape(kept_shape)
+    normed = _scale_and_shift(x, mean, var, beta, gamma, epsilon)
+    mean = jnp.squeeze(mean, tuple(axes))
+    var = jnp.squeeze(var, tuple(axes))
+    if fused:
+        count = x.size // max(mean.size, 1)
+        var = var * (count / max(count - 1, 1))
+    return normed, mean, var
+
+
+def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
+    """Applies `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
+
+    For 4-D inputs normalised along axis 1/-3 or 3/-1 the statistics may be 1-D or broadcast
+    shaped (as TensorFlow's fused batch norm, whose minimum epsilon of 1.001e-5 applies);
+    otherwise they broadcast against `x` as given.
+
+    # Arguments
+        x: tensor.
+        mean: mean.
+        var: variance.
+        beta: offset, or `None`.
+        gamma: scale, or `None`.
+        axis: the normalised (features) axis.
+        epsilon: fuzz factor.
+
+    # Returns
+        A tensor.
+    """
+    x = _t(x)
+    mean = _t(mean)
+    var = _t(var)
+    beta = None if beta is None else _t(beta)
+    gamma = None if gamma is None else _t(gamma)
+    if x.ndim == 4 and axis in (1, -3, 3, -1):
+        epsilon = max(epsilon, _FUSED_BN_MIN_EPSILON)
+        shape = (-1, 1, 1) if axis in (1, -3) else (-1,)
+        mean = mean.reshape(shape)
+        var = var.reshape(shape)
+        if beta is not None:
+            beta = beta.reshape(shape)
+        if gamma is not None:
+            gamma = gamma.reshape(shape)
+    return _scale_and_shift(x, mean, var, beta, gamma, epsilon)
+
+
+# LOCALLY-CONNECTED
+
+def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
+    """1-D convolution with unshared weights (one kernel per output position).
+
+    # Arguments
+        inputs: 3-D tensor `(batch, steps, input_dim)`.
+        kernel: tensor of shape `(output_length, kernel_size * input_dim, filters)`; each
+            row is laid out `(kernel position, input channel)`.
+        kernel_size: tuple of one int.
+        strides: tuple of one int.
+        data_format: accepted for Keras 2 compatibility (the data is channels_last).
+
+    # Returns
+        A 3-D tensor `(batch, output_length, filters)`.
+    """
+    inputs = _t(inputs)
+    kernel = _t(kernel)
+    common.normalize_data_format(data_format)
+    length = _tuple(kernel_size, 1)[0]
+    stride = _tuple(strides, 1)[0]
+    output_length, feature_dim, filters = kernel.shape
+    index = np.arange(output_length)[:, None] * stride + np.arange(length)[None, :]
+    # (batch, positions, length, channels) -> (positions, batch, length * channels)
+    patches = jnp.transpose(inputs[:, index, :], (1, 0, 2, 3))
+    patches = patches.reshape(output_length, inputs.shape[0], feature_dim)
+    return jnp.transpose(jnp.matmul(patches, kernel), (1, 0, 2))
+
+
+def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
+    """2-D convolution with unshared weights (one kernel per output position).
+
+    # Arguments
+        inputs: 4-D tensor.
+        kernel: tensor of shape `(output_rows * output_cols, feature_dim, filters)`; each row
+            is laid out `(rows, cols, channels)` for channels_last and `(channels, rows, cols)`
+            for channels_first, as Keras 2.
+        kernel_size: pair of ints.
+        strides: pair of ints.
+        output_shape: `(output_rows, output_cols)`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+
+    # Returns
+        A 4-D tensor with `filters` channels.
+    """
+    inputs = _t(inputs)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    rows, cols = _tuple(kernel_size, 2)
+    stride_rows, stride_cols = _tuple(strides, 2)
+    output_rows, output_cols = (int(s) for s in output_shape)
+    _, feature_dim, filters = kernel.shape
+    batch = inputs.shape[0]
+    row_index = (np.arange(output_rows)[:, None] * stride_rows +
+                 np.arange(rows)[None, :])[:, None, :, None]
+    col_index = (np.arange(output_cols)[:, None] * stride_cols +
+                 np.arange(cols)[None, :])[None, :, None, :]
+    if data_format == 'channels_first':
+        # (batch, channels, out_rows, out_cols, rows, cols)
+        patches = inputs[:, :, row_index, col_index]
+        patches = jnp.transpose(patches, (2, 3, 0, 1, 4, 5))
+    else:
+        # (batch, out_rows, out_cols, rows, cols, channels)
+        patches = inputs[:, row_index, col_index, :]
+        patches = jnp.transpose(patches, (1, 2, 0, 3, 4, 5))
+    patches = patches.reshape(output_rows * output_cols, batch, feature_dim)
+    out = jnp.matmul(patches, kernel).reshape(output_rows, output_cols, batch, filters)
+    if data_format == 'channels_first':
+        return jnp.transpose(out, (2, 3, 0, 1))
+    return jnp.transpose(out, (2, 0, 1, 3))

@@ -1,0 +1,430 @@
+"""Loops over time and sequences on JAX: rnn, map_fn, foldl, foldr, ctc.
+
+`rnn` runs its step function in a `lax.scan` (traced once, whatever the sequence length), or,
+with `unroll=True`, in a Python loop; the higher-order functions use `lax.map`/`lax.scan`.
+"""
+import math
+
+import numpy as np
+import jax
+import jax.numpy as jnp
+from jax import lax
+
+from .. import common
+from .core import _t
+
+__all__ = [
+    'rnn', 'map_fn', 'foldl', 'foldr', 'ctc_label_dense_to_sparse', 'ctc_batch_cost',
+    'ctc_decode',
+]
+
+
+def _step_mask(mask_t, ndim):
+    """The `(batch,)` mask of a step, shaped to broadcast over a tensor of rank `ndim`."""
+    return mask_t.reshape((mask_t.shape[0],) + (1,) * (ndim - 1))
+
+
+def _like(new, old):
+    """`new` with the dtype of `old` (a scan carry must keep its type)."""
+    new = _t(new)
+    return new if new.dtype == old.dtype else new.astype(old.dtype)
+
+
+def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
+        unroll=False, input_length=None):
+    """Iterates over the time axis of a tensor, as Keras 2.2.4's `K.rnn`.
+
+    # Arguments
+        step_function: `(input_t, states) -> (output_t, new_states)`, where `input_t` has
+            shape `(samples, ...)`, `states` is the list of states followed by the constants,
+            and `new_states` has one tensor per state.
+        inputs: tensor of shape `(samples, time, ...)`, at least 3-D.
+        initial_states: list of tensors `(samples, ...)`.
+        go_backwards: iterate from the last step to the first (the outputs then come in that
+            order too).
+        mask: tensor `(samples, time)` (or `(samples, time, 1)`), zero for masked steps. At a
+            masked step the output repeats the previous output and the states keep their
+            previous values. As in Keras 2.2.4, the previous output is the first state with
+            `unroll=False` and the previous step's output (zeros at first) with `unroll=True`.
+        constants: list of tensors passed to every step after the states.
+        unroll: run the steps in a Python loop instead of a `lax.scan` (see also `mask`).
+        input_length: accepted for Keras 2 compatibility.
+
+    # Returns
+        `(last_output, outputs, new_states)`: the last output `(samples, ...)`, all outputs
+        `(samples, time, ...)` and the list of final states.
+
+    # Raises
+        ValueError: for inputs of rank below 3, or a mask without states and `unroll=False`.
+    """
+    inputs = _t(inputs)
+    if inputs.ndim < 3:
+        raise ValueError('Input should be at least 3D.')
+    states = [_t(s) for s in initial_states]
+    constants = list(constants) if constants else []
+    if mask is not None:
+        if not unroll and not states:
+            raise ValueError('No initial states provided! When using masking in an RNN, you '
+                             'should provide initial states (and your step function should '
+                             'return as its first state at time `t` the output at time `t-1`).')
+        mask = _t(mask)
+        if mask.ndim > 2:
+            if int(np.prod(mask.shape[2:])) != 1:
+                raise ValueError('Expected a mask of shape (samples, time), got %s.'
+                                 % (tuple(mask.shape),))
+            mask = mask.reshape(mask.shape[0], mask.shape[1])
+        if mask.dtype != jnp.bool_:
+            mask = mask != 0
+    time_major = jnp.swapaxes(inputs, 0, 1)
+    mask_steps = None if mask is None else jnp.swapaxes(mask, 0, 1)
+    if go_backwards:
+        time_major = time_major[::-1]
+        if mask_steps is not None:
+            mask_steps = mask_steps[::-1]
+    if unroll:
+        return _unrolled(step_function, time_major, states, constants, mask_steps)
+    if mask_steps is None:
+        def step(carry, input_t):
+            output, new_states = step_function(input_t, list(carry) + constants)
+            return [_like(n, o) for n, o in zip(new_states, carry)], _t(output)
+        final, outputs = lax.scan(step, states, time_major)
+    else:
+        def step(carry, sliced):
+            input_t, mask_t = sliced
+            output, new_states = step_function(input_t, list(carry) + constants)
+            output = _t(output)
+            previous = carry[0]
+            output = jnp.where(_step_mask(mask_t, output.ndim), output,
+                               previous.astype(output.dtype))
+            new_states = [jnp.where(_step_mask(mask_t, o.ndim), _like(n, o), o)
+                          for n, o in zip(new_states, carry)]
+            return new_states, output
+        final, outputs = lax.scan(step, states, (time_major, mask_steps))
+    return outputs[-1], jnp.swapaxes(outputs, 0, 1), list(final)
+
+
+def _unrolled(step_function, time_major, states, constants, mask_steps):
+    outputs = []
+    previous_output = None
+    for t in range(time_major.shape[0]):
+        output, new_states = step_function(time_major[t], states + constants)
+        output = _t(output)
+        if mask_steps is None:
+            states = [_t(s) for s in new_states]
+        else:
+            mask_t = mask_steps[t]
+            if previous_output is None:
+                previous_output = jnp.zeros_like(output)
+            output = jnp.where(_step_mask(mask_t, output.ndim), output, previous_output)
+            states = [jnp.where(_step_mask(mask_t, _t(new).ndim), _t(new), old)
+                      for old, new in zip(states, new_states)]
+            previous_output = output
+        outputs.append(output)
+    return outputs[-1], jnp.stack(outputs, axis=1), states
+
+
+def _elements(elems):
+    if isinstance(elems, (list, tuple)):
+        return tuple(_t(e) for e in elems)
+    return _t(elems)
+
+
+def _cast_structure(results, dtype):
+    if dtype is None:
+        return results
+    from .core import standardize_dtype
+    target = standardize_dtype(dtype)
+    return jax.tree_util.tree_map(lambda r: r.astype(target), results)
+
+
+def map_fn(fn, elems, name=None, dtype=None):
+    """Applies `fn` to each slice of `elems` along its first axis and stacks the results.
+
+    # Arguments
+        fn: callable taking one slice (a tuple of slices when `elems` is a tuple).
+        elems: tensor, or tuple/list of tensors with the same first axis.
+        name: unused (graph op name in Keras 2).
+        dtype: dtype of the output, or `None` to keep the one `fn` returns.
+
+    # Returns
+        A tensor (or a tuple of tensors, when `fn` returns tuples).
+    """
+    elements = _elements(elems)
+    length = (elements[0] if isinstance(elements, tuple) else elements).shape[0]
+    if not length:
+        raise ValueError('map_fn needs at least one element to map over.')
+
+    def apply(element):
+        result = fn(element)
+        if isinstance(result, list):
+            result = tuple(result)
+        return jax.tree_util.tree_map(_t, result)
+
+    return _cast_structure(lax.map(apply, elements), dtype)
+
+
+def _fold(fn, elements, initializer, reverse):
+    if reverse:
+        elements = jax.tree_util.tree_map(lambda e: e[::-1], elements)
+    if initializer is None:
+        accumulator = jax.tree_util.tree_map(lambda e: e[0], elements)
+        elements = jax.tree_util.tree_map(lambda e: e[1:], elements)
+    else:
+        accumulator = jax.tree_util.tree_map(_t, initializer)
+
+    def step(carry, element):
+        new = jax.tree_util.tree_map(_like, fn(carry, element), carry)
+        return new, None
+
+    accumulator, _ = lax.scan(step, accumulator, elements)
+    return accumulator
+
+
+def foldl(fn, elems, initializer=None, name=None):
+    """Reduces `elems` along its first axis with `fn`, from first to last.
+
+    # Arguments
+        fn: callable `(accumulator, element) -> accumulator`.
+        elems: tensor.
+        initializer: first accumulator value (`elems[0]` when `None`).
+        name: unused.
+
+    # Returns
+        The final accumulator.
+    """
+    return _fold(fn, _elements(elems), initializer, False)
+
+
+def foldr(fn, elems, initializer=None, name=None):
+    """Reduces `elems` along its first axis with `fn`, from last to first.
+
+    # Arguments
+        fn: callable `(accumulator, element) -> accumulator`.
+        elems: tensor.
+        initializer: first accumulator value (`elems[-1]` when `None`).
+        name: unused.
+
+    # Returns
+        The final accumulator.
+    """
+    return _fold(fn, _elements(elems), initializer, True)
+
+
+# CTC
+
+class _SparseLabels(object):
+    """Dense CTC labels with their lengths, standing for the sparse tensor of Keras 2 (jax
+    has no sparse tensors in its core): `K.is_sparse` is true and `K.to_dense` gives the
+    labels with zeros past each length."""
+
+    sparse = True
+
+    def __init__(self, labels, lengths):
+        self.labels = labels
+        self.lengths = lengths
+        self.shape = tuple(labels.shape)
+        self.dtype = labels.dtype
+
+    def todense(self):
+        positions = jnp.arange(self.labels.shape[1])[None, :]
+        keep = positions < self.lengths.reshape(-1, 1)
+        return jnp.where(keep, self.labels, jnp.zeros_like(self.labels))
+
+
+def ctc_label_dense_to_sparse(labels, label_lengths):
+    """Converts dense, padded CTC labels to a sparse form.
+
+    # Arguments
+        labels: tensor `(samples, max_label_length)`.
+        label_lengths: tensor `(samples,)`, the length of each label sequence.
+
+    # Returns
+        A sparse labels object of the shape of `labels` holding the first `label_lengths[i]`
+        labels of each row (`K.to_dense` turns it into a tensor).
+    """
+    return _SparseLabels(_t(labels), _t(label_lengths).reshape(-1))
+
+
+def _ctc_loss(log_probs, labels, input_lengths, label_lengths, blank):
+    """Negative log likelihood of each label sequence (the CTC forward algorithm in log space).
+
+    # Arguments
+        log_probs: `(time, batch, classes)` log probabilities.
+        labels: `(batch, max_label_length)` int labels.
+        input_lengths, label_lengths: `(batch,)` ints.
+    """
+    time_steps, batch, _ = log_probs.shape
+    max_labels = labels.shape[1]
+    width = 2 * max_labels + 1
+    # The extended label sequence: blank, l1, blank, l2, ..., blank.
+    extended = jnp.full((batch, width), blank, dtype=labels.dtype)
+    extended = extended.at[:, 1::2].set(labels)
+    # A label may follow the one two places back when it differs from it (and is no blank).
+    previous = jnp.concatenate([jnp.full((batch, 2), blank, labels.dtype),
+                                extended[:, :-2]], axis=1)
+    skip = (extended != blank) & (extended != previous)
+    minus_inf = jnp.asarray(-jnp.inf, log_probs.dtype)
+    positions = jnp.arange(width)[None, :]
+
+    def emissions(t):
+        return jnp.take_along_axis(log_probs[t], extended.astype(jnp.int64), axis=1)
+
+    alpha = jnp.where(positions < 2, emissions(0), minus_inf)
+    alpha = jnp.where(positions < 2 * label_lengths[:, None] + 1, alpha, minus_inf)
+
+    def step(alpha, t):
+        shifted1 = jnp.concatenate([jnp.full((batch, 1), minus_inf), alpha[:, :-1]], axis=1)
+        shifted2 = jnp.concatenate([jnp.full((batch, 2), minus_inf), alpha[:, :-2]], axis=1)
+        shifted2 = jnp.where(skip, shifted2, minus_inf)
+        combined = jnp.logaddexp(jnp.logaddexp(alpha, shifted1), shifted2)
+        new = combined + emissions(t)
+        # Past its own length a sequence keeps its last alphas.
+        return jnp.where((t < input_lengths)[:, None], new, alpha), None
+
+    alpha, _ = lax.scan(step, alpha, jnp.arange(1, time_steps))
+    last = 2 * label_lengths
+    end_blank = jnp.take_along_axis(alpha, last[:, None], axis=1)[:, 0]
+    end_label = jnp.take_along_axis(alpha, jnp.maximum(last - 1, 0)[:, None], axis=1)[:, 0]
+    end_label = jnp.where(label_lengths > 0, end_label, minus_inf)
+    return -jnp.logaddexp(end_blank, end_label)
+
+
+def ctc_batch_cost(y_true, y_pred, input_length, label_length):
+    """CTC loss of each sample.
+
+    As Keras 2.2.4, `log(y_pred + epsilon)` is treated as logits (TensorFlow's CTC applies a
+    softmax to them) and the last class is the blank.
+
+    # Arguments
+        y_true: tensor `(samples, max_string_length)` of labels.
+        y_pred: tensor `(samples, time_steps, num_categories)`, softmax outputs.
+        input_length: tensor `(samples, 1)`, the number of steps used in `y_pred`.
+        label_length: tensor `(samples, 1)`, the number of labels used in `y_true`.
+
+    # Returns
+        A tensor `(samples, 1)`.
+    """
+    y_true = _t(y_true)
+    y_pred = _t(y_pred)
+    input_length = _t(input_length).reshape(-1).astype(jnp.int64)
+    label_length = _t(label_length).reshape(-1).astype(jnp.int64)
+    log_probs = jax.nn.log_softmax(jnp.log(y_pred + common.epsilon()), axis=-1)
+    loss = _ctc_loss(jnp.swapaxes(log_probs, 0, 1), y_true.astype(jnp.int64), input_length,
+                     label_length, y_pred.shape[-1] - 1)
+    return loss[:, None]
+
+
+def _dense_from_sequences(sequences):
+    longest = max([len(s) for s in sequences] + [0])
+    dense = np.full((len(sequences), longest), -1, dtype=np.int64)
+    for i, sequence in enumerate(sequences):
+        dense[i, :len(sequence)] = sequence
+    return jnp.asarray(dense)
+
+
+def _log_add(a, b):
+    if a == -math.inf:
+        return b
+    if b == -math.inf:
+        return a
+    if a < b:
+        a, b = b, a
+    return a + math.log1p(math.exp(b - a))
+
+
+def _beam_search(logits, beam_width, top_paths, blank):
+    """Prefix beam search over `logits` `(time, classes)`, as TensorFlow's CTC decoder.
+
+    Returns the `top_paths` best label sequences (consecutive repeats merged) and their
+    log probabilities.
+    """
+    # TensorFlow shifts each step by its maximum and does not renormalise.
+    logits = logits - logits.max(axis=1, keepdims=True)
+    num_classes = logits.shape[1]
+    labels = [c for c in range(num_classes) if c != blank]
+    beams = {(): (0.0, -math.inf)}  # prefix -> (log P(ends in blank), log P(ends in label))
+    for row in logits:
+        row = row.tolist()
+        candidates = {}
+        for prefix, (p_blank, p_label) in beams.items():
+            total = _log_add(p_blank, p_label)
+            c_blank, c_label = candidates.get(prefix, (-math.inf, -math.inf))
+            c_blank = _log_add(c_blank, total + row[blank])
+            if prefix:
+                c_label = _log_add(c_label, p_label + row[prefix[-1]])
+            candidates[prefix] = (c_blank, c_label)
+            last = prefix[-1] if prefix else None
+            for c in labels:
+                extended = prefix + (c,)
+                e_blank, e_label = candidates.get(extended, (-math.inf, -math.inf))
+                previous = p_blank if c == last else total
+                candidates[extended] = (e_blank, _log_add(e_label, previous + row[c]))
+        ranked = sorted(candidates.items(), key=lambda item: -_log_add(*item[1]))
+        beams = dict(ranked[:beam_width])
+    ranked = sorted(beams.items(), key=lambda item: -_log_add(*item[1]))[:top_paths]
+    sequences = []
+    scores = []
+    for prefix, probabilities in ranked:
+        merged = [c for i, c in enumerate(prefix) if i == 0 or c != prefix[i - 1]]
+        sequences.append(merged)
+        scores.append(_log_add(*probabilities))
+    while len(sequences) < top_paths:
+        sequences.append([])
+        scores.append(-math.inf)
+    return sequences, scores
+
+
+def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
+    """Decodes the output of a softmax with CTC, as Keras 2.2.4 (blank = last class).
+
+    The decoded lengths vary with the data, so decoding reads the values on the host (it
+    cannot run inside a jitted step).
+
+    # Arguments
+        y_pred: tensor `(samples, time_steps, num_categories)`, softmax outputs.
+        input_length: tensor `(samples,)`, the number of steps to decode in each sample.
+        greedy: best-path decoding (fast) if true, else beam search.
+        beam_width: beam width of the beam search.
+        top_paths: number of paths the beam search returns.
+
+    # Returns
+        `(decoded, log_probabilities)`: a list (one entry per path) of int64 tensors
+        `(samples, longest_decoded_length)` padded with `-1`, and a tensor
+        `(samples, top_paths)`. For greedy decoding the "log probability" is, as in
+        TensorFlow, minus the sum over steps of the largest `log(y_pred + epsilon)`.
+
+    # Raises
+        ValueError: if `top_paths` exceeds `beam_width`.
+    """
+    y_pred = _t(y_pred)
+    input_length = _t(input_length).reshape(-1).astype(jnp.int64)
+    log_pred = jnp.log(y_pred + common.epsilon())
+    batch, time_steps, num_classes = log_pred.shape
+    blank = num_classes - 1
+    in_sequence = jnp.arange(time_steps)[None, :] < input_length[:, None]
+    if greedy:
+        best = jnp.max(log_pred, axis=-1)
+        log_prob = -jnp.sum(best * in_sequence, axis=1, keepdims=True)
+        classes = np.asarray(jnp.argmax(log_pred, axis=-1))
+        in_sequence = np.asarray(in_sequence)
+        previous = np.concatenate([np.full((batch, 1), -1), classes[:, :-1]], axis=1)
+        keep = (classes != blank) & (classes != previous) & in_sequence
+        sequences = [classes[b][keep[b]].tolist() for b in range(batch)]
+        return [_dense_from_sequences(sequences)], log_prob
+    if top_paths > beam_width:
+        raise ValueError('top_paths (%d) must be at most beam_width (%d).'
+                         % (top_paths, beam_width))
+    values = np.asarray(log_pred, dtype=np.float64)
+    lengths = np.asarray(input_length).tolist()
+    paths = [[] for _ in range(top_paths)]
+    scores = np.zeros((batch, top_paths))
+    for b in range(batch):
+        sequences, sample_scores = _beam_search(values[b, :lengths[b]], beam_width, top_paths,
+                                                blank)
+        for k in range(top_paths):
+            paths[k].append(sequences[k])
+        scores[b] = sample_scores
+    decoded = [_dense_from_sequences(p) for p in paths]
+    return decoded, jnp.asarray(scores, dtype=log_pred.dtype)
+
+
