@@ -30,3 +30,17 @@ from .io_utils import HDF5Matrix
 from .io_utils import H5Dict
 from .np_utils import to_categorical
 from .np_utils import normalize
+from . import vis_utils
+from .vis_utils import model_to_dot
+from .vis_utils import plot_model
+
+
+def __getattr__(name):
+    # `multi_gpu_model` builds on the engine and the layers, which import this package while
+    # they load: its module is imported at first use instead.
+    if name in ('multi_gpu_model', 'multi_gpu_utils'):
+        import importlib
+        module = importlib.import_module(__name__ + '.multi_gpu_utils')
+        globals()['multi_gpu_model'] = module.multi_gpu_model
+        return module if name == 'multi_gpu_utils' else module.multi_gpu_model
+    raise AttributeError("module %r has no attribute %r" % (__name__, name))

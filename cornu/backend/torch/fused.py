@@ -92,12 +92,25 @@ def _keras_to_torch_gates(weight, units, order):
     return merged.t() if merged.dim() == 2 else merged
 
 
+def _cudnn_to_torch_gates(weight, units, order):
+    """Torch's `(gates * units, rows)` weight from a Keras CuDNN layer's `(rows, gates * units)`
+    one. Keras 2 handed each gate block to cuDNN by flattening it as it is stored, so cuDNN
+    reads the `(rows, units)` block as a `(units, rows)` matrix (a reshape, not a transpose;
+    for the square recurrent blocks, the block itself)."""
+    rows = weight.shape[0]
+    gates = weight.shape[1] // units
+    blocks = weight.reshape(rows, gates, units).permute(1, 0, 2)
+    if order is not None:
+        blocks = blocks[list(order)]
+    return blocks.reshape(gates * units, rows)
+
+
 def _run_native(op, inputs, hidden, kernel, recurrent_kernel, bias_ih, bias_hh, units, order,
-                go_backwards):
+                go_backwards, layout='keras'):
     if go_backwards:
         inputs = torch.flip(inputs, (1,))
-    params = [_keras_to_torch_gates(kernel, units, order),
-              _keras_to_torch_gates(recurrent_kernel, units, order)]
+    to_torch = _cudnn_to_torch_gates if layout == 'cudnn' else _keras_to_torch_gates
+    params = [to_torch(kernel, units, order), to_torch(recurrent_kernel, units, order)]
     if bias_ih is not None or bias_hh is not None:
         if bias_ih is None:
             bias_ih = _zero_bias(bias_hh.shape[0], bias_hh)
@@ -116,7 +129,7 @@ def _run_native(op, inputs, hidden, kernel, recurrent_kernel, bias_ih, bias_hh, 
 
 
 def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_ih=None,
-                  bias_hh=None, go_backwards=False):
+                  bias_hh=None, go_backwards=False, layout='keras'):
     """Runs an LSTM (tanh activation, sigmoid gates) over a batch of sequences with torch's
     native kernel.
 
@@ -128,6 +141,8 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_i
         bias_ih, bias_hh: optional `(4 * units,)` biases added to the input and recurrent
             projections (Keras' LSTM has one bias: pass it as `bias_ih`; CuDNNLSTM has both).
         go_backwards: process the sequence from its last step.
+        layout: `'keras'` (`inputs @ kernel`, as LSTM computes) or `'cudnn'` (the layout of
+            Keras 2's CuDNNLSTM weights, see `_cudnn_to_torch_gates`).
 
     # Returns
         `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
@@ -135,12 +150,12 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_i
     hidden = (initial_h.unsqueeze(0), initial_c.unsqueeze(0))
     units = recurrent_kernel.shape[0]
     outputs, h, c = _run_native(torch.lstm, inputs, hidden, kernel, recurrent_kernel, bias_ih,
-                                bias_hh, units, None, go_backwards)
+                                bias_hh, units, None, go_backwards, layout)
     return outputs, h[0], c[0]
 
 
 def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias_hh=None,
-                 go_backwards=False):
+                 go_backwards=False, layout='keras'):
     """Runs a GRU with the reset gate applied after the recurrent matrix product (Keras'
     `reset_after=True`, cuDNN's and torch's formula; tanh activation, sigmoid gates) with
     torch's native kernel.
@@ -152,13 +167,15 @@ def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias
         recurrent_kernel: `(units, 3 * units)`.
         bias_ih, bias_hh: optional `(3 * units,)` input and recurrent biases (Keras order).
         go_backwards: process the sequence from its last step.
+        layout: `'keras'` (GRU's) or `'cudnn'` (Keras 2's CuDNNGRU weights).
 
     # Returns
         `(outputs, h)`: outputs `(samples, time, units)` in processing order, final state.
     """
     units = recurrent_kernel.shape[0]
     outputs, h = _run_native(torch.gru, inputs, initial_h.unsqueeze(0), kernel,
-                             recurrent_kernel, bias_ih, bias_hh, units, (1, 0, 2), go_backwards)
+                             recurrent_kernel, bias_ih, bias_hh, units, (1, 0, 2), go_backwards,
+                             layout)
     return outputs, h[0]
 
 
@@ -288,3 +305,136 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
     outputs, h, c, _, _ = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask,
                                       hard, go_backwards, False)
     return outputs, h, c
+
+
+# ---------------------------------------------------------------- data-parallel replicas
+# `multi_gpu_model` runs one replica of a model per device on a slice of the batch. The
+# variables stay where they are (one copy, on the engine's device, updated by one optimizer);
+# inside `replica_placement` every op that meets tensors on several devices runs where its
+# activations are, and reads the variables through differentiable copies made once per device
+# (gradients flow back to the variables). Outside the scope nothing changes, and inside it ops
+# whose tensors share a device cost one Python-level check.
+
+from torch.overrides import TorchFunctionMode  # noqa: E402
+
+__all__ += ['gpu_count', 'to_device', 'replica_placement']
+
+_GATHERING_OPS = frozenset([torch.cat, torch.concat, torch.concatenate, torch.stack])
+
+
+def _canonical_device(device):
+    device = torch.device(device)
+    if device.type == 'cuda' and device.index is None:
+        return torch.device('cuda', torch.cuda.current_device())
+    return device
+
+
+def gpu_count():
+    """Returns the number of CUDA devices visible to this process (0 without CUDA)."""
+    return torch.cuda.device_count() if torch.cuda.is_available() else 0
+
+
+def to_device(x, device):
+    """Returns `x` on `device` (e.g. `'cuda:1'`, `'cpu'`); a differentiable copy, or `x` itself
+    when it is there already."""
+    device = _canonical_device(device)
+    return x if x.device == device else x.to(device)
+
+
+def _tensors_in(value, found):
+    if isinstance(value, torch.Tensor):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _tensors_in(item, found)
+    elif isinstance(value, dict):
+        for item in value.values():
+            _tensors_in(item, found)
+    return found
+
+
+def _map_tensors(value, fn):
+    if isinstance(value, torch.Tensor):
+        return fn(value)
+    if isinstance(value, tuple) and not hasattr(value, '_fields'):
+        return tuple(_map_tensors(item, fn) for item in value)
+    if isinstance(value, list):
+        return [_map_tensors(item, fn) for item in value]
+    if isinstance(value, dict):
+        return {key: _map_tensors(item, fn) for key, item in value.items()}
+    return value
+
+
+def _is_in_place(func):
+    name = getattr(func, '__name__', '')
+    if name.startswith('__'):
+        return name == '__setitem__' or name.startswith('__i')
+    return name.endswith('_')
+
+
+class _ReplicaPlacement(TorchFunctionMode):
+    """Resolves ops that meet tensors on several devices (see `replica_placement`)."""
+
+    def __init__(self, home):
+        super(_ReplicaPlacement, self).__init__()
+        self.home = home
+        # (id, device, version) -> (source, copy) for leaf tensors (variables, constants),
+        # so that a variable read by many ops of a replica is copied to its device once.
+        self.copies = {}
+
+    def _target(self, func, args, devices):
+        if _is_in_place(func):
+            # An in-place update (a moving statistic, a state) stays where its tensor lives.
+            first = args[0] if args else None
+            if isinstance(first, torch.Tensor):
+                return first.device
+        if func in _GATHERING_OPS:
+            return self.home
+        elsewhere = [d for d in devices if d != self.home]
+        return elsewhere[0] if len(elsewhere) == 1 else self.home
+
+    def _move(self, tensor, device):
+        if tensor.device == device:
+            return tensor
+        if tensor.grad_fn is not None or tensor.is_inference():
+            return tensor.to(device)
+        key = (id(tensor), device, tensor._version)
+        cached = self.copies.get(key)
+        if cached is None:
+            cached = self.copies[key] = (tensor, tensor.to(device))
+        return cached[1]
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        tensors = _tensors_in(kwargs, _tensors_in(args, []))
+        if len(tensors) > 1:
+            devices = []
+            for tensor in tensors:
+                if tensor.device not in devices:
+                    devices.append(tensor.device)
+            if len(devices) > 1:
+                target = self._target(func, args, devices)
+                args = _map_tensors(args, lambda t: self._move(t, target))
+                kwargs = _map_tensors(kwargs, lambda t: self._move(t, target))
+        return func(*args, **kwargs)
+
+
+def replica_placement(home=None):
+    """A context in which ops on tensors from several devices run on one of them.
+
+    Meant for data-parallel replicas: a replica's input slice is put on its device
+    (`to_device`) and the model runs on it unchanged; the variables it reads stay on the
+    engine's device and are copied (differentiably, once per device and run) to where they are
+    needed. Rules for an op that meets several devices: an in-place update runs on its
+    tensor's device; concatenating or stacking gathers on `home`; any other op runs on the one
+    device other than `home` among its tensors (on `home` if there are several).
+
+    # Arguments
+        home: the device where outputs are gathered and variables live (default: the
+            engine's device).
+
+    # Returns
+        A context manager.
+    """
+    from .core import DEVICE
+    return _ReplicaPlacement(_canonical_device(DEVICE if home is None else home))
