@@ -7,6 +7,13 @@ activation, sigmoid gates, separate input and recurrent biases. Their weights ke
 layout, so files saved by Keras 2 load unchanged: `kernel (input_dim, gates * units)`,
 `recurrent_kernel (units, gates * units)` and a `bias` of `2 * gates * units` (the input
 biases, then the recurrent ones), gates i, f, c, o (LSTM) and z, r, h (GRU).
+
+As in Keras 2, each gate block is handed to cuDNN as it is stored: cuDNN reads the
+`(input_dim, units)` block of the kernel as its `(units, input_dim)` matrix (a reshape, not a
+transpose) and the recurrent block as its `(units, units)` matrix, so that
+`gate = x @ reshape(kernel_block, (units, input_dim)).T + h @ recurrent_block.T + biases`.
+This is why converting these weights to `LSTM`/`GRU` ones rearranges the blocks (see
+`preprocess_weights_for_loading`).
 """
 from collections import namedtuple
 
@@ -163,7 +170,8 @@ class CuDNNGRU(_CuDNNRNN):
         split = 3 * self.units
         outputs, h = K.gru_sequence(inputs, initial_state[0], self.kernel,
                                     self.recurrent_kernel, self.bias[:split],
-                                    self.bias[split:], go_backwards=self.go_backwards)
+                                    self.bias[split:], go_backwards=self.go_backwards,
+                                    layout='cudnn')
         return outputs, [h]
 
     def get_config(self):
@@ -223,7 +231,8 @@ class CuDNNLSTM(_CuDNNRNN):
         split = 4 * self.units
         outputs, h, c = K.lstm_sequence(inputs, initial_state[0], initial_state[1],
                                         self.kernel, self.recurrent_kernel, self.bias[:split],
-                                        self.bias[split:], go_backwards=self.go_backwards)
+                                        self.bias[split:], go_backwards=self.go_backwards,
+                                        layout='cudnn')
         return outputs, [h, c]
 
     def _config_names(self):

@@ -15,14 +15,26 @@ def sigmoid(x):
     return 1. / (1. + np.exp(-x))
 
 
+def cudnn_matrices(kernel, recurrent, gates):
+    """cuDNN's per-gate matrices `W (units, input_dim)` and `R (units, units)` as Keras 2 fed
+    them: each stored gate block flattened as it is (so W is a reshape of the block, not its
+    transpose), stacked for all gates."""
+    units = recurrent.shape[0]
+    w = np.concatenate([kernel[:, g * units:(g + 1) * units].reshape(units, -1)
+                        for g in range(gates)])
+    r = np.concatenate([recurrent[:, g * units:(g + 1) * units] for g in range(gates)])
+    return w, r
+
+
 def cudnn_lstm(x, weights, h, c, go_backwards=False):
     kernel, recurrent, bias = weights
     units = recurrent.shape[0]
+    w, r = cudnn_matrices(kernel, recurrent, 4)
     input_bias, recurrent_bias = bias[:4 * units], bias[4 * units:]
     outputs = []
     steps = range(x.shape[1])
     for t in (steps[::-1] if go_backwards else steps):
-        z = x[:, t] @ kernel + input_bias + h @ recurrent + recurrent_bias
+        z = x[:, t] @ w.T + input_bias + h @ r.T + recurrent_bias
         i, f = sigmoid(z[:, :units]), sigmoid(z[:, units:2 * units])
         g, o = np.tanh(z[:, 2 * units:3 * units]), sigmoid(z[:, 3 * units:])
         c = f * c + i * g
@@ -34,12 +46,13 @@ def cudnn_lstm(x, weights, h, c, go_backwards=False):
 def cudnn_gru(x, weights, h, go_backwards=False):
     kernel, recurrent, bias = weights
     units = recurrent.shape[0]
+    w_matrix, r_matrix = cudnn_matrices(kernel, recurrent, 3)
     input_bias, recurrent_bias = bias[:3 * units], bias[3 * units:]
     outputs = []
     steps = range(x.shape[1])
     for t in (steps[::-1] if go_backwards else steps):
-        xz = x[:, t] @ kernel + input_bias
-        hz = h @ recurrent + recurrent_bias
+        xz = x[:, t] @ w_matrix.T + input_bias
+        hz = h @ r_matrix.T + recurrent_bias
         z = sigmoid(xz[:, :units] + hz[:, :units])
         r = sigmoid(xz[:, units:2 * units] + hz[:, units:2 * units])
         hh = np.tanh(xz[:, 2 * units:] + r * hz[:, 2 * units:])
@@ -85,18 +98,25 @@ def test_cudnn_gru_matches_the_cudnn_formula(backend, go_backwards):
     np.testing.assert_allclose(model.predict([x, h0]), expected, rtol=1e-5, atol=1e-6)
 
 
-def test_cudnn_gru_equals_gru_reset_after_with_converted_weights(backend):
+def test_cudnn_weights_equal_lstm_and_gru_weights_converted_as_keras_does(backend):
+    """Keras 2.2.4's conversion of CuDNN weights to LSTM/GRU(reset_after=True) weights gives
+    the same outputs (as it did in Keras 2), here through `load_weights`."""
+    from cornu.engine.weight_conversion import convert_rnn_weights
     x = np.random.rand(2, 4, 3).astype('float32')
-    cudnn = CuDNNGRU(5)
-    gru = GRU(5, reset_after=True, recurrent_activation='sigmoid')
-    outputs = []
-    for layer in (cudnn, gru):
-        inputs = Input((4, 3))
-        outputs.append(Model(inputs, layer(inputs)))
-    kernel, recurrent, bias = _randomize(cudnn)
-    gru.set_weights([kernel, recurrent, bias.reshape(2, 15)])
-    np.testing.assert_allclose(outputs[0].predict(x), outputs[1].predict(x), rtol=1e-5,
-                               atol=1e-6)
+    pairs = ((CuDNNLSTM(5), LSTM(5, recurrent_activation='sigmoid')),
+             (CuDNNGRU(5), GRU(5, reset_after=True, recurrent_activation='sigmoid')))
+    for cudnn, plain in pairs:
+        models = []
+        for layer in (cudnn, plain):
+            inputs = Input((4, 3))
+            models.append(Model(inputs, layer(inputs, initial_state=None)))
+        plain.set_weights(convert_rnn_weights(plain, _randomize(cudnn)))
+        np.testing.assert_allclose(models[0].predict(x), models[1].predict(x), rtol=1e-5,
+                                   atol=1e-6)
+        back = convert_rnn_weights(cudnn, plain.get_weights())
+        cudnn.set_weights(back)
+        np.testing.assert_allclose(models[0].predict(x), models[1].predict(x), rtol=1e-5,
+                                   atol=1e-6)
 
 
 def test_unit_forget_bias_and_config(backend):
