@@ -18,7 +18,8 @@ from ..engine.input_spec import InputSpec
 from ..utils import conv_utils
 from ..utils.generic_utils import transpose_shape
 from .convolutional._legacy import legacy_interface, _conv2d_preprocessor, _DIM_ORDERING
-from .recurrent.base import RNN, _build_inner, _state_sizes, _phase, _generate_dropout_mask
+from .recurrent.base import (RNN, _build_inner, _state_sizes, _phase, _generate_dropout_mask,
+                             zero_states)
 from .recurrent.cells import _config_of
 
 
@@ -125,7 +126,7 @@ class ConvRNN2D(RNN):
         rows, cols = self._output_image_shape(K.int_shape(inputs))
         shapes = [self._image_shape(None, rows, cols, dim)[1:]
                   for dim in _state_sizes(self.cell)]
-        return K.rnn_zero_states(inputs, shapes)
+        return zero_states(inputs, shapes)
 
     def _state_shapes(self, batch_size):
         input_shape = self.input_spec[0].shape
@@ -289,7 +290,7 @@ class ConvLSTM2DCell(Layer):
         state_shape = (rows, cols, self.filters)
         if self.data_format == 'channels_first':
             state_shape = (self.filters, rows, cols)
-        return K.rnn_zero_states(inputs, [state_shape])[0]
+        return zero_states(inputs, [state_shape])[0]
 
     def call(self, inputs, states, training=None):
         dp_mask, rec_mask = self._masks(inputs, states[1], training)

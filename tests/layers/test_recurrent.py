@@ -680,3 +680,22 @@ def test_lstm_sequence_path_equals_the_step_loop_with_masks_and_states(
     loop.train_on_batch(data, target)
     for a, b in zip(fast.get_weights(), loop.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_engine_without_fused_functions(backend, monkeypatch):
+    """An engine that lacks the fused recurrent functions runs the plain `K` path."""
+    K = backend
+    x = K.constant(np.random.rand(2, 4, 3))
+    mask = K.constant(np.array([[1, 1, 0, 1], [1, 1, 1, 1]]) > 0)
+    layers_ = [LSTM(5, recurrent_activation='sigmoid', return_sequences=True),
+               LSTM(5, return_state=True), GRU(5, reset_after=True,
+                                                recurrent_activation='sigmoid'),
+               SimpleRNN(5, return_sequences=True)]
+    expected = [layer(x, mask=mask) for layer in layers_] + [layers_[0](x)]
+    for name in ('rnn_zero_states', 'rnn_step_matmul', 'rnn_mask_all_valid', 'lstm_sequence',
+                 'gru_sequence', 'lstm_recurrence'):
+        monkeypatch.delattr(K, name)
+    got = [layer(x, mask=mask) for layer in layers_] + [layers_[0](x)]
+    for a, b in zip(got, expected):
+        for u, v in zip(a if isinstance(a, list) else [a], b if isinstance(b, list) else [b]):
+            np.testing.assert_allclose(K.eval(u), K.eval(v), rtol=1e-5, atol=1e-6)

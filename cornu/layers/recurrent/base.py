@@ -21,6 +21,40 @@ from ...engine.input_spec import InputSpec
 from ...utils.generic_utils import has_arg, to_list
 
 
+# Engine fast paths (`cornu.backend.<engine>.fused`); an engine without them still runs every
+# recurrent layer through the plain `K` functions below (CuDNN layers excepted).
+
+def engine_has(name):
+    """Whether the engine offers the fused function `name` (e.g. `'lstm_sequence'`)."""
+    return hasattr(K, name)
+
+
+def zero_states(inputs, shapes):
+    """Zero tensors `(samples,) + shape` for each shape, like `inputs` (dtype, device)."""
+    if engine_has('rnn_zero_states'):
+        return K.rnn_zero_states(inputs, shapes)
+    per_sample = K.sum(K.zeros_like(inputs), axis=tuple(range(1, K.ndim(inputs))))
+    states = []
+    for shape in shapes:
+        state = K.reshape(per_sample, (-1,) + (1,) * len(shape))
+        states.append(K.tile(state, (1,) + tuple(shape)))
+    return states
+
+
+def step_matmul(projected, states, recurrent_kernel):
+    """`projected + states @ recurrent_kernel` (one kernel call where the engine has one)."""
+    if engine_has('rnn_step_matmul'):
+        return K.rnn_step_matmul(projected, states, recurrent_kernel)
+    return projected + K.dot(states, recurrent_kernel)
+
+
+def all_valid(mask):
+    """Whether no timestep of `mask` is masked."""
+    if engine_has('rnn_mask_all_valid'):
+        return K.rnn_mask_all_valid(mask)
+    return bool(K.eval(K.all(mask)))
+
+
 def _state_sizes(cell):
     size = cell.state_size
     if hasattr(size, '__len__'):
@@ -435,7 +469,7 @@ class RNN(Layer):
 
     def get_initial_state(self, inputs):
         """All-zero states `(samples, size)`, one per entry of `cell.state_size`."""
-        return K.rnn_zero_states(inputs, [(dim,) for dim in _state_sizes(self.cell)])
+        return zero_states(inputs, [(dim,) for dim in _state_sizes(self.cell)])
 
     # ------------------------------------------------------------------ calling
 
@@ -553,7 +587,7 @@ class RNN(Layer):
         if not self.unroll and not constants:
             fusable = getattr(cell, '_fusable', None)
             if fusable is not None and fusable(training) and (
-                    mask is None or K.rnn_mask_all_valid(mask)):
+                    mask is None or all_valid(mask)):
                 outputs, states = cell._fused_sequence(inputs, initial_state, training,
                                                        self.go_backwards)
                 return states[0], outputs, states

@@ -15,7 +15,7 @@ from ... import initializers
 from ... import regularizers
 from ... import constraints
 from ...engine.base_layer import Layer
-from .base import _generate_dropout_mask, _phase
+from .base import _generate_dropout_mask, _phase, engine_has, step_matmul, zero_states
 
 # Activations applied element by element: one call may cover several gates at once.
 _ELEMENTWISE = frozenset([activations.hard_sigmoid, activations.sigmoid, activations.tanh,
@@ -126,7 +126,7 @@ class _RecurrentCell(Layer):
             return None, None
         state_like = None
         if 0 < self.recurrent_dropout < 1 and self._recurrent_dropout_mask is None:
-            state_like = K.rnn_zero_states(inputs, [(self.units,)])[0]
+            state_like = zero_states(inputs, [(self.units,)])[0]
         dp_mask, rec_mask = self._masks(inputs[:, 0], state_like, training, count)
         if dp_mask is not None:
             dp_mask = ([K.expand_dims(m, 1) for m in dp_mask] if count > 1 else
@@ -163,9 +163,9 @@ class _RecurrentCell(Layer):
         if start or stop is not None:
             kernel = kernel[:, start:stop]
         if rec_mask is None:
-            return K.rnn_step_matmul(x_t, h_tm1, kernel)
+            return step_matmul(x_t, h_tm1, kernel)
         if self._gates == 1 or getattr(self, 'implementation', 1) != 1:
-            return K.rnn_step_matmul(x_t, h_tm1 * rec_mask[0], kernel)
+            return step_matmul(x_t, h_tm1 * rec_mask[0], kernel)
         size = self.units
         first = start // size
         parts = [K.dot(h_tm1 * rec_mask[first + k], kernel[:, k * size:(k + 1) * size])
@@ -345,7 +345,7 @@ class GRUCell(_RecurrentCell):
             zr = self._recurrent_matmul(x_t[:, :2 * size], h_tm1, rec_mask, 0, 2 * size)
             z, r = self._update_and_reset(zr)
             h_h = h_tm1 if rec_mask is None else h_tm1 * rec_mask[2]
-            hh = self.activation(K.rnn_step_matmul(x_t[:, 2 * size:], r * h_h,
+            hh = self.activation(step_matmul(x_t[:, 2 * size:], r * h_h,
                                                    self.recurrent_kernel[:, 2 * size:]))
         h = z * h_tm1 + (1 - z) * hh
         return h, [h]
@@ -362,7 +362,8 @@ class GRUCell(_RecurrentCell):
     def _fusable(self, training):
         """Whether a whole sequence may run in the native GRU kernel: the same formula
         (reset_after, tanh, sigmoid) and no dropout mask that the kernel cannot apply."""
-        if (not self.reset_after or self.activation is not activations.tanh or
+        if (not self.reset_after or not engine_has('gru_sequence') or
+                self.activation is not activations.tanh or
                 self.recurrent_activation is not activations.sigmoid or
                 type(self).call is not _RecurrentCell.call):
             return False
@@ -468,7 +469,7 @@ class LSTMCell(_RecurrentCell):
     def _fusable(self, training):
         """Whether a whole sequence may run in the native LSTM kernel: the same formula (tanh,
         sigmoid gates) and no dropout mask that the kernel cannot apply."""
-        if (self.activation is not activations.tanh or
+        if (self.activation is not activations.tanh or not engine_has('lstm_sequence') or
                 self.recurrent_activation is not activations.sigmoid or
                 type(self).call is not _RecurrentCell.call):
             return False
@@ -484,7 +485,7 @@ class LSTMCell(_RecurrentCell):
     def _recurrence(self, inputs, initial_state, mask, training, go_backwards):
         """`(last_output, outputs, states)` of the step loop in one engine call, for the
         usual gates (tanh, hard_sigmoid or sigmoid) without recurrent dropout; else `None`."""
-        if (self.activation is not activations.tanh or
+        if (self.activation is not activations.tanh or not engine_has('lstm_recurrence') or
                 self.recurrent_activation not in _RECURRENCE_GATES or
                 type(self).call is not _RecurrentCell.call or
                 (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
