@@ -53,8 +53,9 @@ class Adam(Optimizer):
         t = t + 1.
         beta_1 = K.scalar_value(self.beta_1)
         beta_2 = K.scalar_value(self.beta_2)
-        lr_t = self._decayed_lr(t - 1) * (np.sqrt(1. - beta_2 ** t) / (1. - beta_1 ** t))
-        K.adam_update(params, grads, slots[0], slots[1], slots[2], float(lr_t), beta_1, beta_2,
+        # `** 0.5`, not np.sqrt: on jax, t and the betas are traced scalars in a jitted step.
+        lr_t = self._decayed_lr(t - 1) * ((1. - beta_2 ** t) ** 0.5 / (1. - beta_1 ** t))
+        K.adam_update(params, grads, slots[0], slots[1], slots[2], lr_t, beta_1, beta_2,
                       self.epsilon, self.amsgrad)
 
     def _accept_other_layouts(self, weights):
