@@ -1,0 +1,179 @@
+"""Jitted, stateful steps on JAX (used by `cornu.engine.trainers.jax`; not part of `K`).
+
+A `TracedStep` turns a Python function that reads and assigns variables (a training step: the
+model's forward pass, the losses, the optimizer's update) into a pure function of the
+variables' values, compiled once per input signature with `jax.jit`:
+
+    (state values, PRNG key, step counter, *args) -> (assigned values, new key, outputs)
+
+While it is traced, the state scope of `cornu.backend.jax.core` stands the traced values in
+for the variables, so the layer and optimizer code is the code the torch engine runs. After
+each call the assigned values (device arrays, no host transfer) become the variables' values.
+Variables that the step reads or assigns without being in its state (a stateful RNN's states,
+the accumulators a Keras 2-style `get_updates` makes on its first run) are found while
+tracing: they join the state and the step is traced again, once.
+"""
+import numpy as np
+import jax
+import jax.numpy as jnp
+
+from .. import phase
+from . import core
+
+__all__ = ['TracedStep', 'value_and_grad', 'known_gradients', 'state_of']
+
+
+def state_of(*groups):
+    """The variables found in `groups` (variables, lists/tuples/dicts of them, objects whose
+    attributes hold them), each once, in order."""
+    found = []
+    seen = set()
+
+    def visit(value, scan_objects):
+        if isinstance(value, core.KerasVariable):
+            if id(value) not in seen:
+                seen.add(id(value))
+                found.append(value)
+        elif isinstance(value, (list, tuple)):
+            for item in value:
+                visit(item, scan_objects)
+        elif isinstance(value, dict):
+            for item in value.values():
+                visit(item, scan_objects)
+        elif scan_objects and hasattr(value, '__dict__'):
+            for item in vars(value).values():
+                visit(item, False)
+
+    for group in groups:
+        visit(group, True)
+    return found
+
+
+def _phase_key():
+    value = phase.learning_phase()
+    return value if isinstance(value, int) else None
+
+
+class TracedStep(object):
+    """A stateful Python function compiled into a pure, jitted one (see the module doc).
+
+    # Arguments
+        body: the function; it receives the call's arguments (pytrees of arrays) and returns
+            a pytree of arrays.
+        variables: the variables it reads and assigns (more are found while tracing).
+    """
+
+    def __init__(self, body, variables):
+        self.body = body
+        self.variables = []
+        self._index = {}
+        self._add(variables)
+        self.rng = None
+        self.step = 0
+        self._compiled = {}
+        self._found = None
+
+    def _add(self, variables):
+        for variable in variables:
+            if id(variable) not in self._index:
+                self._index[id(variable)] = len(self.variables)
+                self.variables.append(variable)
+
+    def _pure(self, state_values, rng, step, args):
+        values = {id(v): value for v, value in zip(self.variables, state_values)}
+        scope = core._Scope(values, rng, step)
+        with scope:
+            outputs = self.body(*args)
+        index = self._index
+        assigned = {index[key]: scope.values[key] for key in scope.written if key in index}
+        self._found = list(scope.unknown.values())
+        return assigned, scope.rng, outputs
+
+    def _compiled_for_phase(self):
+        key = _phase_key()
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = jax.jit(self._pure)
+        return compiled
+
+    def __call__(self, *args):
+        if self.rng is None:
+            # Drawn from NumPy's generator, so that np.random.seed makes training repeatable.
+            self.rng = jax.random.PRNGKey(np.random.randint(2 ** 31 - 1))
+        while True:
+            compiled = self._compiled_for_phase()
+            self._found = None
+            state = tuple(v._value for v in self.variables)
+            assigned, rng, outputs = compiled(state, self.rng, np.int64(self.step), args)
+            found = self._found
+            self._found = None
+            if not found:
+                break
+            # Traced just now, reading or assigning variables outside the state: they join
+            # it, and the step is traced again (its results so far are discarded).
+            for variable in found:
+                if isinstance(variable._value, core._Tracer):
+                    # Made while tracing from traced values: it starts from zeros.
+                    variable._value = jnp.zeros(variable.shape, variable.dtype)
+            self._add(found)
+            self._compiled.clear()
+        variables = self.variables
+        for position, value in assigned.items():
+            variables[position]._value = value
+        self.rng = rng
+        self.step += 1
+        return outputs
+
+
+def value_and_grad(fn, params):
+    """Runs `fn()` inside a traced step and differentiates its loss with respect to `params`.
+
+    # Arguments
+        fn: a function of no arguments returning `(loss, aux)`; it may assign variables.
+        params: the variables to differentiate with respect to.
+
+    # Returns
+        `(loss, aux, grads)`, `grads` aligned with `params`.
+    """
+    scope = core._scope
+    if scope is None:
+        raise RuntimeError('value_and_grad runs inside a TracedStep.')
+    ids = [id(p) for p in params]
+    start = [scope.read(p) for p in params]
+
+    def differentiated(values):
+        for key, value in zip(ids, values):
+            scope.values[key] = value
+        loss, aux = fn()
+        loss = core._t(loss)
+        assigned = {key: scope.values[key] for key in scope.written}
+        objective = jnp.sum(loss) if loss.ndim else loss
+        return objective, (loss, aux, assigned, scope.rng)
+
+    (_, (loss, aux, assigned, rng)), grads = jax.value_and_grad(
+        differentiated, has_aux=True)(start)
+    # The values inside the differentiated function belong to its trace: put back the
+    # step's own values, and what the function assigned.
+    for key, value in zip(ids, start):
+        scope.values[key] = value
+    scope.values.update(assigned)
+    scope.rng = rng
+    return loss, aux, list(grads)
+
+
+class known_gradients(object):
+    """Within it, `K.gradients(loss, params)` returns `grads` (for a Keras 2-style
+    `get_updates`, which asks for the gradients of the step's loss)."""
+
+    def __init__(self, loss, params, grads):
+        self.entry = (loss, {id(p): g for p, g in zip(params, grads)})
+
+    def __enter__(self):
+        self.scope = core._scope
+        self.previous = self.scope.known_gradients
+        self.scope.known_gradients = self.entry
+        return self
+
+    def __exit__(self, *exc):
+        self.scope.known_gradients = self.previous
+        return False
