@@ -18,8 +18,9 @@ from ..engine.input_spec import InputSpec
 from ..utils import conv_utils
 from ..utils.generic_utils import transpose_shape
 from .convolutional._legacy import legacy_interface, _conv2d_preprocessor, _DIM_ORDERING
-from .recurrent.base import (RNN, _build_inner, _state_sizes, _phase, _generate_dropout_mask,
-                             zero_states)
+from .recurrent.base import RNN
+from .recurrent._util import (_build_inner, _state_sizes, _phase, _generate_dropout_mask,
+                              forget_bias_initializer, zero_states)
 from .recurrent.cells import _config_of
 
 
@@ -215,11 +216,8 @@ class ConvLSTM2DCell(Layer):
         if self.use_bias:
             bias_initializer = self.bias_initializer
             if self.unit_forget_bias:
-                def bias_initializer(_, *args, **kwargs):
-                    return K.concatenate([
-                        self.bias_initializer((self.filters,), *args, **kwargs),
-                        initializers.Ones()((self.filters,), *args, **kwargs),
-                        self.bias_initializer((self.filters * 2,), *args, **kwargs)])
+                bias_initializer = forget_bias_initializer(self.bias_initializer, self.filters,
+                                                           self.filters * 2, self.filters)
             self.bias = self.add_weight(shape=(self.filters * 4,), name='bias',
                                         initializer=bias_initializer,
                                         regularizer=self.bias_regularizer,

@@ -23,7 +23,8 @@ from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
-from .recurrent.base import RNN, _state_sizes
+from .recurrent.base import RNN
+from .recurrent._util import _state_sizes, forget_bias_initializer
 from .recurrent.cells import _config_of
 
 _Cell = namedtuple('cell', 'state_size')
@@ -220,11 +221,8 @@ class CuDNNLSTM(_CuDNNRNN):
         bias_initializer = self.bias_initializer
         if self.unit_forget_bias:
             # The forget gate's recurrent bias (the sixth block of eight) starts at one.
-            def bias_initializer(_, *args, **kwargs):
-                return K.concatenate([
-                    self.bias_initializer((self.units * 5,), *args, **kwargs),
-                    initializers.Ones()((self.units,), *args, **kwargs),
-                    self.bias_initializer((self.units * 2,), *args, **kwargs)])
+            bias_initializer = forget_bias_initializer(self.bias_initializer, self.units * 5,
+                                                       self.units * 2, self.units)
         self._add_weights(input_shape, 4, bias_initializer)
 
     def _process_batch(self, inputs, initial_state):

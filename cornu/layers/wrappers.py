@@ -7,7 +7,7 @@ from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
 from ..utils.generic_utils import has_arg, object_list_uid
-from .recurrent.base import _standardize_args, adopt_weight_names
+from .recurrent._util import _standardize_args, adopt_weight_names
 
 
 def _build_wrapped(layer, owner_name, input_shape):

@@ -275,7 +275,6 @@ def test_masking_from_embedding_end_to_end(backend):
 
 @pytest.mark.parametrize('unroll', [False, True])
 def test_masking_layer_with_initial_state_and_unroll(backend, unroll):
-    K = backend
     x = np.random.rand(2, 4, 3).astype('float32')
     x[0, 0] = 0.
     x[1, 2] = 0.
@@ -630,7 +629,7 @@ def test_whole_sequence_path_equals_keras_step_with_dropout(backend, monkeypatch
     cell_classes = [(LSTMCell, {}), (GRUCell, {'reset_after': False}),
                     (GRUCell, {'reset_after': True}), (SimpleRNNCell, None)]
     for cell_class, extra in cell_classes:
-        outputs = []
+        outputs, weights = [], None
         for cls in (cell_class, step_by_step(cell_class)):
             if extra is None:
                 cell = cls(5, dropout=0.3, recurrent_dropout=0.4)
@@ -638,9 +637,9 @@ def test_whole_sequence_path_equals_keras_step_with_dropout(backend, monkeypatch
                 cell = make_cell(lambda *a, **k: cls(*a, **dict(k, **extra)))
             rnn = RNN(cell, return_sequences=True)
             rnn.build((3, 4, 6))
-            if outputs:
-                rnn.set_weights(weights)
-            weights = _randomize(rnn) if not outputs else weights
+            if weights is None:
+                weights = _randomize(rnn)
+            rnn.set_weights(weights)
             state['rng'] = np.random.RandomState(0)
             with K.learning_phase_scope(1):
                 outputs.append(K.eval(rnn(x)))

@@ -1,17 +1,17 @@
-"""The recurrent layer base: `RNN`, which runs any cell over time, and `StackedRNNCells`.
+"""The recurrent layer base: `RNN`, which runs any cell over time.
 
 A cell is any object with `call(inputs, states)` returning `(output, new_states)` and a
 `state_size` (an int, or one int per state), as in Keras 2.2.4. `RNN` runs it with `K.rnn`,
-one cell call per timestep. The built-in cells also offer two faster routes, taken only when
+one cell call per timestep. The built-in cells also offer faster routes, taken only when
 their results are those of the step-by-step loop:
 
-- `cell._rnn_sequence(inputs, training)`: the input projections of all timesteps computed at
-  once, then a lean recurrent step per timestep (used unless the cell's `call` is overridden);
 - `cell._fused_sequence(...)`: the whole sequence in the engine's native LSTM/GRU kernel, when
   `cell._fusable(training)` says the cell's formula is exactly that kernel's and there is no
   mask (or an all-valid one), no `unroll` and no constants;
 - `cell._recurrence(...)`: the step loop's arithmetic over the whole sequence in one engine
-  call (the LSTM's usual gates, masks included), or `None`.
+  call (the LSTM's usual gates, masks included), or `None`;
+- `cell._rnn_sequence(inputs, training)`: the input projections of all timesteps computed at
+  once, then a lean recurrent step per timestep (used unless the cell's `call` is overridden).
 """
 import numpy as np
 
@@ -19,300 +19,9 @@ from ... import backend as K
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
 from ...utils.generic_utils import has_arg, to_list
-
-
-# Engine fast paths (`cornu.backend.<engine>.fused`); an engine without them still runs every
-# recurrent layer through the plain `K` functions below (CuDNN layers excepted).
-
-def engine_has(name):
-    """Whether the engine offers the fused function `name` (e.g. `'lstm_sequence'`)."""
-    return hasattr(K, name)
-
-
-def zero_states(inputs, shapes):
-    """Zero tensors `(samples,) + shape` for each shape, like `inputs` (dtype, device)."""
-    if engine_has('rnn_zero_states'):
-        return K.rnn_zero_states(inputs, shapes)
-    per_sample = K.sum(K.zeros_like(inputs), axis=tuple(range(1, K.ndim(inputs))))
-    states = []
-    for shape in shapes:
-        state = K.reshape(per_sample, (-1,) + (1,) * len(shape))
-        states.append(K.tile(state, (1,) + tuple(shape)))
-    return states
-
-
-def step_matmul(projected, states, recurrent_kernel):
-    """`projected + states @ recurrent_kernel` (one kernel call where the engine has one)."""
-    if engine_has('rnn_step_matmul'):
-        return K.rnn_step_matmul(projected, states, recurrent_kernel)
-    return projected + K.dot(states, recurrent_kernel)
-
-
-def all_valid(mask):
-    """Whether no timestep of `mask` is masked."""
-    if engine_has('rnn_mask_all_valid'):
-        return K.rnn_mask_all_valid(mask)
-    return bool(K.eval(K.all(mask)))
-
-
-def _state_sizes(cell):
-    size = cell.state_size
-    if hasattr(size, '__len__'):
-        return list(size)
-    return [size]
-
-
-def _phase(training):
-    """1 or 0 when this call's learning phase is known, else `None` (a phase tensor)."""
-    if training is None:
-        training = K.learning_phase()
-    if isinstance(training, (bool, int, np.bool_, np.integer)):
-        return int(bool(training))
-    if K.is_symbolic(training):
-        return 0  # outside a run, Keras 2 took the test branch
-    return None
-
-
-def _generate_dropout_mask(ones, rate, training=None, count=1):
-    """Dropout mask(s) shaped like `ones`: dropped and rescaled in training, ones otherwise."""
-    def dropped_inputs():
-        return K.dropout(ones, rate)
-
-    if count > 1:
-        return [K.in_train_phase(dropped_inputs, ones, training=training)
-                for _ in range(count)]
-    return K.in_train_phase(dropped_inputs, ones, training=training)
-
-
-def _standardize_args(inputs, initial_state, constants, num_constants):
-    """Separates `inputs`, `initial_state` and `constants` given together in one list.
-
-    A model rebuilt from its config calls an RNN with `[inputs] + initial_state + constants`
-    (the node records them as inputs), so this undoes that.
-
-    # Returns
-        `(inputs, initial_state, constants)`: a tensor, and lists of tensors or `None`.
-    """
-    if isinstance(inputs, list):
-        if initial_state is not None or constants is not None:
-            raise ValueError('Pass `initial_state` and `constants` either inside the list of '
-                             'inputs or as keyword arguments, not both.')
-        if num_constants is not None:
-            constants = inputs[len(inputs) - num_constants:]
-            inputs = inputs[:len(inputs) - num_constants]
-        if len(inputs) > 1:
-            initial_state = inputs[1:]
-        inputs = inputs[0]
-
-    def to_list_or_none(x):
-        if x is None or isinstance(x, list):
-            return x
-        if isinstance(x, tuple):
-            return list(x)
-        return [x]
-
-    return inputs, to_list_or_none(initial_state), to_list_or_none(constants)
-
-
-def adopt_weight_names(weights, known_ids, old_prefix, new_prefix, taken):
-    """Renames weights created by an inner layer as Keras 2 (TensorFlow) named them.
-
-    Keras 2 built a cell or wrapped layer inside its owner's name scope, so an LSTM's kernel is
-    `lstm_1/kernel:0` (not `lstm_cell_1/kernel:0`); names repeated within a scope got `_1`,
-    `_2`, ... suffixes. Only weights not in `known_ids` whose name starts with `old_prefix/`
-    are renamed; `taken` is the set of names already used in the scope (updated).
-    """
-    for weight in weights:
-        if id(weight) in known_ids:
-            continue
-        name = getattr(weight, 'name', None) or ''
-        if not name.startswith(old_prefix + '/'):
-            continue
-        local = name[len(old_prefix) + 1:]
-        if local.endswith(':0'):
-            local = local[:-2]
-        candidate, index = new_prefix + '/' + local, 0
-        while candidate + ':0' in taken:
-            index += 1
-            candidate = new_prefix + '/' + local + '_' + str(index)
-        weight.name = candidate + ':0'
-        taken.add(weight.name)
-
-
-def _build_inner(layer, owner_name, input_shape, taken):
-    """Builds `layer` (a cell or wrapped layer) and gives its new weights Keras 2's names."""
-    known = set(id(w) for w in layer.weights)
-    layer.build(input_shape)
-    layer.built = True
-    adopt_weight_names(layer.weights, known, layer.name, owner_name, taken)
-
-
-def _cells_of(cell):
-    """The cell and, for stacked cells, every cell inside (for per-call resets)."""
-    inner = getattr(cell, 'cells', None)
-    if inner:
-        cells = [cell]
-        for c in inner:
-            cells += _cells_of(c)
-        return cells
-    return [cell]
-
-
-class StackedRNNCells(Layer):
-    """Wrapper allowing a stack of RNN cells to behave as a single cell.
-
-    Used to implement efficient stacked RNNs: `RNN([cell_1, cell_2])` wraps its cells in one.
-
-    # Arguments
-        cells: list of RNN cell instances.
-
-    # Examples
-
-    ```python
-        cells = [
-            keras.layers.LSTMCell(output_dim),
-            keras.layers.LSTMCell(output_dim),
-        ]
-        inputs = keras.Input((timesteps, input_dim))
-        x = keras.layers.RNN(cells)(inputs)
-    ```
-    """
-
-    def __init__(self, cells, **kwargs):
-        for cell in cells:
-            if not hasattr(cell, 'call'):
-                raise ValueError('All cells must have a `call` method. received cells: ' +
-                                 str(cells))
-            if not hasattr(cell, 'state_size'):
-                raise ValueError('All cells must have a `state_size` attribute. received '
-                                 'cells: ' + str(cells))
-        self.cells = cells
-        super(StackedRNNCells, self).__init__(**kwargs)
-        self._takes_constants = [has_arg(cell.call, 'constants') for cell in cells]
-
-    @property
-    def _sublayers(self):
-        return [cell for cell in self.cells if isinstance(cell, Layer)]
-
-    @property
-    def state_size(self):
-        # As in Keras 2.2.4, the states of the last cell come first (`[h2, c2, h1, c1]` for
-        # two LSTMs), so that `state_size[0]` is the output size and the first state is the
-        # output (what masked steps repeat).
-        state_size = []
-        for cell in self.cells[::-1]:
-            state_size += _state_sizes(cell)
-        return tuple(state_size)
-
-    def call(self, inputs, states, constants=None, **kwargs):
-        nested_states = []
-        for cell in self.cells[::-1]:
-            count = len(_state_sizes(cell))
-            nested_states.append(states[:count])
-            states = states[count:]
-        nested_states = nested_states[::-1]
-
-        new_nested_states = []
-        for cell, cell_states, takes_constants in zip(self.cells, nested_states,
-                                                      self._takes_constants):
-            if takes_constants:
-                inputs, cell_states = cell.call(inputs, cell_states, constants=constants,
-                                                **kwargs)
-            else:
-                inputs, cell_states = cell.call(inputs, cell_states, **kwargs)
-            new_nested_states.append(cell_states)
-
-        new_states = []
-        for cell_states in new_nested_states[::-1]:
-            new_states += list(cell_states)
-        return inputs, new_states
-
-    def build(self, input_shape):
-        constants_shape = None
-        if isinstance(input_shape, list):
-            constants_shape = input_shape[1:]
-            input_shape = input_shape[0]
-        taken = set()
-        for cell, takes_constants in zip(self.cells, self._takes_constants):
-            if isinstance(cell, Layer):
-                shape = ([input_shape] + constants_shape if takes_constants and
-                         constants_shape is not None else input_shape)
-                _build_inner(cell, self.name, shape, taken)
-            output_dim = _state_sizes(cell)[0]
-            input_shape = (input_shape[0], output_dim)
-        self.built = True
-
-    def get_config(self):
-        cells = [{'class_name': cell.__class__.__name__, 'config': cell.get_config()}
-                 for cell in self.cells]
-        config = {'cells': cells}
-        base_config = super(StackedRNNCells, self).get_config()
-        return dict(list(base_config.items()) + list(config.items()))
-
-    @classmethod
-    def from_config(cls, config, custom_objects=None):
-        from .. import deserialize as deserialize_layer
-        config = dict(config)
-        cells = [deserialize_layer(cell_config, custom_objects=custom_objects)
-                 for cell_config in config.pop('cells')]
-        return cls(cells, **config)
-
-    @property
-    def trainable_weights(self):
-        if not self.trainable:
-            return []
-        weights = []
-        for cell in self._sublayers:
-            weights += cell.trainable_weights
-        return weights
-
-    @trainable_weights.setter
-    def trainable_weights(self, weights):
-        self._trainable_weights = list(weights)
-
-    @property
-    def non_trainable_weights(self):
-        weights = []
-        for cell in self._sublayers:
-            weights += cell.non_trainable_weights
-        if not self.trainable:
-            trainable = []
-            for cell in self._sublayers:
-                trainable += cell.trainable_weights
-            return trainable + weights
-        return weights
-
-    @non_trainable_weights.setter
-    def non_trainable_weights(self, weights):
-        self._non_trainable_weights = list(weights)
-
-    def get_weights(self):
-        weights = []
-        for cell in self._sublayers:
-            weights += cell.weights
-        return K.batch_get_value(weights)
-
-    def set_weights(self, weights):
-        tuples = []
-        weights = list(weights)
-        for cell in self._sublayers:
-            count = len(cell.weights)
-            tuples += list(zip(cell.weights, weights[:count]))
-            weights = weights[count:]
-        K.batch_set_value(tuples)
-
-    @property
-    def losses(self):
-        losses = []
-        for cell in self._sublayers:
-            losses += cell.losses
-        return losses
-
-    def get_losses_for(self, inputs=None):
-        losses = []
-        for cell in self._sublayers:
-            losses += cell.get_losses_for(inputs)
-        return losses
+from ._util import (_build_inner, _cells_of, _standardize_args, _state_sizes, all_valid,
+                    zero_states)
+from .stacked import StackedRNNCells
 
 
 class RNN(Layer):
@@ -383,6 +92,7 @@ class RNN(Layer):
         self._states = None
         self.constants_spec = None
         self._num_constants = None
+        self._cell_signature = {}
         self._uses_learning_phase = any(
             getattr(c, 'dropout', 0) or getattr(c, 'recurrent_dropout', 0)
             for c in _cells_of(cell))
@@ -584,7 +294,9 @@ class RNN(Layer):
     def _run(self, inputs, initial_state, constants, mask, training):
         """`(last_output, outputs, states)` of the cell over the sequence."""
         cell = self.cell
-        if not self.unroll and not constants:
+        if constants:
+            return self._run_cell_calls(inputs, initial_state, constants, mask, training)
+        if not self.unroll:
             fusable = getattr(cell, '_fusable', None)
             if fusable is not None and fusable(training) and (
                     mask is None or all_valid(mask)):
@@ -596,16 +308,23 @@ class RNN(Layer):
                 result = recurrence(inputs, initial_state, mask, training, self.go_backwards)
                 if result is not None:
                     return result
-            sequence = getattr(cell, '_rnn_sequence', None)
-            if sequence is not None:
-                prepared = sequence(inputs, training)
-                if prepared is not None:
-                    step_inputs, step = prepared
-                    return K.rnn(step, step_inputs, initial_state,
-                                 go_backwards=self.go_backwards, mask=mask)
+        sequence = getattr(cell, '_rnn_sequence', None)
+        if sequence is not None:
+            prepared = sequence(inputs, training)
+            if prepared is not None:
+                step_inputs, step = prepared
+                return K.rnn(step, step_inputs, initial_state, go_backwards=self.go_backwards,
+                             mask=mask, unroll=self.unroll)
+        return self._run_cell_calls(inputs, initial_state, constants, mask, training)
 
+    def _run_cell_calls(self, inputs, initial_state, constants, mask, training):
+        """The plain loop: one `cell.call` per timestep, as Keras 2.2.4 runs it."""
+        cell = self.cell
+        takes_training = self._cell_signature.get(id(cell))
+        if takes_training is None:
+            takes_training = self._cell_signature[id(cell)] = has_arg(cell.call, 'training')
         kwargs = {}
-        if has_arg(cell.call, 'training'):
+        if takes_training:
             kwargs['training'] = training
         if constants:
             num_constants = self._num_constants or len(constants)

@@ -15,7 +15,8 @@ from ... import initializers
 from ... import regularizers
 from ... import constraints
 from ...engine.base_layer import Layer
-from .base import _generate_dropout_mask, _phase, engine_has, step_matmul, zero_states
+from ._util import (_generate_dropout_mask, _phase, engine_has, forget_bias_initializer,
+                    step_matmul, zero_states)
 
 # Activations applied element by element: one call may cover several gates at once.
 _ELEMENTWISE = frozenset([activations.hard_sigmoid, activations.sigmoid, activations.tanh,
@@ -427,11 +428,8 @@ class LSTMCell(_RecurrentCell):
         if self.use_bias:
             initializer = None
             if self.unit_forget_bias:
-                def initializer(_, *args, **kwargs):
-                    return K.concatenate([
-                        self.bias_initializer((self.units,), *args, **kwargs),
-                        initializers.Ones()((self.units,), *args, **kwargs),
-                        self.bias_initializer((self.units * 2,), *args, **kwargs)])
+                initializer = forget_bias_initializer(self.bias_initializer, self.units,
+                                                      self.units * 2, self.units)
             self._add_bias((self.units * 4,), initializer)
         else:
             self.bias = None

@@ -7,7 +7,6 @@ argument names (`output_dim`, `init`, `inner_init`, `W_regularizer`, `dropout_W`
 """
 import warnings
 
-from ... import activations
 from ... import regularizers
 from ..convolutional._legacy import legacy_interface
 from .base import RNN
