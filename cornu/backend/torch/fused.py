@@ -233,6 +233,7 @@ class _LSTMRecurrence(torch.autograd.Function):
         return outputs, h, c
 
     @staticmethod
+    @torch.autograd.function.once_differentiable
     def backward(ctx, d_outputs, d_h, d_c):
         recurrent_kernel, gates, zs, hs, cs, tanh_cs = ctx.saved_tensors
         mask, hard, order = ctx.mask, ctx.hard, ctx.order
