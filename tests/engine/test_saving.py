@@ -939,12 +939,6 @@ def test_preprocess_recurses_into_wrappers_and_models(backend):
     assert outer.layers == [model]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    'cornu.layers.CuDNNLSTM computes x . kernel with its kernel blocks as stored, but Keras 2 '
-    'CuDNN layers keep each gate block in cuDNN\'s memory order (read as a (units, input) '
-    'matrix): the LSTM <-> CuDNNLSTM conversion of Keras 2.2.4 (checked against that reading '
-    'above) then does not match cornu\'s CuDNN layers. Remove this mark when they read their '
-    'weights as Keras 2 does.'))
 def test_cudnn_file_loads_into_plain_lstm(backend, tmp_path):
     if not all(hasattr(layers_module, n) for n in ('LSTM', 'CuDNNLSTM')):
         pytest.skip('recurrent layers not in cornu.layers yet')
