@@ -25,16 +25,13 @@ _ELEMENTWISE = frozenset([activations.hard_sigmoid, activations.sigmoid, activat
                           activations.exponential])
 
 
-def _gate_slice(weight_name, index, gates, bias_row=None):
+def _gate_slice(weight_name, index):
     """A read-only property slicing one gate out of a weight (Keras 2's `kernel_i` & co)."""
     def getter(self):
         weight = getattr(self, weight_name)
         if weight is None:
             return None
-        if bias_row is not None:
-            weight = weight[bias_row]
-        size = self.units if hasattr(self, 'units') else self.filters
-        return weight[..., index * size:(index + 1) * size]
+        return weight[..., index * self.units:(index + 1) * self.units]
     return property(getter)
 
 
@@ -314,12 +311,12 @@ class GRUCell(_RecurrentCell):
             return None
         return self.bias[1]
 
-    kernel_z = _gate_slice('kernel', 0, 3)
-    kernel_r = _gate_slice('kernel', 1, 3)
-    kernel_h = _gate_slice('kernel', 2, 3)
-    recurrent_kernel_z = _gate_slice('recurrent_kernel', 0, 3)
-    recurrent_kernel_r = _gate_slice('recurrent_kernel', 1, 3)
-    recurrent_kernel_h = _gate_slice('recurrent_kernel', 2, 3)
+    kernel_z = _gate_slice('kernel', 0)
+    kernel_r = _gate_slice('kernel', 1)
+    kernel_h = _gate_slice('kernel', 2)
+    recurrent_kernel_z = _gate_slice('recurrent_kernel', 0)
+    recurrent_kernel_r = _gate_slice('recurrent_kernel', 1)
+    recurrent_kernel_h = _gate_slice('recurrent_kernel', 2)
 
     def _input_bias(self):
         return self.input_bias
@@ -435,18 +432,18 @@ class LSTMCell(_RecurrentCell):
             self.bias = None
         self.built = True
 
-    kernel_i = _gate_slice('kernel', 0, 4)
-    kernel_f = _gate_slice('kernel', 1, 4)
-    kernel_c = _gate_slice('kernel', 2, 4)
-    kernel_o = _gate_slice('kernel', 3, 4)
-    recurrent_kernel_i = _gate_slice('recurrent_kernel', 0, 4)
-    recurrent_kernel_f = _gate_slice('recurrent_kernel', 1, 4)
-    recurrent_kernel_c = _gate_slice('recurrent_kernel', 2, 4)
-    recurrent_kernel_o = _gate_slice('recurrent_kernel', 3, 4)
-    bias_i = _gate_slice('bias', 0, 4)
-    bias_f = _gate_slice('bias', 1, 4)
-    bias_c = _gate_slice('bias', 2, 4)
-    bias_o = _gate_slice('bias', 3, 4)
+    kernel_i = _gate_slice('kernel', 0)
+    kernel_f = _gate_slice('kernel', 1)
+    kernel_c = _gate_slice('kernel', 2)
+    kernel_o = _gate_slice('kernel', 3)
+    recurrent_kernel_i = _gate_slice('recurrent_kernel', 0)
+    recurrent_kernel_f = _gate_slice('recurrent_kernel', 1)
+    recurrent_kernel_c = _gate_slice('recurrent_kernel', 2)
+    recurrent_kernel_o = _gate_slice('recurrent_kernel', 3)
+    bias_i = _gate_slice('bias', 0)
+    bias_f = _gate_slice('bias', 1)
+    bias_c = _gate_slice('bias', 2)
+    bias_o = _gate_slice('bias', 3)
 
     def _recurrent_step(self, x_t, states, rec_mask):
         h_tm1, c_tm1 = states[0], states[1]
