@@ -121,17 +121,19 @@ def main():
     for activation in ('sigmoid', 'hard_sigmoid'):
         model = build_cornu(activation)
         net, optimizer = build_torch(model)
-        label = 'imdb_lstm fit, recurrent_activation=%s' % activation
+        label = 'fit, recurrent_activation=%s' % activation
         rows.append(compare(label, args.samples * args.epochs,
                             lambda: cornu_fit(model, x, y, args.epochs),
                             lambda: torch_fit(net, optimizer, x, y, args.epochs),
                             repeats=args.repeats))
-        rows.append(compare('imdb_lstm predict, recurrent_activation=%s' % activation,
+        rows.append(compare('predict, recurrent_activation=%s' % activation,
                             args.samples,
                             lambda: model.predict(x, batch_size=BATCH_SIZE),
                             lambda: torch_predict(net, x), repeats=args.repeats))
-    print_table('imdb_lstm: cornu vs a hand-written PyTorch loop (%d threads, %s)'
-                % (torch.get_num_threads(), 'cuda' if torch.cuda.is_available() else 'cpu'),
+    print_table('imdb_lstm (%d samples, batch %d): cornu vs a hand-written PyTorch loop '
+                '(%d threads, %s)'
+                % (args.samples, BATCH_SIZE, torch.get_num_threads(),
+                   'cuda' if torch.cuda.is_available() else 'cpu'),
                 rows)
 
 
