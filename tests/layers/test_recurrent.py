@@ -445,6 +445,9 @@ def test_native_kernels_equal_the_step_loop(backend, go_backwards, monkeypatch):
 
 def test_native_kernel_with_all_valid_mask_and_input_dropout(backend, monkeypatch):
     K = backend
+    if K.backend() != 'torch':
+        # Inside a compiled step a mask's values are unknown when the path is chosen.
+        pytest.skip('the eager torch engine checks masks for the native kernel')
     calls = []
     original = K.lstm_sequence
     monkeypatch.setattr(K, 'lstm_sequence', lambda *a, **k: calls.append(1) or original(*a,
