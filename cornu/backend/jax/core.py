@@ -117,6 +117,7 @@ class _Scope(object):
         self.values = values
         self.written = {}
         self.unknown = {}
+        self.log = []
         self.rng = rng
         self.step = step
         self.seeded_calls = 0
@@ -136,6 +137,7 @@ class _Scope(object):
             self.unknown[key] = variable
         self.values[key] = value
         self.written[key] = variable
+        self.log.append(key)
 
     def __enter__(self):
         global _scope

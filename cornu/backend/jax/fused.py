@@ -77,6 +77,27 @@ def rnn_step_matmul(projected_inputs, states, recurrent_kernel):
     return _t(projected_inputs) + jnp.matmul(_t(states), _t(recurrent_kernel))
 
 
+def _from_cudnn(weight, units):
+    """The `x @ weight` form of a Keras 2 CuDNN layer's `(rows, gates * units)` weight. Keras 2
+    handed each gate block to cuDNN by flattening it as stored, so cuDNN read the `(rows,
+    units)` block as a `(units, rows)` matrix: a reshape, not a transpose."""
+    rows = weight.shape[0]
+    gates = weight.shape[1] // units
+    blocks = jnp.transpose(weight.reshape(rows, gates, units), (1, 0, 2))
+    return blocks.reshape(gates * units, rows).T
+
+
+def _weights(kernel, recurrent_kernel, layout):
+    kernel = _t(kernel)
+    recurrent_kernel = _t(recurrent_kernel)
+    units = recurrent_kernel.shape[0]
+    if layout == 'cudnn':
+        return _from_cudnn(kernel, units), _from_cudnn(recurrent_kernel, units), units
+    if layout != 'keras':
+        raise ValueError('Unknown weight layout %r: expected "keras" or "cudnn".' % (layout,))
+    return kernel, recurrent_kernel, units
+
+
 def _time_major_projection(inputs, kernel, bias, go_backwards):
     projected = jnp.matmul(_t(inputs), _t(kernel))
     if bias is not None:
@@ -86,7 +107,7 @@ def _time_major_projection(inputs, kernel, bias, go_backwards):
 
 
 def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_ih=None,
-                  bias_hh=None, go_backwards=False):
+                  bias_hh=None, go_backwards=False, layout='keras'):
     """Runs an LSTM (tanh activation, sigmoid gates) over a batch of sequences.
 
     # Arguments
@@ -97,12 +118,13 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_i
         bias_ih, bias_hh: optional `(4 * units,)` biases added to the input and recurrent
             projections (Keras' LSTM has one bias: pass it as `bias_ih`; CuDNNLSTM has both).
         go_backwards: process the sequence from its last step.
+        layout: `'keras'` (`inputs @ kernel`, as LSTM computes) or `'cudnn'` (the layout of
+            Keras 2's CuDNNLSTM weights, see `_from_cudnn`).
 
     # Returns
         `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
     """
-    recurrent_kernel = _t(recurrent_kernel)
-    units = recurrent_kernel.shape[0]
+    kernel, recurrent_kernel, units = _weights(kernel, recurrent_kernel, layout)
     projected = _time_major_projection(inputs, kernel, bias_ih, go_backwards)
     recurrent_bias = None if bias_hh is None else _t(bias_hh)
 
@@ -124,7 +146,7 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_i
 
 
 def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias_hh=None,
-                 go_backwards=False):
+                 go_backwards=False, layout='keras'):
     """Runs a GRU with the reset gate applied after the recurrent matrix product (Keras'
     `reset_after=True`, cuDNN's formula; tanh activation, sigmoid gates).
 
@@ -135,12 +157,12 @@ def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias
         recurrent_kernel: `(units, 3 * units)`.
         bias_ih, bias_hh: optional `(3 * units,)` input and recurrent biases (Keras order).
         go_backwards: process the sequence from its last step.
+        layout: `'keras'` (GRU's) or `'cudnn'` (Keras 2's CuDNNGRU weights).
 
     # Returns
         `(outputs, h)`: outputs `(samples, time, units)` in processing order, final state.
     """
-    recurrent_kernel = _t(recurrent_kernel)
-    units = recurrent_kernel.shape[0]
+    kernel, recurrent_kernel, units = _weights(kernel, recurrent_kernel, layout)
     projected = _time_major_projection(inputs, kernel, bias_ih, go_backwards)
     recurrent_bias = None if bias_hh is None else _t(bias_hh)
 
@@ -156,6 +178,66 @@ def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias
 
     h, outputs = lax.scan(step, _t(initial_h), projected)
     return jnp.swapaxes(outputs, 0, 1), h
+
+
+__all__ += ['lstm_recurrence']
+
+
+def _lstm_gate_activation(z, hard):
+    if hard:
+        y = z * 0.2 + 0.5
+        y = jnp.where(y >= 0., y, jnp.zeros_like(y))
+        return jnp.where(y <= 1., y, jnp.ones_like(y))
+    return jax.nn.sigmoid(z)
+
+
+def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
+                    mask=None, go_backwards=False):
+    """The recurrent part of Keras' LSTM (tanh activation) over a whole sequence, as its step
+    loop computes it, in one `lax.scan`.
+
+    # Arguments
+        projected: `(samples, time, 4 * units)`: `inputs @ kernel + bias` of every step
+            (gates i, f, c, o).
+        initial_h, initial_c: `(samples, units)`.
+        recurrent_kernel: `(units, 4 * units)`.
+        recurrent_activation: `'hard_sigmoid'` or `'sigmoid'`.
+        mask: optional `(samples, time)` mask; at a masked step the states are kept and the
+            output repeats the previous one (Keras 2.2.4's rule).
+        go_backwards: process the sequence from its last step.
+
+    # Returns
+        `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
+    """
+    hard = recurrent_activation == 'hard_sigmoid'
+    recurrent_kernel = _t(recurrent_kernel)
+    units = recurrent_kernel.shape[0]
+    steps = jnp.swapaxes(_t(projected), 0, 1)
+    if mask is not None:
+        mask = _t(mask)
+        if mask.ndim > 2:
+            mask = mask.reshape(mask.shape[0], mask.shape[1])
+        mask = mask if mask.dtype == jnp.bool_ else mask != 0
+        mask = jnp.swapaxes(mask, 0, 1)
+    if go_backwards:
+        steps = steps[::-1]
+        mask = None if mask is None else mask[::-1]
+
+    def step(carry, sliced):
+        h, c = carry
+        z_t, keep = sliced
+        z = z_t + jnp.matmul(h, recurrent_kernel)
+        gates = _lstm_gate_activation(z, hard)
+        g = jnp.tanh(z[:, 2 * units:3 * units])
+        new_c = gates[:, units:2 * units] * c + gates[:, :units] * g
+        new_h = gates[:, 3 * units:] * jnp.tanh(new_c)
+        if keep is not None:
+            new_h = jnp.where(keep[:, None], new_h, h)
+            new_c = jnp.where(keep[:, None], new_c, c)
+        return (new_h, new_c), new_h
+
+    (h, c), outputs = lax.scan(step, (_t(initial_h), _t(initial_c)), (steps, mask))
+    return jnp.swapaxes(outputs, 0, 1), h, c
 
 
 # ---------------------------------------------------------------- data-parallel replicas

@@ -387,10 +387,23 @@ def _padding_pairs(sizes, padding, kernel_size, strides, dilation):
             for size, k, s, d in zip(sizes, kernel_size, strides, dilation)]
 
 
+def _check_window(sizes, pairs, windows, strides, dilation, what):
+    """Raises a `ValueError` when a window does not fit in the (padded) input: XLA would
+    return an empty tensor where TensorFlow and torch fail."""
+    for size, (before, after), k, s, d in zip(sizes, pairs, windows, strides, dilation):
+        span = (k - 1) * d + 1
+        if size + before + after < span:
+            raise ValueError('%s: an input of spatial size %s is too small for a window of '
+                             'size %s (output size %d).' % (what, tuple(sizes), tuple(windows),
+                                                           (size + before + after - span) // s
+                                                           + 1))
+
+
 def _conv(x, kernel, nd, strides, padding, data_format, dilation, groups=1):
     """N-D convolution of a Keras-layout `x` with a Keras-layout kernel `(*k, in, out)`."""
-    pairs = _padding_pairs(_spatial_sizes(x, nd, data_format), padding, kernel.shape[:nd],
-                           strides, dilation)
+    sizes = _spatial_sizes(x, nd, data_format)
+    pairs = _padding_pairs(sizes, padding, kernel.shape[:nd], strides, dilation)
+    _check_window(sizes, pairs, kernel.shape[:nd], strides, dilation, 'Convolution')
     return lax.conv_general_dilated(
         x, kernel.astype(x.dtype), strides, pairs, rhs_dilation=dilation,
         dimension_numbers=_layouts(nd, data_format), feature_group_count=groups)
@@ -653,20 +666,22 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
     strides = _tuple(strides, nd)
     sizes = _spatial_sizes(x, nd, data_format)
     pairs = _padding_pairs(sizes, padding, pool_size, strides, (1,) * nd)
+    _check_window(sizes, pairs, pool_size, strides, (1,) * nd, 'Pooling')
     window = _window(nd, data_format, pool_size)
     window_strides = _window(nd, data_format, strides)
     full_pads = ([(0, 0), (0, 0)] + pairs if data_format == 'channels_first'
                  else [(0, 0)] + pairs + [(0, 0)])
+    # The initial values are NumPy scalars: JAX then recognises the max/sum windows, which
+    # have gradients (a traced initial value makes a generic, non-differentiable window).
     if pool_mode == 'max':
         if jnp.issubdtype(x.dtype, jnp.floating):
-            low = -jnp.inf
+            low = np.array(-np.inf, dtype=x.dtype)
         else:
-            low = jnp.iinfo(x.dtype).min
-        return lax.reduce_window(x, jnp.asarray(low, x.dtype), lax.max, window,
-                                 window_strides, full_pads)
+            low = np.array(jnp.iinfo(x.dtype).min, dtype=x.dtype)
+        return lax.reduce_window(x, low, lax.max, window, window_strides, full_pads)
     if pool_mode == 'avg':
-        sums = lax.reduce_window(x, jnp.zeros((), x.dtype), lax.add, window, window_strides,
-                                 full_pads)
+        sums = lax.reduce_window(x, np.array(0, dtype=x.dtype), lax.add, window,
+                                 window_strides, full_pads)
         if all(p == (0, 0) for p in pairs):
             return sums / float(np.prod(pool_size))
         # TensorFlow averages 'same' windows over their real (unpadded) entries only.

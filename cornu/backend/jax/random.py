@@ -66,6 +66,9 @@ def _dropout_key(seed):
         scope.seeded_calls += 1
         key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), scope.step)
         return jax.random.fold_in(key, scope.seeded_calls)
+    if scope is not None and scope.rng is not None:
+        # Traced outside a training step (e.g. inside a loop): the scope's stream.
+        return jax.random.fold_in(_split_scope_key(scope), int(seed))
     stream = _streams.get(int(seed))
     if stream is None:
         stream = jax.random.PRNGKey(int(seed))

@@ -11,12 +11,72 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import common
+from . import core
 from .core import _t
 
 __all__ = [
     'rnn', 'map_fn', 'foldl', 'foldr', 'ctc_label_dense_to_sparse', 'ctc_batch_cost',
     'ctc_decode',
 ]
+
+
+def _scan(body, init, xs):
+    """`lax.scan(body, init, xs)` for bodies that may assign variables or draw random numbers
+    (a BatchNormalization inside a TimeDistributed loop, dropout in a step function).
+
+    The body first runs once outside the loop to find the variables it assigns; their values
+    (and the random key) then travel in the carry, and the last ones become the values of the variables (in
+    the state scope, or in the variables themselves outside a traced step).
+    """
+    scope = core._scope
+    if scope is None:
+        from .random import _next_global_key
+        scope = core._Scope({}, _next_global_key())
+        with scope:
+            result = _scoped_scan(scope, body, init, xs)
+        for key, variable in scope.written.items():
+            variable._value = scope.values[key]
+        return result
+    return _scoped_scan(scope, body, init, xs)
+
+
+def _scoped_scan(scope, body, init, xs):
+    values, written, rng = dict(scope.values), dict(scope.written), scope.rng
+    calls, logged = scope.seeded_calls, len(scope.log)
+    # One step run outside the loop (as Keras 2's TensorFlow `rnn` did): it shows which
+    # variables the body assigns, and what a cell caches on its first call (dropout masks) is
+    # made here rather than inside the loop's trace.
+    body(init, jax.tree_util.tree_map(lambda x: x[0], xs))
+    assigned = {}
+    for key in scope.log[logged:]:
+        assigned[key] = scope.written[key]
+    # Forget what the probe did (its values belong to its own trace).
+    scope.values.clear()
+    scope.values.update(values)
+    scope.written = written
+    scope.rng, scope.seeded_calls = rng, calls
+    del scope.log[logged:]
+    keys = list(assigned)
+    if not keys and rng is None:
+        return lax.scan(body, init, xs)
+
+    def carried(carry, x):
+        inner, state_values, key = carry
+        for k, value in zip(keys, state_values):
+            scope.values[k] = value
+        if key is not None:
+            scope.rng = key
+        inner, y = body(inner, x)
+        new_values = [scope.values[k] for k in keys]
+        return (inner, new_values, scope.rng if key is not None else None), y
+
+    start = [scope.read(assigned[k]) for k in keys]
+    (final, state_values, key), ys = lax.scan(carried, (init, start, rng), xs)
+    for k, value in zip(keys, state_values):
+        scope.write(assigned[k], value)
+    if rng is not None:
+        scope.rng = key
+    return final, ys
 
 
 def _step_mask(mask_t, ndim):
@@ -87,7 +147,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         def step(carry, input_t):
             output, new_states = step_function(input_t, list(carry) + constants)
             return [_like(n, o) for n, o in zip(new_states, carry)], _t(output)
-        final, outputs = lax.scan(step, states, time_major)
+        final, outputs = _scan(step, states, time_major)
     else:
         def step(carry, sliced):
             input_t, mask_t = sliced
@@ -99,7 +159,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
             new_states = [jnp.where(_step_mask(mask_t, o.ndim), _like(n, o), o)
                           for n, o in zip(new_states, carry)]
             return new_states, output
-        final, outputs = lax.scan(step, states, (time_major, mask_steps))
+        final, outputs = _scan(step, states, (time_major, mask_steps))
     return outputs[-1], jnp.swapaxes(outputs, 0, 1), list(final)
 
 
@@ -160,7 +220,8 @@ def map_fn(fn, elems, name=None, dtype=None):
             result = tuple(result)
         return jax.tree_util.tree_map(_t, result)
 
-    return _cast_structure(lax.map(apply, elements), dtype)
+    _, results = _scan(lambda carry, element: (carry, apply(element)), None, elements)
+    return _cast_structure(results, dtype)
 
 
 def _fold(fn, elements, initializer, reverse):
@@ -176,7 +237,7 @@ def _fold(fn, elements, initializer, reverse):
         new = jax.tree_util.tree_map(_like, fn(carry, element), carry)
         return new, None
 
-    accumulator, _ = lax.scan(step, accumulator, elements)
+    accumulator, _ = _scan(step, accumulator, elements)
     return accumulator
 
 

@@ -9,6 +9,7 @@ compiles once too). Hyperparameters such as `lr` are variables of the state, so
 """
 from ... import backend as K
 from ...backend.jax import tracing
+from .. import base_layer
 from ..step_logic import StepLogic
 
 
@@ -77,7 +78,12 @@ class JaxTrainer(object):
         return logic.logged(total, per_output, metric_values)
 
     def _predict_body(self, inputs):
-        return self.model._plan.run(inputs)
+        # Losses that layers add in `call` mean nothing for predictions: drop them.
+        previous = base_layer.set_call_loss_collector([])
+        try:
+            return self.model._plan.run(inputs)
+        finally:
+            base_layer.set_call_loss_collector(previous)
 
     # ------------------------------------------------------------------ steps
 
