@@ -33,6 +33,7 @@ from .recurrent import (RNN, StackedRNNCells, SimpleRNNCell, GRUCell, LSTMCell, 
 from .convolutional_recurrent import ConvRNN2D, ConvLSTM2DCell, ConvLSTM2D
 from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from .wrappers import Wrapper, TimeDistributed, Bidirectional
+from .torch_module import TorchModuleLayer
 
 
 def serialize(layer):

@@ -1,4 +1,11 @@
-"""Step functions for the PyTorch engine: eager forward, one backward, fused updates."""
+"""Step functions for the PyTorch engine: eager forward, one backward, fused updates.
+
+With `compile(..., jit_compile=True)`, the forward pass, the losses and the metrics of a
+training step run as one `torch.compile`d function (its backward graph is compiled with it);
+the gradients are then taken and the optimizer's fused (`torch._foreach_*`) update applied
+eagerly, since the update reads its hyperparameters as Python numbers that change every step
+(Adam's bias correction) and would make the compiled update recompile each time.
+"""
 from ... import backend as K
 from .. import base_layer
 from ..step_logic import StepLogic
@@ -14,6 +21,7 @@ class TorchTrainer(object):
     def __init__(self, model):
         self.model = model
         self.logic = None
+        self.compiled_forward = None
 
     def prepare(self):
         """Arranges the compiled losses and metrics; called by `compile` and when weights
@@ -21,26 +29,35 @@ class TorchTrainer(object):
         model = self.model
         self.logic = StepLogic(model)
         self.params = list(model._collected_trainable_weights)
+        for param in self.params:
+            # A weight frozen in a torch module view (`as_torch_module`) trains again once
+            # compiled as trainable.
+            if not param.requires_grad and K.is_floating(param):
+                param.requires_grad_(True)
         self.optimizer = model.optimizer
         if self.optimizer is not None:
             self.optimizer.build(self.params)
             self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
+        self.compiled_forward = None
+        if getattr(model, '_jit_compile', False):
+            from ..torch_interop import torch_interop
+            self.compiled_forward = torch_interop('jit_compile').compile_step(
+                _training_forward(self.logic), 'the training step of ' + model.name)
 
     def train_batch(self, inputs, targets, weights):
         """One optimisation step; returns the logged values as engine scalars."""
         logic = self.logic
-        outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(inputs,
-                                                                                training=True)
-        total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
-                                         graph_values)
+        if self.compiled_forward is not None:
+            total, per_output, metric_values = self.compiled_forward(inputs, targets, weights)
+        else:
+            total, per_output, metric_values = _forward_losses_metrics(logic, inputs, targets,
+                                                                       weights)
         if self.custom_updates:
             self.optimizer.get_updates(total, self.params)
         elif self.params:
             grads = K.gradients_of(total, self.params)
             with K.no_grad():
                 self.optimizer.apply_gradients(self.params, grads)
-        with K.no_grad():
-            metric_values = logic.metrics(outputs, masks, targets, weights)
         return logic.logged(total.detach(), [v.detach() for v in per_output], metric_values)
 
     def test_batch(self, inputs, targets, weights):
@@ -81,3 +98,21 @@ class TorchTrainer(object):
                 return self.model._plan.run(inputs)
         finally:
             base_layer.set_call_loss_collector(previous)
+
+
+def _forward_losses_metrics(logic, inputs, targets, weights):
+    """The forward half of a training step: `(total_loss, per_output_losses, metrics)`."""
+    outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(inputs,
+                                                                            training=True)
+    total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
+                                     graph_values)
+    with K.no_grad():
+        metric_values = logic.metrics(outputs, masks, targets, weights)
+    return total, per_output, metric_values
+
+
+def _training_forward(logic):
+    """The forward half of the training step as a plain function, for `torch.compile`."""
+    def training_forward(inputs, targets, weights):
+        return _forward_losses_metrics(logic, inputs, targets, weights)
+    return training_forward
