@@ -449,6 +449,41 @@ class Network(Layer):
             self._plans[key] = plan
         return plan
 
+    def as_torch_module(self):
+        """Returns a `torch.nn.Module` view of the model, sharing its weights (PyTorch engine).
+
+        The module's parameters are the model's variables themselves, no copies, named after
+        the Keras weight names (`dense_1/kernel:0` becomes `dense_1.kernel`); non-trainable
+        weights are parameters with `requires_grad=False`. Training the module with a
+        `torch.optim` optimizer, `load_state_dict` or `set_weights` changes both at once.
+        `module(*inputs)` runs the model in the learning phase of the module's mode
+        (`train()`: 1, `eval()`: 0; a new module is in training mode, as in PyTorch) and
+        returns a tensor, or a tuple for several outputs. `module.losses` holds the
+        regularization and `add_loss` terms to add to a hand-written loss.
+
+        The module works with `state_dict`, forward hooks (on the whole model),
+        `torch.compile` and `DistributedDataParallel`. It lists the weights the model has when
+        it is made: make it again after adding layers.
+
+        # Returns
+            A `torch.nn.Module`.
+
+        # Raises
+            RuntimeError: when the engine is not PyTorch.
+            ValueError: when the model is not built yet.
+
+        # Example
+        ```python
+        module = model.as_torch_module()
+        optimizer = torch.optim.SGD(module.parameters(), lr=0.1)
+        loss = torch.nn.functional.mse_loss(module(x), y)
+        loss.backward()
+        optimizer.step()  # model.predict(x) now uses the new weights
+        ```
+        """
+        from .torch_interop import as_torch_module
+        return as_torch_module(self)
+
     # ------------------------------------------------------------------ configuration
 
     def get_config(self):
