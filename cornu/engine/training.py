@@ -65,6 +65,11 @@ class Model(Network):
             weighted_metrics: metrics weighted by sample_weight or class_weight.
             target_tensors: fixed target values (arrays or tensors) used when `fit` gets no
                 `y`; a list (or dict) with one entry per output.
+            jit_compile: (keyword only, not in Keras 2) compile the training step: on
+                PyTorch, its forward pass, losses and metrics run through `torch.compile`
+                (the backward and optimizer update stay eager; the first steps of each input
+                signature are slow while compiling; if compiling fails, a warning says so and
+                the step runs eagerly); on JAX steps are always compiled.
 
         # Raises
             ValueError: for unknown names, or lists/dicts that do not match the outputs.
