@@ -6,7 +6,9 @@ Same initial weights, same data, the same shuffled batch order (one NumPy permut
 epoch) and the same optimizer formula. The PyTorch loop is written the way a PyTorch user
 would: logits with `F.cross_entropy`, `torch.optim.RMSprop(foreach=True)`, batches gathered by
 indexing tensors, the accuracy accumulated on the device. cornu runs `fit(verbose=0)` and
-`fit(verbose=1)` (stdout redirected, as in a log file).
+`fit(verbose=1)` (stdout redirected, as in a log file), and for the MLPs also
+`fit(verbose=0)` after `compile(..., jit_compile=True)` (the forward and loss in
+`torch.compile`; compiling happens in the untimed warm-up run).
 """
 import argparse
 import contextlib
@@ -27,14 +29,14 @@ from cornu.optimizers import RMSprop, Adadelta  # noqa: E402
 from cornu.layers import Conv2D, MaxPooling2D, Dropout, Flatten  # noqa: E402
 
 
-def build_cornu(sizes, lr):
+def build_cornu(sizes, lr, jit_compile=False):
     model = Sequential()
     model.add(Dense(sizes[1], activation='relu', input_shape=(sizes[0],)))
     for units in sizes[2:-1]:
         model.add(Dense(units, activation='relu'))
     model.add(Dense(sizes[-1], activation='softmax'))
     model.compile(loss='categorical_crossentropy', optimizer=RMSprop(lr=lr),
-                  metrics=['accuracy'])
+                  metrics=['accuracy'], jit_compile=jit_compile)
     return model
 
 
@@ -129,6 +131,13 @@ def main():
                 lambda: cornu_fit(model, x, y, batch_size, args.epochs, verbose),
                 lambda: torch_fit(net, optimizer, x, y_int, batch_size, args.epochs),
                 repeats=3))
+        jit_model = build_cornu(sizes, lr=0.001, jit_compile=True)
+        jit_model.set_weights(model.get_weights())
+        rows.append(compare(
+            '%s, jit_compile, verbose=0' % label, samples * args.epochs,
+            lambda: cornu_fit(jit_model, x, y, batch_size, args.epochs, 0),
+            lambda: torch_fit(net, optimizer, x, y_int, batch_size, args.epochs),
+            repeats=3))
     samples = 1280
     x = np.random.rand(samples, 28, 28, 1).astype('float32')
     y_int = np.random.randint(0, 10, size=samples).astype('int64')
