@@ -13,7 +13,7 @@ from jax import lax
 
 from .. import common
 from .core import _t
-from .random import _dropout_key
+from .random import _dropout_uniform
 
 __all__ = [
     'relu', 'elu', 'softmax', 'softplus', 'softsign', 'sigmoid', 'hard_sigmoid', 'tanh',
@@ -293,7 +293,7 @@ def dropout(x, level, noise_shape=None, seed=None):
         shape = x.shape
     else:
         shape = tuple(x.shape[i] if s is None else int(s) for i, s in enumerate(noise_shape))
-    uniform = jax.random.uniform(_dropout_key(seed), shape, dtype=x.dtype)
+    uniform = _dropout_uniform(seed, shape, x.dtype)
     keep = (uniform >= level).astype(x.dtype) / (1. - level)
     return x * keep
 

@@ -1,15 +1,19 @@
-"""Random tensors on JAX, with explicit keys.
+"""Random tensors on JAX.
 
-With an int seed a call draws with the key of that seed, so the same seed gives the same
+With an int seed a call draws from a generator seeded with it, so the same seed gives the same
 numbers, as a seeded TensorFlow op did (initializers rely on this). With `seed=None` the seed is
 drawn from NumPy's global generator, as Keras 2's TensorFlow backend did, so that
 `np.random.seed(...)` at the top of a script makes weight initialisation reproducible.
 
-Inside a jitted step (a state scope is active) unseeded draws split the step's key, which the
-trainer threads from step to step, so every step draws fresh numbers without recompiling.
+Outside jitted steps the numbers come from NumPy generators: an eager jax sampler would be
+compiled anew for every shape (seconds for a model's initializers). Inside a jitted step (a
+state scope with a key is active) they come from jax keys: unseeded draws split the step's
+key, which the trainer threads from step to step, so every step draws fresh numbers without
+recompiling.
+
 Dropout draws from streams that advance with each call: unseeded dropout outside a step uses
-a global key (see `set_random_seed`); seeded dropout a key per seed, folded in a jitted step
-with the step counter.
+a global stream (see `set_random_seed`), seeded dropout a stream per seed; in a jitted step,
+a seeded dropout folds its seed's key with the step counter.
 """
 import numpy as np
 import jax
@@ -26,8 +30,16 @@ __all__ = [
 
 # The global stream of unseeded dropout outside jitted steps (made on first use, from NumPy's
 # generator), and one stream per seed for seeded dropout.
-_global_key = None
+_global_stream = None
 _streams = {}
+
+
+def _traced_scope():
+    """The active state scope when it draws with jax keys, else `None`."""
+    scope = core._scope
+    if scope is not None and scope.rng is not None:
+        return scope
+    return None
 
 
 def _split_scope_key(scope):
@@ -35,51 +47,76 @@ def _split_scope_key(scope):
     return key
 
 
+def _generator(seed):
+    """A fresh NumPy generator for `seed` (drawn from NumPy's global one when `None`)."""
+    if seed is None:
+        seed = np.random.randint(10e6)
+    return np.random.default_rng(int(seed))
+
+
+def _global_generator():
+    global _global_stream
+    if _global_stream is None:
+        _global_stream = np.random.default_rng(np.random.randint(2 ** 31 - 1))
+    return _global_stream
+
+
 def _next_global_key():
-    global _global_key
-    if _global_key is None:
-        _global_key = jax.random.PRNGKey(np.random.randint(2 ** 31 - 1))
-    _global_key, key = jax.random.split(_global_key)
-    return key
+    """A jax key drawn from the global stream (for loops traced outside a step)."""
+    return jax.random.PRNGKey(int(_global_generator().integers(2 ** 31 - 1)))
 
 
-def _key(seed):
-    """The key of a random op: its seed's, or a fresh one when `seed` is `None`."""
+def _key(seed, scope):
+    """The jax key of a random op traced in `scope`."""
     if seed is not None:
         return jax.random.PRNGKey(int(seed))
-    scope = core._scope
-    if scope is not None and scope.rng is not None:
-        return _split_scope_key(scope)
-    return jax.random.PRNGKey(np.random.randint(10e6))
+    return _split_scope_key(scope)
 
 
-def _dropout_key(seed):
-    """The key of one dropout call (see the module doc)."""
-    scope = core._scope
+def _dropout_key(seed, scope):
+    """The jax key of one dropout call traced in `scope` (see the module doc)."""
     if seed is None:
-        if scope is not None and scope.rng is not None:
-            return _split_scope_key(scope)
-        return _next_global_key()
-    if scope is not None and scope.step is not None:
+        return _split_scope_key(scope)
+    if scope.step is not None:
         # Reproducible and different at each step: the seed's key, folded with the step
         # counter and the position of the call in the step.
         scope.seeded_calls += 1
         key = jax.random.fold_in(jax.random.PRNGKey(int(seed)), scope.step)
         return jax.random.fold_in(key, scope.seeded_calls)
-    if scope is not None and scope.rng is not None:
-        # Traced outside a training step (e.g. inside a loop): the scope's stream.
-        return jax.random.fold_in(_split_scope_key(scope), int(seed))
-    stream = _streams.get(int(seed))
-    if stream is None:
-        stream = jax.random.PRNGKey(int(seed))
-    _streams[int(seed)], key = jax.random.split(stream)
-    return key
+    return jax.random.fold_in(_split_scope_key(scope), int(seed))
+
+
+def _float_draw_dtype(target):
+    return np.float64 if target == np.float64 else np.float32
+
+
+def _uniform_below(values, maxval, dtype):
+    """`values` cast to `dtype`, kept below `maxval` (a rounding could reach it)."""
+    values = np.asarray(values).astype(dtype)
+    top = np.nextafter(np.asarray(maxval, dtype=dtype), np.asarray(-np.inf, dtype=dtype))
+    return np.minimum(values, top)
+
+
+def _dropout_uniform(seed, shape, dtype):
+    """Uniform `[0, 1)` numbers for a dropout mask of `shape`."""
+    scope = _traced_scope()
+    if scope is not None:
+        return jax.random.uniform(_dropout_key(seed, scope), shape, dtype=dtype)
+    if seed is None:
+        generator = _global_generator()
+    else:
+        generator = _streams.get(int(seed))
+        if generator is None:
+            generator = _streams[int(seed)] = np.random.default_rng(int(seed))
+    target = standardize_dtype(dtype)
+    values = generator.random(shape, dtype=_float_draw_dtype(target))
+    return jnp.asarray(_uniform_below(values, 1., target))
 
 
 def _reset_streams():
-    global _global_key
+    global _global_stream
     _streams.clear()
-    _global_key = None
+    _global_stream = None
 
 
 common.on_clear_session(_reset_streams)
@@ -105,10 +142,21 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    key = _key(seed)
-    if not jnp.issubdtype(target, jnp.floating):
-        return jax.random.randint(key, _shape(shape), int(minval), int(maxval), dtype=target)
-    return jax.random.uniform(key, _shape(shape), dtype=target, minval=minval, maxval=maxval)
+    shape = _shape(shape)
+    floating = jnp.issubdtype(target, jnp.floating)
+    scope = _traced_scope()
+    if scope is not None:
+        key = _key(seed, scope)
+        if not floating:
+            return jax.random.randint(key, shape, int(minval), int(maxval), dtype=target)
+        return jax.random.uniform(key, shape, dtype=target, minval=minval, maxval=maxval)
+    generator = _generator(seed)
+    if not floating:
+        return jnp.asarray(generator.integers(int(minval), int(maxval), shape), dtype=target)
+    draw = _float_draw_dtype(target)
+    values = generator.random(shape, dtype=draw)
+    values = np.asarray(minval, draw) + values * np.asarray(maxval - minval, draw)
+    return jnp.asarray(_uniform_below(values, maxval, target))
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -125,15 +173,19 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    values = jax.random.normal(_key(seed), _shape(shape), dtype=target)
-    return (values * stddev + mean).astype(target)
+    shape = _shape(shape)
+    scope = _traced_scope()
+    if scope is not None:
+        values = jax.random.normal(_key(seed, scope), shape, dtype=target)
+        return (values * stddev + mean).astype(target)
+    draw = _float_draw_dtype(target)
+    values = _generator(seed).standard_normal(shape, dtype=draw)
+    return jnp.asarray((values * np.asarray(stddev, draw) + np.asarray(mean, draw))
+                       .astype(target))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A tensor of normal values, without those two or more standard deviations from the mean.
-
-    The values follow the normal distribution truncated at two standard deviations (the
-    distribution TensorFlow's redrawing gives).
+    """A tensor of normal values, redrawing those two or more standard deviations from the mean.
 
     # Arguments
         shape: tuple of ints.
@@ -146,8 +198,24 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    values = jax.random.truncated_normal(_key(seed), -2., 2., _shape(shape), dtype=target)
-    return (values * stddev + mean).astype(target)
+    shape = _shape(shape)
+    scope = _traced_scope()
+    if scope is not None:
+        # The normal distribution truncated at two standard deviations, which the redrawing
+        # gives, sampled directly.
+        values = jax.random.truncated_normal(_key(seed, scope), -2., 2., shape, dtype=target)
+        return (values * stddev + mean).astype(target)
+    draw = _float_draw_dtype(target)
+    generator = _generator(seed)
+    values = generator.standard_normal(shape, dtype=draw)
+    flat = values.reshape(-1)
+    redraw = np.flatnonzero(np.abs(flat) >= 2.)
+    while redraw.size:
+        fresh = generator.standard_normal(redraw.size, dtype=draw)
+        flat[redraw] = fresh
+        redraw = redraw[np.abs(fresh) >= 2.]
+    return jnp.asarray((values * np.asarray(stddev, draw) + np.asarray(mean, draw))
+                       .astype(target))
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
@@ -163,9 +231,14 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    draw_dtype = target if jnp.issubdtype(target, jnp.floating) else jnp.float32
-    uniform = jax.random.uniform(_key(seed), _shape(shape), dtype=draw_dtype)
-    return (uniform <= p).astype(target)
+    shape = _shape(shape)
+    scope = _traced_scope()
+    if scope is not None:
+        draw = target if jnp.issubdtype(target, jnp.floating) else jnp.float32
+        uniform = jax.random.uniform(_key(seed, scope), shape, dtype=draw)
+        return (uniform <= p).astype(target)
+    uniform = _generator(seed).random(shape, dtype=np.float32)
+    return jnp.asarray((uniform <= p).astype(target))
 
 
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
@@ -213,7 +286,7 @@ def set_random_seed(seed):
     # Arguments
         seed: int.
     """
-    global _global_key
+    global _global_stream
     np.random.seed(int(seed))
     _streams.clear()
-    _global_key = jax.random.PRNGKey(int(seed))
+    _global_stream = np.random.default_rng(int(seed))
