@@ -499,11 +499,13 @@ def is_variable(x):
 
 
 def is_sparse(tensor):
-    return bool(getattr(tensor, 'sparse', False)) or hasattr(tensor, 'todense')
+    """Whether `tensor` is sparse: a sparse placeholder, or sparse CTC labels (jax has no
+    sparse arrays in its core)."""
+    return getattr(tensor, 'sparse', False) is True
 
 
 def to_dense(tensor):
-    if hasattr(tensor, 'todense'):
+    if is_sparse(tensor) and hasattr(tensor, 'todense'):
         return tensor.todense()
     return tensor
 
