@@ -49,6 +49,10 @@ def state_of(*groups):
     return found
 
 
+# How many times a step is traced again for variables found outside its state.
+_MAX_RETRACES = 2
+
+
 def _phase_key():
     value = phase.learning_phase()
     return value if isinstance(value, int) else None
@@ -100,14 +104,15 @@ class TracedStep(object):
         if self.rng is None:
             # Drawn from NumPy's generator, so that np.random.seed makes training repeatable.
             self.rng = jax.random.PRNGKey(np.random.randint(2 ** 31 - 1))
-        while True:
+        for attempt in range(_MAX_RETRACES + 1):
             compiled = self._compiled_for_phase()
             self._found = None
             state = tuple(v._value for v in self.variables)
             assigned, rng, outputs = compiled(state, self.rng, np.int64(self.step), args)
             found = self._found
             self._found = None
-            if not found:
+            if not found or attempt == _MAX_RETRACES:
+                # (Variables made anew at every trace are constants of the step.)
                 break
             # Traced just now, reading or assigning variables outside the state: they join
             # it, and the step is traced again (its results so far are discarded).
