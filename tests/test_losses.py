@@ -249,9 +249,9 @@ def test_categorical_crossentropy_gradient(backend):
     t[0] = [0.1, 0.2, 0.3, 0.4, 0.]  # a soft target
     # Unnormalized positive predictions: the loss rescales them to sum to 1 first.
     p = (_softmax(rng.randn(4, 5)) * rng.uniform(0.5, 2., size=(4, 1))).astype('float32')
-    y_pred = K.variable(p)
+    y_pred = K.placeholder(shape=(4, 5))
     loss = losses.categorical_crossentropy(K.constant(t), y_pred)
-    grad = K.eval(K.gradients(K.sum(loss), [y_pred])[0])
+    grad = K.function([y_pred], K.gradients(K.sum(loss), [y_pred]))([p])[0]
     # d/dp_j of -sum_i t_i log(p_i / s), s = sum_i p_i:  -t_j / p_j + sum_i(t_i) / s.
     p64, t64 = p.astype('float64'), t.astype('float64')
     expected = -t64 / p64 + t64.sum(-1, keepdims=True) / p64.sum(-1, keepdims=True)
@@ -262,9 +262,9 @@ def test_mean_squared_error_gradient(backend):
     K = backend
     rng = np.random.RandomState(4)
     t, p = rng.randn(3, 4).astype('float32'), rng.randn(3, 4).astype('float32')
-    y_pred = K.variable(p)
+    y_pred = K.placeholder(shape=(3, 4))
     loss = losses.mse(K.constant(t), y_pred)
-    grad = K.eval(K.gradients(K.mean(loss), [y_pred])[0])
+    grad = K.function([y_pred], K.gradients(K.mean(loss), [y_pred]))([p])[0]
     # mean over 3 samples of mean over 4 outputs of (p - t)^2.
     np.testing.assert_allclose(grad, 2 * (p - t) / (3 * 4), rtol=1e-5, atol=1e-7)
 

@@ -67,7 +67,8 @@ def test_time_distributed_fixed_batch_runs_per_step(backend):
     fixed = Sequential([TimeDistributed(Dense(5), batch_input_shape=(4, 3, 2))])
     free = Sequential([TimeDistributed(Dense(5), input_shape=(3, 2))])
     free.set_weights(fixed.get_weights())
-    np.testing.assert_allclose(fixed.predict(x, batch_size=4), free.predict(x), rtol=1e-6)
+    np.testing.assert_allclose(fixed.predict(x, batch_size=4), free.predict(x), rtol=1e-6,
+                               atol=1e-7)
     # Batch-dependent layers see one timestep at a time with a fixed batch size.
     norm = Sequential([TimeDistributed(BatchNormalization(), batch_input_shape=(4, 3, 2))])
     norm.compile('sgd', 'mse')
