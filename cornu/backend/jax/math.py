@@ -423,7 +423,20 @@ def abs(x):
     # Returns
         A tensor.
     """
-    return jnp.abs(_t(x))
+    return _abs(_t(x))
+
+
+@jax.custom_jvp
+def _abs(x):
+    return jnp.abs(x)
+
+
+@_abs.defjvp
+def _abs_jvp(primals, tangents):
+    # The derivative at 0 is 0, as in TensorFlow and PyTorch (jax's own gives 1 there), so
+    # an L1 penalty leaves exact zeros alone on both engines.
+    (x,), (tangent,) = primals, tangents
+    return jnp.abs(x), jnp.sign(x) * tangent
 
 
 def sqrt(x):
