@@ -45,7 +45,7 @@ class TorchModuleLayer(Layer):
 
     # Example
     ```python
-    import torch
+    # (user code, with torch imported)
     model = Sequential()
     model.add(TorchModuleLayer(torch.nn.Linear(8, 16), input_shape=(8,)))
     model.add(Activation('relu'))
