@@ -20,7 +20,8 @@ from .symbolic import KerasTensor, LEARNING_PHASE, is_symbolic
 from . import symbolic as _symbolic
 
 ENGINES = ('torch', 'jax')
-_ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'rnn', 'random', 'fused', 'optim')
+_ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random', 'fused',
+                   'optim')
 
 # Functions that never record a graph op: they create state, inspect static properties or
 # build callables; everything else exported by an engine is dispatched on symbolic inputs.

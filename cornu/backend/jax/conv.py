@@ -1,0 +1,410 @@
+"""Convolutions and pooling on JAX, with Keras 2 kernel layouts and TensorFlow's 'SAME'
+padding (split from `nn.py`).
+"""
+import numpy as np
+import jax.numpy as jnp
+from jax import lax
+
+from .. import common
+from .core import _t
+
+__all__ = [
+    'conv1d', 'conv2d', 'conv3d', 'depthwise_conv2d', 'separable_conv2d', 'separable_conv1d',
+    'conv2d_transpose', 'conv3d_transpose', 'pool2d', 'pool3d',
+]
+
+
+# CONVOLUTIONS
+
+def _tuple(value, n):
+    if isinstance(value, (int, np.integer)):
+        return (int(value),) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1 and n > 1:
+        return value * n
+    return value
+
+
+def _same_padding(size, kernel, stride, dilation):
+    """TensorFlow's 'SAME' padding (before, after): the odd unit goes at the end."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+_SPATIAL = {1: 'W', 2: 'HW', 3: 'DHW'}
+
+
+def _layouts(nd, data_format, kernel_layout=None):
+    spatial = _SPATIAL[nd]
+    data = 'NC' + spatial if data_format == 'channels_first' else 'N' + spatial + 'C'
+    return (data, kernel_layout or spatial + 'IO', data)
+
+
+def _spatial_sizes(x, nd, data_format):
+    return tuple(x.shape[2:]) if data_format == 'channels_first' else tuple(x.shape[1:nd + 1])
+
+
+def _padding_pairs(sizes, padding, kernel_size, strides, dilation):
+    if padding == 'valid':
+        return [(0, 0)] * len(sizes)
+    if padding != 'same':
+        raise ValueError('Invalid padding: ' + str(padding))
+    return [_same_padding(size, k, s, d)
+            for size, k, s, d in zip(sizes, kernel_size, strides, dilation)]
+
+
+def _check_window(sizes, pairs, windows, strides, dilation, what):
+    """Raises a `ValueError` when a window does not fit in the (padded) input: XLA would
+    return an empty tensor where TensorFlow and torch fail."""
+    for size, (before, after), k, s, d in zip(sizes, pairs, windows, strides, dilation):
+        span = (k - 1) * d + 1
+        if size + before + after < span:
+            raise ValueError('%s: an input of spatial size %s is too small for a window of '
+                             'size %s (output size %d).' % (what, tuple(sizes), tuple(windows),
+                                                           (size + before + after - span) // s
+                                                           + 1))
+
+
+def _conv(x, kernel, nd, strides, padding, data_format, dilation, groups=1):
+    """N-D convolution of a Keras-layout `x` with a Keras-layout kernel `(*k, in, out)`."""
+    sizes = _spatial_sizes(x, nd, data_format)
+    pairs = _padding_pairs(sizes, padding, kernel.shape[:nd], strides, dilation)
+    _check_window(sizes, pairs, kernel.shape[:nd], strides, dilation, 'Convolution')
+    return lax.conv_general_dilated(
+        x, kernel.astype(x.dtype), strides, pairs, rhs_dilation=dilation,
+        dimension_numbers=_layouts(nd, data_format), feature_group_count=groups)
+
+
+def _depthwise_kernel(kernel):
+    # (rows, cols, in, multiplier) -> (rows, cols, 1, in * multiplier); output channel
+    # i * multiplier + m reads input channel i, as in TensorFlow.
+    rows, cols, channels, multiplier = kernel.shape
+    return kernel.reshape(rows, cols, 1, channels * multiplier)
+
+
+def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
+    """1-D convolution.
+
+    # Arguments
+        x: 3-D tensor, `(batch, steps, channels)` or `(batch, channels, steps)`.
+        kernel: tensor of shape `(kernel_size, in_channels, filters)`.
+        strides: int.
+        padding: `'valid'`, `'same'` or `'causal'` (channels_last only).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int.
+
+    # Returns
+        A 3-D tensor.
+
+    # Raises
+        ValueError: for causal padding with channels_first data.
+    """
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    stride = _tuple(strides, 1)
+    dilation = _tuple(dilation_rate, 1)
+    if padding == 'causal':
+        if data_format != 'channels_last':
+            raise ValueError('When using causal padding in `conv1d`, `data_format` must be '
+                             '"channels_last" (temporal data).')
+        x = jnp.pad(x, ((0, 0), (dilation[0] * (kernel.shape[0] - 1), 0), (0, 0)))
+        padding = 'valid'
+    return _conv(x, kernel, 1, stride, padding, data_format, dilation)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution.
+
+    # Arguments
+        x: 4-D tensor.
+        kernel: tensor of shape `(rows, cols, in_channels, filters)`.
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _conv(_t(x), _t(kernel), 2, _tuple(strides, 2), padding, data_format,
+                 _tuple(dilation_rate, 2))
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3-D convolution.
+
+    # Arguments
+        x: 5-D tensor.
+        kernel: tensor of shape `(k1, k2, k3, in_channels, filters)`.
+        strides: int or triple of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or triple of ints.
+
+    # Returns
+        A 5-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _conv(_t(x), _t(kernel), 3, _tuple(strides, 3), padding, data_format,
+                 _tuple(dilation_rate, 3))
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
+    """Depthwise 2-D convolution: each input channel is convolved with its own filters.
+
+    # Arguments
+        x: 4-D tensor.
+        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor with `in_channels * depth_multiplier` channels.
+    """
+    depthwise_kernel = _t(depthwise_kernel)
+    data_format = common.normalize_data_format(data_format)
+    return _conv(_t(x), _depthwise_kernel(depthwise_kernel), 2, _tuple(strides, 2), padding,
+                 data_format, _tuple(dilation_rate, 2), groups=depthwise_kernel.shape[2])
+
+
+def _separable(x, depthwise_kernel, pointwise_kernel, nd, strides, padding, data_format,
+               dilation):
+    channels = depthwise_kernel.shape[-2]
+    if nd == 1:
+        depthwise = depthwise_kernel.reshape(depthwise_kernel.shape[0], 1, -1)
+    else:
+        depthwise = _depthwise_kernel(depthwise_kernel)
+    y = _conv(x, depthwise, nd, strides, padding, data_format, dilation, groups=channels)
+    return _conv(y, pointwise_kernel, nd, (1,) * nd, 'valid', data_format, (1,) * nd)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution with separable filters: depthwise, then pointwise (1x1).
+
+    # Arguments
+        x: 4-D tensor.
+        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, 1, in_channels * depth_multiplier, filters)`.
+        strides: int or pair of ints (of the depthwise step).
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 2, _tuple(strides, 2),
+                      padding, data_format, _tuple(dilation_rate, 2))
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
+                     data_format=None, dilation_rate=1):
+    """1-D convolution with separable filters: depthwise, then pointwise.
+
+    # Arguments
+        x: 3-D tensor.
+        depthwise_kernel: tensor of shape `(kernel_size, in_channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, in_channels * depth_multiplier, filters)`.
+        strides: int.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int.
+
+    # Returns
+        A 3-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 1, _tuple(strides, 1),
+                      padding, data_format, _tuple(dilation_rate, 1))
+
+
+def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, dilation):
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    strides = _tuple(strides, nd)
+    dilation = _tuple(dilation, nd)
+    output_shape = tuple(output_shape)
+    if data_format == 'channels_last':
+        targets = output_shape[1:nd + 1]
+    else:
+        targets = output_shape[2:nd + 2]
+    targets = tuple(int(t) for t in targets)
+    pads = []
+    for size, target, k, s, d in zip(_spatial_sizes(x, nd, data_format), targets,
+                                     kernel.shape[:nd], strides, dilation):
+        span = (k - 1) * d + 1
+        if padding == 'same':
+            expected = -(-target // s)
+            before = _same_padding(target, k, s, d)[0]
+        elif padding == 'valid':
+            expected = -(-(target - span + 1) // s)
+            before = 0
+        else:
+            raise ValueError('Invalid padding: ' + str(padding))
+        if expected != size:
+            raise ValueError('Output shape %s cannot come from an input of shape %s with '
+                             'kernel %s, strides %s and padding %r.'
+                             % (output_shape, tuple(x.shape), tuple(kernel.shape), strides,
+                                padding))
+        # The gradient of the forward convolution with respect to its input: the input
+        # dilated by the strides, padded so that the flipped kernel yields `target` values
+        # (a negative pad crops what TensorFlow's padding left out).
+        low = span - 1 - before
+        high = target + before - 1 - (size - 1) * s
+        pads.append((low, high))
+    # The kernel (*k, filters, in) is the forward kernel (*k, I=filters, O=in): flipped in
+    # space and read with its last two axes swapped.
+    flipped = jnp.flip(kernel, tuple(range(nd))).astype(x.dtype)
+    spatial = _SPATIAL[nd]
+    return lax.conv_general_dilated(
+        x, flipped, (1,) * nd, pads, lhs_dilation=strides, rhs_dilation=dilation,
+        dimension_numbers=_layouts(nd, data_format, spatial + 'OI'))
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
+
+    # Arguments
+        x: 4-D tensor.
+        kernel: tensor of shape `(rows, cols, filters, in_channels)`.
+        output_shape: the output shape in `data_format` order (its batch entry is ignored).
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+
+    # Raises
+        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
+    """
+    return _conv_transpose(x, kernel, output_shape, 2, strides, padding, data_format,
+                           dilation_rate)
+
+
+def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1, 1)):
+    """3-D transposed convolution (the gradient of `conv3d` with respect to its input).
+
+    # Arguments
+        x: 5-D tensor.
+        kernel: tensor of shape `(k1, k2, k3, filters, in_channels)`.
+        output_shape: the output shape in `data_format` order (its batch entry is ignored).
+        strides: int or triple of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or triple of ints.
+
+    # Returns
+        A 5-D tensor.
+
+    # Raises
+        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
+    """
+    return _conv_transpose(x, kernel, output_shape, 3, strides, padding, data_format,
+                           dilation_rate)
+
+
+# POOLING
+
+def _window(nd, data_format, spatial_values):
+    """A full-rank window tuple with `spatial_values` on the spatial axes and 1 elsewhere."""
+    if data_format == 'channels_first':
+        return (1, 1) + tuple(spatial_values)
+    return (1,) + tuple(spatial_values) + (1,)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    pool_size = _tuple(pool_size, nd)
+    strides = _tuple(strides, nd)
+    sizes = _spatial_sizes(x, nd, data_format)
+    pairs = _padding_pairs(sizes, padding, pool_size, strides, (1,) * nd)
+    _check_window(sizes, pairs, pool_size, strides, (1,) * nd, 'Pooling')
+    window = _window(nd, data_format, pool_size)
+    window_strides = _window(nd, data_format, strides)
+    full_pads = ([(0, 0), (0, 0)] + pairs if data_format == 'channels_first'
+                 else [(0, 0)] + pairs + [(0, 0)])
+    # The initial values are NumPy scalars: JAX then recognises the max/sum windows, which
+    # have gradients (a traced initial value makes a generic, non-differentiable window).
+    if pool_mode == 'max':
+        if jnp.issubdtype(x.dtype, jnp.floating):
+            low = np.array(-np.inf, dtype=x.dtype)
+        else:
+            low = np.array(jnp.iinfo(x.dtype).min, dtype=x.dtype)
+        return lax.reduce_window(x, low, lax.max, window, window_strides, full_pads)
+    if pool_mode == 'avg':
+        sums = lax.reduce_window(x, np.array(0, dtype=x.dtype), lax.add, window,
+                                 window_strides, full_pads)
+        if all(p == (0, 0) for p in pairs):
+            return sums / float(np.prod(pool_size))
+        # TensorFlow averages 'same' windows over their real (unpadded) entries only.
+        counts = _window_counts(sizes, pool_size, strides, pairs)
+        counts = counts.reshape((1, 1) + counts.shape if data_format == 'channels_first'
+                                else (1,) + counts.shape + (1,))
+        return sums / jnp.asarray(counts, x.dtype)
+    raise ValueError('Invalid pool_mode: ' + str(pool_mode))
+
+
+def _window_counts(sizes, pool_size, strides, pairs):
+    """How many real (unpadded) entries each padded pooling window covers, as NumPy."""
+    counts = np.ones(())
+    for size, k, s, (before, after) in zip(sizes, pool_size, strides, pairs):
+        starts = np.arange((size + before + after - k) // s + 1) * s - before
+        per_axis = np.minimum(starts + k, size) - np.maximum(starts, 0)
+        counts = np.multiply.outer(counts, per_axis)
+    return counts
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool_mode='max'):
+    """2-D pooling.
+
+    # Arguments
+        x: 4-D tensor.
+        pool_size: pair of ints.
+        strides: pair of ints.
+        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        pool_mode: `'max'` or `'avg'`.
+
+    # Returns
+        A 4-D tensor.
+
+    # Raises
+        ValueError: for an unknown `padding` or `pool_mode`.
+    """
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None,
+           pool_mode='max'):
+    """3-D pooling.
+
+    # Arguments
+        x: 5-D tensor.
+        pool_size: triple of ints.
+        strides: triple of ints.
+        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        pool_mode: `'max'` or `'avg'`.
+
+    # Returns
+        A 5-D tensor.
+
+    # Raises
+        ValueError: for an unknown `padding` or `pool_mode`.
+    """
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)

@@ -1,0 +1,439 @@
+"""Convolutions and pooling on PyTorch, with Keras 2 kernel layouts and TensorFlow's 'SAME'
+padding (split from `nn.py`).
+"""
+import functools
+
+import torch
+import torch.nn.functional as F
+
+from .. import common
+from .math import _t
+
+__all__ = [
+    'conv1d', 'conv2d', 'conv3d', 'depthwise_conv2d', 'separable_conv2d', 'separable_conv1d',
+    'conv2d_transpose', 'conv3d_transpose', 'pool2d', 'pool3d',
+]
+
+
+# CONVOLUTIONS
+
+def _tuple(value, n):
+    if isinstance(value, int):
+        return (value,) * n
+    value = tuple(int(v) for v in value)
+    if len(value) == 1 and n > 1:
+        return value * n
+    return value
+
+
+def _same_padding(size, kernel, stride, dilation):
+    """TensorFlow's 'SAME' padding (before, after): the odd unit goes at the end."""
+    out = -(-size // stride)
+    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
+    return total // 2, total - total // 2
+
+
+def _channels_first_view(x, data_format, nd):
+    # A channels_last tensor seen as channels-first is already in torch's channels_last
+    # memory format, which its convolution and pooling kernels consume directly.
+    if data_format == 'channels_last':
+        return x.permute((0, nd + 1) + tuple(range(1, nd + 1)))
+    return x
+
+
+def _restore_layout(y, data_format, nd):
+    if data_format == 'channels_last':
+        return y.permute((0,) + tuple(range(2, nd + 2)) + (1,))
+    return y
+
+
+def _padding_pairs(x, padding, kernel_size, strides, dilation):
+    """Per spatial axis (before, after) padding of a channels-first tensor, or `None`."""
+    if padding == 'valid':
+        return None
+    if padding != 'same':
+        raise ValueError('Invalid padding: ' + str(padding))
+    return [_same_padding(size, k, s, d)
+            for size, k, s, d in zip(x.shape[2:], kernel_size, strides, dilation)]
+
+
+def _apply_padding(x, pairs, value=0.):
+    """Returns `(x, torch_padding)`: symmetric pads go to torch, uneven ones to `F.pad`."""
+    if pairs is None:
+        return x, 0
+    if all(before == after for before, after in pairs):
+        return x, tuple(before for before, _ in pairs)
+    flat = []
+    for before, after in reversed(pairs):
+        flat.extend((before, after))
+    return F.pad(x, flat, value=value), 0
+
+
+_CONV = {2: F.conv2d, 3: F.conv3d}
+_CONV_TRANSPOSE = {2: F.conv_transpose2d, 3: F.conv_transpose3d}
+
+
+def _conv(x, weight, nd, strides, padding, data_format, dilation, groups=1):
+    """N-D convolution of a Keras-layout `x` with a torch-layout weight `(out, in, *k)`."""
+    x = _channels_first_view(x, data_format, nd)
+    pairs = _padding_pairs(x, padding, weight.shape[2:], strides, dilation)
+    x, pad = _apply_padding(x, pairs)
+    y = _CONV[nd](x, weight, None, strides, pad, dilation, groups)
+    return _restore_layout(y, data_format, nd)
+
+
+def _as_2d(x, data_format):
+    # 1-D convolutions run as 2-D ones over a height of 1: same kernels, and channels_last
+    # stays a zero-copy view.
+    return x.unsqueeze(1) if data_format == 'channels_last' else x.unsqueeze(2)
+
+
+def _from_2d(y, data_format):
+    return y.squeeze(1) if data_format == 'channels_last' else y.squeeze(2)
+
+
+def _conv2d_weight(kernel):
+    # (rows, cols, in, out) -> (out, in, rows, cols)
+    return kernel.permute(3, 2, 0, 1)
+
+
+def _depthwise_weight(kernel):
+    # (rows, cols, in, multiplier) -> (in * multiplier, 1, rows, cols); output channel
+    # i * multiplier + m reads input channel i, as in TensorFlow.
+    rows, cols, channels, multiplier = kernel.shape
+    return kernel.reshape(rows, cols, 1, channels * multiplier).permute(3, 2, 0, 1)
+
+
+def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
+    """1-D convolution.
+
+    # Arguments
+        x: 3-D tensor, `(batch, steps, channels)` or `(batch, channels, steps)`.
+        kernel: tensor of shape `(kernel_size, in_channels, filters)`.
+        strides: int.
+        padding: `'valid'`, `'same'` or `'causal'` (channels_last only).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int.
+
+    # Returns
+        A 3-D tensor.
+
+    # Raises
+        ValueError: for causal padding with channels_first data.
+    """
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    stride = _tuple(strides, 1)[0]
+    dilation = _tuple(dilation_rate, 1)[0]
+    if padding == 'causal':
+        if data_format != 'channels_last':
+            raise ValueError('When using causal padding in `conv1d`, `data_format` must be '
+                             '"channels_last" (temporal data).')
+        x = F.pad(x, (0, 0, dilation * (kernel.shape[0] - 1), 0))
+        padding = 'valid'
+    weight = kernel.permute(2, 1, 0).unsqueeze(2)
+    y = _conv(_as_2d(x, data_format), weight, 2, (1, stride), padding, data_format,
+              (1, dilation))
+    return _from_2d(y, data_format)
+
+
+def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution.
+
+    # Arguments
+        x: 4-D tensor.
+        kernel: tensor of shape `(rows, cols, in_channels, filters)`.
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+    """
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    return _conv(x, _conv2d_weight(kernel), 2, _tuple(strides, 2), padding, data_format,
+                 _tuple(dilation_rate, 2))
+
+
+def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
+           dilation_rate=(1, 1, 1)):
+    """3-D convolution.
+
+    # Arguments
+        x: 5-D tensor.
+        kernel: tensor of shape `(k1, k2, k3, in_channels, filters)`.
+        strides: int or triple of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or triple of ints.
+
+    # Returns
+        A 5-D tensor.
+    """
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    return _conv(x, kernel.permute(4, 3, 0, 1, 2), 3, _tuple(strides, 3), padding,
+                 data_format, _tuple(dilation_rate, 3))
+
+
+def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
+                     dilation_rate=(1, 1)):
+    """Depthwise 2-D convolution: each input channel is convolved with its own filters.
+
+    # Arguments
+        x: 4-D tensor.
+        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor with `in_channels * depth_multiplier` channels.
+    """
+    x = _t(x)
+    depthwise_kernel = _t(depthwise_kernel)
+    data_format = common.normalize_data_format(data_format)
+    return _conv(x, _depthwise_weight(depthwise_kernel), 2, _tuple(strides, 2), padding,
+                 data_format, _tuple(dilation_rate, 2), groups=depthwise_kernel.shape[2])
+
+
+def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation):
+    # x: 4-D in Keras layout; kernels in their 2-D Keras layouts.
+    x = _channels_first_view(x, data_format, 2)
+    depthwise = _depthwise_weight(depthwise_kernel)
+    pairs = _padding_pairs(x, padding, depthwise.shape[2:], strides, dilation)
+    x, pad = _apply_padding(x, pairs)
+    y = F.conv2d(x, depthwise, None, strides, pad, dilation, depthwise_kernel.shape[2])
+    y = F.conv2d(y, _conv2d_weight(pointwise_kernel))
+    return _restore_layout(y, data_format, 2)
+
+
+def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D convolution with separable filters: depthwise, then pointwise (1x1).
+
+    # Arguments
+        x: 4-D tensor.
+        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, 1, in_channels * depth_multiplier, filters)`.
+        strides: int or pair of ints (of the depthwise step).
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), _tuple(strides, 2),
+                      padding, data_format, _tuple(dilation_rate, 2))
+
+
+def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
+                     data_format=None, dilation_rate=1):
+    """1-D convolution with separable filters: depthwise, then pointwise.
+
+    # Arguments
+        x: 3-D tensor.
+        depthwise_kernel: tensor of shape `(kernel_size, in_channels, depth_multiplier)`.
+        pointwise_kernel: tensor of shape `(1, in_channels * depth_multiplier, filters)`.
+        strides: int.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int.
+
+    # Returns
+        A 3-D tensor.
+    """
+    data_format = common.normalize_data_format(data_format)
+    y = _separable(_as_2d(_t(x), data_format), _t(depthwise_kernel).unsqueeze(0),
+                   _t(pointwise_kernel).unsqueeze(0), (1, _tuple(strides, 1)[0]), padding,
+                   data_format, (1, _tuple(dilation_rate, 1)[0]))
+    return _from_2d(y, data_format)
+
+
+def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, dilation):
+    x = _t(x)
+    kernel = _t(kernel)
+    data_format = common.normalize_data_format(data_format)
+    strides = _tuple(strides, nd)
+    dilation = _tuple(dilation, nd)
+    # (k..., out, in) -> (in, out, k...)
+    weight = kernel.permute((nd + 1, nd) + tuple(range(nd)))
+    x = _channels_first_view(x, data_format, nd)
+    output_shape = tuple(output_shape)
+    if data_format == 'channels_last':
+        targets = output_shape[1:nd + 1]
+    else:
+        targets = output_shape[2:nd + 2]
+    targets = tuple(int(t) for t in targets)
+    pads = []
+    output_padding = []
+    crop = False
+    for size, target, k, s, d in zip(x.shape[2:], targets, kernel.shape[:nd], strides,
+                                     dilation):
+        span = (k - 1) * d + 1
+        if padding == 'same':
+            expected = -(-target // s)
+            before = _same_padding(target, k, s, d)[0]
+        elif padding == 'valid':
+            expected = -(-(target - span + 1) // s)
+            before = 0
+        else:
+            raise ValueError('Invalid padding: ' + str(padding))
+        if expected != size:
+            raise ValueError('Output shape %s cannot come from an input of shape %s with '
+                             'kernel %s, strides %s and padding %r.'
+                             % (output_shape, tuple(x.shape), tuple(kernel.shape), strides,
+                                padding))
+        # The padding TF puts after the input can exceed the one before by one; torch only
+        # removes equal amounts, so the extra last row is cut off afterwards.
+        extra = target - ((size - 1) * s - 2 * before + span)
+        if extra < 0:
+            crop = True
+            extra = 0
+        pads.append(before)
+        output_padding.append(extra)
+    y = _CONV_TRANSPOSE[nd](x, weight, None, strides, tuple(pads), tuple(output_padding), 1,
+                            dilation)
+    if crop:
+        y = y[(slice(None), slice(None)) + tuple(slice(0, t) for t in targets)]
+    return _restore_layout(y, data_format, nd)
+
+
+def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1)):
+    """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
+
+    # Arguments
+        x: 4-D tensor.
+        kernel: tensor of shape `(rows, cols, filters, in_channels)`.
+        output_shape: the output shape in `data_format` order (its batch entry is ignored).
+        strides: int or pair of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or pair of ints.
+
+    # Returns
+        A 4-D tensor.
+
+    # Raises
+        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
+    """
+    return _conv_transpose(x, kernel, output_shape, 2, strides, padding, data_format,
+                           dilation_rate)
+
+
+def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid',
+                     data_format=None, dilation_rate=(1, 1, 1)):
+    """3-D transposed convolution (the gradient of `conv3d` with respect to its input).
+
+    # Arguments
+        x: 5-D tensor.
+        kernel: tensor of shape `(k1, k2, k3, filters, in_channels)`.
+        output_shape: the output shape in `data_format` order (its batch entry is ignored).
+        strides: int or triple of ints.
+        padding: `'valid'` or `'same'`.
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        dilation_rate: int or triple of ints.
+
+    # Returns
+        A 5-D tensor.
+
+    # Raises
+        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
+    """
+    return _conv_transpose(x, kernel, output_shape, 3, strides, padding, data_format,
+                           dilation_rate)
+
+
+# POOLING
+
+_MAX_POOL = {2: F.max_pool2d, 3: F.max_pool3d}
+_AVG_POOL = {2: F.avg_pool2d, 3: F.avg_pool3d}
+
+
+@functools.lru_cache(maxsize=64)
+def _window_counts(spatial, pool_size, strides, flat_pads, nd, device, dtype):
+    """How many real (unpadded) entries each 'same' pooling window covers."""
+    ones = torch.ones((1, 1) + spatial, device=device, dtype=dtype)
+    return _AVG_POOL[nd](F.pad(ones, list(flat_pads)), pool_size, strides, divisor_override=1)
+
+
+def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
+    x = _t(x)
+    data_format = common.normalize_data_format(data_format)
+    pool_size = _tuple(pool_size, nd)
+    strides = _tuple(strides, nd)
+    x = _channels_first_view(x, data_format, nd)
+    pairs = _padding_pairs(x, padding, pool_size, strides, (1,) * nd)
+    if pool_mode == 'max':
+        if x.dtype.is_floating_point:
+            low = float('-inf')
+        else:
+            low = torch.iinfo(x.dtype).min
+        x, pad = _apply_padding(x, pairs, value=low)
+        y = _MAX_POOL[nd](x, pool_size, strides, pad)
+    elif pool_mode == 'avg':
+        # TensorFlow averages 'same' windows over their real entries only.
+        padded, pad = _apply_padding(x, pairs)
+        if padded is x:
+            y = _AVG_POOL[nd](x, pool_size, strides, pad, count_include_pad=False)
+        else:
+            flat = []
+            for before, after in reversed(pairs):
+                flat.extend((before, after))
+            sums = _AVG_POOL[nd](padded, pool_size, strides, divisor_override=1)
+            counts = _window_counts(tuple(x.shape[2:]), pool_size, strides, tuple(flat), nd,
+                                    x.device, x.dtype)
+            y = sums / counts
+    else:
+        raise ValueError('Invalid pool_mode: ' + str(pool_mode))
+    return _restore_layout(y, data_format, nd)
+
+
+def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool_mode='max'):
+    """2-D pooling.
+
+    # Arguments
+        x: 4-D tensor.
+        pool_size: pair of ints.
+        strides: pair of ints.
+        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        pool_mode: `'max'` or `'avg'`.
+
+    # Returns
+        A 4-D tensor.
+
+    # Raises
+        ValueError: for an unknown `padding` or `pool_mode`.
+    """
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
+
+
+def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None,
+           pool_mode='max'):
+    """3-D pooling.
+
+    # Arguments
+        x: 5-D tensor.
+        pool_size: triple of ints.
+        strides: triple of ints.
+        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
+        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
+        pool_mode: `'max'` or `'avg'`.
+
+    # Returns
+        A 5-D tensor.
+
+    # Raises
+        ValueError: for an unknown `padding` or `pool_mode`.
+    """
+    return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)
