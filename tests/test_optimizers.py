@@ -525,3 +525,89 @@ def test_torch_optimizer(backend):
     loss = K.sum(K.square(v))
     wrapped.get_updates(loss, [v])
     np.testing.assert_allclose(K.get_value(v), [1. - 0.001], rtol=1e-5)
+
+
+def test_engine_wrappers_refuse_the_other_engine(backend):
+    K = backend
+    other = optimizers.OptaxOptimizer if K.backend() == 'torch' else optimizers.TorchOptimizer
+    with pytest.raises(ValueError, match='running on ' + K.backend()):
+        other(object())
+    own = optimizers.TorchOptimizer if K.backend() == 'torch' else optimizers.OptaxOptimizer
+    with pytest.raises(TypeError, match=own.__name__ + ' expects'):
+        own(42)
+
+
+def _optax_or_skip(K):
+    if K.backend() != 'jax':
+        pytest.skip('optax interop')
+    return pytest.importorskip('optax')
+
+
+def test_optax_optimizer(backend):
+    K = backend
+    optax = _optax_or_skip(K)
+    optimizer = optimizers.OptaxOptimizer(
+        optax.inject_hyperparams(optax.sgd)(learning_rate=0.1, momentum=0.9))
+    assert optimizers.get(optimizer) is optimizer
+    w = K.variable(np.array([1., -2.]), constraint=NonNeg())
+    unused = K.variable(np.array([5.]))
+    optimizer.build([w, unused])
+    np.testing.assert_allclose(K.get_value(optimizer.lr), 0.1, rtol=1e-6)
+    g = K.constant(np.array([0.5, 0.5]))
+    optimizer.apply_gradients([w, unused], [g, None])
+    # optax momentum: trace = g + 0.9 * trace; w -= lr * trace; then NonNeg.
+    np.testing.assert_allclose(K.get_value(w), [0.95, 0.], rtol=1e-6)
+    np.testing.assert_array_equal(K.get_value(unused), [5.])
+    K.set_value(optimizer.lr, 1.0)
+    saved = optimizer.get_weights()
+    optimizer.apply_gradients([w, unused], [g, None])
+    # trace = 0.5 + 0.9 * 0.5 = 0.95; w = 0.95 - 1.0 * 0.95
+    np.testing.assert_allclose(K.get_value(w), [0., 0.], atol=1e-6)
+    assert int(K.get_value(optimizer.iterations)) == 2
+    # Restoring the state makes the step repeat exactly.
+    optimizer.set_weights(saved)
+    K.set_value(w, np.array([0.95, 0.]))
+    optimizer.apply_gradients([w, unused], [g, None])
+    np.testing.assert_allclose(K.get_value(w), [0., 0.], atol=1e-6)
+    with pytest.raises(ValueError, match='Length of the specified weight list'):
+        optimizer.set_weights(saved[:1])
+    with pytest.raises(NotImplementedError, match='include_optimizer=False'):
+        optimizer.get_config()
+    assert isinstance(optimizers.get(optax.adam(1e-3)), optimizers.OptaxOptimizer)
+
+
+def test_optax_fit_matches_a_handwritten_loop(backend, tmp_path):
+    K = backend
+    optax = _optax_or_skip(K)
+    import jax
+    import jax.numpy as jnp
+    from cornu.layers import Dense
+    from cornu.models import Sequential, load_model
+    x = np.random.rand(48, 5).astype('float32')
+    y = np.random.rand(48, 2).astype('float32')
+    model = Sequential([Dense(4, activation='tanh', input_shape=(5,)), Dense(2)])
+    params = [jnp.asarray(w) for w in model.get_weights()]
+    model.compile(optimizer=optax.adamw(0.01, weight_decay=0.1), loss='mse')
+    model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+
+    transformation = optax.adamw(0.01, weight_decay=0.1)
+    state = transformation.init(params)
+
+    def loss(ps, xb, yb):
+        out = jnp.tanh(xb @ ps[0] + ps[1]) @ ps[2] + ps[3]
+        return jnp.mean((out - yb) ** 2)
+
+    for _ in range(2):
+        for start in range(0, 48, 16):
+            grads = jax.grad(loss)(params, x[start:start + 16], y[start:start + 16])
+            updates, state = transformation.update(grads, state, params)
+            params = optax.apply_updates(params, updates)
+    for got, expected in zip(model.get_weights(), params):
+        np.testing.assert_allclose(got, np.asarray(expected), rtol=1e-5, atol=1e-6)
+    assert int(K.get_value(model.optimizer.iterations)) == 6
+    # Saved without the optimizer (it has no config), with a warning; the model loads.
+    path = str(tmp_path / 'optax.h5')
+    with pytest.warns(UserWarning, match='OptaxOptimizer'):
+        model.save(path)
+    np.testing.assert_allclose(load_model(path, compile=False).predict(x), model.predict(x),
+                               rtol=1e-6)

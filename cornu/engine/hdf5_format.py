@@ -342,11 +342,10 @@ def _serialize_model(model, h5dict, include_optimizer=True):
         return
     if isinstance(optimizer, optimizers.TFOptimizer):
         warnings.warn('Optimizers wrapping the engine\'s own optimizer (TFOptimizer, '
-                      'TorchOptimizer) do not make it possible to access optimizer attributes '
-                      'or optimizer state after instantiation. As a result, we cannot save '
-                      'the optimizer as part of the model save file. You will have to compile '
-                      'your model again after loading it. Prefer using a Keras optimizer '
-                      'instead (see keras.io/optimizers).', stacklevel=3)
+                      'TorchOptimizer, OptaxOptimizer) have no Keras config. As a result, we '
+                      'cannot save the optimizer as part of the model save file. You will '
+                      'have to compile your model again after loading it. Prefer using a '
+                      'Keras optimizer instead (see keras.io/optimizers).', stacklevel=3)
         return
     loss, metrics, loss_weights, sample_weight_mode, weighted_metrics = \
         _compile_arguments(model)

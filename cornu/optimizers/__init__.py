@@ -10,7 +10,7 @@ from .base import Optimizer, clip_norm  # noqa: F401 (Keras 2 public names)
 from .sgd import SGD
 from .adaptive import RMSprop, Adagrad, Adadelta
 from .adam import Adam, Adamax, Nadam
-from .native import TFOptimizer, TorchOptimizer
+from .native import TFOptimizer, TorchOptimizer, OptaxOptimizer, wrap_native_optimizer
 
 sgd = SGD
 rmsprop = RMSprop
@@ -63,8 +63,9 @@ def get(identifier):
 
     # Arguments
         identifier: the name of an optimizer (`'adam'`), a config dictionary, an optimizer
-            instance (returned unchanged), or a `torch.optim` optimizer class or instance
-            (wrapped in a `TorchOptimizer`).
+            instance (returned unchanged), a `torch.optim` optimizer class or instance
+            (wrapped in a `TorchOptimizer`), or an optax gradient transformation (wrapped in
+            an `OptaxOptimizer`).
 
     # Returns
         An optimizer instance.
@@ -80,5 +81,5 @@ def get(identifier):
     if isinstance(identifier, Optimizer):
         return identifier
     if K.is_native_optimizer(identifier):
-        return TorchOptimizer(identifier)
+        return wrap_native_optimizer(identifier)
     raise ValueError('Could not interpret optimizer identifier: ' + str(identifier))

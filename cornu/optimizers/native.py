@@ -7,7 +7,8 @@ class TFOptimizer(Optimizer):
     """Keras 2's wrapper of native TensorFlow optimizers.
 
     cornu runs on PyTorch or JAX, not TensorFlow: wrap the engine's own optimizers instead,
-    e.g. `cornu.optimizers.TorchOptimizer(lambda params: torch.optim.SGD(params, lr=0.1))`.
+    with `TorchOptimizer` (e.g. `TorchOptimizer(lambda params: torch.optim.SGD(params,
+    lr=0.1))`) or `OptaxOptimizer` (e.g. `OptaxOptimizer(optax.adam(1e-3))`).
 
     # Raises
         ValueError: always, when constructed.
@@ -17,8 +18,10 @@ class TFOptimizer(Optimizer):
         raise ValueError(
             'cornu has no TensorFlow optimizers, so TFOptimizer cannot wrap %r. To train '
             'with an optimizer of the engine, wrap a torch.optim optimizer with '
-            'cornu.optimizers.TorchOptimizer (e.g. TorchOptimizer(lambda params: '
-            'torch.optim.SGD(params, lr=0.1))), or use a cornu optimizer such as '
+            'cornu.optimizers.TorchOptimizer (PyTorch engine; e.g. TorchOptimizer(lambda '
+            'params: torch.optim.SGD(params, lr=0.1))) or an optax transformation with '
+            'cornu.optimizers.OptaxOptimizer (JAX engine; e.g. '
+            'OptaxOptimizer(optax.adam(1e-3))), or use a cornu optimizer such as '
             'cornu.optimizers.Adam().' % (optimizer,))
 
     @property
@@ -45,37 +48,36 @@ class TFOptimizer(Optimizer):
             cls.__name__ + ' cannot be rebuilt from a config: it wraps an engine optimizer.')
 
 
-class TorchOptimizer(TFOptimizer):
-    """Trains with a `torch.optim` optimizer (PyTorch engine).
+class _EngineOptimizer(TFOptimizer):
+    """What `TorchOptimizer` and `OptaxOptimizer` share: the engine optimizer is made when the
+    model is compiled, from its trainable variables, and each step hands it the gradients;
+    `iterations` counts the steps, `lr` (when the engine optimizer exposes one) is a variable
+    that `K.set_value` and callbacks change, and the variables' constraints apply after the
+    step."""
 
-    `model.compile(optimizer=TorchOptimizer(lambda params: torch.optim.SGD(params, lr=0.1)))`.
-    The torch optimizer is made when the model is compiled, from the model's trainable
-    variables; each step hands it the gradients and calls its `step()`. Constraints of the
-    variables apply after the step. `lr` (a variable, when the torch optimizer has one) is
-    copied into every parameter group when set with `K.set_value`, so callbacks such as
-    `LearningRateScheduler` work.
-
-    # Arguments
-        optimizer: a `torch.optim.Optimizer` subclass (built with default arguments), a
-            function taking the list of parameters and returning a `torch.optim.Optimizer`,
-            or an optimizer instance already holding the model's parameters.
-
-    # Raises
-        TypeError: when `optimizer` is none of these.
-    """
+    # The engine this wrapper needs, and what it expects, for error messages.
+    engine = None
+    expects = None
 
     def __init__(self, optimizer):
-        if not (callable(optimizer) or K.is_native_optimizer(optimizer)):
-            raise TypeError('TorchOptimizer expects a torch.optim.Optimizer, a subclass of it, '
-                            'or a function of the parameter list returning one; got %r.'
-                            % (optimizer,))
+        name = type(self).__name__
+        if K.backend() != self.engine:
+            raise ValueError('%s wraps optimizers of the %s engine, but cornu is running on '
+                             '%s (set CORNU_BACKEND=%s to use it, or use a cornu optimizer '
+                             'such as cornu.optimizers.Adam()).'
+                             % (name, self.engine, K.backend(), self.engine))
+        if not self._accepts(optimizer):
+            raise TypeError('%s expects %s; got %r.' % (name, self.expects, optimizer))
         self.optimizer = optimizer
         self.native = None
         self.updates = []
         self.iterations = self._hyperparameter(0, 'iterations', 'int64')
 
+    def _accepts(self, optimizer):
+        return K.is_native_optimizer(optimizer)
+
     def build(self, params):
-        """Makes the `torch.optim` optimizer for `params` (again when they change)."""
+        """Makes the engine optimizer for `params` (again when they change)."""
         params = params if isinstance(params, list) else list(params)
         if self.native is not None and _same_variables(params, self.__dict__.get('_params')):
             return
@@ -102,8 +104,90 @@ class TorchOptimizer(TFOptimizer):
                 K.apply_constraints(self._constrained)
 
     def _symbolic_updates(self, params, grads):
-        raise ValueError('TorchOptimizer updates eagerly: call get_updates with a computed '
+        raise ValueError(type(self).__name__ + ' updates when a step runs: call get_updates '
+                         'with a computed loss, not a symbolic one.')
+
+
+class TorchOptimizer(_EngineOptimizer):
+    """Trains with a `torch.optim` optimizer (PyTorch engine).
+
+    `model.compile(optimizer=TorchOptimizer(lambda params: torch.optim.SGD(params, lr=0.1)))`.
+    The torch optimizer is made when the model is compiled, from the model's trainable
+    variables; each step hands it the gradients and calls its `step()`. Constraints of the
+    variables apply after the step. `lr` (a variable, when the torch optimizer has one) is
+    copied into every parameter group when set with `K.set_value`, so callbacks such as
+    `LearningRateScheduler` work.
+
+    # Arguments
+        optimizer: a `torch.optim.Optimizer` subclass (built with default arguments), a
+            function taking the list of parameters and returning a `torch.optim.Optimizer`,
+            or an optimizer instance already holding the model's parameters.
+
+    # Raises
+        ValueError: when cornu is not running on the PyTorch engine.
+        TypeError: when `optimizer` is none of these.
+    """
+
+    engine = 'torch'
+    expects = ('a torch.optim.Optimizer, a subclass of it, or a function of the parameter '
+               'list returning one')
+
+    def _accepts(self, optimizer):
+        return callable(optimizer) or K.is_native_optimizer(optimizer)
+
+    def _symbolic_updates(self, params, grads):
+        raise ValueError(type(self).__name__ + ' updates eagerly: call get_updates with a computed '
                          'loss, not a symbolic one.')
 
 
-# Aliases.
+
+
+class OptaxOptimizer(_EngineOptimizer):
+    """Trains with an optax gradient transformation (JAX engine).
+
+    `model.compile(optimizer=OptaxOptimizer(optax.adamw(1e-3, weight_decay=1e-4)))`, or simply
+    `model.compile(optimizer=optax.adamw(...))`. The transformation's state is made when the
+    model is compiled and lives in variables (one per leaf of its state), so it is updated
+    inside the jitted training step. Constraints of the variables apply after the step.
+
+    To change the learning rate during training (`K.set_value(optimizer.lr, ...)`,
+    `LearningRateScheduler`, `ReduceLROnPlateau`), build the transformation with
+    `optax.inject_hyperparams`, e.g.
+    `OptaxOptimizer(optax.inject_hyperparams(optax.adam)(learning_rate=1e-3))`: its injected
+    `learning_rate` becomes the variable `lr`.
+
+    `get_weights`/`set_weights` read and write the transformation's state leaves (in optax's
+    order); like Keras 2's `TFOptimizer`, it has no config, so models compiled with it are
+    saved without their optimizer.
+
+    # Arguments
+        optimizer: an optax `GradientTransformation`.
+
+    # Raises
+        ValueError: when cornu is not running on the JAX engine.
+        TypeError: when `optimizer` is not an optax gradient transformation.
+    """
+
+    engine = 'jax'
+    expects = 'an optax GradientTransformation such as optax.adam(1e-3)'
+
+    def build(self, params):
+        super(OptaxOptimizer, self).build(params)
+        # An attribute of the optimizer, so that the training step finds the state.
+        self.state_variables = list(self.native.variables)
+
+    @property
+    def weights(self):
+        return list(self.__dict__.get('state_variables', []))
+
+    def get_weights(self):
+        return Optimizer.get_weights(self)
+
+    def set_weights(self, weights):
+        Optimizer.set_weights(self, weights)
+
+
+def wrap_native_optimizer(optimizer):
+    """Wraps an optimizer of the running engine (`torch.optim` or optax) for `compile`."""
+    wrapper = TorchOptimizer if K.backend() == 'torch' else OptaxOptimizer
+    return wrapper(optimizer)

@@ -258,44 +258,105 @@ def nadam_update(params, grads, ms, vs, lr, beta_1, beta_2, epsilon, gradient_sc
         _write(params, i, p)
 
 
-# ---------------------------------------------------------------- native optimizers
+# ---------------------------------------------------------------- optax transformations
+# optax is optional: it is imported when a transformation is wrapped, never at start-up.
+
+def _optax():
+    try:
+        import optax
+    except ImportError:
+        return None
+    return optax
+
 
 def is_native_optimizer(obj):
-    """Whether `obj` is an optimizer of the engine that `TorchOptimizer`-style wrapping takes.
+    """Whether `obj` is an optax gradient transformation (what `OptaxOptimizer` wraps)."""
+    optax = _optax()
+    return optax is not None and isinstance(obj, optax.GradientTransformation)
 
-    The jax engine does not wrap native (optax) optimizers yet: always `False`.
+
+class _OptaxState(object):
+    """An optax transformation with its state held in variables.
+
+    Each leaf of the transformation's state pytree is a (non-trainable) variable, so the state
+    is threaded through a jitted training step like any optimizer accumulator.
+
+    # Arguments
+        transformation: the optax `GradientTransformation`.
+        params: the variables it updates.
     """
-    return False
 
-
-def _no_native(*args, **kwargs):
-    raise NotImplementedError('The jax engine cannot wrap an engine optimizer yet (optax '
-                              'support is still to come): use a cornu optimizer such as '
-                              'cornu.optimizers.Adam().')
+    def __init__(self, transformation, params):
+        self.transformation = transformation
+        state = transformation.init([p.value for p in params])
+        paths_and_leaves, self.treedef = jax.tree_util.tree_flatten_with_path(state)
+        self.variables = [
+            KerasVariable(jnp.asarray(leaf), trainable=False,
+                          name='OptaxOptimizer/state_%d:0' % index)
+            for index, (_, leaf) in enumerate(paths_and_leaves)]
+        # The leaf of `optax.inject_hyperparams(...)`'s learning rate, when there is one.
+        self.lr_index = None
+        for index, (path, _) in enumerate(paths_and_leaves):
+            names = [getattr(key, 'name', getattr(key, 'key', None)) for key in path]
+            if 'hyperparams' in names and names[-1] in ('learning_rate', 'lr'):
+                self.lr_index = index
+                break
 
 
 def native_optimizer(optimizer, params):
-    """Makes the engine optimizer that updates `params` (not available on jax).
+    """Prepares an optax transformation to update `params`.
+
+    # Arguments
+        optimizer: an optax `GradientTransformation` (e.g. `optax.adam(1e-3)`, a chain, or
+            `optax.inject_hyperparams(optax.sgd)(learning_rate=0.1)` for a learning rate
+            that `K.set_value` can change).
+        params: the variables to train.
+
+    # Returns
+        The transformation with its state, initialised from the current values of `params`.
 
     # Raises
-        NotImplementedError: always.
+        TypeError: when `optimizer` is not an optax gradient transformation.
     """
-    _no_native()
+    if not is_native_optimizer(optimizer):
+        raise TypeError('OptaxOptimizer expects an optax GradientTransformation such as '
+                        'optax.adam(1e-3); got %r.' % (optimizer,))
+    return _OptaxState(optimizer, list(params))
 
 
 def native_optimizer_lr(native):
-    """The learning rate of an engine optimizer (not available on jax).
-
-    # Raises
-        NotImplementedError: always.
-    """
-    _no_native()
+    """The learning rate injected into an optax transformation's state
+    (`optax.inject_hyperparams`), or `None` when it has none."""
+    if native.lr_index is None:
+        return None
+    return np.asarray(native.variables[native.lr_index].value).reshape(()).item()
 
 
 def native_optimizer_step(native, params, grads, lr_variable=None):
-    """Runs one step of an engine optimizer (not available on jax).
+    """Runs one update of an optax transformation with the given gradients.
 
-    # Raises
-        NotImplementedError: always.
+    Parameters and state leaves are assigned their new values (through the state scope
+    inside a jitted step). A parameter whose gradient is `None` is left unchanged.
+
+    # Arguments
+        native: what `native_optimizer` returned.
+        params, grads: parameters and their gradients.
+        lr_variable: optional variable whose value becomes the injected learning rate
+            before the update (so `K.set_value(optimizer.lr, ...)` takes effect).
     """
-    _no_native()
+    state_variables = native.variables
+    leaves = [v.value for v in state_variables]
+    if lr_variable is not None and native.lr_index is not None:
+        leaf = leaves[native.lr_index]
+        leaves[native.lr_index] = jnp.asarray(scalar_value(lr_variable)).astype(leaf.dtype)
+    values = [p.value for p in params]
+    # optax wants a gradient for every parameter: a missing one counts as zero.
+    dense_grads = [jnp.zeros_like(value) if g is None else _t(g).astype(value.dtype)
+                   for value, g in zip(values, grads)]
+    state = jax.tree_util.tree_unflatten(native.treedef, leaves)
+    updates, state = native.transformation.update(dense_grads, state, values)
+    for variable, leaf in zip(state_variables, jax.tree_util.tree_leaves(state)):
+        _assign(variable, jnp.asarray(leaf).astype(variable.dtype))
+    for p, g, value, update in zip(params, grads, values, updates):
+        if g is not None:
+            _assign(p, (value + update).astype(value.dtype))
