@@ -28,17 +28,36 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1=0., l2=0.):
-        self.l1 = K.cast_to_floatx(l1)
-        self.l2 = K.cast_to_floatx(l2)
+        self.l1 = l1
+        self.l2 = l2
+
+    # `l1` and `l2` are float32 NumPy scalars, as in Keras 2; the penalty uses Python floats
+    # of the same value, kept beside them: they keep engine tensors on their own side of
+    # the product, and a compiled training step can test them without leaving its graph.
+    @property
+    def l1(self):
+        return self._l1
+
+    @l1.setter
+    def l1(self, value):
+        self._l1 = K.cast_to_floatx(value)
+        self._l1_factor = float(self._l1)
+
+    @property
+    def l2(self):
+        return self._l2
+
+    @l2.setter
+    def l2(self, value):
+        self._l2 = K.cast_to_floatx(value)
+        self._l2_factor = float(self._l2)
 
     def __call__(self, x):
         regularization = 0.
-        # Python floats keep engine tensors on their own side of the product (and the
-        # float32 rounding of the factors, as in Keras 2).
-        if self.l1:
-            regularization += K.sum(float(self.l1) * K.abs(x))
-        if self.l2:
-            regularization += K.sum(float(self.l2) * K.square(x))
+        if self._l1_factor:
+            regularization += K.sum(self._l1_factor * K.abs(x))
+        if self._l2_factor:
+            regularization += K.sum(self._l2_factor * K.square(x))
         return regularization
 
     def get_config(self):
