@@ -23,6 +23,7 @@ import jax.numpy as jnp
 
 from .. import common
 from .. import symbolic
+from . import gradient_retracing
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
                               symbolic_operators)
 from ..symbolic import KerasTensor, is_symbolic
@@ -701,11 +702,6 @@ def moving_average_update(x, value, momentum):
 
 # ---------------------------------------------------------------- gradients
 
-# While a `K.function` with gradient ops runs: (sub-plan computing the loss, targets, the
-# symbolic tensors the sub-plan is fed beyond the function's inputs, the function's feeds).
-_retrace_stack = []
-
-
 def gradients(loss, variables):
     """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
 
@@ -715,7 +711,8 @@ def gradients(loss, variables):
     - on symbolic tensors, `K.gradients` records an op; when a `K.function` evaluates it, the
       part of the graph from the function's inputs to `loss` is traced again as a function of
       `variables` (variables, the function's inputs, or intermediate symbolic tensors) and
-      differentiated with `jax.grad`. Gradients of gradients work the same way.
+      differentiated with `jax.grad` (see `cornu.backend.jax.gradient_retracing`). Gradients
+      of gradients work the same way.
     - inside a training step, `loss` is the step's total loss (as a Keras 2-style optimizer's
       `get_updates` asks for it), whose gradients the step has already taken.
 
@@ -732,91 +729,24 @@ def gradients(loss, variables):
         if loss is known_loss:
             return [by_id[id(v)] if id(v) in by_id else jnp.zeros_like(_t(v))
                     for v in variables]
-    if _retrace_stack:
-        sub_plan, targets, fed, feeds = _retrace_stack[-1]
-        return _retraced_gradients(sub_plan, targets, fed, feeds, variables)
+    if gradient_retracing.running():
+        return gradient_retracing.retraced_gradients(variables, _t, is_variable,
+                                                     _substituting_scope)
     raise RuntimeError(
         'K.gradients on concrete tensors needs a record of how they were computed, which the '
         'jax engine does not keep: call it on symbolic tensors (e.g. a model\'s output) and '
         'evaluate it with a K.function, or use jax.grad.')
 
 
-def _retraced_gradients(sub_plan, targets, fed, feeds, concrete):
+def _substituting_scope(substitutes):
+    """A state scope in which the variables whose ids key `substitutes` read the values given
+    there, and every other variable what it reads now (with the active scope's random key
+    and step)."""
     outer = _scope
-    start = [_t(c) for c in concrete]
-    fed_index = {id(t): i for i, t in enumerate(fed)}
-
-    def loss_of(diff):
-        values = dict(outer.values) if outer is not None else {}
-        extra = [None] * len(fed)
-        for target, given, value in zip(targets, concrete, diff):
-            if isinstance(given, KerasVariable):
-                values[id(given)] = value
-            elif id(target) in fed_index:
-                extra[fed_index[id(target)]] = value
-        scope = _Scope(values, outer.rng if outer is not None else None,
-                       outer.step if outer is not None else None)
-        with scope:
-            out = _t(sub_plan.run(list(feeds) + extra)[0])
-        return jnp.sum(out) if out.ndim else out
-
-    return list(jax.grad(loss_of)(start))
-
-
-def _slot_value(layer, template):
-    # A recorded op's argument: its symbolic inputs appear as slots holding an index.
-    if type(template).__name__ == '_Slot':
-        return layer.symbolic_inputs[template.index]
-    return template
-
-
-def _gradient_operands(layer):
-    args, kwargs = layer.args_template, layer.kwargs_template
-    loss = kwargs['loss'] if 'loss' in kwargs else args[0]
-    targets = kwargs['variables'] if 'variables' in kwargs else args[1]
-    targets = list(targets) if isinstance(targets, (list, tuple)) else [targets]
-    return _slot_value(layer, loss), [_slot_value(layer, t) for t in targets]
-
-
-def _prepare_retracing(plan):
-    """Makes the gradient ops of an execution plan compute by tracing again (see
-    `gradients`): each gets the sub-plan from the plan's inputs to its loss."""
-    if getattr(plan, '_cornu_retracing', False):
-        return
-    plan._cornu_retracing = True
-    running = []
-    run = plan.run
-
-    def recording_run(values, *args, **kwargs):
-        running.append(list(values))
-        try:
-            return run(values, *args, **kwargs)
-        finally:
-            running.pop()
-
-    plan.run = recording_run
-    for step in plan.steps:
-        if not getattr(step.layer, '_is_gradients', False):
-            continue
-        loss, targets = _gradient_operands(step.layer)
-        fed = []
-        for target in targets:
-            if is_symbolic(target) and not any(target is t for t in plan.inputs) and \
-                    not any(target is t for t in fed):
-                fed.append(target)
-        sub_plan = type(plan)(list(plan.inputs) + fed, [loss])
-        _prepare_retracing(sub_plan)
-        step.call = _gradient_call(step.call, sub_plan, targets, fed, running)
-
-
-def _gradient_call(call, sub_plan, targets, fed, running):
-    def call_in_context(inputs, **kwargs):
-        _retrace_stack.append((sub_plan, targets, fed, running[-1]))
-        try:
-            return call(inputs, **kwargs)
-        finally:
-            _retrace_stack.pop()
-    return call_in_context
+    values = dict(outer.values) if outer is not None else {}
+    values.update(substitutes)
+    return _Scope(values, outer.rng if outer is not None else None,
+                  outer.step if outer is not None else None)
 
 
 def stop_gradient(variables):
@@ -841,7 +771,7 @@ def function(inputs, outputs, updates=None, **kwargs):
         raise RuntimeError('K.function needs cornu.engine; import cornu first.')
     built = symbolic._function_builder(inputs, outputs, updates, kwargs)
     if getattr(built, 'needs_grad', False) and getattr(built, 'plan', None) is not None:
-        _prepare_retracing(built.plan)
+        gradient_retracing.prepare(built.plan)
     return built
 
 
