@@ -6,6 +6,8 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import common
+from ..conv_arithmetic import (check_causal, normalize_tuple, padding_pairs,
+                               transposed_padding)
 from .core import _t
 
 __all__ = [
@@ -15,22 +17,6 @@ __all__ = [
 
 
 # CONVOLUTIONS
-
-def _tuple(value, n):
-    if isinstance(value, (int, np.integer)):
-        return (int(value),) * n
-    value = tuple(int(v) for v in value)
-    if len(value) == 1 and n > 1:
-        return value * n
-    return value
-
-
-def _same_padding(size, kernel, stride, dilation):
-    """TensorFlow's 'SAME' padding (before, after): the odd unit goes at the end."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
-
 
 _SPATIAL = {1: 'W', 2: 'HW', 3: 'DHW'}
 
@@ -43,15 +29,6 @@ def _layouts(nd, data_format, kernel_layout=None):
 
 def _spatial_sizes(x, nd, data_format):
     return tuple(x.shape[2:]) if data_format == 'channels_first' else tuple(x.shape[1:nd + 1])
-
-
-def _padding_pairs(sizes, padding, kernel_size, strides, dilation):
-    if padding == 'valid':
-        return [(0, 0)] * len(sizes)
-    if padding != 'same':
-        raise ValueError('Invalid padding: ' + str(padding))
-    return [_same_padding(size, k, s, d)
-            for size, k, s, d in zip(sizes, kernel_size, strides, dilation)]
 
 
 def _check_window(sizes, pairs, windows, strides, dilation, what):
@@ -69,7 +46,7 @@ def _check_window(sizes, pairs, windows, strides, dilation, what):
 def _conv(x, kernel, nd, strides, padding, data_format, dilation, groups=1):
     """N-D convolution of a Keras-layout `x` with a Keras-layout kernel `(*k, in, out)`."""
     sizes = _spatial_sizes(x, nd, data_format)
-    pairs = _padding_pairs(sizes, padding, kernel.shape[:nd], strides, dilation)
+    pairs = padding_pairs(sizes, padding, kernel.shape[:nd], strides, dilation)
     _check_window(sizes, pairs, kernel.shape[:nd], strides, dilation, 'Convolution')
     return lax.conv_general_dilated(
         x, kernel.astype(x.dtype), strides, pairs, rhs_dilation=dilation,
@@ -103,12 +80,10 @@ def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rat
     x = _t(x)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    stride = _tuple(strides, 1)
-    dilation = _tuple(dilation_rate, 1)
+    stride = normalize_tuple(strides, 1)
+    dilation = normalize_tuple(dilation_rate, 1)
     if padding == 'causal':
-        if data_format != 'channels_last':
-            raise ValueError('When using causal padding in `conv1d`, `data_format` must be '
-                             '"channels_last" (temporal data).')
+        check_causal(data_format)
         x = jnp.pad(x, ((0, 0), (dilation[0] * (kernel.shape[0] - 1), 0), (0, 0)))
         padding = 'valid'
     return _conv(x, kernel, 1, stride, padding, data_format, dilation)
@@ -129,8 +104,8 @@ def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilatio
         A 4-D tensor.
     """
     data_format = common.normalize_data_format(data_format)
-    return _conv(_t(x), _t(kernel), 2, _tuple(strides, 2), padding, data_format,
-                 _tuple(dilation_rate, 2))
+    return _conv(_t(x), _t(kernel), 2, normalize_tuple(strides, 2), padding, data_format,
+                 normalize_tuple(dilation_rate, 2))
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
@@ -149,8 +124,8 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
         A 5-D tensor.
     """
     data_format = common.normalize_data_format(data_format)
-    return _conv(_t(x), _t(kernel), 3, _tuple(strides, 3), padding, data_format,
-                 _tuple(dilation_rate, 3))
+    return _conv(_t(x), _t(kernel), 3, normalize_tuple(strides, 3), padding, data_format,
+                 normalize_tuple(dilation_rate, 3))
 
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
@@ -170,8 +145,9 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_
     """
     depthwise_kernel = _t(depthwise_kernel)
     data_format = common.normalize_data_format(data_format)
-    return _conv(_t(x), _depthwise_kernel(depthwise_kernel), 2, _tuple(strides, 2), padding,
-                 data_format, _tuple(dilation_rate, 2), groups=depthwise_kernel.shape[2])
+    return _conv(_t(x), _depthwise_kernel(depthwise_kernel), 2, normalize_tuple(strides, 2),
+                 padding, data_format, normalize_tuple(dilation_rate, 2),
+                 groups=depthwise_kernel.shape[2])
 
 
 def _separable(x, depthwise_kernel, pointwise_kernel, nd, strides, padding, data_format,
@@ -202,8 +178,9 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
         A 4-D tensor.
     """
     data_format = common.normalize_data_format(data_format)
-    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 2, _tuple(strides, 2),
-                      padding, data_format, _tuple(dilation_rate, 2))
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 2,
+                      normalize_tuple(strides, 2), padding, data_format,
+                      normalize_tuple(dilation_rate, 2))
 
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
@@ -223,39 +200,22 @@ def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='
         A 3-D tensor.
     """
     data_format = common.normalize_data_format(data_format)
-    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 1, _tuple(strides, 1),
-                      padding, data_format, _tuple(dilation_rate, 1))
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), 1,
+                      normalize_tuple(strides, 1), padding, data_format,
+                      normalize_tuple(dilation_rate, 1))
 
 
 def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, dilation):
     x = _t(x)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    strides = _tuple(strides, nd)
-    dilation = _tuple(dilation, nd)
-    output_shape = tuple(output_shape)
-    if data_format == 'channels_last':
-        targets = output_shape[1:nd + 1]
-    else:
-        targets = output_shape[2:nd + 2]
-    targets = tuple(int(t) for t in targets)
+    strides = normalize_tuple(strides, nd)
+    dilation = normalize_tuple(dilation, nd)
+    sizes = _spatial_sizes(x, nd, data_format)
+    targets, axes = transposed_padding(sizes, output_shape, tuple(kernel.shape), strides,
+                                       dilation, padding, data_format, x.shape)
     pads = []
-    for size, target, k, s, d in zip(_spatial_sizes(x, nd, data_format), targets,
-                                     kernel.shape[:nd], strides, dilation):
-        span = (k - 1) * d + 1
-        if padding == 'same':
-            expected = -(-target // s)
-            before = _same_padding(target, k, s, d)[0]
-        elif padding == 'valid':
-            expected = -(-(target - span + 1) // s)
-            before = 0
-        else:
-            raise ValueError('Invalid padding: ' + str(padding))
-        if expected != size:
-            raise ValueError('Output shape %s cannot come from an input of shape %s with '
-                             'kernel %s, strides %s and padding %r.'
-                             % (output_shape, tuple(x.shape), tuple(kernel.shape), strides,
-                                padding))
+    for size, target, s, (before, span) in zip(sizes, targets, strides, axes):
         # The gradient of the forward convolution with respect to its input: the input
         # dilated by the strides, padded so that the flipped kernel yields `target` values
         # (a negative pad crops what TensorFlow's padding left out).
@@ -329,10 +289,10 @@ def _window(nd, data_format, spatial_values):
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
     x = _t(x)
     data_format = common.normalize_data_format(data_format)
-    pool_size = _tuple(pool_size, nd)
-    strides = _tuple(strides, nd)
+    pool_size = normalize_tuple(pool_size, nd)
+    strides = normalize_tuple(strides, nd)
     sizes = _spatial_sizes(x, nd, data_format)
-    pairs = _padding_pairs(sizes, padding, pool_size, strides, (1,) * nd)
+    pairs = padding_pairs(sizes, padding, pool_size, strides, (1,) * nd)
     _check_window(sizes, pairs, pool_size, strides, (1,) * nd, 'Pooling')
     window = _window(nd, data_format, pool_size)
     window_strides = _window(nd, data_format, strides)

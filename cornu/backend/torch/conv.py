@@ -7,6 +7,8 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
+from ..conv_arithmetic import (check_causal, normalize_tuple, padding_pairs,
+                               transposed_padding)
 from .math import _t
 
 __all__ = [
@@ -16,22 +18,6 @@ __all__ = [
 
 
 # CONVOLUTIONS
-
-def _tuple(value, n):
-    if isinstance(value, int):
-        return (value,) * n
-    value = tuple(int(v) for v in value)
-    if len(value) == 1 and n > 1:
-        return value * n
-    return value
-
-
-def _same_padding(size, kernel, stride, dilation):
-    """TensorFlow's 'SAME' padding (before, after): the odd unit goes at the end."""
-    out = -(-size // stride)
-    total = max((out - 1) * stride + (kernel - 1) * dilation + 1 - size, 0)
-    return total // 2, total - total // 2
-
 
 def _channels_first_view(x, data_format, nd):
     # A channels_last tensor seen as channels-first is already in torch's channels_last
@@ -47,20 +33,8 @@ def _restore_layout(y, data_format, nd):
     return y
 
 
-def _padding_pairs(x, padding, kernel_size, strides, dilation):
-    """Per spatial axis (before, after) padding of a channels-first tensor, or `None`."""
-    if padding == 'valid':
-        return None
-    if padding != 'same':
-        raise ValueError('Invalid padding: ' + str(padding))
-    return [_same_padding(size, k, s, d)
-            for size, k, s, d in zip(x.shape[2:], kernel_size, strides, dilation)]
-
-
 def _apply_padding(x, pairs, value=0.):
     """Returns `(x, torch_padding)`: symmetric pads go to torch, uneven ones to `F.pad`."""
-    if pairs is None:
-        return x, 0
     if all(before == after for before, after in pairs):
         return x, tuple(before for before, _ in pairs)
     flat = []
@@ -76,7 +50,7 @@ _CONV_TRANSPOSE = {2: F.conv_transpose2d, 3: F.conv_transpose3d}
 def _conv(x, weight, nd, strides, padding, data_format, dilation, groups=1):
     """N-D convolution of a Keras-layout `x` with a torch-layout weight `(out, in, *k)`."""
     x = _channels_first_view(x, data_format, nd)
-    pairs = _padding_pairs(x, padding, weight.shape[2:], strides, dilation)
+    pairs = padding_pairs(x.shape[2:], padding, weight.shape[2:], strides, dilation)
     x, pad = _apply_padding(x, pairs)
     y = _CONV[nd](x, weight, None, strides, pad, dilation, groups)
     return _restore_layout(y, data_format, nd)
@@ -124,12 +98,10 @@ def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rat
     x = _t(x)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    stride = _tuple(strides, 1)[0]
-    dilation = _tuple(dilation_rate, 1)[0]
+    stride = normalize_tuple(strides, 1)[0]
+    dilation = normalize_tuple(dilation_rate, 1)[0]
     if padding == 'causal':
-        if data_format != 'channels_last':
-            raise ValueError('When using causal padding in `conv1d`, `data_format` must be '
-                             '"channels_last" (temporal data).')
+        check_causal(data_format)
         x = F.pad(x, (0, 0, dilation * (kernel.shape[0] - 1), 0))
         padding = 'valid'
     weight = kernel.permute(2, 1, 0).unsqueeze(2)
@@ -155,8 +127,8 @@ def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilatio
     x = _t(x)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    return _conv(x, _conv2d_weight(kernel), 2, _tuple(strides, 2), padding, data_format,
-                 _tuple(dilation_rate, 2))
+    return _conv(x, _conv2d_weight(kernel), 2, normalize_tuple(strides, 2), padding,
+                 data_format, normalize_tuple(dilation_rate, 2))
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
@@ -177,8 +149,8 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
     x = _t(x)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    return _conv(x, kernel.permute(4, 3, 0, 1, 2), 3, _tuple(strides, 3), padding,
-                 data_format, _tuple(dilation_rate, 3))
+    return _conv(x, kernel.permute(4, 3, 0, 1, 2), 3, normalize_tuple(strides, 3), padding,
+                 data_format, normalize_tuple(dilation_rate, 3))
 
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
@@ -199,15 +171,16 @@ def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_
     x = _t(x)
     depthwise_kernel = _t(depthwise_kernel)
     data_format = common.normalize_data_format(data_format)
-    return _conv(x, _depthwise_weight(depthwise_kernel), 2, _tuple(strides, 2), padding,
-                 data_format, _tuple(dilation_rate, 2), groups=depthwise_kernel.shape[2])
+    return _conv(x, _depthwise_weight(depthwise_kernel), 2, normalize_tuple(strides, 2),
+                 padding, data_format, normalize_tuple(dilation_rate, 2),
+                 groups=depthwise_kernel.shape[2])
 
 
 def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding, data_format, dilation):
     # x: 4-D in Keras layout; kernels in their 2-D Keras layouts.
     x = _channels_first_view(x, data_format, 2)
     depthwise = _depthwise_weight(depthwise_kernel)
-    pairs = _padding_pairs(x, padding, depthwise.shape[2:], strides, dilation)
+    pairs = padding_pairs(x.shape[2:], padding, depthwise.shape[2:], strides, dilation)
     x, pad = _apply_padding(x, pairs)
     y = F.conv2d(x, depthwise, None, strides, pad, dilation, depthwise_kernel.shape[2])
     y = F.conv2d(y, _conv2d_weight(pointwise_kernel))
@@ -231,8 +204,9 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
         A 4-D tensor.
     """
     data_format = common.normalize_data_format(data_format)
-    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel), _tuple(strides, 2),
-                      padding, data_format, _tuple(dilation_rate, 2))
+    return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel),
+                      normalize_tuple(strides, 2), padding, data_format,
+                      normalize_tuple(dilation_rate, 2))
 
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
@@ -253,8 +227,8 @@ def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='
     """
     data_format = common.normalize_data_format(data_format)
     y = _separable(_as_2d(_t(x), data_format), _t(depthwise_kernel).unsqueeze(0),
-                   _t(pointwise_kernel).unsqueeze(0), (1, _tuple(strides, 1)[0]), padding,
-                   data_format, (1, _tuple(dilation_rate, 1)[0]))
+                   _t(pointwise_kernel).unsqueeze(0), (1, normalize_tuple(strides, 1)[0]),
+                   padding, data_format, (1, normalize_tuple(dilation_rate, 1)[0]))
     return _from_2d(y, data_format)
 
 
@@ -262,36 +236,18 @@ def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, 
     x = _t(x)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    strides = _tuple(strides, nd)
-    dilation = _tuple(dilation, nd)
+    strides = normalize_tuple(strides, nd)
+    dilation = normalize_tuple(dilation, nd)
     # (k..., out, in) -> (in, out, k...)
     weight = kernel.permute((nd + 1, nd) + tuple(range(nd)))
     x = _channels_first_view(x, data_format, nd)
-    output_shape = tuple(output_shape)
-    if data_format == 'channels_last':
-        targets = output_shape[1:nd + 1]
-    else:
-        targets = output_shape[2:nd + 2]
-    targets = tuple(int(t) for t in targets)
+    sizes = tuple(x.shape[2:])
+    targets, axes = transposed_padding(sizes, output_shape, tuple(kernel.shape), strides,
+                                       dilation, padding, data_format, x.shape)
     pads = []
     output_padding = []
     crop = False
-    for size, target, k, s, d in zip(x.shape[2:], targets, kernel.shape[:nd], strides,
-                                     dilation):
-        span = (k - 1) * d + 1
-        if padding == 'same':
-            expected = -(-target // s)
-            before = _same_padding(target, k, s, d)[0]
-        elif padding == 'valid':
-            expected = -(-(target - span + 1) // s)
-            before = 0
-        else:
-            raise ValueError('Invalid padding: ' + str(padding))
-        if expected != size:
-            raise ValueError('Output shape %s cannot come from an input of shape %s with '
-                             'kernel %s, strides %s and padding %r.'
-                             % (output_shape, tuple(x.shape), tuple(kernel.shape), strides,
-                                padding))
+    for size, target, s, (before, span) in zip(sizes, targets, strides, axes):
         # The padding TF puts after the input can exceed the one before by one; torch only
         # removes equal amounts, so the extra last row is cut off afterwards.
         extra = target - ((size - 1) * s - 2 * before + span)
@@ -369,10 +325,10 @@ def _window_counts(spatial, pool_size, strides, flat_pads, nd, device, dtype):
 def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
     x = _t(x)
     data_format = common.normalize_data_format(data_format)
-    pool_size = _tuple(pool_size, nd)
-    strides = _tuple(strides, nd)
+    pool_size = normalize_tuple(pool_size, nd)
+    strides = normalize_tuple(strides, nd)
     x = _channels_first_view(x, data_format, nd)
-    pairs = _padding_pairs(x, padding, pool_size, strides, (1,) * nd)
+    pairs = padding_pairs(x.shape[2:], padding, pool_size, strides, (1,) * nd)
     if pool_mode == 'max':
         if x.dtype.is_floating_point:
             low = float('-inf')

@@ -11,9 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
+from ..conv_arithmetic import normalize_tuple
 from .core import convert_to_tensor
 from .random import _stream
-from .conv import _tuple
 
 __all__ = [
     'relu', 'elu', 'softmax', 'softplus', 'softsign', 'sigmoid', 'hard_sigmoid', 'tanh',
@@ -452,8 +452,8 @@ def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     inputs = _t(inputs)
     kernel = _t(kernel)
     common.normalize_data_format(data_format)
-    length = _tuple(kernel_size, 1)[0]
-    stride = _tuple(strides, 1)[0]
+    length = normalize_tuple(kernel_size, 1)[0]
+    stride = normalize_tuple(strides, 1)[0]
     output_length, feature_dim, filters = kernel.shape
     # (batch, positions, channels, length) -> (positions, batch, length * channels)
     patches = inputs.unfold(1, length, stride)[:, :output_length]
@@ -480,8 +480,8 @@ def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format
     inputs = _t(inputs)
     kernel = _t(kernel)
     data_format = common.normalize_data_format(data_format)
-    rows, cols = _tuple(kernel_size, 2)
-    stride_rows, stride_cols = _tuple(strides, 2)
+    rows, cols = normalize_tuple(kernel_size, 2)
+    stride_rows, stride_cols = normalize_tuple(strides, 2)
     output_rows, output_cols = (int(s) for s in output_shape)
     _, feature_dim, filters = kernel.shape
     batch = inputs.shape[0]
