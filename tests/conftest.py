@@ -4,6 +4,8 @@ import numpy as np
 import pytest
 
 from cornu import backend as K
+from cornu.layers import Lambda
+from cornu.models import Model
 
 
 @pytest.fixture
@@ -19,3 +21,26 @@ def _fresh_session():
     np.random.seed(1337)
     yield
     K.clear_session()
+
+
+@pytest.fixture
+def received_mask():
+    """`received_mask(inputs, tensor, arrays)`: the mask that a layer called on `tensor`
+    (a sequence, `(batch, steps, features)`) receives when `Model(inputs, ...)` predicts on
+    `arrays`, as a bool array of shape `(batch, steps)`, or None when it receives no mask.
+
+    The layer returns the mask cast to floats as the model's output, so its values are read
+    after `predict`, never inside it: on jax, `predict` is traced and a mask there has no
+    values yet."""
+    def run(inputs, tensor, arrays):
+        got_mask = []
+
+        def mask_as_output(x, mask=None):
+            got_mask.append(mask is not None)
+            return x[..., 0] if mask is None else K.cast(mask, K.floatx())
+
+        outputs = Lambda(mask_as_output, output_shape=lambda shape: shape[:-1],
+                         mask=lambda x, mask: None)(tensor)
+        values = Model(inputs, outputs).predict(arrays)
+        return values.astype(bool) if got_mask[-1] else None
+    return run

@@ -9,7 +9,7 @@ import pytest
 from cornu import layers
 from cornu.layers import (Add, Subtract, Multiply, Average, Maximum, Minimum, Concatenate,
                           Dot, add, subtract, multiply, average, maximum, minimum,
-                          concatenate, dot, Input, Embedding, Lambda)
+                          concatenate, dot, Input, Embedding)
 from cornu.models import Model
 
 
@@ -221,20 +221,7 @@ def _masked(timesteps, features, name=None):
     return ids, Embedding(10, features, mask_zero=True, name=name)(ids)
 
 
-def _mask_of(K, inputs, tensor, arrays):
-    """The mask a model computes for `tensor` (recorded by a Lambda layer)."""
-    seen = []
-
-    def record(x, mask=None):
-        seen.append(mask)
-        return x
-
-    out = Lambda(record, mask=lambda x, m: m)(tensor)
-    Model(inputs, out).predict(arrays)
-    return None if seen[-1] is None else K.to_numpy(seen[-1]).astype(bool)
-
-
-def test_elementwise_merge_ands_masks(backend):
+def test_elementwise_merge_ands_masks(backend, received_mask):
     K = backend
     ids1, e1 = _masked(4, 3)
     ids2, e2 = _masked(4, 3)
@@ -242,12 +229,12 @@ def test_elementwise_merge_ands_masks(backend):
     assert K.int_shape(merged._keras_mask) == (None, 4)
     a = np.array([[1, 2, 0, 3], [0, 1, 1, 1]])
     b = np.array([[1, 0, 4, 3], [5, 5, 5, 0]])
-    mask = _mask_of(K, [ids1, ids2], merged, [a, b])
+    mask = received_mask([ids1, ids2], merged, [a, b])
     np.testing.assert_array_equal(mask, (a != 0) & (b != 0))
     # One masked input and one plain input: the mask passes through.
     plain = Input(shape=(4, 3))
     merged = Multiply()([e1, plain])
-    mask = _mask_of(K, [ids1, plain], merged, [a, np.ones((2, 4, 3))])
+    mask = received_mask([ids1, plain], merged, [a, np.ones((2, 4, 3))])
     np.testing.assert_array_equal(mask, a != 0)
     # No masks, no mask.
     assert Add()([Input(shape=(2,)), Input(shape=(2,))])._keras_mask is None
@@ -262,7 +249,7 @@ def test_merge_compute_mask_arguments(backend):
     assert layer.compute_mask([1, 2], [None, None]) is None
 
 
-def test_concatenate_masks_feature_axis(backend):
+def test_concatenate_masks_feature_axis(backend, received_mask):
     K = backend
     ids1, e1 = _masked(4, 2)
     plain = Input(shape=(4, 3))
@@ -270,27 +257,27 @@ def test_concatenate_masks_feature_axis(backend):
     assert K.int_shape(merged) == (None, 4, 5)
     assert K.int_shape(merged._keras_mask) == (None, 4)
     a = np.array([[1, 0, 2, 0]])
-    mask = _mask_of(K, [ids1, plain], merged, [a, np.ones((1, 4, 3))])
+    mask = received_mask([ids1, plain], merged, [a, np.ones((1, 4, 3))])
     np.testing.assert_array_equal(mask, a != 0)
     ids2, e2 = _masked(4, 2)
     b = np.array([[1, 1, 0, 0]])
-    mask = _mask_of(K, [ids1, ids2], Concatenate()([e1, e2]), [a, b])
+    mask = received_mask([ids1, ids2], Concatenate()([e1, e2]), [a, b])
     np.testing.assert_array_equal(mask, (a != 0) & (b != 0))
 
 
-def test_concatenate_masks_time_axis(backend):
+def test_concatenate_masks_time_axis(backend, received_mask):
     K = backend
     ids1, e1 = _masked(3, 2)
     ids2, e2 = _masked(2, 2)
     merged = Concatenate(axis=1)([e1, e2])
     assert K.int_shape(merged._keras_mask) == (None, 5)
     a, b = np.array([[1, 0, 2]]), np.array([[0, 7]])
-    mask = _mask_of(K, [ids1, ids2], merged, [a, b])
+    mask = received_mask([ids1, ids2], merged, [a, b])
     np.testing.assert_array_equal(mask, np.concatenate([a, b], 1) != 0)
     # An unmasked input counts as all present.
     plain = Input(shape=(2, 2))
     merged = Concatenate(axis=1)([e1, plain])
-    mask = _mask_of(K, [ids1, plain], merged, [a, np.zeros((1, 2, 2))])
+    mask = received_mask([ids1, plain], merged, [a, np.zeros((1, 2, 2))])
     np.testing.assert_array_equal(mask, [[True, False, True, True, True]])
 
 
