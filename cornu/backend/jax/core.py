@@ -23,6 +23,7 @@ import jax.numpy as jnp
 
 from .. import common
 from .. import symbolic
+from ..arguments import check_assignable
 from . import gradient_retracing
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
                               symbolic_operators)
@@ -577,10 +578,7 @@ def set_value(x, value):
     """
     value = np.asarray(value)
     x_shape = tuple(x.shape)
-    if tuple(value.shape) != x_shape:
-        if not (value.ndim == 0 and value.size == int(np.prod(x_shape, dtype=np.int64))):
-            raise ValueError('Cannot assign a value of shape %s to the variable %s of shape %s.'
-                             % (value.shape, getattr(x, 'name', '?'), x_shape))
+    check_assignable(value, x_shape, getattr(x, 'name', '?'))
     if value.dtype.byteorder == '>':
         value = value.astype(value.dtype.newbyteorder('='))
     _assign(x, jnp.asarray(value, dtype=x.dtype).reshape(x_shape))

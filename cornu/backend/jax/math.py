@@ -13,6 +13,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import common
+from ..arguments import batch_dot_axes, clip_bounds, condition_shape, normalize_axes
 from .core import _t, _operand, _Array, _Tracer, standardize_dtype
 
 __all__ = [
@@ -22,15 +23,6 @@ __all__ = [
     'greater_equal', 'less', 'less_equal', 'maximum', 'minimum', 'sin', 'cos', 'switch',
     'l2_normalize', 'in_top_k',
 ]
-
-
-def _dims(axis):
-    """`None`, an int, or a tuple of ints (an empty tuple reduces nothing, as in TF)."""
-    if axis is None:
-        return None
-    if isinstance(axis, (list, tuple)):
-        return tuple(int(a) for a in axis)
-    return int(axis)
 
 
 def _floatx_dtype():
@@ -85,17 +77,9 @@ def batch_dot(x, y, axes=None):
     """
     x = _t(x)
     y = _t(y)
-    if isinstance(axes, int):
-        axes = (axes, axes)
     x_ndim = x.ndim
     y_ndim = y.ndim
-    if axes is None:
-        axes = (x_ndim - 1, y_ndim - 2)
-    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
-        raise ValueError('Multiple target dimensions are not supported. '
-                         'Expected: None, int, (int, int), Provided: ' + str(axes))
-    a0 = axes[0] + x_ndim if axes[0] < 0 else axes[0]
-    a1 = axes[1] + y_ndim if axes[1] < 0 else axes[1]
+    a0, a1 = batch_dot_axes(axes, x_ndim, y_ndim)
     if x_ndim == 2 and y_ndim == 2:
         if a0 == 1 and a1 == 1:
             return jnp.sum(x * y, axis=1, keepdims=True)
@@ -155,7 +139,7 @@ def gather(reference, indices):
 # REDUCTIONS
 
 def _reduce(fn, x, axis, keepdims):
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x
     return fn(x, axis=axis, keepdims=keepdims)
@@ -269,7 +253,7 @@ def var(x, axis=None, keepdims=False):
     x = _t(x)
     if not _is_float(x):
         x = x.astype(_floatx_dtype())
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return jnp.zeros_like(x)
     return jnp.var(x, axis=axis, keepdims=keepdims)
@@ -289,7 +273,7 @@ def std(x, axis=None, keepdims=False):
     x = _t(x)
     if not _is_float(x):
         x = x.astype(_floatx_dtype())
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return jnp.zeros_like(x)
     return jnp.std(x, axis=axis, keepdims=keepdims)
@@ -310,7 +294,7 @@ def mean(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x
     if x.dtype == jnp.bool_:
@@ -334,7 +318,7 @@ def any(x, axis=None, keepdims=False):
         A bool tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x.astype(jnp.bool_)
     return jnp.any(x, axis=axis, keepdims=keepdims)
@@ -352,7 +336,7 @@ def all(x, axis=None, keepdims=False):
         A bool tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x.astype(jnp.bool_)
     return jnp.all(x, axis=axis, keepdims=keepdims)
@@ -537,9 +521,7 @@ def clip(x, min_value, max_value):
         A tensor.
     """
     x = _t(x)
-    if (isinstance(min_value, (int, float, np.number)) and
-            isinstance(max_value, (int, float, np.number)) and max_value < min_value):
-        max_value = min_value
+    min_value, max_value = clip_bounds(min_value, max_value)
     if min_value is not None:
         x = _select_max(x, _operand(min_value))
     if max_value is not None:
@@ -717,13 +699,9 @@ def switch(condition, then_expression, else_expression):
     then_expression = _operand(then_expression)
     else_expression = _operand(else_expression)
     expr_ndim = then_expression.ndim if isinstance(then_expression, _Array) else 0
-    cond_ndim = condition.ndim
-    if cond_ndim > expr_ndim:
-        raise ValueError('Rank of `condition` should be less than or equal to rank of '
-                         '`then_expression` and `else_expression`. ndim(condition)=%d, '
-                         'ndim(then_expression)=%d' % (cond_ndim, expr_ndim))
-    if cond_ndim < expr_ndim:
-        condition = condition.reshape(tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+    shape = condition_shape(condition.shape, expr_ndim)
+    if shape is not None:
+        condition = condition.reshape(shape)
     return jnp.where(condition, then_expression, else_expression)
 
 
@@ -738,7 +716,7 @@ def l2_normalize(x, axis=None):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     square_sum = jnp.sum(x * x, axis=axis, keepdims=True)
     return x * lax.rsqrt(jnp.maximum(square_sum, 1e-12))
 

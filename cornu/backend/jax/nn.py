@@ -13,6 +13,9 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import common
+from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
+                         check_dropout_level, fused_statistics_shape, noise_shape_of,
+                         unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
 from .core import _t
 from .random import _dropout_uniform
@@ -23,9 +26,6 @@ __all__ = [
     'dropout', 'bias_add', 'normalize_batch_in_training', 'batch_normalization', 'local_conv1d',
     'local_conv2d',
 ]
-
-# TensorFlow's fused batch norm raises smaller epsilons to this (a cuDNN requirement).
-_FUSED_BN_MIN_EPSILON = 1.001e-5
 
 
 # ACTIVATIONS
@@ -160,12 +160,6 @@ def tanh(x):
 
 # LOSSES
 
-def _check_channels_axis(axis, ndim):
-    if axis != -1 and axis not in range(ndim):
-        raise ValueError('Unexpected channels axis %s. Expected to be -1 or one of the axes '
-                         'of `output`, which has %d dimensions.' % (axis, ndim))
-
-
 def _clip_probabilities(output):
     eps = common.epsilon()
     output = jnp.where(output >= eps, output, jnp.asarray(eps, output.dtype))
@@ -192,7 +186,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """
     target = _t(target)
     output = _t(output)
-    _check_channels_axis(axis, output.ndim)
+    check_channels_axis(axis, output.ndim)
     if from_logits:
         return -jnp.sum(target * jax.nn.log_softmax(output, axis=axis), axis=axis)
     output = output / jnp.sum(output, axis=axis, keepdims=True)
@@ -222,7 +216,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target = _t(target)
     output = _t(output)
     ndim = output.ndim
-    _check_channels_axis(axis, ndim)
+    check_channels_axis(axis, ndim)
     if axis != -1 and axis != ndim - 1:
         output = jnp.moveaxis(output, axis, -1)
     if not from_logits:
@@ -288,12 +282,11 @@ def dropout(x, level, noise_shape=None, seed=None):
     x = _t(x)
     if level == 0:
         return x
-    if not 0. < level < 1.:
-        raise ValueError('dropout level must be in [0, 1), got %r.' % (level,))
+    check_dropout_level(level)
     if noise_shape is None:
         shape = x.shape
     else:
-        shape = tuple(x.shape[i] if s is None else int(s) for i, s in enumerate(noise_shape))
+        shape = noise_shape_of(x.shape, noise_shape)
     uniform = _dropout_uniform(seed, shape, x.dtype)
     keep = (uniform >= level).astype(x.dtype) / (1. - level)
     return x * keep
@@ -322,30 +315,8 @@ def bias_add(x, bias, data_format=None):
     """
     x = _t(x)
     bias = _t(bias)
-    ndim = x.ndim
-    if ndim == 2 and bias.ndim == 1 and bias.shape[0] == x.shape[1]:
-        return x + bias
-    data_format = common.normalize_data_format(data_format)
-    bias_shape = tuple(bias.shape)
-    if len(bias_shape) != 1 and len(bias_shape) != ndim - 1:
-        raise ValueError('Unexpected bias dimensions %d, expect to be 1 or %d dimensions'
-                         % (len(bias_shape), ndim - 1))
-    channels_first = data_format == 'channels_first' and 3 <= ndim <= 5
-    if len(bias_shape) == 1:
-        channels = x.shape[1] if channels_first else x.shape[-1]
-        if bias_shape[0] != channels:
-            raise ValueError('Bias of size %d does not match the %d channels of a tensor of '
-                             'shape %s (%s).' % (bias_shape[0], channels, tuple(x.shape),
-                                                 data_format))
-        if channels_first:
-            return x + bias.reshape((1, channels) + (1,) * (ndim - 2))
-        return x + bias
-    if channels_first:
-        bias = bias.reshape((1, bias_shape[-1]) + bias_shape[:-1])
-    if tuple(bias.shape[-(ndim - 1):]) != tuple(x.shape[1:]):
-        raise ValueError('Bias of shape %s does not match a tensor of shape %s (%s).'
-                         % (bias_shape, tuple(x.shape), data_format))
-    return x + bias
+    shape = bias_shape(x.shape, bias.shape, data_format)
+    return x + (bias if shape is None else bias.reshape(shape))
 
 
 # NORMALIZATION
@@ -379,10 +350,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
         `(normalized_tensor, mean, variance)`, the statistics with the reduced axes removed.
     """
     x = _t(x)
-    axes = [int(a) % x.ndim for a in reduction_axes]
-    fused = x.ndim == 4 and axes in ([0, 1, 2], [0, 2, 3])
-    if fused:
-        epsilon = max(epsilon, _FUSED_BN_MIN_EPSILON)
+    axes, fused, epsilon = batch_statistics_axes(reduction_axes, x.ndim, epsilon)
     mean = jnp.mean(x, axis=tuple(axes), keepdims=True)
     var = jnp.mean(jnp.square(x - mean), axis=tuple(axes), keepdims=True)
     kept_shape = mean.shape
@@ -394,8 +362,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     mean = jnp.squeeze(mean, tuple(axes))
     var = jnp.squeeze(var, tuple(axes))
     if fused:
-        count = x.size // max(mean.size, 1)
-        var = var * (count / max(count - 1, 1))
+        var = var * unbiased_factor(x.size, mean.size)
     return normed, mean, var
 
 
@@ -423,9 +390,8 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
     var = _t(var)
     beta = None if beta is None else _t(beta)
     gamma = None if gamma is None else _t(gamma)
-    if x.ndim == 4 and axis in (1, -3, 3, -1):
-        epsilon = max(epsilon, _FUSED_BN_MIN_EPSILON)
-        shape = (-1, 1, 1) if axis in (1, -3) else (-1,)
+    shape, epsilon = fused_statistics_shape(x.ndim, axis, epsilon)
+    if shape is not None:
         mean = mean.reshape(shape)
         var = var.reshape(shape)
         if beta is not None:

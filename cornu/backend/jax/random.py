@@ -20,6 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import common
+from ..arguments import int_tuple
 from . import core
 from .core import standardize_dtype, variable
 
@@ -122,12 +123,6 @@ def _reset_streams():
 common.on_clear_session(_reset_streams)
 
 
-def _shape(shape):
-    if isinstance(shape, int):
-        return (shape,)
-    return tuple(int(s) for s in shape)
-
-
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """A tensor of values drawn uniformly from `[minval, maxval)`.
 
@@ -142,7 +137,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    shape = _shape(shape)
+    shape = int_tuple(shape)
     floating = jnp.issubdtype(target, jnp.floating)
     scope = _traced_scope()
     if scope is not None:
@@ -173,7 +168,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    shape = _shape(shape)
+    shape = int_tuple(shape)
     scope = _traced_scope()
     if scope is not None:
         values = jax.random.normal(_key(seed, scope), shape, dtype=target)
@@ -198,7 +193,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    shape = _shape(shape)
+    shape = int_tuple(shape)
     scope = _traced_scope()
     if scope is not None:
         # The normal distribution truncated at two standard deviations, which the redrawing
@@ -231,7 +226,7 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
         A tensor.
     """
     target = standardize_dtype(dtype)
-    shape = _shape(shape)
+    shape = int_tuple(shape)
     scope = _traced_scope()
     if scope is not None:
         draw = target if jnp.issubdtype(target, jnp.floating) else jnp.float32

@@ -11,6 +11,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import common
+from ..arguments import check_mask_shape, check_rnn_arguments
 from . import core
 from .core import _t
 
@@ -118,20 +119,13 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         ValueError: for inputs of rank below 3, or a mask without states and `unroll=False`.
     """
     inputs = _t(inputs)
-    if inputs.ndim < 3:
-        raise ValueError('Input should be at least 3D.')
+    check_rnn_arguments(inputs.ndim, mask is not None, unroll, initial_states)
     states = [_t(s) for s in initial_states]
     constants = list(constants) if constants else []
     if mask is not None:
-        if not unroll and not states:
-            raise ValueError('No initial states provided! When using masking in an RNN, you '
-                             'should provide initial states (and your step function should '
-                             'return as its first state at time `t` the output at time `t-1`).')
         mask = _t(mask)
         if mask.ndim > 2:
-            if int(np.prod(mask.shape[2:])) != 1:
-                raise ValueError('Expected a mask of shape (samples, time), got %s.'
-                                 % (tuple(mask.shape),))
+            check_mask_shape(mask.shape)
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         if mask.dtype != jnp.bool_:
             mask = mask != 0

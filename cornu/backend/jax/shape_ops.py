@@ -3,12 +3,12 @@ padding, stacking, slicing.
 
 Split from `math.py`; semantics follow Keras 2.2.4's TensorFlow backend.
 """
-import builtins
-
 import numpy as np
 import jax.numpy as jnp
 
 from .. import common
+from ..arguments import (arange_bounds, check_squeeze, check_temporal_padding, int_tuple,
+                         slice_index)
 from .core import _t, _Array, standardize_dtype
 
 __all__ = [
@@ -33,12 +33,6 @@ def concatenate(tensors, axis=-1):
     return jnp.concatenate(tensors, axis=axis)
 
 
-def _shape_tuple(shape):
-    if isinstance(shape, (int, np.integer)):
-        return (int(shape),)
-    return tuple(int(s) for s in shape)
-
-
 def reshape(x, shape):
     """Reshapes a tensor (`-1` infers one size).
 
@@ -49,7 +43,7 @@ def reshape(x, shape):
     # Returns
         A tensor.
     """
-    return jnp.reshape(_t(x), _shape_tuple(shape))
+    return jnp.reshape(_t(x), int_tuple(shape))
 
 
 def permute_dimensions(x, pattern):
@@ -190,11 +184,9 @@ def arange(start, stop=None, step=1, dtype='int32'):
     for i, v in enumerate(values):
         if isinstance(v, _Array) or hasattr(v, '_value'):
             values[i] = np.asarray(v).item()
-    start, stop, step = values
-    if stop is None:
-        start, stop = 0, builtins.max(start, 0)
+    start, stop, step, integral = arange_bounds(*values)
     target = standardize_dtype(dtype)
-    if builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
+    if integral:
         return jnp.asarray(np.arange(start, stop, step), dtype=target)
     # Fractional bounds: count as in float64, then cast, as tf.range followed by a cast.
     return jnp.asarray(np.arange(start, stop, step, dtype=np.float64)).astype(target)
@@ -211,9 +203,7 @@ def tile(x, n):
         A tensor.
     """
     x = _t(x)
-    if isinstance(n, (int, np.integer)):
-        n = [n]
-    return jnp.tile(x, tuple(int(k) for k in n))
+    return jnp.tile(x, int_tuple(n))
 
 
 def flatten(x):
@@ -270,9 +260,7 @@ def squeeze(x, axis):
         ValueError: if the axis does not have length 1.
     """
     x = _t(x)
-    if x.shape[axis] != 1:
-        raise ValueError('Can not squeeze axis %d of a tensor of shape %s: its size is not 1.'
-                         % (axis, tuple(x.shape)))
+    check_squeeze(x.shape, axis)
     return jnp.squeeze(x, axis)
 
 
@@ -286,8 +274,7 @@ def temporal_padding(x, padding=(1, 1)):
     # Returns
         A 3-D tensor.
     """
-    if len(padding) != 2:
-        raise ValueError('padding must be a pair of ints, got %r.' % (padding,))
+    check_temporal_padding(padding)
     return jnp.pad(_t(x), ((0, 0), (int(padding[0]), int(padding[1])), (0, 0)))
 
 
@@ -373,9 +360,7 @@ def reverse(x, axes):
     # Returns
         A tensor.
     """
-    if isinstance(axes, (int, np.integer)):
-        axes = (int(axes),)
-    return jnp.flip(_t(x), tuple(int(a) for a in axes))
+    return jnp.flip(_t(x), int_tuple(axes))
 
 
 def slice(x, start, size):
@@ -391,10 +376,4 @@ def slice(x, start, size):
     # Returns
         A tensor.
     """
-    x = _t(x)
-    index = []
-    for begin, length in zip(start, size):
-        begin = int(begin)
-        length = int(length)
-        index.append(builtins.slice(begin, None if length == -1 else begin + length))
-    return x[tuple(index)]
+    return _t(x)[slice_index(start, size)]

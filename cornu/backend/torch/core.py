@@ -11,6 +11,7 @@ import torch
 
 from .. import common
 from .. import symbolic
+from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
                               symbolic_operators)
 from ..symbolic import KerasTensor, is_symbolic
@@ -330,12 +331,7 @@ def set_value(x, value):
         ValueError: when the shapes differ.
     """
     value = np.asarray(value)
-    if tuple(value.shape) != tuple(x.shape):
-        if value.size == x.numel() and value.ndim == 0:
-            pass
-        else:
-            raise ValueError('Cannot assign a value of shape %s to the variable %s of shape %s.'
-                             % (value.shape, getattr(x, 'name', '?'), tuple(x.shape)))
+    check_assignable(value, x.shape, getattr(x, 'name', '?'))
     with torch.no_grad():
         x.copy_(torch.as_tensor(value).to(device=x.device, dtype=x.dtype).reshape(x.shape))
 

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
+from ..arguments import batch_dot_axes, clip_bounds, condition_shape, normalize_axes
 from .core import convert_to_tensor, standardize_dtype
 
 __all__ = [
@@ -34,15 +35,6 @@ def _t(x):
 def _operand(y):
     # Python scalars go to torch as they are: no tensor is built for them.
     return y if isinstance(y, (_Tensor, int, float, bool)) else convert_to_tensor(y)
-
-
-def _dims(axis):
-    """`None`, an int, or a tuple of ints (an empty tuple reduces nothing, as in TF)."""
-    if axis is None:
-        return None
-    if isinstance(axis, (list, tuple)):
-        return tuple(int(a) for a in axis)
-    return int(axis)
 
 
 def _floatx_dtype():
@@ -97,19 +89,9 @@ def batch_dot(x, y, axes=None):
     """
     x = _t(x)
     y = _t(y)
-    if isinstance(axes, int):
-        axes = (axes, axes)
     x_ndim = x.dim()
     y_ndim = y.dim()
-    if axes is None:
-        axes = (x_ndim - 1, y_ndim - 2)
-    if builtins.any(isinstance(a, (list, tuple)) for a in axes):
-        raise ValueError('Multiple target dimensions are not supported. '
-                         'Expected: None, int, (int, int), Provided: ' + str(axes))
-    # Keras 2.2.4 compared axes with `ndim - 1` literally; normalising negative axes keeps
-    # every call that worked there unchanged and makes `axes=-1` mean the last axis.
-    a0 = axes[0] + x_ndim if axes[0] < 0 else axes[0]
-    a1 = axes[1] + y_ndim if axes[1] < 0 else axes[1]
+    a0, a1 = batch_dot_axes(axes, x_ndim, y_ndim)
     if x_ndim == 2 and y_ndim == 2:
         if a0 == 1 and a1 == 1:
             # One batched (1 x n) @ (n x 1) product instead of a multiply and a reduction.
@@ -187,7 +169,7 @@ def max(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis is None:
         if not keepdims:
             return torch.amax(x, dim=tuple(range(x.dim())))
@@ -209,7 +191,7 @@ def min(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis is None:
         axis = tuple(range(x.dim()))
     elif axis == ():
@@ -229,7 +211,7 @@ def sum(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis is None:
         return torch.sum(x) if not keepdims else torch.sum(x, dim=None, keepdim=True)
     if axis == ():
@@ -249,7 +231,7 @@ def prod(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis is None:
         out = torch.prod(x)
         return out.reshape((1,) * x.dim()) if keepdims else out
@@ -302,7 +284,7 @@ def var(x, axis=None, keepdims=False):
     x = _t(x)
     if not x.dtype.is_floating_point:
         x = x.to(_floatx_dtype())
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return torch.zeros_like(x)
     return torch.var(x, dim=axis, correction=0, keepdim=keepdims)
@@ -322,7 +304,7 @@ def std(x, axis=None, keepdims=False):
     x = _t(x)
     if not x.dtype.is_floating_point:
         x = x.to(_floatx_dtype())
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return torch.zeros_like(x)
     return torch.std(x, dim=axis, correction=0, keepdim=keepdims)
@@ -343,7 +325,7 @@ def mean(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x
     dtype = x.dtype
@@ -370,7 +352,7 @@ def any(x, axis=None, keepdims=False):
         A bool tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x.bool()
     return torch.any(x, dim=axis, keepdim=keepdims)
@@ -388,7 +370,7 @@ def all(x, axis=None, keepdims=False):
         A bool tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis == ():
         return x.bool()
     return torch.all(x, dim=axis, keepdim=keepdims)
@@ -432,7 +414,7 @@ def logsumexp(x, axis=None, keepdims=False):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis is None:
         axis = tuple(range(x.dim()))
     elif axis == ():
@@ -553,9 +535,7 @@ def clip(x, min_value, max_value):
         A tensor.
     """
     x = _t(x)
-    if (isinstance(min_value, (int, float, np.number)) and
-            isinstance(max_value, (int, float, np.number)) and max_value < min_value):
-        max_value = min_value
+    min_value, max_value = clip_bounds(min_value, max_value)
     if min_value is None and max_value is None:
         return x
     return torch.clamp(x, min_value, max_value)
@@ -731,13 +711,9 @@ def switch(condition, then_expression, else_expression):
     then_expression = _operand(then_expression)
     else_expression = _operand(else_expression)
     expr_ndim = then_expression.dim() if isinstance(then_expression, _Tensor) else 0
-    cond_ndim = condition.dim()
-    if cond_ndim > expr_ndim:
-        raise ValueError('Rank of `condition` should be less than or equal to rank of '
-                         '`then_expression` and `else_expression`. ndim(condition)=%d, '
-                         'ndim(then_expression)=%d' % (cond_ndim, expr_ndim))
-    if cond_ndim < expr_ndim:
-        condition = condition.reshape(tuple(condition.shape) + (1,) * (expr_ndim - cond_ndim))
+    shape = condition_shape(condition.shape, expr_ndim)
+    if shape is not None:
+        condition = condition.reshape(shape)
     return torch.where(condition, then_expression, else_expression)
 
 
@@ -752,7 +728,7 @@ def l2_normalize(x, axis=None):
         A tensor.
     """
     x = _t(x)
-    axis = _dims(axis)
+    axis = normalize_axes(axis)
     if axis is None:
         axis = tuple(range(x.dim()))
     square_sum = torch.sum(x * x, dim=axis, keepdim=True)

@@ -11,6 +11,9 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
+from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
+                         check_dropout_level, fused_statistics_shape, noise_shape_of,
+                         unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
 from .core import convert_to_tensor
 from .random import _stream
@@ -23,9 +26,6 @@ __all__ = [
 ]
 
 _Tensor = torch.Tensor
-
-# TensorFlow's fused batch norm raises smaller epsilons to this (a cuDNN requirement).
-_FUSED_BN_MIN_EPSILON = 1.001e-5
 
 
 def _t(x):
@@ -164,12 +164,6 @@ def tanh(x):
 
 # LOSSES
 
-def _check_channels_axis(axis, ndim):
-    if axis != -1 and axis not in range(ndim):
-        raise ValueError('Unexpected channels axis %s. Expected to be -1 or one of the axes '
-                         'of `output`, which has %d dimensions.' % (axis, ndim))
-
-
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy between an output and a target of the same shape.
 
@@ -190,7 +184,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """
     target = _t(target)
     output = _t(output)
-    _check_channels_axis(axis, output.dim())
+    check_channels_axis(axis, output.dim())
     if from_logits:
         # Keras 2.2.4 passed logits to TF with the class axis fixed last; the axis is honoured.
         return torch.neg(torch.sum(target * torch.log_softmax(output, dim=axis), dim=axis))
@@ -222,7 +216,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     target = _t(target)
     output = _t(output)
     ndim = output.dim()
-    _check_channels_axis(axis, ndim)
+    check_channels_axis(axis, ndim)
     if axis != -1 and axis != ndim - 1:
         output = torch.movedim(output, axis, -1)
     if not from_logits:
@@ -282,15 +276,14 @@ def dropout(x, level, noise_shape=None, seed=None):
     x = _t(x)
     if level == 0:
         return x
-    if not 0. < level < 1.:
-        raise ValueError('dropout level must be in [0, 1), got %r.' % (level,))
+    check_dropout_level(level)
     if noise_shape is None:
         if seed is None and x.is_cuda:
             # torch's CUDA dropout draws and applies the mask in one kernel.
             return F.dropout(x, level, True)
         shape = x.shape
     else:
-        shape = tuple(x.shape[i] if s is None else int(s) for i, s in enumerate(noise_shape))
+        shape = noise_shape_of(x.shape, noise_shape)
     # A uniform draw compared with the rate is much cheaper on CPU than bernoulli_.
     keep = torch.empty(shape, dtype=x.dtype, device=x.device).uniform_(
         generator=_stream(seed, x.device))
@@ -321,30 +314,8 @@ def bias_add(x, bias, data_format=None):
     """
     x = _t(x)
     bias = _t(bias)
-    ndim = x.dim()
-    if ndim == 2 and bias.dim() == 1 and bias.shape[0] == x.shape[1]:
-        return x + bias  # Dense outputs: the data format plays no part
-    data_format = common.normalize_data_format(data_format)
-    bias_shape = tuple(bias.shape)
-    if len(bias_shape) != 1 and len(bias_shape) != ndim - 1:
-        raise ValueError('Unexpected bias dimensions %d, expect to be 1 or %d dimensions'
-                         % (len(bias_shape), ndim - 1))
-    channels_first = data_format == 'channels_first' and 3 <= ndim <= 5
-    if len(bias_shape) == 1:
-        channels = x.shape[1] if channels_first else x.shape[-1]
-        if bias_shape[0] != channels:
-            raise ValueError('Bias of size %d does not match the %d channels of a tensor of '
-                             'shape %s (%s).' % (bias_shape[0], channels, tuple(x.shape),
-                                                 data_format))
-        if channels_first:
-            return x + bias.reshape((1, channels) + (1,) * (ndim - 2))
-        return x + bias
-    if channels_first:
-        bias = bias.reshape((1, bias_shape[-1]) + bias_shape[:-1])
-    if tuple(bias.shape[-(ndim - 1):]) != tuple(x.shape[1:]):
-        raise ValueError('Bias of shape %s does not match a tensor of shape %s (%s).'
-                         % (bias_shape, tuple(x.shape), data_format))
-    return x + bias
+    shape = bias_shape(x.shape, bias.shape, data_format)
+    return x + (bias if shape is None else bias.reshape(shape))
 
 
 # NORMALIZATION
@@ -378,10 +349,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
         `(normalized_tensor, mean, variance)`, the statistics with the reduced axes removed.
     """
     x = _t(x)
-    axes = [int(a) % x.dim() for a in reduction_axes]
-    fused = x.dim() == 4 and axes in ([0, 1, 2], [0, 2, 3])
-    if fused:
-        epsilon = max(epsilon, _FUSED_BN_MIN_EPSILON)
+    axes, fused, epsilon = batch_statistics_axes(reduction_axes, x.dim(), epsilon)
     var, mean = torch.var_mean(x, dim=axes, correction=0, keepdim=True)
     kept_shape = mean.shape
     if gamma is not None:
@@ -392,8 +360,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     mean = mean.squeeze(tuple(axes))
     var = var.squeeze(tuple(axes))
     if fused:
-        count = x.numel() // max(mean.numel(), 1)
-        var = var * (count / max(count - 1, 1))
+        var = var * unbiased_factor(x.numel(), mean.numel())
     return normed, mean, var
 
 
@@ -421,9 +388,8 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
     var = _t(var)
     beta = None if beta is None else _t(beta)
     gamma = None if gamma is None else _t(gamma)
-    if x.dim() == 4 and axis in (1, -3, 3, -1):
-        epsilon = max(epsilon, _FUSED_BN_MIN_EPSILON)
-        shape = (-1, 1, 1) if axis in (1, -3) else (-1,)
+    shape, epsilon = fused_statistics_shape(x.dim(), axis, epsilon)
+    if shape is not None:
         mean = mean.reshape(shape)
         var = var.reshape(shape)
         if beta is not None:

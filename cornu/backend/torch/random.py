@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .. import common
+from ..arguments import int_tuple
 from .core import DEVICE, standardize_dtype, variable
 
 __all__ = [
@@ -52,12 +53,6 @@ def _reset_streams():
 common.on_clear_session(_reset_streams)
 
 
-def _shape(shape):
-    if isinstance(shape, int):
-        return (shape,)
-    return tuple(int(s) for s in shape)
-
-
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """A tensor of values drawn uniformly from `[minval, maxval)`.
 
@@ -74,9 +69,9 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     torch_dtype = standardize_dtype(dtype)
     generator = _generator(seed)
     if not torch_dtype.is_floating_point:
-        return torch.randint(int(minval), int(maxval), _shape(shape), generator=generator,
+        return torch.randint(int(minval), int(maxval), int_tuple(shape), generator=generator,
                              dtype=torch_dtype, device=DEVICE)
-    out = torch.empty(_shape(shape), dtype=torch_dtype, device=DEVICE)
+    out = torch.empty(int_tuple(shape), dtype=torch_dtype, device=DEVICE)
     return out.uniform_(minval, maxval, generator=generator)
 
 
@@ -93,7 +88,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     # Returns
         A tensor.
     """
-    out = torch.empty(_shape(shape), dtype=standardize_dtype(dtype), device=DEVICE)
+    out = torch.empty(int_tuple(shape), dtype=standardize_dtype(dtype), device=DEVICE)
     return out.normal_(mean, stddev, generator=_generator(seed))
 
 
@@ -112,7 +107,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """
     torch_dtype = standardize_dtype(dtype)
     generator = _generator(seed)
-    out = torch.empty(_shape(shape), dtype=torch_dtype, device=DEVICE).normal_(
+    out = torch.empty(int_tuple(shape), dtype=torch_dtype, device=DEVICE).normal_(
         generator=generator)
     flat = out.view(-1)
     # Redraw only the rejected entries; each round keeps ~95% of them, so few rounds run.
@@ -138,7 +133,7 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
         A tensor.
     """
     torch_dtype = standardize_dtype(dtype)
-    uniform = torch.empty(_shape(shape), dtype=torch.float32 if not torch_dtype.is_floating_point
+    uniform = torch.empty(int_tuple(shape), dtype=torch.float32 if not torch_dtype.is_floating_point
                           else torch_dtype, device=DEVICE).uniform_(generator=_generator(seed))
     return (uniform <= p).to(torch_dtype)
 

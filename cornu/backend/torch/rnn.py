@@ -6,6 +6,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
+from ..arguments import check_mask_shape, check_rnn_arguments
 from .core import convert_to_tensor
 
 __all__ = [
@@ -56,9 +57,7 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
         ValueError: for inputs of rank below 3, or a mask without states and `unroll=False`.
     """
     inputs = _t(inputs)
-    ndim = inputs.dim()
-    if ndim < 3:
-        raise ValueError('Input should be at least 3D.')
+    check_rnn_arguments(inputs.dim(), mask is not None, unroll, initial_states)
     states = list(initial_states)
     constants = list(constants) if constants else []
     steps = inputs.unbind(1)
@@ -71,15 +70,9 @@ def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, co
             states = list(states)
             outputs.append(output)
     else:
-        if not unroll and not states:
-            raise ValueError('No initial states provided! When using masking in an RNN, you '
-                             'should provide initial states (and your step function should '
-                             'return as its first state at time `t` the output at time `t-1`).')
         mask = _t(mask)
         if mask.dim() > 2:
-            if mask[0, 0].numel() != 1:
-                raise ValueError('Expected a mask of shape (samples, time), got %s.'
-                                 % (tuple(mask.shape),))
+            check_mask_shape(mask.shape)
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         if mask.dtype != torch.bool:
             mask = mask != 0

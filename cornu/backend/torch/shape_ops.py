@@ -5,11 +5,12 @@ Split from `math.py`; semantics follow Keras 2.2.4's TensorFlow backend.
 """
 import builtins
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .. import common
+from ..arguments import (arange_bounds, check_squeeze, check_temporal_padding, int_tuple,
+                         slice_index)
 from .core import DEVICE, standardize_dtype
 from .math import _t, _Tensor
 
@@ -212,11 +213,9 @@ def arange(start, stop=None, step=1, dtype='int32'):
     for i, v in enumerate(values):
         if isinstance(v, _Tensor):
             values[i] = v.item()
-    start, stop, step = values
-    if stop is None:
-        start, stop = 0, builtins.max(start, 0)
+    start, stop, step, integral = arange_bounds(*values)
     torch_dtype = standardize_dtype(dtype)
-    if builtins.all(isinstance(v, (int, np.integer)) for v in (start, stop, step)):
+    if integral:
         return torch.arange(start, stop, step, dtype=torch_dtype, device=DEVICE)
     # Fractional bounds: count as in float64, then cast, as tf.range followed by a cast.
     return torch.arange(start, stop, step, dtype=torch.float64, device=DEVICE).to(torch_dtype)
@@ -233,9 +232,7 @@ def tile(x, n):
         A tensor.
     """
     x = _t(x)
-    if isinstance(n, (int, np.integer)):
-        n = [n]
-    return x.repeat(tuple(int(k) for k in n))
+    return x.repeat(int_tuple(n))
 
 
 def flatten(x):
@@ -292,9 +289,7 @@ def squeeze(x, axis):
         ValueError: if the axis does not have length 1.
     """
     x = _t(x)
-    if x.shape[axis] != 1:
-        raise ValueError('Can not squeeze axis %d of a tensor of shape %s: its size is not 1.'
-                         % (axis, tuple(x.shape)))
+    check_squeeze(x.shape, axis)
     return torch.squeeze(x, axis)
 
 
@@ -308,8 +303,7 @@ def temporal_padding(x, padding=(1, 1)):
     # Returns
         A 3-D tensor.
     """
-    if len(padding) != 2:
-        raise ValueError('padding must be a pair of ints, got %r.' % (padding,))
+    check_temporal_padding(padding)
     return F.pad(_t(x), (0, 0, int(padding[0]), int(padding[1])))
 
 
@@ -396,9 +390,7 @@ def reverse(x, axes):
     # Returns
         A tensor.
     """
-    if isinstance(axes, (int, np.integer)):
-        axes = (int(axes),)
-    return torch.flip(_t(x), tuple(axes))
+    return torch.flip(_t(x), int_tuple(axes))
 
 
 def slice(x, start, size):
@@ -414,10 +406,4 @@ def slice(x, start, size):
     # Returns
         A tensor.
     """
-    x = _t(x)
-    index = []
-    for begin, length in zip(start, size):
-        begin = int(begin)
-        length = int(length)
-        index.append(builtins.slice(begin, None if length == -1 else begin + length))
-    return x[tuple(index)]
+    return _t(x)[slice_index(start, size)]
