@@ -3,8 +3,6 @@
 `rnn` runs its step function in a `lax.scan` (traced once, whatever the sequence length), or,
 with `unroll=True`, in a Python loop; the higher-order functions use `lax.map`/`lax.scan`.
 """
-import math
-
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -12,6 +10,7 @@ from jax import lax
 
 from .. import common
 from ..arguments import check_mask_shape, check_rnn_arguments
+from ..ctc_decoding import beam_search_decode, check_top_paths, dense_from_sequences
 from . import core
 from .core import _t
 
@@ -26,8 +25,8 @@ def _scan(body, init, xs):
     (a BatchNormalization inside a TimeDistributed loop, dropout in a step function).
 
     The body first runs once outside the loop to find the variables it assigns; their values
-    (and the random key) then travel in the carry, and the last ones become the values of the variables (in
-    the state scope, or in the variables themselves outside a traced step).
+    (and the random key) then travel in the carry, and the last ones become the values of the
+    variables (in the state scope, or in the variables themselves outside a traced step).
     """
     scope = core._scope
     if scope is None:
@@ -369,66 +368,6 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return loss[:, None]
 
 
-def _dense_from_sequences(sequences):
-    longest = max([len(s) for s in sequences] + [0])
-    dense = np.full((len(sequences), longest), -1, dtype=np.int64)
-    for i, sequence in enumerate(sequences):
-        dense[i, :len(sequence)] = sequence
-    return jnp.asarray(dense)
-
-
-def _log_add(a, b):
-    if a == -math.inf:
-        return b
-    if b == -math.inf:
-        return a
-    if a < b:
-        a, b = b, a
-    return a + math.log1p(math.exp(b - a))
-
-
-def _beam_search(logits, beam_width, top_paths, blank):
-    """Prefix beam search over `logits` `(time, classes)`, as TensorFlow's CTC decoder.
-
-    Returns the `top_paths` best label sequences (consecutive repeats merged) and their
-    log probabilities.
-    """
-    # TensorFlow shifts each step by its maximum and does not renormalise.
-    logits = logits - logits.max(axis=1, keepdims=True)
-    num_classes = logits.shape[1]
-    labels = [c for c in range(num_classes) if c != blank]
-    beams = {(): (0.0, -math.inf)}  # prefix -> (log P(ends in blank), log P(ends in label))
-    for row in logits:
-        row = row.tolist()
-        candidates = {}
-        for prefix, (p_blank, p_label) in beams.items():
-            total = _log_add(p_blank, p_label)
-            c_blank, c_label = candidates.get(prefix, (-math.inf, -math.inf))
-            c_blank = _log_add(c_blank, total + row[blank])
-            if prefix:
-                c_label = _log_add(c_label, p_label + row[prefix[-1]])
-            candidates[prefix] = (c_blank, c_label)
-            last = prefix[-1] if prefix else None
-            for c in labels:
-                extended = prefix + (c,)
-                e_blank, e_label = candidates.get(extended, (-math.inf, -math.inf))
-                previous = p_blank if c == last else total
-                candidates[extended] = (e_blank, _log_add(e_label, previous + row[c]))
-        ranked = sorted(candidates.items(), key=lambda item: -_log_add(*item[1]))
-        beams = dict(ranked[:beam_width])
-    ranked = sorted(beams.items(), key=lambda item: -_log_add(*item[1]))[:top_paths]
-    sequences = []
-    scores = []
-    for prefix, probabilities in ranked:
-        merged = [c for i, c in enumerate(prefix) if i == 0 or c != prefix[i - 1]]
-        sequences.append(merged)
-        scores.append(_log_add(*probabilities))
-    while len(sequences) < top_paths:
-        sequences.append([])
-        scores.append(-math.inf)
-    return sequences, scores
-
-
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
     """Decodes the output of a softmax with CTC, as Keras 2.2.4 (blank = last class).
 
@@ -465,21 +404,11 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
         previous = np.concatenate([np.full((batch, 1), -1), classes[:, :-1]], axis=1)
         keep = (classes != blank) & (classes != previous) & in_sequence
         sequences = [classes[b][keep[b]].tolist() for b in range(batch)]
-        return [_dense_from_sequences(sequences)], log_prob
-    if top_paths > beam_width:
-        raise ValueError('top_paths (%d) must be at most beam_width (%d).'
-                         % (top_paths, beam_width))
-    values = np.asarray(log_pred, dtype=np.float64)
-    lengths = np.asarray(input_length).tolist()
-    paths = [[] for _ in range(top_paths)]
-    scores = np.zeros((batch, top_paths))
-    for b in range(batch):
-        sequences, sample_scores = _beam_search(values[b, :lengths[b]], beam_width, top_paths,
-                                                blank)
-        for k in range(top_paths):
-            paths[k].append(sequences[k])
-        scores[b] = sample_scores
-    decoded = [_dense_from_sequences(p) for p in paths]
-    return decoded, jnp.asarray(scores, dtype=log_pred.dtype)
+        return [jnp.asarray(dense_from_sequences(sequences))], log_prob
+    check_top_paths(top_paths, beam_width)
+    decoded, scores = beam_search_decode(np.asarray(log_pred, dtype=np.float64),
+                                         np.asarray(input_length).tolist(), beam_width,
+                                         top_paths, blank)
+    return [jnp.asarray(d) for d in decoded], jnp.asarray(scores, dtype=log_pred.dtype)
 
 

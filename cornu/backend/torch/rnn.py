@@ -1,12 +1,10 @@
 """Loops over time and sequences on PyTorch: rnn, map_fn, foldl, foldr, ctc."""
-import math
-
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from .. import common
 from ..arguments import check_mask_shape, check_rnn_arguments
+from ..ctc_decoding import beam_search_decode, check_top_paths
 from .core import convert_to_tensor
 
 __all__ = [
@@ -216,66 +214,6 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return loss.unsqueeze(1)
 
 
-def _dense_from_sequences(sequences, device):
-    longest = max([len(s) for s in sequences] + [0])
-    dense = np.full((len(sequences), longest), -1, dtype=np.int64)
-    for i, sequence in enumerate(sequences):
-        dense[i, :len(sequence)] = sequence
-    return torch.from_numpy(dense).to(device)
-
-
-def _log_add(a, b):
-    if a == -math.inf:
-        return b
-    if b == -math.inf:
-        return a
-    if a < b:
-        a, b = b, a
-    return a + math.log1p(math.exp(b - a))
-
-
-def _beam_search(logits, beam_width, top_paths, blank):
-    """Prefix beam search over `logits` `(time, classes)`, as TensorFlow's CTC decoder.
-
-    Returns the `top_paths` best label sequences (consecutive repeats merged) and their
-    log probabilities.
-    """
-    # TensorFlow shifts each step by its maximum and does not renormalise.
-    logits = logits - logits.max(axis=1, keepdims=True)
-    num_classes = logits.shape[1]
-    labels = [c for c in range(num_classes) if c != blank]
-    beams = {(): (0.0, -math.inf)}  # prefix -> (log P(ends in blank), log P(ends in label))
-    for row in logits:
-        row = row.tolist()
-        candidates = {}
-        for prefix, (p_blank, p_label) in beams.items():
-            total = _log_add(p_blank, p_label)
-            c_blank, c_label = candidates.get(prefix, (-math.inf, -math.inf))
-            c_blank = _log_add(c_blank, total + row[blank])
-            if prefix:
-                c_label = _log_add(c_label, p_label + row[prefix[-1]])
-            candidates[prefix] = (c_blank, c_label)
-            last = prefix[-1] if prefix else None
-            for c in labels:
-                extended = prefix + (c,)
-                e_blank, e_label = candidates.get(extended, (-math.inf, -math.inf))
-                previous = p_blank if c == last else total
-                candidates[extended] = (e_blank, _log_add(e_label, previous + row[c]))
-        ranked = sorted(candidates.items(), key=lambda item: -_log_add(*item[1]))
-        beams = dict(ranked[:beam_width])
-    ranked = sorted(beams.items(), key=lambda item: -_log_add(*item[1]))[:top_paths]
-    sequences = []
-    scores = []
-    for prefix, probabilities in ranked:
-        merged = [c for i, c in enumerate(prefix) if i == 0 or c != prefix[i - 1]]
-        sequences.append(merged)
-        scores.append(_log_add(*probabilities))
-    while len(sequences) < top_paths:
-        sequences.append([])
-        scores.append(-math.inf)
-    return sequences, scores
-
-
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
     """Decodes the output of a softmax with CTC, as Keras 2.2.4 (blank = last class).
 
@@ -314,18 +252,9 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
         rows = torch.arange(batch, device=log_pred.device).unsqueeze(1).expand_as(keep)
         decoded[rows[keep], positions[keep]] = classes[keep]
         return [decoded], log_prob
-    if top_paths > beam_width:
-        raise ValueError('top_paths (%d) must be at most beam_width (%d).'
-                         % (top_paths, beam_width))
-    values = log_pred.detach().double().cpu().numpy()
-    lengths = input_length.cpu().tolist()
-    paths = [[] for _ in range(top_paths)]
-    scores = np.zeros((batch, top_paths))
-    for b in range(batch):
-        sequences, sample_scores = _beam_search(values[b, :lengths[b]], beam_width, top_paths,
-                                                blank)
-        for k in range(top_paths):
-            paths[k].append(sequences[k])
-        scores[b] = sample_scores
-    decoded = [_dense_from_sequences(p, log_pred.device) for p in paths]
-    return decoded, torch.as_tensor(scores, dtype=log_pred.dtype, device=log_pred.device)
+    check_top_paths(top_paths, beam_width)
+    decoded, scores = beam_search_decode(log_pred.detach().double().cpu().numpy(),
+                                         input_length.cpu().tolist(), beam_width, top_paths,
+                                         blank)
+    return ([torch.from_numpy(d).to(log_pred.device) for d in decoded],
+            torch.as_tensor(scores, dtype=log_pred.dtype, device=log_pred.device))
