@@ -4,6 +4,10 @@ Keras 2 code calls them through `K`; they touch no tensor library.
 """
 import operator
 
+from . import common
+from . import symbolic
+from .symbolic import KerasTensor
+
 
 class name_scope(object):
     """Accepted for Keras 2 code (`with K.name_scope(...)`); names are given by layers."""
@@ -16,6 +20,44 @@ class name_scope(object):
 
     def __exit__(self, *exc):
         return False
+
+
+def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
+    """Creates a symbolic input tensor (see `K.function`).
+
+    # Arguments
+        shape: tuple of ints or `None`s; or give `ndim` for a shape of all `None`s.
+        dtype: dtype name (default `floatx()`).
+        name: optional name.
+    """
+    if shape is None:
+        if ndim is None:
+            raise ValueError('placeholder needs a `shape` or an `ndim`.')
+        shape = (None,) * ndim
+    tensor = KerasTensor(tuple(shape), dtype or common.floatx(), name=name, sparse=sparse)
+    tensor._is_placeholder = True
+    return tensor
+
+
+def is_placeholder(x):
+    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`)."""
+    return getattr(x, '_is_placeholder', False)
+
+
+def function(inputs, outputs, updates=None, **kwargs):
+    """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
+
+    # Arguments
+        inputs: list of symbolic tensors (placeholders, model inputs, `K.learning_phase()`).
+        outputs: list of symbolic tensors (or a single one).
+        updates: list of `(variable, new_value)` pairs or update ops to run after each call.
+
+    # Returns
+        A function taking a list of NumPy arrays and returning a list of NumPy arrays.
+    """
+    if symbolic._function_builder is None:
+        raise RuntimeError('K.function needs cornu.engine; import cornu first.')
+    return symbolic._function_builder(inputs, outputs, updates, kwargs)
 
 
 def get_session():

@@ -22,12 +22,12 @@ import jax
 import jax.numpy as jnp
 
 from .. import common
-from .. import symbolic
+from .. import engine_neutral
 from ..arguments import check_assignable
-from . import gradient_retracing
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              symbolic_operators)
+                              placeholder, is_placeholder, symbolic_operators)
 from ..symbolic import KerasTensor, is_symbolic
+from . import gradient_retracing
 
 jax.config.update('jax_enable_x64', True)
 jax.config.update('jax_default_matmul_precision', 'highest')
@@ -460,28 +460,6 @@ def constant(value, dtype=None, shape=None, name=None):
     return tensor
 
 
-def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
-    """Creates a symbolic input tensor (see `K.function`).
-
-    # Arguments
-        shape: tuple of ints or `None`s; or give `ndim` for a shape of all `None`s.
-        dtype: dtype name (default `floatx()`).
-        name: optional name.
-    """
-    if shape is None:
-        if ndim is None:
-            raise ValueError('placeholder needs a `shape` or an `ndim`.')
-        shape = (None,) * ndim
-    tensor = KerasTensor(tuple(shape), dtype or common.floatx(), name=name, sparse=sparse)
-    tensor._is_placeholder = True
-    return tensor
-
-
-def is_placeholder(x):
-    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`)."""
-    return getattr(x, '_is_placeholder', False)
-
-
 def is_tensor(x):
     return isinstance(x, (_Array, KerasVariable, KerasTensor))
 
@@ -757,17 +735,10 @@ def stop_gradient(variables):
 def function(inputs, outputs, updates=None, **kwargs):
     """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
 
-    # Arguments
-        inputs: list of symbolic tensors (placeholders, model inputs, `K.learning_phase()`).
-        outputs: list of symbolic tensors (or a single one).
-        updates: list of `(variable, new_value)` pairs or update ops to run after each call.
-
-    # Returns
-        A function taking a list of NumPy arrays and returning a list of NumPy arrays.
+    As `cornu.backend.engine_neutral.function` (arguments and result), with the gradient ops
+    it evaluates made to compute by tracing again (see `gradients`).
     """
-    if symbolic._function_builder is None:
-        raise RuntimeError('K.function needs cornu.engine; import cornu first.')
-    built = symbolic._function_builder(inputs, outputs, updates, kwargs)
+    built = engine_neutral.function(inputs, outputs, updates, **kwargs)
     if getattr(built, 'needs_grad', False) and getattr(built, 'plan', None) is not None:
         gradient_retracing.prepare(built.plan)
     return built

@@ -10,10 +10,9 @@ import numpy as np
 import torch
 
 from .. import common
-from .. import symbolic
 from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              symbolic_operators)
+                              placeholder, is_placeholder, function, symbolic_operators)
 from ..symbolic import KerasTensor, is_symbolic
 
 __all__ = [
@@ -213,28 +212,6 @@ def constant(value, dtype=None, shape=None, name=None):
     if shape is not None:
         tensor = tensor.expand(tuple(shape)).clone()
     return tensor
-
-
-def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
-    """Creates a symbolic input tensor (see `K.function`).
-
-    # Arguments
-        shape: tuple of ints or `None`s; or give `ndim` for a shape of all `None`s.
-        dtype: dtype name (default `floatx()`).
-        name: optional name.
-    """
-    if shape is None:
-        if ndim is None:
-            raise ValueError('placeholder needs a `shape` or an `ndim`.')
-        shape = (None,) * ndim
-    tensor = KerasTensor(tuple(shape), dtype or common.floatx(), name=name, sparse=sparse)
-    tensor._is_placeholder = True
-    return tensor
-
-
-def is_placeholder(x):
-    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`)."""
-    return getattr(x, '_is_placeholder', False)
 
 
 def is_tensor(x):
@@ -460,22 +437,6 @@ def stop_gradient(variables):
     if isinstance(variables, (list, tuple)):
         return [v.detach() for v in variables]
     return variables.detach()
-
-
-def function(inputs, outputs, updates=None, **kwargs):
-    """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
-
-    # Arguments
-        inputs: list of symbolic tensors (placeholders, model inputs, `K.learning_phase()`).
-        outputs: list of symbolic tensors (or a single one).
-        updates: list of `(variable, new_value)` pairs or update ops to run after each call.
-
-    # Returns
-        A function taking a list of NumPy arrays and returning a list of NumPy arrays.
-    """
-    if symbolic._function_builder is None:
-        raise RuntimeError('K.function needs cornu.engine; import cornu first.')
-    return symbolic._function_builder(inputs, outputs, updates, kwargs)
 
 
 def Function(inputs, outputs, updates=None, name=None, **kwargs):
