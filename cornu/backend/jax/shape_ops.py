@@ -278,6 +278,17 @@ def temporal_padding(x, padding=(1, 1)):
     return jnp.pad(_t(x), ((0, 0), (int(padding[0]), int(padding[1])), (0, 0)))
 
 
+def _pad_spatial(x, padding, data_format):
+    """Pads the spatial axes of `x` with zeros: `padding` holds a (before, after) pair each."""
+    data_format = common.normalize_data_format(data_format)
+    spatial = [(int(a), int(b)) for a, b in padding]
+    if data_format == 'channels_last':
+        pads = [(0, 0)] + spatial + [(0, 0)]
+    else:
+        pads = [(0, 0), (0, 0)] + spatial
+    return jnp.pad(_t(x), pads)
+
+
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     """Pads the two spatial axes of a 4-D tensor with zeros.
 
@@ -289,13 +300,7 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     # Returns
         A 4-D tensor.
     """
-    data_format = common.normalize_data_format(data_format)
-    spatial = [(int(a), int(b)) for a, b in padding]
-    if data_format == 'channels_last':
-        pads = [(0, 0)] + spatial + [(0, 0)]
-    else:
-        pads = [(0, 0), (0, 0)] + spatial
-    return jnp.pad(_t(x), pads)
+    return _pad_spatial(x, padding, data_format)
 
 
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
@@ -309,13 +314,7 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     # Returns
         A 5-D tensor.
     """
-    data_format = common.normalize_data_format(data_format)
-    spatial = [(int(a), int(b)) for a, b in padding]
-    if data_format == 'channels_last':
-        pads = [(0, 0)] + spatial + [(0, 0)]
-    else:
-        pads = [(0, 0), (0, 0)] + spatial
-    return jnp.pad(_t(x), pads)
+    return _pad_spatial(x, padding, data_format)
 
 
 def stack(x, axis=0):
