@@ -119,6 +119,14 @@ def check_assignable(value, shape, name):
                              % (value.shape, name, shape))
 
 
+def seed_or_draw(seed):
+    """`seed`, or with `None` one drawn from NumPy's global generator, as Keras 2's TensorFlow
+    backend did (so `np.random.seed(...)` makes unseeded random ops reproducible)."""
+    if seed is None:
+        seed = np.random.randint(10e6)
+    return seed
+
+
 # ---------------------------------------------------------------- nn
 
 # TensorFlow's fused batch norm raises smaller epsilons to this (a cuDNN requirement).

@@ -20,7 +20,7 @@ import jax
 import jax.numpy as jnp
 
 from .. import common
-from ..arguments import int_tuple
+from ..arguments import int_tuple, seed_or_draw
 from . import core
 from .core import standardize_dtype, variable
 
@@ -50,9 +50,7 @@ def _split_scope_key(scope):
 
 def _generator(seed):
     """A fresh NumPy generator for `seed` (drawn from NumPy's global one when `None`)."""
-    if seed is None:
-        seed = np.random.randint(10e6)
-    return np.random.default_rng(int(seed))
+    return np.random.default_rng(int(seed_or_draw(seed)))
 
 
 def _global_generator():

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from .. import common
-from ..arguments import int_tuple
+from ..arguments import int_tuple, seed_or_draw
 from .core import DEVICE, standardize_dtype, variable
 
 __all__ = [
@@ -24,10 +24,8 @@ _streams = {}
 
 def _generator(seed, device=None):
     """A fresh generator seeded with `seed` (drawn from NumPy's generator when `None`)."""
-    if seed is None:
-        seed = np.random.randint(10e6)
     generator = torch.Generator(device=device or DEVICE)
-    generator.manual_seed(int(seed))
+    generator.manual_seed(int(seed_or_draw(seed)))
     return generator
 
 
