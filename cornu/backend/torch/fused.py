@@ -240,7 +240,7 @@ class _LSTMRecurrence(torch.autograd.Function):
         units = recurrent_kernel.shape[0]
         dh = d_h.clone() if d_h is not None else torch.zeros_like(hs[0])
         dc = d_c.clone() if d_c is not None else torch.zeros_like(cs[0])
-        dzs = torch.empty_like(zs)
+        dzs = [None] * len(order)
         kernel_t = recurrent_kernel.t()
         i_, f_, g_, o_ = (slice(k * units, (k + 1) * units) for k in range(4))
         for k in range(len(order) - 1, -1, -1):
@@ -252,20 +252,22 @@ class _LSTMRecurrence(torch.autograd.Function):
                 carried_h, carried_c = dh * (1 - keep), dc * (1 - keep)
                 dh, dc = dh * keep, dc * keep
             dc = dc + dh * a[:, o_] * (1 - tanh_c * tanh_c)
-            dz = dzs[k]
-            torch.mul(dc, a[:, g_], out=dz[:, i_])
-            torch.mul(dc, cs[k], out=dz[:, f_])
-            torch.mul(dh, tanh_c, out=dz[:, o_])
             if hard:
                 y = zs[k].mul(0.2).add_(0.5)
-                dz.mul_(((y >= 0) & (y <= 1)).to(dz.dtype).mul_(0.2))
+                gate_slope = ((y >= 0) & (y <= 1)).to(dc.dtype).mul_(0.2)
             else:
-                dz.mul_(a * (1 - a))
-            torch.mul(dc * a[:, i_], 1 - a[:, g_] * a[:, g_], out=dz[:, g_])
+                gate_slope = a * (1 - a)
+            # (Whole tensors, not writes into slices of one: a compiled step stays one graph.)
+            dz = torch.cat([dc * a[:, g_] * gate_slope[:, i_],
+                            dc * cs[k] * gate_slope[:, f_],
+                            dc * a[:, i_] * (1 - a[:, g_] * a[:, g_]),
+                            dh * tanh_c * gate_slope[:, o_]], 1)
+            dzs[k] = dz
             dc = dc * a[:, f_]
             dh = torch.mm(dz, kernel_t)
             if mask is not None:
                 dh, dc = dh + carried_h, dc + carried_c
+        dzs = torch.stack(dzs)
         d_projected = d_kernel = None
         if ctx.needs_input_grad[0]:
             d_projected = dzs.new_empty((dzs.shape[1], dzs.shape[0], dzs.shape[2]))
