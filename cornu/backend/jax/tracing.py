@@ -4,14 +4,15 @@ A `TracedStep` turns a Python function that reads and assigns variables (a train
 model's forward pass, the losses, the optimizer's update) into a pure function of the
 variables' values, compiled once per input signature with `jax.jit`:
 
-    (state values, PRNG key, step counter, *args) -> (assigned values, new key, outputs)
+    (state values, PRNG key, step counter, args) -> (new values, new key, counter + 1, outputs)
 
 While it is traced, the state scope of `cornu.backend.jax.core` stands the traced values in
 for the variables, so the layer and optimizer code is the code the torch engine runs. After
-each call the assigned values (device arrays, no host transfer) become the variables' values.
+each call the assigned values (device arrays, no host transfer) become the variables' values;
+a training step donates the state, key and counter, so that XLA updates them in place.
 Variables that the step reads or assigns without being in its state (a stateful RNN's states,
 the accumulators a Keras 2-style `get_updates` makes on its first run) are found while
-tracing: they join the state and the step is traced again, once.
+tracing, before anything runs: they join the state and the step is traced again.
 """
 import numpy as np
 import jax
@@ -58,6 +59,11 @@ def _phase_key():
     return value if isinstance(value, int) else None
 
 
+class _StateGrew(Exception):
+    """Raised while tracing, before anything runs, when the step met variables outside its
+    state (so that donated buffers are not spent on a run whose results would be dropped)."""
+
+
 class TracedStep(object):
     """A stateful Python function compiled into a pure, jitted one (see the module doc).
 
@@ -65,17 +71,22 @@ class TracedStep(object):
         body: the function; it receives the call's arguments (pytrees of arrays) and returns
             a pytree of arrays.
         variables: the variables it reads and assigns (more are found while tracing).
+        donate: whether the step gives the state's buffers to XLA to update in place (a
+            training step); the step then returns every state value, and the arrays the
+            variables held before the call are spent.
     """
 
-    def __init__(self, body, variables):
+    def __init__(self, body, variables, donate=False):
         self.body = body
         self.variables = []
         self._index = {}
         self._add(variables)
+        self.donate = donate
         self.rng = None
-        self.step = 0
+        self.step = None
         self._compiled = {}
         self._found = None
+        self._may_grow = True
 
     def _add(self, variables):
         for variable in variables:
@@ -88,45 +99,71 @@ class TracedStep(object):
         scope = core._Scope(values, rng, step)
         with scope:
             outputs = self.body(*args)
-        index = self._index
-        assigned = {index[key]: scope.values[key] for key in scope.written if key in index}
-        self._found = list(scope.unknown.values())
-        return assigned, scope.rng, outputs
+        if scope.unknown and self._may_grow:
+            self._found = list(scope.unknown.values())
+            raise _StateGrew()
+        if self.donate:
+            # Unassigned values go back too: a donated buffer is spent unless returned.
+            new_state = tuple(scope.values[id(v)] for v in self.variables)
+        else:
+            index = self._index
+            new_state = {index[key]: scope.values[key] for key in scope.written if key in index}
+        return new_state, scope.rng, step + 1, outputs
 
     def _compiled_for_phase(self):
         key = _phase_key()
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = jax.jit(self._pure)
+            donated = (0, 1, 2) if self.donate else ()
+            compiled = self._compiled[key] = jax.jit(self._pure, donate_argnums=donated)
         return compiled
+
+    def _state(self):
+        state = tuple([v._value for v in self.variables])
+        if self.donate and len(set(map(id, state))) < len(state):
+            # One array held by two variables (`K.set_value(a, b.value)`) cannot be donated
+            # twice: each variable gets its own copy.
+            seen = set()
+            for variable in self.variables:
+                if id(variable._value) in seen:
+                    variable._value = jnp.array(variable._value, copy=True)
+                seen.add(id(variable._value))
+            state = tuple([v._value for v in self.variables])
+        return state
+
+    def _grow(self):
+        # The trace met variables outside the state (a stateful RNN's states, accumulators a
+        # `get_updates` makes on its first run): they join it, and the step is traced again.
+        for variable in self._found:
+            if isinstance(variable._value, core._Tracer):
+                # Made while tracing from traced values: it starts from zeros.
+                variable._value = jnp.zeros(variable.shape, variable.dtype)
+        self._add(self._found)
+        self._found = None
+        self._compiled.clear()
 
     def __call__(self, *args):
         if self.rng is None:
             # Drawn from NumPy's generator, so that np.random.seed makes training repeatable.
             self.rng = jax.random.PRNGKey(np.random.randint(2 ** 31 - 1))
+            self.step = jnp.zeros((), jnp.int64)
         for attempt in range(_MAX_RETRACES + 1):
-            compiled = self._compiled_for_phase()
-            self._found = None
-            state = tuple(v._value for v in self.variables)
-            assigned, rng, outputs = compiled(state, self.rng, np.int64(self.step), args)
-            found = self._found
-            self._found = None
-            if not found or attempt == _MAX_RETRACES:
-                # (Variables made anew at every trace are constants of the step.)
+            # On the last attempt, variables made anew at every trace stay constants.
+            self._may_grow = attempt < _MAX_RETRACES
+            try:
+                new_state, rng, step, outputs = self._compiled_for_phase()(
+                    self._state(), self.rng, self.step, args)
                 break
-            # Traced just now, reading or assigning variables outside the state: they join
-            # it, and the step is traced again (its results so far are discarded).
-            for variable in found:
-                if isinstance(variable._value, core._Tracer):
-                    # Made while tracing from traced values: it starts from zeros.
-                    variable._value = jnp.zeros(variable.shape, variable.dtype)
-            self._add(found)
-            self._compiled.clear()
+            except _StateGrew:
+                self._grow()
         variables = self.variables
-        for position, value in assigned.items():
-            variables[position]._value = value
-        self.rng = rng
-        self.step += 1
+        if self.donate:
+            for variable, value in zip(variables, new_state):
+                variable._value = value
+        else:
+            for position, value in new_state.items():
+                variables[position]._value = value
+        self.rng, self.step = rng, step
         return outputs
 
 
