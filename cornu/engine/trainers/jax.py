@@ -6,11 +6,32 @@ whose `K.*_update` functions assign through the state scope) inside one function
 variables' values, compiled once per input signature (the last, smaller batch of an epoch
 compiles once too). Hyperparameters such as `lr` are variables of the state, so
 `K.set_value(model.optimizer.lr, ...)` takes effect at the next step without recompiling.
+
+The loops over in-memory arrays (`fit`, `evaluate`, `predict`) hand a step the whole (device)
+arrays and the batch's row indices as a NumPy array (`train_rows`, `test_rows`): the rows are
+gathered inside the compiled step, since indexing a jax array outside `jit` dispatches a dozen
+small ops per array and would cost more than a small model's whole step.
 """
+import numpy as np
+
 from ... import backend as K
 from ...backend.jax import tracing
 from .. import base_layer
 from ..step_logic import StepLogic
+
+
+def _take_rows(groups, rows):
+    """The rows `rows` of every array in `groups` (lists that may hold `None`); traced."""
+    if rows is None:
+        return groups
+    return tuple([None if a is None else a[rows] for a in group] for group in groups)
+
+
+def _row_indices(rows):
+    """Row indices as a NumPy array, from a `(start, stop)` pair or indices."""
+    if isinstance(rows, tuple):
+        return np.arange(rows[0], rows[1])
+    return rows
 
 
 class JaxTrainer(object):
@@ -48,7 +69,8 @@ class JaxTrainer(object):
 
     # ------------------------------------------------------------------ bodies (traced)
 
-    def _train_body(self, inputs, targets, weights):
+    def _train_body(self, inputs, targets, weights, rows=None):
+        inputs, targets, weights = _take_rows((inputs, targets, weights), rows)
         logic = self.logic
 
         def loss_and_logs():
@@ -68,7 +90,8 @@ class JaxTrainer(object):
             self.optimizer.apply_gradients(self.params, grads)
         return logic.logged(total, per_output, metric_values)
 
-    def _test_body(self, inputs, targets, weights):
+    def _test_body(self, inputs, targets, weights, rows=None):
+        inputs, targets, weights = _take_rows((inputs, targets, weights), rows)
         logic = self.logic
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(inputs,
                                                                                 training=False)
@@ -77,7 +100,8 @@ class JaxTrainer(object):
         metric_values = logic.metrics(outputs, masks, targets, weights)
         return logic.logged(total, per_output, metric_values)
 
-    def _predict_body(self, inputs):
+    def _predict_body(self, inputs, rows=None):
+        inputs, = _take_rows((inputs,), rows)
         # Losses that layers add in `call` mean nothing for predictions: drop them.
         previous = base_layer.set_call_loss_collector([])
         try:
@@ -87,20 +111,38 @@ class JaxTrainer(object):
 
     # ------------------------------------------------------------------ steps
 
-    def train_batch(self, inputs, targets, weights):
-        """One optimisation step; returns the logged values as engine scalars."""
+    def train_batch(self, inputs, targets, weights, rows=None):
+        """One optimisation step; returns the logged values as engine scalars.
+
+        `rows` (NumPy indices), when given, picks the batch out of the arrays in the step."""
         if self._train_step is None:
             variables = self._model_state()
             if self.optimizer is not None:
                 variables += tracing.state_of(self.optimizer)
-            self._train_step = tracing.TracedStep(self._train_body, variables)
-        return self._train_step(list(inputs), list(targets), list(weights))
+            self._train_step = tracing.TracedStep(self._train_body, variables, donate=True)
+        return self._train_step(list(inputs), list(targets), list(weights), rows)
 
-    def test_batch(self, inputs, targets, weights):
+    def train_rows(self, data, rows):
+        """One optimisation step on some rows of in-memory arrays, gathered inside the step.
+
+        # Arguments
+            data: an `ArrayBatches` of engine arrays.
+            rows: a `(start, stop)` pair or a NumPy array of row indices.
+
+        # Returns
+            The logged values as engine scalars.
+        """
+        return self.train_batch(data.inputs, data.targets, data.weights, _row_indices(rows))
+
+    def test_batch(self, inputs, targets, weights, rows=None):
         """Loss and metrics of one batch without training; engine scalars."""
         if self._test_step is None:
             self._test_step = tracing.TracedStep(self._test_body, self._model_state())
-        return self._test_step(list(inputs), list(targets), list(weights))
+        return self._test_step(list(inputs), list(targets), list(weights), rows)
+
+    def test_rows(self, data, rows):
+        """`test_batch` on some rows of in-memory arrays (as `train_rows`)."""
+        return self.test_batch(data.inputs, data.targets, data.weights, _row_indices(rows))
 
     def _predictor(self):
         # A model whose graph changed (layers added to a Sequential) gets a new step.
@@ -112,10 +154,11 @@ class JaxTrainer(object):
     def predict_batches(self, inputs, batch_slices, on_batch_end=None):
         """Predicts every slice of the (engine) input tensors; returns per-output lists."""
         predictor = self._predictor()
+        inputs = list(inputs)
         collected = None
         with K.learning_phase_scope(0):
             for index, (start, stop) in enumerate(batch_slices):
-                outputs = predictor([x[start:stop] for x in inputs])
+                outputs = predictor(inputs, np.arange(start, stop))
                 if collected is None:
                     collected = [[] for _ in outputs]
                 for bucket, output in zip(collected, outputs):
@@ -126,4 +169,4 @@ class JaxTrainer(object):
 
     def predict_on_batch(self, inputs):
         with K.learning_phase_scope(0):
-            return self._predictor()(list(inputs))
+            return self._predictor()(list(inputs), None)
