@@ -4,10 +4,16 @@ machine.
 The returned model is built as Keras 2 builds it: for each replica, a `Lambda` layer takes the
 replica's slice of every input, the template model is called on the slices (so all replicas
 share its layers and weights), and a `Concatenate` layer per output, named after the output,
-joins the replicas' results along the batch axis. On the PyTorch engine each slice is moved to
-its GPU and the replica runs there (`K.replica_placement`): the weights keep one copy on the
-engine's device, are copied to each GPU for the forward pass, and their gradients come back
-summed, so one optimizer step updates the shared weights.
+joins the replicas' results along the batch axis. How the replicas reach their devices is the
+engine's way:
+
+- PyTorch: each slice is moved to its GPU and the replica runs there (`K.replica_placement`):
+  the weights keep one copy on the engine's device, are copied to each GPU for the forward
+  pass, and their gradients come back summed, so one optimizer step updates the shared weights.
+- JAX: the model records its devices (`replica_devices`) and its compiled steps run on a mesh
+  of them: the weights and optimizer state are replicated on every device, each batch is split
+  along its first axis over them, and XLA partitions the computation and sums the gradients
+  (see `cornu.engine.trainers.jax`).
 """
 from .. import backend as K
 from ..engine.execution_plan import ExecutionPlan
@@ -42,7 +48,8 @@ class _PlacedPlan(ExecutionPlan):
 
 class _ReplicatedModel(Model):
     """The model `multi_gpu_model` returns: a `Model` whose graph runs under
-    `K.replica_placement`, so that each replica computes on its own device."""
+    `K.replica_placement`, so that each replica computes on its own device (on JAX, whose
+    trainer splits each batch over `replica_devices`, the scope changes nothing)."""
 
     def _check_input_computability(self):
         super(_ReplicatedModel, self)._check_input_computability()
@@ -96,7 +103,10 @@ def _replicate(model, devices):
             all_outputs[index].append(output)
     merged = [concatenate(outputs, axis=0, name=name) for name, outputs in
               zip(_deduplicated_output_names(model.output_names), all_outputs)]
-    return _ReplicatedModel(model.inputs, merged)
+    parallel = _ReplicatedModel(model.inputs, merged)
+    # The JAX engine splits each batch over these devices inside its compiled steps.
+    parallel.replica_devices = list(devices)
+    return parallel
 
 
 def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
@@ -119,10 +129,12 @@ def multi_gpu_model(model, gpus=None, cpu_merge=True, cpu_relocation=False):
         model: A Keras model instance (the "template" model).
         gpus: Integer >= 2 or list of integers, number of GPUs or list of GPU IDs on which to
             create model replicas. By default, all visible GPUs.
-        cpu_merge: accepted for compatibility. On this engine the results are always merged
-            on the engine's device (the first GPU), where the targets and the weights are.
-        cpu_relocation: accepted for compatibility. The weights stay where they are (on the
-            engine's device) and remain those of `model`.
+        cpu_merge: accepted for compatibility. The results are always merged where the
+            targets and the weights are: the engine's device (the first GPU) on PyTorch,
+            every replica's device on JAX.
+        cpu_relocation: accepted for compatibility. The weights remain those of `model`
+            (on the engine's device; on JAX, replicated on the GPUs once the returned model
+            has run).
 
     # Returns
         A Keras `Model` instance which can be used just like the initial `model` argument, but

@@ -3,6 +3,10 @@
 The machine running the suite may have no GPU: the batch splitting, weight sharing and training
 are checked through `_replicate`, which takes any list of devices (CPU ones here).
 """
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -135,7 +139,7 @@ def test_a_replica_runs_where_its_slice_is(backend):
     on another device ('meta' here, the one other device every machine has), reading its
     weights through copies, without a device-mismatch error."""
     if backend.backend() != 'torch':
-        pytest.skip('replicas are placed on devices by the torch engine only')
+        pytest.skip('on jax the batch is split over devices by XLA: see the test below')
     inputs = layers.Input(shape=(5, 3))
     x = layers.LSTM(4, return_sequences=True)(inputs)
     x = layers.BatchNormalization()(x)
@@ -150,3 +154,102 @@ def test_a_replica_runs_where_its_slice_is(backend):
     assert placement.copies
     for source, copy in placement.copies.values():
         assert id(source) in weight_ids and str(copy.device) == 'meta'
+
+
+# Run in a fresh process: JAX shows several CPU devices only when told so before it starts.
+_SPREAD_SCRIPT = r"""
+import numpy as np
+from cornu import backend as K, layers, models, optimizers
+from cornu.engine import training_arrays
+from cornu.utils import multi_gpu_utils
+
+DEVICES = ['cpu:0', 'cpu:1', 'cpu:2', 'cpu:3']
+
+
+def mlp(normalized=False):
+    model = models.Sequential([layers.Dense(8, input_shape=(3,), activation='tanh')])
+    if normalized:
+        model.add(layers.BatchNormalization())
+        model.add(layers.Dropout(0.3))
+    model.add(layers.Dense(2))
+    return model
+
+
+def twin_of(model, normalized=False):
+    twin = mlp(normalized)
+    twin.set_weights(model.get_weights())
+    return twin
+
+
+def assert_close(got, want, tol):
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
+
+
+np.random.seed(1)
+x = np.random.rand(30, 3).astype('float32')
+y = np.random.rand(30, 2).astype('float32')
+
+# The template alone and its replicas over 4 devices compute the same numbers: predictions
+# (batches of 8 split evenly, and a last batch of 6 that is not), one epoch of training from
+# equal weights, a batch of 7 trained on its own.
+model = mlp()
+alone = twin_of(model)
+parallel = multi_gpu_utils._replicate(model, DEVICES)
+mesh = parallel._trainer.mesh
+assert mesh is not None and mesh.size == 4, mesh
+assert_close([parallel.predict(x, batch_size=8)], [alone.predict(x)], 1e-5)
+parallel.compile(optimizers.Adam(lr=0.01), 'mse')
+alone.compile(optimizers.Adam(lr=0.01), 'mse')
+losses = parallel.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history['loss']
+expected = alone.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0).history['loss']
+assert_close(losses, expected, 1e-4)
+assert_close(model.get_weights(), alone.get_weights(), 1e-4)
+assert_close([parallel.train_on_batch(x[:7], y[:7])], [alone.train_on_batch(x[:7], y[:7])],
+             1e-4)
+assert_close(model.get_weights(), alone.get_weights(), 1e-4)
+
+# The work is spread: the state lives on the 4 devices, and the compiled step splits a batch
+# of 8 into rows of 2 per device and sums the gradients across them.
+trainer = parallel._trainer
+for value in [w._value for w in model.weights] + [trainer._train_step.rng]:
+    assert len(value.sharding.device_set) == 4, value.sharding
+data = training_arrays.ArrayBatches([x], [y], [None], ['float32'], ['float32'])
+inputs, targets, weights = trainer._arrays(data)
+step = trainer._train_step
+with K.learning_phase_scope(1):
+    compiled = step._compiled_for_phase().lower(
+        step._state(), step.rng, step.step,
+        (list(inputs), list(targets), list(weights), np.arange(8))).compile()
+program = compiled.as_text()
+assert 'all-reduce' in program, 'the gradients are not summed across devices'
+assert 'f32[2,3]' in program, 'the batch is not split over the devices'
+
+# BatchNormalization (statistics of each replica's slice) and Dropout: splitting the batch
+# over devices changes no number, against the same replicas run on one device.
+runs = []
+for devices in (DEVICES, ['cpu:0'] * 4):
+    np.random.seed(2)
+    template = mlp(normalized=True)
+    replicated = multi_gpu_utils._replicate(template, devices)
+    replicated.compile(optimizers.SGD(lr=0.1), 'mse')
+    loss = replicated.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+    runs.append(loss.history['loss'] + [replicated.predict(x, batch_size=8)] +
+                template.get_weights())
+assert_close(runs[0], runs[1], 1e-4)
+print('ok')
+"""
+
+
+def test_jax_splits_the_batch_over_the_replica_devices(backend):
+    """On jax, a replicated model's steps run on a mesh of its replicas' devices: 4 CPU
+    devices here, which JAX exposes only when the process starts with the flag below."""
+    if backend.backend() != 'jax':
+        pytest.skip('the jax engine splits batches with XLA; torch places replicas itself')
+    flags = os.environ.get('XLA_FLAGS', '') + ' --xla_force_host_platform_device_count=4'
+    env = dict(os.environ, CORNU_BACKEND='jax', JAX_PLATFORMS='cpu', XLA_FLAGS=flags.strip())
+    env.pop('CORNU_DEVICE', None)
+    result = subprocess.run([sys.executable, '-c', _SPREAD_SCRIPT], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            universal_newlines=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip().endswith('ok'), result.stdout

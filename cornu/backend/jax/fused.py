@@ -241,9 +241,10 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
 
 
 # ---------------------------------------------------------------- data-parallel replicas
-# On jax the replicas of `multi_gpu_model` run where the variables are (one device): XLA does
-# not mix arrays committed to several devices in one op, and sharding a jitted step over
-# devices is the jax way to data-parallelism (still to come).
+# On jax the replicas of `multi_gpu_model` are not placed op by op: XLA does not mix arrays
+# committed to several devices in one op. The trainer runs the whole step on a mesh of the
+# replicas' devices instead, the batch split over them (`tracing.replica_mesh`), so these
+# functions change nothing.
 
 __all__ += ['gpu_count', 'to_device', 'replica_placement']
 
@@ -257,7 +258,7 @@ def gpu_count():
 
 
 def to_device(x, device):
-    """Returns `x`: jax replicas compute on the engine's device (see the note above)."""
+    """Returns `x`: XLA places jax replicas' work (see the note above)."""
     return x
 
 
@@ -270,8 +271,8 @@ class _SameDevice(object):
 
 
 def replica_placement(home=None):
-    """A context for data-parallel replicas; on jax they run on one device, so it changes
-    nothing.
+    """A context for data-parallel replicas; on jax XLA places their work (see the note
+    above), so it changes nothing.
 
     # Returns
         A context manager.

@@ -13,15 +13,22 @@ a training step donates the state, key and counter, so that XLA updates them in 
 Variables that the step reads or assigns without being in its state (a stateful RNN's states,
 the accumulators a Keras 2-style `get_updates` makes on its first run) are found while
 tracing, before anything runs: they join the state and the step is traced again.
+
+Data parallelism (`multi_gpu_model`) is XLA's: a step given a `replica_mesh` keeps its state
+replicated on the mesh's devices, the trainer constrains each batch to be split along axis 0
+over them (`shard_rows`), and XLA's SPMD partitioner divides the computation and sums the
+gradients across devices.
 """
 import numpy as np
 import jax
 import jax.numpy as jnp
+from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import phase
 from . import core
 
-__all__ = ['TracedStep', 'value_and_grad', 'known_gradients', 'state_of']
+__all__ = ['TracedStep', 'value_and_grad', 'known_gradients', 'state_of', 'replica_mesh',
+           'replicate', 'shard_rows']
 
 
 def state_of(*groups):
@@ -50,6 +57,60 @@ def state_of(*groups):
     return found
 
 
+def _jax_device(name):
+    kind, _, index = str(name).lower().lstrip('/').partition(':')
+    kind = {'cuda': 'gpu'}.get(kind, kind)
+    try:
+        return jax.devices(kind)[int(index) if index else 0]
+    except (RuntimeError, IndexError, ValueError):
+        raise ValueError('Unknown replica device %r: this process has %s.'
+                         % (name, ', '.join(str(d) for d in jax.devices())))
+
+
+def replica_mesh(devices):
+    """The mesh over which a data-parallel model's batches are split.
+
+    # Arguments
+        devices: the replicas' device names (`'cuda:N'` or `'gpu:N'` for a GPU, `'cpu:N'`,
+            `'cpu'` for the first CPU device), or `None`.
+
+    # Returns
+        A one-axis `Mesh` (axis `'batch'`) of the distinct devices named, in order, or `None`
+        when they are fewer than two (the step then runs as on one device).
+
+    # Raises
+        ValueError: if a name is not one of this process's devices.
+    """
+    chosen = []
+    for name in devices or ():
+        device = _jax_device(name)
+        if device not in chosen:
+            chosen.append(device)
+    if len(chosen) < 2:
+        return None
+    return Mesh(np.array(chosen), ('batch',))
+
+
+def replicate(tree, mesh):
+    """`tree` (a pytree of arrays) with each array copied to every device of `mesh`."""
+    return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
+
+
+def shard_rows(groups, mesh):
+    """Traced: every array in `groups` (lists that may hold `None`) constrained to be split
+    along axis 0 over `mesh`. An array whose length is not a multiple of the mesh size (an
+    epoch's last, smaller batch) is left to XLA, which computes it without splitting."""
+    sharding = NamedSharding(mesh, PartitionSpec('batch'))
+    size = mesh.size
+
+    def split(array):
+        if array is None or not array.shape[0] or array.shape[0] % size:
+            return array
+        return jax.lax.with_sharding_constraint(array, sharding)
+
+    return tuple([split(a) for a in group] for group in groups)
+
+
 # How many times a step is traced again for variables found outside its state.
 _MAX_RETRACES = 2
 
@@ -74,14 +135,17 @@ class TracedStep(object):
         donate: whether the step gives the state's buffers to XLA to update in place (a
             training step); the step then returns every state value, and the arrays the
             variables held before the call are spent.
+        mesh: a `replica_mesh`, or `None`: the state, PRNG key, counter and outputs are then
+            replicated on its devices (the body splits the batch with `shard_rows`).
     """
 
-    def __init__(self, body, variables, donate=False):
+    def __init__(self, body, variables, donate=False, mesh=None):
         self.body = body
         self.variables = []
         self._index = {}
         self._add(variables)
         self.donate = donate
+        self.mesh = mesh
         self.rng = None
         self.step = None
         self._compiled = {}
@@ -115,7 +179,13 @@ class TracedStep(object):
         compiled = self._compiled.get(key)
         if compiled is None:
             donated = (0, 1, 2) if self.donate else ()
-            compiled = self._compiled[key] = jax.jit(self._pure, donate_argnums=donated)
+            if self.mesh is None:
+                compiled = jax.jit(self._pure, donate_argnums=donated)
+            else:
+                # Replicated outputs: the next call finds its state where it wants it.
+                compiled = jax.jit(self._pure, donate_argnums=donated,
+                                   out_shardings=NamedSharding(self.mesh, PartitionSpec()))
+            self._compiled[key] = compiled
         return compiled
 
     def _state(self):
@@ -147,12 +217,19 @@ class TracedStep(object):
             # Drawn from NumPy's generator, so that np.random.seed makes training repeatable.
             self.rng = jax.random.PRNGKey(np.random.randint(2 ** 31 - 1))
             self.step = jnp.zeros((), jnp.int64)
+        if self.mesh is not None:
+            # A no-op for values already replicated (the previous call's outputs); values set
+            # since (`set_weights`, a new variable) are copied to every device once.
+            self.rng, self.step = replicate((self.rng, self.step), self.mesh)
         for attempt in range(_MAX_RETRACES + 1):
             # On the last attempt, variables made anew at every trace stay constants.
             self._may_grow = attempt < _MAX_RETRACES
             try:
+                state = self._state()
+                if self.mesh is not None:
+                    state = replicate(state, self.mesh)
                 new_state, rng, step, outputs = self._compiled_for_phase()(
-                    self._state(), self.rng, self.step, args)
+                    state, self.rng, self.step, args)
                 break
             except _StateGrew:
                 self._grow()

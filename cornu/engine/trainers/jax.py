@@ -11,6 +11,11 @@ The loops over in-memory arrays (`fit`, `evaluate`, `predict`) hand a step the w
 arrays and the batch's row indices as a NumPy array (`train_rows`, `test_rows`): the rows are
 gathered inside the compiled step, since indexing a jax array outside `jit` dispatches a dozen
 small ops per array and would cost more than a small model's whole step.
+
+A data-parallel model (`multi_gpu_model`, whose `replica_devices` name several devices) runs
+its steps on a mesh of those devices: the arrays and the state are replicated on each, and
+the rows of a batch are split over them inside the step, so that XLA runs a share of the batch
+(and of the replicas' work) on each device and sums the gradients.
 """
 import numpy as np
 
@@ -48,6 +53,32 @@ class JaxTrainer(object):
         self._test_step = None
         self._predict_step = None
         self._predict_plan = None
+        self._mesh = False  # not looked up yet
+
+    @property
+    def mesh(self):
+        """The devices a data-parallel model's batches are split over (`None`: one device)."""
+        if self._mesh is False:
+            self._mesh = tracing.replica_mesh(getattr(self.model, 'replica_devices', None))
+        return self._mesh
+
+    def _take(self, groups, rows):
+        """The batch: `groups` at `rows`, split over the mesh's devices if there is one."""
+        groups = _take_rows(groups, rows)
+        if self.mesh is not None:
+            groups = tracing.shard_rows(groups, self.mesh)
+        return groups
+
+    def _arrays(self, data):
+        """The arrays of `data` (an `ArrayBatches`); with a mesh, copied to its devices once
+        (kept on `data`, so the copies go with it) rather than by every step."""
+        if self.mesh is None:
+            return data.inputs, data.targets, data.weights
+        placed = getattr(data, 'replicated', None)
+        if placed is None or placed[0] is not self.mesh:
+            placed = data.replicated = (self.mesh, tracing.replicate(
+                (data.inputs, data.targets, data.weights), self.mesh))
+        return placed[1]
 
     def prepare(self):
         """Arranges the compiled losses and metrics; called by `compile` and when weights
@@ -63,6 +94,7 @@ class JaxTrainer(object):
         self._train_step = None
         self._test_step = None
         self._predict_step = None
+        self._mesh = False
 
     def _model_state(self):
         return tracing.state_of(self.model.weights)
@@ -70,7 +102,7 @@ class JaxTrainer(object):
     # ------------------------------------------------------------------ bodies (traced)
 
     def _train_body(self, inputs, targets, weights, rows=None):
-        inputs, targets, weights = _take_rows((inputs, targets, weights), rows)
+        inputs, targets, weights = self._take((inputs, targets, weights), rows)
         logic = self.logic
 
         def loss_and_logs():
@@ -91,7 +123,7 @@ class JaxTrainer(object):
         return logic.logged(total, per_output, metric_values)
 
     def _test_body(self, inputs, targets, weights, rows=None):
-        inputs, targets, weights = _take_rows((inputs, targets, weights), rows)
+        inputs, targets, weights = self._take((inputs, targets, weights), rows)
         logic = self.logic
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(inputs,
                                                                                 training=False)
@@ -101,7 +133,7 @@ class JaxTrainer(object):
         return logic.logged(total, per_output, metric_values)
 
     def _predict_body(self, inputs, rows=None):
-        inputs, = _take_rows((inputs,), rows)
+        inputs, = self._take((inputs,), rows)
         # Losses that layers add in `call` mean nothing for predictions: drop them.
         previous = base_layer.set_call_loss_collector([])
         try:
@@ -119,7 +151,8 @@ class JaxTrainer(object):
             variables = self._model_state()
             if self.optimizer is not None:
                 variables += tracing.state_of(self.optimizer)
-            self._train_step = tracing.TracedStep(self._train_body, variables, donate=True)
+            self._train_step = tracing.TracedStep(self._train_body, variables, donate=True,
+                                                  mesh=self.mesh)
         return self._train_step(list(inputs), list(targets), list(weights), rows)
 
     def train_rows(self, data, rows):
@@ -132,29 +165,35 @@ class JaxTrainer(object):
         # Returns
             The logged values as engine scalars.
         """
-        return self.train_batch(data.inputs, data.targets, data.weights, _row_indices(rows))
+        inputs, targets, weights = self._arrays(data)
+        return self.train_batch(inputs, targets, weights, _row_indices(rows))
 
     def test_batch(self, inputs, targets, weights, rows=None):
         """Loss and metrics of one batch without training; engine scalars."""
         if self._test_step is None:
-            self._test_step = tracing.TracedStep(self._test_body, self._model_state())
+            self._test_step = tracing.TracedStep(self._test_body, self._model_state(),
+                                                 mesh=self.mesh)
         return self._test_step(list(inputs), list(targets), list(weights), rows)
 
     def test_rows(self, data, rows):
         """`test_batch` on some rows of in-memory arrays (as `train_rows`)."""
-        return self.test_batch(data.inputs, data.targets, data.weights, _row_indices(rows))
+        inputs, targets, weights = self._arrays(data)
+        return self.test_batch(inputs, targets, weights, _row_indices(rows))
 
     def _predictor(self):
         # A model whose graph changed (layers added to a Sequential) gets a new step.
         if self._predict_step is None or self._predict_plan is not self.model._plan:
             self._predict_plan = self.model._plan
-            self._predict_step = tracing.TracedStep(self._predict_body, self._model_state())
+            self._predict_step = tracing.TracedStep(self._predict_body, self._model_state(),
+                                                    mesh=self.mesh)
         return self._predict_step
 
     def predict_batches(self, inputs, batch_slices, on_batch_end=None):
         """Predicts every slice of the (engine) input tensors; returns per-output lists."""
         predictor = self._predictor()
         inputs = list(inputs)
+        if self.mesh is not None:
+            inputs = tracing.replicate(inputs, self.mesh)
         collected = None
         with K.learning_phase_scope(0):
             for index, (start, stop) in enumerate(batch_slices):
