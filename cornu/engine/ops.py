@@ -128,6 +128,11 @@ def record_op(fn, args, kwargs):
 class Function(object):
     """The callable that `K.function` returns.
 
+    Each call runs the function's execution plan on the fed values, then assigns the update
+    values; the engine may compile that run (`K.compile_function`: on JAX one jitted function
+    per input signature and learning phase), so the plan's Python code (a `Lambda`'s function,
+    say) may run only when it is traced.
+
     # Arguments
         inputs: symbolic inputs to feed (may include `K.learning_phase()`).
         outputs: symbolic outputs to compute.
@@ -156,6 +161,53 @@ class Function(object):
         self.needs_grad = any(getattr(node.outbound_layer, 'fn', None) is not None and
                               getattr(node.outbound_layer.fn, '__name__', '') == 'gradients'
                               for node in self.plan.nodes)
+        self._run = K.compile_function(self._execute, self._variables(),
+                                       watch_inputs=self.needs_grad)
+
+    def _variables(self):
+        """The variables a call reads or assigns, as far as the graph shows them: the layers'
+        weights, the recorded ops' arguments, what their functions close over (an optimizer's
+        step reads its `lr`), the updates. A compiling engine finds any others (those a
+        `Lambda` closes over) when it traces the call."""
+        found = []
+        seen = set()
+
+        def add(leaf):
+            if K.is_variable(leaf) and id(leaf) not in seen:
+                seen.add(id(leaf))
+                found.append(leaf)
+
+        def add_closed_over(fn):
+            for cell in getattr(fn, '__closure__', None) or ():
+                try:
+                    value = cell.cell_contents
+                except ValueError:  # a cell not yet filled
+                    continue
+                map_structure(add, value)
+                if not isinstance(value, (list, tuple, dict)) and hasattr(value, '__dict__'):
+                    map_structure(add, list(vars(value).values()))
+
+        for layer in self.plan.layers:
+            for weight in layer.weights:
+                add(weight)
+            if isinstance(layer, TensorOp):
+                map_structure(add, (layer.args_template, layer.kwargs_template))
+                add_closed_over(layer.fn)
+        map_structure(add, self.update_pairs)
+        return found
+
+    def _execute(self, values):
+        """The outputs computed from the fed `values`, after the updates are assigned."""
+        previous = base_layer.set_call_loss_collector([])
+        try:
+            results = self.plan.run(values)
+        finally:
+            base_layer.set_call_loss_collector(previous)
+        computed_updates = iter(results[self.num_outputs:])
+        for variable, value in self.update_pairs:
+            new_value = next(computed_updates) if isinstance(value, K.KerasTensor) else value
+            K.update(variable, new_value)
+        return results[:self.num_outputs]
 
     def __call__(self, inputs):
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
@@ -163,24 +215,11 @@ class Function(object):
         if self.phase_index is not None:
             phase = int(K.to_numpy(inputs[self.phase_index]).item()) if not isinstance(
                 inputs[self.phase_index], (int, bool)) else int(inputs[self.phase_index])
-        values = []
-        for index, x in self.feed:
-            tensor = K.convert_to_tensor(inputs[index], dtype=x.dtype)
-            if self.needs_grad and K.is_floating(tensor):
-                tensor = K.variable(tensor, dtype=x.dtype)
-            values.append(tensor)
+        values = [K.convert_to_tensor(inputs[index], dtype=x.dtype) for index, x in self.feed]
         grad_mode = K.enable_grad() if self.needs_grad else K.no_grad()
-        previous = base_layer.set_call_loss_collector([])
-        try:
-            with grad_mode, K.learning_phase_scope(phase):
-                results = self.plan.run(values)
-        finally:
-            base_layer.set_call_loss_collector(previous)
-        computed_updates = iter(results[self.num_outputs:])
-        for variable, value in self.update_pairs:
-            new_value = next(computed_updates) if isinstance(value, K.KerasTensor) else value
-            K.update(variable, new_value)
-        return [K.to_numpy(r) for r in results[:self.num_outputs]]
+        with grad_mode, K.learning_phase_scope(phase):
+            results = self._run(values)
+        return [K.to_numpy(r) for r in results]
 
 
 def build_function(inputs, outputs, updates, kwargs):

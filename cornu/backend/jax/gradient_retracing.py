@@ -7,8 +7,9 @@ execution plan the sub-plan from the plan's inputs to the op's loss. While such 
 sub-plan and the values fed to the function are on a stack, and `core.gradients` asks
 `retraced_gradients` for the gradients: the sub-plan is traced again as a function of the op's
 targets (variables, the function's inputs, or intermediate symbolic tensors) and differentiated
-with `jax.grad`. Gradients of gradients work the same way, their sub-plans being prepared in
-turn.
+with `jax.grad`, the same way whether the function runs eagerly or is itself traced (a
+compiled `K.function`). Gradients of gradients work the same way, their sub-plans being
+prepared in turn.
 
 Variables and the state scope belong to `core`, which imports this module; `core.gradients`
 hands in how to read a value and how to trace with variables standing for given values, so
@@ -45,18 +46,22 @@ def retraced_gradients(given, value_of, is_variable, substituting_scope):
     """
     sub_plan, targets, fed, feeds = _running[-1]
     start = [value_of(g) for g in given]
-    fed_index = {id(t): i for i, t in enumerate(fed)}
+    # The sub-plan's inputs: the function's, then the intermediate targets.
+    input_index = {id(t): i for i, t in enumerate(sub_plan.inputs)}
 
     def loss_of(diff):
         substitutes = {}
-        extra = [None] * len(fed)
+        inputs = list(feeds) + [None] * len(fed)
         for target, concrete, value in zip(targets, given, diff):
             if is_variable(concrete):
                 substitutes[id(concrete)] = value
-            elif id(target) in fed_index:
-                extra[fed_index[id(target)]] = value
+            elif id(target) in input_index:
+                # A fed value or an intermediate tensor: fed to the sub-plan as the traced
+                # value (no variable stands for it, so that a traced K.function keeps its
+                # state from one call to the next).
+                inputs[input_index[id(target)]] = value
         with substituting_scope(substitutes):
-            out = value_of(sub_plan.run(list(feeds) + extra)[0])
+            out = value_of(sub_plan.run(inputs)[0])
         return jnp.sum(out) if out.ndim else out
 
     return list(jax.grad(loss_of)(start))

@@ -1,4 +1,5 @@
-"""Jitted, stateful steps on JAX (used by `cornu.engine.trainers.jax`; not part of `K`).
+"""Jitted, stateful steps on JAX (used by `cornu.engine.trainers.jax` and by `K.function`'s
+`compile_function`; not part of `K`).
 
 A `TracedStep` turns a Python function that reads and assigns variables (a training step: the
 model's forward pass, the losses, the optimizer's update) into a pure function of the
@@ -27,8 +28,8 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from .. import phase
 from . import core
 
-__all__ = ['TracedStep', 'value_and_grad', 'known_gradients', 'state_of', 'replica_mesh',
-           'replicate', 'shard_rows']
+__all__ = ['TracedStep', 'CompiledFunction', 'value_and_grad', 'known_gradients', 'state_of',
+           'replica_mesh', 'replicate', 'shard_rows']
 
 
 def state_of(*groups):
@@ -179,11 +180,18 @@ class TracedStep(object):
         compiled = self._compiled.get(key)
         if compiled is None:
             donated = (0, 1, 2) if self.donate else ()
+
+            # A function of its own per phase: jax caches traces by the function jitted, and
+            # the phase is no argument of it, so one bound method for every phase would give
+            # each phase the first phase's trace.
+            def pure(state_values, rng, step, args):
+                return self._pure(state_values, rng, step, args)
+
             if self.mesh is None:
-                compiled = jax.jit(self._pure, donate_argnums=donated)
+                compiled = jax.jit(pure, donate_argnums=donated)
             else:
                 # Replicated outputs: the next call finds its state where it wants it.
-                compiled = jax.jit(self._pure, donate_argnums=donated,
+                compiled = jax.jit(pure, donate_argnums=donated,
                                    out_shardings=NamedSharding(self.mesh, PartitionSpec()))
             self._compiled[key] = compiled
         return compiled
@@ -242,6 +250,45 @@ class TracedStep(object):
                 variables[position]._value = value
         self.rng, self.step = rng, step
         return outputs
+
+
+class CompiledFunction(object):
+    """The run of a `K.function`, compiled as a `TracedStep` (see `core.compile_function`).
+
+    The step does not donate its state: the variables keep their arrays when the call only
+    reads them (a predict-style function), and nothing a caller still holds is spent.
+
+    # Arguments
+        run: the function of the list of fed arrays; it returns the list of outputs and
+            assigns the updates with `K.update`.
+        variables: the variables it reads or assigns (more are found while tracing).
+    """
+
+    def __init__(self, run, variables):
+        self.run = run
+        self.step = TracedStep(self._body, variables)
+        # Set when a trace failed where the eager run succeeded: the run cannot be traced.
+        self.eager = False
+
+    def _body(self, *values):
+        outputs = self.run(list(values))
+        # A variable given back as an output leaves the trace as its value.
+        return [core._t(o) if isinstance(o, core.KerasVariable) else o for o in outputs]
+
+    def __call__(self, values):
+        if self.eager or core._scope is not None:
+            # Untraceable, or called while something else is traced (its ops then join
+            # that trace).
+            return self.run(values)
+        try:
+            return self.step(*values)
+        except Exception:
+            # Nothing was assigned (the step writes its state back only after a call), so
+            # the eager run starts from the same values; if it fails too, its error is the
+            # user's.
+            outputs = self.run(values)
+            self.eager = True
+            return outputs
 
 
 def value_and_grad(fn, params):
