@@ -1,6 +1,6 @@
 """`model.fit` of Keras 2's imdb_lstm example against a hand-written PyTorch loop.
 
-    python benchmarks/lstm.py [--epochs N] [--samples N]
+    python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
 Dense(1, sigmoid), binary crossentropy, Adam, batch 32, sequences of 80 word ids, here on
@@ -114,11 +114,14 @@ def main():
     parser.add_argument('--epochs', type=int, default=1)
     parser.add_argument('--samples', type=int, default=3200)
     parser.add_argument('--repeats', type=int, default=3)
+    parser.add_argument('--activations', nargs='+', default=['sigmoid', 'hard_sigmoid'],
+                        choices=['sigmoid', 'hard_sigmoid'],
+                        help='the recurrent_activation rows to run')
     args = parser.parse_args()
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
     y = np.random.randint(0, 2, size=args.samples).astype('float32')
     rows = []
-    for activation in ('sigmoid', 'hard_sigmoid'):
+    for activation in args.activations:
         model = build_cornu(activation)
         net, optimizer = build_torch(model)
         label = 'fit, recurrent_activation=%s' % activation
