@@ -183,9 +183,9 @@ __all__ += ['lstm_recurrence']
 
 # Where the time goes: at Keras' sizes (a batch of 32, 128 units) one step's matrix product
 # costs about as much as a dozen small elementwise ops do in dispatch and allocation, so the
-# loops below keep the ops per step few: gate activations on the whole gate block at once, in
-# place where nothing needs the pre-activations, and in the backward pass everything that does
-# not depend on the incoming gradients computed for all steps at once before the loop.
+# loops below keep the ops per step few: gate activations on the whole gate block at once
+# (the hard sigmoid in two ops), and in the backward pass everything that does not depend on
+# the incoming gradients computed for all steps at once before the loop.
 
 
 def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep):
@@ -199,16 +199,17 @@ def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, kee
     steps = range(projected.shape[1])
     order = list(steps)[::-1] if go_backwards else list(steps)
     i_, f_, g_, o_ = (slice(k * units, (k + 1) * units) for k in range(4))
+    half = projected.new_full((), 0.5)
     outputs = []
     saved = ([], [], [], [c], []) if keep else None
     for t in order:
         z = torch.addmm(projected[:, t], h, recurrent_kernel)
         # (tanh of a contiguous copy: on a strided slice, tanh is slower than copy + tanh.)
         g = torch.tanh(z[:, g_].contiguous())
-        # One activation over the whole gate block (the candidate's slot is not read); in
-        # place unless the backward pass needs the pre-activations.
+        # One activation over the whole gate block (the candidate's slot is not read).
         if hard:
-            gates = (z.mul(0.2) if keep else z.mul_(0.2)).add_(0.5).clamp_(0., 1.)
+            # 0.5 + 0.2 * z as one op (`alpha`), then the clamp.
+            gates = torch.add(half, z, alpha=0.2).clamp_(0., 1.)
         else:
             gates = torch.sigmoid(z) if keep else z.sigmoid_()
         new_c = torch.addcmul(gates[:, f_] * c, gates[:, i_], g)
@@ -269,7 +270,7 @@ class _LSTMRecurrence(torch.autograd.Function):
         # ops. A masked step passes dh and dc through unchanged: its factors are zero (dz = 0)
         # but for dc's, which is one, and dh_prev gets dh added back.
         if hard:
-            y = zs.mul(0.2).add_(0.5)
+            y = torch.add(zs.new_full((), 0.5), zs, alpha=0.2)  # as the forward pass has it
             slope = ((y >= 0) & (y <= 1)).to(gates.dtype).mul_(0.2)
         else:
             slope = gates * (1 - gates)
