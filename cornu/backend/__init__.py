@@ -30,7 +30,7 @@ _NOT_DISPATCHED = frozenset([
     'is_variable', 'is_sparse', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
     'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'count_params',
     'zeros', 'ones', 'eye', 'random_uniform_variable', 'random_normal_variable', 'function',
-    'Function', 'gradients_of',
+    'Function', 'compile_function', 'gradients_of',
     'update', 'update_add', 'update_sub', 'moving_average_update', 'convert_to_tensor',
     'to_numpy', 'device', 'no_grad', 'inference_mode', 'set_random_seed', 'name_scope',
     'enable_grad', 'is_floating', 'as_variable_value', 'get_session', 'set_session',
