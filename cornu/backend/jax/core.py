@@ -1,4 +1,4 @@
-"""Variables, conversion, dtypes, shapes and placement on JAX.
+"""Variables, conversion, shapes and placement on JAX (dtype names: `dtypes.py`).
 
 Tensors are `jax.Array`s on `DEVICE` (JAX's default device: a GPU when jaxlib has one, else the
 CPU; `CORNU_DEVICE`, e.g. `cpu`, overrides it). 64-bit types are enabled so that `int64` and
@@ -28,6 +28,7 @@ from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F40
                               placeholder, is_placeholder, symbolic_operators)
 from ..symbolic import KerasTensor, is_symbolic
 from . import gradient_retracing
+from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa: F401
 
 jax.config.update('jax_enable_x64', True)
 jax.config.update('jax_default_matmul_precision', 'highest')
@@ -58,14 +59,6 @@ def _pick_device():
 
 DEVICE = _pick_device()
 
-_DTYPES = {
-    'float16': np.dtype('float16'), 'float32': np.dtype('float32'),
-    'float64': np.dtype('float64'), 'bfloat16': np.dtype(jnp.bfloat16),
-    'int8': np.dtype('int8'), 'int16': np.dtype('int16'), 'int32': np.dtype('int32'),
-    'int64': np.dtype('int64'), 'uint8': np.dtype('uint8'), 'bool': np.dtype('bool'),
-    'complex64': np.dtype('complex64'), 'complex128': np.dtype('complex128'),
-}
-
 _Array = jax.Array
 _Tracer = jax.core.Tracer
 
@@ -74,33 +67,6 @@ def device():
     """Returns the device tensors are placed on, as a string (`'cpu'`, `'cuda'`)."""
     platform = DEVICE.platform
     return 'cuda' if platform == 'gpu' else platform
-
-
-def standardize_dtype(dtype):
-    """Maps a dtype given as a name or a NumPy/JAX dtype to a NumPy dtype (`None`: floatx)."""
-    if dtype is None:
-        return _DTYPES[common.floatx()]
-    if isinstance(dtype, str):
-        try:
-            return _DTYPES[dtype]
-        except KeyError:
-            raise TypeError('Unsupported dtype: %r' % (dtype,))
-    try:
-        name = np.dtype(dtype).name
-    except TypeError:
-        raise TypeError('Unsupported dtype: %r' % (dtype,))
-    try:
-        return _DTYPES[name]
-    except KeyError:
-        raise TypeError('Unsupported dtype: %r' % (dtype,))
-
-
-def _dtype_name(dtype):
-    return np.dtype(dtype).name
-
-
-def is_floating(x):
-    return jnp.issubdtype(x.dtype, jnp.floating)
 
 
 # ---------------------------------------------------------------- the state scope
