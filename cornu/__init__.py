@@ -2,10 +2,7 @@
 
 `import cornu as keras` and Keras 2 code runs unchanged.
 """
-__version__ = '0.1.0'
-# The Keras version whose API and file format cornu follows (written into saved files).
-__keras_version__ = '2.2.4'
-
+from ._version import __version__, __keras_version__  # noqa: F401
 from . import backend  # noqa: E402
 from . import engine  # noqa: E402
 from . import activations, initializers, regularizers, constraints  # noqa: E402

@@ -6,7 +6,7 @@ Layers take them by name (`Dense(64, activation='relu')`) through `get`.
 import warnings
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object
+from ._common.serialization import deserialize_keras_object
 
 # SELU constants from Klambauer et al., "Self-Normalizing Neural Networks" (2017).
 _SELU_ALPHA = 1.6732632423543772848170429916717

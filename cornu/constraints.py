@@ -4,7 +4,7 @@ A constraint maps a weight to its projection onto the allowed set; the optimizer
 after each update. Constraints return a new tensor and never modify their input.
 """
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 
 class Constraint(object):

@@ -7,7 +7,7 @@ given a `seed` returns the same values on every call.
 import numpy as np
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 # Standard deviation of a standard normal truncated to [-2, 2]
 # (scipy.stats.truncnorm.std(a=-2, b=2)): dividing by it gives the truncated draw the

@@ -13,7 +13,7 @@ case costs one dtype check).
 import math
 
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 _LOG_2 = math.log(2.)
 

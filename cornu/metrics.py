@@ -13,7 +13,7 @@ from .losses import (mean_squared_error, mean_absolute_error, mean_absolute_perc
                      logcosh, categorical_crossentropy, sparse_categorical_crossentropy,
                      binary_crossentropy, kullback_leibler_divergence, poisson,
                      cosine_proximity)
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def binary_accuracy(y_true, y_pred):

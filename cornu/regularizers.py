@@ -4,7 +4,7 @@ A regularizer maps a weight (or activation) tensor to a scalar penalty that is a
 model's loss.
 """
 from . import backend as K
-from .utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 
 class Regularizer(object):

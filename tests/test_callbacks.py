@@ -24,7 +24,7 @@ from cornu.callbacks import base as callbacks_base
 from cornu.callbacks import event_file
 from cornu.callbacks import loggers
 from cornu.engine.logs import Logs
-from cornu.utils import generic_utils
+from cornu._common import generic_utils  # where Progbar reads the clock
 from cornu.utils.generic_utils import Progbar
 
 METRICS = ['loss', 'acc', 'val_loss', 'val_acc']

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import numpy as np
 
 from ..engine.logs import alias_of, to_python
-from ..utils.generic_utils import Progbar
+from .._common.generic_utils import Progbar
 from .base import Callback, LazyWeightedSum
 
 try:

@@ -4,7 +4,7 @@ import inspect
 import numpy as np
 
 from .. import backend as K
-from ..utils.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
+from .._common.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
 from .input_spec import InputSpec, check_input_compatibility
 from .node import Node

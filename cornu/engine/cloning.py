@@ -1,5 +1,5 @@
 """`clone_model`: a new model with the same architecture and freshly initialised weights."""
-from ..utils.generic_utils import to_list, unpack_singleton
+from .._common.generic_utils import to_list, unpack_singleton
 from .. import backend as K
 from .input_layer import Input, InputLayer
 from .training import Model

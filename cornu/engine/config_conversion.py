@@ -11,6 +11,8 @@ import copy
 import inspect
 import warnings
 
+from .._common.serialization import registered_class
+
 # tf.keras initializer classes that Keras 2.2.4 expresses as `VarianceScaling` settings.
 _VARIANCE_SCALING_ALIASES = {
     'GlorotUniform': (1., 'fan_avg', 'uniform'),
@@ -179,9 +181,8 @@ def _drop_unknown_arguments(class_name, config):
     formats and the later constructor arguments that hold their neutral value (which means
     what Keras 2.2.4 does). Anything else is left for the layer to accept or refuse, so that
     a setting cornu cannot honour fails loudly, naming the argument."""
-    from .. import layers
-    if not isinstance(getattr(layers, class_name, None), type):
-        return  # a custom layer: its configuration is its own business
+    if registered_class(class_name) is None or class_name in ('Model', 'Sequential'):
+        return  # a custom layer or a model: its configuration is its own business
     for key in list(config):
         if key in _METADATA_KEYS:
             config.pop(key)

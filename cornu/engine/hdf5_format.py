@@ -27,8 +27,11 @@ import warnings
 import numpy as np
 
 from .. import backend as K
-from ..utils.io_utils import H5Dict, ask_to_proceed_with_overwrite
+from .._version import __keras_version__
+from .._common.io_utils import H5Dict, ask_to_proceed_with_overwrite
+from .._common.serialization import CustomObjectScope, json_default
 from . import config_conversion
+from .model_config import model_from_config
 from .weight_conversion import preprocess_weights_for_loading
 
 try:
@@ -155,7 +158,6 @@ def load_attributes_from_hdf5_group(group, name):
 # ---------------------------------------------------------------------- writing weights
 
 def _write_layers(h5dict, layers):
-    from .. import __keras_version__
     h5dict['layer_names'] = [layer.name.encode('utf8') for layer in layers]
     h5dict['backend'] = K.backend().encode('utf8')
     h5dict['keras_version'] = str(__keras_version__).encode('utf8')
@@ -314,7 +316,7 @@ def load_weights_from_hdf5_group_by_name(f, layers, skip_mismatch=False, reshape
 
 # ---------------------------------------------------------------------- model serialisation
 
-def _compile_arguments(model):
+def compile_arguments(model):
     """The arguments `model` was compiled with (also before a deferred compile ran)."""
     deferred = getattr(model, '_deferred_compile', None)
     if deferred and not getattr(model, '_is_compiled', False):
@@ -325,13 +327,11 @@ def _compile_arguments(model):
             getattr(model, '_compile_weighted_metrics', None))
 
 
-def _serialize_model(model, h5dict, include_optimizer=True):
+def serialize_model(model, h5dict, include_optimizer=True):
     """Writes `model` into an `H5Dict` (HDF5 file or group, or a dict when pickling)."""
-    from .. import __keras_version__
     from .. import optimizers
-    from .network import _json_default
     model_config = json.dumps({'class_name': model.__class__.__name__,
-                               'config': model.get_config()}, default=_json_default)
+                               'config': model.get_config()}, default=json_default)
     h5dict['keras_version'] = str(__keras_version__).encode('utf8')
     h5dict['backend'] = K.backend().encode('utf8')
     h5dict['model_config'] = model_config.encode('utf8')
@@ -348,7 +348,7 @@ def _serialize_model(model, h5dict, include_optimizer=True):
                       'Keras optimizer instead (see keras.io/optimizers).', stacklevel=3)
         return
     loss, metrics, loss_weights, sample_weight_mode, weighted_metrics = \
-        _compile_arguments(model)
+        compile_arguments(model)
     training_config = {
         'optimizer_config': {'class_name': optimizer.__class__.__name__,
                              'config': optimizer.get_config()},
@@ -369,7 +369,7 @@ def _serialize_model(model, h5dict, include_optimizer=True):
                        K.batch_get_value(symbolic_weights))
 
 
-class _SavedModel(object):
+class SavedModel(object):
     """The contents of a model file, read at once (so that reading errors and model errors
     are told apart, and the file can be closed before the model is built)."""
 
@@ -410,15 +410,13 @@ def _reraise_with_source(error, source):
     raise error
 
 
-def _build_model(saved, custom_objects=None, compile=True, safe_mode=True, source=None):
-    """A model from a `_SavedModel`: architecture, then weights, then compilation."""
-    from . import saving
-    from ..utils.generic_utils import CustomObjectScope
+def build_model(saved, custom_objects=None, compile=True, safe_mode=True, source=None):
+    """A model from a `SavedModel`: architecture, then weights, then compilation."""
     custom_objects = dict(custom_objects or {})
     model_config = config_conversion.convert_model_config(json.loads(saved.model_config))
     with CustomObjectScope(custom_objects):
         try:
-            model = saving.model_from_config(model_config, custom_objects=custom_objects,
+            model = model_from_config(model_config, custom_objects=custom_objects,
                                              safe_mode=safe_mode)
         except (ValueError, TypeError) as error:
             _reraise_with_source(error, source)
@@ -587,7 +585,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """
     _require_h5py('save_model')
     if _is_group(filepath):
-        _serialize_model(model, H5Dict(filepath), include_optimizer)
+        serialize_model(model, H5Dict(filepath), include_optimizer)
         filepath.file.flush()
         return
     filepath = os.fspath(filepath)
@@ -595,7 +593,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     if not _proceed_with_overwrite(filepath, overwrite):
         return
     with _atomic_h5_file(filepath) as f:
-        _serialize_model(model, H5Dict(f), include_optimizer)
+        serialize_model(model, H5Dict(f), include_optimizer)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -622,9 +620,9 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """
     _require_h5py('load_model')
     with _open_for_reading(filepath) as (f, source):
-        saved = _read(lambda h5dict: _SavedModel(h5dict, source), H5Dict(f, mode='r'),
+        saved = _read(lambda h5dict: SavedModel(h5dict, source), H5Dict(f, mode='r'),
                       source)
-    return _build_model(saved, custom_objects=custom_objects, compile=compile,
+    return build_model(saved, custom_objects=custom_objects, compile=compile,
                         safe_mode=safe_mode, source=source)
 
 

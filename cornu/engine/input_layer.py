@@ -1,6 +1,6 @@
 """`InputLayer` and `Input()`: the entry points of a functional model."""
 from .. import backend as K
-from ..utils.generic_utils import unpack_singleton
+from .._common.generic_utils import unpack_singleton
 from .base_layer import Layer
 from .node import Node
 

@@ -9,7 +9,8 @@ import json
 import warnings
 
 from .. import backend as K
-from ..utils.generic_utils import to_list, unpack_singleton
+from .._common.generic_utils import to_list, unpack_singleton
+from .._common.serialization import deserialize_layer, json_default
 from .base_layer import Layer
 from .execution_plan import ExecutionPlan
 from .input_layer import InputLayer
@@ -546,7 +547,6 @@ class Network(Layer):
     @classmethod
     def from_config(cls, config, custom_objects=None):
         """Rebuilds a network from `get_config()` output (layers are created anew)."""
-        from ..layers import deserialize as deserialize_layer
         created_layers = {}
         unprocessed_nodes = {}
 
@@ -601,14 +601,14 @@ class Network(Layer):
 
     def to_json(self, **kwargs):
         """The model's architecture as a JSON string (Keras 2 format)."""
-        from .saving import model_config_dict
-        return json.dumps(model_config_dict(self), default=_json_default, **kwargs)
+        from .model_config import model_config_dict
+        return json.dumps(model_config_dict(self), default=json_default, **kwargs)
 
     def to_yaml(self, **kwargs):
         """The model's architecture as a YAML string (Keras 2 format)."""
         import yaml
-        from .saving import model_config_dict
-        return yaml.dump(json.loads(json.dumps(model_config_dict(self), default=_json_default)),
+        from .model_config import model_config_dict
+        return yaml.dump(json.loads(json.dumps(model_config_dict(self), default=json_default)),
                          **kwargs)
 
     # ------------------------------------------------------------------ saving (hdf5_format)
@@ -673,7 +673,7 @@ class Network(Layer):
             raise ValueError('This model has never been called, thus its weights have not yet '
                              'been created, so no summary can be displayed. Build the model '
                              'first (e.g. by calling it on some test data).')
-        from ..utils.layer_utils import print_summary
+        from .._common.layer_utils import print_summary
         return print_summary(self, line_length=line_length, positions=positions,
                              print_fn=print_fn)
 
@@ -681,18 +681,3 @@ class Network(Layer):
 def _call_parameters(fn):
     import inspect
     return inspect.signature(fn).parameters
-
-
-def _json_default(obj):
-    """Keras 2's JSON encoding of what `json` cannot write itself."""
-    import numpy as np
-    if hasattr(obj, 'get_config') and not isinstance(obj, type):
-        return {'class_name': obj.__class__.__name__, 'config': obj.get_config()}
-    if isinstance(obj, np.ndarray):
-        # Tagged so that Lambda.from_config turns it back into an array.
-        return {'type': type(obj).__name__, 'value': obj.tolist()}
-    if isinstance(obj, np.generic):
-        return obj.item()
-    if callable(obj) and hasattr(obj, '__name__'):
-        return obj.__name__
-    raise TypeError('Not JSON Serializable: ' + repr(obj))

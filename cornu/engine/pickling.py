@@ -2,14 +2,14 @@
 weights, training configuration, optimizer state) in a dictionary, and `pickle.loads` rebuilds
 the model from it (Keras 2.2.4's `pickle_model`/`unpickle_model`).
 """
-from ..utils.io_utils import H5Dict
-from .hdf5_format import _SavedModel, _build_model, _compile_arguments, _serialize_model
+from .._common.io_utils import H5Dict
+from .hdf5_format import SavedModel, build_model, compile_arguments, serialize_model
 
 
 def pickle_model(model):
     """The state of `model` as a dictionary (what `pickle` stores for a model)."""
     state = {}
-    _serialize_model(model, H5Dict(state))
+    serialize_model(model, H5Dict(state))
     return state
 
 
@@ -18,8 +18,8 @@ def unpickle_model(state, custom_objects=None):
 
     Unpickling runs code by nature, so Lambda layers are loaded without asking.
     """
-    saved = _SavedModel(H5Dict(state, mode='r'))
-    return _build_model(saved, custom_objects=custom_objects,
+    saved = SavedModel(H5Dict(state, mode='r'))
+    return build_model(saved, custom_objects=custom_objects,
                         compile=saved.training_config is not None, safe_mode=False)
 
 
@@ -45,7 +45,7 @@ def _user_classes(model):
             visit(sublayer)
 
     visit(model)
-    loss, metrics, _, _, weighted_metrics = _compile_arguments(model)
+    loss, metrics, _, _, weighted_metrics = compile_arguments(model)
     for value in (loss, metrics, weighted_metrics):
         stack = [value]
         while stack:

@@ -2,6 +2,7 @@
 import copy
 
 from .. import backend as K
+from .._common.serialization import deserialize_layer
 from .base_layer import Layer
 from .input_layer import Input, InputLayer
 from .training import Model
@@ -162,7 +163,6 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..layers import deserialize as deserialize_layer
         if isinstance(config, dict) and 'layers' in config:
             name = config.get('name')
             build_input_shape = config.get('build_input_shape')
@@ -206,5 +206,5 @@ def _first_layer_input(layer):
 
 
 def _source_inputs(tensor):
-    from ..utils.layer_utils import get_source_inputs
+    from .._common.layer_utils import get_source_inputs
     return get_source_inputs(tensor)

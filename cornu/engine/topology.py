@@ -5,7 +5,7 @@ from .base_layer import Layer
 from .input_layer import Input, InputLayer
 from .network import Network as Container
 from .network import Network
-from ..utils.layer_utils import get_source_inputs
+from .._common.layer_utils import get_source_inputs
 from .saving import model_from_config, model_from_json, model_from_yaml
 
 __all__ = ['InputSpec', 'Node', 'Layer', 'Input', 'InputLayer', 'Container', 'Network',

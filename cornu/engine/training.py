@@ -3,7 +3,7 @@ import numpy as np
 
 from .. import backend as K
 from .. import losses as losses_module
-from ..utils.generic_utils import Progbar, unpack_singleton, to_list
+from .._common.generic_utils import Progbar, unpack_singleton, to_list
 from .network import Network
 from . import compile_utils
 from . import training_utils

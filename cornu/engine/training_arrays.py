@@ -180,7 +180,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
 
 def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     """Evaluates `model` on `data` (an `ArrayBatches`); returns the averaged logged values."""
-    from ..utils.generic_utils import Progbar
+    from .._common.generic_utils import Progbar
     trainer = model._trainer
     num_samples = data.num_samples
     if steps is not None:

@@ -5,12 +5,12 @@ import warnings
 import numpy as np
 
 from .. import backend as K
-from ..utils.generic_utils import Progbar, to_list, unpack_singleton
+from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from .logs import Logs
 
 
 def _is_sequence(obj):
-    from ..utils.data_utils import Sequence
+    from .._common.enqueuers import Sequence
     return isinstance(obj, Sequence)
 
 
@@ -23,7 +23,7 @@ def _iter_sequence_infinite(sequence):
 def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuffle=False):
     """`(iterator, enqueuer_or_None)`: batches from a generator or `Sequence`, loaded by
     `workers` threads/processes when `workers > 0`."""
-    from ..utils.data_utils import OrderedEnqueuer, GeneratorEnqueuer
+    from .._common.enqueuers import OrderedEnqueuer, GeneratorEnqueuer
     if workers > 0:
         if _is_sequence(generator):
             enqueuer = OrderedEnqueuer(generator, use_multiprocessing=use_multiprocessing,

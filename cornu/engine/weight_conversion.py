@@ -9,7 +9,7 @@ on NumPy arrays only, so it can be tested without the layers.
 import numpy as np
 
 from .. import backend as K
-from ..utils.conv_utils import convert_kernel
+from .._common.conv_utils import convert_kernel
 
 _CONV_LAYERS = ('Conv1D', 'Conv2D', 'Conv3D', 'Conv2DTranspose', 'ConvLSTM2D')
 
@@ -69,8 +69,10 @@ def preprocess_weights_for_loading(layer, weights, original_keras_version=None,
 
 
 def _is_model(layer):
-    from .network import Network
-    return isinstance(layer, Network) or layer.__class__.__name__ in ('Model', 'Sequential')
+    # By class name: the saving code sits below `network.py` (a network imports it to save
+    # itself), so it does not import `Network` back.
+    return any(cls.__name__ in ('Network', 'Model', 'Sequential')
+               for cls in type(layer).__mro__)
 
 
 def _convert_nested_model(model, weights, original_keras_version, original_backend):

@@ -1,5 +1,5 @@
 """`cornu.layers`: every Keras 2 layer, importable from here or from its family module."""
-from ..utils.generic_utils import deserialize_keras_object
+from .._common.serialization import deserialize_layer, register_classes
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine.input_layer import Input, InputLayer
@@ -44,23 +44,23 @@ def serialize(layer):
 def deserialize(config, custom_objects=None):
     """Instantiates a layer (or model) from a `{'class_name', 'config'}` dictionary.
 
+    # Arguments
+        config: the dictionary.
+        custom_objects: dict mapping names of user classes and functions to them; they take
+            precedence over the global custom objects, which take precedence over cornu's
+            layers and models.
+
+    # Returns
+        A layer (or model) instance.
+
     # Raises
         ValueError: for a class name that is neither a cornu layer nor in `custom_objects`
             (the message says how to pass it).
     """
-    from .. import models
-    module_objects = dict(globals())
-    module_objects['Model'] = models.Model
-    module_objects['Sequential'] = models.Sequential
-    class_name = config.get('class_name') if isinstance(config, dict) else None
-    if (class_name and class_name not in module_objects and
-            class_name not in (custom_objects or {})):
-        from ..utils.generic_utils import get_custom_objects
-        if class_name not in get_custom_objects():
-            raise ValueError('Unknown layer: ' + str(class_name) + '. If it is a custom layer, '
-                             'pass its class when loading: `custom_objects={"' +
-                             str(class_name) + '": ' + str(class_name) + '}` (or use '
-                             '`CustomObjectScope`).')
-    return deserialize_keras_object(config, module_objects=module_objects,
-                                    custom_objects=custom_objects,
-                                    printable_module_name='layer')
+    return deserialize_layer(config, custom_objects=custom_objects)
+
+
+# The catalogue, by the names configs use (legacy aliases included): the engine rebuilds layers
+# from configs through this registry, never by importing this package.
+register_classes({name: value for name, value in globals().items()
+                  if isinstance(value, type)})

@@ -14,7 +14,8 @@ from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
-from ..utils.generic_utils import func_dump, func_load, deserialize_keras_object, has_arg
+from .._common.generic_utils import func_dump, func_load, has_arg
+from .._common.serialization import check_code_loading_allowed, deserialize_keras_object
 
 
 class Masking(Layer):
@@ -427,7 +428,6 @@ class Lambda(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from ..engine import saving
         config = config.copy()
         globs = globals()
         if custom_objects:
@@ -439,7 +439,7 @@ class Lambda(Layer):
                                                 printable_module_name='function in Lambda '
                                                                       'layer')
             if value_type == 'lambda':
-                saving.check_code_loading_allowed(config.get('name', 'lambda'), what)
+                check_code_loading_allowed(config.get('name', 'lambda'), what)
                 return func_load(value, globs=globs)
             return value
 

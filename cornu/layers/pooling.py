@@ -7,7 +7,7 @@ averages each window over its real entries only (the padding is not counted), as
 from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
-from ..utils import conv_utils
+from .._common import conv_utils
 from .convolutional import _utils
 from .convolutional._legacy import (legacy_pooling1d_support, legacy_pooling_support,
                                     legacy_spatial_support)

@@ -6,7 +6,8 @@ from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
-from ..utils.generic_utils import has_arg, object_list_uid
+from .._common.generic_utils import has_arg, object_list_uid
+from .._common.serialization import deserialize_layer
 from .recurrent._util import _standardize_args, adopt_weight_names
 
 
@@ -116,7 +117,6 @@ class Wrapper(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize as deserialize_layer
         config = dict(config)
         layer = deserialize_layer(config.pop('layer'), custom_objects=custom_objects)
         return cls(layer, **config)
@@ -496,7 +496,6 @@ class Bidirectional(Wrapper):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from . import deserialize as deserialize_layer
         config = dict(config)
         rnn_layer = deserialize_layer(config.pop('layer'), custom_objects=custom_objects)
         num_constants = config.pop('num_constants', None)

@@ -5,7 +5,7 @@ live in `sgd`, `adaptive` (RMSprop, Adagrad, Adadelta), `adam` (Adam, Adamax, Na
 `native` (wrappers of the engine's own optimizers).
 """
 from .. import backend as K
-from ..utils.generic_utils import deserialize_keras_object, serialize_keras_object
+from .._common.serialization import deserialize_keras_object, serialize_keras_object
 from .base import Optimizer, clip_norm  # noqa: F401 (Keras 2 public names)
 from .sgd import SGD
 from .adaptive import RMSprop, Adagrad, Adadelta

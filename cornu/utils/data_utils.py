@@ -10,7 +10,8 @@ temporary file and renamed into place (an interrupted download never leaves a ha
 cache), a downloaded file whose hash does not match is rejected, an archive that fails to
 extract only removes what it created, and exceptions raised inside enqueuer workers (threads or
 processes) are re-raised in the consumer instead of being lost. `Sequence` and the enqueuers
-live in `_enqueuers.py` and are imported from here.
+live in `cornu._common.enqueuers` (below the engine, which uses them) and are imported from
+here.
 """
 import hashlib
 import os
@@ -21,10 +22,10 @@ import zipfile
 from urllib.error import HTTPError, URLError
 from urllib.request import urlopen
 
-from ._enqueuers import (GeneratorEnqueuer, OrderedEnqueuer, Sequence,  # noqa: F401
-                         SequenceEnqueuer, get_index, init_pool, init_pool_generator,
-                         next_sample)
-from .generic_utils import Progbar
+from .._common.enqueuers import (GeneratorEnqueuer, OrderedEnqueuer, Sequence,  # noqa: F401
+                                 SequenceEnqueuer, get_index, init_pool, init_pool_generator,
+                                 next_sample)
+from .._common.generic_utils import Progbar
 
 # Seconds without data after which a download is abandoned (Keras 2 had no limit).
 _DOWNLOAD_TIMEOUT = 60

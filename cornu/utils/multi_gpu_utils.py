@@ -20,7 +20,7 @@ from ..engine.execution_plan import ExecutionPlan
 from ..engine.training import Model
 from ..layers.core import Lambda
 from ..layers.merge import concatenate
-from .generic_utils import to_list
+from .._common.generic_utils import to_list
 
 
 def _get_available_devices():

@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from cornu import utils
-from cornu.utils import _enqueuers, data_utils
+from cornu._common import enqueuers as _enqueuers
+from cornu.utils import data_utils
 from cornu.utils.data_utils import (GeneratorEnqueuer, OrderedEnqueuer, Sequence,
                                     SequenceEnqueuer, _extract_archive, _hash_file, get_file,
                                     validate_file)

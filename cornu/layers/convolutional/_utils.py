@@ -4,7 +4,7 @@ Every message names the layer (`Layer conv2d_1 (Conv2D): ...`) so that a bad con
 is reported where it was written, before any engine traceback.
 """
 from ... import backend as K
-from ...utils import conv_utils
+from ..._common import conv_utils
 
 
 def describe(layer):

@@ -8,7 +8,7 @@ from ... import regularizers
 from ... import constraints
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
-from ...utils import conv_utils
+from ..._common import conv_utils
 from . import _utils
 from ._legacy import legacy_conv1d_support, legacy_conv2d_support, legacy_conv3d_support
 

@@ -1,7 +1,7 @@
 """Transposed convolution layers: Conv2DTranspose and Conv3DTranspose (and their aliases)."""
 from ... import backend as K
 from ...engine.input_spec import InputSpec
-from ...utils import conv_utils
+from ..._common import conv_utils
 from . import _utils
 from .conv import Conv2D, Conv3D, _LINEAR
 from ._legacy import legacy_deconv2d_support

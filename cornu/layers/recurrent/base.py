@@ -18,7 +18,8 @@ import numpy as np
 from ... import backend as K
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
-from ...utils.generic_utils import has_arg, to_list
+from ..._common.generic_utils import has_arg, to_list
+from ..._common.serialization import deserialize_layer
 from ._util import (_build_inner, _cells_of, _standardize_args, _state_sizes, all_valid,
                     zero_states)
 from .stacked import StackedRNNCells
@@ -410,7 +411,6 @@ class RNN(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .. import deserialize as deserialize_layer
         config = dict(config)
         cell = deserialize_layer(config.pop('cell'), custom_objects=custom_objects)
         num_constants = config.pop('num_constants', None)

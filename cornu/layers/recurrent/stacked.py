@@ -1,7 +1,8 @@
 """`StackedRNNCells`: a stack of RNN cells that behaves as one cell."""
 from ... import backend as K
 from ...engine.base_layer import Layer
-from ...utils.generic_utils import has_arg
+from ..._common.generic_utils import has_arg
+from ..._common.serialization import deserialize_layer
 from ._util import _build_inner, _state_sizes
 
 
@@ -98,7 +99,6 @@ class StackedRNNCells(Layer):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from .. import deserialize as deserialize_layer
         config = dict(config)
         cells = [deserialize_layer(cell_config, custom_objects=custom_objects)
                  for cell_config in config.pop('cells')]
