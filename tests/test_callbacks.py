@@ -23,7 +23,7 @@ from cornu import callbacks
 from cornu.callbacks import base as callbacks_base
 from cornu.callbacks import event_file
 from cornu.callbacks import loggers
-from cornu.engine.logs import Logs
+from cornu.callbacks.logs import Logs
 from cornu._common import generic_utils  # where Progbar reads the clock
 from cornu.utils.generic_utils import Progbar
 

@@ -8,7 +8,7 @@ from collections import deque
 import numpy as np
 
 from .. import backend as K
-from ..engine.logs import alias_of, to_python
+from .logs import alias_of, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
 # batch itself, earns Keras 2's "is slow compared to the batch update" warning.
@@ -96,7 +96,7 @@ class Callback(object):
         on_batch_begin: `batch` and `size`, the number of samples in the batch.
         on_batch_end: `loss` and the compiled metrics for the batch.
 
-    During `fit` the logs are `cornu.engine.logs.Logs`: reading a value gives a Python
+    During `fit` the logs are `cornu.callbacks.logs.Logs`: reading a value gives a Python
     float; `logs.raw(key)` gives the engine tensor without copying it off the device.
     """
 

@@ -7,7 +7,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
-from ..engine.logs import alias_of, to_python
+from .logs import alias_of, to_python
 from .base import Callback, monitored_value
 
 

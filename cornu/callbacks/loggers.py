@@ -1,7 +1,7 @@
 """Callbacks that record or report the logged values: `BaseLogger`, `History`,
 `ProgbarLogger`, `CSVLogger` and `RemoteMonitor`.
 
-The per-batch values may be engine tensors still on the device (see `cornu.engine.logs`).
+The per-batch values may be engine tensors still on the device (see `cornu.callbacks.logs`).
 `BaseLogger` and `ProgbarLogger` sum them there and read them back only when a number is
 needed: at the end of the epoch, or when the progress bar is redrawn.
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from ..engine.logs import alias_of, to_python
+from .logs import alias_of, to_python
 from .._common.generic_utils import Progbar
 from .base import Callback, LazyWeightedSum
 

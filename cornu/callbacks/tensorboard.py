@@ -4,7 +4,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
-from ..engine.logs import to_python
+from .logs import to_python
 from .base import Callback
 from .event_file import EventFileWriter, histogram_summary, scalar_summary
 

@@ -8,7 +8,7 @@ there and read once per epoch (callbacks that read batch values trigger the copy
 import numpy as np
 
 from .. import backend as K
-from .logs import Logs
+from ..callbacks.logs import Logs
 from . import training_utils
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from .. import backend as K
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
-from .logs import Logs
+from ..callbacks.logs import Logs
 
 
 def _is_sequence(obj):
