@@ -3,8 +3,8 @@
 Every message names the layer (`Layer conv2d_1 (Conv2D): ...`) so that a bad configuration
 is reported where it was written, before any engine traceback.
 """
-from ... import backend as K
-from ..._common import conv_utils
+from .. import backend as K
+from .._common import conv_utils
 
 
 def describe(layer):

@@ -6,7 +6,7 @@ from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
-from .convolutional._legacy import legacy_interface
+from ._legacy import legacy_interface
 
 # Keras 1 argument names, converted with a warning as Keras 2.2.4 did.
 _legacy_prelu_support = legacy_interface(allowed_positional_args=['alpha_initializer'],

@@ -17,7 +17,7 @@ from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .._common import conv_utils
 from .._common.generic_utils import transpose_shape
-from .convolutional._legacy import legacy_interface, _conv2d_preprocessor, _DIM_ORDERING
+from ._legacy import legacy_interface, _conv2d_preprocessor, _DIM_ORDERING
 from .recurrent.base import RNN
 from .recurrent._util import (_build_inner, _state_sizes, _phase, _generate_dropout_mask,
                               forget_bias_initializer, zero_states)

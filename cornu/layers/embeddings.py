@@ -6,7 +6,7 @@ from .. import initializers
 from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
-from .convolutional._legacy import legacy_interface
+from ._legacy import legacy_interface
 
 _INTEGER_DTYPES = frozenset(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32',
                              'uint64'])

@@ -8,7 +8,7 @@ from .. import regularizers
 from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
-from .convolutional._legacy import legacy_conv1d_support, legacy_conv2d_support
+from ._legacy import legacy_conv1d_support, legacy_conv2d_support
 
 
 def _normalize_tuple(value, n, name):

@@ -4,7 +4,7 @@ import numpy as np
 
 from .. import backend as K
 from ..engine.base_layer import Layer
-from .convolutional._legacy import legacy_interface
+from ._legacy import legacy_interface
 
 # The SELU constants (Klambauer et al., 2017).
 _SELU_ALPHA = 1.6732632423543772848170429916717

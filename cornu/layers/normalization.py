@@ -6,7 +6,7 @@ from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.network import in_frozen_network
 from ..engine.input_spec import InputSpec
-from .convolutional._legacy import legacy_interface
+from ._legacy import legacy_interface
 
 
 def _in_training_run():

@@ -8,8 +8,8 @@ from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .._common import conv_utils
-from .convolutional import _utils
-from .convolutional._legacy import (legacy_pooling1d_support, legacy_pooling_support,
+from . import _conv_checks as _utils
+from ._legacy import (legacy_pooling1d_support, legacy_pooling_support,
                                     legacy_spatial_support)
 
 

@@ -14,14 +14,6 @@ from .separable import (_SeparableConv, SeparableConv1D, SeparableConv2D, Depthw
                         SeparableConvolution1D, SeparableConvolution2D)
 from .reshaping import (_Cropping, UpSampling1D, UpSampling2D, UpSampling3D, ZeroPadding1D,
                         ZeroPadding2D, ZeroPadding3D, Cropping1D, Cropping2D, Cropping3D)
-
-_POOLING_NAMES = frozenset(['AveragePooling1D', 'AveragePooling2D', 'AveragePooling3D',
-                            'MaxPooling1D', 'MaxPooling2D', 'MaxPooling3D'])
-
-
-def __getattr__(name):
-    # Resolved lazily: `pooling` imports helpers from this package.
-    if name in _POOLING_NAMES:
-        from .. import pooling
-        return getattr(pooling, name)
-    raise AttributeError('module ' + repr(__name__) + ' has no attribute ' + repr(name))
+# Keras 2 re-exported the pooling layers here, for old scripts.
+from ..pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,  # noqa: F401,E402
+                       MaxPooling1D, MaxPooling2D, MaxPooling3D)

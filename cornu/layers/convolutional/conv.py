@@ -9,8 +9,8 @@ from ... import constraints
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
 from ..._common import conv_utils
-from . import _utils
-from ._legacy import legacy_conv1d_support, legacy_conv2d_support, legacy_conv3d_support
+from .. import _conv_checks as _utils
+from .._legacy import legacy_conv1d_support, legacy_conv2d_support, legacy_conv3d_support
 
 _LINEAR = activations.linear
 

@@ -3,8 +3,8 @@ ZeroPadding1D/2D/3D and Cropping1D/2D/3D."""
 from ... import backend as K
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
-from . import _utils
-from ._legacy import (legacy_upsampling1d_support, legacy_spatial_support,
+from .. import _conv_checks as _utils
+from .._legacy import (legacy_upsampling1d_support, legacy_spatial_support,
                       legacy_zeropadding2d_support)
 
 

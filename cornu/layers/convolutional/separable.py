@@ -5,9 +5,9 @@ from ... import initializers
 from ... import regularizers
 from ... import constraints
 from ...engine.input_spec import InputSpec
-from . import _utils
+from .. import _conv_checks as _utils
 from .conv import _Conv, Conv2D
-from ._legacy import legacy_separable_conv2d_support
+from .._legacy import legacy_separable_conv2d_support
 
 
 class _SeparableConv(_Conv):

@@ -2,9 +2,9 @@
 from ... import backend as K
 from ...engine.input_spec import InputSpec
 from ..._common import conv_utils
-from . import _utils
+from .. import _conv_checks as _utils
 from .conv import Conv2D, Conv3D, _LINEAR
-from ._legacy import legacy_deconv2d_support
+from .._legacy import legacy_deconv2d_support
 
 
 class _TransposeMixin(object):

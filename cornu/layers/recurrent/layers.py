@@ -8,7 +8,7 @@ argument names (`output_dim`, `init`, `inner_init`, `W_regularizer`, `dropout_W`
 import warnings
 
 from ... import regularizers
-from ..convolutional._legacy import legacy_interface
+from .._legacy import legacy_interface
 from .base import RNN
 from .cells import SimpleRNNCell, GRUCell, LSTMCell
 
