@@ -14,14 +14,14 @@ from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
                      image_dim_ordering, set_image_dim_ordering, get_uid, reset_uids,
                      clear_session, manual_variable_initialization, on_clear_session,
                      load_user_config)
-from .phase import (learning_phase, set_learning_phase, learning_phase_scope, in_train_phase,
-                    in_test_phase, reset_learning_phase, set_run_phase, current_run_phase)
+from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
+                    reset_learning_phase, set_run_phase, current_run_phase, resolved_phase)
 from .symbolic import KerasTensor, LEARNING_PHASE, is_symbolic
 from . import symbolic as _symbolic
 
 ENGINES = ('torch', 'jax')
 _ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random', 'fused',
-                   'optim')
+                   'optim', 'compiled')
 
 # Functions that never record a graph op: they create state, inspect static properties or
 # build callables; everything else exported by an engine is dispatched on symbolic inputs.
@@ -73,7 +73,38 @@ def _export_engine():
 
 
 globals().update(_export_engine())
-in_train_phase = _symbolic.dispatching(in_train_phase)
-in_test_phase = _symbolic.dispatching(in_test_phase)
+
+
+# Written here rather than in `phase.py`: a tensor-valued phase selects with the engine's
+# `switch`, which this module exports.
+def _select_by_phase(x, alt, training):
+    training = resolved_phase(training)
+    if training is True or (type(training) is int and training == 1):
+        return x() if callable(x) else x
+    if training is False or (type(training) is int and training == 0):
+        return alt() if callable(alt) else alt
+    return switch(training, x, alt)  # noqa: F821 (exported by the engine) element-wise
+
+
+@_symbolic.dispatching
+def in_train_phase(x, alt, training=None):
+    """Selects `x` in the training phase and `alt` otherwise.
+
+    # Arguments
+        x: what to return in the training phase (a tensor or a callable returning one).
+        alt: what to return otherwise (a tensor or a callable returning one).
+        training: optional phase overriding the current learning phase (bool, int or tensor).
+
+    # Returns
+        `x` or `alt`.
+    """
+    return _select_by_phase(x, alt, training)
+
+
+@_symbolic.dispatching
+def in_test_phase(x, alt, training=None):
+    """Selects `x` in the test phase and `alt` otherwise (see `in_train_phase`)."""
+    return _select_by_phase(alt, x, training)
+
 _symbolic.install_operators(globals()['symbolic_operators']())
 on_clear_session(reset_learning_phase)

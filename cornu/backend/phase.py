@@ -67,35 +67,18 @@ class learning_phase_scope(object):
         return False
 
 
-def _resolve(training):
+def resolved_phase(training=None):
+    """The phase to act on: `training` when given, else the current learning phase.
+
+    # Arguments
+        training: optional phase (bool, int or tensor) overriding the learning phase.
+
+    # Returns
+        The phase; 0 while it is still the symbolic learning phase, outside of any run.
+    """
     if training is None:
         training = learning_phase()
     if is_symbolic(training):
         # Outside of any run the phase is undecided; Keras 2 defaulted to test behaviour.
         return 0
     return training
-
-
-def in_train_phase(x, alt, training=None):
-    """Selects `x` in the training phase and `alt` otherwise.
-
-    # Arguments
-        x: what to return in the training phase (a tensor or a callable returning one).
-        alt: what to return otherwise (a tensor or a callable returning one).
-        training: optional phase overriding the current learning phase (bool, int or tensor).
-
-    # Returns
-        `x` or `alt`.
-    """
-    training = _resolve(training)
-    if training is True or (type(training) is int and training == 1):
-        return x() if callable(x) else x
-    if training is False or (type(training) is int and training == 0):
-        return alt() if callable(alt) else alt
-    from . import switch  # a tensor-valued phase selects element-wise
-    return switch(training, x, alt)
-
-
-def in_test_phase(x, alt, training=None):
-    """Selects `x` in the test phase and `alt` otherwise (see `in_train_phase`)."""
-    return in_train_phase(alt, x, training=training)

@@ -40,7 +40,7 @@ __all__ = [
     'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
     'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
     'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
-    'compile_function', 'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
+    'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
     'symbolic_operators', 'standardize_dtype',
     'name_scope', 'get_session', 'set_session',
 ]
@@ -708,34 +708,12 @@ def function(inputs, outputs, updates=None, **kwargs):
 
     As `cornu.backend.engine_neutral.function` (arguments and result), with the gradient ops
     it evaluates made to compute by tracing again (see `gradients`). Its calls are compiled
-    (see `compile_function`).
+    (see `compiled.compile_function`).
     """
     built = engine_neutral.function(inputs, outputs, updates, **kwargs)
     if getattr(built, 'needs_grad', False) and getattr(built, 'plan', None) is not None:
         gradient_retracing.prepare(built.plan)
     return built
-
-
-def compile_function(run, variables=(), watch_inputs=False):
-    """Prepares the run of a `K.function` (`run(values)` returns its outputs and assigns its
-    updates) for repeated calls: it is compiled with `jax.jit`, once per input signature and
-    learning phase, as a pure function of the fed values and the variables' values (see
-    `cornu.backend.jax.tracing.CompiledFunction`).
-
-    The run's Python code runs while it is traced, not at every call. A run that cannot be
-    traced (it reads a value with `K.eval` or NumPy, or branches on one) runs eagerly.
-
-    # Arguments
-        run: the function of the list of fed tensors.
-        variables: the variables it reads or assigns (more are found while tracing).
-        watch_inputs: whether gradients may be taken with respect to the fed values; nothing
-            to prepare on JAX, whose gradients trace again from the fed values.
-
-    # Returns
-        A function of the list of fed tensors.
-    """
-    from .tracing import CompiledFunction
-    return CompiledFunction(run, variables)
 
 
 def Function(inputs, outputs, updates=None, name=None, **kwargs):

@@ -253,7 +253,7 @@ class TracedStep(object):
 
 
 class CompiledFunction(object):
-    """The run of a `K.function`, compiled as a `TracedStep` (see `core.compile_function`).
+    """The run of a `K.function`, compiled as a `TracedStep` (see `compiled.compile_function`).
 
     The step does not donate its state: the variables keep their arrays when the call only
     reads them (a predict-style function), and nothing a caller still holds is spent.

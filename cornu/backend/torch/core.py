@@ -22,7 +22,7 @@ __all__ = [
     'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
     'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
     'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
-    'compile_function', 'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
+    'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
     'symbolic_operators', 'standardize_dtype',
     'name_scope', 'get_session', 'set_session',
 ]
@@ -437,27 +437,6 @@ def stop_gradient(variables):
     if isinstance(variables, (list, tuple)):
         return [v.detach() for v in variables]
     return variables.detach()
-
-
-def compile_function(run, variables=(), watch_inputs=False):
-    """Prepares the run of a `K.function` (`run(values)` returns its outputs and assigns its
-    updates) for repeated calls. Torch runs it eagerly.
-
-    # Arguments
-        run: the function of the list of fed tensors.
-        variables: the variables it reads or assigns (unused on torch).
-        watch_inputs: whether gradients may be taken with respect to the fed values: floating
-            ones are then fed as variables, so that autograd records their use.
-
-    # Returns
-        A function of the list of fed tensors.
-    """
-    if not watch_inputs:
-        return run
-
-    def watched(values):
-        return run([variable(v, dtype=dtype(v)) if is_floating(v) else v for v in values])
-    return watched
 
 
 def Function(inputs, outputs, updates=None, name=None, **kwargs):
