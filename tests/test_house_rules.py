@@ -269,6 +269,25 @@ def _strongly_connected(edges):
     return groups
 
 
+def test_the_package_has_no_import_cycle():
+    graph = ImportGraph(PACKAGE, DYNAMIC_IMPORTS)
+    assert graph.problems == []
+    cycles = [graph.describe(cycle) for cycle in graph.cycles()]
+    assert cycles == [], 'import cycles (module (line of the import) -> ...):\n' + '\n'.join(cycles)
+
+
+def test_the_engine_imports_neither_the_layers_nor_the_models():
+    # Layer and model configs are rebuilt through the registry of `_common.serialization`.
+    graph = ImportGraph(PACKAGE, DYNAMIC_IMPORTS)
+    above = ('cornu.layers', 'cornu.models', 'cornu.utils')
+    offenders = ['%s:%d imports %s' % (module, line, target)
+                 for module, targets in sorted(graph.edges.items())
+                 if module.startswith('cornu.engine')
+                 for target, line in sorted(targets.items())
+                 if any(target == name or target.startswith(name + '.') for name in above)]
+    assert offenders == []
+
+
 def _write_tree(root, files):
     for relative, text in files.items():
         path = root / relative
