@@ -133,8 +133,7 @@ class ImportGraph:
     def _add(self, importer, target, line):
         """Records that `importer` runs `target` (and the parents of `target` it runs)."""
         if target not in self.modules:
-            self.problems.append('%s:%d imports %s, which is not a module'
-                                 % (importer, line, target))
+            self.problems.append(f'{importer}:{line} imports {target}, which is not a module')
             return
         already_running = set(_parents(importer)) | {importer}
         for module in _parents(target):
@@ -147,7 +146,7 @@ class ImportGraph:
         base = self._own_package(importer)
         for _ in range(level - 1):
             base = base.rpartition('.')[0]
-        return '%s.%s' % (base, module) if module else base
+        return f'{base}.{module}' if module else base
 
     def _read(self, importer, node):
         if isinstance(node, ast.Import):
@@ -160,7 +159,7 @@ class ImportGraph:
             if not self._ours(base):
                 return
             for alias in node.names:
-                submodule = '%s.%s' % (base, alias.name)
+                submodule = f'{base}.{alias.name}'
                 self._add(importer, submodule if submodule in self.modules else base,
                           node.lineno)
         elif _is_import_module_call(node):
@@ -175,8 +174,8 @@ class ImportGraph:
             target = name.value
             if target.startswith('.'):
                 if not (isinstance(package, ast.Name) and package.id in anchors):
-                    self.problems.append('%s:%d imports %r relative to an unknown package'
-                                         % (importer, node.lineno, target))
+                    self.problems.append(f'{importer}:{node.lineno} imports {target!r} '
+                                         'relative to an unknown package')
                     return
                 level = len(target) - len(target.lstrip('.'))
                 base = anchors[package.id]
@@ -184,13 +183,13 @@ class ImportGraph:
                     base = importer
                 for _ in range(level - 1):
                     base = base.rpartition('.')[0]
-                target = '%s.%s' % (base, target.lstrip('.'))
+                target = f"{base}.{target.lstrip('.')}"
             if self._ours(target):
                 self._add(importer, target, node.lineno)
             return
         if importer not in self.dynamic_imports:
-            self.problems.append('%s:%d imports a module by a computed name; declare the '
-                                 'modules it may reach' % (importer, node.lineno))
+            self.problems.append(f'{importer}:{node.lineno} imports a module by a computed '
+                                 'name; declare the modules it may reach')
             return
         for package in self.dynamic_imports[importer]:
             for module in self.modules:
@@ -220,11 +219,11 @@ class ImportGraph:
                         came_from[target] = module
                         following.append(target)
             frontier = following
-        raise AssertionError('%s is not a cycle' % group)
+        raise AssertionError(f'{group} is not a cycle')
 
     def describe(self, cycle):
         """`a (line 3) -> b (line 10) -> a`: a cycle with the line of each import."""
-        steps = ['%s (line %d)' % (module, self.edges[module][target])
+        steps = [f'{module} (line {self.edges[module][target]})'
                  for module, target in zip(cycle, cycle[1:])]
         return ' -> '.join(steps + [cycle[-1]])
 
@@ -280,7 +279,7 @@ def test_the_engine_imports_neither_the_layers_nor_the_models():
     # Layer and model configs are rebuilt through the registry of `_common.serialization`.
     graph = ImportGraph(PACKAGE, DYNAMIC_IMPORTS)
     above = ('cornu.layers', 'cornu.models', 'cornu.utils')
-    offenders = ['%s:%d imports %s' % (module, line, target)
+    offenders = [f'{module}:{line} imports {target}'
                  for module, targets in sorted(graph.edges.items())
                  if module.startswith('cornu.engine')
                  for target, line in sorted(targets.items())

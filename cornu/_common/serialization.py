@@ -24,7 +24,7 @@ from .generic_utils import has_arg
 _GLOBAL_CUSTOM_OBJECTS = {}
 
 
-class CustomObjectScope(object):
+class CustomObjectScope:
     """A scope inside which extra custom objects can be found by name.
 
     Entries added to the global custom objects inside the `with` block (by the scope itself or
@@ -153,11 +153,11 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
     if isinstance(identifier, dict):
         config = identifier
         if 'class_name' not in config or 'config' not in config:
-            raise ValueError('Improper config format: ' + str(config))
+            raise ValueError(f'Improper config format: {config}')
         class_name = config['class_name']
         cls = _lookup(class_name, module_objects, custom_objects)
         if cls is None:
-            raise ValueError('Unknown ' + printable_module_name + ': ' + str(class_name))
+            raise ValueError(f'Unknown {printable_module_name}: {class_name}')
         custom_objects = custom_objects or {}
         if hasattr(cls, 'from_config'):
             if has_arg(cls.from_config, 'custom_objects'):
@@ -173,10 +173,9 @@ def deserialize_keras_object(identifier, module_objects=None, custom_objects=Non
     if isinstance(identifier, str):
         obj = _lookup(identifier, module_objects, custom_objects)
         if obj is None:
-            raise ValueError('Unknown ' + printable_module_name + ': ' + identifier)
+            raise ValueError(f'Unknown {printable_module_name}: {identifier}')
         return obj
-    raise ValueError('Could not interpret serialized ' + printable_module_name + ': ' +
-                     str(identifier))
+    raise ValueError(f'Could not interpret serialized {printable_module_name}: {identifier}')
 
 
 _REGISTERED_CLASSES = {}
@@ -222,10 +221,9 @@ def deserialize_layer(config, custom_objects=None):
     if (class_name and class_name not in _REGISTERED_CLASSES and
             class_name not in (custom_objects or {}) and
             class_name not in _GLOBAL_CUSTOM_OBJECTS):
-        raise ValueError('Unknown layer: ' + str(class_name) + '. If it is a custom layer, '
-                         'pass its class when loading: `custom_objects={"' +
-                         str(class_name) + '": ' + str(class_name) + '}` (or use '
-                         '`CustomObjectScope`).')
+        raise ValueError(f'Unknown layer: {class_name}. If it is a custom layer, pass its '
+                         f'class when loading: `custom_objects={{"{class_name}": {class_name}}}` '
+                         '(or use `CustomObjectScope`).')
     return deserialize_keras_object(config, module_objects=_REGISTERED_CLASSES,
                                     custom_objects=custom_objects,
                                     printable_module_name='layer')
@@ -253,7 +251,7 @@ def json_default(obj):
         return obj.item()
     if callable(obj) and hasattr(obj, '__name__'):
         return obj.__name__
-    raise TypeError('Not JSON Serializable: ' + repr(obj))
+    raise TypeError(f'Not JSON Serializable: {obj!r}')
 
 
 # Loading a Lambda layer's saved bytecode runs code from the file. As with pickle, that is
@@ -263,7 +261,7 @@ def json_default(obj):
 _code_loading_allowed = True
 
 
-class allow_code_loading(object):
+class allow_code_loading:
     """Context manager (or plain call via `enable_unsafe_deserialization`) allowing saved
     Python code (Lambda layers) to be loaded inside its block.
 
@@ -304,8 +302,8 @@ def unsafe_deserialization_enabled():
 def check_code_loading_allowed(layer_name, what):
     """Raises a `ValueError` naming the layer unless loading code was allowed."""
     if not _code_loading_allowed:
-        raise ValueError('Layer "' + str(layer_name) + '" holds Python bytecode (its ' + what +
-                         ') that would have to be executed to load it. Loading code from a file '
+        raise ValueError(f'Layer "{layer_name}" holds Python bytecode (its {what}) that would '
+                         'have to be executed to load it. Loading code from a file '
                          'runs whatever the file contains, so it is refused by default. If you '
                          'trust this file, pass `safe_mode=False` to the loading function (or '
                          'call `cornu.engine.saving.enable_unsafe_deserialization()`).')
