@@ -2,7 +2,7 @@
 import os
 import pickle
 
-from ..utils.data_utils import _cache_dirs, get_file
+from ..utils.data_utils import cache_dirs, get_file
 
 
 def load_batch(fpath, label_key='labels'):
@@ -43,7 +43,7 @@ def extracted_dir(dirname, origin, required_files):
     """Returns the directory of an extracted CIFAR archive: one already in the Keras cache
     (with all `required_files`, even if the downloaded `.tar.gz` was deleted), else the one
     `get_file(..., untar=True)` downloads and extracts."""
-    for datadir in _cache_dirs('datasets'):
+    for datadir in cache_dirs('datasets'):
         path = os.path.join(datadir, dirname)
         if all(os.path.isfile(os.path.join(path, name)) for name in required_files):
             return path

@@ -10,7 +10,7 @@ import os
 
 import numpy as np
 
-from ..utils.data_utils import _cache_dirs, get_file
+from ..utils.data_utils import cache_dirs, get_file
 
 # Directories searched before the Keras cache.
 SYSTEM_DIRS = ['/usr/share/datasets/fashion-mnist']
@@ -69,7 +69,7 @@ def _find_files(directory):
 
 
 def _locate_files():
-    for directory in list(SYSTEM_DIRS) + _cache_dirs(_CACHE_SUBDIR):
+    for directory in list(SYSTEM_DIRS) + cache_dirs(_CACHE_SUBDIR):
         paths = _find_files(directory)
         if paths is not None:
             return paths

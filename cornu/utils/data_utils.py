@@ -55,9 +55,18 @@ def _writable_dir(path):
     return os.access(path, os.W_OK)
 
 
-def _cache_dirs(cache_subdir='datasets', cache_dir=None):
+def cache_dirs(cache_subdir='datasets', cache_dir=None):
     """Returns the directories where a cached file may be found, in search order (the main
-    cache, then the fallback), without creating anything."""
+    cache, then the fallback), without creating anything (a cornu addition: the datasets
+    look for their files there).
+
+    # Arguments
+        cache_subdir: the subdirectory of a cache root, as `get_file`'s.
+        cache_dir: the main cache root, as `get_file`'s (default: `$KERAS_HOME` or `~/.keras`).
+
+    # Returns
+        A list of directory paths.
+    """
     dirs = []
     for root in _cache_roots(cache_dir):
         path = os.path.join(root, cache_subdir)
@@ -299,7 +308,7 @@ def get_file(fname, origin, untar=False, md5_hash=None, file_hash=None,
 
     fpath = datadir = None
     stale = None
-    for candidate_dir in _cache_dirs(cache_subdir, cache_dir):
+    for candidate_dir in cache_dirs(cache_subdir, cache_dir):
         candidate = os.path.join(candidate_dir, target)
         if not os.path.isfile(candidate):
             continue
