@@ -71,15 +71,15 @@ class Model(Network):
                 (the backward and optimizer update stay eager; the first steps of each input
                 signature are slow while compiling; if compiling fails, a warning says so and
                 the step runs eagerly); on JAX steps are always compiled. Default `False`.
-            fuse_softmax_crossentropy: (keyword only, not in Keras 2) while training, an
-                output whose layer ends in a softmax and whose loss is
-                `categorical_crossentropy` or `sparse_categorical_crossentropy` computes the
-                loss from the logits with one log-softmax (as tf.keras does): faster, and
-                exact where Keras 2.2.4's clipped formula loses precision. The two differ only
-                where a probability saturates below `epsilon` or above `1 - epsilon` (there
-                the clipped form has no gradient). Evaluation, prediction and metrics see the
-                probabilities either way; models with masks always use the clipped formula.
-                Default `True`; `False` gives Keras 2.2.4's formula everywhere.
+            fuse_softmax_crossentropy: (keyword only, not in Keras 2) an output whose
+                layer ends in a softmax and whose loss is `categorical_crossentropy` or
+                `sparse_categorical_crossentropy` computes its loss (in `fit` and `evaluate`)
+                from the logits with one log-softmax, as tf.keras does: faster, and exact
+                where Keras 2.2.4's clipped formula loses precision. The two differ only where
+                a probability saturates below `epsilon` or above `1 - epsilon` (there the
+                clipped form has no gradient). Metrics and predictions see the probabilities;
+                models with masks always use the clipped formula. Default `True`; `False`
+                gives Keras 2.2.4's formula.
 
         # Raises
             ValueError: for unknown names, or lists/dicts that do not match the outputs.

@@ -20,6 +20,8 @@ replicated on the mesh's devices, the trainer constrains each batch to be split 
 over them (`shard_rows`), and XLA's SPMD partitioner divides the computation and sums the
 gradients across devices.
 """
+import warnings
+
 import numpy as np
 import jax
 import jax.numpy as jnp
@@ -282,12 +284,16 @@ class CompiledFunction(object):
             return self.run(values)
         try:
             return self.step(*values)
-        except Exception:
+        except Exception as trace_error:
             # Nothing was assigned (the step writes its state back only after a call), so
             # the eager run starts from the same values; if it fails too, its error is the
             # user's.
             outputs = self.run(values)
             self.eager = True
+            first_line = (str(trace_error).strip().split('\n') or [''])[0][:300]
+            warnings.warn(f'K.function could not be compiled with jax.jit '
+                          f'({type(trace_error).__name__}: {first_line}); it runs eagerly '
+                          f'from now on, op by op.', RuntimeWarning, stacklevel=3)
             return outputs
 
 
