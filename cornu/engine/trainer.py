@@ -30,18 +30,15 @@ class Trainer:
     def __init__(self, model):
         self.model = model
         self.logic = None
-        self._placement = None
         self._train_step = self._test_step = self._predict_step = None
         self._predict_plan = None
+        self.placement = self._placement_of(model)
 
-    @property
-    def placement(self):
+    @staticmethod
+    def _placement_of(model):
         """Where a data-parallel model's batches go (engine-specific; `None` for one
         device)."""
-        if self._placement is None:
-            self._placement = (engine.placement(getattr(self.model, 'replica_devices',
-                                                        None)),)
-        return self._placement[0]
+        return engine.placement(getattr(model, 'replica_devices', None))
 
     def prepare(self, spec):
         """Arranges the steps of a model compiled as `spec`; called by `compile` (the
@@ -63,7 +60,7 @@ class Trainer:
             _loss_function(self.logic), self.params, keep_graph=self.custom_updates,
             jit_compile=spec.jit_compile, name='the training step of ' + model.name)
         self._train_step = self._test_step = self._predict_step = None
-        self._placement = None
+        self.placement = self._placement_of(model)
 
     # ------------------------------------------------------------------ step bodies
 
@@ -79,6 +76,8 @@ class Trainer:
         elif self.params:
             with K.no_grad():
                 self.optimizer.apply_gradients(self.params, grads)
+        if self.logic.report_output_losses:
+            per_output = K.stop_gradient(per_output)
         return self.logic.logged(total, per_output, metric_values)
 
     def _test_body(self, inputs, targets, weights, rows):

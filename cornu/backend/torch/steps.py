@@ -28,14 +28,6 @@ def prepare_trainable(params):
             param.requires_grad_(True)
 
 
-def _detached(values):
-    if isinstance(values, torch.Tensor):
-        return values.detach()
-    if isinstance(values, (list, tuple)):
-        return type(values)(_detached(v) for v in values)
-    return values
-
-
 class GradientFunction:
     """`fn`'s value and its gradients with respect to `params` (see `value_and_grad`).
 
@@ -56,10 +48,10 @@ class GradientFunction:
     def __call__(self, *args):
         loss, aux = self.forward(*args)
         if self.keep_graph:
-            return loss, _detached(aux), None
+            return loss, aux, None
         grads = torch.autograd.grad(loss, self.params, allow_unused=True) \
             if self.params else []
-        return loss.detach(), _detached(aux), list(grads)
+        return loss.detach(), aux, grads
 
 
 def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step'):
@@ -73,8 +65,9 @@ def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step
         name: a description of the step for warnings.
 
     # Returns
-        A callable: `(*args) -> (loss, aux, grads)`; `grads` aligned with `params`, `None`
-        for a parameter the loss does not depend on.
+        A callable: `(*args) -> (loss, aux, grads)`: the loss detached from its graph, `aux`
+        as `fn` returned it, `grads` aligned with `params` (`None` for a parameter the loss
+        does not depend on).
     """
     return GradientFunction(fn, params, keep_graph, jit_compile, name)
 
