@@ -21,7 +21,7 @@ import numpy as np
 
 from ... import backend as K
 from ...backend.jax import tracing
-from .. import base_layer
+from ...backend.run_context import run_context
 from ..step_logic import StepLogic
 
 
@@ -135,11 +135,8 @@ class JaxTrainer(object):
     def _predict_body(self, inputs, rows=None):
         inputs, = self._take((inputs,), rows)
         # Losses that layers add in `call` mean nothing for predictions: drop them.
-        previous = base_layer.set_call_loss_collector([])
-        try:
+        with run_context(call_losses=[]):
             return self.model._plan.run(inputs)
-        finally:
-            base_layer.set_call_loss_collector(previous)
 
     # ------------------------------------------------------------------ steps
 

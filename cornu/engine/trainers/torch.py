@@ -7,7 +7,7 @@ eagerly, since the update reads its hyperparameters as Python numbers that chang
 (Adam's bias correction) and would make the compiled update recompile each time.
 """
 from ... import backend as K
-from .. import base_layer
+from ...backend.run_context import run_context
 from ..step_logic import StepLogic
 
 
@@ -76,28 +76,20 @@ class TorchTrainer(object):
         plan = self.model._plan
         collected = None
         # Losses that layers add in `call` mean nothing for predictions: drop them.
-        previous = base_layer.set_call_loss_collector([])
-        try:
-            with K.inference_mode(), K.learning_phase_scope(0):
-                for index, (start, stop) in enumerate(batch_slices):
-                    outputs = plan.run([x[start:stop] for x in inputs])
-                    if collected is None:
-                        collected = [[] for _ in outputs]
-                    for bucket, output in zip(collected, outputs):
-                        bucket.append(output)
-                    if on_batch_end is not None:
-                        on_batch_end(index, stop)
-        finally:
-            base_layer.set_call_loss_collector(previous)
+        with K.inference_mode(), run_context(learning_phase=0, call_losses=[]):
+            for index, (start, stop) in enumerate(batch_slices):
+                outputs = plan.run([x[start:stop] for x in inputs])
+                if collected is None:
+                    collected = [[] for _ in outputs]
+                for bucket, output in zip(collected, outputs):
+                    bucket.append(output)
+                if on_batch_end is not None:
+                    on_batch_end(index, stop)
         return collected
 
     def predict_on_batch(self, inputs):
-        previous = base_layer.set_call_loss_collector([])
-        try:
-            with K.inference_mode(), K.learning_phase_scope(0):
-                return self.model._plan.run(inputs)
-        finally:
-            base_layer.set_call_loss_collector(previous)
+        with K.inference_mode(), run_context(learning_phase=0, call_losses=[]):
+            return self.model._plan.run(inputs)
 
 
 def _forward_losses_metrics(logic, inputs, targets, weights):
