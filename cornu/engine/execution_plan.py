@@ -11,8 +11,8 @@ computes a fused log-softmax crossentropy. The plan decides each step's call whe
 nothing changes a step afterwards.
 """
 from .. import backend as K
+from ..backend.run_context import current
 from .base_layer import call_signature
-from . import base_layer
 
 
 class GraphDisconnectedError(ValueError):
@@ -202,7 +202,7 @@ class _Step(object):
     def run(self, slots):
         inputs = self._inputs(slots)
         outputs = self.call(inputs, **self.kwargs) if self.kwargs else self.call(inputs)
-        if self.regularizer is not None and base_layer._call_losses is not None:
+        if self.regularizer is not None and current().call_losses is not None:
             self._regularize(outputs)
         self._store(slots, outputs)
 
@@ -220,7 +220,7 @@ class _Step(object):
                 kwargs = dict(kwargs, mask=masks)
             outputs = self.call(inputs, **kwargs) if kwargs else self.call(inputs)
             output_masks = self.layer.compute_mask(inputs, masks if has_mask else None)
-        if self.regularizer is not None and base_layer._call_losses is not None:
+        if self.regularizer is not None and current().call_losses is not None:
             self._regularize(outputs)
         self._store(slots, outputs)
         if self.single_output:

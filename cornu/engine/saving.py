@@ -3,6 +3,7 @@
 import json
 
 from .. import backend as K
+from ..backend.run_context import current, run_context
 
 
 def model_config_dict(model):
@@ -58,31 +59,20 @@ def model_from_yaml(yaml_string, custom_objects=None, safe_mode=True):
 # Loading a Lambda layer's saved bytecode runs code from the file. As with pickle, that is
 # only safe for files one trusts, so loading from files and strings (JSON, YAML, HDF5) refuses
 # it unless asked (`safe_mode=False`). In-memory configs (`from_config(get_config())`,
-# `clone_model`) come from the running program and are allowed.
-_code_loading_allowed = True
-
-
-class allow_code_loading(object):
-    """Context manager (or plain call via `enable_unsafe_deserialization`) allowing saved
-    Python code (Lambda layers) to be loaded inside its block.
+# `clone_model`) come from the running program and are allowed. Whether a load in progress
+# allows it is run state (in the run context); `enable_unsafe_deserialization` is a
+# process-wide user setting.
+def allow_code_loading(allowed=True):
+    """Context manager allowing (or refusing) saved Python code (Lambda layers) to be loaded
+    inside its block, in the current thread.
 
     # Arguments
         allowed: whether code may be loaded.
+
+    # Returns
+        A context manager.
     """
-
-    def __init__(self, allowed=True):
-        self.allowed = allowed
-
-    def __enter__(self):
-        global _code_loading_allowed
-        self.previous = _code_loading_allowed
-        _code_loading_allowed = self.allowed
-        return self
-
-    def __exit__(self, *exc):
-        global _code_loading_allowed
-        _code_loading_allowed = self.previous
-        return False
+    return run_context(code_loading_allowed=allowed)
 
 
 _unsafe_allowed = False
@@ -97,7 +87,7 @@ def enable_unsafe_deserialization():
 
 def check_code_loading_allowed(layer_name, what):
     """Raises a `ValueError` naming the layer unless loading code was allowed."""
-    if not _code_loading_allowed:
+    if not current().code_loading_allowed:
         raise ValueError('Layer "' + str(layer_name) + '" holds Python bytecode (its ' + what +
                          ') that would have to be executed to load it. Loading code from a file '
                          'runs whatever the file contains, so it is refused by default. If you '

@@ -7,7 +7,7 @@ reads of the compiled model is its `CompileSpec`.
 from .. import backend as K
 from .. import activations
 from .. import losses as losses_module
-from . import base_layer
+from ..backend.run_context import run_context
 from .compile_utils import weighted_masked_objective
 from .execution_plan import ExecutionPlan
 
@@ -113,14 +113,11 @@ class StepLogic:
         # Activity regularizers and `add_loss` in `call` count in the test loss too, as in
         # Keras 2 where they were part of the total loss tensor.
         collector = []
-        previous = base_layer.set_call_loss_collector(collector)
-        try:
+        with run_context(call_losses=collector):
             if self.plan.uses_masks:
                 results, masks = self.plan.run(inputs, with_masks=True)
             else:
                 results, masks = self.plan.run(inputs), None
-        finally:
-            base_layer.set_call_loss_collector(previous)
         outputs = results[:self.num_outputs]
         graph_values = results[self.num_outputs:]
         if self.logit_outputs:

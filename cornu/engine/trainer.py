@@ -16,7 +16,7 @@ which reads only the model's `CompileSpec`.
 """
 from .. import backend as K
 from ..backend import steps as engine
-from . import base_layer
+from ..backend.run_context import run_context
 from .step_logic import StepLogic
 
 
@@ -94,11 +94,8 @@ class Trainer:
     def _predict_body(self, inputs, rows):
         inputs, = engine.take_rows((inputs,), rows, self.placement)
         # Losses that layers add in `call` mean nothing for predictions: drop them.
-        previous = base_layer.set_call_loss_collector([])
-        try:
+        with run_context(call_losses=[]):
             return self.model._plan.run(inputs)
-        finally:
-            base_layer.set_call_loss_collector(previous)
 
     # ------------------------------------------------------------------ steps
 
