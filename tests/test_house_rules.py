@@ -60,12 +60,14 @@ def test_the_rule_checker_sees_imports(tmp_path):
 # - An import of a name of the package that does not resolve to a module is reported.
 # ---------------------------------------------------------------------------------------------
 
-# Imports by a computed name, and the packages they may reach (every module in them):
-# `cornu.backend` imports the chosen engine's modules when it is imported; `python -m cornu run`
-# resolves a script's `keras.*` imports to any module of cornu; `plot_model` looks for pydot
-# and its forks, outside cornu.
+# Imports by a computed name, and the modules or packages (every module in them) they may
+# reach: `cornu.backend` imports the chosen engine's modules when it is imported, and
+# `cornu.backend.steps` its `steps` module; `python -m cornu run` resolves a script's
+# `keras.*` imports to any module of cornu; `plot_model` looks for pydot and its forks,
+# outside cornu.
 DYNAMIC_IMPORTS = {
     'cornu.backend': ('cornu.backend.torch', 'cornu.backend.jax'),
+    'cornu.backend.steps': ('cornu.backend.torch.steps', 'cornu.backend.jax.steps'),
     'cornu.__main__': ('cornu',),
     'cornu.utils.vis_utils': (),
 }
@@ -102,8 +104,8 @@ class ImportGraph:
 
     # Arguments
         package_dir: path of the package's directory (the one holding its `__init__.py`).
-        dynamic_imports: dict mapping a module name to the packages that its imports by a
-            computed name may reach.
+        dynamic_imports: dict mapping a module name to the modules or packages that its
+            imports by a computed name may reach.
 
     # Attributes
         edges: dict mapping each module name to a dict `{imported module: line number}`.

@@ -5,7 +5,8 @@ This module holds Keras 2's config machinery (`serialize_keras_object`,
 that layer and model configs are looked up in, JSON's encoding of config values, and the
 setting that allows or refuses loading saved Python code.
 
-It sits at the bottom of the house (it imports only `generic_utils`, its neighbour here), so
+It sits at the bottom of the house (it imports only `generic_utils`, its neighbour here, and
+the backend's run context, which holds whether a load in progress may run saved code), so
 that everything above can use it: activations, initializers, losses and optimizers
 serialize themselves with it, and the engine rebuilds layers and models from their configs
 through the registry without importing `cornu.layers` or `cornu.models`. It cannot live in
@@ -19,6 +20,7 @@ deserialized.
 """
 import numpy as np
 
+from ..backend.run_context import current, run_context
 from .generic_utils import has_arg
 
 _GLOBAL_CUSTOM_OBJECTS = {}
@@ -257,31 +259,20 @@ def json_default(obj):
 # Loading a Lambda layer's saved bytecode runs code from the file. As with pickle, that is
 # only safe for files one trusts, so loading from files and strings (JSON, YAML, HDF5) refuses
 # it unless asked (`safe_mode=False`). In-memory configs (`from_config(get_config())`,
-# `clone_model`) come from the running program and are allowed.
-_code_loading_allowed = True
-
-
-class allow_code_loading:
-    """Context manager (or plain call via `enable_unsafe_deserialization`) allowing saved
-    Python code (Lambda layers) to be loaded inside its block.
+# `clone_model`) come from the running program and are allowed. Whether a load in progress
+# allows it is run state (in the run context); `enable_unsafe_deserialization` is a
+# process-wide user setting.
+def allow_code_loading(allowed=True):
+    """Context manager allowing (or refusing) saved Python code (Lambda layers) to be loaded
+    inside its block, in the current thread.
 
     # Arguments
         allowed: whether code may be loaded.
+
+    # Returns
+        A context manager.
     """
-
-    def __init__(self, allowed=True):
-        self.allowed = allowed
-
-    def __enter__(self):
-        global _code_loading_allowed
-        self.previous = _code_loading_allowed
-        _code_loading_allowed = self.allowed
-        return self
-
-    def __exit__(self, *exc):
-        global _code_loading_allowed
-        _code_loading_allowed = self.previous
-        return False
+    return run_context(code_loading_allowed=allowed)
 
 
 _unsafe_allowed = False
@@ -301,7 +292,7 @@ def unsafe_deserialization_enabled():
 
 def check_code_loading_allowed(layer_name, what):
     """Raises a `ValueError` naming the layer unless loading code was allowed."""
-    if not _code_loading_allowed:
+    if not current().code_loading_allowed:
         raise ValueError(f'Layer "{layer_name}" holds Python bytecode (its {what}) that would '
                          'have to be executed to load it. Loading code from a file '
                          'runs whatever the file contains, so it is refused by default. If you '

@@ -15,7 +15,7 @@ from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
                      clear_session, manual_variable_initialization, on_clear_session,
                      load_user_config)
 from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
-                    reset_learning_phase, set_run_phase, current_run_phase, resolved_phase)
+                    reset_learning_phase, current_run_phase, resolved_phase)
 from .symbolic import KerasTensor, LEARNING_PHASE, is_symbolic
 from . import symbolic as _symbolic
 

@@ -1,22 +1,24 @@
 """The learning phase: 0 = test, 1 = train, as in Keras 2.
 
 Three sources, in order of precedence: a phase the user fixed with `set_learning_phase`, the
-phase of the run in progress (fit trains with 1; evaluate and predict run with 0), and outside
-any run the symbolic `LEARNING_PHASE`, which `K.function` accepts as an input.
+phase of the run in progress in this thread (fit trains with 1; evaluate and predict run
+with 0; see `run_context`), and outside any run the symbolic `LEARNING_PHASE`, which
+`K.function` accepts as an input.
 """
+from .run_context import current, run_context
 from .symbolic import LEARNING_PHASE, is_symbolic
 
+# Set by `set_learning_phase`: a process-wide user setting (every thread sees it, as in
+# Keras 2), not the state of a run.
 _user_phase = None
-_run_phase = None
 
 
 def learning_phase():
     """Returns the learning phase: an int inside a run, else the symbolic placeholder."""
     if _user_phase is not None:
         return _user_phase
-    if _run_phase is not None:
-        return _run_phase
-    return LEARNING_PHASE
+    phase = current().learning_phase
+    return LEARNING_PHASE if phase is None else phase
 
 
 def set_learning_phase(value):
@@ -32,39 +34,27 @@ def set_learning_phase(value):
 
 
 def reset_learning_phase():
-    """Forgets a phase fixed by `set_learning_phase` (called by `clear_session`)."""
-    global _user_phase, _run_phase
+    """Forgets a phase fixed by `set_learning_phase` (called by `clear_session`); the phase of
+    a run ends with its `learning_phase_scope`."""
+    global _user_phase
     _user_phase = None
-    _run_phase = None
 
 
 def current_run_phase():
-    return _run_phase
+    """The phase of the run in progress in this thread (`None` outside any run)."""
+    return current().learning_phase
 
 
-def set_run_phase(value):
-    """Sets the phase of the run in progress and returns the previous one (for the trainers)."""
-    global _run_phase
-    previous = _run_phase
-    _run_phase = value
-    return previous
+def learning_phase_scope(value):
+    """Context manager running its block with the given phase (unless the user fixed one).
 
+    # Arguments
+        value: the learning phase, 0 (test) or 1 (train).
 
-class learning_phase_scope(object):
-    """Context manager running its block with the given phase (unless the user fixed one)."""
-
-    __slots__ = ('value', 'previous')
-
-    def __init__(self, value):
-        self.value = value
-
-    def __enter__(self):
-        self.previous = set_run_phase(self.value)
-        return self
-
-    def __exit__(self, *exc):
-        set_run_phase(self.previous)
-        return False
+    # Returns
+        A context manager; the phase holds in the current thread only.
+    """
+    return run_context(learning_phase=value)
 
 
 def resolved_phase(training=None):

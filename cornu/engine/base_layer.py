@@ -4,6 +4,7 @@ import inspect
 import numpy as np
 
 from .. import backend as K
+from ..backend.run_context import current, run_context
 from .._common.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
 from .input_spec import InputSpec, check_input_compatibility
@@ -12,19 +13,6 @@ from . import shape_inference
 
 _ALLOWED_KWARGS = frozenset(['input_shape', 'batch_input_shape', 'batch_size', 'dtype', 'name',
                              'trainable', 'weights', 'input_dtype'])
-
-# While a model runs for training, losses that layers add during `call` (activity
-# regularizers, `add_loss` on concrete tensors) are collected here; `None` otherwise.
-_call_losses = None
-
-
-def set_call_loss_collector(collector):
-    """Installs a list that receives losses added during `call`; returns the previous one."""
-    global _call_losses
-    previous = _call_losses
-    _call_losses = collector
-    return previous
-
 
 _CALL_SIGNATURES = {}
 
@@ -243,13 +231,18 @@ class Layer(object):
         inputs or outputs (e.g. `vae.add_loss(K.mean(...))`), the loss is computed by the model
         at every step. Plain numbers and weight-only tensors are kept as they are.
         """
-        if losses is None or shape_inference.is_probing():
+        if losses is None:
             return
+        context = current()
+        if context.probing:
+            return
+        # While a model runs, losses added on concrete tensors go to the run's collector.
+        call_losses = context.call_losses
         for loss in to_list(losses):
             if loss is None:
                 continue
-            if _call_losses is not None and not isinstance(loss, K.KerasTensor):
-                _call_losses.append(loss)
+            if call_losses is not None and not isinstance(loss, K.KerasTensor):
+                call_losses.append(loss)
             else:
                 self._losses.append(loss)
                 uid = object_list_uid(inputs) if inputs is not None else None
@@ -346,18 +339,20 @@ class Layer(object):
             kwargs = {k: v for k, v in kwargs.items() if k != 'mask'}
         # Called directly on tensors outside of a model run, the losses of this call are
         # kept as the layer's latest call losses (replacing those of the previous call).
-        own_collector = _call_losses is None
-        if own_collector:
-            set_call_loss_collector([])
-        try:
-            outputs = self.call(inputs, **kwargs)
-            regularizer = getattr(self, 'activity_regularizer', None)
-            if regularizer is not None:
-                for output in to_list(outputs):
-                    self.add_loss(regularizer(output))
-        finally:
-            if own_collector:
-                self._last_call_losses = set_call_loss_collector(None)
+        if current().call_losses is not None:
+            return self._call_and_regularize(inputs, kwargs)
+        collector = []
+        with run_context(call_losses=collector):
+            outputs = self._call_and_regularize(inputs, kwargs)
+        self._last_call_losses = collector
+        return outputs
+
+    def _call_and_regularize(self, inputs, kwargs):
+        outputs = self.call(inputs, **kwargs)
+        regularizer = getattr(self, 'activity_regularizer', None)
+        if regularizer is not None:
+            for output in to_list(outputs):
+                self.add_loss(regularizer(output))
         return outputs
 
     def _call_symbolic(self, inputs, kwargs):

@@ -4,10 +4,15 @@
 given inputs, and lays the calls out in dependency order over numbered value slots. Running it
 is then a plain loop: no graph walking, dict lookups or signature inspection per batch. Masks
 are propagated only when the graph carries any.
+
+A plan made for training may stop some outputs before their layer's activation
+(`pre_activation_outputs`): a softmax output then yields its logits, from which the loss
+computes a fused log-softmax crossentropy. The plan decides each step's call when it is built;
+nothing changes a step afterwards.
 """
 from .. import backend as K
+from ..backend.run_context import current
 from .base_layer import call_signature
-from . import base_layer
 
 
 class GraphDisconnectedError(ValueError):
@@ -29,11 +34,16 @@ class ExecutionPlan(object):
     # Arguments
         inputs: list of symbolic tensors that will be fed.
         outputs: list of symbolic tensors to compute.
+        pre_activation_outputs: indices of outputs to compute before their layer's
+            activation (layers with a `_pre_activation` method, each the only output of its
+            call); `pre_activation_outputs` on the plan lists those that could be.
     """
 
-    def __init__(self, inputs, outputs):
+    def __init__(self, inputs, outputs, pre_activation_outputs=()):
         self.inputs = list(inputs)
         self.outputs = list(outputs)
+        self._pre_activation_ids = set(id(self.outputs[i]) for i in pre_activation_outputs)
+        self.pre_activation_outputs = []
         self._slots = {}
         for tensor in self.inputs:
             self._slot(tensor)
@@ -45,6 +55,9 @@ class ExecutionPlan(object):
         self.steps = [self._step(node) for node in self.nodes]
         self.input_slots = [self._slots[id(t)] for t in self.inputs]
         self.output_slots = [self._slots[id(t)] for t in self.outputs]
+        self.pre_activation_outputs = [i for i, t in enumerate(self.outputs)
+                                       if id(t) in self._pre_activation_ids and
+                                       self._stops_before_activation(t)]
         self.size = len(self._slots)
         self.layers = []
         for node in self.nodes:
@@ -101,9 +114,18 @@ class ExecutionPlan(object):
         in_slots = tuple(self._slot(t) for t in node.input_tensors)
         out_slots = tuple(self._slot(t) for t in node.output_tensors)
         takes_mask, _, takes_kwargs = call_signature(type(layer))
-        return _Step(layer, in_slots, out_slots, dict(node.arguments),
+        call = layer.call
+        if len(node.output_tensors) == 1 and id(node.output_tensors[0]) in \
+                self._pre_activation_ids and hasattr(layer, '_pre_activation'):
+            call = layer._pre_activation
+        return _Step(layer, call, in_slots, out_slots, dict(node.arguments),
                      takes_mask or takes_kwargs, len(node.output_tensors) == 1,
                      len(in_slots) == 1)
+
+    def _stops_before_activation(self, tensor):
+        slot = self._slots[id(tensor)]
+        return any(step.call != step.layer.call and step.out_slots == (slot,)
+                   for step in self.steps)
 
     def run(self, values, masks=None, with_masks=False):
         """Computes the outputs from concrete input values.
@@ -148,10 +170,10 @@ class _Step(object):
     __slots__ = ('layer', 'call', 'in_slots', 'out_slots', 'kwargs', 'takes_mask',
                  'single_output', 'single_input', 'regularizer', 'is_network')
 
-    def __init__(self, layer, in_slots, out_slots, kwargs, takes_mask, single_output,
+    def __init__(self, layer, call, in_slots, out_slots, kwargs, takes_mask, single_output,
                  single_input):
         self.layer = layer
-        self.call = layer.call
+        self.call = call
         self.in_slots = in_slots
         self.out_slots = out_slots
         self.kwargs = kwargs
@@ -180,7 +202,7 @@ class _Step(object):
     def run(self, slots):
         inputs = self._inputs(slots)
         outputs = self.call(inputs, **self.kwargs) if self.kwargs else self.call(inputs)
-        if self.regularizer is not None and base_layer._call_losses is not None:
+        if self.regularizer is not None and current().call_losses is not None:
             self._regularize(outputs)
         self._store(slots, outputs)
 
@@ -198,7 +220,7 @@ class _Step(object):
                 kwargs = dict(kwargs, mask=masks)
             outputs = self.call(inputs, **kwargs) if kwargs else self.call(inputs)
             output_masks = self.layer.compute_mask(inputs, masks if has_mask else None)
-        if self.regularizer is not None and base_layer._call_losses is not None:
+        if self.regularizer is not None and current().call_losses is not None:
             self._regularize(outputs)
         self._store(slots, outputs)
         if self.single_output:

@@ -318,13 +318,13 @@ def load_weights_from_hdf5_group_by_name(f, layers, skip_mismatch=False, reshape
 
 def compile_arguments(model):
     """The arguments `model` was compiled with (also before a deferred compile ran)."""
-    deferred = getattr(model, '_deferred_compile', None)
-    if deferred and not getattr(model, '_is_compiled', False):
-        return (deferred.get('loss'), deferred.get('metrics'), deferred.get('loss_weights'),
-                deferred.get('sample_weight_mode'), deferred.get('weighted_metrics'))
-    return (getattr(model, 'loss', None), getattr(model, '_compile_metrics', None),
-            getattr(model, 'loss_weights', None), getattr(model, 'sample_weight_mode', None),
-            getattr(model, '_compile_weighted_metrics', None))
+    spec = getattr(model, '_compile_spec', None)
+    if spec is not None:
+        arguments = dict(spec.arguments, loss=spec.arguments['loss'] or {})
+    else:
+        arguments = getattr(model, '_deferred_compile', None) or {}
+    return (arguments.get('loss'), arguments.get('metrics'), arguments.get('loss_weights'),
+            arguments.get('sample_weight_mode'), arguments.get('weighted_metrics'))
 
 
 def serialize_model(model, h5dict, include_optimizer=True):

@@ -9,6 +9,7 @@ import json
 import warnings
 
 from .. import backend as K
+from ..backend.run_context import current, run_context
 from .._common.generic_utils import to_list, unpack_singleton
 from .._common.serialization import deserialize_layer, json_default
 from .base_layer import Layer
@@ -17,26 +18,12 @@ from .input_layer import InputLayer
 from .node import Node
 
 
-# How many frozen (`trainable = False`) networks are running right now: layers that update
-# state during training (BatchNormalization) skip the update inside one, as the updates of a
-# frozen model were never run by Keras 2.
-_frozen_depth = 0
-
 
 def in_frozen_network():
-    """Whether the code runs inside a network whose `trainable` is False."""
-    return _frozen_depth > 0
-
-
-class _FrozenScope(object):
-    def __enter__(self):
-        global _frozen_depth
-        _frozen_depth += 1
-
-    def __exit__(self, *exc):
-        global _frozen_depth
-        _frozen_depth -= 1
-        return False
+    """Whether the code runs inside a network whose `trainable` is False: layers that update
+    state during training (BatchNormalization) skip the update there, as the updates of a
+    frozen model were never run by Keras 2."""
+    return current().frozen
 
 
 def _node_key(layer, node_index):
@@ -380,7 +367,7 @@ class Network(Layer):
         """Runs the network on concrete tensors; returns its output(s)."""
         masks = to_list(mask) if mask is not None else None
         if not self.trainable:
-            with _FrozenScope():
+            with run_context(frozen=True):
                 return unpack_singleton(self._plan.run(to_list(inputs), masks))
         return unpack_singleton(self._plan.run(to_list(inputs), masks))
 
@@ -391,7 +378,7 @@ class Network(Layer):
     def _run_with_masks(self, inputs, masks):
         masks = to_list(masks) if masks is not None else None
         if not self.trainable:
-            with _FrozenScope():
+            with run_context(frozen=True):
                 outputs, output_masks = self._plan.run(to_list(inputs), masks, with_masks=True)
         else:
             outputs, output_masks = self._plan.run(to_list(inputs), masks, with_masks=True)

@@ -6,7 +6,7 @@ symbolic tensors into an `ExecutionPlan`.
 """
 from .. import backend as K
 from ..backend import symbolic
-from . import base_layer
+from ..backend.run_context import run_context
 from .base_layer import Layer
 from .execution_plan import ExecutionPlan
 from . import shape_inference
@@ -198,11 +198,8 @@ class Function(object):
 
     def _execute(self, values):
         """The outputs computed from the fed `values`, after the updates are assigned."""
-        previous = base_layer.set_call_loss_collector([])
-        try:
+        with run_context(call_losses=[]):
             results = self.plan.run(values)
-        finally:
-            base_layer.set_call_loss_collector(previous)
         computed_updates = iter(results[self.num_outputs:])
         for variable, value in self.update_pairs:
             new_value = next(computed_updates) if isinstance(value, K.KerasTensor) else value
@@ -217,7 +214,7 @@ class Function(object):
                 inputs[self.phase_index], (int, bool)) else int(inputs[self.phase_index])
         values = [K.convert_to_tensor(inputs[index], dtype=x.dtype) for index, x in self.feed]
         grad_mode = K.enable_grad() if self.needs_grad else K.no_grad()
-        with grad_mode, K.learning_phase_scope(phase):
+        with grad_mode, run_context(learning_phase=phase):
             results = self._run(values)
         return [K.to_numpy(r) for r in results]
 

@@ -7,33 +7,16 @@ or a `K` op applied to symbolic tensors is run instead on zero-filled tensors wh
 the two runs depends on an unknown input size and is reported as `None`.
 """
 from .. import backend as K
+from ..backend.run_context import current, run_context
 
 # (batch size, size for other unknown axes) for the two probe runs.
 _PROBE_SIZES = ((2, 16), (3, 17))
 
-_probing_depth = 0
 
 
 def is_probing():
     """True while code runs on probes (layers must then skip side effects like add_loss)."""
-    return _probing_depth > 0
-
-
-class _ProbingScope(object):
-    def __enter__(self):
-        global _probing_depth
-        _probing_depth += 1
-        self._no_grad = K.no_grad()
-        self._no_grad.__enter__()
-        self._phase = K.learning_phase_scope(0)
-        self._phase.__enter__()
-
-    def __exit__(self, *exc):
-        global _probing_depth
-        self._phase.__exit__(*exc)
-        self._no_grad.__exit__(*exc)
-        _probing_depth -= 1
-        return False
+    return current().probing
 
 
 def map_structure(fn, structure):
@@ -84,7 +67,7 @@ def probe(fn, args, kwargs):
         `shape` holds `None` for sizes that follow an unknown input size.
     """
     results = []
-    with _ProbingScope():
+    with run_context(probing=True, learning_phase=0), K.no_grad():
         for run in range(2):
             results.append(fn(*_substitute(args, run), **_substitute(kwargs, run)))
     first, second = results

@@ -1,21 +1,15 @@
-"""The engine-neutral part of a training or test step: losses and metrics from outputs.
+"""Losses and metrics of a training or test step, from the model's outputs.
 
-Both trainers (eager PyTorch, jitted JAX) run the model and then call `StepLogic` to turn the
-outputs into the total loss and the logged values, so the arithmetic is written once.
+Written once for both engines: the step (`cornu.engine.trainer`) runs the model through
+`forward` and turns the outputs into the total loss and the logged values here. All that it
+reads of the compiled model is its `CompileSpec`.
 """
 from .. import backend as K
 from .. import activations
 from .. import losses as losses_module
-from . import base_layer
+from ..backend.run_context import run_context
 from .compile_utils import weighted_masked_objective
 from .execution_plan import ExecutionPlan
-
-# Softmax followed by categorical crossentropy is computed from the logits with one fused
-# log-softmax (as tf.keras does), instead of Keras 2.2.4's clipped log of probabilities. It is
-# faster and more accurate; the two differ only where a probability saturates below epsilon
-# or above 1 - epsilon (there the clipped form has no gradient). Set to False for the
-# clipped formula everywhere.
-FUSE_SOFTMAX_CROSSENTROPY = True
 
 
 def _from_logits(loss_fn):
@@ -65,55 +59,52 @@ def _stored_losses(model):
     return symbolic, concrete
 
 
-class StepLogic(object):
+class StepLogic:
     """Losses and metrics of a compiled model, arranged once at compile time.
 
     # Arguments
-        model: the compiled model (reads `loss_functions`, `_loss_weights_list`,
-            `_metric_specs`).
+        model: the compiled model (its graph, layers and stored losses).
+        spec: its `CompileSpec`.
     """
 
-    def __init__(self, model):
-        self.model = model
-        self.loss_terms = [(index, fn, weight) for index, (fn, weight) in
-                           enumerate(zip(model._weighted_losses, model._loss_weights_list))
-                           if fn is not None]
-        self.metric_specs = model._metric_specs
+    def __init__(self, model, spec):
+        self.loss_terms = [(output.index, output.weighted_loss, output.loss_weight)
+                           for output in spec.outputs if output.loss is not None]
+        self.metric_specs = spec.metric_specs
         self.regularized = _regularized_weights(model)
         self.graph_losses, self.fixed_losses = _stored_losses(model)
         self.num_outputs = len(model.outputs)
         self.plan = model.plan_for(list(model.outputs) + self.graph_losses) \
             if self.graph_losses else model._plan
         self.report_output_losses = self.num_outputs > 1
-        self.logit_outputs = self._fuse_softmax_crossentropy(model)
-        self.metric_outputs = set(spec.output_index for spec in self.metric_specs)
+        self.logit_outputs = []
+        if spec.fuse_softmax_crossentropy and not self.plan.uses_masks:
+            self._fuse_softmax_crossentropy(model, spec)
 
-    def _fuse_softmax_crossentropy(self, model):
-        """Makes outputs that end in a softmax feed their logits to a crossentropy loss.
+    def _fuse_softmax_crossentropy(self, model, spec):
+        """Lets outputs that end in a softmax give their logits to a crossentropy loss.
 
-        Returns the indices of the outputs whose plan step now yields logits.
-        """
-        if not FUSE_SOFTMAX_CROSSENTROPY or self.plan.uses_masks:
-            return []
-        fused = []
-        for position, (index, fn, loss_weight) in enumerate(self.loss_terms):
-            logits_fn = _from_logits(model.loss_functions[index])
-            layer = model.outputs[index]._keras_history[0]
-            if logits_fn is None or getattr(layer, 'activation', None) is not \
-                    activations.softmax or not hasattr(layer, '_pre_activation'):
-                continue
-            if not fused:
-                # A plan of our own: the shared one also serves predict.
-                self.plan = ExecutionPlan(self.plan.inputs, self.plan.outputs)
-            producer = [step for step in self.plan.steps
-                        if self.plan.output_slots[index] in step.out_slots]
-            if len(producer) != 1 or len(producer[0].out_slots) != 1:
-                continue
-            producer[0].call = layer._pre_activation
-            self.loss_terms[position] = (index, weighted_masked_objective(logits_fn),
-                                         loss_weight)
-            fused.append(index)
-        return fused
+        The plan is made again, stopping those outputs before their activation (the model's
+        own plan also serves predict, so it is left as it is)."""
+        candidates = {}
+        for output in spec.outputs:
+            logits_fn = _from_logits(output.loss)
+            layer = model.outputs[output.index]._keras_history[0]
+            if logits_fn is not None and getattr(layer, 'activation', None) is \
+                    activations.softmax and hasattr(layer, '_pre_activation'):
+                candidates[output.index] = logits_fn
+        if not candidates:
+            return
+        plan = ExecutionPlan(self.plan.inputs, self.plan.outputs,
+                             pre_activation_outputs=sorted(candidates))
+        if not plan.pre_activation_outputs:
+            return
+        self.plan = plan
+        self.logit_outputs = list(plan.pre_activation_outputs)
+        self.loss_terms = [
+            (index, weighted_masked_objective(candidates[index]), weight)
+            if index in self.logit_outputs else (index, fn, weight)
+            for index, fn, weight in self.loss_terms]
 
     def forward(self, inputs, training):
         """Runs the model; returns `(outputs, masks, call_losses, graph_loss_values,
@@ -122,14 +113,11 @@ class StepLogic(object):
         # Activity regularizers and `add_loss` in `call` count in the test loss too, as in
         # Keras 2 where they were part of the total loss tensor.
         collector = []
-        previous = base_layer.set_call_loss_collector(collector)
-        try:
+        with run_context(call_losses=collector):
             if self.plan.uses_masks:
                 results, masks = self.plan.run(inputs, with_masks=True)
             else:
                 results, masks = self.plan.run(inputs), None
-        finally:
-            base_layer.set_call_loss_collector(previous)
         outputs = results[:self.num_outputs]
         graph_values = results[self.num_outputs:]
         if self.logit_outputs:

@@ -8,7 +8,7 @@ learning phase and the loss collector of the layers lives here, with the engine.
 import importlib
 
 from .. import backend as K
-from . import base_layer
+from ..backend.run_context import run_context
 
 
 def torch_interop(feature):
@@ -44,13 +44,8 @@ class _ModelRunner(object):
         plan = model.plan_for(list(model.outputs) + self.graph_losses) \
             if self.graph_losses else model._plan
         collector = []
-        previous_collector = base_layer.set_call_loss_collector(collector)
-        previous_phase = K.set_run_phase(phase)
-        try:
+        with run_context(learning_phase=phase, call_losses=collector):
             results = plan.run(inputs)
-        finally:
-            K.set_run_phase(previous_phase)
-            base_layer.set_call_loss_collector(previous_collector)
         self.call_losses = collector + results[self.num_outputs:]
         return results[:self.num_outputs]
 

@@ -8,7 +8,8 @@ from .network import Network
 from . import compile_utils
 from . import training_utils
 from . import training_arrays
-from .trainers import trainer_for
+from .compile_spec import build_compile_spec
+from .trainer import Trainer
 
 
 class Model(Network):
@@ -24,7 +25,7 @@ class Model(Network):
     def _trainer(self):
         trainer = self.__dict__.get('_trainer_instance')
         if trainer is None or trainer.model is not self:
-            trainer = trainer_for(self)
+            trainer = Trainer(self)
             self.__dict__['_trainer_instance'] = trainer
         return trainer
 
@@ -69,13 +70,23 @@ class Model(Network):
                 PyTorch, its forward pass, losses and metrics run through `torch.compile`
                 (the backward and optimizer update stay eager; the first steps of each input
                 signature are slow while compiling; if compiling fails, a warning says so and
-                the step runs eagerly); on JAX steps are always compiled.
+                the step runs eagerly); on JAX steps are always compiled. Default `False`.
+            fuse_softmax_crossentropy: (keyword only, not in Keras 2) an output whose
+                layer ends in a softmax and whose loss is `categorical_crossentropy` or
+                `sparse_categorical_crossentropy` computes its loss (in `fit` and `evaluate`)
+                from the logits with one log-softmax, as tf.keras does: faster, and exact
+                where Keras 2.2.4's clipped formula loses precision. The two differ only where
+                a probability saturates below `epsilon` or above `1 - epsilon` (there the
+                clipped form has no gradient). Metrics and predictions see the probabilities;
+                models with masks always use the clipped formula. Default `True`; `False`
+                gives Keras 2.2.4's formula.
 
         # Raises
             ValueError: for unknown names, or lists/dicts that do not match the outputs.
+            TypeError: for an unknown keyword argument.
         """
         for key in kwargs:
-            if key not in ('jit_compile',):
+            if key not in _COMPILE_OPTIONS:
                 raise TypeError('Invalid keyword argument passed to compile: ' + str(key))
         from .. import optimizers
         if not self._is_graph_network and self._can_build_later():
@@ -90,88 +101,27 @@ class Model(Network):
             return
         self._ensure_graph()
         self._deferred_compile = None
+        spec = build_compile_spec(self, loss=loss, metrics=metrics, loss_weights=loss_weights,
+                                  sample_weight_mode=sample_weight_mode,
+                                  weighted_metrics=weighted_metrics,
+                                  target_tensors=target_tensors,
+                                  **{**_COMPILE_OPTIONS, **kwargs})
         self.optimizer = optimizers.get(optimizer)
+        self._compile_spec = spec
+        # Keras 2's public attributes of a compiled model.
         self.loss = loss or {}
-        self._compile_metrics = metrics or []
-        self._compile_weighted_metrics = weighted_metrics
         self.loss_weights = loss_weights
         self.sample_weight_mode = sample_weight_mode
-        output_names = self.output_names
-
-        loss_specs = compile_utils.per_output(loss, output_names, 'loss') if loss is not None \
-            else [None] * len(output_names)
-        self.loss_functions = [losses_module.get(spec) if spec is not None else None
-                               for spec in loss_specs]
-        self._weighted_losses = [compile_utils.weighted_masked_objective(fn)
-                                 for fn in self.loss_functions]
-        if loss_weights is None:
-            self._loss_weights_list = [1.] * len(output_names)
-        else:
-            self._loss_weights_list = [1. if w is None else float(w) for w in
-                                       compile_utils.per_output(loss_weights, output_names,
-                                                                'loss_weights', default=1.)]
-        self.sample_weight_modes = compile_utils.per_output(sample_weight_mode, output_names,
-                                                            'sample_weight_mode')
-        for mode in self.sample_weight_modes:
-            if mode not in (None, 'temporal'):
-                raise ValueError('"sample_weight_mode should be None or "temporal". Found: ' +
-                                 str(mode))
-
-        # Targets fed for each output with a loss, and the shapes they are checked against.
-        self._feed_output_names, self._feed_output_shapes = [], []
-        self._feed_loss_fns, self._target_dtypes = [], []
-        self._skip_target_indices = []
-        for index, (name, fn) in enumerate(zip(output_names, self.loss_functions)):
-            if fn is None:
-                self._skip_target_indices.append(index)
-                continue
-            shape = self._internal_output_shapes[index]
-            self._feed_output_names.append(name)
-            self._feed_loss_fns.append(fn)
-            if fn is losses_module.sparse_categorical_crossentropy:
-                self._feed_output_shapes.append(compile_utils.sparse_target_shape(shape))
-            elif not compile_utils.is_builtin_loss(fn):
-                self._feed_output_shapes.append(None)
-            else:
-                self._feed_output_shapes.append(shape)
-            self._target_dtypes.append(self.outputs[index].dtype if
-                                       self.outputs[index].dtype != 'bool' else K.floatx())
-
-        self.metrics_names = ['loss']
-        if len(output_names) > 1:
-            for index, name in enumerate(output_names):
-                if index not in self._skip_target_indices:
-                    self.metrics_names.append(name + '_loss')
-        self._metric_specs = []
-        plain = compile_utils.nested_metrics(metrics, output_names)
-        weighted = compile_utils.nested_metrics(weighted_metrics, output_names,
-                                                'weighted_metrics')
-        for index in range(len(output_names)):
-            if index in self._skip_target_indices:
-                continue
-            for metric_list, is_weighted in ((plain[index], False), (weighted[index], True)):
-                for metric in metric_list:
-                    suffix, fn = compile_utils.resolve_metric(
-                        metric, self._internal_output_shapes[index], self.loss_functions[index])
-                    name = ('weighted_' if is_weighted else '') + suffix
-                    if len(output_names) > 1:
-                        name = output_names[index] + '_' + name
-                    base, j = name, 1
-                    while name in self.metrics_names:
-                        name = base + '_' + str(j)
-                        j += 1
-                    self.metrics_names.append(name)
-                    self._metric_specs.append(compile_utils.MetricSpec(name, index, fn,
-                                                                       is_weighted))
-        self._target_tensors = None
-        if target_tensors is not None:
-            self._target_tensors = compile_utils.per_output(target_tensors, output_names,
-                                                            'target_tensors')
+        self.loss_functions = [output.loss for output in spec.outputs]
+        self.sample_weight_modes = [output.sample_weight_mode for output in spec.outputs]
+        self.metrics_names = list(spec.metrics_names)
         # As in Keras 2, the weights trained are those trainable when compile is called.
         self._collected_trainable_weights = self.trainable_weights
-        self._jit_compile = bool(kwargs.get('jit_compile', False))
-        self._is_compiled = True
-        self._trainer.prepare()
+        self._trainer.prepare(spec)
+
+    @property
+    def _is_compiled(self):
+        return getattr(self, '_compile_spec', None) is not None
 
     def _check_trainable_weights_consistency(self):
         import warnings
@@ -186,7 +136,7 @@ class Model(Network):
         deferred = getattr(self, '_deferred_compile', None)
         if deferred and self._is_graph_network:
             self.compile(**deferred)
-        if not getattr(self, '_is_compiled', False):
+        if not self._is_compiled:
             raise RuntimeError('You must compile your model before using it.')
 
     # ------------------------------------------------------------------ data
@@ -199,73 +149,54 @@ class Model(Network):
         inputs = training_utils.standardize_input_data(
             x, self._feed_input_names, self._feed_input_shapes, check_batch_axis=False,
             exception_prefix='input')
-        if y is None and self._target_tensors is not None:
-            y = [t for i, t in enumerate(self._target_tensors)
-                 if i not in self._skip_target_indices]
-        if y is None and self._feed_output_names:
+        fed = self._compile_spec.fed_outputs
+        names = [output.name for output in fed]
+        target_tensors = self._compile_spec.target_tensors
+        if y is None and target_tensors is not None:
+            y = [target_tensors[output.index] for output in fed]
+        if y is None and fed:
             raise ValueError('You must provide target data (`y`) to train or evaluate this model '
-                             'since it has ' + str(len(self._feed_output_names)) + ' output(s) '
-                             'with a loss.')
+                             'since it has ' + str(len(fed)) + ' output(s) with a loss.')
         try:
             targets = training_utils.standardize_input_data(
-                y, self._feed_output_names, self._feed_output_shapes, check_batch_axis=False,
+                y, names, [output.target_shape for output in fed], check_batch_axis=False,
                 exception_prefix='target')
         except ValueError as shape_error:
             # Integer labels with categorical_crossentropy: add how to fix it to Keras 2's
             # shape message.
             unchecked = training_utils.standardize_input_data(
-                y, self._feed_output_names, None, exception_prefix='target')
-            for target, loss_fn in zip(unchecked, self._feed_loss_fns):
-                if loss_fn is losses_module.categorical_crossentropy and target is not None \
-                        and target.shape[-1] == 1:
+                y, names, None, exception_prefix='target')
+            for target, output in zip(unchecked, fed):
+                if output.loss is losses_module.categorical_crossentropy and \
+                        target is not None and target.shape[-1] == 1:
                     raise ValueError(str(shape_error) + '\n' +
-                                     compile_utils.integer_labels_advice(target.shape))
+                                     compile_utils.integer_labels_advice(target.shape)) \
+                        from shape_error
             raise
-        sample_weights = _per_feed_output(sample_weight, self._feed_output_names,
-                                          'sample_weight')
-        class_weights = _per_feed_output(class_weight, self._feed_output_names, 'class_weight',
+        sample_weights = _per_feed_output(sample_weight, names, 'sample_weight')
+        class_weights = _per_feed_output(class_weight, names, 'class_weight',
                                          dict_is_per_output=True)
-        feed_modes = [m for i, m in enumerate(self.sample_weight_modes)
-                      if i not in self._skip_target_indices]
-        weights = [training_utils.standardize_weights(t, sw, cw, mode)
-                   for t, sw, cw, mode in zip(targets, sample_weights, class_weights,
-                                              feed_modes)]
+        weights = [training_utils.standardize_weights(t, sw, cw, output.sample_weight_mode)
+                   for t, sw, cw, output in zip(targets, sample_weights, class_weights, fed)]
         if check_array_lengths:
             training_utils.check_array_length_consistency(inputs, targets, weights)
-        compile_utils.check_loss_and_target_compatibility(targets, self._feed_loss_fns,
-                                                          self._feed_output_shapes_full())
+        compile_utils.check_loss_and_target_compatibility(
+            targets, [output.loss for output in fed], [output.output_shape for output in fed])
         return inputs, targets, weights
 
-    def _feed_output_shapes_full(self):
-        return [self._internal_output_shapes[i] for i in range(len(self.outputs))
-                if i not in self._skip_target_indices]
-
     def _array_batches(self, inputs, targets, weights):
-        full_targets, full_weights = self._expand_targets(targets, weights)
-        dtypes = [x.dtype for x in self._feed_inputs]
-        return training_arrays.ArrayBatches(inputs, full_targets, full_weights, dtypes,
-                                            self._full_target_dtypes())
-
-    def _full_target_dtypes(self):
-        dtypes, feed = [], iter(self._target_dtypes)
-        for index in range(len(self.outputs)):
-            dtypes.append(None if index in self._skip_target_indices else next(feed))
-        return dtypes
-
-    def _expand_targets(self, targets, weights):
-        """Targets/weights per model output (`None` where an output has no loss)."""
-        if not self._skip_target_indices:
-            return targets, weights
-        full_t, full_w = [], []
-        feed_t, feed_w = iter(targets), iter(weights)
-        for index in range(len(self.outputs)):
-            if index in self._skip_target_indices:
-                full_t.append(None)
-                full_w.append(None)
-            else:
-                full_t.append(next(feed_t))
-                full_w.append(next(feed_w))
-        return full_t, full_w
+        """The engine copies of checked arrays; targets and weights spread over every output
+        (`None` where an output has no loss)."""
+        outputs = self._compile_spec.outputs
+        full_targets, full_weights = [None] * len(outputs), [None] * len(outputs)
+        for output, target, weight in zip(self._compile_spec.fed_outputs, targets, weights):
+            full_targets[output.index] = target
+            full_weights[output.index] = weight
+        target_dtypes = [output.target_dtype if output.takes_target else None
+                         for output in outputs]
+        return training_arrays.ArrayBatches(inputs, full_targets, full_weights,
+                                            [x.dtype for x in self._feed_inputs],
+                                            target_dtypes)
 
     # ------------------------------------------------------------------ training
 
@@ -511,6 +442,10 @@ class Model(Network):
         inputs = self._feed_tensors(self._standardize_inputs(x))
         outputs = self._trainer.predict_on_batch(inputs)
         return unpack_singleton([K.to_numpy(o) for o in outputs])
+
+
+# Keyword arguments of `compile` that Keras 2 did not have, with their defaults.
+_COMPILE_OPTIONS = {'jit_compile': False, 'fuse_softmax_crossentropy': True}
 
 
 def _per_feed_output(value, names, what, dict_is_per_output=False):

@@ -1,8 +1,8 @@
 """The loops over in-memory arrays behind `fit` and `evaluate`.
 
-Arrays go to the engine once per call; a batch is then one slice (or one gather of shuffled
-indices) per array, taken here, or inside the compiled step of an engine that gathers the rows
-itself (jax: see `_batch_step`). Logged values stay on the device: epoch averages are summed
+Arrays go to the engine once per call; a step is then given the whole arrays and the batch's
+rows (a `(start, stop)` pair, or a slice of the epoch's shuffled order) and takes them itself
+(see `cornu.engine.trainer`). Logged values stay on the device: epoch averages are summed
 there and read once per epoch (callbacks that read batch values trigger the copy themselves).
 """
 import numpy as np
@@ -88,23 +88,6 @@ class EpochAccumulator(object):
                 for column in zip(*self.batches)]
 
 
-def _batch_step(trainer, data, phase):
-    """How a loop runs the trainer's `phase` (`'train'` or `'test'`) step on a batch.
-
-    An engine whose compiled step gathers the batch's rows itself (jax) is handed the whole
-    arrays and the rows as NumPy indices (`<phase>_rows`); otherwise the batch is taken here.
-
-    # Returns
-        `(step, numpy_rows)`: `step(index)` for a `(start, stop)` pair or indices (NumPy ones
-        if `numpy_rows`, else engine ones) returns the logged values.
-    """
-    rows_step = getattr(trainer, phase + '_rows', None) if data.indexable else None
-    if rows_step is not None:
-        return (lambda index: rows_step(data, index)), True
-    batch_step = getattr(trainer, phase + '_batch')
-    return (lambda index: batch_step(*data.take(index))), False
-
-
 def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,
              initial_epoch, steps_per_epoch, val_data, validation_steps, val_arrays=None):
     """Trains `model` on `data` (an `ArrayBatches`); returns its History.
@@ -131,7 +114,6 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
         cbk.validation_data = [a for a in val_arrays if a is not None] \
             if val_arrays is not None else None
     index_array = np.arange(num_samples)
-    train_step, numpy_rows = _batch_step(trainer, data, 'train')
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):
@@ -150,13 +132,13 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     else:
                         order = None
                     batches = training_utils.batch_starts(num_samples, batch_size)
-                    if order is not None and not numpy_rows:
-                        order = K.convert_to_tensor(order.astype(np.int64))
+                    if order is not None:
+                        order = trainer.row_order(order)
                 for batch_index, (start, stop) in enumerate(batches):
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)
                     index = (start, stop) if order is None else order[start:stop]
-                    outs = train_step(index)
+                    outs = trainer.train_rows(data, index)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)
@@ -190,10 +172,9 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
         if verbose == 1 else None
     accumulator = EpochAccumulator()
-    test_step, _ = _batch_step(trainer, data, 'test')
     with K.learning_phase_scope(0):
         for batch_index, (start, stop) in enumerate(batches):
-            accumulator.add(test_step((start, stop)), stop - start)
+            accumulator.add(trainer.test_rows(data, (start, stop)), stop - start)
             if progbar is not None:
                 progbar.update(batch_index + 1 if steps is not None else stop)
     return accumulator.averages()

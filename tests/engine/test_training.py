@@ -1247,3 +1247,42 @@ def test_sequential_without_input_shape_builds_on_fit(backend):
     hist = model.fit(x, y, epochs=2, verbose=0)
     assert len(hist.history['loss']) == 2
     assert model.predict(x).shape == (8, 2)
+
+
+# ------------------------------------------------------------------------------ fused softmax
+
+def _saturated_softmax_model(fuse, loss):
+    """A softmax output whose first class takes all the probability (logits 30 and 0)."""
+    inputs = Input(shape=(1,))
+    outputs = Dense(2, activation='softmax', kernel_initializer='zeros',
+                    bias_initializer='zeros', name='out')(inputs)
+    model = Model(inputs, outputs)
+    model.get_layer('out').set_weights([np.array([[30., 0.]], 'float32'),
+                                        np.zeros(2, 'float32')])
+    model.compile(optimizers.SGD(lr=0.), loss, fuse_softmax_crossentropy=fuse)
+    return model
+
+
+@pytest.mark.parametrize('loss, target', [
+    ('categorical_crossentropy', np.array([[0., 1.]], 'float32')),
+    ('sparse_categorical_crossentropy', np.array([[1]], 'float32')),
+])
+def test_fuse_softmax_crossentropy_is_a_compile_argument(backend, loss, target):
+    x = np.ones((1, 1), 'float32')
+    clipped = -np.log(1e-7)  # Keras 2.2.4: the probability is clipped to epsilon
+    # Fused (the default): the loss comes from the logits, exact past saturation.
+    fused = _saturated_softmax_model(True, loss)
+    np.testing.assert_allclose(fused.train_on_batch(x, target), 30., rtol=1e-5)
+    np.testing.assert_allclose(fused.evaluate(x, target, verbose=0), 30., rtol=1e-5)
+    # Predictions see the probabilities.
+    np.testing.assert_allclose(fused.predict(x)[0], [1., 0.], atol=1e-6)
+    # Not fused: Keras 2.2.4's clipped formula.
+    plain = _saturated_softmax_model(False, loss)
+    np.testing.assert_allclose(plain.train_on_batch(x, target), clipped, rtol=1e-5)
+    np.testing.assert_allclose(plain.evaluate(x, target, verbose=0), clipped, rtol=1e-5)
+
+
+def test_compile_refuses_an_unknown_keyword_naming_it(backend):
+    model = _linear()
+    _raises_cleanly(TypeError, 'fuse_softmax', model.compile, 'sgd', 'mse',
+                    fuse_softmax=True)

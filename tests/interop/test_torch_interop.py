@@ -408,7 +408,7 @@ def test_jit_compile_matches_eager():
         warnings.simplefilter('error', RuntimeWarning)  # no fallback to eager
         history = compiled.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
     reference = eager.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
-    assert compiled._trainer.compiled_forward.compiled is not None
+    assert compiled._trainer._value_and_grad.forward.compiled is not None
     for key in ('loss', 'acc'):
         np.testing.assert_allclose(history.history[key], reference.history[key], rtol=1e-5)
     for mine, theirs in zip(compiled.get_weights(), eager.get_weights()):
@@ -427,4 +427,4 @@ def test_jit_compile_falls_back_to_eager_with_a_warning(monkeypatch):
         history = compiled.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
     reference = eager.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
     np.testing.assert_allclose(history.history['loss'], reference.history['loss'], rtol=1e-6)
-    assert compiled._trainer.compiled_forward.compiled is None
+    assert compiled._trainer._value_and_grad.forward.compiled is None

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from cornu import constraints, regularizers
-from cornu.engine.base_layer import Layer, set_call_loss_collector
+from cornu.backend.run_context import run_context
+from cornu.engine.base_layer import Layer
 from cornu.layers import (Activation, ActivityRegularization, Dense, Dropout, Flatten, Input,
                           Lambda, Masking, Permute, RepeatVector, Reshape, SpatialDropout1D,
                           SpatialDropout2D, SpatialDropout3D)
@@ -105,11 +106,8 @@ def test_dense_activity_regularizer_adds_a_loss_per_call(backend):
     layer = Dense(2, kernel_initializer='ones', activity_regularizer=regularizers.l1(0.5))
     x = np.array([[1., -2., 3.]], dtype='float32')
     collected = []
-    previous = set_call_loss_collector(collected)
-    try:
+    with run_context(call_losses=collected):
         layer(K.constant(x))
-    finally:
-        set_call_loss_collector(previous)
     assert len(collected) == 1
     assert float(K.eval(collected[0])) == pytest.approx(0.5 * 2 * 2.)
 
@@ -411,11 +409,8 @@ def test_activity_regularization(backend):
     expected_loss = 0.1 * np.abs(x).sum() + 0.01 * np.square(x).sum()
 
     collected = []
-    previous = set_call_loss_collector(collected)
-    try:
+    with run_context(call_losses=collected):
         direct = layer(K.constant(x))
-    finally:
-        set_call_loss_collector(previous)
     np.testing.assert_array_equal(K.eval(direct), x)
     assert len(collected) == 1
     assert float(K.eval(collected[0])) == pytest.approx(expected_loss, rel=1e-5)
@@ -423,11 +418,8 @@ def test_activity_regularization(backend):
     inputs = Input(shape=(2,))
     model = Model(inputs, ActivityRegularization(l1=0.1, l2=0.01)(inputs))
     collected = []
-    previous = set_call_loss_collector(collected)
-    try:
+    with run_context(call_losses=collected):
         model(K.constant(x))
-    finally:
-        set_call_loss_collector(previous)
     assert len(collected) == 1
     assert float(K.eval(collected[0])) == pytest.approx(expected_loss, rel=1e-5)
 

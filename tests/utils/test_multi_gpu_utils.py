@@ -161,6 +161,7 @@ _SPREAD_SCRIPT = r"""
 import numpy as np
 from cornu import backend as K, layers, models, optimizers
 from cornu.engine import training_arrays
+from cornu.backend import steps
 from cornu.utils import multi_gpu_utils
 
 DEVICES = ['cpu:0', 'cpu:1', 'cpu:2', 'cpu:3']
@@ -196,7 +197,7 @@ y = np.random.rand(30, 2).astype('float32')
 model = mlp()
 alone = twin_of(model)
 parallel = multi_gpu_utils._replicate(model, DEVICES)
-mesh = parallel._trainer.mesh
+mesh = parallel._trainer.placement
 assert mesh is not None and mesh.size == 4, mesh
 assert_close([parallel.predict(x, batch_size=8)], [alone.predict(x)], 1e-5)
 parallel.compile(optimizers.Adam(lr=0.01), 'mse')
@@ -215,7 +216,7 @@ trainer = parallel._trainer
 for value in [w._value for w in model.weights] + [trainer._train_step.rng]:
     assert len(value.sharding.device_set) == 4, value.sharding
 data = training_arrays.ArrayBatches([x], [y], [None], ['float32'], ['float32'])
-inputs, targets, weights = trainer._arrays(data)
+inputs, targets, weights = steps.place_arrays(data, trainer.placement)
 step = trainer._train_step
 with K.learning_phase_scope(1):
     compiled = step._compiled_for_phase().lower(

@@ -11,8 +11,9 @@ A `KerasVariable` is a plain Python object holding a jax array. JAX arrays are i
 assignment (`K.update`, `K.set_value`, an optimizer step) replaces the array the variable holds.
 While a jitted step is traced, a *state scope* maps each variable to the traced value standing
 in for it: reads see the scope's value and writes are recorded in the scope, so that the step
-returns them as new values (see `cornu.backend.jax.tracing`). Layer code is the same on both
-engines.
+returns them as new values (see `cornu.backend.jax.tracing`). The active scope is the run
+context's `state_scope` (see `cornu.backend.run_context`), so a step traced in one thread does
+not see another thread's. Layer code is the same on both engines.
 """
 import copy
 import os
@@ -26,6 +27,7 @@ from .. import engine_neutral
 from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
                               placeholder, is_placeholder, symbolic_operators)
+from ..run_context import current, run_context
 from ..symbolic import KerasTensor, is_symbolic
 from . import gradient_retracing
 from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa: F401
@@ -71,11 +73,9 @@ def device():
 
 # ---------------------------------------------------------------- the state scope
 
-_scope = None
-
-
 class _Scope(object):
-    """Values standing in for variables while a function is traced (see the module doc).
+    """Values standing in for variables while a function is traced (see the module doc);
+    active inside `_in_scope(scope)`.
 
     # Arguments
         values: dict mapping `id(variable)` to the value it has in the scope.
@@ -91,8 +91,6 @@ class _Scope(object):
         self.rng = rng
         self.step = step
         self.seeded_calls = 0
-        self.known_gradients = None
-        self.previous = None
 
     def read(self, variable):
         value = self.values.get(id(variable))
@@ -109,30 +107,20 @@ class _Scope(object):
         self.written[key] = variable
         self.log.append(key)
 
-    def __enter__(self):
-        global _scope
-        self.previous = _scope
-        _scope = self
-        return self
 
-    def __exit__(self, *exc):
-        global _scope
-        _scope = self.previous
-        self.previous = None
-        return False
+def _in_scope(scope):
+    """Context manager making `scope` the active state scope of its block (gradients known
+    for an outer scope's loss do not hold in it)."""
+    return run_context(state_scope=scope, known_gradients=None)
 
 
 def _assign(variable, value):
     """Gives `variable` a new value: in the active scope, else in place of its array."""
-    scope = _scope
+    scope = current().state_scope
     if scope is None:
         variable._value = value
     else:
         scope.write(variable, value)
-
-
-def _in_trace():
-    return _scope is not None
 
 
 # ---------------------------------------------------------------- conversion
@@ -266,7 +254,7 @@ class KerasVariable(object):
     @property
     def value(self):
         """The current value: the scope's while a step is traced, else the stored array."""
-        scope = _scope
+        scope = current().state_scope
         if scope is None:
             return self._value
         return scope.read(self)
@@ -665,9 +653,9 @@ def gradients(loss, variables):
         A list of gradients, one per variable (zeros for those `loss` does not depend on).
     """
     variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
-    scope = _scope
-    if scope is not None and scope.known_gradients is not None:
-        known_loss, by_id = scope.known_gradients
+    known = current().known_gradients
+    if known is not None:
+        known_loss, by_id = known
         if loss is known_loss:
             return [by_id[id(v)] if id(v) in by_id else jnp.zeros_like(_t(v))
                     for v in variables]
@@ -681,10 +669,10 @@ def gradients(loss, variables):
 
 
 def _substituting_scope(substitutes):
-    """A state scope in which the variables whose ids key `substitutes` read the values given
-    there, and every other variable what it reads now (with the active scope's random key
-    and step)."""
-    outer = _scope
+    """Context manager activating a state scope in which the variables whose ids key
+    `substitutes` read the values given there, and every other variable what it reads now
+    (with the active scope's random key and step)."""
+    outer = current().state_scope
     values = dict(outer.values) if outer is not None else {}
     values.update(substitutes)
     scope = _Scope(values, outer.rng if outer is not None else None,
@@ -693,7 +681,7 @@ def _substituting_scope(substitutes):
         # A variable that only the loss reads must join the state of a traced step (else it
         # would be traced as a constant): the outer scope learns of it.
         scope.unknown = outer.unknown
-    return scope
+    return _in_scope(scope)
 
 
 def stop_gradient(variables):

@@ -4,7 +4,8 @@ loss.
 JAX keeps no tape of eager operations. On symbolic tensors `K.gradients` records an op; when a
 `K.function` whose outputs need it is built, `prepare` gives each gradient op of the function's
 execution plan the sub-plan from the plan's inputs to the op's loss. While such an op runs, its
-sub-plan and the values fed to the function are on a stack, and `core.gradients` asks
+sub-plan and the values fed to the function are the run context's `gradient_op` (see
+`cornu.backend.run_context`; the innermost op's, per thread), and `core.gradients` asks
 `retraced_gradients` for the gradients: the sub-plan is traced again as a function of the op's
 targets (variables, the function's inputs, or intermediate symbolic tensors) and differentiated
 with `jax.grad`, the same way whether the function runs eagerly or is itself traced (a
@@ -18,16 +19,13 @@ that nothing here imports `core`.
 import jax
 import jax.numpy as jnp
 
+from ..run_context import current, run_context
 from ..symbolic import is_symbolic
-
-# The gradient ops being computed, innermost last: (sub-plan computing the loss, targets, the
-# symbolic tensors the sub-plan is fed beyond the function's inputs, the function's feeds).
-_running = []
 
 
 def running():
     """Whether a gradient op of a prepared plan is being computed."""
-    return bool(_running)
+    return current().gradient_op is not None
 
 
 def retraced_gradients(given, value_of, is_variable, substituting_scope):
@@ -38,13 +36,13 @@ def retraced_gradients(given, value_of, is_variable, substituting_scope):
             tensors.
         value_of: the array a target stands for (a variable's current value).
         is_variable: whether a target is a variable.
-        substituting_scope: `substituting_scope(values)` is the state scope to trace the loss
-            in, where the variables whose ids key `values` read the values given there.
+        substituting_scope: `substituting_scope(values)` enters the state scope to trace the
+            loss in, where the variables whose ids key `values` read the values given there.
 
     # Returns
         A list of gradients, one per target.
     """
-    sub_plan, targets, fed, feeds = _running[-1]
+    sub_plan, targets, fed, feeds = current().gradient_op
     start = [value_of(g) for g in given]
     # The sub-plan's inputs: the function's, then the intermediate targets.
     input_index = {id(t): i for i, t in enumerate(sub_plan.inputs)}
@@ -88,15 +86,13 @@ def prepare(plan):
     if getattr(plan, '_cornu_retracing', False):
         return
     plan._cornu_retracing = True
-    running_feeds = []
     run = plan.run
 
     def recording_run(values, *args, **kwargs):
-        running_feeds.append(list(values))
-        try:
+        # The gradient ops of this plan read what it was fed; a gradient op runs as a step of
+        # the innermost running plan, so the context's feeds are its plan's.
+        with run_context(plan_feeds=list(values)):
             return run(values, *args, **kwargs)
-        finally:
-            running_feeds.pop()
 
     plan.run = recording_run
     for step in plan.steps:
@@ -110,14 +106,11 @@ def prepare(plan):
                 fed.append(target)
         sub_plan = type(plan)(list(plan.inputs) + fed, [loss])
         prepare(sub_plan)
-        step.call = _gradient_call(step.call, sub_plan, targets, fed, running_feeds)
+        step.call = _gradient_call(step.call, sub_plan, targets, fed)
 
 
-def _gradient_call(call, sub_plan, targets, fed, running_feeds):
+def _gradient_call(call, sub_plan, targets, fed):
     def call_in_context(inputs, **kwargs):
-        _running.append((sub_plan, targets, fed, running_feeds[-1]))
-        try:
+        with run_context(gradient_op=(sub_plan, targets, fed, current().plan_feeds)):
             return call(inputs, **kwargs)
-        finally:
-            _running.pop()
     return call_in_context

@@ -12,6 +12,7 @@ import numpy as np
 import jax
 import jax.numpy as jnp
 
+from ..run_context import current
 from . import core
 from .core import KerasVariable, _assign, _t
 
@@ -35,7 +36,7 @@ def scalar_value(variable):
     # Returns
         A Python `float` or `int`, or a traced 0-d array.
     """
-    scope = core._scope
+    scope = current().state_scope
     if scope is not None:
         value = scope.read(variable)
         if isinstance(value, core._Tracer):

@@ -21,6 +21,7 @@ import jax.numpy as jnp
 
 from .. import common
 from ..arguments import int_tuple, seed_or_draw
+from ..run_context import current
 from . import core
 from .core import standardize_dtype, variable
 
@@ -37,7 +38,7 @@ _streams = {}
 
 def _traced_scope():
     """The active state scope when it draws with jax keys, else `None`."""
-    scope = core._scope
+    scope = current().state_scope
     if scope is not None and scope.rng is not None:
         return scope
     return None

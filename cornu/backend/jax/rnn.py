@@ -11,6 +11,7 @@ from jax import lax
 from .. import common
 from ..arguments import check_mask_shape, check_rnn_arguments
 from ..ctc_decoding import beam_search_decode, check_top_paths, dense_from_sequences
+from ..run_context import current
 from . import core
 from .core import _t
 
@@ -28,11 +29,11 @@ def _scan(body, init, xs):
     (and the random key) then travel in the carry, and the last ones become the values of the
     variables (in the state scope, or in the variables themselves outside a traced step).
     """
-    scope = core._scope
+    scope = current().state_scope
     if scope is None:
         from .random import _next_global_key
         scope = core._Scope({}, _next_global_key())
-        with scope:
+        with core._in_scope(scope):
             result = _scoped_scan(scope, body, init, xs)
         for key, variable in scope.written.items():
             variable._value = scope.values[key]

@@ -20,12 +20,15 @@ replicated on the mesh's devices, the trainer constrains each batch to be split 
 over them (`shard_rows`), and XLA's SPMD partitioner divides the computation and sums the
 gradients across devices.
 """
+import warnings
+
 import numpy as np
 import jax
 import jax.numpy as jnp
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import phase
+from ..run_context import current, run_context
 from . import core
 
 __all__ = ['TracedStep', 'CompiledFunction', 'value_and_grad', 'known_gradients', 'state_of',
@@ -162,7 +165,7 @@ class TracedStep(object):
     def _pure(self, state_values, rng, step, args):
         values = {id(v): value for v, value in zip(self.variables, state_values)}
         scope = core._Scope(values, rng, step)
-        with scope:
+        with core._in_scope(scope):
             outputs = self.body(*args)
         if scope.unknown and self._may_grow:
             self._found = list(scope.unknown.values())
@@ -276,18 +279,22 @@ class CompiledFunction(object):
         return [core._t(o) if isinstance(o, core.KerasVariable) else o for o in outputs]
 
     def __call__(self, values):
-        if self.eager or core._scope is not None:
+        if self.eager or current().state_scope is not None:
             # Untraceable, or called while something else is traced (its ops then join
             # that trace).
             return self.run(values)
         try:
             return self.step(*values)
-        except Exception:
+        except Exception as trace_error:
             # Nothing was assigned (the step writes its state back only after a call), so
             # the eager run starts from the same values; if it fails too, its error is the
             # user's.
             outputs = self.run(values)
             self.eager = True
+            first_line = (str(trace_error).strip().split('\n') or [''])[0][:300]
+            warnings.warn(f'K.function could not be compiled with jax.jit '
+                          f'({type(trace_error).__name__}: {first_line}); it runs eagerly '
+                          f'from now on, op by op.', RuntimeWarning, stacklevel=3)
             return outputs
 
 
@@ -301,7 +308,7 @@ def value_and_grad(fn, params):
     # Returns
         `(loss, aux, grads)`, `grads` aligned with `params`.
     """
-    scope = core._scope
+    scope = current().state_scope
     if scope is None:
         raise RuntimeError('value_and_grad runs inside a TracedStep.')
     ids = [id(p) for p in params]
@@ -327,19 +334,16 @@ def value_and_grad(fn, params):
     return loss, aux, list(grads)
 
 
-class known_gradients(object):
-    """Within it, `K.gradients(loss, params)` returns `grads` (for a Keras 2-style
-    `get_updates`, which asks for the gradients of the step's loss)."""
+def known_gradients(loss, params, grads):
+    """Context manager within which `K.gradients(loss, params)` returns `grads` (for a Keras
+    2-style `get_updates`, which asks for the gradients of the step's loss).
 
-    def __init__(self, loss, params, grads):
-        self.entry = (loss, {id(p): g for p, g in zip(params, grads)})
+    # Arguments
+        loss: the step's loss, as the traced step computed it.
+        params: the variables differentiated.
+        grads: their gradients, aligned with `params`.
 
-    def __enter__(self):
-        self.scope = core._scope
-        self.previous = self.scope.known_gradients
-        self.scope.known_gradients = self.entry
-        return self
-
-    def __exit__(self, *exc):
-        self.scope.known_gradients = self.previous
-        return False
+    # Returns
+        A context manager.
+    """
+    return run_context(known_gradients=(loss, {id(p): g for p, g in zip(params, grads)}))

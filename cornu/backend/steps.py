@@ -1,0 +1,24 @@
+"""The engine's side of the training step, for `cornu.engine.trainer` (not part of `K`).
+
+The training, test and predict steps are written once, in the engine; the engine in use
+supplies the few things that differ (see `cornu/backend/<engine>/steps.py`, which both have
+with the same names): how gradients are taken, how a step function is run (eagerly or under
+`torch.inference_mode` on PyTorch, as a jitted `TracedStep` on JAX), and how a batch's rows
+are picked and where arrays are placed.
+"""
+import importlib
+
+from . import backend
+
+_engine = importlib.import_module(f'.{backend()}.steps', __package__)
+
+prepare_trainable = _engine.prepare_trainable
+value_and_grad = _engine.value_and_grad
+known_gradients = _engine.known_gradients
+compile_step = _engine.compile_step
+placement = _engine.placement
+place = _engine.place
+place_arrays = _engine.place_arrays
+row_order = _engine.row_order
+batch_rows = _engine.batch_rows
+take_rows = _engine.take_rows

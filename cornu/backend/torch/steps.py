@@ -1,0 +1,139 @@
+"""What the PyTorch engine supplies to the training step (`cornu.engine.trainer`).
+
+The step is written once, engine-neutrally; an engine provides how its gradients are taken
+(`value_and_grad`), how a step function is run (`compile_step`) and how a batch's rows are
+picked (`take_rows` and friends). On PyTorch a step runs eagerly and updates the variables in
+place: the training step under autograd, the test and predict steps under
+`torch.inference_mode`. With `jit_compile`, the forward pass, the losses and the metrics run
+as one `torch.compile`d function whose backward graph is compiled with it (see
+`value_and_grad`).
+"""
+import contextlib
+
+import torch
+
+from . import interop
+
+__all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
+           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'take_rows']
+
+
+def prepare_trainable(params):
+    """Makes `params` (the weights a model trains) require gradients.
+
+    A weight frozen in a torch module view (`as_torch_module`) trains again once compiled as
+    trainable."""
+    for param in params:
+        if not param.requires_grad and param.is_floating_point():
+            param.requires_grad_(True)
+
+
+class GradientFunction:
+    """`fn`'s value and its gradients with respect to `params` (see `value_and_grad`).
+
+    # Arguments
+        fn: a plain function returning `(loss, aux)`.
+        params: the variables to differentiate with respect to.
+        keep_graph: return the loss still attached to its graph and no gradients (a Keras
+            2-style `get_updates` asks for them itself with `K.gradients`).
+        jit_compile: run `fn` through `torch.compile` (falling back to eager with a warning).
+        name: what that warning calls the step.
+    """
+
+    def __init__(self, fn, params, keep_graph=False, jit_compile=False, name='a step'):
+        self.params = list(params)
+        self.keep_graph = keep_graph
+        self.forward = interop.compile_step(fn, name) if jit_compile else fn
+
+    def __call__(self, *args):
+        loss, aux = self.forward(*args)
+        if self.keep_graph:
+            return loss, aux, None
+        grads = torch.autograd.grad(loss, self.params, allow_unused=True) \
+            if self.params else []
+        return loss.detach(), aux, grads
+
+
+def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step'):
+    """A function computing `fn(*args)` and the gradients of its loss.
+
+    # Arguments
+        fn: a plain function of the step's arguments returning `(loss, aux)`.
+        params: the variables to differentiate with respect to.
+        keep_graph: see `GradientFunction`.
+        jit_compile: compile `fn` with `torch.compile`.
+        name: a description of the step for warnings.
+
+    # Returns
+        A callable: `(*args) -> (loss, aux, grads)`: the loss detached from its graph, `aux`
+        as `fn` returned it, `grads` aligned with `params` (`None` for a parameter the loss
+        does not depend on).
+    """
+    return GradientFunction(fn, params, keep_graph, jit_compile, name)
+
+
+def known_gradients(loss, params, grads):
+    """Nothing to do on PyTorch: `K.gradients` differentiates the loss's live graph."""
+    return contextlib.nullcontext()
+
+
+def _inference(body):
+    def step(*args):
+        with torch.inference_mode():
+            return body(*args)
+    return step
+
+
+def compile_step(body, variables, training, placement=None):
+    """The step function that runs `body`.
+
+    # Arguments
+        body: the step, a function of the batch returning the logged values or outputs.
+        variables: the variables it reads and assigns (updated in place on PyTorch).
+        training: whether it is a training step (runs with autograd) or a test or predict
+            step (runs in inference mode).
+        placement: unused on PyTorch (data-parallel replicas place themselves).
+
+    # Returns
+        A callable taking `body`'s arguments.
+    """
+    return body if training else _inference(body)
+
+
+def placement(devices):
+    """How a data-parallel model's batches are spread: on PyTorch, its replicas place their
+    own slices (`replica_placement`), so steps need nothing."""
+    return None
+
+
+def place(values, placement):
+    """`values` where the steps want them: as they are on PyTorch."""
+    return values
+
+
+def place_arrays(data, placement):
+    """The input, target and weight arrays of `data` (an `ArrayBatches`)."""
+    return data.inputs, data.targets, data.weights
+
+
+def row_order(order):
+    """An epoch's shuffled row order (NumPy), as the rows a step takes: a tensor, so that
+    each batch's indices are a slice of it."""
+    return torch.as_tensor(order, dtype=torch.int64)
+
+
+def batch_rows(index):
+    """The rows of one batch as `take_rows` takes them: a `(start, stop)` pair stays one
+    (a slice is a view, no copy), indices stay a tensor."""
+    return index
+
+
+def take_rows(groups, rows, placement=None):
+    """Every array in `groups` (lists that may hold `None`) at `rows` (`None`: all)."""
+    if rows is None:
+        return groups
+    if isinstance(rows, tuple):
+        start, stop = rows
+        return tuple([None if a is None else a[start:stop] for a in group]
+                     for group in groups)
+    return tuple([None if a is None else a[rows] for a in group] for group in groups)

@@ -1,0 +1,191 @@
+"""The training, test and predict steps of a model, written once for every engine.
+
+A compiled model holds a `Trainer`. Its steps are plain functions of a batch:
+
+    train step:   (inputs, targets, weights, rows) -> logged values   (updates the state)
+    test step:    (inputs, targets, weights, rows) -> logged values
+    predict step: (inputs, rows) -> outputs
+
+`rows`, when given, picks the batch out of whole in-memory arrays inside the step. The state
+(weights, optimizer accumulators, BatchNormalization statistics, the random key) is the
+engine's to carry: PyTorch updates the variables in place; JAX compiles each step into a pure
+function `(state, batch) -> (state, outputs)` and threads the state from call to call. What
+differs between engines is supplied by `cornu.backend.steps`: `value_and_grad`, `compile_step`
+and the kernels that pick rows and place arrays. The losses and metrics come from `StepLogic`,
+which reads only the model's `CompileSpec`.
+"""
+from .. import backend as K
+from ..backend import steps as engine
+from ..backend.run_context import run_context
+from .step_logic import StepLogic
+
+
+class Trainer:
+    """Runs a model's batches.
+
+    # Arguments
+        model: a built `Model`.
+    """
+
+    def __init__(self, model):
+        self.model = model
+        self.logic = None
+        self._train_step = self._test_step = self._predict_step = None
+        self._predict_plan = None
+        self.placement = self._placement_of(model)
+
+    @staticmethod
+    def _placement_of(model):
+        """Where a data-parallel model's batches go (engine-specific; `None` for one
+        device)."""
+        return engine.placement(getattr(model, 'replica_devices', None))
+
+    def prepare(self, spec):
+        """Arranges the steps of a model compiled as `spec`; called by `compile` (the
+        engine's step functions are made again on first use).
+
+        # Arguments
+            spec: the model's `CompileSpec`.
+        """
+        model = self.model
+        self.logic = StepLogic(model, spec)
+        self.params = list(model._collected_trainable_weights)
+        engine.prepare_trainable(self.params)
+        self.optimizer = model.optimizer
+        self.custom_updates = False
+        if self.optimizer is not None:
+            self.optimizer.build(self.params)
+            self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
+        self._value_and_grad = engine.value_and_grad(
+            _loss_function(self.logic), self.params, keep_graph=self.custom_updates,
+            jit_compile=spec.jit_compile, name='the training step of ' + model.name)
+        self._train_step = self._test_step = self._predict_step = None
+        self.placement = self._placement_of(model)
+
+    # ------------------------------------------------------------------ step bodies
+
+    def _train_body(self, inputs, targets, weights, rows):
+        inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
+                                                    self.placement)
+        total, (per_output, metric_values), grads = self._value_and_grad(inputs, targets,
+                                                                         weights)
+        if self.custom_updates:
+            with engine.known_gradients(total, self.params, grads):
+                self.optimizer.get_updates(total, self.params)
+            total = K.stop_gradient(total)
+        elif self.params:
+            with K.no_grad():
+                self.optimizer.apply_gradients(self.params, grads)
+        if self.logic.report_output_losses:
+            per_output = K.stop_gradient(per_output)
+        return self.logic.logged(total, per_output, metric_values)
+
+    def _test_body(self, inputs, targets, weights, rows):
+        inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
+                                                    self.placement)
+        logic = self.logic
+        outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
+            inputs, training=False)
+        total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
+                                         graph_values)
+        metric_values = logic.metrics(outputs, masks, targets, weights)
+        return logic.logged(total, per_output, metric_values)
+
+    def _predict_body(self, inputs, rows):
+        inputs, = engine.take_rows((inputs,), rows, self.placement)
+        # Losses that layers add in `call` mean nothing for predictions: drop them.
+        with run_context(call_losses=[]):
+            return self.model._plan.run(inputs)
+
+    # ------------------------------------------------------------------ steps
+
+    def train_batch(self, inputs, targets, weights, rows=None):
+        """One optimisation step; returns the logged values as engine scalars.
+
+        # Arguments
+            inputs, targets, weights: lists of engine arrays (targets and weights may hold
+                `None`).
+            rows: the batch's rows in those arrays (`batch_rows`), or `None` for all.
+        """
+        if self._train_step is None:
+            state = [self.model.weights]
+            if self.optimizer is not None:
+                state.append(self.optimizer)
+            self._train_step = engine.compile_step(self._train_body, state, training=True,
+                                                   placement=self.placement)
+        return self._train_step(list(inputs), list(targets), list(weights), rows)
+
+    def test_batch(self, inputs, targets, weights, rows=None):
+        """Loss and metrics of one batch without training; engine scalars."""
+        if self._test_step is None:
+            self._test_step = engine.compile_step(self._test_body, [self.model.weights],
+                                                  training=False, placement=self.placement)
+        return self._test_step(list(inputs), list(targets), list(weights), rows)
+
+    def train_rows(self, data, index):
+        """`train_batch` on the rows `index` of `data` (an `ArrayBatches`).
+
+        # Arguments
+            data: an `ArrayBatches`.
+            index: a `(start, stop)` pair, or row indices (a slice of `row_order`).
+        """
+        return self.train_batch(*self._batch(data, index))
+
+    def test_rows(self, data, index):
+        """`test_batch` on the rows `index` of `data` (as `train_rows`)."""
+        return self.test_batch(*self._batch(data, index))
+
+    def _batch(self, data, index):
+        if data.indexable:
+            # The step gathers the rows from the whole arrays.
+            return (*engine.place_arrays(data, self.placement), engine.batch_rows(index))
+        # Lazy arrays (HDF5Matrix) are read batch by batch, here.
+        return (*data.take(index), None)
+
+    def row_order(self, order):
+        """An epoch's shuffled row order (NumPy) as `train_rows` takes slices of it."""
+        return engine.row_order(order)
+
+    def _predictor(self):
+        # A model whose graph changed (layers added to a Sequential) gets a new step.
+        if self._predict_step is None or self._predict_plan is not self.model._plan:
+            self._predict_plan = self.model._plan
+            self._predict_step = engine.compile_step(self._predict_body, [self.model.weights],
+                                                     training=False, placement=self.placement)
+        return self._predict_step
+
+    def predict_batches(self, inputs, batch_slices, on_batch_end=None):
+        """Predicts every slice of the (engine) input tensors; returns per-output lists."""
+        predictor = self._predictor()
+        inputs = engine.place(list(inputs), self.placement)
+        collected = None
+        with K.learning_phase_scope(0):
+            for index, (start, stop) in enumerate(batch_slices):
+                outputs = predictor(inputs, engine.batch_rows((start, stop)))
+                if collected is None:
+                    collected = [[] for _ in outputs]
+                for bucket, output in zip(collected, outputs):
+                    bucket.append(output)
+                if on_batch_end is not None:
+                    on_batch_end(index, stop)
+        return collected
+
+    def predict_on_batch(self, inputs):
+        """The outputs for one batch of (engine) inputs."""
+        with K.learning_phase_scope(0):
+            return self._predictor()(list(inputs), None)
+
+
+def _loss_function(logic):
+    """The differentiated half of a training step, `(inputs, targets, weights) -> (loss,
+    (per-output losses, metric values))`, as a plain function (`torch.compile` takes it
+    whole with `jit_compile`)."""
+    def training_loss(inputs, targets, weights):
+        outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
+            inputs, training=True)
+        total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
+                                         graph_values)
+        with K.no_grad():
+            metric_values = logic.metrics(outputs, masks, targets, weights)
+        return total, (per_output, metric_values)
+    return training_loss
