@@ -15,7 +15,8 @@ from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
                      clear_session, manual_variable_initialization, on_clear_session,
                      load_user_config)
 from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
-                    reset_learning_phase, current_run_phase, resolved_phase)
+                    reset_learning_phase, current_run_phase)
+from . import phase as _phase
 from .symbolic import KerasTensor, LEARNING_PHASE, is_symbolic
 from . import symbolic as _symbolic
 
@@ -78,7 +79,7 @@ globals().update(_export_engine())
 # Written here rather than in `phase.py`: a tensor-valued phase selects with the engine's
 # `switch`, which this module exports.
 def _select_by_phase(x, alt, training):
-    training = resolved_phase(training)
+    training = _phase.resolved_phase(training)
     if training is True or (type(training) is int and training == 1):
         return x() if callable(x) else x
     if training is False or (type(training) is int and training == 0):

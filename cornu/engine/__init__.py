@@ -7,10 +7,10 @@ from .network import Network
 from .training import Model
 from .sequential import Sequential
 from . import ops  # registers K's symbolic-op recorder and K.function
-from .._common.serialization import register_classes
+from .._common import serialization as _serialization
 
 # Model configs name these classes; `cornu.layers` registers the layers.
-register_classes({'Model': Model, 'Sequential': Sequential})
+_serialization.register_classes({'Model': Model, 'Sequential': Sequential})
 
 __all__ = ['InputSpec', 'Node', 'Layer', 'Input', 'InputLayer', 'Network', 'Model',
            'Sequential']

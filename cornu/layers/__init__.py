@@ -1,5 +1,6 @@
 """`cornu.layers`: every Keras 2 layer, importable from here or from its family module."""
-from .._common.serialization import deserialize_layer, register_classes
+from .._common import serialization as _serialization
+from .._common.serialization import deserialize_keras_object  # noqa: F401 (Keras 2 name)
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine.input_layer import Input, InputLayer
@@ -57,10 +58,10 @@ def deserialize(config, custom_objects=None):
         ValueError: for a class name that is neither a cornu layer nor in `custom_objects`
             (the message says how to pass it).
     """
-    return deserialize_layer(config, custom_objects=custom_objects)
+    return _serialization.deserialize_layer(config, custom_objects=custom_objects)
 
 
 # The catalogue, by the names configs use (legacy aliases included): the engine rebuilds layers
 # from configs through this registry, never by importing this package.
-register_classes({name: value for name, value in globals().items()
-                  if isinstance(value, type)})
+_serialization.register_classes({name: value for name, value in globals().items()
+                                 if isinstance(value, type)})
