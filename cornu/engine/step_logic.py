@@ -24,7 +24,7 @@ def _from_logits(loss_fn):
     return None
 
 
-def _regularized_weights(model):
+def regularized_weights(model):
     """`(weight, regularizer)` pairs of every layer, nested models included."""
     pairs, seen = [], set()
 
@@ -42,7 +42,7 @@ def _regularized_weights(model):
     return pairs
 
 
-def _stored_losses(model):
+def stored_losses(model):
     """Losses added outside of `call`: symbolic graph losses and fixed concrete ones."""
     symbolic, concrete, seen = [], [], set()
 
@@ -71,8 +71,8 @@ class StepLogic:
         self.loss_terms = [(output.index, output.weighted_loss, output.loss_weight)
                            for output in spec.outputs if output.loss is not None]
         self.metric_specs = spec.metric_specs
-        self.regularized = _regularized_weights(model)
-        self.graph_losses, self.fixed_losses = _stored_losses(model)
+        self.regularized = regularized_weights(model)
+        self.graph_losses, self.fixed_losses = stored_losses(model)
         self.num_outputs = len(model.outputs)
         self.plan = model.plan_for(list(model.outputs) + self.graph_losses) \
             if self.graph_losses else model._plan

@@ -33,9 +33,9 @@ class _ModelRunner(object):
     terms; `losses()` returns them with the weight-regularization and fixed losses."""
 
     def __init__(self, model):
-        from .step_logic import _stored_losses
+        from .step_logic import stored_losses
         self.model = model
-        self.graph_losses, self.fixed_losses = _stored_losses(model)
+        self.graph_losses, self.fixed_losses = stored_losses(model)
         self.num_outputs = len(model.outputs)
         self.call_losses = []
 
@@ -50,9 +50,9 @@ class _ModelRunner(object):
         return results[:self.num_outputs]
 
     def losses(self):
-        from .step_logic import _regularized_weights
+        from .step_logic import regularized_weights
         losses = [regularizer(weight) for weight, regularizer in
-                  _regularized_weights(self.model)]
+                  regularized_weights(self.model)]
         return losses + list(self.fixed_losses) + list(self.call_losses)
 
 

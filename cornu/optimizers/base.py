@@ -50,7 +50,9 @@ def clip_norm(g, c, n):
     return K.switch(K.greater_equal(n, c), g * c / n, g)
 
 
-def _same_variables(a, b):
+def same_variables(a, b):
+    """Whether `b` holds the very variables of the list `a`, in the same order (`b` may be
+    `None`)."""
     if b is None or len(a) != len(b):
         return False
     for x, y in zip(a, b):
@@ -208,7 +210,7 @@ class Optimizer(object):
             params: list of the variables to train.
         """
         params = params if isinstance(params, list) else list(params)
-        if _same_variables(params, self.__dict__.get('_params')):
+        if same_variables(params, self.__dict__.get('_params')):
             return
         self._params = params
         self._constrained = [p for p in params if getattr(p, 'constraint', None) is not None]

@@ -1,6 +1,6 @@
 """Wrappers of an engine's own optimizers (the role of Keras 2's TFOptimizer)."""
 from .. import backend as K
-from .base import Optimizer, _same_variables
+from .base import Optimizer, same_variables
 
 
 class TFOptimizer(Optimizer):
@@ -79,7 +79,7 @@ class _EngineOptimizer(TFOptimizer):
     def build(self, params):
         """Makes the engine optimizer for `params` (again when they change)."""
         params = params if isinstance(params, list) else list(params)
-        if self.native is not None and _same_variables(params, self.__dict__.get('_params')):
+        if self.native is not None and same_variables(params, self.__dict__.get('_params')):
             return
         self._params = params
         self._constrained = [p for p in params if getattr(p, 'constraint', None) is not None]
