@@ -50,14 +50,17 @@ class RunContext:
             computing the loss, targets, tensors fed beyond the function's inputs, feeds)`.
         plan_feeds: on JAX, the values fed to the innermost running plan that computes
             gradient ops.
+        augmentation_rng: the NumPy `RandomState` image augmentation draws from for the batch
+            being prepared (`None`: NumPy's global generator).
     """
 
     __slots__ = ('learning_phase', 'call_losses', 'frozen', 'probing', 'code_loading_allowed',
-                 'state_scope', 'known_gradients', 'gradient_op', 'plan_feeds')
+                 'state_scope', 'known_gradients', 'gradient_op', 'plan_feeds',
+                 'augmentation_rng')
 
     def __init__(self, learning_phase=None, call_losses=None, frozen=False, probing=False,
                  code_loading_allowed=True, state_scope=None, known_gradients=None,
-                 gradient_op=None, plan_feeds=None):
+                 gradient_op=None, plan_feeds=None, augmentation_rng=None):
         self.learning_phase = learning_phase
         self.call_losses = call_losses
         self.frozen = frozen
@@ -67,6 +70,7 @@ class RunContext:
         self.known_gradients = known_gradients
         self.gradient_op = gradient_op
         self.plan_feeds = plan_feeds
+        self.augmentation_rng = augmentation_rng
 
     def replace(self, changes):
         """Returns a copy of this context with the fields in the dict `changes` set."""

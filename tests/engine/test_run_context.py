@@ -20,6 +20,7 @@ from cornu.engine.network import in_frozen_network
 from cornu.engine.shape_inference import is_probing
 from cornu.layers import Dense, Dropout, Input
 from cornu.models import Model
+from cornu.preprocessing.image._random import current_rng
 
 _WAIT = 60
 
@@ -160,6 +161,7 @@ def test_call_losses_collected_in_one_thread_stay_out_of_another(backend):
     ({'probing': True}, is_probing),
     ({'state_scope': object()}, lambda: current().state_scope),
     ({'code_loading_allowed': False}, lambda: current().code_loading_allowed),
+    ({'augmentation_rng': np.random.RandomState(0)}, current_rng),
 ])
 def test_every_field_belongs_to_the_thread_that_set_it(backend, changes, read):
     outside = read()
