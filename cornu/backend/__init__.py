@@ -3,8 +3,8 @@
 The engine is chosen once, at import: the `CORNU_BACKEND` environment variable, else the
 `"backend"` entry of `~/.cornu/cornu.json`, else `torch`. Every engine package exposes the same
 public names in the same files (`core`, `math`, `nn`, `rnn`, `random`); this module re-exports
-them. Functions that compute on tensors are wrapped so that, given symbolic tensors, they
-record an op in the functional graph instead (see `symbolic.py`).
+them. Functions marked `@graph_op` (see `symbolic.py`) are wrapped so that, given symbolic
+tensors, they record an op in the functional graph instead; unmarked ones never are.
 """
 import importlib
 import os
@@ -22,25 +22,6 @@ from . import symbolic as _symbolic
 ENGINES = ('torch', 'jax')
 _ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random', 'fused',
                    'optim')
-
-# Functions that never record a graph op: they create state, inspect static properties or
-# build callables; everything else exported by an engine is dispatched on symbolic inputs.
-_NOT_DISPATCHED = frozenset([
-    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
-    'is_variable', 'is_sparse', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
-    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'count_params',
-    'zeros', 'ones', 'eye', 'random_uniform_variable', 'random_normal_variable', 'function',
-    'Function', 'compile_function', 'gradients_of',
-    'update', 'update_add', 'update_sub', 'moving_average_update', 'convert_to_tensor',
-    'to_numpy', 'device', 'no_grad', 'inference_mode', 'set_random_seed', 'name_scope',
-    'enable_grad', 'is_floating', 'as_variable_value', 'get_session', 'set_session',
-    # optim: optimizer state updates
-    'scalar_value', 'assign_scalar', 'advance_counter', 'forget_scalar', 'clip_gradients',
-    'apply_constraints', 'sgd_update', 'rmsprop_update', 'adagrad_update', 'adadelta_update',
-    'adam_update', 'adamax_update', 'nadam_update', 'is_native_optimizer', 'native_optimizer',
-    'native_optimizer_step', 'native_optimizer_lr',
-])
-
 
 def _select_engine():
     config = load_user_config()
@@ -66,14 +47,14 @@ def _export_engine():
         module = importlib.import_module('.%s.%s' % (_BACKEND, module_name), __name__)
         for name in module.__all__:
             fn = getattr(module, name)
-            if callable(fn) and name not in _NOT_DISPATCHED and not isinstance(fn, type):
+            if _symbolic.records_graph_op(fn):
                 fn = _symbolic.dispatching(fn)
             exported[name] = fn
     return exported
 
 
 globals().update(_export_engine())
-in_train_phase = _symbolic.dispatching(in_train_phase)
+in_train_phase = _symbolic.dispatching(in_train_phase)  # both carry the graph_op marker
 in_test_phase = _symbolic.dispatching(in_test_phase)
 _symbolic.install_operators(globals()['symbolic_operators']())
 on_clear_session(reset_learning_phase)

@@ -4,7 +4,7 @@ Three sources, in order of precedence: a phase the user fixed with `set_learning
 phase of the run in progress (fit trains with 1; evaluate and predict run with 0), and outside
 any run the symbolic `LEARNING_PHASE`, which `K.function` accepts as an input.
 """
-from .symbolic import LEARNING_PHASE, is_symbolic
+from .symbolic import LEARNING_PHASE, graph_op, is_symbolic
 
 _user_phase = None
 _run_phase = None
@@ -76,6 +76,7 @@ def _resolve(training):
     return training
 
 
+@graph_op
 def in_train_phase(x, alt, training=None):
     """Selects `x` in the training phase and `alt` otherwise.
 
@@ -96,6 +97,7 @@ def in_train_phase(x, alt, training=None):
     return switch(training, x, alt)
 
 
+@graph_op
 def in_test_phase(x, alt, training=None):
     """Selects `x` in the test phase and `alt` otherwise (see `in_train_phase`)."""
     return in_train_phase(alt, x, training=training)

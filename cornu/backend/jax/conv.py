@@ -8,6 +8,7 @@ from jax import lax
 from .. import common
 from ..conv_arithmetic import (check_causal, normalize_tuple, padding_pairs,
                                transposed_padding)
+from ..symbolic import graph_op
 from .core import _t
 
 __all__ = [
@@ -60,6 +61,7 @@ def _depthwise_kernel(kernel):
     return kernel.reshape(rows, cols, 1, channels * multiplier)
 
 
+@graph_op
 def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
     """1-D convolution.
 
@@ -89,6 +91,7 @@ def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rat
     return _conv(x, kernel, 1, stride, padding, data_format, dilation)
 
 
+@graph_op
 def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
     """2-D convolution.
 
@@ -108,6 +111,7 @@ def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilatio
                  normalize_tuple(dilation_rate, 2))
 
 
+@graph_op
 def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
            dilation_rate=(1, 1, 1)):
     """3-D convolution.
@@ -128,6 +132,7 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
                  normalize_tuple(dilation_rate, 3))
 
 
+@graph_op
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
                      dilation_rate=(1, 1)):
     """Depthwise 2-D convolution: each input channel is convolved with its own filters.
@@ -161,6 +166,7 @@ def _separable(x, depthwise_kernel, pointwise_kernel, nd, strides, padding, data
     return _conv(y, pointwise_kernel, nd, (1,) * nd, 'valid', data_format, (1,) * nd)
 
 
+@graph_op
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1)):
     """2-D convolution with separable filters: depthwise, then pointwise (1x1).
@@ -183,6 +189,7 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
                       normalize_tuple(dilation_rate, 2))
 
 
+@graph_op
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
                      data_format=None, dilation_rate=1):
     """1-D convolution with separable filters: depthwise, then pointwise.
@@ -231,6 +238,7 @@ def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, 
         dimension_numbers=_layouts(nd, data_format, spatial + 'OI'))
 
 
+@graph_op
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1)):
     """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
@@ -254,6 +262,7 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
                            dilation_rate)
 
 
+@graph_op
 def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1, 1)):
     """3-D transposed convolution (the gradient of `conv3d` with respect to its input).
@@ -329,6 +338,7 @@ def _window_counts(sizes, pool_size, strides, pairs):
     return counts
 
 
+@graph_op
 def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool_mode='max'):
     """2-D pooling.
 
@@ -349,6 +359,7 @@ def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
 
 
+@graph_op
 def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None,
            pool_mode='max'):
     """3-D pooling.

@@ -14,6 +14,7 @@ from jax import lax
 
 from .. import common
 from ..arguments import batch_dot_axes, clip_bounds, condition_shape, normalize_axes
+from ..symbolic import graph_op
 from .core import _t, _operand, _Array, _Tracer, standardize_dtype
 
 __all__ = [
@@ -35,6 +36,7 @@ def _is_float(x):
 
 # LINEAR ALGEBRA
 
+@graph_op
 def dot(x, y):
     """Multiplies two tensors, with Keras 2's rules for N-D tensors.
 
@@ -55,6 +57,7 @@ def dot(x, y):
     return jnp.tensordot(x, y, axes=([x.ndim - 1], [y.ndim - 2]))
 
 
+@graph_op
 def batch_dot(x, y, axes=None):
     """Batch-wise dot product, with Keras 2.2.4's rules.
 
@@ -107,6 +110,7 @@ def batch_dot(x, y, axes=None):
     return out
 
 
+@graph_op
 def transpose(x):
     """Reverses the axes of a tensor (the matrix transpose for 2-D tensors).
 
@@ -119,6 +123,7 @@ def transpose(x):
     return jnp.transpose(_t(x))
 
 
+@graph_op
 def gather(reference, indices):
     """Retrieves the entries of `reference` at `indices` along its first axis.
 
@@ -145,6 +150,7 @@ def _reduce(fn, x, axis, keepdims):
     return fn(x, axis=axis, keepdims=keepdims)
 
 
+@graph_op
 def max(x, axis=None, keepdims=False):
     """Maximum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -159,6 +165,7 @@ def max(x, axis=None, keepdims=False):
     return _reduce(jnp.max, _t(x), axis, keepdims)
 
 
+@graph_op
 def min(x, axis=None, keepdims=False):
     """Minimum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -173,6 +180,7 @@ def min(x, axis=None, keepdims=False):
     return _reduce(jnp.min, _t(x), axis, keepdims)
 
 
+@graph_op
 def sum(x, axis=None, keepdims=False):
     """Sum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -190,6 +198,7 @@ def sum(x, axis=None, keepdims=False):
     return _reduce(jnp.sum, x, axis, keepdims)
 
 
+@graph_op
 def prod(x, axis=None, keepdims=False):
     """Product of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -207,6 +216,7 @@ def prod(x, axis=None, keepdims=False):
     return _reduce(jnp.prod, x, axis, keepdims)
 
 
+@graph_op
 def cumsum(x, axis=0):
     """Cumulative sum of the values of a tensor along `axis`.
 
@@ -223,6 +233,7 @@ def cumsum(x, axis=0):
     return jnp.cumsum(x, axis=axis)
 
 
+@graph_op
 def cumprod(x, axis=0):
     """Cumulative product of the values of a tensor along `axis`.
 
@@ -239,6 +250,7 @@ def cumprod(x, axis=0):
     return jnp.cumprod(x, axis=axis)
 
 
+@graph_op
 def var(x, axis=None, keepdims=False):
     """Variance (population, i.e. divided by N) of a tensor over `axis`.
 
@@ -259,6 +271,7 @@ def var(x, axis=None, keepdims=False):
     return jnp.var(x, axis=axis, keepdims=keepdims)
 
 
+@graph_op
 def std(x, axis=None, keepdims=False):
     """Standard deviation (population) of a tensor over `axis`.
 
@@ -279,6 +292,7 @@ def std(x, axis=None, keepdims=False):
     return jnp.std(x, axis=axis, keepdims=keepdims)
 
 
+@graph_op
 def mean(x, axis=None, keepdims=False):
     """Mean of a tensor over `axis`.
 
@@ -306,6 +320,7 @@ def mean(x, axis=None, keepdims=False):
     return jnp.mean(x, axis=axis, keepdims=keepdims)
 
 
+@graph_op
 def any(x, axis=None, keepdims=False):
     """Logical OR over `axis` (non-zero values are true).
 
@@ -324,6 +339,7 @@ def any(x, axis=None, keepdims=False):
     return jnp.any(x, axis=axis, keepdims=keepdims)
 
 
+@graph_op
 def all(x, axis=None, keepdims=False):
     """Logical AND over `axis` (non-zero values are true).
 
@@ -342,6 +358,7 @@ def all(x, axis=None, keepdims=False):
     return jnp.all(x, axis=axis, keepdims=keepdims)
 
 
+@graph_op
 def argmax(x, axis=-1):
     """Index of the maximum value along `axis`.
 
@@ -355,6 +372,7 @@ def argmax(x, axis=-1):
     return jnp.argmax(_t(x), axis=axis).astype(jnp.int64)
 
 
+@graph_op
 def argmin(x, axis=-1):
     """Index of the minimum value along `axis`.
 
@@ -368,6 +386,7 @@ def argmin(x, axis=-1):
     return jnp.argmin(_t(x), axis=axis).astype(jnp.int64)
 
 
+@graph_op
 def logsumexp(x, axis=None, keepdims=False):
     """`log(sum(exp(x)))` over `axis`, computed without overflow.
 
@@ -384,6 +403,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 # ELEMENT-WISE
 
+@graph_op
 def square(x):
     """Element-wise square.
 
@@ -396,6 +416,7 @@ def square(x):
     return jnp.square(_t(x))
 
 
+@graph_op
 def abs(x):
     """Element-wise absolute value.
 
@@ -421,6 +442,7 @@ def _abs_jvp(primals, tangents):
     return jnp.abs(x), jnp.sign(x) * tangent
 
 
+@graph_op
 def sqrt(x):
     """Element-wise square root; negative inputs are clipped to 0 first, as in Keras 2.
 
@@ -435,6 +457,7 @@ def sqrt(x):
     return jnp.sqrt(jnp.where(x >= 0, x, jnp.zeros_like(x)))
 
 
+@graph_op
 def exp(x):
     """Element-wise exponential.
 
@@ -447,6 +470,7 @@ def exp(x):
     return jnp.exp(_t(x))
 
 
+@graph_op
 def log(x):
     """Element-wise natural logarithm.
 
@@ -459,6 +483,7 @@ def log(x):
     return jnp.log(_t(x))
 
 
+@graph_op
 def round(x):
     """Element-wise rounding to the nearest integer, ties to even (as `tf.round`).
 
@@ -471,6 +496,7 @@ def round(x):
     return jnp.round(_t(x))
 
 
+@graph_op
 def sign(x):
     """Element-wise sign (-1, 0 or 1).
 
@@ -483,6 +509,7 @@ def sign(x):
     return jnp.sign(_t(x))
 
 
+@graph_op
 def pow(x, a):
     """Element-wise power `x ** a`.
 
@@ -507,6 +534,7 @@ def _select_min(x, bound):
                      isinstance(bound, _Array) else bound.astype(x.dtype))
 
 
+@graph_op
 def clip(x, min_value, max_value):
     """Element-wise clipping to `[min_value, max_value]`.
 
@@ -529,6 +557,7 @@ def clip(x, min_value, max_value):
     return x
 
 
+@graph_op
 def equal(x, y):
     """Element-wise `x == y`.
 
@@ -542,6 +571,7 @@ def equal(x, y):
     return jnp.equal(_t(x), _operand(y))
 
 
+@graph_op
 def not_equal(x, y):
     """Element-wise `x != y`.
 
@@ -555,6 +585,7 @@ def not_equal(x, y):
     return jnp.not_equal(_t(x), _operand(y))
 
 
+@graph_op
 def greater(x, y):
     """Element-wise `x > y`.
 
@@ -568,6 +599,7 @@ def greater(x, y):
     return jnp.greater(_t(x), _operand(y))
 
 
+@graph_op
 def greater_equal(x, y):
     """Element-wise `x >= y`.
 
@@ -581,6 +613,7 @@ def greater_equal(x, y):
     return jnp.greater_equal(_t(x), _operand(y))
 
 
+@graph_op
 def less(x, y):
     """Element-wise `x < y`.
 
@@ -594,6 +627,7 @@ def less(x, y):
     return jnp.less(_t(x), _operand(y))
 
 
+@graph_op
 def less_equal(x, y):
     """Element-wise `x <= y`.
 
@@ -607,6 +641,7 @@ def less_equal(x, y):
     return jnp.less_equal(_t(x), _operand(y))
 
 
+@graph_op
 def maximum(x, y):
     """Element-wise maximum of two tensors.
 
@@ -624,6 +659,7 @@ def maximum(x, y):
     return jnp.maximum(x, _t(y))
 
 
+@graph_op
 def minimum(x, y):
     """Element-wise minimum of two tensors.
 
@@ -640,6 +676,7 @@ def minimum(x, y):
     return jnp.minimum(x, _t(y))
 
 
+@graph_op
 def sin(x):
     """Element-wise sine.
 
@@ -652,6 +689,7 @@ def sin(x):
     return jnp.sin(_t(x))
 
 
+@graph_op
 def cos(x):
     """Element-wise cosine.
 
@@ -664,6 +702,7 @@ def cos(x):
     return jnp.cos(_t(x))
 
 
+@graph_op
 def switch(condition, then_expression, else_expression):
     """Chooses between two expressions depending on `condition`.
 
@@ -705,6 +744,7 @@ def switch(condition, then_expression, else_expression):
     return jnp.where(condition, then_expression, else_expression)
 
 
+@graph_op
 def l2_normalize(x, axis=None):
     """Divides `x` by its L2 norm over `axis` (the norm is floored at 1e-6, as TF).
 
@@ -721,6 +761,7 @@ def l2_normalize(x, axis=None):
     return x * lax.rsqrt(jnp.maximum(square_sum, 1e-12))
 
 
+@graph_op
 def in_top_k(predictions, targets, k):
     """Whether each target is among the `k` largest predictions of its row.
 

@@ -17,6 +17,7 @@ from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
                          check_dropout_level, fused_statistics_shape, noise_shape_of,
                          unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
+from ..symbolic import graph_op
 from .core import _t
 from .random import _dropout_uniform
 
@@ -30,6 +31,7 @@ __all__ = [
 
 # ACTIVATIONS
 
+@graph_op
 def relu(x, alpha=0., max_value=None, threshold=0.):
     """Rectified linear unit, with Keras 2.2.4's options.
 
@@ -65,6 +67,7 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
     return out
 
 
+@graph_op
 def elu(x, alpha=1.):
     """Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise.
 
@@ -80,6 +83,7 @@ def elu(x, alpha=1.):
     return jnp.where(x > 0, x, alpha * jnp.expm1(safe))
 
 
+@graph_op
 def softmax(x, axis=-1):
     """Softmax over `axis`.
 
@@ -93,6 +97,7 @@ def softmax(x, axis=-1):
     return jax.nn.softmax(_t(x), axis=axis)
 
 
+@graph_op
 def softplus(x):
     """Softplus, `log(1 + exp(x))`.
 
@@ -107,6 +112,7 @@ def softplus(x):
     return jnp.where(x > 20., x, jnp.log1p(jnp.exp(jnp.minimum(x, 20.))))
 
 
+@graph_op
 def softsign(x):
     """Softsign, `x / (1 + |x|)`.
 
@@ -120,6 +126,7 @@ def softsign(x):
     return x / (1. + jnp.abs(x))
 
 
+@graph_op
 def sigmoid(x):
     """Element-wise logistic sigmoid.
 
@@ -132,6 +139,7 @@ def sigmoid(x):
     return jax.nn.sigmoid(_t(x))
 
 
+@graph_op
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid: `0.2 * x + 0.5`, clipped to `[0, 1]`.
 
@@ -146,6 +154,7 @@ def hard_sigmoid(x):
     return jnp.where(y <= 1., y, jnp.ones_like(y))
 
 
+@graph_op
 def tanh(x):
     """Element-wise hyperbolic tangent.
 
@@ -166,6 +175,7 @@ def _clip_probabilities(output):
     return jnp.where(output <= 1. - eps, output, jnp.asarray(1. - eps, output.dtype))
 
 
+@graph_op
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy between an output and a target of the same shape.
 
@@ -194,6 +204,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return -jnp.sum(target * jnp.log(output), axis=axis)
 
 
+@graph_op
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy with integer targets.
 
@@ -230,6 +241,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return loss
 
 
+@graph_op
 def binary_crossentropy(target, output, from_logits=False):
     """Binary crossentropy between an output and a target of the same shape.
 
@@ -261,6 +273,7 @@ def binary_crossentropy(target, output, from_logits=False):
 
 # DROPOUT
 
+@graph_op
 def dropout(x, level, noise_shape=None, seed=None):
     """Sets entries of `x` to zero with probability `level`, scaling the rest by `1 / (1 - level)`.
 
@@ -294,6 +307,7 @@ def dropout(x, level, noise_shape=None, seed=None):
 
 # BIAS
 
+@graph_op
 def bias_add(x, bias, data_format=None):
     """Adds a bias to a tensor, with Keras 2.2.4's rules.
 
@@ -331,6 +345,7 @@ def _scale_and_shift(x, mean, var, beta, gamma, epsilon):
     return shift + x * inv
 
 
+@graph_op
 def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     """Normalises a batch with its own mean and variance over `reduction_axes`.
 
@@ -366,6 +381,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     return normed, mean, var
 
 
+@graph_op
 def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
     """Applies `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
 
@@ -403,6 +419,7 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
 
 # LOCALLY-CONNECTED
 
+@graph_op
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     """1-D convolution with unshared weights (one kernel per output position).
 
@@ -430,6 +447,7 @@ def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     return jnp.transpose(jnp.matmul(patches, kernel), (1, 0, 2))
 
 
+@graph_op
 def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
     """2-D convolution with unshared weights (one kernel per output position).
 

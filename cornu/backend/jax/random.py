@@ -21,6 +21,7 @@ import jax.numpy as jnp
 
 from .. import common
 from ..arguments import int_tuple, seed_or_draw
+from ..symbolic import graph_op
 from . import core
 from .core import standardize_dtype, variable
 
@@ -121,6 +122,7 @@ def _reset_streams():
 common.on_clear_session(_reset_streams)
 
 
+@graph_op
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """A tensor of values drawn uniformly from `[minval, maxval)`.
 
@@ -152,6 +154,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return jnp.asarray(_uniform_below(values, maxval, target))
 
 
+@graph_op
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """A tensor of values drawn from a normal distribution.
 
@@ -177,6 +180,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
                        .astype(target))
 
 
+@graph_op
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """A tensor of normal values, redrawing those two or more standard deviations from the mean.
 
@@ -211,6 +215,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
                        .astype(target))
 
 
+@graph_op
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     """A tensor of ones (with probability `p`) and zeros.
 

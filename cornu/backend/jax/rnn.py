@@ -11,6 +11,7 @@ from jax import lax
 from .. import common
 from ..arguments import check_mask_shape, check_rnn_arguments
 from ..ctc_decoding import beam_search_decode, check_top_paths, dense_from_sequences
+from ..symbolic import graph_op
 from . import core
 from .core import _t
 
@@ -90,6 +91,7 @@ def _like(new, old):
     return new if new.dtype == old.dtype else new.astype(old.dtype)
 
 
+@graph_op
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
         unroll=False, input_length=None):
     """Iterates over the time axis of a tensor, as Keras 2.2.4's `K.rnn`.
@@ -190,6 +192,7 @@ def _cast_structure(results, dtype):
     return jax.tree_util.tree_map(lambda r: r.astype(target), results)
 
 
+@graph_op
 def map_fn(fn, elems, name=None, dtype=None):
     """Applies `fn` to each slice of `elems` along its first axis and stacks the results.
 
@@ -234,6 +237,7 @@ def _fold(fn, elements, initializer, reverse):
     return accumulator
 
 
+@graph_op
 def foldl(fn, elems, initializer=None, name=None):
     """Reduces `elems` along its first axis with `fn`, from first to last.
 
@@ -249,6 +253,7 @@ def foldl(fn, elems, initializer=None, name=None):
     return _fold(fn, _elements(elems), initializer, False)
 
 
+@graph_op
 def foldr(fn, elems, initializer=None, name=None):
     """Reduces `elems` along its first axis with `fn`, from last to first.
 
@@ -285,6 +290,7 @@ class _SparseLabels(object):
         return jnp.where(keep, self.labels, jnp.zeros_like(self.labels))
 
 
+@graph_op
 def ctc_label_dense_to_sparse(labels, label_lengths):
     """Converts dense, padded CTC labels to a sparse form.
 
@@ -343,6 +349,7 @@ def _ctc_loss(log_probs, labels, input_lengths, label_lengths, blank):
     return -jnp.logaddexp(end_blank, end_label)
 
 
+@graph_op
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """CTC loss of each sample.
 
@@ -368,6 +375,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return loss[:, None]
 
 
+@graph_op
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
     """Decodes the output of a softmax with CTC, as Keras 2.2.4 (blank = last class).
 

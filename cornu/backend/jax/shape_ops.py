@@ -9,6 +9,7 @@ import jax.numpy as jnp
 from .. import common
 from ..arguments import (arange_bounds, check_squeeze, check_temporal_padding, int_tuple,
                          slice_index)
+from ..symbolic import graph_op
 from .core import _t, _Array, standardize_dtype
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
 ]
 
 
+@graph_op
 def concatenate(tensors, axis=-1):
     """Concatenates a list of tensors along `axis`.
 
@@ -33,6 +35,7 @@ def concatenate(tensors, axis=-1):
     return jnp.concatenate(tensors, axis=axis)
 
 
+@graph_op
 def reshape(x, shape):
     """Reshapes a tensor (`-1` infers one size).
 
@@ -46,6 +49,7 @@ def reshape(x, shape):
     return jnp.reshape(_t(x), int_tuple(shape))
 
 
+@graph_op
 def permute_dimensions(x, pattern):
     """Permutes the axes of a tensor.
 
@@ -84,6 +88,7 @@ def _resize_bilinear_axis(x, axis, factor):
     return low + (high - low) * frac.reshape(view)
 
 
+@graph_op
 def resize_images(x, height_factor, width_factor, data_format, interpolation='nearest'):
     """Resizes the images of a 4-D tensor by integer factors.
 
@@ -112,6 +117,7 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation='ne
     raise ValueError('interpolation should be one of "nearest" or "bilinear".')
 
 
+@graph_op
 def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
     """Resizes the volumes of a 5-D tensor by repeating entries (nearest neighbour).
 
@@ -132,6 +138,7 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
                             first + 2: int(width_factor)})
 
 
+@graph_op
 def repeat_elements(x, rep, axis):
     """Repeats each entry of a tensor `rep` times along `axis`, like `np.repeat`.
 
@@ -147,6 +154,7 @@ def repeat_elements(x, rep, axis):
     return jnp.repeat(x, int(rep), axis=axis % x.ndim)
 
 
+@graph_op
 def repeat(x, n):
     """Repeats a 2-D tensor `n` times: `(samples, dim)` becomes `(samples, n, dim)`.
 
@@ -166,6 +174,7 @@ def repeat(x, n):
     return jnp.broadcast_to(x[:, None, :], (x.shape[0], int(n), x.shape[1]))
 
 
+@graph_op
 def arange(start, stop=None, step=1, dtype='int32'):
     """A 1-D tensor of evenly spaced values, like `np.arange`.
 
@@ -192,6 +201,7 @@ def arange(start, stop=None, step=1, dtype='int32'):
     return jnp.asarray(np.arange(start, stop, step, dtype=np.float64)).astype(target)
 
 
+@graph_op
 def tile(x, n):
     """Tiles a tensor: axis `i` is repeated `n[i]` times.
 
@@ -206,6 +216,7 @@ def tile(x, n):
     return jnp.tile(x, int_tuple(n))
 
 
+@graph_op
 def flatten(x):
     """Flattens a tensor to 1-D.
 
@@ -218,6 +229,7 @@ def flatten(x):
     return jnp.reshape(_t(x), (-1,))
 
 
+@graph_op
 def batch_flatten(x):
     """Flattens each sample: an N-D tensor becomes `(batch, everything else)`.
 
@@ -233,6 +245,7 @@ def batch_flatten(x):
     return x.reshape(x.shape[0], -1)
 
 
+@graph_op
 def expand_dims(x, axis=-1):
     """Inserts an axis of length 1 at `axis`.
 
@@ -246,6 +259,7 @@ def expand_dims(x, axis=-1):
     return jnp.expand_dims(_t(x), axis)
 
 
+@graph_op
 def squeeze(x, axis):
     """Removes the axis `axis`, which must have length 1.
 
@@ -264,6 +278,7 @@ def squeeze(x, axis):
     return jnp.squeeze(x, axis)
 
 
+@graph_op
 def temporal_padding(x, padding=(1, 1)):
     """Pads the middle axis of a 3-D tensor with zeros.
 
@@ -289,6 +304,7 @@ def _pad_spatial(x, padding, data_format):
     return jnp.pad(_t(x), pads)
 
 
+@graph_op
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     """Pads the two spatial axes of a 4-D tensor with zeros.
 
@@ -303,6 +319,7 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     return _pad_spatial(x, padding, data_format)
 
 
+@graph_op
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     """Pads the three spatial axes of a 5-D tensor with zeros.
 
@@ -317,6 +334,7 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     return _pad_spatial(x, padding, data_format)
 
 
+@graph_op
 def stack(x, axis=0):
     """Stacks a list of rank-R tensors into a rank R+1 tensor.
 
@@ -330,6 +348,7 @@ def stack(x, axis=0):
     return jnp.stack([_t(t) for t in x], axis=axis)
 
 
+@graph_op
 def one_hot(indices, num_classes):
     """One-hot encoding of an integer tensor, as float32.
 
@@ -349,6 +368,7 @@ def one_hot(indices, num_classes):
     return jnp.equal(indices[..., None], classes).astype(jnp.float32)
 
 
+@graph_op
 def reverse(x, axes):
     """Reverses a tensor along `axes`.
 
@@ -362,6 +382,7 @@ def reverse(x, axes):
     return jnp.flip(_t(x), int_tuple(axes))
 
 
+@graph_op
 def slice(x, start, size):
     """Extracts `x[start[0]:start[0] + size[0], ..., start[-1]:start[-1] + size[-1]]`.
 

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 from .. import common
 from ..conv_arithmetic import (check_causal, normalize_tuple, padding_pairs,
                                transposed_padding)
+from ..symbolic import graph_op
 from .math import _t
 
 __all__ = [
@@ -78,6 +79,7 @@ def _depthwise_weight(kernel):
     return kernel.reshape(rows, cols, 1, channels * multiplier).permute(3, 2, 0, 1)
 
 
+@graph_op
 def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
     """1-D convolution.
 
@@ -110,6 +112,7 @@ def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rat
     return _from_2d(y, data_format)
 
 
+@graph_op
 def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
     """2-D convolution.
 
@@ -131,6 +134,7 @@ def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilatio
                  data_format, normalize_tuple(dilation_rate, 2))
 
 
+@graph_op
 def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
            dilation_rate=(1, 1, 1)):
     """3-D convolution.
@@ -153,6 +157,7 @@ def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
                  data_format, normalize_tuple(dilation_rate, 3))
 
 
+@graph_op
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
                      dilation_rate=(1, 1)):
     """Depthwise 2-D convolution: each input channel is convolved with its own filters.
@@ -187,6 +192,7 @@ def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding, data_for
     return _restore_layout(y, data_format, 2)
 
 
+@graph_op
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1)):
     """2-D convolution with separable filters: depthwise, then pointwise (1x1).
@@ -209,6 +215,7 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
                       normalize_tuple(dilation_rate, 2))
 
 
+@graph_op
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
                      data_format=None, dilation_rate=1):
     """1-D convolution with separable filters: depthwise, then pointwise.
@@ -263,6 +270,7 @@ def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, 
     return _restore_layout(y, data_format, nd)
 
 
+@graph_op
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1)):
     """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
@@ -286,6 +294,7 @@ def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
                            dilation_rate)
 
 
+@graph_op
 def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1, 1)):
     """3-D transposed convolution (the gradient of `conv3d` with respect to its input).
@@ -354,6 +363,7 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
     return _restore_layout(y, data_format, nd)
 
 
+@graph_op
 def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool_mode='max'):
     """2-D pooling.
 
@@ -374,6 +384,7 @@ def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
 
 
+@graph_op
 def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None,
            pool_mode='max'):
     """3-D pooling.

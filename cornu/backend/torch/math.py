@@ -14,6 +14,7 @@ import torch.nn.functional as F
 
 from .. import common
 from ..arguments import batch_dot_axes, clip_bounds, condition_shape, normalize_axes
+from ..symbolic import graph_op
 from .core import convert_to_tensor, standardize_dtype
 
 __all__ = [
@@ -43,6 +44,7 @@ def _floatx_dtype():
 
 # LINEAR ALGEBRA
 
+@graph_op
 def dot(x, y):
     """Multiplies two tensors, with Keras 2's rules for N-D tensors.
 
@@ -67,6 +69,7 @@ def dot(x, y):
     return torch.tensordot(x, y, dims=([x.dim() - 1], [y_ndim - 2]))
 
 
+@graph_op
 def batch_dot(x, y, axes=None):
     """Batch-wise dot product, with Keras 2.2.4's rules.
 
@@ -120,6 +123,7 @@ def batch_dot(x, y, axes=None):
     return out
 
 
+@graph_op
 def transpose(x):
     """Reverses the axes of a tensor (the matrix transpose for 2-D tensors).
 
@@ -135,6 +139,7 @@ def transpose(x):
     return x.permute(tuple(range(x.dim() - 1, -1, -1)))
 
 
+@graph_op
 def gather(reference, indices):
     """Retrieves the entries of `reference` at `indices` along its first axis.
 
@@ -157,6 +162,7 @@ def gather(reference, indices):
 
 # REDUCTIONS
 
+@graph_op
 def max(x, axis=None, keepdims=False):
     """Maximum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -179,6 +185,7 @@ def max(x, axis=None, keepdims=False):
     return torch.amax(x, dim=axis, keepdim=keepdims)
 
 
+@graph_op
 def min(x, axis=None, keepdims=False):
     """Minimum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -199,6 +206,7 @@ def min(x, axis=None, keepdims=False):
     return torch.amin(x, dim=axis, keepdim=keepdims)
 
 
+@graph_op
 def sum(x, axis=None, keepdims=False):
     """Sum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -219,6 +227,7 @@ def sum(x, axis=None, keepdims=False):
     return torch.sum(x, dim=axis, keepdim=keepdims)
 
 
+@graph_op
 def prod(x, axis=None, keepdims=False):
     """Product of the values of a tensor, over `axis` (int, list of ints or `None` for all).
 
@@ -244,6 +253,7 @@ def prod(x, axis=None, keepdims=False):
     return x
 
 
+@graph_op
 def cumsum(x, axis=0):
     """Cumulative sum of the values of a tensor along `axis`.
 
@@ -257,6 +267,7 @@ def cumsum(x, axis=0):
     return torch.cumsum(_t(x), dim=axis)
 
 
+@graph_op
 def cumprod(x, axis=0):
     """Cumulative product of the values of a tensor along `axis`.
 
@@ -270,6 +281,7 @@ def cumprod(x, axis=0):
     return torch.cumprod(_t(x), dim=axis)
 
 
+@graph_op
 def var(x, axis=None, keepdims=False):
     """Variance (population, i.e. divided by N) of a tensor over `axis`.
 
@@ -290,6 +302,7 @@ def var(x, axis=None, keepdims=False):
     return torch.var(x, dim=axis, correction=0, keepdim=keepdims)
 
 
+@graph_op
 def std(x, axis=None, keepdims=False):
     """Standard deviation (population) of a tensor over `axis`.
 
@@ -310,6 +323,7 @@ def std(x, axis=None, keepdims=False):
     return torch.std(x, dim=axis, correction=0, keepdim=keepdims)
 
 
+@graph_op
 def mean(x, axis=None, keepdims=False):
     """Mean of a tensor over `axis`.
 
@@ -340,6 +354,7 @@ def mean(x, axis=None, keepdims=False):
     return torch.mean(x, dim=axis, keepdim=keepdims)
 
 
+@graph_op
 def any(x, axis=None, keepdims=False):
     """Logical OR over `axis` (non-zero values are true).
 
@@ -358,6 +373,7 @@ def any(x, axis=None, keepdims=False):
     return torch.any(x, dim=axis, keepdim=keepdims)
 
 
+@graph_op
 def all(x, axis=None, keepdims=False):
     """Logical AND over `axis` (non-zero values are true).
 
@@ -376,6 +392,7 @@ def all(x, axis=None, keepdims=False):
     return torch.all(x, dim=axis, keepdim=keepdims)
 
 
+@graph_op
 def argmax(x, axis=-1):
     """Index of the maximum value along `axis`.
 
@@ -389,6 +406,7 @@ def argmax(x, axis=-1):
     return torch.argmax(_t(x), dim=axis)
 
 
+@graph_op
 def argmin(x, axis=-1):
     """Index of the minimum value along `axis`.
 
@@ -402,6 +420,7 @@ def argmin(x, axis=-1):
     return torch.argmin(_t(x), dim=axis)
 
 
+@graph_op
 def logsumexp(x, axis=None, keepdims=False):
     """`log(sum(exp(x)))` over `axis`, computed without overflow.
 
@@ -424,6 +443,7 @@ def logsumexp(x, axis=None, keepdims=False):
 
 # ELEMENT-WISE
 
+@graph_op
 def square(x):
     """Element-wise square.
 
@@ -436,6 +456,7 @@ def square(x):
     return torch.square(_t(x))
 
 
+@graph_op
 def abs(x):
     """Element-wise absolute value.
 
@@ -448,6 +469,7 @@ def abs(x):
     return torch.abs(_t(x))
 
 
+@graph_op
 def sqrt(x):
     """Element-wise square root; negative inputs are clipped to 0 first, as in Keras 2.
 
@@ -460,6 +482,7 @@ def sqrt(x):
     return torch.sqrt(torch.clamp(_t(x), min=0))
 
 
+@graph_op
 def exp(x):
     """Element-wise exponential.
 
@@ -472,6 +495,7 @@ def exp(x):
     return torch.exp(_t(x))
 
 
+@graph_op
 def log(x):
     """Element-wise natural logarithm.
 
@@ -484,6 +508,7 @@ def log(x):
     return torch.log(_t(x))
 
 
+@graph_op
 def round(x):
     """Element-wise rounding to the nearest integer, ties to even (as `tf.round`).
 
@@ -496,6 +521,7 @@ def round(x):
     return torch.round(_t(x))
 
 
+@graph_op
 def sign(x):
     """Element-wise sign (-1, 0 or 1).
 
@@ -508,6 +534,7 @@ def sign(x):
     return torch.sign(_t(x))
 
 
+@graph_op
 def pow(x, a):
     """Element-wise power `x ** a`.
 
@@ -521,6 +548,7 @@ def pow(x, a):
     return torch.pow(_t(x), _operand(a))
 
 
+@graph_op
 def clip(x, min_value, max_value):
     """Element-wise clipping to `[min_value, max_value]`.
 
@@ -541,6 +569,7 @@ def clip(x, min_value, max_value):
     return torch.clamp(x, min_value, max_value)
 
 
+@graph_op
 def equal(x, y):
     """Element-wise `x == y`.
 
@@ -554,6 +583,7 @@ def equal(x, y):
     return torch.eq(_t(x), _operand(y))
 
 
+@graph_op
 def not_equal(x, y):
     """Element-wise `x != y`.
 
@@ -567,6 +597,7 @@ def not_equal(x, y):
     return torch.ne(_t(x), _operand(y))
 
 
+@graph_op
 def greater(x, y):
     """Element-wise `x > y`.
 
@@ -580,6 +611,7 @@ def greater(x, y):
     return torch.gt(_t(x), _operand(y))
 
 
+@graph_op
 def greater_equal(x, y):
     """Element-wise `x >= y`.
 
@@ -593,6 +625,7 @@ def greater_equal(x, y):
     return torch.ge(_t(x), _operand(y))
 
 
+@graph_op
 def less(x, y):
     """Element-wise `x < y`.
 
@@ -606,6 +639,7 @@ def less(x, y):
     return torch.lt(_t(x), _operand(y))
 
 
+@graph_op
 def less_equal(x, y):
     """Element-wise `x <= y`.
 
@@ -619,6 +653,7 @@ def less_equal(x, y):
     return torch.le(_t(x), _operand(y))
 
 
+@graph_op
 def maximum(x, y):
     """Element-wise maximum of two tensors.
 
@@ -636,6 +671,7 @@ def maximum(x, y):
     return torch.maximum(x, _t(y))
 
 
+@graph_op
 def minimum(x, y):
     """Element-wise minimum of two tensors.
 
@@ -652,6 +688,7 @@ def minimum(x, y):
     return torch.minimum(x, _t(y))
 
 
+@graph_op
 def sin(x):
     """Element-wise sine.
 
@@ -664,6 +701,7 @@ def sin(x):
     return torch.sin(_t(x))
 
 
+@graph_op
 def cos(x):
     """Element-wise cosine.
 
@@ -676,6 +714,7 @@ def cos(x):
     return torch.cos(_t(x))
 
 
+@graph_op
 def switch(condition, then_expression, else_expression):
     """Chooses between two expressions depending on `condition`.
 
@@ -717,6 +756,7 @@ def switch(condition, then_expression, else_expression):
     return torch.where(condition, then_expression, else_expression)
 
 
+@graph_op
 def l2_normalize(x, axis=None):
     """Divides `x` by its L2 norm over `axis` (the norm is floored at 1e-6, as TF).
 
@@ -735,6 +775,7 @@ def l2_normalize(x, axis=None):
     return x * torch.rsqrt(torch.clamp(square_sum, min=1e-12))
 
 
+@graph_op
 def in_top_k(predictions, targets, k):
     """Whether each target is among the `k` largest predictions of its row.
 

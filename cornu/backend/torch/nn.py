@@ -15,6 +15,7 @@ from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
                          check_dropout_level, fused_statistics_shape, noise_shape_of,
                          unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
+from ..symbolic import graph_op
 from .core import convert_to_tensor
 from .random import _stream
 
@@ -34,6 +35,7 @@ def _t(x):
 
 # ACTIVATIONS
 
+@graph_op
 def relu(x, alpha=0., max_value=None, threshold=0.):
     """Rectified linear unit, with Keras 2.2.4's options.
 
@@ -76,6 +78,7 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
     return out
 
 
+@graph_op
 def elu(x, alpha=1.):
     """Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise.
 
@@ -89,6 +92,7 @@ def elu(x, alpha=1.):
     return F.elu(_t(x), alpha)
 
 
+@graph_op
 def softmax(x, axis=-1):
     """Softmax over `axis`.
 
@@ -102,6 +106,7 @@ def softmax(x, axis=-1):
     return torch.softmax(_t(x), dim=axis)
 
 
+@graph_op
 def softplus(x):
     """Softplus, `log(1 + exp(x))`.
 
@@ -114,6 +119,7 @@ def softplus(x):
     return F.softplus(_t(x))
 
 
+@graph_op
 def softsign(x):
     """Softsign, `x / (1 + |x|)`.
 
@@ -126,6 +132,7 @@ def softsign(x):
     return F.softsign(_t(x))
 
 
+@graph_op
 def sigmoid(x):
     """Element-wise logistic sigmoid.
 
@@ -138,6 +145,7 @@ def sigmoid(x):
     return torch.sigmoid(_t(x))
 
 
+@graph_op
 def hard_sigmoid(x):
     """Piecewise-linear sigmoid: `0.2 * x + 0.5`, clipped to `[0, 1]`.
 
@@ -150,6 +158,7 @@ def hard_sigmoid(x):
     return torch.clamp(_t(x) * 0.2 + 0.5, 0., 1.)
 
 
+@graph_op
 def tanh(x):
     """Element-wise hyperbolic tangent.
 
@@ -164,6 +173,7 @@ def tanh(x):
 
 # LOSSES
 
+@graph_op
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy between an output and a target of the same shape.
 
@@ -194,6 +204,7 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return torch.neg(torch.sum(target * torch.log(output), dim=axis))
 
 
+@graph_op
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     """Categorical crossentropy with integer targets.
 
@@ -230,6 +241,7 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
     return loss
 
 
+@graph_op
 def binary_crossentropy(target, output, from_logits=False):
     """Binary crossentropy between an output and a target of the same shape.
 
@@ -256,6 +268,7 @@ def binary_crossentropy(target, output, from_logits=False):
 
 # DROPOUT
 
+@graph_op
 def dropout(x, level, noise_shape=None, seed=None):
     """Sets entries of `x` to zero with probability `level`, scaling the rest by `1 / (1 - level)`.
 
@@ -293,6 +306,7 @@ def dropout(x, level, noise_shape=None, seed=None):
 
 # BIAS
 
+@graph_op
 def bias_add(x, bias, data_format=None):
     """Adds a bias to a tensor, with Keras 2.2.4's rules.
 
@@ -330,6 +344,7 @@ def _scale_and_shift(x, mean, var, beta, gamma, epsilon):
     return torch.addcmul(shift, x, inv)
 
 
+@graph_op
 def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     """Normalises a batch with its own mean and variance over `reduction_axes`.
 
@@ -364,6 +379,7 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
     return normed, mean, var
 
 
+@graph_op
 def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
     """Applies `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
 
@@ -401,6 +417,7 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
 
 # LOCALLY-CONNECTED
 
+@graph_op
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     """1-D convolution with unshared weights (one kernel per output position).
 
@@ -427,6 +444,7 @@ def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
     return torch.bmm(patches, kernel).transpose(0, 1)
 
 
+@graph_op
 def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
     """2-D convolution with unshared weights (one kernel per output position).
 

@@ -11,6 +11,7 @@ import torch
 
 from .. import common
 from ..arguments import int_tuple, seed_or_draw
+from ..symbolic import graph_op
 from .core import DEVICE, standardize_dtype, variable
 
 __all__ = [
@@ -51,6 +52,7 @@ def _reset_streams():
 common.on_clear_session(_reset_streams)
 
 
+@graph_op
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     """A tensor of values drawn uniformly from `[minval, maxval)`.
 
@@ -73,6 +75,7 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
     return out.uniform_(minval, maxval, generator=generator)
 
 
+@graph_op
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """A tensor of values drawn from a normal distribution.
 
@@ -90,6 +93,7 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return out.normal_(mean, stddev, generator=_generator(seed))
 
 
+@graph_op
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     """A tensor of normal values, redrawing those two or more standard deviations from the mean.
 
@@ -118,6 +122,7 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     return out.mul_(stddev).add_(mean)
 
 
+@graph_op
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
     """A tensor of ones (with probability `p`) and zeros.
 

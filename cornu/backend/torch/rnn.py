@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from .. import common
 from ..arguments import check_mask_shape, check_rnn_arguments
 from ..ctc_decoding import beam_search_decode, check_top_paths
+from ..symbolic import graph_op
 from .core import convert_to_tensor
 
 __all__ = [
@@ -27,6 +28,7 @@ def _step_mask(mask_t, ndim, cache):
     return view
 
 
+@graph_op
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
         unroll=False, input_length=None):
     """Iterates over the time axis of a tensor, as Keras 2.2.4's `K.rnn`.
@@ -111,6 +113,7 @@ def _stack_results(results, dtype):
     return cast(out, dtype) if dtype is not None else out
 
 
+@graph_op
 def map_fn(fn, elems, name=None, dtype=None):
     """Applies `fn` to each slice of `elems` along its first axis and stacks the results.
 
@@ -139,6 +142,7 @@ def _fold(fn, slices, initializer):
     return accumulator
 
 
+@graph_op
 def foldl(fn, elems, initializer=None, name=None):
     """Reduces `elems` along its first axis with `fn`, from first to last.
 
@@ -154,6 +158,7 @@ def foldl(fn, elems, initializer=None, name=None):
     return _fold(fn, _unstack_elems(elems), initializer)
 
 
+@graph_op
 def foldr(fn, elems, initializer=None, name=None):
     """Reduces `elems` along its first axis with `fn`, from last to first.
 
@@ -169,6 +174,7 @@ def foldr(fn, elems, initializer=None, name=None):
     return _fold(fn, _unstack_elems(elems)[::-1], initializer)
 
 
+@graph_op
 def ctc_label_dense_to_sparse(labels, label_lengths):
     """Converts dense, padded CTC labels to a sparse tensor.
 
@@ -189,6 +195,7 @@ def ctc_label_dense_to_sparse(labels, label_lengths):
                                    check_invariants=False, is_coalesced=True)
 
 
+@graph_op
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     """CTC loss of each sample.
 
@@ -214,6 +221,7 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
     return loss.unsqueeze(1)
 
 
+@graph_op
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
     """Decodes the output of a softmax with CTC, as Keras 2.2.4 (blank = last class).
 

@@ -11,6 +11,7 @@ import torch.nn.functional as F
 from .. import common
 from ..arguments import (arange_bounds, check_squeeze, check_temporal_padding, int_tuple,
                          slice_index)
+from ..symbolic import graph_op
 from .core import DEVICE, standardize_dtype
 from .math import _t, _Tensor
 
@@ -22,6 +23,7 @@ __all__ = [
 ]
 
 
+@graph_op
 def concatenate(tensors, axis=-1):
     """Concatenates a list of tensors along `axis`.
 
@@ -42,6 +44,7 @@ def concatenate(tensors, axis=-1):
     return torch.cat(tensors, dim=axis)
 
 
+@graph_op
 def reshape(x, shape):
     """Reshapes a tensor (`-1` infers one size).
 
@@ -59,6 +62,7 @@ def reshape(x, shape):
         return x.reshape(tuple(int(s) for s in shape))
 
 
+@graph_op
 def permute_dimensions(x, pattern):
     """Permutes the axes of a tensor.
 
@@ -110,6 +114,7 @@ def _resize_bilinear_axis(x, axis, factor):
     return low + (high - low) * frac.reshape(view)
 
 
+@graph_op
 def resize_images(x, height_factor, width_factor, data_format, interpolation='nearest'):
     """Resizes the images of a 4-D tensor by integer factors.
 
@@ -139,6 +144,7 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation='ne
     raise ValueError('interpolation should be one of "nearest" or "bilinear".')
 
 
+@graph_op
 def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
     """Resizes the volumes of a 5-D tensor by repeating entries (nearest neighbour).
 
@@ -159,6 +165,7 @@ def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
                             first + 2: int(width_factor)})
 
 
+@graph_op
 def repeat_elements(x, rep, axis):
     """Repeats each entry of a tensor `rep` times along `axis`, like `np.repeat`.
 
@@ -174,6 +181,7 @@ def repeat_elements(x, rep, axis):
     return _repeat_axes(x, {axis % x.dim(): int(rep)})
 
 
+@graph_op
 def repeat(x, n):
     """Repeats a 2-D tensor `n` times: `(samples, dim)` becomes `(samples, n, dim)`.
 
@@ -195,6 +203,7 @@ def repeat(x, n):
     return x.unsqueeze(1).expand(x.shape[0], int(n), x.shape[1])
 
 
+@graph_op
 def arange(start, stop=None, step=1, dtype='int32'):
     """A 1-D tensor of evenly spaced values, like `np.arange`.
 
@@ -221,6 +230,7 @@ def arange(start, stop=None, step=1, dtype='int32'):
     return torch.arange(start, stop, step, dtype=torch.float64, device=DEVICE).to(torch_dtype)
 
 
+@graph_op
 def tile(x, n):
     """Tiles a tensor: axis `i` is repeated `n[i]` times.
 
@@ -235,6 +245,7 @@ def tile(x, n):
     return x.repeat(int_tuple(n))
 
 
+@graph_op
 def flatten(x):
     """Flattens a tensor to 1-D.
 
@@ -247,6 +258,7 @@ def flatten(x):
     return torch.reshape(_t(x), (-1,))
 
 
+@graph_op
 def batch_flatten(x):
     """Flattens each sample: an N-D tensor becomes `(batch, everything else)`.
 
@@ -262,6 +274,7 @@ def batch_flatten(x):
     return torch.flatten(x, 1)
 
 
+@graph_op
 def expand_dims(x, axis=-1):
     """Inserts an axis of length 1 at `axis`.
 
@@ -275,6 +288,7 @@ def expand_dims(x, axis=-1):
     return torch.unsqueeze(_t(x), axis)
 
 
+@graph_op
 def squeeze(x, axis):
     """Removes the axis `axis`, which must have length 1.
 
@@ -293,6 +307,7 @@ def squeeze(x, axis):
     return torch.squeeze(x, axis)
 
 
+@graph_op
 def temporal_padding(x, padding=(1, 1)):
     """Pads the middle axis of a 3-D tensor with zeros.
 
@@ -307,6 +322,7 @@ def temporal_padding(x, padding=(1, 1)):
     return F.pad(_t(x), (0, 0, int(padding[0]), int(padding[1])))
 
 
+@graph_op
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     """Pads the two spatial axes of a 4-D tensor with zeros.
 
@@ -326,6 +342,7 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
     return F.pad(_t(x), tuple(int(p) for p in pads))
 
 
+@graph_op
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     """Pads the three spatial axes of a 5-D tensor with zeros.
 
@@ -345,6 +362,7 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
     return F.pad(_t(x), tuple(int(p) for p in pads))
 
 
+@graph_op
 def stack(x, axis=0):
     """Stacks a list of rank-R tensors into a rank R+1 tensor.
 
@@ -358,6 +376,7 @@ def stack(x, axis=0):
     return torch.stack([_t(t) for t in x], dim=axis)
 
 
+@graph_op
 def one_hot(indices, num_classes):
     """One-hot encoding of an integer tensor, as float32.
 
@@ -380,6 +399,7 @@ def one_hot(indices, num_classes):
     return torch.eq(indices.unsqueeze(-1), classes).to(torch.float32)
 
 
+@graph_op
 def reverse(x, axes):
     """Reverses a tensor along `axes`.
 
@@ -393,6 +413,7 @@ def reverse(x, axes):
     return torch.flip(_t(x), int_tuple(axes))
 
 
+@graph_op
 def slice(x, start, size):
     """Extracts `x[start[0]:start[0] + size[0], ..., start[-1]:start[-1] + size[-1]]`.
 
