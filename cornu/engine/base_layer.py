@@ -4,6 +4,7 @@ import inspect
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from ..utils.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
 from .input_spec import InputSpec, check_input_compatibility
@@ -261,7 +262,7 @@ class Layer(object):
         if updates is None or shape_inference.is_probing():
             return
         for update in to_list(updates):
-            if isinstance(update, tuple) and len(update) == 2 and K.is_variable(update[0]):
+            if isinstance(update, tuple) and len(update) == 2 and kernels.is_variable(update[0]):
                 if not isinstance(update[1], K.KerasTensor):
                     K.update(update[0], update[1])
             uid = object_list_uid(inputs) if inputs is not None else None

@@ -7,6 +7,7 @@ or a `K` op applied to symbolic tensors is run instead on zero-filled tensors wh
 the two runs depends on an unknown input size and is reported as `None`.
 """
 from .. import backend as K
+from ..backend import kernels
 
 # (batch size, size for other unknown axes) for the two probe runs.
 _PROBE_SIZES = ((2, 16), (3, 17))
@@ -23,7 +24,7 @@ class _ProbingScope(object):
     def __enter__(self):
         global _probing_depth
         _probing_depth += 1
-        self._no_grad = K.no_grad()
+        self._no_grad = kernels.no_grad()
         self._no_grad.__enter__()
         self._phase = K.learning_phase_scope(0)
         self._phase.__enter__()

@@ -4,6 +4,7 @@ Both trainers (eager PyTorch, jitted JAX) run the model and then call `StepLogic
 outputs into the total loss and the logged values, so the arithmetic is written once.
 """
 from .. import backend as K
+from ..backend import kernels
 from .. import activations
 from .. import losses as losses_module
 from . import base_layer
@@ -137,7 +138,7 @@ class StepLogic(object):
             # see probabilities.
             loss_inputs = list(outputs)
             outputs = list(outputs)
-            with K.no_grad():
+            with kernels.no_grad():
                 for index in self.logit_outputs:
                     outputs[index] = K.softmax(loss_inputs[index])
             return outputs, masks, collector or [], graph_values, loss_inputs

@@ -8,6 +8,7 @@ learning phase and the loss collector of the layers lives here, with the engine.
 import importlib
 
 from .. import backend as K
+from ..backend import kernels
 from . import base_layer
 
 
@@ -45,11 +46,11 @@ class _ModelRunner(object):
             if self.graph_losses else model._plan
         collector = []
         previous_collector = base_layer.set_call_loss_collector(collector)
-        previous_phase = K.set_run_phase(phase)
+        previous_phase = kernels.set_run_phase(phase)
         try:
             results = plan.run(inputs)
         finally:
-            K.set_run_phase(previous_phase)
+            kernels.set_run_phase(previous_phase)
             base_layer.set_call_loss_collector(previous_collector)
         self.call_losses = collector + results[self.num_outputs:]
         return results[:self.num_outputs]

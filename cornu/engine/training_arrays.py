@@ -8,6 +8,7 @@ there and read once per epoch (callbacks that read batch values trigger the copy
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from .logs import Logs
 from . import training_utils
 
@@ -50,7 +51,7 @@ def _to_engine(array, dtype):
         return None
     if _is_lazy(array):
         return array  # e.g. HDF5Matrix: read batch by batch
-    return K.convert_to_tensor(np.asarray(array), dtype=dtype)
+    return kernels.convert_to_tensor(np.asarray(array), dtype=dtype)
 
 
 def _gather(x, index):
@@ -59,8 +60,8 @@ def _gather(x, index):
     if K.is_tensor(x):
         return x[index]
     # Lazy arrays (HDF5Matrix) want sorted NumPy indices; batches come out in that order.
-    rows = np.sort(K.to_numpy(index))
-    return K.convert_to_tensor(np.asarray(x[rows.tolist()]))
+    rows = np.sort(kernels.to_numpy(index))
+    return kernels.convert_to_tensor(np.asarray(x[rows.tolist()]))
 
 
 class EpochAccumulator(object):
@@ -83,8 +84,8 @@ class EpochAccumulator(object):
         if not self.batches:
             return []
         weights = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
-        return [float(np.dot(K.to_numpy(K.stack([K.convert_to_tensor(v) for v in column])),
-                             weights))
+        return [float(np.dot(kernels.to_numpy(K.stack([kernels.convert_to_tensor(v)
+                                                       for v in column])), weights))
                 for column in zip(*self.batches)]
 
 
@@ -151,7 +152,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                         order = None
                     batches = training_utils.batch_starts(num_samples, batch_size)
                     if order is not None and not numpy_rows:
-                        order = K.convert_to_tensor(order.astype(np.int64))
+                        order = kernels.convert_to_tensor(order.astype(np.int64))
                 for batch_index, (start, stop) in enumerate(batches):
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)

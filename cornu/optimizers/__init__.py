@@ -4,7 +4,7 @@
 live in `sgd`, `adaptive` (RMSprop, Adagrad, Adadelta), `adam` (Adam, Adamax, Nadam) and
 `native` (wrappers of the engine's own optimizers).
 """
-from .. import backend as K
+from ..backend import kernels
 from ..utils.generic_utils import deserialize_keras_object, serialize_keras_object
 from .base import Optimizer, clip_norm  # noqa: F401 (Keras 2 public names)
 from .sgd import SGD
@@ -80,6 +80,6 @@ def get(identifier):
         return deserialize(config)
     if isinstance(identifier, Optimizer):
         return identifier
-    if K.is_native_optimizer(identifier):
+    if kernels.is_native_optimizer(identifier):
         return wrap_native_optimizer(identifier)
     raise ValueError('Could not interpret optimizer identifier: ' + str(identifier))

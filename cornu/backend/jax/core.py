@@ -34,15 +34,12 @@ jax.config.update('jax_enable_x64', True)
 jax.config.update('jax_default_matmul_precision', 'highest')
 
 __all__ = [
-    'DEVICE', 'device', 'KerasVariable', 'convert_to_tensor', 'to_numpy', 'variable', 'constant',
-    'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor', 'is_variable', 'is_sparse',
-    'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value', 'batch_get_value',
-    'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
-    'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
-    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
-    'compile_function', 'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
-    'symbolic_operators', 'standardize_dtype',
-    'name_scope', 'get_session', 'set_session',
+    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
+    'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
+    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor',
+    'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'count_params', 'cast',
+    'update', 'update_add', 'update_sub', 'moving_average_update', 'gradients', 'stop_gradient',
+    'function', 'Function', 'name_scope', 'get_session', 'set_session',
 ]
 
 

@@ -7,6 +7,7 @@ eagerly, since the update reads its hyperparameters as Python numbers that chang
 (Adam's bias correction) and would make the compiled update recompile each time.
 """
 from ... import backend as K
+from ...backend import kernels
 from .. import base_layer
 from ..step_logic import StepLogic
 
@@ -32,7 +33,7 @@ class TorchTrainer(object):
         for param in self.params:
             # A weight frozen in a torch module view (`as_torch_module`) trains again once
             # compiled as trainable.
-            if not param.requires_grad and K.is_floating(param):
+            if not param.requires_grad and kernels.is_floating(param):
                 param.requires_grad_(True)
         self.optimizer = model.optimizer
         if self.optimizer is not None:
@@ -55,15 +56,15 @@ class TorchTrainer(object):
         if self.custom_updates:
             self.optimizer.get_updates(total, self.params)
         elif self.params:
-            grads = K.gradients_of(total, self.params)
-            with K.no_grad():
+            grads = kernels.gradients_of(total, self.params)
+            with kernels.no_grad():
                 self.optimizer.apply_gradients(self.params, grads)
         return logic.logged(total.detach(), [v.detach() for v in per_output], metric_values)
 
     def test_batch(self, inputs, targets, weights):
         """Loss and metrics of one batch without training; engine scalars."""
         logic = self.logic
-        with K.inference_mode():
+        with kernels.inference_mode():
             outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
                 inputs, training=False)
             total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
@@ -78,7 +79,7 @@ class TorchTrainer(object):
         # Losses that layers add in `call` mean nothing for predictions: drop them.
         previous = base_layer.set_call_loss_collector([])
         try:
-            with K.inference_mode(), K.learning_phase_scope(0):
+            with kernels.inference_mode(), K.learning_phase_scope(0):
                 for index, (start, stop) in enumerate(batch_slices):
                     outputs = plan.run([x[start:stop] for x in inputs])
                     if collected is None:
@@ -94,7 +95,7 @@ class TorchTrainer(object):
     def predict_on_batch(self, inputs):
         previous = base_layer.set_call_loss_collector([])
         try:
-            with K.inference_mode(), K.learning_phase_scope(0):
+            with kernels.inference_mode(), K.learning_phase_scope(0):
                 return self.model._plan.run(inputs)
         finally:
             base_layer.set_call_loss_collector(previous)
@@ -106,7 +107,7 @@ def _forward_losses_metrics(logic, inputs, targets, weights):
                                                                             training=True)
     total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
                                      graph_values)
-    with K.no_grad():
+    with kernels.no_grad():
         metric_values = logic.metrics(outputs, masks, targets, weights)
     return total, per_output, metric_values
 
