@@ -422,10 +422,9 @@ class Layer(object):
             try:
                 result = shape_inference.probe(self.call, (inputs,), call_kwargs)
             except Exception as error:
-                raise type(error)('Layer ' + self.name + ' (' + cls.__name__ + ') failed when '
-                                  'called on inputs of shape ' +
-                                  str(unpack_singleton([x._keras_shape for x in input_list])) +
-                                  ': ' + str(error)) from error
+                shapes = unpack_singleton([x._keras_shape for x in input_list])
+                raise _like(error, f'Layer {self.name} ({cls.__name__}) failed when called on '
+                                   f'inputs of shape {shapes}: {error}') from error
             specs = result if isinstance(result, list) else [result]
             specs = [spec if isinstance(spec, tuple) and len(spec) == 2 else ((), K.floatx())
                      for spec in specs]
@@ -577,6 +576,16 @@ class Layer(object):
 
     def __repr__(self):
         return '<%s name=%s>' % (self.__class__.__name__, self.name)
+
+
+def _like(error, message):
+    """An exception of `error`'s class carrying `message`, for re-raising with the layer named;
+    a `RuntimeError` when that class is not built from one message. The caller chains the
+    original (`raise ... from error`), which keeps its attributes and traceback."""
+    try:
+        return type(error)(message)
+    except Exception:
+        return RuntimeError(message)
 
 
 def _as_shape(shape, layer_name):
