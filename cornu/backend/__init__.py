@@ -8,10 +8,15 @@ in `_EXTENSIONS` below (a test compares them). The layout behind it:
 
 - `common.py` (configuration, name counters) and `phase.py` (the learning phase): written
   once, engine-neutral.
+- `api/`: `K`'s functions written once, engine-neutral: signature, docstring, the checks
+  that need only the arguments, the `graph_op` marker; each calls the engine's function of
+  the same name. A call from user code is then the marker's wrapper, the `api` function and
+  the engine function, nothing more. (Modules listed in `_API_MODULES`; `K` takes the others
+  from the engine directly, each engine still documenting them.)
 - `torch/` and `jax/`: one package per engine, the same file names and the same names in each
-  file's `__all__`. `core`, `math`, `shape_ops`, `nn`, `conv`, `rnn` and `random` hold `K`'s
-  functions; `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `placement` and
-  `optim` hold cornu's own kernels, which `K` does not show.
+  file's `__all__`. `core`, `math`, `shape_ops`, `nn`, `conv`, `rnn` and `random` hold the
+  implementations of `K`'s functions; `dense`, `gradients`, `rnn_steps`, `native_rnn`,
+  `lstm_kernel`, `placement` and `optim` hold cornu's own kernels, which `K` does not show.
 - `kernels.py`: those kernels (fused dense and RNN kernels, optimizer updates, gradient modes,
   tensor/NumPy conversion, replica placement), the one place cornu's layers, optimizers and
   engine import them from.
@@ -21,6 +26,8 @@ in `_EXTENSIONS` below (a test compares them). The layout behind it:
   records an op in the functional graph when given symbolic tensors; `K` wraps exactly the
   marked functions for that, and hands symbolic tensors to unmarked ones as they are.
 """
+from importlib import import_module as _import_module
+
 from . import common as _common
 from . import symbolic as _symbolic
 from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
@@ -35,6 +42,10 @@ from .symbolic import KerasTensor
 
 # The engine modules whose `__all__` is `K`'s; the engines' other modules hold kernels.
 _ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
+
+# Those of them written once in `api/` (K takes their functions from there); the others come
+# straight from the engine, docstrings and checks still in each engine's module.
+_API_MODULES = ('math',)
 
 # cornu's names in `K` beyond Keras 2.2.4's backend, each with the reason it is there.
 _EXTENSIONS = {
@@ -58,7 +69,10 @@ def backend():
 def _export_engine():
     exported = {}
     for module_name in _ENGINE_MODULES:
-        module = _engine_module(module_name)
+        if module_name in _API_MODULES:
+            module = _import_module(f'.api.{module_name}', __name__)
+        else:
+            module = _engine_module(module_name)
         for name in module.__all__:
             fn = getattr(module, name)
             if _symbolic.records_graph_op(fn):

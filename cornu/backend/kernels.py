@@ -17,8 +17,8 @@ define them in the same files with the same names:
 None of these functions records graph ops: cornu calls them on concrete tensors only.
 """
 from .engine_choice import engine_module
-from .phase import current_run_phase, set_run_phase
-from .symbolic import LEARNING_PHASE, is_symbolic
+from .phase import current_run_phase, set_run_phase  # noqa: F401 (re-exported)
+from .symbolic import LEARNING_PHASE, is_symbolic  # noqa: F401 (re-exported)
 
 _core = engine_module('core')
 

@@ -409,7 +409,6 @@ def test_initial_state_concrete(backend):
 
 @pytest.mark.parametrize('go_backwards', [False, True])
 def test_native_kernels_equal_the_step_loop(backend, go_backwards, monkeypatch):
-    K = backend
     calls = []
     for name in ('lstm_sequence', 'gru_sequence'):
         original = getattr(kernels, name)

@@ -25,7 +25,7 @@ from .. import common
 from .. import engine_neutral
 from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              placeholder, is_placeholder, symbolic_operators)
+                              placeholder, is_placeholder)
 from ..symbolic import KerasTensor, graph_op, is_symbolic
 from . import gradient_retracing
 from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa: F401

@@ -12,7 +12,7 @@ import torch
 from .. import common
 from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              placeholder, is_placeholder, function, symbolic_operators)
+                              placeholder, is_placeholder, function)
 from ..symbolic import KerasTensor, graph_op, is_symbolic
 
 __all__ = [
