@@ -45,7 +45,7 @@ _ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
 
 # Those of them written once in `api/` (K takes their functions from there); the others come
 # straight from the engine, docstrings and checks still in each engine's module.
-_API_MODULES = ('math',)
+_API_MODULES = ('math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
 
 # cornu's names in `K` beyond Keras 2.2.4's backend, each with the reason it is there.
 _EXTENSIONS = {
