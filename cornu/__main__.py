@@ -44,8 +44,9 @@ def _info():
     import numpy
     import cornu
     from cornu import backend as K
+    from cornu.backend import kernels
     print('cornu', cornu.__version__, '(Keras API', cornu.__keras_version__ + ')')
-    print('engine:', K.backend(), '| device:', K.device())
+    print('engine:', K.backend(), '| device:', kernels.device())
     print('floatx:', K.floatx(), '| epsilon:', K.epsilon(), '| image_data_format:',
           K.image_data_format())
     print('numpy', numpy.__version__)

@@ -18,7 +18,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import numpy as np
 import pytest
 
-import cornu.backend as backend_module
+from cornu.backend import kernels
 from cornu import callbacks
 from cornu.callbacks import base as callbacks_base
 from cornu.callbacks import event_file
@@ -214,8 +214,8 @@ def test_lazy_weighted_sum_folds_on_the_device_and_reads_once(backend, monkeypat
     total = callbacks_base.LazyWeightedSum()
     monkeypatch.setattr(callbacks_base.LazyWeightedSum, 'pending', 4)
     reads = []
-    to_numpy = backend_module.to_numpy
-    monkeypatch.setattr(backend_module, 'to_numpy', lambda x: reads.append(1) or to_numpy(x))
+    to_numpy = kernels.to_numpy
+    monkeypatch.setattr(kernels, 'to_numpy', lambda x: reads.append(1) or to_numpy(x))
     for i in range(10):
         total.add(K.constant(float(i)), 2)
     total.add(0.5, 4)
@@ -230,8 +230,8 @@ def test_lazy_weighted_sum_folds_on_the_device_and_reads_once(backend, monkeypat
 def test_base_logger_averages_on_the_device_and_reads_at_epoch_end(backend, monkeypatch):
     K = backend
     reads = []
-    to_numpy = backend_module.to_numpy
-    monkeypatch.setattr(backend_module, 'to_numpy', lambda x: reads.append(1) or to_numpy(x))
+    to_numpy = kernels.to_numpy
+    monkeypatch.setattr(kernels, 'to_numpy', lambda x: reads.append(1) or to_numpy(x))
     model = FakeModel(K)
     logger = callbacks.BaseLogger(stateful_metrics=['tp'])
     cbk_list = _start([logger], model, samples=80)
@@ -371,8 +371,8 @@ def test_progbar_logger_reads_no_batch_value_off_a_terminal(backend, capsys, clo
                                                             monkeypatch):
     K = backend
     reads = []
-    to_numpy = backend_module.to_numpy
-    monkeypatch.setattr(backend_module, 'to_numpy', lambda x: reads.append(1) or to_numpy(x))
+    to_numpy = kernels.to_numpy
+    monkeypatch.setattr(kernels, 'to_numpy', lambda x: reads.append(1) or to_numpy(x))
     logger = callbacks.ProgbarLogger()
     cbk_list = _start([logger], FakeModel(K), samples=100, metrics=['loss', 'acc'])
     cbk_list.on_epoch_begin(0)

@@ -61,13 +61,14 @@ def test_the_rule_checker_sees_imports(tmp_path):
 # ---------------------------------------------------------------------------------------------
 
 # Imports by a computed name, and the modules or packages (every module in them) they may
-# reach: `cornu.backend` imports the chosen engine's modules when it is imported, and
-# `cornu.backend.steps` its `steps` module; `python -m cornu run` resolves a script's
+# reach: `engine_choice.engine_module` imports a module of the chosen engine (for `K`,
+# `cornu.backend.kernels` and `cornu.backend.steps`), and `cornu.backend` the engine-neutral
+# `api` modules behind `K`; `python -m cornu run` resolves a script's
 # `keras.*` imports to any module of cornu; `plot_model` looks for pydot and its forks,
 # outside cornu.
 DYNAMIC_IMPORTS = {
-    'cornu.backend': ('cornu.backend.torch', 'cornu.backend.jax'),
-    'cornu.backend.steps': ('cornu.backend.torch.steps', 'cornu.backend.jax.steps'),
+    'cornu.backend.engine_choice': ('cornu.backend.torch', 'cornu.backend.jax'),
+    'cornu.backend': ('cornu.backend.api',),
     'cornu.__main__': ('cornu',),
     'cornu.utils.vis_utils': (),
 }

@@ -147,8 +147,9 @@ def _to_numpy(value):
     if isinstance(value, (int, float, np.ndarray, np.generic)):
         return value
     from .. import backend as K
+    from ..backend import kernels
     if K.is_tensor(value):
-        return K.to_numpy(value)
+        return kernels.to_numpy(value)
     return value
 
 

@@ -1,73 +1,83 @@
 """`cornu.backend`, imported as `K`: the Keras 2 backend API on PyTorch (default) or JAX.
 
-The engine is chosen once, at import: the `CORNU_BACKEND` environment variable, else the
-`"backend"` entry of `~/.cornu/cornu.json`, else `torch`. Every engine package exposes the same
-public names in the same files (`core`, `math`, `nn`, `rnn`, `random`); this module re-exports
-them. Functions that compute on tensors are wrapped so that, given symbolic tensors, they
-record an op in the functional graph instead (see `symbolic.py`).
-"""
-import importlib
-import os
+The engine is chosen once, at import (`engine_choice.py`: the `CORNU_BACKEND` environment
+variable, else the `"backend"` entry of `~/.cornu/cornu.json`, else `torch`).
 
+What `K` holds is exactly Keras 2.2.4's backend names plus the short list of cornu extensions
+in `_EXTENSIONS` below (a test compares them). The layout behind it:
+
+- `common.py` (configuration, name counters), `phase.py` (the learning phase) and
+  `run_context.py` (the state of the run in progress, per thread): written once,
+  engine-neutral.
+- `api/`: `K`'s functions written once, engine-neutral: signature, docstring, the checks
+  that need only the arguments, the `graph_op` marker; each calls the engine's function of
+  the same name. A call from user code is then the marker's wrapper, the `api` function and
+  the engine function, nothing more. (Modules listed in `_API_MODULES`; `K` takes the others
+  from the engine directly, each engine still documenting them.)
+- `torch/` and `jax/`: one package per engine, the same file names and the same names in each
+  file's `__all__`. `core`, `math`, `shape_ops`, `nn`, `conv`, `rnn` and `random` hold the
+  implementations of `K`'s functions; `dense`, `gradients`, `rnn_steps`, `native_rnn`,
+  `lstm_kernel`, `placement` and `optim` hold cornu's own kernels, which `K` does not show.
+- `kernels.py`: those kernels (fused dense and RNN kernels, optimizer updates, gradient modes,
+  tensor/NumPy conversion, replica placement), the one place cornu's layers, optimizers and
+  engine import them from.
+- `arguments.py`, `conv_arithmetic.py`, `ctc_decoding.py`, `engine_neutral.py`: argument
+  checks and shape arithmetic written once, called by both engines.
+- `symbolic.py`: symbolic tensors and the `graph_op` marker. A function marked `@graph_op`
+  records an op in the functional graph when given symbolic tensors; `K` wraps exactly the
+  marked functions for that, and hands symbolic tensors to unmarked ones as they are.
+"""
+from importlib import import_module as _import_module
+
+from . import common as _common
+from . import symbolic as _symbolic
 from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
                      image_data_format, set_image_data_format, normalize_data_format,
                      image_dim_ordering, set_image_dim_ordering, get_uid, reset_uids,
-                     clear_session, manual_variable_initialization, on_clear_session,
-                     load_user_config)
-from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
-                    reset_learning_phase, current_run_phase)
+                     clear_session, manual_variable_initialization)
+from .engine_choice import ENGINE as _ENGINE, engine_module as _engine_module
+from .engine_neutral import symbolic_operators as _symbolic_operators
 from . import phase as _phase
-from .symbolic import KerasTensor, LEARNING_PHASE, is_symbolic
-from . import symbolic as _symbolic
+from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
+                    reset_learning_phase as _reset_learning_phase)
+from .symbolic import KerasTensor, graph_op as _graph_op
 
-ENGINES = ('torch', 'jax')
-_ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random', 'fused',
-                   'optim', 'compiled')
+# The engine modules whose `__all__` is `K`'s; the engines' other modules hold kernels.
+_ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
 
-# Functions that never record a graph op: they create state, inspect static properties or
-# build callables; everything else exported by an engine is dispatched on symbolic inputs.
-_NOT_DISPATCHED = frozenset([
-    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
-    'is_variable', 'is_sparse', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
-    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'count_params',
-    'zeros', 'ones', 'eye', 'random_uniform_variable', 'random_normal_variable', 'function',
-    'Function', 'compile_function', 'gradients_of',
-    'update', 'update_add', 'update_sub', 'moving_average_update', 'convert_to_tensor',
-    'to_numpy', 'device', 'no_grad', 'inference_mode', 'set_random_seed', 'name_scope',
-    'enable_grad', 'is_floating', 'as_variable_value', 'get_session', 'set_session',
-    # optim: optimizer state updates
-    'scalar_value', 'assign_scalar', 'advance_counter', 'forget_scalar', 'clip_gradients',
-    'apply_constraints', 'sgd_update', 'rmsprop_update', 'adagrad_update', 'adadelta_update',
-    'adam_update', 'adamax_update', 'nadam_update', 'is_native_optimizer', 'native_optimizer',
-    'native_optimizer_step', 'native_optimizer_lr',
-])
+# Those of them written once in `api/` (K takes their functions from there); the others come
+# straight from the engine, docstrings and checks still in each engine's module.
+_API_MODULES = ('math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
 
-
-def _select_engine():
-    config = load_user_config()
-    name = os.environ.get('CORNU_BACKEND') or config.get('backend') or 'torch'
-    name = str(name).lower()
-    if name not in ENGINES:
-        raise ValueError('Unknown cornu backend %r (CORNU_BACKEND or ~/.cornu/cornu.json): '
-                         'expected one of %s.' % (name, ', '.join(ENGINES)))
-    return name
-
-
-_BACKEND = _select_engine()
+# cornu's names in `K` beyond Keras 2.2.4's backend, each with the reason it is there.
+_EXTENSIONS = {
+    'backend': "Keras 2's own `K.backend()`; here it names the engine, 'torch' or 'jax'",
+    'KerasTensor': 'the type of symbolic tensors, for isinstance checks in user code',
+    'learning_phase_scope': 'sets the learning phase for a block (a context manager, as in '
+                            'tf.keras)',
+    'name_scope': 'accepted for Keras 2 code that names its ops; layers give the names',
+    'get_session': 'Keras 2 TensorFlow-backend code calls it; it explains that there is no '
+                   'session',
+    'set_session': 'the same, for code that sets a session',
+    'set_random_seed': "seeds the engine's random streams, for reproducible runs",
+}
 
 
 def backend():
     """Returns the name of the engine in use: `'torch'` or `'jax'`."""
-    return _BACKEND
+    return _ENGINE
 
 
 def _export_engine():
     exported = {}
     for module_name in _ENGINE_MODULES:
-        module = importlib.import_module('.%s.%s' % (_BACKEND, module_name), __name__)
+        if module_name in _API_MODULES:
+            module = _import_module(f'.api.{module_name}', __name__)
+        else:
+            module = _engine_module(module_name)
         for name in module.__all__:
             fn = getattr(module, name)
-            if callable(fn) and name not in _NOT_DISPATCHED and not isinstance(fn, type):
+            if _symbolic.records_graph_op(fn):
                 fn = _symbolic.dispatching(fn)
             exported[name] = fn
     return exported
@@ -87,7 +97,7 @@ def _select_by_phase(x, alt, training):
     return switch(training, x, alt)  # noqa: F821 (exported by the engine) element-wise
 
 
-@_symbolic.dispatching
+@_graph_op
 def in_train_phase(x, alt, training=None):
     """Selects `x` in the training phase and `alt` otherwise.
 
@@ -102,10 +112,13 @@ def in_train_phase(x, alt, training=None):
     return _select_by_phase(x, alt, training)
 
 
-@_symbolic.dispatching
+@_graph_op
 def in_test_phase(x, alt, training=None):
     """Selects `x` in the test phase and `alt` otherwise (see `in_train_phase`)."""
     return _select_by_phase(alt, x, training)
 
-_symbolic.install_operators(globals()['symbolic_operators']())
-on_clear_session(reset_learning_phase)
+
+in_train_phase = _symbolic.dispatching(in_train_phase)
+in_test_phase = _symbolic.dispatching(in_test_phase)
+_symbolic.install_operators(_symbolic_operators())
+_common.on_clear_session(_reset_learning_phase)

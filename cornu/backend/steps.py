@@ -6,11 +6,9 @@ with the same names): how gradients are taken, how a step function is run (eager
 `torch.inference_mode` on PyTorch, as a jitted `TracedStep` on JAX), and how a batch's rows
 are picked and where arrays are placed.
 """
-import importlib
+from .engine_choice import engine_module
 
-from . import backend
-
-_engine = importlib.import_module(f'.{backend()}.steps', __package__)
+_engine = engine_module('steps')
 
 prepare_trainable = _engine.prepare_trainable
 value_and_grad = _engine.value_and_grad

@@ -124,6 +124,29 @@ def record(fn, args, kwargs):
     return _op_recorder(fn, args, kwargs)
 
 
+def graph_op(fn):
+    """Marks a backend function as one that records a graph op when given symbolic tensors.
+
+    `K` wraps exactly the marked functions (see `dispatching`) when it exports them; an
+    unmarked function (one that creates state, reads static properties or builds callables)
+    is handed symbolic tensors as they are. The marker is an attribute, so the engines' own
+    calls between their functions pay nothing for it.
+
+    # Arguments
+        fn: the function to mark.
+
+    # Returns
+        `fn` itself.
+    """
+    fn.records_graph_op = True
+    return fn
+
+
+def records_graph_op(fn):
+    """Whether `fn` carries the `graph_op` marker."""
+    return getattr(fn, 'records_graph_op', False) is True
+
+
 def dispatching(fn):
     """Wraps a backend function so that a call on symbolic tensors records an op instead."""
 

@@ -9,6 +9,7 @@ Keras 2.3+ code names the accuracy `accuracy` where Keras 2.2.4 said `acc`; both
 answered.
 """
 from .. import backend as K
+from ..backend import kernels
 
 _ALIASES = {'accuracy': 'acc', 'val_accuracy': 'val_acc', 'acc': 'accuracy',
             'val_acc': 'val_accuracy'}
@@ -27,7 +28,7 @@ def alias_of(key):
 def to_python(value):
     """A Python float for 0-dim tensors and NumPy scalars; other values unchanged."""
     if K.is_tensor(value):
-        array = K.to_numpy(value)
+        array = kernels.to_numpy(value)
         return float(array) if array.ndim == 0 else array
     if hasattr(value, 'item') and getattr(value, 'ndim', 1) == 0:
         return value.item()

@@ -4,6 +4,7 @@ import inspect
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
@@ -254,7 +255,7 @@ class Layer(object):
         if updates is None or shape_inference.is_probing():
             return
         for update in to_list(updates):
-            if isinstance(update, tuple) and len(update) == 2 and K.is_variable(update[0]):
+            if isinstance(update, tuple) and len(update) == 2 and kernels.is_variable(update[0]):
                 if not isinstance(update[1], K.KerasTensor):
                     K.update(update[0], update[1])
             uid = object_list_uid(inputs) if inputs is not None else None
@@ -416,10 +417,9 @@ class Layer(object):
             try:
                 result = shape_inference.probe(self.call, (inputs,), call_kwargs)
             except Exception as error:
-                raise type(error)('Layer ' + self.name + ' (' + cls.__name__ + ') failed when '
-                                  'called on inputs of shape ' +
-                                  str(unpack_singleton([x._keras_shape for x in input_list])) +
-                                  ': ' + str(error)) from error
+                shapes = unpack_singleton([x._keras_shape for x in input_list])
+                raise _like(error, f'Layer {self.name} ({cls.__name__}) failed when called on '
+                                   f'inputs of shape {shapes}: {error}') from error
             specs = result if isinstance(result, list) else [result]
             specs = [spec if isinstance(spec, tuple) and len(spec) == 2 else ((), K.floatx())
                      for spec in specs]
@@ -571,6 +571,16 @@ class Layer(object):
 
     def __repr__(self):
         return '<%s name=%s>' % (self.__class__.__name__, self.name)
+
+
+def _like(error, message):
+    """An exception of `error`'s class carrying `message`, for re-raising with the layer named;
+    a `RuntimeError` when that class is not built from one message. The caller chains the
+    original (`raise ... from error`), which keeps its attributes and traceback."""
+    try:
+        return type(error)(message)
+    except Exception:
+        return RuntimeError(message)
 
 
 def _as_shape(shape, layer_name):

@@ -5,6 +5,7 @@ runs with the rest of the model; `K.function(inputs, outputs)` compiles the grap
 symbolic tensors into an `ExecutionPlan`.
 """
 from .. import backend as K
+from ..backend import kernels
 from ..backend import symbolic
 from ..backend.run_context import run_context
 from .base_layer import Layer
@@ -42,7 +43,7 @@ class TensorOp(Layer):
         self.symbolic_inputs = []
 
         def to_template(leaf):
-            if leaf is K.LEARNING_PHASE:
+            if leaf is kernels.LEARNING_PHASE:
                 self._uses_learning_phase = True
                 return _PHASE
             if isinstance(leaf, K.KerasTensor):
@@ -129,7 +130,7 @@ class Function(object):
     """The callable that `K.function` returns.
 
     Each call runs the function's execution plan on the fed values, then assigns the update
-    values; the engine may compile that run (`K.compile_function`: on JAX one jitted function
+    values; the engine may compile that run (`kernels.compile_function`: on JAX one jitted function
     per input signature and learning phase), so the plan's Python code (a `Lambda`'s function,
     say) may run only when it is traced.
 
@@ -146,7 +147,7 @@ class Function(object):
         self.phase_index = None
         self.feed = []
         for index, x in enumerate(inputs):
-            if x is K.LEARNING_PHASE:
+            if x is kernels.LEARNING_PHASE:
                 self.phase_index = index
             else:
                 self.feed.append((index, x))
@@ -161,8 +162,8 @@ class Function(object):
         self.needs_grad = any(getattr(node.outbound_layer, 'fn', None) is not None and
                               getattr(node.outbound_layer.fn, '__name__', '') == 'gradients'
                               for node in self.plan.nodes)
-        self._run = K.compile_function(self._execute, self._variables(),
-                                       watch_inputs=self.needs_grad)
+        self._run = kernels.compile_function(self._execute, self._variables(),
+                                             watch_inputs=self.needs_grad)
 
     def _variables(self):
         """The variables a call reads or assigns, as far as the graph shows them: the layers'
@@ -173,7 +174,7 @@ class Function(object):
         seen = set()
 
         def add(leaf):
-            if K.is_variable(leaf) and id(leaf) not in seen:
+            if kernels.is_variable(leaf) and id(leaf) not in seen:
                 seen.add(id(leaf))
                 found.append(leaf)
 
@@ -210,13 +211,13 @@ class Function(object):
         inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         phase = 0
         if self.phase_index is not None:
-            phase = int(K.to_numpy(inputs[self.phase_index]).item()) if not isinstance(
+            phase = int(kernels.to_numpy(inputs[self.phase_index]).item()) if not isinstance(
                 inputs[self.phase_index], (int, bool)) else int(inputs[self.phase_index])
-        values = [K.convert_to_tensor(inputs[index], dtype=x.dtype) for index, x in self.feed]
-        grad_mode = K.enable_grad() if self.needs_grad else K.no_grad()
+        values = [kernels.convert_to_tensor(inputs[index], dtype=x.dtype) for index, x in self.feed]
+        grad_mode = kernels.enable_grad() if self.needs_grad else kernels.no_grad()
         with grad_mode, run_context(learning_phase=phase):
             results = self._run(values)
-        return [K.to_numpy(r) for r in results]
+        return [kernels.to_numpy(r) for r in results]
 
 
 def build_function(inputs, outputs, updates, kwargs):

@@ -7,6 +7,7 @@ or a `K` op applied to symbolic tensors is run instead on zero-filled tensors wh
 the two runs depends on an unknown input size and is reported as `None`.
 """
 from .. import backend as K
+from ..backend import kernels
 from ..backend.run_context import current, run_context
 
 # (batch size, size for other unknown axes) for the two probe runs.
@@ -67,7 +68,7 @@ def probe(fn, args, kwargs):
         `shape` holds `None` for sizes that follow an unknown input size.
     """
     results = []
-    with run_context(probing=True, learning_phase=0), K.no_grad():
+    with run_context(probing=True, learning_phase=0), kernels.no_grad():
         for run in range(2):
             results.append(fn(*_substitute(args, run), **_substitute(kwargs, run)))
     first, second = results

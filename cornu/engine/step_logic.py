@@ -5,6 +5,7 @@ Written once for both engines: the step (`cornu.engine.trainer`) runs the model 
 reads of the compiled model is its `CompileSpec`.
 """
 from .. import backend as K
+from ..backend import kernels
 from .. import activations
 from .. import losses as losses_module
 from ..backend.run_context import run_context
@@ -125,7 +126,7 @@ class StepLogic:
             # see probabilities.
             loss_inputs = list(outputs)
             outputs = list(outputs)
-            with K.no_grad():
+            with kernels.no_grad():
                 for index in self.logit_outputs:
                     outputs[index] = K.softmax(loss_inputs[index])
             return outputs, masks, collector or [], graph_values, loss_inputs

@@ -8,6 +8,7 @@ learning phase and the loss collector of the layers lives here, with the engine.
 import importlib
 
 from .. import backend as K
+from ..backend import kernels
 from ..backend.run_context import run_context
 
 

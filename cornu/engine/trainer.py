@@ -15,6 +15,7 @@ and the kernels that pick rows and place arrays. The losses and metrics come fro
 which reads only the model's `CompileSpec`.
 """
 from .. import backend as K
+from ..backend import kernels
 from ..backend import steps as engine
 from ..backend.run_context import run_context
 from .step_logic import StepLogic
@@ -74,7 +75,7 @@ class Trainer:
                 self.optimizer.get_updates(total, self.params)
             total = K.stop_gradient(total)
         elif self.params:
-            with K.no_grad():
+            with kernels.no_grad():
                 self.optimizer.apply_gradients(self.params, grads)
         if self.logic.report_output_losses:
             per_output = K.stop_gradient(per_output)
@@ -185,7 +186,7 @@ def _loss_function(logic):
             inputs, training=True)
         total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
                                          graph_values)
-        with K.no_grad():
+        with kernels.no_grad():
             metric_values = logic.metrics(outputs, masks, targets, weights)
         return total, (per_output, metric_values)
     return training_loss

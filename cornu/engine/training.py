@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from .. import losses as losses_module
 from .._common.generic_utils import Progbar, unpack_singleton, to_list
 from .network import Network
@@ -40,7 +41,7 @@ class Model(Network):
                                'build it first.')
 
     def _feed_tensors(self, arrays):
-        return [K.convert_to_tensor(array, dtype=x.dtype)
+        return [kernels.convert_to_tensor(array, dtype=x.dtype)
                 for array, x in zip(arrays, self._feed_inputs)]
 
     def _standardize_inputs(self, x):
@@ -327,7 +328,7 @@ class Model(Network):
             The scalar training loss, or a list with the metrics (`model.metrics_names`).
         """
         outs = self._train_batch_values(x, y, sample_weight, class_weight)
-        return unpack_singleton([float(K.to_numpy(o)) for o in outs])
+        return unpack_singleton([float(kernels.to_numpy(o)) for o in outs])
 
     def _train_batch_values(self, x, y, sample_weight=None, class_weight=None):
         """One training step on a batch; the logged values stay engine scalars."""
@@ -350,7 +351,7 @@ class Model(Network):
     def test_on_batch(self, x, y, sample_weight=None):
         """Tests the model on one batch; returns the loss (and metrics) as `evaluate` does."""
         outs = self._test_batch_values(x, y, sample_weight)
-        return unpack_singleton([float(K.to_numpy(o)) for o in outs])
+        return unpack_singleton([float(kernels.to_numpy(o)) for o in outs])
 
     # ------------------------------------------------------------------ generators
 
@@ -432,8 +433,8 @@ class Model(Network):
         if collected is None:
             return unpack_singleton([np.zeros((0,) + tuple(s[1:]), dtype=K.floatx())
                                      for s in self._internal_output_shapes])
-        results = [K.to_numpy(K.concatenate(outputs, axis=0)) if len(outputs) > 1
-                   else K.to_numpy(outputs[0]) for outputs in collected]
+        results = [kernels.to_numpy(K.concatenate(outputs, axis=0)) if len(outputs) > 1
+                   else kernels.to_numpy(outputs[0]) for outputs in collected]
         return unpack_singleton(results)
 
     def predict_on_batch(self, x):
@@ -441,7 +442,7 @@ class Model(Network):
         self._ensure_graph(x)
         inputs = self._feed_tensors(self._standardize_inputs(x))
         outputs = self._trainer.predict_on_batch(inputs)
-        return unpack_singleton([K.to_numpy(o) for o in outputs])
+        return unpack_singleton([kernels.to_numpy(o) for o in outputs])
 
 
 # Keyword arguments of `compile` that Keras 2 did not have, with their defaults.

@@ -8,6 +8,7 @@ there and read once per epoch (callbacks that read batch values trigger the copy
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from ..callbacks.logs import Logs
 from . import training_utils
 
@@ -50,7 +51,7 @@ def _to_engine(array, dtype):
         return None
     if _is_lazy(array):
         return array  # e.g. HDF5Matrix: read batch by batch
-    return K.convert_to_tensor(np.asarray(array), dtype=dtype)
+    return kernels.convert_to_tensor(np.asarray(array), dtype=dtype)
 
 
 def _gather(x, index):
@@ -59,8 +60,8 @@ def _gather(x, index):
     if K.is_tensor(x):
         return x[index]
     # Lazy arrays (HDF5Matrix) want sorted NumPy indices; batches come out in that order.
-    rows = np.sort(K.to_numpy(index))
-    return K.convert_to_tensor(np.asarray(x[rows.tolist()]))
+    rows = np.sort(kernels.to_numpy(index))
+    return kernels.convert_to_tensor(np.asarray(x[rows.tolist()]))
 
 
 class EpochAccumulator(object):
@@ -83,8 +84,8 @@ class EpochAccumulator(object):
         if not self.batches:
             return []
         weights = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
-        return [float(np.dot(K.to_numpy(K.stack([K.convert_to_tensor(v) for v in column])),
-                             weights))
+        return [float(np.dot(kernels.to_numpy(K.stack([kernels.convert_to_tensor(v)
+                                                       for v in column])), weights))
                 for column in zip(*self.batches)]
 
 

@@ -5,6 +5,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs
 
@@ -200,7 +201,7 @@ def _evaluate_stream(model, stream, steps, progbar=None):
     if totals is None:
         raise ValueError('No batches were evaluated (steps=' + str(steps) + ').')
     count = float(sum(sizes))
-    return unpack_singleton([float(K.to_numpy(t)) / count for t in totals])
+    return unpack_singleton([float(kernels.to_numpy(t)) / count for t in totals])
 
 
 def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,

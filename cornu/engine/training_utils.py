@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 
 
 def _describe(data):
@@ -98,7 +99,7 @@ def standardize_single_array(x):
     if x is None:
         return None
     if K.is_tensor(x) and not isinstance(x, np.ndarray):
-        x = K.to_numpy(x)
+        x = kernels.to_numpy(x)
     elif not hasattr(x, 'shape'):
         x = np.asarray(x)
     if x.ndim == 1:

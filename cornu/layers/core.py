@@ -7,6 +7,7 @@ import warnings
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from .. import activations
 from .. import initializers
 from .. import regularizers
@@ -517,14 +518,14 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
-        output = K.dense(inputs, self.kernel, self.bias)
+        output = kernels.dense(inputs, self.kernel, self.bias)
         if self._linear:
             return output
         return self.activation(output)
 
     def _pre_activation(self, inputs):
         """The layer's output before its activation (training fuses softmax into the loss)."""
-        return K.dense(inputs, self.kernel, self.bias)
+        return kernels.dense(inputs, self.kernel, self.bias)
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape)

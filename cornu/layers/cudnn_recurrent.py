@@ -17,7 +17,7 @@ This is why converting these weights to `LSTM`/`GRU` ones rearranges the blocks 
 """
 from collections import namedtuple
 
-from .. import backend as K
+from ..backend import kernels
 from .. import initializers
 from .. import regularizers
 from .. import constraints
@@ -169,10 +169,10 @@ class CuDNNGRU(_CuDNNRNN):
 
     def _process_batch(self, inputs, initial_state):
         split = 3 * self.units
-        outputs, h = K.gru_sequence(inputs, initial_state[0], self.kernel,
-                                    self.recurrent_kernel, self.bias[:split],
-                                    self.bias[split:], go_backwards=self.go_backwards,
-                                    layout='cudnn')
+        outputs, h = kernels.gru_sequence(inputs, initial_state[0], self.kernel,
+                                          self.recurrent_kernel, self.bias[:split],
+                                          self.bias[split:], go_backwards=self.go_backwards,
+                                          layout='cudnn')
         return outputs, [h]
 
     def get_config(self):
@@ -227,10 +227,10 @@ class CuDNNLSTM(_CuDNNRNN):
 
     def _process_batch(self, inputs, initial_state):
         split = 4 * self.units
-        outputs, h, c = K.lstm_sequence(inputs, initial_state[0], initial_state[1],
-                                        self.kernel, self.recurrent_kernel, self.bias[:split],
-                                        self.bias[split:], go_backwards=self.go_backwards,
-                                        layout='cudnn')
+        outputs, h, c = kernels.lstm_sequence(inputs, initial_state[0], initial_state[1],
+                                              self.kernel, self.recurrent_kernel, self.bias[:split],
+                                              self.bias[split:], go_backwards=self.go_backwards,
+                                              layout='cudnn')
         return outputs, [h, c]
 
     def _config_names(self):

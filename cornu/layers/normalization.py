@@ -1,5 +1,6 @@
 """Normalization layers: BatchNormalization."""
 from .. import backend as K
+from ..backend import kernels
 from .. import initializers
 from .. import regularizers
 from .. import constraints
@@ -13,7 +14,7 @@ def _in_training_run():
     """Whether the current learning phase is the training phase (a `fit` step, or a
     `K.function` fed with learning phase 1)."""
     phase = K.learning_phase()
-    return not K.is_symbolic(phase) and bool(phase)
+    return not kernels.is_symbolic(phase) and bool(phase)
 
 
 def _drop_keras1_mode(args, kwargs):
@@ -180,7 +181,7 @@ class BatchNormalization(Layer):
     def call(self, inputs, training=None):
         if training is None:
             training = K.learning_phase()
-            if K.is_symbolic(training):
+            if kernels.is_symbolic(training):
                 # Outside any run the phase is undecided: Keras 2 defaults to the test phase.
                 training = 0
         if K.is_tensor(training):

@@ -1,5 +1,6 @@
 """`TorchModuleLayer`: a `torch.nn.Module` used as a cornu layer (PyTorch engine only)."""
 from .. import backend as K
+from ..backend import kernels
 from ..engine.base_layer import Layer
 from ..engine import shape_inference
 from ..engine.torch_interop import torch_interop
@@ -77,7 +78,7 @@ class TorchModuleLayer(Layer):
         if training is None:
             training = K.learning_phase()
         # Outside of any run (phase still symbolic) Keras 2 layers behave as in test mode.
-        training = False if K.is_symbolic(training) else bool(training)
+        training = False if kernels.is_symbolic(training) else bool(training)
         self._interop.set_module_mode(self.module, training)
         return self._interop.call_module(self.module, inputs)
 

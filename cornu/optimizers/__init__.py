@@ -6,6 +6,7 @@ live in `sgd`, `adaptive` (RMSprop, Adagrad, Adadelta), `adam` (Adam, Adamax, Na
 """
 from .. import backend as K
 from .._common.serialization import deserialize_keras_object, serialize_keras_object
+from ..backend import kernels
 from .base import Optimizer, clip_norm  # noqa: F401 (Keras 2 public names)
 from .sgd import SGD
 from .adaptive import RMSprop, Adagrad, Adadelta
@@ -80,6 +81,6 @@ def get(identifier):
         return deserialize(config)
     if isinstance(identifier, Optimizer):
         return identifier
-    if K.is_native_optimizer(identifier):
+    if kernels.is_native_optimizer(identifier):
         return wrap_native_optimizer(identifier)
     raise ValueError('Could not interpret optimizer identifier: ' + str(identifier))

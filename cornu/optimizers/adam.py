@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from .base import Optimizer
 
 
@@ -51,12 +52,12 @@ class Adam(Optimizer):
 
     def _apply_updates(self, params, grads, slots, t):
         t = t + 1.
-        beta_1 = K.scalar_value(self.beta_1)
-        beta_2 = K.scalar_value(self.beta_2)
+        beta_1 = kernels.scalar_value(self.beta_1)
+        beta_2 = kernels.scalar_value(self.beta_2)
         # `** 0.5`, not np.sqrt: on jax, t and the betas are traced scalars in a jitted step.
         lr_t = self._decayed_lr(t - 1) * ((1. - beta_2 ** t) ** 0.5 / (1. - beta_1 ** t))
-        K.adam_update(params, grads, slots[0], slots[1], slots[2], lr_t, beta_1, beta_2,
-                      self.epsilon, self.amsgrad)
+        kernels.adam_update(params, grads, slots[0], slots[1], slots[2], lr_t, beta_1, beta_2,
+                            self.epsilon, self.amsgrad)
 
     def _accept_other_layouts(self, weights):
         # Keras 2.3 leaves out the vhats without amsgrad.
@@ -112,10 +113,10 @@ class Adamax(Optimizer):
         self.weights = [self.iterations] + ms + us
 
     def _apply_updates(self, params, grads, slots, t):
-        beta_1 = K.scalar_value(self.beta_1)
+        beta_1 = kernels.scalar_value(self.beta_1)
         lr_t = self._decayed_lr(t) / (1. - beta_1 ** (t + 1.))
-        K.adamax_update(params, grads, slots[0], slots[1], lr_t, beta_1,
-                        K.scalar_value(self.beta_2), self.epsilon)
+        kernels.adamax_update(params, grads, slots[0], slots[1], lr_t, beta_1,
+                              kernels.scalar_value(self.beta_2), self.epsilon)
 
     def get_config(self):
         config = {'lr': float(K.get_value(self.lr)),
@@ -178,18 +179,18 @@ class Nadam(Optimizer):
 
     def _apply_updates(self, params, grads, slots, t):
         t = t + 1.
-        beta_1 = K.scalar_value(self.beta_1)
-        beta_2 = K.scalar_value(self.beta_2)
+        beta_1 = kernels.scalar_value(self.beta_1)
+        beta_2 = kernels.scalar_value(self.beta_2)
         momentum_cache_t = _momentum_cache(beta_1, self.schedule_decay, t)
         momentum_cache_t_1 = _momentum_cache(beta_1, self.schedule_decay, t + 1.)
-        m_schedule = K.scalar_value(self.m_schedule)
+        m_schedule = kernels.scalar_value(self.m_schedule)
         m_schedule_new = m_schedule * momentum_cache_t
         m_schedule_next = m_schedule * momentum_cache_t * momentum_cache_t_1
-        K.nadam_update(params, grads, slots[0], slots[1], K.scalar_value(self.lr), beta_1,
-                       beta_2, self.epsilon,
-                       (1. - momentum_cache_t) / (1. - m_schedule_new),
-                       momentum_cache_t_1 / (1. - m_schedule_next),
-                       1. / (1. - beta_2 ** t))
+        kernels.nadam_update(params, grads, slots[0], slots[1], kernels.scalar_value(self.lr),
+                             beta_1, beta_2, self.epsilon,
+                             (1. - momentum_cache_t) / (1. - m_schedule_new),
+                             momentum_cache_t_1 / (1. - m_schedule_next),
+                             1. / (1. - beta_2 ** t))
         return [m_schedule_new]
 
     def _accept_other_layouts(self, weights):
@@ -203,12 +204,12 @@ class Nadam(Optimizer):
             return
         # Replays the schedule as the steps computed it (rounded as the variable stores
         # it), so that training resumes exactly where it stopped.
-        beta_1 = K.scalar_value(self.beta_1)
-        value = K.assign_scalar(self.m_schedule, 1.)
-        for t in range(1, int(K.scalar_value(self.iterations)) + 1):
+        beta_1 = kernels.scalar_value(self.beta_1)
+        value = kernels.assign_scalar(self.m_schedule, 1.)
+        for t in range(1, int(kernels.scalar_value(self.iterations)) + 1):
             value = float(np.asarray(value * _momentum_cache(beta_1, self.schedule_decay, t),
                                      dtype=K.dtype(self.m_schedule)))
-        K.assign_scalar(self.m_schedule, value)
+        kernels.assign_scalar(self.m_schedule, value)
 
     def get_config(self):
         config = {'lr': float(K.get_value(self.lr)),

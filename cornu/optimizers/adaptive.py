@@ -1,5 +1,6 @@
 """Optimizers with per-parameter learning rates: RMSprop, Adagrad, Adadelta."""
 from .. import backend as K
+from ..backend import kernels
 from .base import Optimizer
 
 
@@ -48,8 +49,8 @@ class RMSprop(_NoIterationsInWeights):
         self.weights = accumulators
 
     def _apply_updates(self, params, grads, slots, t):
-        K.rmsprop_update(params, grads, slots[0], self._decayed_lr(t),
-                         K.scalar_value(self.rho), self.epsilon)
+        kernels.rmsprop_update(params, grads, slots[0], self._decayed_lr(t),
+                               kernels.scalar_value(self.rho), self.epsilon)
 
     def get_config(self):
         config = {'lr': float(K.get_value(self.lr)),
@@ -94,7 +95,7 @@ class Adagrad(_NoIterationsInWeights):
         self.weights = accumulators
 
     def _apply_updates(self, params, grads, slots, t):
-        K.adagrad_update(params, grads, slots[0], self._decayed_lr(t), self.epsilon)
+        kernels.adagrad_update(params, grads, slots[0], self._decayed_lr(t), self.epsilon)
 
     def get_config(self):
         config = {'lr': float(K.get_value(self.lr)),
@@ -144,8 +145,8 @@ class Adadelta(_NoIterationsInWeights):
         self.weights = accumulators + delta_accumulators
 
     def _apply_updates(self, params, grads, slots, t):
-        K.adadelta_update(params, grads, slots[0], slots[1], self._decayed_lr(t), self.rho,
-                          self.epsilon)
+        kernels.adadelta_update(params, grads, slots[0], slots[1], self._decayed_lr(t), self.rho,
+                                self.epsilon)
 
     def get_config(self):
         config = {'lr': float(K.get_value(self.lr)),

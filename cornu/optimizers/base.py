@@ -10,7 +10,7 @@ cornu runs eagerly, so an update is applied when it is asked for:
   list changes);
 - `apply_gradients(params, grads)` performs one update step from gradient tensors: gradient
   clipping (`clipnorm`, `clipvalue`), the optimizer's formula, `iterations += 1`, then each
-  variable's `constraint`. This is what the training loop calls, under `K.no_grad()`, after
+  variable's `constraint`. This is what the training loop calls, under `kernels.no_grad()`, after
   the backward pass;
 - `get_updates(loss, params)`, Keras 2's entry point, computes the gradients of `loss`
   (`get_gradients`) and applies one step; given a symbolic loss it returns instead the
@@ -22,12 +22,13 @@ keeps working: the training loop calls its `get_updates(loss, params)` at every 
 `K.variable`, ... on its first run are handed back to it on later runs, so its state lives on
 as it would in a Keras 2 graph.
 
-The element-wise work runs in the backend (`K.adam_update` and friends), over all parameters
+The element-wise work runs in the backend (`kernels.adam_update` and friends), over all parameters
 at once.
 """
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 
 # The raw constructors, captured before any state-reuse scope can replace them on `K`.
 _variable = K.variable
@@ -131,7 +132,7 @@ def _reusing_state(get_updates):
             return get_updates(self, *args, **kwargs)
         self._in_get_updates = True
         try:
-            with _StateReuse(self), K.no_grad():
+            with _StateReuse(self), kernels.no_grad():
                 return get_updates(self, *args, **kwargs)
         finally:
             self._in_get_updates = False
@@ -246,7 +247,7 @@ class Optimizer(object):
             that a `K.function(..., updates=...)` applies at each of its calls.
         """
         grads = self.get_gradients(loss, params)
-        if any(K.is_symbolic(g) for g in grads):
+        if any(kernels.is_symbolic(g) for g in grads):
             return self._symbolic_updates(params, grads)
         self._step(params, grads, False)
         return self.updates
@@ -257,10 +258,10 @@ class Optimizer(object):
         # Raises
             ValueError: when a gradient is `None`.
         """
-        if K.is_symbolic(loss):
+        if kernels.is_symbolic(loss):
             grads = K.gradients(loss, params)
         else:
-            with K.no_grad():
+            with kernels.no_grad():
                 grads = K.gradients(loss, params)
         # A symbolic `K.gradients` over a one-variable list gives a single tensor.
         grads = list(grads) if isinstance(grads, (list, tuple)) else [grads]
@@ -272,7 +273,7 @@ class Optimizer(object):
                              'K.argmax, K.round, K.eval.')
         clipnorm = getattr(self, 'clipnorm', 0)
         clipvalue = getattr(self, 'clipvalue', 0)
-        if any(K.is_symbolic(g) for g in grads):
+        if any(kernels.is_symbolic(g) for g in grads):
             if clipnorm and clipnorm > 0:
                 norm = K.sqrt(sum([K.sum(K.square(g)) for g in grads]))
                 grads = [clip_norm(g, clipnorm, norm) for g in grads]
@@ -280,7 +281,7 @@ class Optimizer(object):
                 grads = [K.clip(g, -clipvalue, clipvalue) for g in grads]
             return grads
         if (clipnorm and clipnorm > 0) or (clipvalue and clipvalue > 0):
-            K.clip_gradients(grads, clipnorm, clipvalue)
+            kernels.clip_gradients(grads, clipnorm, clipvalue)
         return grads
 
     # ------------------------------------------------------------------ weights and config
@@ -389,9 +390,9 @@ class Optimizer(object):
         return [self._zeros(K.int_shape(p), K.dtype(p)) for p in params]
 
     def _decayed_lr(self, t):
-        lr = K.scalar_value(self.lr)
+        lr = kernels.scalar_value(self.lr)
         if self.initial_decay > 0:
-            lr = lr * (1. / (1. + K.scalar_value(self.decay) * t))
+            lr = lr * (1. / (1. + kernels.scalar_value(self.decay) * t))
         return lr
 
     def _step(self, params, grads, clip):
@@ -403,7 +404,7 @@ class Optimizer(object):
             self.build(params)
             params = self._params
         slots = self._slots
-        with K.no_grad():
+        with kernels.no_grad():
             if any(g is None for g in grads):
                 keep = [i for i, g in enumerate(grads) if g is not None]
                 params = [params[i] for i in keep]
@@ -413,15 +414,15 @@ class Optimizer(object):
                 clipnorm = getattr(self, 'clipnorm', 0)
                 clipvalue = getattr(self, 'clipvalue', 0)
                 if (clipnorm and clipnorm > 0) or (clipvalue and clipvalue > 0):
-                    K.clip_gradients(grads, clipnorm, clipvalue)
-            t = K.scalar_value(self.iterations)
+                    kernels.clip_gradients(grads, clipnorm, clipvalue)
+            t = kernels.scalar_value(self.iterations)
             if params:
                 new_scalars = self._apply_updates(params, grads, slots, t)
                 for variable, value in zip(self._scalar_state(), new_scalars or ()):
-                    K.assign_scalar(variable, value)
-            K.advance_counter(self.iterations, t)
+                    kernels.assign_scalar(variable, value)
+            kernels.advance_counter(self.iterations, t)
             if self._constrained:
-                K.apply_constraints(self._constrained)
+                kernels.apply_constraints(self._constrained)
 
     def _symbolic_updates(self, params, grads):
         """`(variable, new_value)` pairs computing one step when a `K.function` runs."""
@@ -433,8 +434,8 @@ class Optimizer(object):
         def optimizer_step(grad_values):
             # Pure: computes the new values from copies, so that probing the op for shapes
             # and running it both leave the variables alone; `K.function` assigns them.
-            with K.no_grad():
-                t = K.scalar_value(self.iterations)
+            with kernels.no_grad():
+                t = kernels.scalar_value(self.iterations)
                 new_params = [K.identity(p) for p in params]
                 new_slots = [[K.identity(s) for s in slot] for slot in self._slots]
                 new_scalars = self._apply_updates(new_params, list(grad_values), new_slots, t)

@@ -1,5 +1,6 @@
 """Wrappers of an engine's own optimizers (the role of Keras 2's TFOptimizer)."""
 from .. import backend as K
+from ..backend import kernels
 from .base import Optimizer, same_variables
 
 
@@ -74,7 +75,7 @@ class _EngineOptimizer(TFOptimizer):
         self.iterations = self._hyperparameter(0, 'iterations', 'int64')
 
     def _accepts(self, optimizer):
-        return K.is_native_optimizer(optimizer)
+        return kernels.is_native_optimizer(optimizer)
 
     def build(self, params):
         """Makes the engine optimizer for `params` (again when they change)."""
@@ -83,11 +84,11 @@ class _EngineOptimizer(TFOptimizer):
             return
         self._params = params
         self._constrained = [p for p in params if getattr(p, 'constraint', None) is not None]
-        self.native = K.native_optimizer(self.optimizer, params)
-        lr = K.native_optimizer_lr(self.native)
+        self.native = kernels.native_optimizer(self.optimizer, params)
+        lr = kernels.native_optimizer_lr(self.native)
         if lr is not None:
             self.lr = self._hyperparameter(lr, 'lr')
-            K.scalar_value(self.lr)
+            kernels.scalar_value(self.lr)
 
     def _step(self, params, grads, clip):
         if self._custom_get_updates:
@@ -97,11 +98,11 @@ class _EngineOptimizer(TFOptimizer):
         if params is not self.__dict__.get('_params'):
             self.build(params)
             params = self._params
-        with K.no_grad():
-            K.native_optimizer_step(self.native, params, grads, self.__dict__.get('lr'))
-            K.advance_counter(self.iterations, K.scalar_value(self.iterations))
+        with kernels.no_grad():
+            kernels.native_optimizer_step(self.native, params, grads, self.__dict__.get('lr'))
+            kernels.advance_counter(self.iterations, kernels.scalar_value(self.iterations))
             if self._constrained:
-                K.apply_constraints(self._constrained)
+                kernels.apply_constraints(self._constrained)
 
     def _symbolic_updates(self, params, grads):
         raise ValueError(type(self).__name__ + ' updates when a step runs: call get_updates '
@@ -133,7 +134,7 @@ class TorchOptimizer(_EngineOptimizer):
                'list returning one')
 
     def _accepts(self, optimizer):
-        return callable(optimizer) or K.is_native_optimizer(optimizer)
+        return callable(optimizer) or kernels.is_native_optimizer(optimizer)
 
     def _symbolic_updates(self, params, grads):
         raise ValueError(type(self).__name__ + ' updates eagerly: call get_updates with a computed '

@@ -2,6 +2,7 @@
 import numpy as np
 
 from .. import backend as K
+from ..backend import kernels
 from .base import Optimizer
 
 
@@ -33,8 +34,8 @@ class SGD(Optimizer):
         self.weights = [self.iterations] + moments
 
     def _apply_updates(self, params, grads, slots, t):
-        K.sgd_update(params, grads, slots[0], self._decayed_lr(t),
-                     K.scalar_value(self.momentum), self.nesterov)
+        kernels.sgd_update(params, grads, slots[0], self._decayed_lr(t),
+                           kernels.scalar_value(self.momentum), self.nesterov)
 
     def _accept_other_layouts(self, weights):
         # Keras 2.3 stores no moments without momentum.

@@ -7,7 +7,7 @@ share its layers and weights), and a `Concatenate` layer per output, named after
 joins the replicas' results along the batch axis. How the replicas reach their devices is the
 engine's way:
 
-- PyTorch: each slice is moved to its GPU and the replica runs there (`K.replica_placement`):
+- PyTorch: each slice is moved to its GPU and the replica runs there (`kernels.replica_placement`):
   the weights keep one copy on the engine's device, are copied to each GPU for the forward
   pass, and their gradients come back summed, so one optimizer step updates the shared weights.
 - JAX: the model records its devices (`replica_devices`) and its compiled steps run on a mesh
@@ -16,6 +16,7 @@ engine's way:
   (see `cornu.engine.trainers.jax`).
 """
 from .. import backend as K
+from ..backend import kernels
 from ..engine.execution_plan import ExecutionPlan
 from ..engine.training import Model
 from ..layers.core import Lambda
@@ -25,7 +26,7 @@ from .._common.generic_utils import to_list
 
 def _get_available_devices():
     """The devices of this machine, with Keras 2's normalized names (`/cpu:0`, `/gpu:0`...)."""
-    return ['/cpu:0'] + ['/gpu:%d' % i for i in range(K.gpu_count())]
+    return ['/cpu:0'] + ['/gpu:%d' % i for i in range(kernels.gpu_count())]
 
 
 def _slice_batch(x, i, parts, device):
@@ -35,20 +36,20 @@ def _slice_batch(x, i, parts, device):
     step = batch_size // parts
     start = step * i
     stop = batch_size if i == parts - 1 else start + step
-    return K.to_device(x[start:stop], device)
+    return kernels.to_device(x[start:stop], device)
 
 
 class _PlacedPlan(ExecutionPlan):
     """An execution plan whose ops run where their replica's data is."""
 
     def run(self, values, masks=None, with_masks=False):
-        with K.replica_placement():
+        with kernels.replica_placement():
             return super(_PlacedPlan, self).run(values, masks, with_masks)
 
 
 class _ReplicatedModel(Model):
     """The model `multi_gpu_model` returns: a `Model` whose graph runs under
-    `K.replica_placement`, so that each replica computes on its own device (on JAX, whose
+    `kernels.replica_placement`, so that each replica computes on its own device (on JAX, whose
     trainer splits each batch over `replica_devices`, the scope changes nothing)."""
 
     def _check_input_computability(self):

@@ -14,23 +14,47 @@ import numpy as np
 import pytest
 
 import cornu.backend
-from cornu.backend import _ENGINE_MODULES
+from cornu.backend import _ENGINE_MODULES, kernels
 
-# Every module the backend re-exports, so that a new module is covered without editing here.
-ENGINE_MODULES = _ENGINE_MODULES
+PACKAGE = os.path.dirname(cornu.backend.__file__)
+
+# Files only one engine needs: torch's nn.Module interop; jax's dtype table, gradient
+# re-tracing and step tracing.
+ENGINE_ONLY = {'torch': {'interop'}, 'jax': {'dtypes', 'gradient_retracing', 'tracing'}}
+
+
+def _modules(engine):
+    return {name[:-3] for name in os.listdir(os.path.join(PACKAGE, engine))
+            if name.endswith('.py') and name != '__init__.py'}
+
+
+# Every module both engines have, so that a new module is covered without editing here.
+ENGINE_MODULES = sorted(_modules('torch') - ENGINE_ONLY['torch'])
 
 
 def _public_names(engine, name):
     """The `__all__` of an engine module, read from its source: importing the other engine
     in this process would start its threads, and forked data workers later in the run must
     not inherit them."""
-    path = os.path.join(os.path.dirname(cornu.backend.__file__), engine, name + '.py')
+    path = os.path.join(PACKAGE, engine, name + '.py')
     tree = ast.parse(open(path).read(), filename=path)
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '__all__'
-                                                for t in node.targets):
-            return set(ast.literal_eval(node.value))
-    raise AssertionError('%s has no __all__' % path)
+    found = [node for node in tree.body if isinstance(node, (ast.Assign, ast.AugAssign))
+             and any(getattr(t, 'id', None) == '__all__'
+                     for t in getattr(node, 'targets', [getattr(node, 'target', None)]))]
+    assert len(found) == 1 and isinstance(found[0], ast.Assign), \
+        '%s must set __all__ once, in one list' % path
+    return set(ast.literal_eval(found[0].value))
+
+
+def test_the_engines_have_the_same_files():
+    assert sorted(_modules('torch') - ENGINE_ONLY['torch']) == \
+        sorted(_modules('jax') - ENGINE_ONLY['jax'])
+
+
+def test_k_and_the_kernels_come_from_shared_files():
+    assert set(_ENGINE_MODULES) <= set(ENGINE_MODULES)
+    assert set(kernels._KERNEL_MODULES) <= set(ENGINE_MODULES)
+    assert not set(_ENGINE_MODULES) & set(kernels._KERNEL_MODULES)
 
 
 @pytest.mark.parametrize('name', ENGINE_MODULES)
@@ -39,6 +63,18 @@ def test_public_names_are_the_same(name):
     jax_names = _public_names('jax', name)
     assert torch_names, name
     assert sorted(torch_names - jax_names) == [] and sorted(jax_names - torch_names) == []
+
+
+@pytest.mark.parametrize('name', ENGINE_MODULES)
+def test_no_imports_below_the_top(name):
+    for engine in ('torch', 'jax'):
+        path = os.path.join(PACKAGE, engine, name + '.py')
+        tree = ast.parse(open(path).read(), filename=path)
+        body = [node for node in tree.body
+                if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+        imports = [i for i, node in enumerate(body)
+                   if isinstance(node, (ast.Import, ast.ImportFrom))]
+        assert imports == list(range(len(imports))), path
 
 
 # ------------------------------------------------------------------------- numbers

@@ -491,3 +491,33 @@ def test_layer_called_on_a_concrete_tensor_computes_its_value(backend):
     np.testing.assert_allclose(K.eval(out), expected)
     # The same layer, now built, also works on symbolic inputs.
     assert K.int_shape(layer(Input(shape=(3,)))) == (None, 2)
+
+
+class _TwoArgumentError(Exception):
+    def __init__(self, code, detail):
+        super().__init__(f'{code}: {detail}')
+        self.code = code
+
+
+class _FailingLayer(Layer):
+    def __init__(self, error, **kwargs):
+        super().__init__(**kwargs)
+        self.error = error
+
+    def call(self, inputs):
+        raise self.error
+
+
+def test_a_failing_call_names_the_layer_and_chains_the_original(backend):
+    original = ValueError('bad input')
+    with pytest.raises(ValueError, match=r'Layer failing \(_FailingLayer\) failed when called '
+                                         r'on inputs of shape \(None, 3\): bad input') as info:
+        _FailingLayer(original, name='failing')(Input((3,)))
+    assert info.value.__cause__ is original
+
+
+def test_an_error_class_not_built_from_one_message_is_chained_too(backend):
+    original = _TwoArgumentError(7, 'odd')
+    with pytest.raises(RuntimeError, match=r'Layer odd_one .* 7: odd') as info:
+        _FailingLayer(original, name='odd_one')(Input((3,)))
+    assert info.value.__cause__ is original and info.value.__cause__.code == 7

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from cornu import layers
+from cornu.backend import kernels
 from cornu.layers import (Input, Dense, Embedding, Masking, RNN, SimpleRNN, GRU, LSTM,
                           SimpleRNNCell, GRUCell, LSTMCell, StackedRNNCells, Layer,
                           TimeDistributed)
@@ -408,11 +409,10 @@ def test_initial_state_concrete(backend):
 
 @pytest.mark.parametrize('go_backwards', [False, True])
 def test_native_kernels_equal_the_step_loop(backend, go_backwards, monkeypatch):
-    K = backend
     calls = []
     for name in ('lstm_sequence', 'gru_sequence'):
-        original = getattr(K, name)
-        monkeypatch.setattr(K, name, lambda *a, _f=original, _n=name, **k:
+        original = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *a, _f=original, _n=name, **k:
                             calls.append(_n) or _f(*a, **k))
     x = np.random.rand(4, 6, 3).astype('float32')
     y = np.random.rand(4, 6, 5).astype('float32')
@@ -449,9 +449,9 @@ def test_native_kernel_with_all_valid_mask_and_input_dropout(backend, monkeypatc
         # Inside a compiled step a mask's values are unknown when the path is chosen.
         pytest.skip('the eager torch engine checks masks for the native kernel')
     calls = []
-    original = K.lstm_sequence
-    monkeypatch.setattr(K, 'lstm_sequence', lambda *a, **k: calls.append(1) or original(*a,
-                                                                                          **k))
+    original = kernels.lstm_sequence
+    monkeypatch.setattr(kernels, 'lstm_sequence',
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
     ids = np.array([[1, 2, 3], [3, 2, 1]])
     inputs = Input((3,))
     outputs = LSTM(2, recurrent_activation='sigmoid')(Embedding(4, 2, mask_zero=True)(inputs))
@@ -696,7 +696,7 @@ def test_engine_without_fused_functions(backend, monkeypatch):
     expected = [layer(x, mask=mask) for layer in layers_] + [layers_[0](x)]
     for name in ('rnn_zero_states', 'rnn_step_matmul', 'rnn_mask_all_valid', 'lstm_sequence',
                  'gru_sequence', 'lstm_recurrence'):
-        monkeypatch.delattr(K, name)
+        monkeypatch.delattr(kernels, name)
     got = [layer(x, mask=mask) for layer in layers_] + [layers_[0](x)]
     for a, b in zip(got, expected):
         for u, v in zip(a if isinstance(a, list) else [a], b if isinstance(b, list) else [b]):

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import cornu
+from cornu.backend import kernels
 from cornu import layers, models, optimizers
 from cornu.utils import multi_gpu_utils
 from cornu.utils.multi_gpu_utils import multi_gpu_model
@@ -29,7 +30,7 @@ def _copy_of(model):
 
 
 def _gpus(backend, monkeypatch, count):
-    monkeypatch.setattr(backend, 'gpu_count', lambda: count)
+    monkeypatch.setattr(kernels, 'gpu_count', lambda: count)
 
 
 def test_reexported(backend):
@@ -135,8 +136,8 @@ def test_training_updates_the_shared_weights(backend):
 
 
 def test_a_replica_runs_where_its_slice_is(backend):
-    """Under `K.replica_placement`, a model whose weights are on the CPU runs on an input held
-    on another device ('meta' here, the one other device every machine has), reading its
+    """Under `kernels.replica_placement`, a model whose weights are on the CPU runs on an input
+    held on another device ('meta' here, the one other device every machine has), reading its
     weights through copies, without a device-mismatch error."""
     if backend.backend() != 'torch':
         pytest.skip('on jax the batch is split over devices by XLA: see the test below')
@@ -145,8 +146,8 @@ def test_a_replica_runs_where_its_slice_is(backend):
     x = layers.BatchNormalization()(x)
     x = layers.Dense(2, activation='softmax')(layers.Flatten()(x))
     model = models.Model(inputs, x)
-    data = backend.to_device(backend.constant(np.random.rand(6, 5, 3)), 'meta')
-    with backend.learning_phase_scope(0), backend.replica_placement() as placement:
+    data = kernels.to_device(backend.constant(np.random.rand(6, 5, 3)), 'meta')
+    with backend.learning_phase_scope(0), kernels.replica_placement() as placement:
         outputs = model(data)
     assert str(outputs.device) == 'meta' and tuple(outputs.shape) == (6, 2)
     # Weights met as they are were copied once each, kept for the other ops that read them.
@@ -160,6 +161,7 @@ def test_a_replica_runs_where_its_slice_is(backend):
 _SPREAD_SCRIPT = r"""
 import numpy as np
 from cornu import backend as K, layers, models, optimizers
+from cornu.backend import kernels
 from cornu.engine import training_arrays
 from cornu.backend import steps
 from cornu.utils import multi_gpu_utils

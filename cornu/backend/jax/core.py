@@ -26,9 +26,9 @@ from .. import common
 from .. import engine_neutral
 from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              placeholder, is_placeholder, symbolic_operators)
+                              placeholder, is_placeholder)
+from ..symbolic import KerasTensor, graph_op, is_symbolic
 from ..run_context import current, run_context
-from ..symbolic import KerasTensor, is_symbolic
 from . import gradient_retracing
 from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa: F401
 
@@ -36,15 +36,12 @@ jax.config.update('jax_enable_x64', True)
 jax.config.update('jax_default_matmul_precision', 'highest')
 
 __all__ = [
-    'DEVICE', 'device', 'KerasVariable', 'convert_to_tensor', 'to_numpy', 'variable', 'constant',
-    'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor', 'is_variable', 'is_sparse',
-    'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value', 'batch_get_value',
-    'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
-    'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
-    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
-    'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
-    'symbolic_operators', 'standardize_dtype',
-    'name_scope', 'get_session', 'set_session',
+    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
+    'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
+    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor',
+    'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'count_params', 'cast',
+    'update', 'update_add', 'update_sub', 'moving_average_update', 'gradients', 'stop_gradient',
+    'function', 'Function', 'name_scope', 'get_session', 'set_session',
 ]
 
 
@@ -440,12 +437,14 @@ def is_sparse(tensor):
     return getattr(tensor, 'sparse', False) is True
 
 
+@graph_op
 def to_dense(tensor):
     if is_sparse(tensor) and hasattr(tensor, 'todense'):
         return tensor.todense()
     return tensor
 
 
+@graph_op
 def shape(x):
     """The shape of a tensor, as a tuple of ints (static under jit, usable in `reshape`)."""
     if isinstance(x, KerasVariable):
@@ -526,6 +525,7 @@ def get_variable_shape(x):
     return int_shape(x)
 
 
+@graph_op
 def print_tensor(x, message=''):
     """Prints `message` and the value of `x` when it is computed; returns `x`.
 
@@ -559,14 +559,17 @@ def eye(size, dtype=None, name=None):
                          name or 'eye')
 
 
+@graph_op
 def zeros_like(x, dtype=None, name=None):
     return jnp.zeros_like(_t(x), dtype=standardize_dtype(dtype) if dtype else None)
 
 
+@graph_op
 def ones_like(x, dtype=None, name=None):
     return jnp.ones_like(_t(x), dtype=standardize_dtype(dtype) if dtype else None)
 
 
+@graph_op
 def identity(x, name=None):
     """A tensor with the same content as `x` (jax arrays are immutable: no copy is needed)."""
     return _t(x)
@@ -577,6 +580,7 @@ def count_params(x):
     return int(np.prod(int_shape(x), dtype=np.int64))
 
 
+@graph_op
 def cast(x, dtype):
     """Casts a tensor to another dtype."""
     return _t(x).astype(standardize_dtype(dtype))
@@ -632,6 +636,7 @@ def moving_average_update(x, value, momentum):
 
 # ---------------------------------------------------------------- gradients
 
+@graph_op
 def gradients(loss, variables):
     """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
 
@@ -684,6 +689,7 @@ def _substituting_scope(substitutes):
     return _in_scope(scope)
 
 
+@graph_op
 def stop_gradient(variables):
     """Returns the tensor(s) with gradient flow stopped."""
     if isinstance(variables, (list, tuple)):

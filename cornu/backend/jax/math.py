@@ -1,6 +1,9 @@
 """Tensor math on JAX: products, reductions, element-wise ops, switch (shape operations:
 `shape_ops.py`).
 
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.math`, which calls these.
+
 Semantics follow Keras 2.2.4's TensorFlow backend and match `cornu.backend.torch.math`
 function by function. Python numbers, lists, NumPy arrays and variables are accepted wherever
 TensorFlow accepted tensors.
@@ -13,7 +16,7 @@ import jax.numpy as jnp
 from jax import lax
 
 from .. import common
-from ..arguments import batch_dot_axes, clip_bounds, condition_shape, normalize_axes
+from ..arguments import batch_dot_axes, condition_shape
 from .core import _t, _operand, _Array, _Tracer, standardize_dtype
 
 __all__ = [
@@ -36,18 +39,6 @@ def _is_float(x):
 # LINEAR ALGEBRA
 
 def dot(x, y):
-    """Multiplies two tensors, with Keras 2's rules for N-D tensors.
-
-    The last axis of `x` is contracted with the second-to-last axis of `y` (the only axis of a
-    1-D `y`), e.g. `(2, 3) . (4, 3, 5) -> (2, 4, 5)`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor or variable.
-
-    # Returns
-        A tensor of shape `x.shape[:-1] + y.shape[:-2] + y.shape[-1:]`.
-    """
     x = _t(x)
     y = _t(y)
     if y.ndim <= 2:
@@ -56,25 +47,6 @@ def dot(x, y):
 
 
 def batch_dot(x, y, axes=None):
-    """Batch-wise dot product, with Keras 2.2.4's rules.
-
-    `x` and `y` have the batch as first axis; `axes` (an int, a pair of ints, or `None` for
-    `(x.ndim - 1, y.ndim - 2)`) names the axes to contract. A lower-rank operand is padded with
-    trailing size-1 axes (squeezed out afterwards). With 2-D inputs the result has shape
-    `(batch_size, 1)`.
-
-    # Arguments
-        x: tensor with `ndim >= 2`.
-        y: tensor with `ndim >= 2`.
-        axes: int or tuple of two ints, the axes to contract.
-
-    # Returns
-        A tensor with the shape of `x` (less the contracted axis) followed by the shape of `y`
-        (less the batch and the contracted axes); at least 2-D.
-
-    # Raises
-        ValueError: if `axes` names several axes per tensor.
-    """
     x = _t(x)
     y = _t(y)
     x_ndim = x.ndim
@@ -108,27 +80,10 @@ def batch_dot(x, y, axes=None):
 
 
 def transpose(x):
-    """Reverses the axes of a tensor (the matrix transpose for 2-D tensors).
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.transpose(_t(x))
 
 
 def gather(reference, indices):
-    """Retrieves the entries of `reference` at `indices` along its first axis.
-
-    # Arguments
-        reference: tensor.
-        indices: integer tensor of indices (any shape).
-
-    # Returns
-        A tensor of shape `indices.shape + reference.shape[1:]`.
-    """
     reference = _t(reference)
     indices = _t(indices)
     if not jnp.issubdtype(indices.dtype, jnp.integer):
@@ -139,51 +94,20 @@ def gather(reference, indices):
 # REDUCTIONS
 
 def _reduce(fn, x, axis, keepdims):
-    axis = normalize_axes(axis)
     if axis == ():
         return x
     return fn(x, axis=axis, keepdims=keepdims)
 
 
 def max(x, axis=None, keepdims=False):
-    """Maximum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     return _reduce(jnp.max, _t(x), axis, keepdims)
 
 
 def min(x, axis=None, keepdims=False):
-    """Minimum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     return _reduce(jnp.min, _t(x), axis, keepdims)
 
 
 def sum(x, axis=None, keepdims=False):
-    """Sum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if x.dtype == jnp.bool_:
         x = x.astype(jnp.int64)
@@ -191,16 +115,6 @@ def sum(x, axis=None, keepdims=False):
 
 
 def prod(x, axis=None, keepdims=False):
-    """Product of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if x.dtype == jnp.bool_:
         x = x.astype(jnp.int64)
@@ -208,15 +122,6 @@ def prod(x, axis=None, keepdims=False):
 
 
 def cumsum(x, axis=0):
-    """Cumulative sum of the values of a tensor along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor of the same shape.
-    """
     x = _t(x)
     if x.dtype == jnp.bool_:
         x = x.astype(jnp.int64)
@@ -224,15 +129,6 @@ def cumsum(x, axis=0):
 
 
 def cumprod(x, axis=0):
-    """Cumulative product of the values of a tensor along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor of the same shape.
-    """
     x = _t(x)
     if x.dtype == jnp.bool_:
         x = x.astype(jnp.int64)
@@ -240,61 +136,25 @@ def cumprod(x, axis=0):
 
 
 def var(x, axis=None, keepdims=False):
-    """Variance (population, i.e. divided by N) of a tensor over `axis`.
-
-    # Arguments
-        x: tensor or variable; booleans and integers are read as `floatx()`.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if not _is_float(x):
         x = x.astype(_floatx_dtype())
-    axis = normalize_axes(axis)
     if axis == ():
         return jnp.zeros_like(x)
     return jnp.var(x, axis=axis, keepdims=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
-    """Standard deviation (population) of a tensor over `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if not _is_float(x):
         x = x.astype(_floatx_dtype())
-    axis = normalize_axes(axis)
     if axis == ():
         return jnp.zeros_like(x)
     return jnp.std(x, axis=axis, keepdims=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean of a tensor over `axis`.
-
-    Booleans are averaged as `floatx()`; integers give the truncated integer mean, as
-    TensorFlow's `reduce_mean` did.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis == ():
         return x
     if x.dtype == jnp.bool_:
@@ -307,104 +167,38 @@ def mean(x, axis=None, keepdims=False):
 
 
 def any(x, axis=None, keepdims=False):
-    """Logical OR over `axis` (non-zero values are true).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A bool tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis == ():
         return x.astype(jnp.bool_)
     return jnp.any(x, axis=axis, keepdims=keepdims)
 
 
 def all(x, axis=None, keepdims=False):
-    """Logical AND over `axis` (non-zero values are true).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A bool tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis == ():
         return x.astype(jnp.bool_)
     return jnp.all(x, axis=axis, keepdims=keepdims)
 
 
 def argmax(x, axis=-1):
-    """Index of the maximum value along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        An int64 tensor.
-    """
     return jnp.argmax(_t(x), axis=axis).astype(jnp.int64)
 
 
 def argmin(x, axis=-1):
-    """Index of the minimum value along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        An int64 tensor.
-    """
     return jnp.argmin(_t(x), axis=axis).astype(jnp.int64)
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """`log(sum(exp(x)))` over `axis`, computed without overflow.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     return _reduce(jax.nn.logsumexp, _t(x), axis, keepdims)
 
 
 # ELEMENT-WISE
 
 def square(x):
-    """Element-wise square.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.square(_t(x))
 
 
 def abs(x):
-    """Element-wise absolute value.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return _abs(_t(x))
 
 
@@ -422,77 +216,28 @@ def _abs_jvp(primals, tangents):
 
 
 def sqrt(x):
-    """Element-wise square root; negative inputs are clipped to 0 first, as in Keras 2.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     # A select keeps the gradient of the values at 0 flowing (the clamp of the torch engine).
     return jnp.sqrt(jnp.where(x >= 0, x, jnp.zeros_like(x)))
 
 
 def exp(x):
-    """Element-wise exponential.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.exp(_t(x))
 
 
 def log(x):
-    """Element-wise natural logarithm.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.log(_t(x))
 
 
 def round(x):
-    """Element-wise rounding to the nearest integer, ties to even (as `tf.round`).
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.round(_t(x))
 
 
 def sign(x):
-    """Element-wise sign (-1, 0 or 1).
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.sign(_t(x))
 
 
 def pow(x, a):
-    """Element-wise power `x ** a`.
-
-    # Arguments
-        x: tensor or variable.
-        a: number or tensor, the exponent.
-
-    # Returns
-        A tensor.
-    """
     return jnp.power(_t(x), _operand(a))
 
 
@@ -508,20 +253,7 @@ def _select_min(x, bound):
 
 
 def clip(x, min_value, max_value):
-    """Element-wise clipping to `[min_value, max_value]`.
-
-    A `max_value` below `min_value` is raised to `min_value`; `None` leaves that side open.
-
-    # Arguments
-        x: tensor or variable.
-        min_value: number, tensor or `None`.
-        max_value: number, tensor or `None`.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    min_value, max_value = clip_bounds(min_value, max_value)
     if min_value is not None:
         x = _select_max(x, _operand(min_value))
     if max_value is not None:
@@ -530,93 +262,30 @@ def clip(x, min_value, max_value):
 
 
 def equal(x, y):
-    """Element-wise `x == y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return jnp.equal(_t(x), _operand(y))
 
 
 def not_equal(x, y):
-    """Element-wise `x != y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return jnp.not_equal(_t(x), _operand(y))
 
 
 def greater(x, y):
-    """Element-wise `x > y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return jnp.greater(_t(x), _operand(y))
 
 
 def greater_equal(x, y):
-    """Element-wise `x >= y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return jnp.greater_equal(_t(x), _operand(y))
 
 
 def less(x, y):
-    """Element-wise `x < y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return jnp.less(_t(x), _operand(y))
 
 
 def less_equal(x, y):
-    """Element-wise `x <= y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return jnp.less_equal(_t(x), _operand(y))
 
 
 def maximum(x, y):
-    """Element-wise maximum of two tensors.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         # Like TF (and the torch engine's clamp), ties send the gradient to x.
@@ -625,15 +294,6 @@ def maximum(x, y):
 
 
 def minimum(x, y):
-    """Element-wise minimum of two tensors.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         return _select_min(x, y)
@@ -641,48 +301,14 @@ def minimum(x, y):
 
 
 def sin(x):
-    """Element-wise sine.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.sin(_t(x))
 
 
 def cos(x):
-    """Element-wise cosine.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return jnp.cos(_t(x))
 
 
 def switch(condition, then_expression, else_expression):
-    """Chooses between two expressions depending on `condition`.
-
-    A scalar condition picks one expression (only the chosen callable is called, as
-    `tf.cond`; inside a jitted step, where the condition is traced, both are computed and one
-    is selected); a tensor condition chooses element-wise, aligned with the leading axes of
-    the expressions (a `(batch,)` condition chooses whole samples).
-
-    # Arguments
-        condition: bool/int scalar or tensor.
-        then_expression: tensor, or a callable returning one.
-        else_expression: tensor, or a callable returning one.
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: if the condition has a higher rank than the expressions.
-    """
     if isinstance(condition, (bool, int, np.bool_, np.integer)):
         chosen = then_expression if condition else else_expression
         return chosen() if callable(chosen) else chosen
@@ -706,35 +332,12 @@ def switch(condition, then_expression, else_expression):
 
 
 def l2_normalize(x, axis=None):
-    """Divides `x` by its L2 norm over `axis` (the norm is floored at 1e-6, as TF).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     square_sum = jnp.sum(x * x, axis=axis, keepdims=True)
     return x * lax.rsqrt(jnp.maximum(square_sum, 1e-12))
 
 
 def in_top_k(predictions, targets, k):
-    """Whether each target is among the `k` largest predictions of its row.
-
-    As `tf.nn.in_top_k`, ties at the boundary count as in the top k, and rows with non-finite
-    predictions or out-of-range targets give `False`.
-
-    # Arguments
-        predictions: float tensor of shape `(batch, classes)`.
-        targets: integer tensor of shape `(batch,)`.
-        k: int.
-
-    # Returns
-        A bool tensor of shape `(batch,)`.
-    """
     predictions = _t(predictions)
     targets = _t(targets).reshape(-1).astype(jnp.int64)
     num_classes = predictions.shape[1]

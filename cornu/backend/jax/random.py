@@ -14,6 +14,9 @@ recompiling.
 Dropout draws from streams that advance with each call: unseeded dropout outside a step uses
 a global stream (see `set_random_seed`), seeded dropout a stream per seed; in a jitted step,
 a seeded dropout folds its seed's key with the step counter.
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.random`, which calls these.
 """
 import numpy as np
 import jax
@@ -123,18 +126,6 @@ common.on_clear_session(_reset_streams)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """A tensor of values drawn uniformly from `[minval, maxval)`.
-
-    # Arguments
-        shape: tuple of ints.
-        minval: lower bound.
-        maxval: upper bound (excluded).
-        dtype: dtype name (default `floatx()`); integer dtypes draw integers.
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     target = standardize_dtype(dtype)
     shape = int_tuple(shape)
     floating = jnp.issubdtype(target, jnp.floating)
@@ -154,18 +145,6 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A tensor of values drawn from a normal distribution.
-
-    # Arguments
-        shape: tuple of ints.
-        mean: mean of the distribution.
-        stddev: standard deviation of the distribution.
-        dtype: dtype name (default `floatx()`).
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     target = standardize_dtype(dtype)
     shape = int_tuple(shape)
     scope = _traced_scope()
@@ -179,18 +158,6 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A tensor of normal values, redrawing those two or more standard deviations from the mean.
-
-    # Arguments
-        shape: tuple of ints.
-        mean: mean of the distribution.
-        stddev: standard deviation before truncation.
-        dtype: dtype name (default `floatx()`).
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     target = standardize_dtype(dtype)
     shape = int_tuple(shape)
     scope = _traced_scope()
@@ -213,17 +180,6 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
-    """A tensor of ones (with probability `p`) and zeros.
-
-    # Arguments
-        shape: tuple of ints.
-        p: probability of a one.
-        dtype: dtype name (default `floatx()`).
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     target = standardize_dtype(dtype)
     shape = int_tuple(shape)
     scope = _traced_scope()
@@ -236,50 +192,16 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
 
 
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
-    """A variable initialised with values drawn uniformly from `[low, high)`.
-
-    # Arguments
-        shape: tuple of ints.
-        low: lower bound.
-        high: upper bound (excluded).
-        dtype: dtype name (default `floatx()`).
-        name: optional variable name.
-        seed: int or `None`.
-
-    # Returns
-        A variable.
-    """
-    dtype = dtype or common.floatx()
     return variable(random_uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype,
                     name=name)
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
-    """A variable initialised with values drawn from a normal distribution.
-
-    # Arguments
-        shape: tuple of ints.
-        mean: mean of the distribution.
-        scale: standard deviation of the distribution.
-        dtype: dtype name (default `floatx()`).
-        name: optional variable name.
-        seed: int or `None`.
-
-    # Returns
-        A variable.
-    """
-    dtype = dtype or common.floatx()
     return variable(random_normal(shape, mean, scale, dtype=dtype, seed=seed), dtype=dtype,
                     name=name)
 
 
 def set_random_seed(seed):
-    """Seeds every source of randomness: NumPy's global generator (unseeded random ops draw
-    their seeds from it), the global dropout stream, and restarts seeded dropout streams.
-
-    # Arguments
-        seed: int.
-    """
     global _global_stream
     np.random.seed(int(seed))
     _streams.clear()

@@ -2,6 +2,9 @@
 
 `rnn` runs its step function in a `lax.scan` (traced once, whatever the sequence length), or,
 with `unroll=True`, in a Python loop; the higher-order functions use `lax.map`/`lax.scan`.
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.rnn`, which calls these.
 """
 import numpy as np
 import jax
@@ -10,7 +13,7 @@ from jax import lax
 
 from .. import common
 from ..arguments import check_mask_shape, check_rnn_arguments
-from ..ctc_decoding import beam_search_decode, check_top_paths, dense_from_sequences
+from ..ctc_decoding import beam_search_decode, dense_from_sequences
 from ..run_context import current
 from . import core
 from .core import _t
@@ -93,31 +96,6 @@ def _like(new, old):
 
 def rnn(step_function, inputs, initial_states, go_backwards=False, mask=None, constants=None,
         unroll=False, input_length=None):
-    """Iterates over the time axis of a tensor, as Keras 2.2.4's `K.rnn`.
-
-    # Arguments
-        step_function: `(input_t, states) -> (output_t, new_states)`, where `input_t` has
-            shape `(samples, ...)`, `states` is the list of states followed by the constants,
-            and `new_states` has one tensor per state.
-        inputs: tensor of shape `(samples, time, ...)`, at least 3-D.
-        initial_states: list of tensors `(samples, ...)`.
-        go_backwards: iterate from the last step to the first (the outputs then come in that
-            order too).
-        mask: tensor `(samples, time)` (or `(samples, time, 1)`), zero for masked steps. At a
-            masked step the output repeats the previous output and the states keep their
-            previous values. As in Keras 2.2.4, the previous output is the first state with
-            `unroll=False` and the previous step's output (zeros at first) with `unroll=True`.
-        constants: list of tensors passed to every step after the states.
-        unroll: run the steps in a Python loop instead of a `lax.scan` (see also `mask`).
-        input_length: accepted for Keras 2 compatibility.
-
-    # Returns
-        `(last_output, outputs, new_states)`: the last output `(samples, ...)`, all outputs
-        `(samples, time, ...)` and the list of final states.
-
-    # Raises
-        ValueError: for inputs of rank below 3, or a mask without states and `unroll=False`.
-    """
     inputs = _t(inputs)
     check_rnn_arguments(inputs.ndim, mask is not None, unroll, initial_states)
     states = [_t(s) for s in initial_states]
@@ -192,17 +170,6 @@ def _cast_structure(results, dtype):
 
 
 def map_fn(fn, elems, name=None, dtype=None):
-    """Applies `fn` to each slice of `elems` along its first axis and stacks the results.
-
-    # Arguments
-        fn: callable taking one slice (a tuple of slices when `elems` is a tuple).
-        elems: tensor, or tuple/list of tensors with the same first axis.
-        name: unused (graph op name in Keras 2).
-        dtype: dtype of the output, or `None` to keep the one `fn` returns.
-
-    # Returns
-        A tensor (or a tuple of tensors, when `fn` returns tuples).
-    """
     elements = _elements(elems)
     length = (elements[0] if isinstance(elements, tuple) else elements).shape[0]
     if not length:
@@ -236,32 +203,10 @@ def _fold(fn, elements, initializer, reverse):
 
 
 def foldl(fn, elems, initializer=None, name=None):
-    """Reduces `elems` along its first axis with `fn`, from first to last.
-
-    # Arguments
-        fn: callable `(accumulator, element) -> accumulator`.
-        elems: tensor.
-        initializer: first accumulator value (`elems[0]` when `None`).
-        name: unused.
-
-    # Returns
-        The final accumulator.
-    """
     return _fold(fn, _elements(elems), initializer, False)
 
 
 def foldr(fn, elems, initializer=None, name=None):
-    """Reduces `elems` along its first axis with `fn`, from last to first.
-
-    # Arguments
-        fn: callable `(accumulator, element) -> accumulator`.
-        elems: tensor.
-        initializer: first accumulator value (`elems[-1]` when `None`).
-        name: unused.
-
-    # Returns
-        The final accumulator.
-    """
     return _fold(fn, _elements(elems), initializer, True)
 
 
@@ -287,16 +232,6 @@ class _SparseLabels(object):
 
 
 def ctc_label_dense_to_sparse(labels, label_lengths):
-    """Converts dense, padded CTC labels to a sparse form.
-
-    # Arguments
-        labels: tensor `(samples, max_label_length)`.
-        label_lengths: tensor `(samples,)`, the length of each label sequence.
-
-    # Returns
-        A sparse labels object of the shape of `labels` holding the first `label_lengths[i]`
-        labels of each row (`K.to_dense` turns it into a tensor).
-    """
     return _SparseLabels(_t(labels), _t(label_lengths).reshape(-1))
 
 
@@ -345,20 +280,6 @@ def _ctc_loss(log_probs, labels, input_lengths, label_lengths, blank):
 
 
 def ctc_batch_cost(y_true, y_pred, input_length, label_length):
-    """CTC loss of each sample.
-
-    As Keras 2.2.4, `log(y_pred + epsilon)` is treated as logits (TensorFlow's CTC applies a
-    softmax to them) and the last class is the blank.
-
-    # Arguments
-        y_true: tensor `(samples, max_string_length)` of labels.
-        y_pred: tensor `(samples, time_steps, num_categories)`, softmax outputs.
-        input_length: tensor `(samples, 1)`, the number of steps used in `y_pred`.
-        label_length: tensor `(samples, 1)`, the number of labels used in `y_true`.
-
-    # Returns
-        A tensor `(samples, 1)`.
-    """
     y_true = _t(y_true)
     y_pred = _t(y_pred)
     input_length = _t(input_length).reshape(-1).astype(jnp.int64)
@@ -370,27 +291,6 @@ def ctc_batch_cost(y_true, y_pred, input_length, label_length):
 
 
 def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
-    """Decodes the output of a softmax with CTC, as Keras 2.2.4 (blank = last class).
-
-    The decoded lengths vary with the data, so decoding reads the values on the host (it
-    cannot run inside a jitted step).
-
-    # Arguments
-        y_pred: tensor `(samples, time_steps, num_categories)`, softmax outputs.
-        input_length: tensor `(samples,)`, the number of steps to decode in each sample.
-        greedy: best-path decoding (fast) if true, else beam search.
-        beam_width: beam width of the beam search.
-        top_paths: number of paths the beam search returns.
-
-    # Returns
-        `(decoded, log_probabilities)`: a list (one entry per path) of int64 tensors
-        `(samples, longest_decoded_length)` padded with `-1`, and a tensor
-        `(samples, top_paths)`. For greedy decoding the "log probability" is, as in
-        TensorFlow, minus the sum over steps of the largest `log(y_pred + epsilon)`.
-
-    # Raises
-        ValueError: if `top_paths` exceeds `beam_width`.
-    """
     y_pred = _t(y_pred)
     input_length = _t(input_length).reshape(-1).astype(jnp.int64)
     log_pred = jnp.log(y_pred + common.epsilon())
@@ -406,7 +306,6 @@ def ctc_decode(y_pred, input_length, greedy=True, beam_width=100, top_paths=1):
         keep = (classes != blank) & (classes != previous) & in_sequence
         sequences = [classes[b][keep[b]].tolist() for b in range(batch)]
         return [jnp.asarray(dense_from_sequences(sequences))], log_prob
-    check_top_paths(top_paths, beam_width)
     decoded, scores = beam_search_decode(np.asarray(log_pred, dtype=np.float64),
                                          np.asarray(input_length).tolist(), beam_width,
                                          top_paths, blank)

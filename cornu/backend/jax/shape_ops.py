@@ -2,13 +2,15 @@
 padding, stacking, slicing.
 
 Split from `math.py`; semantics follow Keras 2.2.4's TensorFlow backend.
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.shape_ops`, which calls these.
 """
 import numpy as np
 import jax.numpy as jnp
 
 from .. import common
-from ..arguments import (arange_bounds, check_squeeze, check_temporal_padding, int_tuple,
-                         slice_index)
+from ..arguments import arange_bounds, check_squeeze, int_tuple, slice_index
 from .core import _t, _Array, standardize_dtype
 
 __all__ = [
@@ -20,42 +22,15 @@ __all__ = [
 
 
 def concatenate(tensors, axis=-1):
-    """Concatenates a list of tensors along `axis`.
-
-    # Arguments
-        tensors: list of tensors.
-        axis: int.
-
-    # Returns
-        A tensor.
-    """
     tensors = [_t(t) for t in tensors]
     return jnp.concatenate(tensors, axis=axis)
 
 
 def reshape(x, shape):
-    """Reshapes a tensor (`-1` infers one size).
-
-    # Arguments
-        x: tensor or variable.
-        shape: tuple or list of ints.
-
-    # Returns
-        A tensor.
-    """
     return jnp.reshape(_t(x), int_tuple(shape))
 
 
 def permute_dimensions(x, pattern):
-    """Permutes the axes of a tensor.
-
-    # Arguments
-        x: tensor or variable.
-        pattern: tuple of axis indices, e.g. `(0, 2, 1)`.
-
-    # Returns
-        A tensor.
-    """
     return jnp.transpose(_t(x), tuple(int(p) for p in pattern))
 
 
@@ -85,24 +60,7 @@ def _resize_bilinear_axis(x, axis, factor):
 
 
 def resize_images(x, height_factor, width_factor, data_format, interpolation='nearest'):
-    """Resizes the images of a 4-D tensor by integer factors.
-
-    # Arguments
-        x: tensor of shape `(batch, rows, cols, channels)` (channels_last) or
-            `(batch, channels, rows, cols)` (channels_first).
-        height_factor: positive int.
-        width_factor: positive int.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        interpolation: `'nearest'` or `'bilinear'` (TensorFlow 1's `resize_bilinear`).
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: for an unknown `data_format` or `interpolation`.
-    """
     x = _t(x)
-    data_format = common.normalize_data_format(data_format)
     rows, cols = (2, 3) if data_format == 'channels_first' else (1, 2)
     if interpolation == 'nearest':
         return _repeat_axes(x, {rows: int(height_factor), cols: int(width_factor)})
@@ -113,53 +71,18 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation='ne
 
 
 def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
-    """Resizes the volumes of a 5-D tensor by repeating entries (nearest neighbour).
-
-    # Arguments
-        x: 5-D tensor.
-        depth_factor: positive int.
-        height_factor: positive int.
-        width_factor: positive int.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    data_format = common.normalize_data_format(data_format)
     first = 2 if data_format == 'channels_first' else 1
     return _repeat_axes(x, {first: int(depth_factor), first + 1: int(height_factor),
                             first + 2: int(width_factor)})
 
 
 def repeat_elements(x, rep, axis):
-    """Repeats each entry of a tensor `rep` times along `axis`, like `np.repeat`.
-
-    # Arguments
-        x: tensor or variable.
-        rep: int.
-        axis: int.
-
-    # Returns
-        A tensor whose `axis` is `rep` times longer.
-    """
     x = _t(x)
     return jnp.repeat(x, int(rep), axis=axis % x.ndim)
 
 
 def repeat(x, n):
-    """Repeats a 2-D tensor `n` times: `(samples, dim)` becomes `(samples, n, dim)`.
-
-    # Arguments
-        x: 2-D tensor.
-        n: int.
-
-    # Returns
-        A 3-D tensor.
-
-    # Raises
-        ValueError: if `x` is not 2-D.
-    """
     x = _t(x)
     if x.ndim != 2:
         raise ValueError('repeat expects a 2-D tensor, got shape %s.' % (tuple(x.shape),))
@@ -167,19 +90,6 @@ def repeat(x, n):
 
 
 def arange(start, stop=None, step=1, dtype='int32'):
-    """A 1-D tensor of evenly spaced values, like `np.arange`.
-
-    With a single argument it is the stop value (a negative one gives an empty tensor).
-
-    # Arguments
-        start: start value (or stop value when `stop` is `None`).
-        stop: stop value (excluded).
-        step: difference between successive values.
-        dtype: dtype name, `'int32'` by default.
-
-    # Returns
-        A 1-D tensor.
-    """
     values = [start, stop, step]
     for i, v in enumerate(values):
         if isinstance(v, _Array) or hasattr(v, '_value'):
@@ -193,40 +103,15 @@ def arange(start, stop=None, step=1, dtype='int32'):
 
 
 def tile(x, n):
-    """Tiles a tensor: axis `i` is repeated `n[i]` times.
-
-    # Arguments
-        x: tensor or variable.
-        n: int or list of ints (one per axis).
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     return jnp.tile(x, int_tuple(n))
 
 
 def flatten(x):
-    """Flattens a tensor to 1-D.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A 1-D tensor.
-    """
     return jnp.reshape(_t(x), (-1,))
 
 
 def batch_flatten(x):
-    """Flattens each sample: an N-D tensor becomes `(batch, everything else)`.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A 2-D tensor.
-    """
     x = _t(x)
     if x.ndim < 2:
         return x.reshape(-1, 1)
@@ -234,47 +119,16 @@ def batch_flatten(x):
 
 
 def expand_dims(x, axis=-1):
-    """Inserts an axis of length 1 at `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int (`-1` appends).
-
-    # Returns
-        A tensor.
-    """
     return jnp.expand_dims(_t(x), axis)
 
 
 def squeeze(x, axis):
-    """Removes the axis `axis`, which must have length 1.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: if the axis does not have length 1.
-    """
     x = _t(x)
     check_squeeze(x.shape, axis)
     return jnp.squeeze(x, axis)
 
 
 def temporal_padding(x, padding=(1, 1)):
-    """Pads the middle axis of a 3-D tensor with zeros.
-
-    # Arguments
-        x: 3-D tensor.
-        padding: pair of ints, zeros added at the start and end of axis 1.
-
-    # Returns
-        A 3-D tensor.
-    """
-    check_temporal_padding(padding)
     return jnp.pad(_t(x), ((0, 0), (int(padding[0]), int(padding[1])), (0, 0)))
 
 
@@ -290,58 +144,18 @@ def _pad_spatial(x, padding, data_format):
 
 
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
-    """Pads the two spatial axes of a 4-D tensor with zeros.
-
-    # Arguments
-        x: 4-D tensor.
-        padding: `((top, bottom), (left, right))`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A 4-D tensor.
-    """
     return _pad_spatial(x, padding, data_format)
 
 
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
-    """Pads the three spatial axes of a 5-D tensor with zeros.
-
-    # Arguments
-        x: 5-D tensor.
-        padding: `((d0, d1), (h0, h1), (w0, w1))`, zeros added before/after each axis.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A 5-D tensor.
-    """
     return _pad_spatial(x, padding, data_format)
 
 
 def stack(x, axis=0):
-    """Stacks a list of rank-R tensors into a rank R+1 tensor.
-
-    # Arguments
-        x: list of tensors of the same shape.
-        axis: int, the new axis.
-
-    # Returns
-        A tensor.
-    """
     return jnp.stack([_t(t) for t in x], axis=axis)
 
 
 def one_hot(indices, num_classes):
-    """One-hot encoding of an integer tensor, as float32.
-
-    Indices outside `[0, num_classes)` give rows of zeros, as `tf.one_hot`.
-
-    # Arguments
-        indices: integer tensor of shape `(d1, ..., dn)`.
-        num_classes: int.
-
-    # Returns
-        A float32 tensor of shape `(d1, ..., dn, num_classes)`.
-    """
     indices = _t(indices)
     if not jnp.issubdtype(indices.dtype, jnp.integer):
         indices = indices.astype(jnp.int64)
@@ -350,29 +164,8 @@ def one_hot(indices, num_classes):
 
 
 def reverse(x, axes):
-    """Reverses a tensor along `axes`.
-
-    # Arguments
-        x: tensor or variable.
-        axes: int or list of ints.
-
-    # Returns
-        A tensor.
-    """
     return jnp.flip(_t(x), int_tuple(axes))
 
 
 def slice(x, start, size):
-    """Extracts `x[start[0]:start[0] + size[0], ..., start[-1]:start[-1] + size[-1]]`.
-
-    A size of `-1` takes everything from the start on.
-
-    # Arguments
-        x: tensor.
-        start: list of ints, one per axis.
-        size: list of ints, one per axis.
-
-    # Returns
-        A tensor.
-    """
     return _t(x)[slice_index(start, size)]

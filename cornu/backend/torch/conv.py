@@ -1,5 +1,8 @@
 """Convolutions and pooling on PyTorch, with Keras 2 kernel layouts and TensorFlow's 'SAME'
 padding (split from `nn.py`).
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.conv`, which calls these.
 """
 import functools
 
@@ -79,25 +82,8 @@ def _depthwise_weight(kernel):
 
 
 def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
-    """1-D convolution.
-
-    # Arguments
-        x: 3-D tensor, `(batch, steps, channels)` or `(batch, channels, steps)`.
-        kernel: tensor of shape `(kernel_size, in_channels, filters)`.
-        strides: int.
-        padding: `'valid'`, `'same'` or `'causal'` (channels_last only).
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int.
-
-    # Returns
-        A 3-D tensor.
-
-    # Raises
-        ValueError: for causal padding with channels_first data.
-    """
     x = _t(x)
     kernel = _t(kernel)
-    data_format = common.normalize_data_format(data_format)
     stride = normalize_tuple(strides, 1)[0]
     dilation = normalize_tuple(dilation_rate, 1)[0]
     if padding == 'causal':
@@ -111,66 +97,24 @@ def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rat
 
 
 def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
-    """2-D convolution.
-
-    # Arguments
-        x: 4-D tensor.
-        kernel: tensor of shape `(rows, cols, in_channels, filters)`.
-        strides: int or pair of ints.
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int or pair of ints.
-
-    # Returns
-        A 4-D tensor.
-    """
     x = _t(x)
     kernel = _t(kernel)
-    data_format = common.normalize_data_format(data_format)
     return _conv(x, _conv2d_weight(kernel), 2, normalize_tuple(strides, 2), padding,
                  data_format, normalize_tuple(dilation_rate, 2))
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
            dilation_rate=(1, 1, 1)):
-    """3-D convolution.
-
-    # Arguments
-        x: 5-D tensor.
-        kernel: tensor of shape `(k1, k2, k3, in_channels, filters)`.
-        strides: int or triple of ints.
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int or triple of ints.
-
-    # Returns
-        A 5-D tensor.
-    """
     x = _t(x)
     kernel = _t(kernel)
-    data_format = common.normalize_data_format(data_format)
     return _conv(x, kernel.permute(4, 3, 0, 1, 2), 3, normalize_tuple(strides, 3), padding,
                  data_format, normalize_tuple(dilation_rate, 3))
 
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,
                      dilation_rate=(1, 1)):
-    """Depthwise 2-D convolution: each input channel is convolved with its own filters.
-
-    # Arguments
-        x: 4-D tensor.
-        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
-        strides: int or pair of ints.
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int or pair of ints.
-
-    # Returns
-        A 4-D tensor with `in_channels * depth_multiplier` channels.
-    """
     x = _t(x)
     depthwise_kernel = _t(depthwise_kernel)
-    data_format = common.normalize_data_format(data_format)
     return _conv(x, _depthwise_weight(depthwise_kernel), 2, normalize_tuple(strides, 2),
                  padding, data_format, normalize_tuple(dilation_rate, 2),
                  groups=depthwise_kernel.shape[2])
@@ -189,21 +133,6 @@ def _separable(x, depthwise_kernel, pointwise_kernel, strides, padding, data_for
 
 def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1)):
-    """2-D convolution with separable filters: depthwise, then pointwise (1x1).
-
-    # Arguments
-        x: 4-D tensor.
-        depthwise_kernel: tensor of shape `(rows, cols, in_channels, depth_multiplier)`.
-        pointwise_kernel: tensor of shape `(1, 1, in_channels * depth_multiplier, filters)`.
-        strides: int or pair of ints (of the depthwise step).
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int or pair of ints.
-
-    # Returns
-        A 4-D tensor.
-    """
-    data_format = common.normalize_data_format(data_format)
     return _separable(_t(x), _t(depthwise_kernel), _t(pointwise_kernel),
                       normalize_tuple(strides, 2), padding, data_format,
                       normalize_tuple(dilation_rate, 2))
@@ -211,21 +140,6 @@ def separable_conv2d(x, depthwise_kernel, pointwise_kernel, strides=(1, 1), padd
 
 def separable_conv1d(x, depthwise_kernel, pointwise_kernel, strides=1, padding='valid',
                      data_format=None, dilation_rate=1):
-    """1-D convolution with separable filters: depthwise, then pointwise.
-
-    # Arguments
-        x: 3-D tensor.
-        depthwise_kernel: tensor of shape `(kernel_size, in_channels, depth_multiplier)`.
-        pointwise_kernel: tensor of shape `(1, in_channels * depth_multiplier, filters)`.
-        strides: int.
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int.
-
-    # Returns
-        A 3-D tensor.
-    """
-    data_format = common.normalize_data_format(data_format)
     y = _separable(_as_2d(_t(x), data_format), _t(depthwise_kernel).unsqueeze(0),
                    _t(pointwise_kernel).unsqueeze(0), (1, normalize_tuple(strides, 1)[0]),
                    padding, data_format, (1, normalize_tuple(dilation_rate, 1)[0]))
@@ -265,46 +179,12 @@ def _conv_transpose(x, kernel, output_shape, nd, strides, padding, data_format, 
 
 def conv2d_transpose(x, kernel, output_shape, strides=(1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1)):
-    """2-D transposed convolution (the gradient of `conv2d` with respect to its input).
-
-    # Arguments
-        x: 4-D tensor.
-        kernel: tensor of shape `(rows, cols, filters, in_channels)`.
-        output_shape: the output shape in `data_format` order (its batch entry is ignored).
-        strides: int or pair of ints.
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int or pair of ints.
-
-    # Returns
-        A 4-D tensor.
-
-    # Raises
-        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
-    """
     return _conv_transpose(x, kernel, output_shape, 2, strides, padding, data_format,
                            dilation_rate)
 
 
 def conv3d_transpose(x, kernel, output_shape, strides=(1, 1, 1), padding='valid',
                      data_format=None, dilation_rate=(1, 1, 1)):
-    """3-D transposed convolution (the gradient of `conv3d` with respect to its input).
-
-    # Arguments
-        x: 5-D tensor.
-        kernel: tensor of shape `(k1, k2, k3, filters, in_channels)`.
-        output_shape: the output shape in `data_format` order (its batch entry is ignored).
-        strides: int or triple of ints.
-        padding: `'valid'` or `'same'`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        dilation_rate: int or triple of ints.
-
-    # Returns
-        A 5-D tensor.
-
-    # Raises
-        ValueError: if `output_shape` is not one that convolving back would map onto `x`.
-    """
     return _conv_transpose(x, kernel, output_shape, 3, strides, padding, data_format,
                            dilation_rate)
 
@@ -355,41 +235,9 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
 
 
 def pool2d(x, pool_size, strides=(1, 1), padding='valid', data_format=None, pool_mode='max'):
-    """2-D pooling.
-
-    # Arguments
-        x: 4-D tensor.
-        pool_size: pair of ints.
-        strides: pair of ints.
-        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        pool_mode: `'max'` or `'avg'`.
-
-    # Returns
-        A 4-D tensor.
-
-    # Raises
-        ValueError: for an unknown `padding` or `pool_mode`.
-    """
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 2)
 
 
 def pool3d(x, pool_size, strides=(1, 1, 1), padding='valid', data_format=None,
            pool_mode='max'):
-    """3-D pooling.
-
-    # Arguments
-        x: 5-D tensor.
-        pool_size: triple of ints.
-        strides: triple of ints.
-        padding: `'valid'` or `'same'` (averages exclude the padding, as TensorFlow).
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        pool_mode: `'max'` or `'avg'`.
-
-    # Returns
-        A 5-D tensor.
-
-    # Raises
-        ValueError: for an unknown `padding` or `pool_mode`.
-    """
     return _pool(x, pool_size, strides, padding, data_format, pool_mode, 3)

@@ -12,19 +12,16 @@ import torch
 from .. import common
 from ..arguments import check_assignable
 from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              placeholder, is_placeholder, function, symbolic_operators)
-from ..symbolic import KerasTensor, is_symbolic
+                              placeholder, is_placeholder, function)
+from ..symbolic import KerasTensor, graph_op, is_symbolic
 
 __all__ = [
-    'DEVICE', 'device', 'KerasVariable', 'convert_to_tensor', 'to_numpy', 'variable', 'constant',
-    'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor', 'is_variable', 'is_sparse',
-    'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value', 'batch_get_value',
-    'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor', 'zeros', 'ones', 'eye',
-    'zeros_like', 'ones_like', 'identity', 'count_params', 'cast', 'update', 'update_add',
-    'update_sub', 'moving_average_update', 'gradients', 'stop_gradient', 'function', 'Function',
-    'no_grad', 'enable_grad', 'inference_mode', 'is_floating',
-    'symbolic_operators', 'standardize_dtype',
-    'name_scope', 'get_session', 'set_session',
+    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
+    'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
+    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor',
+    'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'count_params', 'cast',
+    'update', 'update_add', 'update_sub', 'moving_average_update', 'gradients', 'stop_gradient',
+    'function', 'Function', 'name_scope', 'get_session', 'set_session',
 ]
 
 
@@ -53,6 +50,7 @@ def device():
     return str(DEVICE)
 
 
+@graph_op
 def standardize_dtype(dtype):
     """Maps a dtype given as a name, NumPy dtype or torch dtype to a torch dtype."""
     if dtype is None:
@@ -239,12 +237,14 @@ def is_sparse(tensor):
         isinstance(tensor, torch.Tensor) and tensor.is_sparse)
 
 
+@graph_op
 def to_dense(tensor):
     if isinstance(tensor, torch.Tensor) and tensor.is_sparse:
         return tensor.to_dense()
     return tensor
 
 
+@graph_op
 def shape(x):
     """The dynamic shape of a tensor, as a tuple of ints (usable in `reshape` and friends)."""
     return tuple(x.shape)
@@ -323,6 +323,7 @@ def get_variable_shape(x):
     return int_shape(x)
 
 
+@graph_op
 def print_tensor(x, message=''):
     """Prints `message` and the value of `x` when it is computed; returns `x`."""
     print(message, to_numpy(x))
@@ -350,14 +351,17 @@ def eye(size, dtype=None, name=None):
                          True, name or 'eye')
 
 
+@graph_op
 def zeros_like(x, dtype=None, name=None):
     return torch.zeros_like(x, dtype=standardize_dtype(dtype) if dtype else None)
 
 
+@graph_op
 def ones_like(x, dtype=None, name=None):
     return torch.ones_like(x, dtype=standardize_dtype(dtype) if dtype else None)
 
 
+@graph_op
 def identity(x, name=None):
     """A tensor with the same content as `x` (a copy that still carries gradients)."""
     return x.clone()
@@ -368,6 +372,7 @@ def count_params(x):
     return int(np.prod(int_shape(x), dtype=np.int64))
 
 
+@graph_op
 def cast(x, dtype):
     """Casts a tensor to another dtype."""
     x = convert_to_tensor(x)
@@ -414,6 +419,7 @@ def moving_average_update(x, value, momentum):
     return x
 
 
+@graph_op
 def gradients(loss, variables):
     """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
 
@@ -432,6 +438,7 @@ def gradients(loss, variables):
     return [torch.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
 
 
+@graph_op
 def stop_gradient(variables):
     """Returns the tensor(s) with gradient flow stopped."""
     if isinstance(variables, (list, tuple)):

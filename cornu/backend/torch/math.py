@@ -1,6 +1,9 @@
 """Tensor math on PyTorch: products, reductions, element-wise ops, switch (shape operations:
 `shape_ops.py`).
 
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.math`, which calls these.
+
 Semantics follow Keras 2.2.4's TensorFlow backend. Python numbers, lists and NumPy arrays are
 accepted wherever TensorFlow accepted them. Ops that TensorFlow computed as copies may return
 views here (`permute_dimensions`, `reshape`, `expand_dims`, `repeat`, ...): the values are the
@@ -13,7 +16,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
-from ..arguments import batch_dot_axes, clip_bounds, condition_shape, normalize_axes
+from ..arguments import batch_dot_axes, condition_shape
 from .core import convert_to_tensor, standardize_dtype
 
 __all__ = [
@@ -44,18 +47,6 @@ def _floatx_dtype():
 # LINEAR ALGEBRA
 
 def dot(x, y):
-    """Multiplies two tensors, with Keras 2's rules for N-D tensors.
-
-    The last axis of `x` is contracted with the second-to-last axis of `y` (the only axis of a
-    1-D `y`), e.g. `(2, 3) . (4, 3, 5) -> (2, 4, 5)`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor or variable.
-
-    # Returns
-        A tensor of shape `x.shape[:-1] + y.shape[:-2] + y.shape[-1:]`.
-    """
     x = _t(x)
     y = _t(y)
     y_ndim = y.dim()
@@ -68,25 +59,6 @@ def dot(x, y):
 
 
 def batch_dot(x, y, axes=None):
-    """Batch-wise dot product, with Keras 2.2.4's rules.
-
-    `x` and `y` have the batch as first axis; `axes` (an int, a pair of ints, or `None` for
-    `(x.ndim - 1, y.ndim - 2)`) names the axes to contract. A lower-rank operand is padded with
-    trailing size-1 axes (squeezed out afterwards). With 2-D inputs the result has shape
-    `(batch_size, 1)`.
-
-    # Arguments
-        x: tensor with `ndim >= 2`.
-        y: tensor with `ndim >= 2`.
-        axes: int or tuple of two ints, the axes to contract.
-
-    # Returns
-        A tensor with the shape of `x` (less the contracted axis) followed by the shape of `y`
-        (less the batch and the contracted axes); at least 2-D.
-
-    # Raises
-        ValueError: if `axes` names several axes per tensor.
-    """
     x = _t(x)
     y = _t(y)
     x_ndim = x.dim()
@@ -121,14 +93,6 @@ def batch_dot(x, y, axes=None):
 
 
 def transpose(x):
-    """Reverses the axes of a tensor (the matrix transpose for 2-D tensors).
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if x.dim() == 2:
         return x.t()
@@ -136,15 +100,6 @@ def transpose(x):
 
 
 def gather(reference, indices):
-    """Retrieves the entries of `reference` at `indices` along its first axis.
-
-    # Arguments
-        reference: tensor.
-        indices: integer tensor of indices (any shape).
-
-    # Returns
-        A tensor of shape `indices.shape + reference.shape[1:]`.
-    """
     reference = _t(reference)
     indices = _t(indices)
     if indices.dtype.is_floating_point or indices.dtype == torch.bool:
@@ -158,18 +113,7 @@ def gather(reference, indices):
 # REDUCTIONS
 
 def max(x, axis=None, keepdims=False):
-    """Maximum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis is None:
         if not keepdims:
             return torch.amax(x, dim=tuple(range(x.dim())))
@@ -180,18 +124,7 @@ def max(x, axis=None, keepdims=False):
 
 
 def min(x, axis=None, keepdims=False):
-    """Minimum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis is None:
         axis = tuple(range(x.dim()))
     elif axis == ():
@@ -200,18 +133,7 @@ def min(x, axis=None, keepdims=False):
 
 
 def sum(x, axis=None, keepdims=False):
-    """Sum of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis is None:
         return torch.sum(x) if not keepdims else torch.sum(x, dim=None, keepdim=True)
     if axis == ():
@@ -220,18 +142,7 @@ def sum(x, axis=None, keepdims=False):
 
 
 def prod(x, axis=None, keepdims=False):
-    """Product of the values of a tensor, over `axis` (int, list of ints or `None` for all).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None`.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis is None:
         out = torch.prod(x)
         return out.reshape((1,) * x.dim()) if keepdims else out
@@ -245,87 +156,33 @@ def prod(x, axis=None, keepdims=False):
 
 
 def cumsum(x, axis=0):
-    """Cumulative sum of the values of a tensor along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor of the same shape.
-    """
     return torch.cumsum(_t(x), dim=axis)
 
 
 def cumprod(x, axis=0):
-    """Cumulative product of the values of a tensor along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor of the same shape.
-    """
     return torch.cumprod(_t(x), dim=axis)
 
 
 def var(x, axis=None, keepdims=False):
-    """Variance (population, i.e. divided by N) of a tensor over `axis`.
-
-    # Arguments
-        x: tensor or variable; booleans and integers are read as `floatx()`.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if not x.dtype.is_floating_point:
         x = x.to(_floatx_dtype())
-    axis = normalize_axes(axis)
     if axis == ():
         return torch.zeros_like(x)
     return torch.var(x, dim=axis, correction=0, keepdim=keepdims)
 
 
 def std(x, axis=None, keepdims=False):
-    """Standard deviation (population) of a tensor over `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if not x.dtype.is_floating_point:
         x = x.to(_floatx_dtype())
-    axis = normalize_axes(axis)
     if axis == ():
         return torch.zeros_like(x)
     return torch.std(x, dim=axis, correction=0, keepdim=keepdims)
 
 
 def mean(x, axis=None, keepdims=False):
-    """Mean of a tensor over `axis`.
-
-    Booleans are averaged as `floatx()`; integers give the truncated integer mean, as
-    TensorFlow's `reduce_mean` did.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis == ():
         return x
     dtype = x.dtype
@@ -341,80 +198,29 @@ def mean(x, axis=None, keepdims=False):
 
 
 def any(x, axis=None, keepdims=False):
-    """Logical OR over `axis` (non-zero values are true).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A bool tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis == ():
         return x.bool()
     return torch.any(x, dim=axis, keepdim=keepdims)
 
 
 def all(x, axis=None, keepdims=False):
-    """Logical AND over `axis` (non-zero values are true).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A bool tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis == ():
         return x.bool()
     return torch.all(x, dim=axis, keepdim=keepdims)
 
 
 def argmax(x, axis=-1):
-    """Index of the maximum value along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        An int64 tensor.
-    """
     return torch.argmax(_t(x), dim=axis)
 
 
 def argmin(x, axis=-1):
-    """Index of the minimum value along `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        An int64 tensor.
-    """
     return torch.argmin(_t(x), dim=axis)
 
 
 def logsumexp(x, axis=None, keepdims=False):
-    """`log(sum(exp(x)))` over `axis`, computed without overflow.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-        keepdims: whether to keep the reduced axes with length 1.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis is None:
         axis = tuple(range(x.dim()))
     elif axis == ():
@@ -425,210 +231,69 @@ def logsumexp(x, axis=None, keepdims=False):
 # ELEMENT-WISE
 
 def square(x):
-    """Element-wise square.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.square(_t(x))
 
 
 def abs(x):
-    """Element-wise absolute value.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.abs(_t(x))
 
 
 def sqrt(x):
-    """Element-wise square root; negative inputs are clipped to 0 first, as in Keras 2.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.sqrt(torch.clamp(_t(x), min=0))
 
 
 def exp(x):
-    """Element-wise exponential.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.exp(_t(x))
 
 
 def log(x):
-    """Element-wise natural logarithm.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.log(_t(x))
 
 
 def round(x):
-    """Element-wise rounding to the nearest integer, ties to even (as `tf.round`).
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.round(_t(x))
 
 
 def sign(x):
-    """Element-wise sign (-1, 0 or 1).
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.sign(_t(x))
 
 
 def pow(x, a):
-    """Element-wise power `x ** a`.
-
-    # Arguments
-        x: tensor or variable.
-        a: number or tensor, the exponent.
-
-    # Returns
-        A tensor.
-    """
     return torch.pow(_t(x), _operand(a))
 
 
 def clip(x, min_value, max_value):
-    """Element-wise clipping to `[min_value, max_value]`.
-
-    A `max_value` below `min_value` is raised to `min_value`; `None` leaves that side open.
-
-    # Arguments
-        x: tensor or variable.
-        min_value: number, tensor or `None`.
-        max_value: number, tensor or `None`.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    min_value, max_value = clip_bounds(min_value, max_value)
     if min_value is None and max_value is None:
         return x
     return torch.clamp(x, min_value, max_value)
 
 
 def equal(x, y):
-    """Element-wise `x == y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return torch.eq(_t(x), _operand(y))
 
 
 def not_equal(x, y):
-    """Element-wise `x != y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return torch.ne(_t(x), _operand(y))
 
 
 def greater(x, y):
-    """Element-wise `x > y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return torch.gt(_t(x), _operand(y))
 
 
 def greater_equal(x, y):
-    """Element-wise `x >= y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return torch.ge(_t(x), _operand(y))
 
 
 def less(x, y):
-    """Element-wise `x < y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return torch.lt(_t(x), _operand(y))
 
 
 def less_equal(x, y):
-    """Element-wise `x <= y`.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A bool tensor.
-    """
     return torch.le(_t(x), _operand(y))
 
 
 def maximum(x, y):
-    """Element-wise maximum of two tensors.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         # A clamp needs no tensor for the scalar and, like TF, sends the gradient of ties to x.
@@ -637,15 +302,6 @@ def maximum(x, y):
 
 
 def minimum(x, y):
-    """Element-wise minimum of two tensors.
-
-    # Arguments
-        x: tensor or variable.
-        y: tensor, variable or number.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if isinstance(y, (int, float)) and not isinstance(y, bool):
         return torch.clamp(x, max=y)
@@ -653,47 +309,14 @@ def minimum(x, y):
 
 
 def sin(x):
-    """Element-wise sine.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.sin(_t(x))
 
 
 def cos(x):
-    """Element-wise cosine.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.cos(_t(x))
 
 
 def switch(condition, then_expression, else_expression):
-    """Chooses between two expressions depending on `condition`.
-
-    A scalar condition picks one expression (only the chosen callable is called, as
-    `tf.cond`); a tensor condition chooses element-wise, aligned with the leading axes of the
-    expressions (a `(batch,)` condition chooses whole samples).
-
-    # Arguments
-        condition: bool/int scalar or tensor.
-        then_expression: tensor, or a callable returning one.
-        else_expression: tensor, or a callable returning one.
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: if the condition has a higher rank than the expressions.
-    """
     if not isinstance(condition, _Tensor):
         if isinstance(condition, (bool, int, np.bool_, np.integer)):
             chosen = then_expression if condition else else_expression
@@ -718,17 +341,7 @@ def switch(condition, then_expression, else_expression):
 
 
 def l2_normalize(x, axis=None):
-    """Divides `x` by its L2 norm over `axis` (the norm is floored at 1e-6, as TF).
-
-    # Arguments
-        x: tensor or variable.
-        axis: int, list of ints or `None` for all axes.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    axis = normalize_axes(axis)
     if axis is None:
         axis = tuple(range(x.dim()))
     square_sum = torch.sum(x * x, dim=axis, keepdim=True)
@@ -736,19 +349,6 @@ def l2_normalize(x, axis=None):
 
 
 def in_top_k(predictions, targets, k):
-    """Whether each target is among the `k` largest predictions of its row.
-
-    As `tf.nn.in_top_k`, ties at the boundary count as in the top k, and rows with non-finite
-    predictions or out-of-range targets give `False`.
-
-    # Arguments
-        predictions: float tensor of shape `(batch, classes)`.
-        targets: integer tensor of shape `(batch,)`.
-        k: int.
-
-    # Returns
-        A bool tensor of shape `(batch,)`.
-    """
     predictions = _t(predictions)
     targets = _t(targets).reshape(-1).long()
     num_classes = predictions.shape[1]

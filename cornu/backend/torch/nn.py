@@ -6,13 +6,16 @@ Semantics follow Keras 2.2.4's TensorFlow backend: kernels keep Keras 2's layout
 when the total is odd), and `data_format=None` means `image_data_format()`. channels_last
 tensors are handed to torch as channels-first views in its channels_last memory format, so no
 transposed copy of the data is made.
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.nn`, which calls these.
 """
 import torch
 import torch.nn.functional as F
 
 from .. import common
 from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
-                         check_dropout_level, fused_statistics_shape, noise_shape_of,
+                         fused_statistics_shape, noise_shape_of,
                          unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
 from .core import convert_to_tensor
@@ -35,20 +38,6 @@ def _t(x):
 # ACTIVATIONS
 
 def relu(x, alpha=0., max_value=None, threshold=0.):
-    """Rectified linear unit, with Keras 2.2.4's options.
-
-    `f(x) = max_value` for `x >= max_value`, `x` for `threshold <= x < max_value` and
-    `alpha * (x - threshold)` otherwise.
-
-    # Arguments
-        x: tensor or variable.
-        alpha: slope below the threshold.
-        max_value: saturation value, or `None`.
-        threshold: threshold below which values are damped.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     if threshold == 0.:
         if alpha == 0.:
@@ -77,111 +66,36 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
 
 
 def elu(x, alpha=1.):
-    """Exponential linear unit: `x` for `x > 0`, `alpha * (exp(x) - 1)` otherwise.
-
-    # Arguments
-        x: tensor or variable.
-        alpha: scale of the negative part.
-
-    # Returns
-        A tensor.
-    """
     return F.elu(_t(x), alpha)
 
 
 def softmax(x, axis=-1):
-    """Softmax over `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor.
-    """
     return torch.softmax(_t(x), dim=axis)
 
 
 def softplus(x):
-    """Softplus, `log(1 + exp(x))`.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return F.softplus(_t(x))
 
 
 def softsign(x):
-    """Softsign, `x / (1 + |x|)`.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return F.softsign(_t(x))
 
 
 def sigmoid(x):
-    """Element-wise logistic sigmoid.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.sigmoid(_t(x))
 
 
 def hard_sigmoid(x):
-    """Piecewise-linear sigmoid: `0.2 * x + 0.5`, clipped to `[0, 1]`.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.clamp(_t(x) * 0.2 + 0.5, 0., 1.)
 
 
 def tanh(x):
-    """Element-wise hyperbolic tangent.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A tensor.
-    """
     return torch.tanh(_t(x))
 
 
 # LOSSES
 
 def categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Categorical crossentropy between an output and a target of the same shape.
-
-    Without `from_logits`, the output is rescaled to sum to 1 along `axis` and clipped to
-    `[epsilon, 1 - epsilon]` before the log, as Keras 2.2.4 did.
-
-    # Arguments
-        target: tensor of the same shape as `output`.
-        output: probabilities (e.g. a softmax output), or logits with `from_logits=True`.
-        from_logits: whether `output` holds logits.
-        axis: the channels axis (`-1`, or `1` for channels_first).
-
-    # Returns
-        A tensor with `axis` reduced.
-
-    # Raises
-        ValueError: if `axis` is not an axis of `output`.
-    """
     target = _t(target)
     output = _t(output)
     check_channels_axis(axis, output.dim())
@@ -195,24 +109,6 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
-    """Categorical crossentropy with integer targets.
-
-    Without `from_logits`, the output is clipped to `[epsilon, 1 - epsilon]` and its log is
-    used as logits (so the result is normalised by the clipped sum), as Keras 2.2.4 did.
-
-    # Arguments
-        target: integer tensor of shape `output.shape[:-1]` or `output.shape[:-1] + (1,)`
-            (axes of `output` other than the channels axis).
-        output: probabilities, or logits with `from_logits=True`.
-        from_logits: whether `output` holds logits.
-        axis: the channels axis (`-1`, or `1` for channels_first).
-
-    # Returns
-        A tensor of the shape of `output` without its channels axis.
-
-    # Raises
-        ValueError: if `axis` is not an axis of `output`.
-    """
     target = _t(target)
     output = _t(output)
     ndim = output.dim()
@@ -231,19 +127,6 @@ def sparse_categorical_crossentropy(target, output, from_logits=False, axis=-1):
 
 
 def binary_crossentropy(target, output, from_logits=False):
-    """Binary crossentropy between an output and a target of the same shape.
-
-    Without `from_logits`, the output is clipped to `[epsilon, 1 - epsilon]` and turned back
-    into logits before the sigmoid crossentropy, as Keras 2.2.4 did.
-
-    # Arguments
-        target: tensor of the same shape as `output`.
-        output: probabilities, or logits with `from_logits=True`.
-        from_logits: whether `output` holds logits.
-
-    # Returns
-        A tensor of the shape of `output`.
-    """
     target = _t(target)
     output = _t(output)
     if not from_logits:
@@ -257,26 +140,9 @@ def binary_crossentropy(target, output, from_logits=False):
 # DROPOUT
 
 def dropout(x, level, noise_shape=None, seed=None):
-    """Sets entries of `x` to zero with probability `level`, scaling the rest by `1 / (1 - level)`.
-
-    # Arguments
-        x: tensor.
-        level: fraction of entries to drop, in `[0, 1)`.
-        noise_shape: shape of the keep/drop mask, broadcastable to `x` (`None` entries take
-            the size of `x`).
-        seed: int or `None`. A seeded call draws from a generator reserved for that seed,
-            which advances with each call, so a run is reproducible but masks differ per step.
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: if `level` is outside `[0, 1)`.
-    """
     x = _t(x)
     if level == 0:
         return x
-    check_dropout_level(level)
     if noise_shape is None:
         if seed is None and x.is_cuda:
             # torch's CUDA dropout draws and applies the mask in one kernel.
@@ -294,24 +160,6 @@ def dropout(x, level, noise_shape=None, seed=None):
 # BIAS
 
 def bias_add(x, bias, data_format=None):
-    """Adds a bias to a tensor, with Keras 2.2.4's rules.
-
-    A 1-D bias is added along the channels axis. A bias with `ndim(x) - 1` axes holds one
-    value per position, given in channels_last order `(..., channels)`; for channels_first it
-    is reshaped (not transposed) to `(channels, ...)` as Keras 2.2.4 did, so weights saved by
-    it keep their meaning.
-
-    # Arguments
-        x: tensor.
-        bias: 1-D tensor, or a tensor with `ndim(x) - 1` axes.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: for a bias of another rank, or whose size does not match the channels.
-    """
     x = _t(x)
     bias = _t(bias)
     shape = bias_shape(x.shape, bias.shape, data_format)
@@ -331,23 +179,6 @@ def _scale_and_shift(x, mean, var, beta, gamma, epsilon):
 
 
 def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
-    """Normalises a batch with its own mean and variance over `reduction_axes`.
-
-    For 4-D inputs normalised per channel (axes `[0, 1, 2]` or `[0, 2, 3]`), Keras 2.2.4 used
-    TensorFlow's fused batch norm: the variance it returns is the unbiased one (times
-    `n / (n - 1)`), which feeds the moving variance, and `epsilon` is at least 1.001e-5. Other
-    cases return the biased variance. Both are reproduced.
-
-    # Arguments
-        x: tensor.
-        gamma: scale, 1-D over the kept axes (or `None`).
-        beta: offset, 1-D over the kept axes (or `None`).
-        reduction_axes: list of ints, the axes to normalise over.
-        epsilon: fuzz factor.
-
-    # Returns
-        `(normalized_tensor, mean, variance)`, the statistics with the reduced axes removed.
-    """
     x = _t(x)
     axes, fused, epsilon = batch_statistics_axes(reduction_axes, x.dim(), epsilon)
     var, mean = torch.var_mean(x, dim=axes, correction=0, keepdim=True)
@@ -365,24 +196,6 @@ def normalize_batch_in_training(x, gamma, beta, reduction_axes, epsilon=1e-3):
 
 
 def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
-    """Applies `(x - mean) / sqrt(var + epsilon) * gamma + beta`.
-
-    For 4-D inputs normalised along axis 1/-3 or 3/-1 the statistics may be 1-D or broadcast
-    shaped (as TensorFlow's fused batch norm, whose minimum epsilon of 1.001e-5 applies);
-    otherwise they broadcast against `x` as given.
-
-    # Arguments
-        x: tensor.
-        mean: mean.
-        var: variance.
-        beta: offset, or `None`.
-        gamma: scale, or `None`.
-        axis: the normalised (features) axis.
-        epsilon: fuzz factor.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     mean = _t(mean)
     var = _t(var)
@@ -402,22 +215,8 @@ def batch_normalization(x, mean, var, beta, gamma, axis=-1, epsilon=1e-3):
 # LOCALLY-CONNECTED
 
 def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
-    """1-D convolution with unshared weights (one kernel per output position).
-
-    # Arguments
-        inputs: 3-D tensor `(batch, steps, input_dim)`.
-        kernel: tensor of shape `(output_length, kernel_size * input_dim, filters)`; each
-            row is laid out `(kernel position, input channel)`.
-        kernel_size: tuple of one int.
-        strides: tuple of one int.
-        data_format: accepted for Keras 2 compatibility (the data is channels_last).
-
-    # Returns
-        A 3-D tensor `(batch, output_length, filters)`.
-    """
     inputs = _t(inputs)
     kernel = _t(kernel)
-    common.normalize_data_format(data_format)
     length = normalize_tuple(kernel_size, 1)[0]
     stride = normalize_tuple(strides, 1)[0]
     output_length, feature_dim, filters = kernel.shape
@@ -428,24 +227,8 @@ def local_conv1d(inputs, kernel, kernel_size, strides, data_format=None):
 
 
 def local_conv2d(inputs, kernel, kernel_size, strides, output_shape, data_format=None):
-    """2-D convolution with unshared weights (one kernel per output position).
-
-    # Arguments
-        inputs: 4-D tensor.
-        kernel: tensor of shape `(output_rows * output_cols, feature_dim, filters)`; each row
-            is laid out `(rows, cols, channels)` for channels_last and `(channels, rows, cols)`
-            for channels_first, as Keras 2.
-        kernel_size: pair of ints.
-        strides: pair of ints.
-        output_shape: `(output_rows, output_cols)`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A 4-D tensor with `filters` channels.
-    """
     inputs = _t(inputs)
     kernel = _t(kernel)
-    data_format = common.normalize_data_format(data_format)
     rows, cols = normalize_tuple(kernel_size, 2)
     stride_rows, stride_cols = normalize_tuple(strides, 2)
     output_rows, output_cols = (int(s) for s in output_shape)

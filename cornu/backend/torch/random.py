@@ -5,6 +5,9 @@ same numbers, as a seeded TensorFlow op did (initializers rely on this). With `s
 seed is drawn from NumPy's global generator, as Keras 2's TensorFlow backend did, so that
 `np.random.seed(...)` at the top of a script makes weight initialisation reproducible.
 Dropout without a seed uses torch's global generator (see `set_random_seed`) for speed.
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.random`, which calls these.
 """
 import numpy as np
 import torch
@@ -52,18 +55,6 @@ common.on_clear_session(_reset_streams)
 
 
 def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
-    """A tensor of values drawn uniformly from `[minval, maxval)`.
-
-    # Arguments
-        shape: tuple of ints.
-        minval: lower bound.
-        maxval: upper bound (excluded).
-        dtype: dtype name (default `floatx()`); integer dtypes draw integers.
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     torch_dtype = standardize_dtype(dtype)
     generator = _generator(seed)
     if not torch_dtype.is_floating_point:
@@ -74,35 +65,11 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
 
 
 def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A tensor of values drawn from a normal distribution.
-
-    # Arguments
-        shape: tuple of ints.
-        mean: mean of the distribution.
-        stddev: standard deviation of the distribution.
-        dtype: dtype name (default `floatx()`).
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     out = torch.empty(int_tuple(shape), dtype=standardize_dtype(dtype), device=DEVICE)
     return out.normal_(mean, stddev, generator=_generator(seed))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
-    """A tensor of normal values, redrawing those two or more standard deviations from the mean.
-
-    # Arguments
-        shape: tuple of ints.
-        mean: mean of the distribution.
-        stddev: standard deviation before truncation.
-        dtype: dtype name (default `floatx()`).
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     torch_dtype = standardize_dtype(dtype)
     generator = _generator(seed)
     out = torch.empty(int_tuple(shape), dtype=torch_dtype, device=DEVICE).normal_(
@@ -119,17 +86,6 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
-    """A tensor of ones (with probability `p`) and zeros.
-
-    # Arguments
-        shape: tuple of ints.
-        p: probability of a one.
-        dtype: dtype name (default `floatx()`).
-        seed: int or `None`.
-
-    # Returns
-        A tensor.
-    """
     torch_dtype = standardize_dtype(dtype)
     uniform = torch.empty(int_tuple(shape), dtype=torch.float32 if not torch_dtype.is_floating_point
                           else torch_dtype, device=DEVICE).uniform_(generator=_generator(seed))
@@ -137,51 +93,16 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
 
 
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
-    """A variable initialised with values drawn uniformly from `[low, high)`.
-
-    # Arguments
-        shape: tuple of ints.
-        low: lower bound.
-        high: upper bound (excluded).
-        dtype: dtype name (default `floatx()`).
-        name: optional variable name.
-        seed: int or `None`.
-
-    # Returns
-        A variable.
-    """
-    dtype = dtype or common.floatx()
     return variable(random_uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype,
                     name=name)
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
-    """A variable initialised with values drawn from a normal distribution.
-
-    # Arguments
-        shape: tuple of ints.
-        mean: mean of the distribution.
-        scale: standard deviation of the distribution.
-        dtype: dtype name (default `floatx()`).
-        name: optional variable name.
-        seed: int or `None`.
-
-    # Returns
-        A variable.
-    """
-    dtype = dtype or common.floatx()
     return variable(random_normal(shape, mean, scale, dtype=dtype, seed=seed), dtype=dtype,
                     name=name)
 
 
 def set_random_seed(seed):
-    """Seeds every source of randomness: NumPy's global generator (unseeded random ops draw
-    their seeds from it), torch's (CPU and CUDA, used by unseeded dropout), and restarts seeded
-    dropout streams.
-
-    # Arguments
-        seed: int.
-    """
     np.random.seed(int(seed))
     torch.manual_seed(int(seed))
     _reset_streams()

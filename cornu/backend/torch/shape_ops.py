@@ -2,6 +2,9 @@
 padding, stacking, slicing.
 
 Split from `math.py`; semantics follow Keras 2.2.4's TensorFlow backend.
+
+Bare implementations: each function's signature, docstring and argument-only checks are
+in `cornu.backend.api.shape_ops`, which calls these.
 """
 import builtins
 
@@ -9,8 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import common
-from ..arguments import (arange_bounds, check_squeeze, check_temporal_padding, int_tuple,
-                         slice_index)
+from ..arguments import arange_bounds, check_squeeze, int_tuple, slice_index
 from .core import DEVICE, standardize_dtype
 from .math import _t, _Tensor
 
@@ -23,15 +25,6 @@ __all__ = [
 
 
 def concatenate(tensors, axis=-1):
-    """Concatenates a list of tensors along `axis`.
-
-    # Arguments
-        tensors: list of tensors (all sparse, or else they are densified).
-        axis: int.
-
-    # Returns
-        A tensor.
-    """
     tensors = [_t(t) for t in tensors]
     sparse = [t.is_sparse for t in tensors]
     if builtins.any(sparse):
@@ -43,15 +36,6 @@ def concatenate(tensors, axis=-1):
 
 
 def reshape(x, shape):
-    """Reshapes a tensor (`-1` infers one size).
-
-    # Arguments
-        x: tensor or variable.
-        shape: tuple or list of ints.
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     try:
         return x.reshape(shape)
@@ -60,15 +44,6 @@ def reshape(x, shape):
 
 
 def permute_dimensions(x, pattern):
-    """Permutes the axes of a tensor.
-
-    # Arguments
-        x: tensor or variable.
-        pattern: tuple of axis indices, e.g. `(0, 2, 1)`.
-
-    # Returns
-        A tensor.
-    """
     return _t(x).permute(tuple(pattern))
 
 
@@ -111,24 +86,7 @@ def _resize_bilinear_axis(x, axis, factor):
 
 
 def resize_images(x, height_factor, width_factor, data_format, interpolation='nearest'):
-    """Resizes the images of a 4-D tensor by integer factors.
-
-    # Arguments
-        x: tensor of shape `(batch, rows, cols, channels)` (channels_last) or
-            `(batch, channels, rows, cols)` (channels_first).
-        height_factor: positive int.
-        width_factor: positive int.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-        interpolation: `'nearest'` or `'bilinear'` (TensorFlow 1's `resize_bilinear`).
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: for an unknown `data_format` or `interpolation`.
-    """
     x = _t(x)
-    data_format = common.normalize_data_format(data_format)
     rows, cols = (2, 3) if data_format == 'channels_first' else (1, 2)
     if interpolation == 'nearest':
         return _repeat_axes(x, {rows: int(height_factor), cols: int(width_factor)})
@@ -140,55 +98,18 @@ def resize_images(x, height_factor, width_factor, data_format, interpolation='ne
 
 
 def resize_volumes(x, depth_factor, height_factor, width_factor, data_format):
-    """Resizes the volumes of a 5-D tensor by repeating entries (nearest neighbour).
-
-    # Arguments
-        x: 5-D tensor.
-        depth_factor: positive int.
-        height_factor: positive int.
-        width_factor: positive int.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
-    data_format = common.normalize_data_format(data_format)
     first = 2 if data_format == 'channels_first' else 1
     return _repeat_axes(x, {first: int(depth_factor), first + 1: int(height_factor),
                             first + 2: int(width_factor)})
 
 
 def repeat_elements(x, rep, axis):
-    """Repeats each entry of a tensor `rep` times along `axis`, like `np.repeat`.
-
-    # Arguments
-        x: tensor or variable.
-        rep: int.
-        axis: int.
-
-    # Returns
-        A tensor whose `axis` is `rep` times longer.
-    """
     x = _t(x)
     return _repeat_axes(x, {axis % x.dim(): int(rep)})
 
 
 def repeat(x, n):
-    """Repeats a 2-D tensor `n` times: `(samples, dim)` becomes `(samples, n, dim)`.
-
-    The result is a broadcast view (no copy): read it, do not write to it in place.
-
-    # Arguments
-        x: 2-D tensor.
-        n: int.
-
-    # Returns
-        A 3-D tensor.
-
-    # Raises
-        ValueError: if `x` is not 2-D.
-    """
     x = _t(x)
     if x.dim() != 2:
         raise ValueError('repeat expects a 2-D tensor, got shape %s.' % (tuple(x.shape),))
@@ -196,19 +117,6 @@ def repeat(x, n):
 
 
 def arange(start, stop=None, step=1, dtype='int32'):
-    """A 1-D tensor of evenly spaced values, like `np.arange`.
-
-    With a single argument it is the stop value (a negative one gives an empty tensor).
-
-    # Arguments
-        start: start value (or stop value when `stop` is `None`).
-        stop: stop value (excluded).
-        step: difference between successive values.
-        dtype: dtype name, `'int32'` by default.
-
-    # Returns
-        A 1-D tensor.
-    """
     values = [start, stop, step]
     for i, v in enumerate(values):
         if isinstance(v, _Tensor):
@@ -222,40 +130,15 @@ def arange(start, stop=None, step=1, dtype='int32'):
 
 
 def tile(x, n):
-    """Tiles a tensor: axis `i` is repeated `n[i]` times.
-
-    # Arguments
-        x: tensor or variable.
-        n: int or list of ints (one per axis).
-
-    # Returns
-        A tensor.
-    """
     x = _t(x)
     return x.repeat(int_tuple(n))
 
 
 def flatten(x):
-    """Flattens a tensor to 1-D.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A 1-D tensor.
-    """
     return torch.reshape(_t(x), (-1,))
 
 
 def batch_flatten(x):
-    """Flattens each sample: an N-D tensor becomes `(batch, everything else)`.
-
-    # Arguments
-        x: tensor or variable.
-
-    # Returns
-        A 2-D tensor.
-    """
     x = _t(x)
     if x.dim() < 2:
         return x.reshape(-1, 1)
@@ -263,61 +146,20 @@ def batch_flatten(x):
 
 
 def expand_dims(x, axis=-1):
-    """Inserts an axis of length 1 at `axis`.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int (`-1` appends).
-
-    # Returns
-        A tensor.
-    """
     return torch.unsqueeze(_t(x), axis)
 
 
 def squeeze(x, axis):
-    """Removes the axis `axis`, which must have length 1.
-
-    # Arguments
-        x: tensor or variable.
-        axis: int.
-
-    # Returns
-        A tensor.
-
-    # Raises
-        ValueError: if the axis does not have length 1.
-    """
     x = _t(x)
     check_squeeze(x.shape, axis)
     return torch.squeeze(x, axis)
 
 
 def temporal_padding(x, padding=(1, 1)):
-    """Pads the middle axis of a 3-D tensor with zeros.
-
-    # Arguments
-        x: 3-D tensor.
-        padding: pair of ints, zeros added at the start and end of axis 1.
-
-    # Returns
-        A 3-D tensor.
-    """
-    check_temporal_padding(padding)
     return F.pad(_t(x), (0, 0, int(padding[0]), int(padding[1])))
 
 
 def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
-    """Pads the two spatial axes of a 4-D tensor with zeros.
-
-    # Arguments
-        x: 4-D tensor.
-        padding: `((top, bottom), (left, right))`.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A 4-D tensor.
-    """
     data_format = common.normalize_data_format(data_format)
     (top, bottom), (left, right) = padding
     pads = (left, right, top, bottom)
@@ -327,16 +169,6 @@ def spatial_2d_padding(x, padding=((1, 1), (1, 1)), data_format=None):
 
 
 def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
-    """Pads the three spatial axes of a 5-D tensor with zeros.
-
-    # Arguments
-        x: 5-D tensor.
-        padding: `((d0, d1), (h0, h1), (w0, w1))`, zeros added before/after each axis.
-        data_format: `'channels_last'` or `'channels_first'` (`None`: `image_data_format()`).
-
-    # Returns
-        A 5-D tensor.
-    """
     data_format = common.normalize_data_format(data_format)
     (d0, d1), (h0, h1), (w0, w1) = padding
     pads = (w0, w1, h0, h1, d0, d1)
@@ -346,30 +178,10 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
 
 
 def stack(x, axis=0):
-    """Stacks a list of rank-R tensors into a rank R+1 tensor.
-
-    # Arguments
-        x: list of tensors of the same shape.
-        axis: int, the new axis.
-
-    # Returns
-        A tensor.
-    """
     return torch.stack([_t(t) for t in x], dim=axis)
 
 
 def one_hot(indices, num_classes):
-    """One-hot encoding of an integer tensor, as float32.
-
-    Indices outside `[0, num_classes)` give rows of zeros, as `tf.one_hot`.
-
-    # Arguments
-        indices: integer tensor of shape `(d1, ..., dn)`.
-        num_classes: int.
-
-    # Returns
-        A float32 tensor of shape `(d1, ..., dn, num_classes)`.
-    """
     indices = _t(indices)
     if not (indices.dtype.is_floating_point or indices.dtype == torch.bool):
         classes = torch.arange(num_classes, device=indices.device, dtype=indices.dtype)
@@ -381,29 +193,8 @@ def one_hot(indices, num_classes):
 
 
 def reverse(x, axes):
-    """Reverses a tensor along `axes`.
-
-    # Arguments
-        x: tensor or variable.
-        axes: int or list of ints.
-
-    # Returns
-        A tensor.
-    """
     return torch.flip(_t(x), int_tuple(axes))
 
 
 def slice(x, start, size):
-    """Extracts `x[start[0]:start[0] + size[0], ..., start[-1]:start[-1] + size[-1]]`.
-
-    A size of `-1` takes everything from the start on.
-
-    # Arguments
-        x: tensor.
-        start: list of ints, one per axis.
-        size: list of ints, one per axis.
-
-    # Returns
-        A tensor.
-    """
     return _t(x)[slice_index(start, size)]

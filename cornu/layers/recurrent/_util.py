@@ -4,20 +4,21 @@ cells and wrapped layers."""
 import numpy as np
 
 from ... import backend as K
+from ...backend import kernels
 
 
-# Engine fast paths (`cornu.backend.<engine>.fused`); an engine without them still runs every
+# Engine fast paths (`cornu.backend.kernels`); an engine without them still runs every
 # recurrent layer through the plain `K` functions below (CuDNN layers excepted).
 
 def engine_has(name):
     """Whether the engine offers the fused function `name` (e.g. `'lstm_sequence'`)."""
-    return hasattr(K, name)
+    return hasattr(kernels, name)
 
 
 def zero_states(inputs, shapes):
     """Zero tensors `(samples,) + shape` for each shape, like `inputs` (dtype, device)."""
     if engine_has('rnn_zero_states'):
-        return K.rnn_zero_states(inputs, shapes)
+        return kernels.rnn_zero_states(inputs, shapes)
     per_sample = K.sum(K.zeros_like(inputs), axis=tuple(range(1, K.ndim(inputs))))
     states = []
     for shape in shapes:
@@ -29,14 +30,14 @@ def zero_states(inputs, shapes):
 def step_matmul(projected, states, recurrent_kernel):
     """`projected + states @ recurrent_kernel` (one kernel call where the engine has one)."""
     if engine_has('rnn_step_matmul'):
-        return K.rnn_step_matmul(projected, states, recurrent_kernel)
+        return kernels.rnn_step_matmul(projected, states, recurrent_kernel)
     return projected + K.dot(states, recurrent_kernel)
 
 
 def all_valid(mask):
     """Whether no timestep of `mask` is masked."""
     if engine_has('rnn_mask_all_valid'):
-        return K.rnn_mask_all_valid(mask)
+        return kernels.rnn_mask_all_valid(mask)
     return bool(K.eval(K.all(mask)))
 
 
@@ -65,7 +66,7 @@ def _phase(training):
         training = K.learning_phase()
     if isinstance(training, (bool, int, np.bool_, np.integer)):
         return int(bool(training))
-    if K.is_symbolic(training):
+    if kernels.is_symbolic(training):
         return 0  # outside a run, Keras 2 took the test branch
     return None
 

@@ -10,6 +10,7 @@ Weight layouts and gate orders are Keras 2's: `kernel (input_dim, gates * units)
 `recurrent_kernel (units, gates * units)`; LSTM gates i, f, c, o; GRU gates z, r, h.
 """
 from ... import backend as K
+from ...backend import kernels
 from ... import activations
 from ... import initializers
 from ... import regularizers
@@ -140,15 +141,15 @@ class _RecurrentCell(Layer):
         (`dp_mask`: a list of one mask per gate for implementation 1, else of one mask)."""
         bias = self._input_bias()
         if dp_mask is None:
-            return K.dense(inputs, self.kernel, bias)
+            return kernels.dense(inputs, self.kernel, bias)
         if self._gates == 1 or getattr(self, 'implementation', 1) != 1:
-            return K.dense(inputs * dp_mask[0], self.kernel, bias)
+            return kernels.dense(inputs * dp_mask[0], self.kernel, bias)
         size = self.units
         parts = []
         for gate in range(self._gates):
             part_bias = None if bias is None else bias[gate * size:(gate + 1) * size]
-            parts.append(K.dense(inputs * dp_mask[gate],
-                                 self.kernel[:, gate * size:(gate + 1) * size], part_bias))
+            parts.append(kernels.dense(inputs * dp_mask[gate],
+                                       self.kernel[:, gate * size:(gate + 1) * size], part_bias))
         return K.concatenate(parts, axis=-1)
 
     def _input_bias(self):
@@ -333,7 +334,7 @@ class GRUCell(_RecurrentCell):
         if self.reset_after:
             recurrent_bias = self.recurrent_bias
             if rec_mask is None:
-                inner = K.dense(h_tm1, self.recurrent_kernel, recurrent_bias)
+                inner = kernels.dense(h_tm1, self.recurrent_kernel, recurrent_bias)
             else:
                 inner = self._recurrent_matmul(K.zeros_like(x_t) if recurrent_bias is None
                                                else recurrent_bias, h_tm1, rec_mask)
@@ -369,9 +370,9 @@ class GRUCell(_RecurrentCell):
 
     def _fused_sequence(self, inputs, initial_state, training, go_backwards):
         inputs = _input_dropout(self, inputs, training)
-        outputs, h = K.gru_sequence(inputs, initial_state[0], self.kernel,
-                                    self.recurrent_kernel, self.input_bias,
-                                    self.recurrent_bias, go_backwards=go_backwards)
+        outputs, h = kernels.gru_sequence(inputs, initial_state[0], self.kernel,
+                                          self.recurrent_kernel, self.input_bias,
+                                          self.recurrent_bias, go_backwards=go_backwards)
         return outputs, [h]
 
     def _config_names(self):
@@ -472,9 +473,9 @@ class LSTMCell(_RecurrentCell):
 
     def _fused_sequence(self, inputs, initial_state, training, go_backwards):
         inputs = _input_dropout(self, inputs, training)
-        outputs, h, c = K.lstm_sequence(inputs, initial_state[0], initial_state[1],
-                                        self.kernel, self.recurrent_kernel, self.bias,
-                                        go_backwards=go_backwards)
+        outputs, h, c = kernels.lstm_sequence(inputs, initial_state[0], initial_state[1],
+                                              self.kernel, self.recurrent_kernel, self.bias,
+                                              go_backwards=go_backwards)
         return outputs, [h, c]
 
     def _recurrence(self, inputs, initial_state, mask, training, go_backwards):
@@ -486,11 +487,11 @@ class LSTMCell(_RecurrentCell):
                 (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
             return None
         dp_mask, _ = self._sequence_masks(inputs, training)
-        outputs, h, c = K.lstm_recurrence(self._project_inputs(inputs, dp_mask),
-                                          initial_state[0], initial_state[1],
-                                          self.recurrent_kernel,
-                                          _RECURRENCE_GATES[self.recurrent_activation],
-                                          mask=mask, go_backwards=go_backwards)
+        outputs, h, c = kernels.lstm_recurrence(self._project_inputs(inputs, dp_mask),
+                                                initial_state[0], initial_state[1],
+                                                self.recurrent_kernel,
+                                                _RECURRENCE_GATES[self.recurrent_activation],
+                                                mask=mask, go_backwards=go_backwards)
         return h, outputs, [h, c]
 
     def _config_names(self):

@@ -1,0 +1,31 @@
+"""Which engine runs cornu, chosen once per process, and access to its modules.
+
+The `CORNU_BACKEND` environment variable, else the `"backend"` entry of `~/.cornu/cornu.json`,
+else `torch`. Both `cornu.backend` (the public `K`) and `cornu.backend.kernels` (cornu's own
+kernels) read the choice from here.
+"""
+import importlib
+import os
+
+from .common import load_user_config
+
+ENGINES = ('torch', 'jax')
+
+
+def _select_engine():
+    config = load_user_config()
+    name = os.environ.get('CORNU_BACKEND') or config.get('backend') or 'torch'
+    name = str(name).lower()
+    if name not in ENGINES:
+        raise ValueError('Unknown cornu backend %r (CORNU_BACKEND or ~/.cornu/cornu.json): '
+                         'expected one of %s.' % (name, ', '.join(ENGINES)))
+    return name
+
+
+ENGINE = _select_engine()
+
+
+def engine_module(name):
+    """Imports and returns the engine's module `name`, e.g. `'math'` for
+    `cornu.backend.torch.math`."""
+    return importlib.import_module(f'cornu.backend.{ENGINE}.{name}')

@@ -1,0 +1,59 @@
+"""cornu's internal backend kernels: what its own layers, optimizers and engine call beyond
+Keras 2's backend API.
+
+Not part of `keras.backend` (`K`), and free to change between releases: fused dense and RNN
+kernels, optimizer updates, gradients for the training step, gradient modes, conversions
+between engine tensors and NumPy, replica placement, and a few engine-neutral helpers that
+the engine needs next to them. Code inside cornu imports it as
+`from cornu.backend import kernels` (or relatively, `from ..backend import kernels`).
+
+Each name comes from the engine chosen for the process (`engine_choice.py`); the engines
+define them in the same files with the same names:
+
+- `core`: the device, variables' class, tensor/NumPy conversion, gradient modes, dtypes;
+- `compiled`: `compile_function`, how the run of a `K.function` is prepared for repeated
+  calls (jitted on JAX);
+- `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `placement`, `optim`:
+  one job each, every name in their `__all__` re-exported here.
+
+None of these functions records graph ops: cornu calls them on concrete tensors only.
+"""
+from .engine_choice import engine_module
+from .phase import current_run_phase  # noqa: F401 (re-exported)
+from .symbolic import LEARNING_PHASE, is_symbolic  # noqa: F401 (re-exported)
+
+_core = engine_module('core')
+
+DEVICE = _core.DEVICE
+KerasVariable = _core.KerasVariable
+device = _core.device
+convert_to_tensor = _core.convert_to_tensor
+to_numpy = _core.to_numpy
+is_variable = _core.is_variable
+is_floating = _core.is_floating
+standardize_dtype = _core.standardize_dtype
+no_grad = _core.no_grad
+enable_grad = _core.enable_grad
+inference_mode = _core.inference_mode
+compile_function = engine_module('compiled').compile_function
+
+_KERNEL_MODULES = ('dense', 'gradients', 'rnn_steps', 'native_rnn', 'lstm_kernel', 'placement',
+                   'optim')
+
+
+def _kernel_names():
+    names = {}
+    for module_name in _KERNEL_MODULES:
+        module = engine_module(module_name)
+        for name in module.__all__:
+            names[name] = getattr(module, name)
+    return names
+
+
+_KERNELS = _kernel_names()
+globals().update(_KERNELS)
+
+__all__ = ['DEVICE', 'KerasVariable', 'device', 'convert_to_tensor', 'to_numpy', 'is_variable',
+           'is_floating', 'standardize_dtype', 'no_grad', 'enable_grad', 'inference_mode',
+           'compile_function', 'current_run_phase', 'LEARNING_PHASE',
+           'is_symbolic'] + sorted(_KERNELS)

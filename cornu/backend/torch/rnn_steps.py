@@ -1,0 +1,33 @@
+"""Helpers of the recurrent layers' generic step loop: zero states, the all-valid mask test
+and one step's fused matrix product (internal; `cornu.backend.kernels` re-exports them).
+
+`cornu.backend.jax.rnn_steps` has the same names.
+"""
+import torch
+
+__all__ = ['rnn_zero_states', 'rnn_mask_all_valid', 'rnn_step_matmul']
+
+
+def rnn_zero_states(inputs, shapes):
+    """All-zero initial states for a batch of sequences.
+
+    # Arguments
+        inputs: tensor `(samples, time, ...)`; gives the batch size, dtype and device.
+        shapes: list of state shapes without the batch axis, e.g. `[(units,), (units,)]`.
+
+    # Returns
+        A list of zero tensors `(samples,) + shape`.
+    """
+    batch = inputs.shape[0]
+    return [torch.zeros((batch,) + tuple(shape), dtype=inputs.dtype, device=inputs.device)
+            for shape in shapes]
+
+
+def rnn_mask_all_valid(mask):
+    """Whether no timestep of `mask` is masked (reads the mask: a host sync on GPU)."""
+    return bool(mask.all())
+
+
+def rnn_step_matmul(projected_inputs, states, recurrent_kernel):
+    """`projected_inputs + states @ recurrent_kernel` as one kernel call (one RNN step)."""
+    return torch.addmm(projected_inputs, states, recurrent_kernel)
