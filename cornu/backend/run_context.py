@@ -50,14 +50,17 @@ class RunContext:
             computing the loss, targets, tensors fed beyond the function's inputs, feeds)`.
         plan_feeds: on JAX, the values fed to the innermost running plan that computes
             gradient ops.
+        augmentation_rng: the NumPy `RandomState` image augmentation draws from for the batch
+            being prepared (`None`: NumPy's global generator).
     """
 
     __slots__ = ('learning_phase', 'call_losses', 'frozen', 'probing', 'code_loading_allowed',
-                 'state_scope', 'known_gradients', 'gradient_op', 'plan_feeds')
+                 'state_scope', 'known_gradients', 'gradient_op', 'plan_feeds',
+                 'augmentation_rng')
 
     def __init__(self, learning_phase=None, call_losses=None, frozen=False, probing=False,
                  code_loading_allowed=True, state_scope=None, known_gradients=None,
-                 gradient_op=None, plan_feeds=None):
+                 gradient_op=None, plan_feeds=None, augmentation_rng=None):
         self.learning_phase = learning_phase
         self.call_losses = call_losses
         self.frozen = frozen
@@ -67,12 +70,25 @@ class RunContext:
         self.known_gradients = known_gradients
         self.gradient_op = gradient_op
         self.plan_feeds = plan_feeds
+        self.augmentation_rng = augmentation_rng
 
     def replace(self, changes):
         """Returns a copy of this context with the fields in the dict `changes` set."""
+        # Field by field rather than a loop over `__slots__`: entering a context is on the
+        # path of every training step, and this is several times faster.
         derived = RunContext.__new__(RunContext)
-        for field in RunContext.__slots__:
-            setattr(derived, field, changes[field] if field in changes else getattr(self, field))
+        derived.learning_phase = self.learning_phase
+        derived.call_losses = self.call_losses
+        derived.frozen = self.frozen
+        derived.probing = self.probing
+        derived.code_loading_allowed = self.code_loading_allowed
+        derived.state_scope = self.state_scope
+        derived.known_gradients = self.known_gradients
+        derived.gradient_op = self.gradient_op
+        derived.plan_feeds = self.plan_feeds
+        derived.augmentation_rng = self.augmentation_rng
+        for field, value in changes.items():
+            setattr(derived, field, value)
         return derived
 
     def __repr__(self):
@@ -120,8 +136,8 @@ class run_context:
     __slots__ = ('changes', 'previous')
 
     def __init__(self, **changes):
-        unknown = set(changes) - _FIELDS
-        if unknown:
+        if not _FIELDS.issuperset(changes):
+            unknown = set(changes) - _FIELDS
             raise TypeError(f'Unknown run context field(s): {", ".join(sorted(unknown))}. '
                             f'Expected some of: {", ".join(RunContext.__slots__)}.')
         self.changes = changes

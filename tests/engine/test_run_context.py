@@ -6,13 +6,17 @@ records the learning phase it sees in `call`, and the two first calls meet at a 
 that each thread reads the phase again while the other one is inside its run: a phase kept
 anywhere shared would show up on the other side. On jax the steps are jitted and `call` runs
 while they are traced, so the layer records what each trace saw, which is what the compiled
-step computes with.
+step computes with. A last check reads the source: the module globals that code assigns are
+settings, registrations, caches and random streams, never the state of a run.
 """
+import ast
+import pathlib
 import threading
 
 import numpy as np
 import pytest
 
+import cornu
 from cornu import backend as K
 from cornu.backend.run_context import RunContext, current, run_context
 from cornu.engine.base_layer import Layer
@@ -20,6 +24,7 @@ from cornu.engine.network import in_frozen_network
 from cornu.engine.shape_inference import is_probing
 from cornu.layers import Dense, Dropout, Input
 from cornu.models import Model
+from cornu.preprocessing.image._random import current_rng
 
 _WAIT = 60
 
@@ -160,6 +165,7 @@ def test_call_losses_collected_in_one_thread_stay_out_of_another(backend):
     ({'probing': True}, is_probing),
     ({'state_scope': object()}, lambda: current().state_scope),
     ({'code_loading_allowed': False}, lambda: current().code_loading_allowed),
+    ({'augmentation_rng': np.random.RandomState(0)}, current_rng),
 ])
 def test_every_field_belongs_to_the_thread_that_set_it(backend, changes, read):
     outside = read()
@@ -239,3 +245,28 @@ def test_nested_contexts_change_only_the_fields_given(backend):
         assert not current().frozen
     assert current().call_losses is None
     assert isinstance(current(), RunContext)
+
+
+# Module globals that code assigns at run time, each a process-wide setting, registration,
+# cache or random stream, none the state of one run (which belongs in the run context).
+_MODULE_SETTINGS = {
+    '_EPSILON', '_FLOATX', '_IMAGE_DATA_FORMAT',  # K.set_epsilon, set_floatx, ...
+    '_user_phase',  # K.set_learning_phase: process-wide, as in Keras 2
+    '_unsafe_allowed',  # enable_unsafe_deserialization
+    '_op_recorder', '_function_builder',  # registered once by the engine
+    '_global_stream',  # the random stream of unseeded dropout (jax)
+    '_BUCKET_LIMITS', 'CLASS_INDEX', 'pydot',  # loaded once, on first use
+    '_SHARED_SEQUENCES',  # Sequences shared with worker processes
+}
+
+
+def test_no_run_state_is_kept_in_module_globals():
+    assigned = {}
+    for path in pathlib.Path(cornu.__file__).parent.rglob('*.py'):
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Global):
+                for name in node.names:
+                    assigned.setdefault(name, f'{path.name}:{node.lineno}')
+    unexpected = {name: where for name, where in assigned.items()
+                  if name not in _MODULE_SETTINGS}
+    assert not unexpected, f'module globals assigned at run time: {unexpected}'

@@ -5,33 +5,25 @@ iterator, reseeded that global generator before each batch. Worker threads prepa
 at the same time then reseed and draw from one shared generator, so a seeded flow is not
 reproducible with more than one worker. Here a seeded batch gets its own `RandomState`
 (seeded with the same number Keras 2 used, so the draws are the same), installed for the
-current thread only; without a seed the global generator is used, as in Keras 2.
+current thread only (the run context's `augmentation_rng`); without a seed the global
+generator is used, as in Keras 2.
 """
-import contextlib
-import threading
-
 import numpy as np
 
-_local = threading.local()
+from ...backend.run_context import current, run_context
 
 
 def current_rng():
     """The generator augmentation draws from in this thread: the one installed by
     `using_rng`, else NumPy's global generator (the `np.random` module)."""
-    rng = getattr(_local, 'rng', None)
+    rng = current().augmentation_rng
     return np.random if rng is None else rng
 
 
-@contextlib.contextmanager
 def using_rng(rng):
-    """Makes `rng` (a `np.random.RandomState`, or None for the global generator) the
-    generator of the current thread inside the `with` block."""
-    previous = getattr(_local, 'rng', None)
-    _local.rng = rng
-    try:
-        yield rng
-    finally:
-        _local.rng = previous
+    """Context manager making `rng` (a `np.random.RandomState`, or None for the global
+    generator) the generator of the current thread inside the `with` block."""
+    return run_context(augmentation_rng=rng)
 
 
 def seeded(seed):
