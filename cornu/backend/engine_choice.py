@@ -17,8 +17,8 @@ def _select_engine():
     name = os.environ.get('CORNU_BACKEND') or config.get('backend') or 'torch'
     name = str(name).lower()
     if name not in ENGINES:
-        raise ValueError('Unknown cornu backend %r (CORNU_BACKEND or ~/.cornu/cornu.json): '
-                         'expected one of %s.' % (name, ', '.join(ENGINES)))
+        raise ValueError(f'Unknown cornu backend {name!r} (CORNU_BACKEND or '
+                         f'~/.cornu/cornu.json): expected one of {", ".join(ENGINES)}.')
     return name
 
 

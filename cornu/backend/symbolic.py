@@ -36,7 +36,7 @@ class TensorShape(tuple):
         return len(self)
 
 
-class KerasTensor(object):
+class KerasTensor:
     """A symbolic tensor of the functional API.
 
     # Arguments
@@ -80,7 +80,7 @@ class KerasTensor(object):
                         '(use K.switch or K.in_train_phase for conditions).')
 
     def __repr__(self):
-        return "<KerasTensor '%s' shape=%s dtype=%s>" % (self.name, self._keras_shape, self.dtype)
+        return f"<KerasTensor '{self.name}' shape={self._keras_shape} dtype={self.dtype}>"
 
     __hash__ = object.__hash__
 
@@ -94,7 +94,7 @@ class LearningPhase(KerasTensor):
     """
 
     def __init__(self):
-        super(LearningPhase, self).__init__((), dtype='bool', name='keras_learning_phase')
+        super().__init__((), dtype='bool', name='keras_learning_phase')
 
     def __repr__(self):
         return '<LearningPhase>'

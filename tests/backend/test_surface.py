@@ -10,9 +10,13 @@ create state, read static properties, write variables or build callables. Every 
 function of `K` must carry the marker, so a new function without it fails here instead of
 silently computing on a symbolic tensor.
 """
+import ast
+import importlib
 import inspect
+import os
 
 import numpy as np
+import pytest
 
 import cornu.backend as K
 from cornu.backend import kernels, symbolic
@@ -121,3 +125,37 @@ def test_an_unmarked_function_is_not_wrapped():
     assert symbolic.records_graph_op(marked)
     wrapped = symbolic.dispatching(marked)
     assert wrapped(np.ones(2)).shape == (2,)
+
+
+# ------------------------------------------------------------------ written once: backend/api
+
+def _engine_functions(engine, module):
+    """The public functions of an engine module, read from its source (importing the other
+    engine in this process would start its threads)."""
+    path = os.path.join(os.path.dirname(K.__file__), engine, module + '.py')
+    tree = ast.parse(open(path).read(), filename=path)
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+@pytest.mark.parametrize('module', K._API_MODULES)
+def test_api_functions_are_what_k_exports(module):
+    api = importlib.import_module(f'cornu.backend.api.{module}')
+    for name in api.__all__:
+        fn = getattr(api, name)
+        exported = getattr(K, name)
+        assert getattr(exported, '__wrapped__', exported) is fn, name
+        assert fn.__doc__ and fn.__doc__.strip(), name
+
+
+@pytest.mark.parametrize('engine', ['torch', 'jax'])
+@pytest.mark.parametrize('module', K._API_MODULES)
+def test_engines_give_bare_implementations_with_the_api_signature(module, engine):
+    api = importlib.import_module(f'cornu.backend.api.{module}')
+    functions = _engine_functions(engine, module)
+    for name in api.__all__:
+        node = functions[name]
+        parameters = [a.arg for a in node.args.args + node.args.kwonlyargs]
+        assert parameters == list(inspect.signature(getattr(api, name)).parameters), name
+        doc = ast.get_docstring(node)
+        assert doc is None or '\n' not in doc.strip(), f'{engine}.{module}.{name}'
+        assert not node.decorator_list, f'{engine}.{module}.{name}'

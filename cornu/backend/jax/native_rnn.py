@@ -31,7 +31,7 @@ def _weights(kernel, recurrent_kernel, layout):
     if layout == 'cudnn':
         return _from_cudnn(kernel, units), _from_cudnn(recurrent_kernel, units), units
     if layout != 'keras':
-        raise ValueError('Unknown weight layout %r: expected "keras" or "cudnn".' % (layout,))
+        raise ValueError(f'Unknown weight layout {layout!r}: expected "keras" or "cudnn".')
     return kernel, recurrent_kernel, units
 
 

@@ -17,8 +17,7 @@ from jax import lax
 
 from .. import common
 from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
-                         fused_statistics_shape, noise_shape_of,
-                         unbiased_factor)
+                         fused_statistics_shape, noise_shape_of, unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
 from .core import _t
 from .random import _dropout_uniform

@@ -26,7 +26,7 @@ def to_device(x, device):
     return x
 
 
-class _SameDevice(object):
+class _SameDevice:
     def __enter__(self):
         return self
 

@@ -15,8 +15,7 @@ import torch.nn.functional as F
 
 from .. import common
 from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
-                         fused_statistics_shape, noise_shape_of,
-                         unbiased_factor)
+                         fused_statistics_shape, noise_shape_of, unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
 from .core import convert_to_tensor
 from .random import _stream

@@ -74,7 +74,7 @@ class _ReplicaPlacement(TorchFunctionMode):
     """Resolves ops that meet tensors on several devices (see `replica_placement`)."""
 
     def __init__(self, home):
-        super(_ReplicaPlacement, self).__init__()
+        super().__init__()
         self.home = home
         # (id, device, version) -> (source, copy) for leaf tensors (variables, constants),
         # so that a variable read by many ops of a replica is copied to its device once.
