@@ -30,8 +30,8 @@ def normalize_tuple(value, n, name):
                 ' integers. Received: ' + str(value))
     try:
         values = tuple(value)
-    except TypeError:
-        raise ValueError(expected)
+    except TypeError as error:
+        raise ValueError(expected) from error
     if len(values) != n:
         raise ValueError(expected)
     result = []

@@ -65,7 +65,7 @@ def _unmarshal_code(code):
             'a `Lambda` layer): %s. Function bytecode can only be loaded by the Python version '
             'that saved it (this is Python %d.%d). Rebuild the model in code and use '
             '`load_weights`, or re-save it from the original Python version.'
-            % (e, sys.version_info[0], sys.version_info[1]))
+            % (e, sys.version_info[0], sys.version_info[1])) from e
 
 
 def func_load(code, defaults=None, closure=None, globs=None):

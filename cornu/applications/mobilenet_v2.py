@@ -118,8 +118,9 @@ def _default_size(input_shape, input_tensor):
         except ValueError:
             try:
                 is_keras_tensor = K.is_keras_tensor(get_source_inputs(input_tensor))
-            except ValueError:
-                raise ValueError('input_tensor: ', input_tensor, 'is not type input_tensor')
+            except ValueError as error:
+                raise ValueError('input_tensor: ', input_tensor,
+                                 'is not type input_tensor') from error
         if not is_keras_tensor:
             raise ValueError('input_tensor specified: ', input_tensor, 'is not a keras tensor')
         if K.int_shape(input_tensor)[2] != input_shape[1]:
@@ -129,9 +130,9 @@ def _default_size(input_shape, input_tensor):
     if input_shape is None and input_tensor is not None:
         try:
             is_keras_tensor = K.is_keras_tensor(input_tensor)
-        except ValueError:
+        except ValueError as error:
             raise ValueError('input_tensor: ', input_tensor, 'is type: ',
-                             type(input_tensor), 'which is not a valid type')
+                             type(input_tensor), 'which is not a valid type') from error
         if not is_keras_tensor:
             return 224
         rows, cols = K.int_shape(input_tensor)[1:3]

@@ -588,6 +588,6 @@ def _as_shape(shape, layer_name):
         return (shape,)
     try:
         return tuple(None if d is None else int(d) for d in shape)
-    except TypeError:
-        raise TypeError('Layer ' + layer_name + ': `input_shape` must be a tuple of ints or None '
-                        '(without the batch axis), got ' + repr(shape))
+    except TypeError as error:
+        raise TypeError(f'Layer {layer_name}: `input_shape` must be a tuple of ints or None '
+                        f'(without the batch axis), got {shape!r}') from error

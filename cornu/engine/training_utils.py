@@ -41,7 +41,7 @@ def standardize_input_data(data, names, shapes=None, check_batch_axis=True,
                     for x in names]
         except KeyError as e:
             raise ValueError('No data provided for "' + e.args[0] + '". Need data for each key '
-                             'in: ' + str(names))
+                             'in: ' + str(names)) from e
     elif isinstance(data, list):
         if isinstance(data[0], list):
             data = [np.asarray(d) for d in data]

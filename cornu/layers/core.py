@@ -235,7 +235,7 @@ class Reshape(Layer):
         except ValueError as error:
             raise ValueError('Layer ' + self.name + ': cannot reshape an input of shape ' +
                              str(input_shape[1:]) + ' to ' + str(self.target_shape) + ' (' +
-                             str(error) + ').')
+                             str(error) + ').') from error
 
     def call(self, inputs):
         return K.reshape(inputs, (K.shape(inputs)[0],) + self.target_shape)

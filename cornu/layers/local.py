@@ -17,9 +17,9 @@ def _normalize_tuple(value, n, name):
         return (int(value),) * n
     try:
         values = tuple(value)
-    except TypeError:
+    except TypeError as error:
         raise ValueError('The `' + name + '` argument must be a tuple of ' + str(n) +
-                         ' integers. Received: ' + str(value))
+                         ' integers. Received: ' + str(value)) from error
     if len(values) != n or not all(isinstance(v, numbers.Integral) for v in values):
         raise ValueError('The `' + name + '` argument must be a tuple of ' + str(n) +
                          ' integers. Received: ' + str(value))

@@ -96,7 +96,7 @@ class _Merge(Layer):
         except ValueError as error:
             raise ValueError(str(error) + ' in layer ' + self.name + ' (' +
                              self.__class__.__name__ + '), called on inputs of shapes ' +
-                             str(input_shape) + '.')
+                             str(input_shape) + '.') from error
         return output_shape
 
     def build(self, input_shape):

@@ -44,9 +44,9 @@ def _check_pydot():
         # Rendering an empty graph runs `dot` once: this is what tells whether Graphviz is
         # installed and on the PATH.
         pydot.Dot.create(pydot.Dot())
-    except Exception:
+    except Exception as error:
         # pydot reports a missing or failing `dot` with errors of various classes.
-        raise ImportError(_MISSING_MESSAGE)
+        raise ImportError(_MISSING_MESSAGE) from error
 
 
 def _layer_label(layer, show_shapes, show_layer_names):

@@ -21,16 +21,16 @@ def standardize_dtype(dtype):
     if isinstance(dtype, str):
         try:
             return _DTYPES[dtype]
-        except KeyError:
-            raise TypeError('Unsupported dtype: %r' % (dtype,))
+        except KeyError as error:
+            raise TypeError('Unsupported dtype: %r' % (dtype,)) from error
     try:
         name = np.dtype(dtype).name
-    except TypeError:
-        raise TypeError('Unsupported dtype: %r' % (dtype,))
+    except TypeError as error:
+        raise TypeError('Unsupported dtype: %r' % (dtype,)) from error
     try:
         return _DTYPES[name]
-    except KeyError:
-        raise TypeError('Unsupported dtype: %r' % (dtype,))
+    except KeyError as error:
+        raise TypeError('Unsupported dtype: %r' % (dtype,)) from error
 
 
 def _dtype_name(dtype):

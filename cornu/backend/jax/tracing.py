@@ -66,9 +66,9 @@ def _jax_device(name):
     kind = {'cuda': 'gpu'}.get(kind, kind)
     try:
         return jax.devices(kind)[int(index) if index else 0]
-    except (RuntimeError, IndexError, ValueError):
+    except (RuntimeError, IndexError, ValueError) as error:
         raise ValueError('Unknown replica device %r: this process has %s.'
-                         % (name, ', '.join(str(d) for d in jax.devices())))
+                         % (name, ', '.join(str(d) for d in jax.devices()))) from error
 
 
 def replica_mesh(devices):
