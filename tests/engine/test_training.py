@@ -6,6 +6,7 @@ losses, and Keras 2.2.4's weighting rule `mean(score * w) / mean(w != 0)`. Which
 into which batch is read off the per-batch loss of a model that outputs zeros, with targets
 chosen so that the loss of a batch spells out its members (`_BatchSpy`).
 """
+import dataclasses
 import os
 import re
 import warnings
@@ -1286,3 +1287,27 @@ def test_compile_refuses_an_unknown_keyword_naming_it(backend):
     model = _linear()
     _raises_cleanly(TypeError, 'fuse_softmax', model.compile, 'sgd', 'mse',
                     fuse_softmax=True)
+
+
+# ------------------------------------------------------------------------------ compile spec
+
+def test_compile_resolves_its_arguments_into_one_immutable_spec(backend):
+    model = _two_outputs()
+    with pytest.warns(UserWarning, match='out2'):  # Keras 2's note on an output left out
+        model.compile('sgd', loss={'out1': 'mse'}, metrics={'out1': ['mae']},
+                      loss_weights={'out1': 0.5})
+    spec = model._compile_spec
+    first, second = spec.outputs
+    assert (first.name, first.loss, first.loss_weight) == ('out1', losses.mean_squared_error,
+                                                           0.5)
+    assert second.loss is None and not second.takes_target and second.metrics == ()
+    assert [output.name for output in spec.fed_outputs] == ['out1']
+    assert [metric.name for metric in spec.metric_specs] == ['out1_mean_absolute_error']
+    assert list(spec.metrics_names) == model.metrics_names
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        spec.jit_compile = True
+    # Compiling again makes a new spec and leaves the old one as it was.
+    model.compile('sgd', loss='mse')
+    assert model._compile_spec is not spec
+    assert spec.outputs[1].loss is None
+    assert model._compile_spec.outputs[1].loss is losses.mean_squared_error
