@@ -12,8 +12,9 @@ in `_EXTENSIONS` below (a test compares them). The layout behind it:
 - `api/`: `K`'s functions written once, engine-neutral: signature, docstring, the checks
   that need only the arguments, the `graph_op` marker; each calls the engine's function of
   the same name. A call from user code is then the marker's wrapper, the `api` function and
-  the engine function, nothing more. (Modules listed in `_API_MODULES`; `K` takes the others
-  from the engine directly, each engine still documenting them.)
+  the engine function, nothing more. (One module per engine module, listed in
+  `_API_MODULES`; a few names of `api/core.py` need no engine function and are written there
+  whole.)
 - `torch/` and `jax/`: one package per engine, the same file names and the same names in each
   file's `__all__`. `core`, `math`, `shape_ops`, `nn`, `conv`, `rnn` and `random` hold the
   implementations of `K`'s functions; `dense`, `gradients`, `rnn_steps`, `native_rnn`,
@@ -35,19 +36,19 @@ from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
                      image_data_format, set_image_data_format, normalize_data_format,
                      image_dim_ordering, set_image_dim_ordering, get_uid, reset_uids,
                      clear_session, manual_variable_initialization)
-from .engine_choice import ENGINE as _ENGINE, engine_module as _engine_module
+from .engine_choice import ENGINE as _ENGINE
 from .engine_neutral import symbolic_operators as _symbolic_operators
 from . import phase as _phase
 from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
                     reset_learning_phase as _reset_learning_phase)
 from .symbolic import KerasTensor, graph_op as _graph_op
 
-# The engine modules whose `__all__` is `K`'s; the engines' other modules hold kernels.
+# The engine modules that implement `K`'s functions; the engines' other modules hold kernels.
 _ENGINE_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
 
-# Those of them written once in `api/` (K takes their functions from there); the others come
-# straight from the engine, docstrings and checks still in each engine's module.
-_API_MODULES = ('math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
+# `K`'s functions written once, in `api/`, one module per engine module; `K` takes them from
+# there.
+_API_MODULES = ('core', 'math', 'shape_ops', 'nn', 'conv', 'rnn', 'random')
 
 # cornu's names in `K` beyond Keras 2.2.4's backend, each with the reason it is there.
 _EXTENSIONS = {
@@ -68,13 +69,10 @@ def backend():
     return _ENGINE
 
 
-def _export_engine():
+def _export_api():
     exported = {}
-    for module_name in _ENGINE_MODULES:
-        if module_name in _API_MODULES:
-            module = _import_module(f'.api.{module_name}', __name__)
-        else:
-            module = _engine_module(module_name)
+    for module_name in _API_MODULES:
+        module = _import_module(f'.api.{module_name}', __name__)
         for name in module.__all__:
             fn = getattr(module, name)
             if _symbolic.records_graph_op(fn):
@@ -83,7 +81,7 @@ def _export_engine():
     return exported
 
 
-globals().update(_export_engine())
+globals().update(_export_api())
 
 
 # Written here rather than in `phase.py`: a tensor-valued phase selects with the engine's

@@ -1,6 +1,8 @@
-"""Backend functions that are the same on every engine, re-exported by each engine's `core`.
+"""Backend functions that are the same on every engine: `K` takes `placeholder`,
+`is_placeholder`, `name_scope`, `get_session` and `set_session` from here as they are (through
+`cornu.backend.api.core`), and the engines' `function` builds on `function` here.
 
-Keras 2 code calls them through `K`; they touch no tensor library.
+They touch no tensor library.
 """
 import operator
 
@@ -9,8 +11,12 @@ from . import symbolic
 from .symbolic import KerasTensor
 
 
-class name_scope(object):
-    """Accepted for Keras 2 code (`with K.name_scope(...)`); names are given by layers."""
+class name_scope:
+    """Accepted for Keras 2 code (`with K.name_scope(...)`): names are given by layers.
+
+    # Arguments
+        name: the scope's name, which the `with` block receives and nothing else uses.
+    """
 
     def __init__(self, name):
         self.name = name
@@ -23,12 +29,20 @@ class name_scope(object):
 
 
 def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
-    """Creates a symbolic input tensor (see `K.function`).
+    """Creates a symbolic input tensor, to feed to a `K.function`.
 
     # Arguments
-        shape: tuple of ints or `None`s; or give `ndim` for a shape of all `None`s.
+        shape: tuple of ints or `None`s (sizes known only when values are fed).
+        ndim: the number of axes, for a shape of all `None`s when `shape` is not given.
         dtype: dtype name (default `floatx()`).
+        sparse: whether the tensor stands for sparse values (`K.is_sparse` then says so).
         name: optional name.
+
+    # Returns
+        A symbolic tensor (`KerasTensor`).
+
+    # Raises
+        ValueError: if neither `shape` nor `ndim` is given.
     """
     if shape is None:
         if ndim is None:
@@ -40,32 +54,44 @@ def placeholder(shape=None, ndim=None, dtype=None, sparse=False, name=None):
 
 
 def is_placeholder(x):
-    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`)."""
+    """Whether `x` is a symbolic tensor made by `placeholder` (or `Input`).
+
+    # Arguments
+        x: anything.
+
+    # Returns
+        A bool.
+    """
     return getattr(x, '_is_placeholder', False)
 
 
 def function(inputs, outputs, updates=None, **kwargs):
-    """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
-
-    # Arguments
-        inputs: list of symbolic tensors (placeholders, model inputs, `K.learning_phase()`).
-        outputs: list of symbolic tensors (or a single one).
-        updates: list of `(variable, new_value)` pairs or update ops to run after each call.
-
-    # Returns
-        A function taking a list of NumPy arrays and returning a list of NumPy arrays.
-    """
+    """Builds what `K.function` returns, through the builder `cornu.engine` registers
+    (arguments and result: see `cornu.backend.api.core.function`)."""
     if symbolic._function_builder is None:
         raise RuntimeError('K.function needs cornu.engine; import cornu first.')
     return symbolic._function_builder(inputs, outputs, updates, kwargs)
 
 
 def get_session():
+    """Kept for Keras 2 code written against TensorFlow: cornu has no session.
+
+    # Raises
+        RuntimeError: always, saying how to read values instead.
+    """
     raise RuntimeError('cornu has no TensorFlow session: values are computed eagerly; use '
                        'K.get_value / K.eval.')
 
 
 def set_session(session):
+    """Kept for Keras 2 code written against TensorFlow: cornu has no session to set.
+
+    # Arguments
+        session: ignored.
+
+    # Raises
+        RuntimeError: always.
+    """
     raise RuntimeError('cornu has no TensorFlow session to set.')
 
 

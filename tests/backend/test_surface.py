@@ -129,12 +129,38 @@ def test_an_unmarked_function_is_not_wrapped():
 
 # ------------------------------------------------------------------ written once: backend/api
 
-def _engine_functions(engine, module):
-    """The public functions of an engine module, read from its source (importing the other
-    engine in this process would start its threads)."""
+# The names of an api module that no engine implements: written whole in the api module, or
+# engine-neutral ones it re-exports. Every other name of the api module calls the engine's
+# function of the same name.
+WRITTEN_WHOLE_IN_API = {
+    'core': {'is_keras_tensor', 'get_variable_shape', 'count_params', 'Function',
+             'placeholder', 'is_placeholder', 'name_scope', 'get_session', 'set_session'},
+}
+
+
+def _engine_source(engine, module):
+    """An engine module's syntax tree, read from its source (importing the other engine in
+    this process would start its threads)."""
     path = os.path.join(os.path.dirname(K.__file__), engine, module + '.py')
-    tree = ast.parse(open(path).read(), filename=path)
+    return ast.parse(open(path).read(), filename=path)
+
+
+def _engine_functions(engine, module):
+    """The public functions of an engine module."""
+    tree = _engine_source(engine, module)
     return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _engine_all(engine, module):
+    """The `__all__` of an engine module."""
+    for node in _engine_source(engine, module).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], 'id', None) == '__all__':
+            return ast.literal_eval(node.value)
+    raise AssertionError(f'{engine}.{module} sets no __all__')
+
+
+def test_every_k_module_is_written_once():
+    assert K._API_MODULES == K._ENGINE_MODULES
 
 
 @pytest.mark.parametrize('module', K._API_MODULES)
@@ -152,9 +178,19 @@ def test_api_functions_are_what_k_exports(module):
 def test_engines_give_bare_implementations_with_the_api_signature(module, engine):
     api = importlib.import_module(f'cornu.backend.api.{module}')
     functions = _engine_functions(engine, module)
+    whole = WRITTEN_WHOLE_IN_API.get(module, set())
+    assert whole <= set(api.__all__)
+    assert _engine_all(engine, module) == [name for name in api.__all__ if name not in whole]
+    assert sorted(whole & set(functions)) == [], f'{engine}.{module} implements them again'
     for name in api.__all__:
+        if name in whole:
+            continue
         node = functions[name]
-        parameters = [a.arg for a in node.args.args + node.args.kwonlyargs]
+        arguments = node.args
+        parameters = [a.arg for a in arguments.posonlyargs + arguments.args]
+        parameters += [arguments.vararg.arg] if arguments.vararg else []
+        parameters += [a.arg for a in arguments.kwonlyargs]
+        parameters += [arguments.kwarg.arg] if arguments.kwarg else []
         assert parameters == list(inspect.signature(getattr(api, name)).parameters), name
         doc = ast.get_docstring(node)
         assert doc is None or '\n' not in doc.strip(), f'{engine}.{module}.{name}'

@@ -14,6 +14,10 @@ in for it: reads see the scope's value and writes are recorded in the scope, so 
 returns them as new values (see `cornu.backend.jax.tracing`). The active scope is the run
 context's `state_scope` (see `cornu.backend.run_context`), so a step traced in one thread does
 not see another thread's. Layer code is the same on both engines.
+
+Bare implementations: each of `K`'s core functions has its signature, docstring and
+argument-only checks in `cornu.backend.api.core`, which calls these. The device, the variable
+class, conversions, dtypes and gradient modes are cornu's kernels (`cornu.backend.kernels`).
 """
 import copy
 import os
@@ -24,10 +28,7 @@ import jax.numpy as jnp
 
 from .. import common
 from .. import engine_neutral
-from ..arguments import check_assignable
-from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              placeholder, is_placeholder)
-from ..symbolic import KerasTensor, graph_op, is_symbolic
+from ..symbolic import KerasTensor, is_symbolic
 from ..run_context import current, run_context
 from . import gradient_retracing
 from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa: F401
@@ -35,13 +36,14 @@ from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa
 jax.config.update('jax_enable_x64', True)
 jax.config.update('jax_default_matmul_precision', 'highest')
 
+# The functions of `cornu.backend.api.core` that need the engine (the others are written
+# there whole).
 __all__ = [
-    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
-    'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
-    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor',
-    'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'count_params', 'cast',
+    'variable', 'constant', 'is_tensor', 'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim',
+    'dtype', 'eval', 'get_value', 'batch_get_value', 'set_value', 'batch_set_value',
+    'print_tensor', 'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'cast',
     'update', 'update_add', 'update_sub', 'moving_average_update', 'gradients', 'stop_gradient',
-    'function', 'Function', 'name_scope', 'get_session', 'set_session',
+    'function',
 ]
 
 
@@ -70,7 +72,7 @@ def device():
 
 # ---------------------------------------------------------------- the state scope
 
-class _Scope(object):
+class _Scope:
     """Values standing in for variables while a function is traced (see the module doc);
     active inside `_in_scope(scope)`.
 
@@ -135,7 +137,7 @@ def _numpy_to_tensor(value, dtype=None):
         elif array.dtype == _DTYPES['bfloat16']:
             target = _DTYPES[common.floatx()]
         else:
-            raise TypeError('Cannot convert an array of dtype %s to a tensor.' % array.dtype)
+            raise TypeError(f'Cannot convert an array of dtype {array.dtype} to a tensor.')
     else:
         target = standardize_dtype(dtype)
     if array.dtype.byteorder == '>':
@@ -179,8 +181,8 @@ def convert_to_tensor(x, dtype=None):
                 return x.astype(target)
         return x
     if is_symbolic(x):
-        raise TypeError('Expected a concrete tensor, got the symbolic %r; symbolic tensors are '
-                        'computed by running a model or a K.function.' % (x,))
+        raise TypeError(f'Expected a concrete tensor, got the symbolic {x!r}; symbolic tensors '
+                        'are computed by running a model or a K.function.')
     if isinstance(x, (bool, int, float)) and dtype is None:
         dtype = 'bool' if isinstance(x, bool) else ('int64' if isinstance(x, int) else None)
     return _numpy_to_tensor(x, dtype)
@@ -198,8 +200,8 @@ def to_numpy(x):
             x = x.astype(jnp.float32)
         return np.asarray(x)
     if is_symbolic(x):
-        raise TypeError('Cannot evaluate the symbolic tensor %r directly: build a '
-                        '`K.function` or a `Model` that computes it.' % (x,))
+        raise TypeError(f'Cannot evaluate the symbolic tensor {x!r} directly: build a '
+                        '`K.function` or a `Model` that computes it.')
     return np.asarray(x)
 
 
@@ -222,7 +224,7 @@ def _forward_operator(name):
     return operator
 
 
-class KerasVariable(object):
+class KerasVariable:
     """A variable: a jax array with a Keras 2 name, an optional constraint and a trainable flag.
 
     The array is replaced, never changed, by assignments. Arithmetic and comparison operators,
@@ -372,27 +374,15 @@ class KerasVariable(object):
                                     _dtype_name(self._value.dtype)))
 
     def __repr__(self):
-        return '<cornu variable %r shape=%s dtype=%s>' % (
-            self._keras_name, self.shape, _dtype_name(self._value.dtype))
+        return (f'<cornu variable {self._keras_name!r} shape={self.shape} '
+                f'dtype={_dtype_name(self._value.dtype)}>')
 
 
 def _rebuild_variable(array, trainable, name, dtype_name):
     return KerasVariable(_numpy_to_tensor(array, dtype_name), trainable, name)
 
 
-def variable(value, dtype=None, name=None, constraint=None):
-    """Creates a variable from a NumPy array, a number, a tensor or another variable.
-
-    # Arguments
-        value: initial value.
-        dtype: dtype name; defaults to `floatx()` for floating values.
-        name: optional name, e.g. `'dense_1/kernel:0'`.
-        constraint: optional projection applied after optimizer updates.
-
-    # Returns
-        A `KerasVariable`.
-    """
-    dtype = dtype or common.floatx()
+def variable(value, dtype, name=None, constraint=None):
     if isinstance(value, (_Array, KerasVariable)):
         data = _t(value).astype(standardize_dtype(dtype))
     else:
@@ -400,12 +390,11 @@ def variable(value, dtype=None, name=None, constraint=None):
     return KerasVariable(data, True, name or 'Variable', constraint)
 
 
-def constant(value, dtype=None, shape=None, name=None):
-    """Creates a constant tensor, broadcast to `shape` when given."""
+def constant(value, dtype, shape=None, name=None):
     if isinstance(value, (_Array, KerasVariable)):
-        tensor = _t(value).astype(standardize_dtype(dtype or common.floatx()))
+        tensor = _t(value).astype(standardize_dtype(dtype))
     else:
-        tensor = _numpy_to_tensor(value, dtype or common.floatx())
+        tensor = _numpy_to_tensor(value, dtype)
     if shape is not None:
         tensor = jnp.broadcast_to(tensor, tuple(shape))
     return tensor
@@ -415,45 +404,28 @@ def is_tensor(x):
     return isinstance(x, (_Array, KerasVariable, KerasTensor))
 
 
-def is_keras_tensor(x):
-    """Whether `x` is a symbolic tensor produced by a Keras layer or `Input`.
-
-    # Raises
-        ValueError: if `x` is not a tensor at all.
-    """
-    if not is_tensor(x):
-        raise ValueError('Unexpectedly found an instance of type `' + str(type(x)) + '`. '
-                         'Expected a symbolic tensor instance.')
-    return isinstance(x, KerasTensor) and x._keras_history is not None
-
-
 def is_variable(x):
     return isinstance(x, KerasVariable)
 
 
 def is_sparse(tensor):
-    """Whether `tensor` is sparse: a sparse placeholder, or sparse CTC labels (jax has no
-    sparse arrays in its core)."""
+    # Sparse placeholders and sparse CTC labels only: jax has no sparse arrays in its core.
     return getattr(tensor, 'sparse', False) is True
 
 
-@graph_op
 def to_dense(tensor):
     if is_sparse(tensor) and hasattr(tensor, 'todense'):
         return tensor.todense()
     return tensor
 
 
-@graph_op
 def shape(x):
-    """The shape of a tensor, as a tuple of ints (static under jit, usable in `reshape`)."""
     if isinstance(x, KerasVariable):
         return x.shape
     return tuple(x.shape)
 
 
 def int_shape(x):
-    """The static shape of a tensor or variable as a tuple of ints (`None` where unknown)."""
     if isinstance(x, KerasTensor):
         return x._keras_shape
     if hasattr(x, '_keras_shape'):
@@ -464,7 +436,6 @@ def int_shape(x):
 
 
 def ndim(x):
-    """The number of axes of a tensor."""
     if isinstance(x, KerasTensor):
         return len(x._keras_shape)
     if isinstance(x, (_Array, KerasVariable)):
@@ -473,7 +444,6 @@ def ndim(x):
 
 
 def dtype(x):
-    """The dtype of a tensor as a string, e.g. `'float32'`."""
     if isinstance(x, KerasTensor):
         return x.dtype
     if isinstance(x, (_Array, KerasVariable)):
@@ -487,50 +457,31 @@ def _snapshot(x):
 
 
 def eval(x):
-    """The value of a tensor or variable, as a NumPy array (a copy)."""
     return _snapshot(x)
 
 
 def get_value(x):
-    """The value of a variable, as a NumPy array (a copy: later updates don't show in it)."""
     return _snapshot(x)
 
 
 def batch_get_value(ops):
-    """The values of several variables, as a list of NumPy arrays (copies)."""
     return [_snapshot(x) for x in ops]
 
 
 def set_value(x, value):
-    """Assigns a NumPy value to a variable.
-
-    # Raises
-        ValueError: when the shapes differ.
-    """
-    value = np.asarray(value)
-    x_shape = tuple(x.shape)
-    check_assignable(value, x_shape, getattr(x, 'name', '?'))
+    """Gives `x` the NumPy `value`, checked against its shape."""
     if value.dtype.byteorder == '>':
         value = value.astype(value.dtype.newbyteorder('='))
-    _assign(x, jnp.asarray(value, dtype=x.dtype).reshape(x_shape))
+    _assign(x, jnp.asarray(value, dtype=x.dtype).reshape(tuple(x.shape)))
 
 
 def batch_set_value(tuples):
-    """Assigns several values: `tuples` is a list of `(variable, numpy_value)`."""
     for x, value in tuples:
         set_value(x, value)
 
 
-def get_variable_shape(x):
-    return int_shape(x)
-
-
-@graph_op
 def print_tensor(x, message=''):
-    """Prints `message` and the value of `x` when it is computed; returns `x`.
-
-    Inside a jitted step the value is printed when the step runs.
-    """
+    """Inside a traced step, prints when the step runs."""
     value = _t(x)
     if isinstance(value, _Tracer):
         jax.debug.print(str(message).replace('{', '{{').replace('}', '}}') + ' {}', value)
@@ -540,49 +491,36 @@ def print_tensor(x, message=''):
 
 
 def zeros(shape, dtype=None, name=None):
-    """A variable filled with zeros."""
-    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    shape = tuple(int(s) for s in shape)
     return KerasVariable(jnp.zeros(shape, dtype=standardize_dtype(dtype)), True,
                          name or 'zeros')
 
 
 def ones(shape, dtype=None, name=None):
-    """A variable filled with ones."""
-    shape = (shape,) if isinstance(shape, int) else tuple(int(s) for s in shape)
+    shape = tuple(int(s) for s in shape)
     return KerasVariable(jnp.ones(shape, dtype=standardize_dtype(dtype)), True, name or 'ones')
 
 
 def eye(size, dtype=None, name=None):
-    """An identity-matrix variable; `size` is an int or a `(rows, columns)` pair."""
-    rows, columns = (size, size) if isinstance(size, int) else size
+    rows, columns = size
     return KerasVariable(jnp.eye(int(rows), int(columns), dtype=standardize_dtype(dtype)), True,
                          name or 'eye')
 
 
-@graph_op
 def zeros_like(x, dtype=None, name=None):
     return jnp.zeros_like(_t(x), dtype=standardize_dtype(dtype) if dtype else None)
 
 
-@graph_op
 def ones_like(x, dtype=None, name=None):
     return jnp.ones_like(_t(x), dtype=standardize_dtype(dtype) if dtype else None)
 
 
-@graph_op
 def identity(x, name=None):
-    """A tensor with the same content as `x` (jax arrays are immutable: no copy is needed)."""
+    """jax arrays are immutable: no copy is needed."""
     return _t(x)
 
 
-def count_params(x):
-    """The number of scalars in a tensor or variable."""
-    return int(np.prod(int_shape(x), dtype=np.int64))
-
-
-@graph_op
 def cast(x, dtype):
-    """Casts a tensor to another dtype."""
     return _t(x).astype(standardize_dtype(dtype))
 
 
@@ -597,37 +535,21 @@ def _new_value(x, value):
 
 
 def update(x, new_x):
-    """Assigns `new_x` to the variable `x` (no gradient flows through). Returns `x`.
-
-    With a symbolic `new_x` nothing is assigned yet: the `(x, new_x)` pair is returned, for
-    `K.function(..., updates=[...])` to apply at each call, as in Keras 2.
-    """
-    if is_symbolic(new_x):
-        return (x, new_x)
     _assign(x, _new_value(x, new_x))
     return x
 
 
 def update_add(x, increment):
-    """Adds `increment` to the variable `x`. Returns `x` (or an `(x, x + increment)` update
-    pair when `increment` is symbolic)."""
-    if is_symbolic(increment):
-        return (x, increment + x)
     _assign(x, _new_value(x, x.value + _new_value(x, increment)))
     return x
 
 
 def update_sub(x, decrement):
-    """Subtracts `decrement` from the variable `x`. Returns `x` (or an `(x, x - decrement)`
-    update pair when `decrement` is symbolic)."""
-    if is_symbolic(decrement):
-        return (x, -decrement + x)
     _assign(x, _new_value(x, x.value - _new_value(x, decrement)))
     return x
 
 
 def moving_average_update(x, value, momentum):
-    """`x = x * momentum + value * (1 - momentum)`. Returns `x`."""
     current = x.value
     value = jax.lax.stop_gradient(_t(value)).astype(current.dtype)
     _assign(x, current * momentum + value * (1.0 - momentum))
@@ -636,28 +558,13 @@ def moving_average_update(x, value, momentum):
 
 # ---------------------------------------------------------------- gradients
 
-@graph_op
+# JAX has no tape of eager operations, so gradients are taken by tracing again the code that
+# computed `loss`: inside a training step `loss` is the step's total loss (as a Keras 2-style
+# optimizer's `get_updates` asks for it), whose gradients the step has already taken; when a
+# `K.function` evaluates a recorded gradient op, the part of the graph from the function's
+# inputs to `loss` is traced again as a function of `variables` and differentiated with
+# `jax.grad` (see `cornu.backend.jax.gradient_retracing`).
 def gradients(loss, variables):
-    """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
-
-    JAX has no tape of eager operations, so gradients are taken by tracing again the code
-    that computed `loss`:
-
-    - on symbolic tensors, `K.gradients` records an op; when a `K.function` evaluates it, the
-      part of the graph from the function's inputs to `loss` is traced again as a function of
-      `variables` (variables, the function's inputs, or intermediate symbolic tensors) and
-      differentiated with `jax.grad` (see `cornu.backend.jax.gradient_retracing`). Gradients
-      of gradients work the same way.
-    - inside a training step, `loss` is the step's total loss (as a Keras 2-style optimizer's
-      `get_updates` asks for it), whose gradients the step has already taken.
-
-    Calling it on concrete tensors computed eagerly raises a `RuntimeError`: use a
-    `K.function` over symbolic tensors (or `jax.grad` directly).
-
-    # Returns
-        A list of gradients, one per variable (zeros for those `loss` does not depend on).
-    """
-    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
     known = current().known_gradients
     if known is not None:
         known_loss, by_id = known
@@ -689,33 +596,19 @@ def _substituting_scope(substitutes):
     return _in_scope(scope)
 
 
-@graph_op
 def stop_gradient(variables):
-    """Returns the tensor(s) with gradient flow stopped."""
-    if isinstance(variables, (list, tuple)):
-        return [jax.lax.stop_gradient(_t(v)) for v in variables]
     return jax.lax.stop_gradient(_t(variables))
 
 
 def function(inputs, outputs, updates=None, **kwargs):
-    """Makes a callable that computes `outputs` from values fed for the symbolic `inputs`.
-
-    As `cornu.backend.engine_neutral.function` (arguments and result), with the gradient ops
-    it evaluates made to compute by tracing again (see `gradients`). Its calls are compiled
-    (see `compiled.compile_function`).
-    """
+    """Prepares the gradient ops the function evaluates to be computed by tracing again."""
     built = engine_neutral.function(inputs, outputs, updates, **kwargs)
     if getattr(built, 'needs_grad', False) and getattr(built, 'plan', None) is not None:
         gradient_retracing.prepare(built.plan)
     return built
 
 
-def Function(inputs, outputs, updates=None, name=None, **kwargs):
-    """Keras 2's `K.Function` class name: the same as `K.function(inputs, outputs, updates)`."""
-    return function(inputs, outputs, updates=updates, name=name, **kwargs)
-
-
-class _NoOpMode(object):
+class _NoOpMode:
     """Gradient-mode context managers: JAX takes gradients of functions, so there is no
     recording to switch on or off; usable as `with` blocks and as decorators."""
 

@@ -2,6 +2,10 @@
 
 Tensors live on `DEVICE`: the first CUDA device when one is present (or `CORNU_DEVICE`, e.g.
 `cpu`), so user code runs unchanged on CPU and GPU.
+
+Bare implementations: each of `K`'s core functions has its signature, docstring and
+argument-only checks in `cornu.backend.api.core`, which calls these. The device, the variable
+class, conversions, dtypes and gradient modes are cornu's kernels (`cornu.backend.kernels`).
 """
 import copy
 import os
@@ -10,18 +14,17 @@ import numpy as np
 import torch
 
 from .. import common
-from ..arguments import check_assignable
-from ..engine_neutral import (name_scope, get_session, set_session,  # noqa: F401 (K names)
-                              placeholder, is_placeholder, function)
-from ..symbolic import KerasTensor, graph_op, is_symbolic
+from .. import engine_neutral
+from ..symbolic import KerasTensor, is_symbolic
 
+# The functions of `cornu.backend.api.core` that need the engine (the others are written
+# there whole).
 __all__ = [
-    'variable', 'constant', 'placeholder', 'is_placeholder', 'is_tensor', 'is_keras_tensor',
-    'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim', 'dtype', 'eval', 'get_value',
-    'batch_get_value', 'set_value', 'batch_set_value', 'get_variable_shape', 'print_tensor',
-    'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'count_params', 'cast',
+    'variable', 'constant', 'is_tensor', 'is_sparse', 'to_dense', 'shape', 'int_shape', 'ndim',
+    'dtype', 'eval', 'get_value', 'batch_get_value', 'set_value', 'batch_set_value',
+    'print_tensor', 'zeros', 'ones', 'eye', 'zeros_like', 'ones_like', 'identity', 'cast',
     'update', 'update_add', 'update_sub', 'moving_average_update', 'gradients', 'stop_gradient',
-    'function', 'Function', 'name_scope', 'get_session', 'set_session',
+    'function',
 ]
 
 
@@ -50,7 +53,6 @@ def device():
     return str(DEVICE)
 
 
-@graph_op
 def standardize_dtype(dtype):
     """Maps a dtype given as a name, NumPy dtype or torch dtype to a torch dtype."""
     if dtype is None:
@@ -61,7 +63,7 @@ def standardize_dtype(dtype):
     try:
         return _DTYPES[name]
     except KeyError:
-        raise TypeError('Unsupported dtype: %r' % (dtype,))
+        raise TypeError(f'Unsupported dtype: {dtype!r}')
 
 
 def _dtype_name(torch_dtype):
@@ -82,7 +84,7 @@ def _numpy_to_tensor(value, dtype=None):
         elif array.dtype.kind in 'iub':
             torch_dtype = _DTYPES.get(array.dtype.name, torch.int64)
         else:
-            raise TypeError('Cannot convert an array of dtype %s to a tensor.' % array.dtype)
+            raise TypeError(f'Cannot convert an array of dtype {array.dtype} to a tensor.')
     else:
         torch_dtype = standardize_dtype(dtype)
     if array.dtype.kind == 'f' or array.dtype.kind in 'iub':
@@ -115,8 +117,8 @@ def convert_to_tensor(x, dtype=None):
             return x.to(DEVICE)
         return x
     if is_symbolic(x):
-        raise TypeError('Expected a concrete tensor, got the symbolic %r; symbolic tensors are '
-                        'computed by running a model or a K.function.' % (x,))
+        raise TypeError(f'Expected a concrete tensor, got the symbolic {x!r}; symbolic tensors '
+                        'are computed by running a model or a K.function.')
     if isinstance(x, (bool, int, float)) and dtype is None:
         dtype = 'bool' if isinstance(x, bool) else ('int64' if isinstance(x, int) else None)
     return _numpy_to_tensor(x, dtype)
@@ -130,8 +132,8 @@ def to_numpy(x):
             x = x.float()
         return x.cpu().numpy()
     if is_symbolic(x):
-        raise TypeError('Cannot evaluate the symbolic tensor %r directly: build a '
-                        '`K.function` or a `Model` that computes it.' % (x,))
+        raise TypeError(f'Cannot evaluate the symbolic tensor {x!r} directly: build a '
+                        '`K.function` or a `Model` that computes it.')
     return np.asarray(x)
 
 
@@ -176,27 +178,15 @@ class KerasVariable(torch.nn.Parameter):
                                     self._keras_name, _dtype_name(self.dtype)))
 
     def __repr__(self):
-        return '<cornu variable %r shape=%s dtype=%s>' % (
-            self._keras_name, tuple(self.shape), _dtype_name(self.dtype))
+        return (f'<cornu variable {self._keras_name!r} shape={tuple(self.shape)} '
+                f'dtype={_dtype_name(self.dtype)}>')
 
 
 def _rebuild_variable(array, requires_grad, name, dtype_name):
     return KerasVariable(_numpy_to_tensor(array, dtype_name), requires_grad, name)
 
 
-def variable(value, dtype=None, name=None, constraint=None):
-    """Creates a variable from a NumPy array, a number or a tensor.
-
-    # Arguments
-        value: initial value.
-        dtype: dtype name; defaults to `floatx()` for floating values.
-        name: optional name, e.g. `'dense_1/kernel:0'`.
-        constraint: optional projection applied after optimizer updates.
-
-    # Returns
-        A `KerasVariable` (a `torch.nn.Parameter`) on `DEVICE`.
-    """
-    dtype = dtype or common.floatx()
+def variable(value, dtype, name=None, constraint=None):
     if isinstance(value, torch.Tensor):
         data = value.detach().to(device=DEVICE, dtype=standardize_dtype(dtype)).clone()
     else:
@@ -204,9 +194,8 @@ def variable(value, dtype=None, name=None, constraint=None):
     return KerasVariable(data, True, name or 'Variable', constraint)
 
 
-def constant(value, dtype=None, shape=None, name=None):
-    """Creates a constant tensor, broadcast to `shape` when given."""
-    tensor = _numpy_to_tensor(value, dtype or common.floatx())
+def constant(value, dtype, shape=None, name=None):
+    tensor = _numpy_to_tensor(value, dtype)
     if shape is not None:
         tensor = tensor.expand(tuple(shape)).clone()
     return tensor
@@ -214,18 +203,6 @@ def constant(value, dtype=None, shape=None, name=None):
 
 def is_tensor(x):
     return isinstance(x, (torch.Tensor, KerasTensor))
-
-
-def is_keras_tensor(x):
-    """Whether `x` is a symbolic tensor produced by a Keras layer or `Input`.
-
-    # Raises
-        ValueError: if `x` is not a tensor at all.
-    """
-    if not is_tensor(x):
-        raise ValueError('Unexpectedly found an instance of type `' + str(type(x)) + '`. '
-                         'Expected a symbolic tensor instance.')
-    return isinstance(x, KerasTensor) and x._keras_history is not None
 
 
 def is_variable(x):
@@ -237,21 +214,17 @@ def is_sparse(tensor):
         isinstance(tensor, torch.Tensor) and tensor.is_sparse)
 
 
-@graph_op
 def to_dense(tensor):
     if isinstance(tensor, torch.Tensor) and tensor.is_sparse:
         return tensor.to_dense()
     return tensor
 
 
-@graph_op
 def shape(x):
-    """The dynamic shape of a tensor, as a tuple of ints (usable in `reshape` and friends)."""
     return tuple(x.shape)
 
 
 def int_shape(x):
-    """The static shape of a tensor or variable as a tuple of ints (`None` where unknown)."""
     if isinstance(x, KerasTensor):
         return x._keras_shape
     if hasattr(x, '_keras_shape'):
@@ -262,14 +235,12 @@ def int_shape(x):
 
 
 def ndim(x):
-    """The number of axes of a tensor."""
     if isinstance(x, KerasTensor):
         return len(x._keras_shape)
     return len(x.shape)
 
 
 def dtype(x):
-    """The dtype of a tensor as a string, e.g. `'float32'`."""
     if isinstance(x, KerasTensor):
         return x.dtype
     if isinstance(x, torch.Tensor):
@@ -287,150 +258,93 @@ def _snapshot(x):
 
 
 def eval(x):
-    """The value of a tensor or variable, as a NumPy array (a copy)."""
     return _snapshot(x)
 
 
 def get_value(x):
-    """The value of a variable, as a NumPy array (a copy: later updates don't show in it)."""
     return _snapshot(x)
 
 
 def batch_get_value(ops):
-    """The values of several variables, as a list of NumPy arrays (copies)."""
     return [_snapshot(x) for x in ops]
 
 
 def set_value(x, value):
-    """Assigns a NumPy value to a variable, in place.
-
-    # Raises
-        ValueError: when the shapes differ.
-    """
-    value = np.asarray(value)
-    check_assignable(value, x.shape, getattr(x, 'name', '?'))
+    """Copies the NumPy `value`, checked against the shape of `x`, into `x`."""
     with torch.no_grad():
         x.copy_(torch.as_tensor(value).to(device=x.device, dtype=x.dtype).reshape(x.shape))
 
 
 def batch_set_value(tuples):
-    """Assigns several values: `tuples` is a list of `(variable, numpy_value)`."""
     for x, value in tuples:
         set_value(x, value)
 
 
-def get_variable_shape(x):
-    return int_shape(x)
-
-
-@graph_op
 def print_tensor(x, message=''):
-    """Prints `message` and the value of `x` when it is computed; returns `x`."""
     print(message, to_numpy(x))
     return x
 
 
 def zeros(shape, dtype=None, name=None):
-    """A variable filled with zeros."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return KerasVariable(torch.zeros(shape, dtype=standardize_dtype(dtype), device=DEVICE),
                          True, name or 'zeros')
 
 
 def ones(shape, dtype=None, name=None):
-    """A variable filled with ones."""
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
     return KerasVariable(torch.ones(shape, dtype=standardize_dtype(dtype), device=DEVICE),
                          True, name or 'ones')
 
 
 def eye(size, dtype=None, name=None):
-    """An identity-matrix variable; `size` is an int or a `(rows, columns)` pair."""
-    rows, columns = (size, size) if isinstance(size, int) else size
+    rows, columns = size
     return KerasVariable(torch.eye(rows, columns, dtype=standardize_dtype(dtype), device=DEVICE),
                          True, name or 'eye')
 
 
-@graph_op
 def zeros_like(x, dtype=None, name=None):
     return torch.zeros_like(x, dtype=standardize_dtype(dtype) if dtype else None)
 
 
-@graph_op
 def ones_like(x, dtype=None, name=None):
     return torch.ones_like(x, dtype=standardize_dtype(dtype) if dtype else None)
 
 
-@graph_op
 def identity(x, name=None):
-    """A tensor with the same content as `x` (a copy that still carries gradients)."""
+    """A copy that still carries gradients."""
     return x.clone()
 
 
-def count_params(x):
-    """The number of scalars in a tensor or variable."""
-    return int(np.prod(int_shape(x), dtype=np.int64))
-
-
-@graph_op
 def cast(x, dtype):
-    """Casts a tensor to another dtype."""
     x = convert_to_tensor(x)
     return x.to(standardize_dtype(dtype))
 
 
 def update(x, new_x):
-    """Assigns `new_x` to the variable `x` in place (no gradient flows through). Returns `x`.
-
-    With a symbolic `new_x` nothing is assigned yet: the `(x, new_x)` pair is returned, for
-    `K.function(..., updates=[...])` to apply at each call, as in Keras 2.
-    """
-    if is_symbolic(new_x):
-        return (x, new_x)
     with torch.no_grad():
         x.copy_(new_x)
     return x
 
 
 def update_add(x, increment):
-    """Adds `increment` to the variable `x` in place. Returns `x` (or an `(x, x + increment)`
-    update pair when `increment` is symbolic)."""
-    if is_symbolic(increment):
-        return (x, increment + x)
     with torch.no_grad():
         x.add_(increment)
     return x
 
 
 def update_sub(x, decrement):
-    """Subtracts `decrement` from the variable `x` in place. Returns `x` (or an `(x, x -
-    decrement)` update pair when `decrement` is symbolic)."""
-    if is_symbolic(decrement):
-        return (x, -decrement + x)
     with torch.no_grad():
         x.sub_(decrement)
     return x
 
 
 def moving_average_update(x, value, momentum):
-    """`x = x * momentum + value * (1 - momentum)`, in place. Returns `x`."""
     with torch.no_grad():
         x.mul_(momentum).add_(value.detach().to(x.dtype), alpha=1.0 - momentum)
     return x
 
 
-@graph_op
 def gradients(loss, variables):
-    """The gradients of `loss` (summed if not scalar) with respect to each of `variables`.
-
-    Works on tensors computed with gradients enabled, and on symbolic tensors (then it records
-    an op that a `K.function` evaluates). Variables that `loss` does not depend on get zeros.
-
-    # Returns
-        A list of gradients, one per variable (a list also for a single variable, as in
-        Keras 2, so `K.gradients(loss, x)[0]` is the gradient for `x`).
-    """
-    variables = list(variables) if isinstance(variables, (list, tuple)) else [variables]
+    """Differentiates the graph autograd recorded for `loss` (`variables`: a list)."""
     if loss.dim() != 0:
         loss = loss.sum()
     grads = torch.autograd.grad(loss, variables, create_graph=torch.is_grad_enabled(),
@@ -438,17 +352,12 @@ def gradients(loss, variables):
     return [torch.zeros_like(v) if g is None else g for g, v in zip(grads, variables)]
 
 
-@graph_op
 def stop_gradient(variables):
-    """Returns the tensor(s) with gradient flow stopped."""
-    if isinstance(variables, (list, tuple)):
-        return [v.detach() for v in variables]
     return variables.detach()
 
 
-def Function(inputs, outputs, updates=None, name=None, **kwargs):
-    """Keras 2's `K.Function` class name: the same as `K.function(inputs, outputs, updates)`."""
-    return function(inputs, outputs, updates=updates, name=name, **kwargs)
+def function(inputs, outputs, updates=None, **kwargs):
+    return engine_neutral.function(inputs, outputs, updates, **kwargs)
 
 
 no_grad = torch.no_grad
