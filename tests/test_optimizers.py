@@ -373,6 +373,65 @@ def test_keras2_style_custom_optimizer(backend):
         optimizer.apply_gradients([w], [K.constant(np.ones(2))])
 
 
+class _ThreadedStateMaker(MomentumSGD):
+    """MomentumSGD whose get_updates, in the middle of its run, waits for another thread to
+    make a variable of the same shape with K.zeros."""
+
+    def __init__(self, other_thread_turn, other_thread_done, **kwargs):
+        super().__init__(**kwargs)
+        self.other_thread_turn = other_thread_turn
+        self.other_thread_done = other_thread_done
+
+    def get_updates(self, loss, params):
+        from cornu import backend as K
+        moments = [K.zeros(K.int_shape(p)) for p in params]
+        self.other_thread_turn.set()
+        assert self.other_thread_done.wait(30)
+        self.weights = [self.iterations] + moments
+        grads = self.get_gradients(loss, params)
+        self.updates = [K.update_add(self.iterations, 1)]
+        for p, g, m in zip(params, grads, moments):
+            v = self.momentum * m - self.lr * g
+            self.updates.append(K.update(m, v))
+            self.updates.append(K.update(p, p + v))
+        return self.updates
+
+
+@pytest.mark.skipif(K.backend() != 'torch',
+                    reason='get_updates on a loss computed eagerly applies one step at each call '
+                           "only with torch's autograd tape (see test_keras2_style_custom_optimizer)")
+def test_state_reuse_of_get_updates_stays_in_its_thread(backend):
+    """A variable another thread makes while a Keras 2-style get_updates runs is its own,
+    not the optimizer's, and the optimizer keeps reusing its first run's state."""
+    import threading
+    K = backend
+    w = K.variable(np.array([1., -2.]))
+    turn, done = threading.Event(), threading.Event()
+    optimizer = _ThreadedStateMaker(turn, done, lr=0.1, momentum=0.5)
+    made_elsewhere = []
+
+    def other_thread():
+        for _ in range(2):
+            assert turn.wait(30)
+            turn.clear()
+            made_elsewhere.append(K.zeros((2,)))
+            done.set()
+
+    worker = threading.Thread(target=other_thread)
+    worker.start()
+    states = []
+    for _ in range(2):
+        optimizer.get_updates(K.sum(K.square(w)), [w])
+        done.clear()
+        states.append(list(optimizer.weights[1:]))
+    worker.join(30)
+    assert states[0][0] is states[1][0]  # the optimizer's own state, reused
+    assert len(made_elsewhere) == 2 and made_elsewhere[0] is not made_elsewhere[1]
+    assert all(m is not states[0][0] for m in made_elsewhere)
+    expected_velocity = 0.5 * (-0.1 * 2 * np.array([1., -2.])) - 0.1 * 2 * np.array([0.8, -1.6])
+    np.testing.assert_allclose(K.get_value(states[1][0]), expected_velocity, rtol=1e-5)
+
+
 @pytest.mark.parametrize('name,kwargs', [('Adam', {'amsgrad': True}), ('Nadam', {}),
                                          ('RMSprop', {'decay': 0.1}), ('SGD', {'momentum': .9}),
                                          ('Adadelta', {})])

@@ -27,7 +27,7 @@ Reading a field is a thread-local attribute read and an attribute read
 """
 import threading
 
-__all__ = ['RunContext', 'current', 'run_context']
+__all__ = ['RunContext', 'current', 'run_context', 'state_constructor']
 
 
 class RunContext:
@@ -52,15 +52,19 @@ class RunContext:
             gradient ops.
         augmentation_rng: the NumPy `RandomState` image augmentation draws from for the batch
             being prepared (`None`: NumPy's global generator).
+        state_reuse: while a Keras 2-style `get_updates` runs (see `cornu.optimizers.base`),
+            `reuse(make, args, kwargs)`, which K's state constructors (`state_constructor`)
+            call instead of `make(*args, **kwargs)`: it gives back the variable made at the
+            same position by the method's first run (`None` otherwise).
     """
 
     __slots__ = ('learning_phase', 'call_losses', 'frozen', 'probing', 'code_loading_allowed',
                  'state_scope', 'known_gradients', 'gradient_op', 'plan_feeds',
-                 'augmentation_rng')
+                 'augmentation_rng', 'state_reuse')
 
     def __init__(self, learning_phase=None, call_losses=None, frozen=False, probing=False,
                  code_loading_allowed=True, state_scope=None, known_gradients=None,
-                 gradient_op=None, plan_feeds=None, augmentation_rng=None):
+                 gradient_op=None, plan_feeds=None, augmentation_rng=None, state_reuse=None):
         self.learning_phase = learning_phase
         self.call_losses = call_losses
         self.frozen = frozen
@@ -71,6 +75,7 @@ class RunContext:
         self.gradient_op = gradient_op
         self.plan_feeds = plan_feeds
         self.augmentation_rng = augmentation_rng
+        self.state_reuse = state_reuse
 
     def replace(self, changes):
         """Returns a copy of this context with the fields in the dict `changes` set."""
@@ -87,6 +92,7 @@ class RunContext:
         derived.gradient_op = self.gradient_op
         derived.plan_feeds = self.plan_feeds
         derived.augmentation_rng = self.augmentation_rng
+        derived.state_reuse = self.state_reuse
         for field, value in changes.items():
             setattr(derived, field, value)
         return derived
@@ -153,3 +159,31 @@ class run_context:
         _current.context = self.previous
         self.previous = None
         return False
+
+
+def state_constructor(make):
+    """Marks one of K's state constructors (`K.variable`, `K.zeros`, ...).
+
+    Keras 2 ran an optimizer's `get_updates` once, to build a graph; cornu runs a Keras 2-style
+    `get_updates` at every step, so the variables it makes for its state must be the same at
+    every run. While one runs, the run context's `state_reuse` hands back the variable made at
+    the same position by the first run; elsewhere the constructor makes a new one.
+
+    # Arguments
+        make: the constructor.
+
+    # Returns
+        The constructor, consulting the run context first; `__wrapped__` is `make`.
+    """
+    def constructor(*args, **kwargs):
+        reuse = _current.context.state_reuse
+        if reuse is None:
+            return make(*args, **kwargs)
+        return reuse(make, args, kwargs)
+
+    constructor.__name__ = make.__name__
+    constructor.__qualname__ = make.__qualname__
+    constructor.__doc__ = make.__doc__
+    constructor.__module__ = make.__module__
+    constructor.__wrapped__ = make
+    return constructor

@@ -29,10 +29,12 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
+from ..backend.run_context import run_context
 
-# The raw constructors, captured before any state-reuse scope can replace them on `K`.
-_variable = K.variable
-_zeros = K.zeros
+# The constructors themselves, for the optimizer's own state: never handed back by the
+# state reuse of a Keras 2-style `get_updates` (see `_StateReuse`).
+_variable = getattr(K.variable, '__wrapped__', K.variable)
+_zeros = getattr(K.zeros, '__wrapped__', K.zeros)
 
 
 def clip_norm(g, c, n):
@@ -79,49 +81,30 @@ def _shape_key(name, args, kwargs):
         return shape
 
 
-class _StateReuse(object):
+class _StateReuse:
     """While a Keras 2-style `get_updates` runs, gives back the variables its first run made.
 
-    Keras 2 ran `get_updates` once, to build a graph; cornu runs it at every step. The state
-    constructors of `K` are replaced, for the duration of the call, by versions that return
-    the variable made at the same position (and of the same shape) on the first run.
+    Keras 2 ran `get_updates` once, to build a graph; cornu runs it at every step. Inside the
+    run context this sets, K's state constructors (`K.variable`, `K.zeros`, ...: see
+    `state_constructor`) return the variable made at the same position (and of the same
+    shape) on the first run. The context is the running thread's, so other threads creating
+    variables meanwhile are not affected.
     """
 
-    _CONSTRUCTORS = ('variable', 'zeros', 'ones', 'eye', 'random_uniform_variable',
-                     'random_normal_variable')
-
     def __init__(self, optimizer):
-        self.optimizer = optimizer
-
-    def __enter__(self):
-        state = self.optimizer.__dict__
-        self.record = state.setdefault('_reused_state', [])
+        self.record = optimizer.__dict__.setdefault('_reused_state', [])
         self.position = 0
-        self.saved = {}
-        for name in self._CONSTRUCTORS:
-            make = getattr(K, name, None)
-            if make is not None:
-                self.saved[name] = make
-                setattr(K, name, self._reusing(name, make))
-        return self
 
-    def _reusing(self, name, make):
-        def make_or_reuse(*args, **kwargs):
-            key = (name, _shape_key(name, args, kwargs))
-            position = self.position
-            self.position += 1
-            if position < len(self.record) and self.record[position][0] == key:
-                return self.record[position][1]
-            made = make(*args, **kwargs)
-            del self.record[position:]
-            self.record.append((key, made))
-            return made
-        return make_or_reuse
-
-    def __exit__(self, *exc):
-        for name, make in self.saved.items():
-            setattr(K, name, make)
-        return False
+    def make_or_reuse(self, make, args, kwargs):
+        key = (make.__name__, _shape_key(make.__name__, args, kwargs))
+        position = self.position
+        self.position += 1
+        if position < len(self.record) and self.record[position][0] == key:
+            return self.record[position][1]
+        made = make(*args, **kwargs)
+        del self.record[position:]
+        self.record.append((key, made))
+        return made
 
 
 def _reusing_state(get_updates):
@@ -132,7 +115,8 @@ def _reusing_state(get_updates):
             return get_updates(self, *args, **kwargs)
         self._in_get_updates = True
         try:
-            with _StateReuse(self), kernels.no_grad():
+            reuse = _StateReuse(self)
+            with run_context(state_reuse=reuse.make_or_reuse), kernels.no_grad():
                 return get_updates(self, *args, **kwargs)
         finally:
             self._in_get_updates = False

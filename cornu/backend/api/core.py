@@ -20,6 +20,7 @@ from ..arguments import check_assignable
 from ..engine_choice import engine_module
 from ..engine_neutral import (name_scope, placeholder, is_placeholder,  # noqa: F401 (K names)
                               get_session, set_session)
+from ..run_context import state_constructor
 from ..symbolic import KerasTensor, graph_op, is_symbolic
 
 _engine = engine_module('core')
@@ -36,6 +37,7 @@ __all__ = [
 
 # ---------------------------------------------------------------- variables and constants
 
+@state_constructor
 def variable(value, dtype=None, name=None, constraint=None):
     """Creates a variable from a NumPy array, a number, a tensor or another variable.
 
@@ -71,6 +73,7 @@ def constant(value, dtype=None, shape=None, name=None):
     return _engine.constant(value, dtype or common.floatx(), shape, name)
 
 
+@state_constructor
 def zeros(shape, dtype=None, name=None):
     """Creates a variable filled with zeros.
 
@@ -85,6 +88,7 @@ def zeros(shape, dtype=None, name=None):
     return _engine.zeros((shape,) if isinstance(shape, int) else tuple(shape), dtype, name)
 
 
+@state_constructor
 def ones(shape, dtype=None, name=None):
     """Creates a variable filled with ones.
 
@@ -99,6 +103,7 @@ def ones(shape, dtype=None, name=None):
     return _engine.ones((shape,) if isinstance(shape, int) else tuple(shape), dtype, name)
 
 
+@state_constructor
 def eye(size, dtype=None, name=None):
     """Creates an identity-matrix variable.
 

@@ -6,6 +6,7 @@ need the engine's tensor (its shape, its rank) stay in the engine, calling `argu
 """
 from .. import common
 from ..engine_choice import engine_module
+from ..run_context import state_constructor
 from ..symbolic import graph_op
 
 _engine = engine_module('random')
@@ -83,6 +84,7 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
     return _engine.random_binomial(shape, p, dtype, seed)
 
 
+@state_constructor
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
     """A variable initialised with values drawn uniformly from `[low, high)`.
 
@@ -101,6 +103,7 @@ def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
     return _engine.random_uniform_variable(shape, low, high, dtype, name, seed)
 
 
+@state_constructor
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
     """A variable initialised with values drawn from a normal distribution.
 
