@@ -9,9 +9,14 @@ A plan made for training may stop some outputs before their layer's activation
 (`pre_activation_outputs`): a softmax output then yields its logits, from which the loss
 computes a fused log-softmax crossentropy. The plan decides each step's call when it is built;
 nothing changes a step afterwards.
+
+A recorded `K.gradients` op runs knowing how its loss was computed: while it runs, the run
+context's `gradient_op` holds the plan from this plan's inputs to the loss, the op's targets
+and the values this plan was fed (an engine with no tape of eager operations, JAX, traces that
+plan again to differentiate it; PyTorch differentiates the loss's own graph and ignores it).
 """
 from .. import backend as K
-from ..backend.run_context import current
+from ..backend.run_context import current, run_context
 from .base_layer import call_signature
 
 
@@ -59,6 +64,8 @@ class ExecutionPlan(object):
                                        if id(t) in self._pre_activation_ids and
                                        self._stops_before_activation(t)]
         self.size = len(self._slots)
+        self._runs_gradient_ops = any(getattr(step.layer, '_is_gradients', False)
+                                      for step in self.steps)
         self.layers = []
         for node in self.nodes:
             if node.outbound_layer not in self.layers:
@@ -118,14 +125,39 @@ class ExecutionPlan(object):
         if len(node.output_tensors) == 1 and id(node.output_tensors[0]) in \
                 self._pre_activation_ids and hasattr(layer, '_pre_activation'):
             call = layer._pre_activation
+        if getattr(layer, '_is_gradients', False):
+            call = self._gradient_call(layer)
         return _Step(layer, call, in_slots, out_slots, dict(node.arguments),
                      takes_mask or takes_kwargs, len(node.output_tensors) == 1,
                      len(in_slots) == 1)
 
+    def _gradient_call(self, op):
+        """The call of a recorded `K.gradients` op, run in a context that says how its loss is
+        computed from this plan's inputs (see the module docstring)."""
+        loss, targets = op.gradient_operands()
+        # Targets that are computed, not fed, are fed to the loss's plan: the gradient is
+        # taken with respect to them, not through them.
+        fed = []
+        for target in targets:
+            if isinstance(target, K.KerasTensor) and \
+                    not any(target is t for t in self.inputs) and \
+                    not any(target is t for t in fed):
+                fed.append(target)
+        loss_plan = []  # made at the first call: an engine with a tape never needs it
+
+        def call_knowing_the_loss(inputs, **kwargs):
+            if not loss_plan:
+                loss_plan.append(ExecutionPlan(self.inputs + fed, [loss]))
+            with run_context(gradient_op=(loss_plan[0], targets, fed,
+                                          current().plan_feeds)):
+                return op.call(inputs, **kwargs)
+
+        return call_knowing_the_loss
+
     def _stops_before_activation(self, tensor):
         slot = self._slots[id(tensor)]
-        return any(step.call != step.layer.call and step.out_slots == (slot,)
-                   for step in self.steps)
+        return any(step.call == getattr(step.layer, '_pre_activation', None) and
+                   step.out_slots == (slot,) for step in self.steps)
 
     def run(self, values, masks=None, with_masks=False):
         """Computes the outputs from concrete input values.
@@ -138,6 +170,13 @@ class ExecutionPlan(object):
         # Returns
             The list of output tensors, or `(outputs, output_masks)` with `with_masks`.
         """
+        if self._runs_gradient_ops:
+            # Its gradient ops read what this plan was fed (see `_gradient_call`).
+            with run_context(plan_feeds=list(values)):
+                return self._run(values, masks, with_masks)
+        return self._run(values, masks, with_masks)
+
+    def _run(self, values, masks, with_masks):
         slots = [None] * self.size
         for slot, value in zip(self.input_slots, values):
             slots[slot] = value

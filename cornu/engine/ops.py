@@ -60,6 +60,19 @@ class TensorOp(Layer):
         self.built = True
         self._is_gradients = getattr(fn, '__name__', '') == 'gradients'
 
+    def gradient_operands(self):
+        """For a recorded `K.gradients`: `(loss, targets)`, the symbolic tensors or variables
+        it was called with (`targets` a list)."""
+        def value(template):
+            return self.symbolic_inputs[template.index] if isinstance(template, _Slot) \
+                else template
+
+        args, kwargs = self.args_template, self.kwargs_template
+        loss = kwargs['loss'] if 'loss' in kwargs else args[0]
+        targets = kwargs['variables'] if 'variables' in kwargs else args[1]
+        targets = list(targets) if isinstance(targets, (list, tuple)) else [targets]
+        return value(loss), [value(t) for t in targets]
+
     def _has_shape_formula(self):
         # Probes carry no autograd graph, so gradients cannot be probed; their shapes are
         # those of the tensors they are taken with respect to.

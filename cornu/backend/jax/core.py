@@ -601,11 +601,7 @@ def stop_gradient(variables):
 
 
 def function(inputs, outputs, updates=None, **kwargs):
-    """Prepares the gradient ops the function evaluates to be computed by tracing again."""
-    built = engine_neutral.function(inputs, outputs, updates, **kwargs)
-    if getattr(built, 'needs_grad', False) and getattr(built, 'plan', None) is not None:
-        gradient_retracing.prepare(built.plan)
-    return built
+    return engine_neutral.function(inputs, outputs, updates, **kwargs)
 
 
 class _NoOpMode:

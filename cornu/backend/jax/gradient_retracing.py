@@ -1,16 +1,14 @@
 """How `K.gradients` is answered on JAX: by tracing again the recorded ops that computed the
 loss.
 
-JAX keeps no tape of eager operations. On symbolic tensors `K.gradients` records an op; when a
-`K.function` whose outputs need it is built, `prepare` gives each gradient op of the function's
-execution plan the sub-plan from the plan's inputs to the op's loss. While such an op runs, its
-sub-plan and the values fed to the function are the run context's `gradient_op` (see
-`cornu.backend.run_context`; the innermost op's, per thread), and `core.gradients` asks
-`retraced_gradients` for the gradients: the sub-plan is traced again as a function of the op's
-targets (variables, the function's inputs, or intermediate symbolic tensors) and differentiated
-with `jax.grad`, the same way whether the function runs eagerly or is itself traced (a
-compiled `K.function`). Gradients of gradients work the same way, their sub-plans being
-prepared in turn.
+JAX keeps no tape of eager operations. On symbolic tensors `K.gradients` records an op; while
+the op runs as a step of an execution plan, the run context's `gradient_op` holds the plan
+from that plan's inputs to the op's loss, the op's targets and the values the plan was fed
+(the plan sets it: see `cornu.engine.execution_plan`; the innermost op's, per thread), and
+`core.gradients` asks `retraced_gradients` for the gradients: the loss's plan is traced again
+as a function of the op's targets (variables, the function's inputs, or intermediate symbolic
+tensors) and differentiated with `jax.grad`, the same way whether the function runs eagerly
+or is itself traced (a compiled `K.function`). Gradients of gradients work the same way.
 
 Variables and the state scope belong to `core`, which imports this module; `core.gradients`
 hands in how to read a value and how to trace with variables standing for given values, so
@@ -19,12 +17,11 @@ that nothing here imports `core`.
 import jax
 import jax.numpy as jnp
 
-from ..run_context import current, run_context
-from ..symbolic import is_symbolic
+from ..run_context import current
 
 
 def running():
-    """Whether a gradient op of a prepared plan is being computed."""
+    """Whether a gradient op of an execution plan is being computed."""
     return current().gradient_op is not None
 
 
@@ -63,54 +60,3 @@ def retraced_gradients(given, value_of, is_variable, substituting_scope):
         return jnp.sum(out) if out.ndim else out
 
     return list(jax.grad(loss_of)(start))
-
-
-def _slot_value(layer, template):
-    # A recorded op's argument: its symbolic inputs appear as slots holding an index.
-    if type(template).__name__ == '_Slot':
-        return layer.symbolic_inputs[template.index]
-    return template
-
-
-def _gradient_operands(layer):
-    args, kwargs = layer.args_template, layer.kwargs_template
-    loss = kwargs['loss'] if 'loss' in kwargs else args[0]
-    targets = kwargs['variables'] if 'variables' in kwargs else args[1]
-    targets = list(targets) if isinstance(targets, (list, tuple)) else [targets]
-    return _slot_value(layer, loss), [_slot_value(layer, t) for t in targets]
-
-
-def prepare(plan):
-    """Makes the gradient ops of an execution plan compute by tracing again (see the module
-    doc): each gets the sub-plan from the plan's inputs to its loss."""
-    if getattr(plan, '_cornu_retracing', False):
-        return
-    plan._cornu_retracing = True
-    run = plan.run
-
-    def recording_run(values, *args, **kwargs):
-        # The gradient ops of this plan read what it was fed; a gradient op runs as a step of
-        # the innermost running plan, so the context's feeds are its plan's.
-        with run_context(plan_feeds=list(values)):
-            return run(values, *args, **kwargs)
-
-    plan.run = recording_run
-    for step in plan.steps:
-        if not getattr(step.layer, '_is_gradients', False):
-            continue
-        loss, targets = _gradient_operands(step.layer)
-        fed = []
-        for target in targets:
-            if is_symbolic(target) and not any(target is t for t in plan.inputs) and \
-                    not any(target is t for t in fed):
-                fed.append(target)
-        sub_plan = type(plan)(list(plan.inputs) + fed, [loss])
-        prepare(sub_plan)
-        step.call = _gradient_call(step.call, sub_plan, targets, fed)
-
-
-def _gradient_call(call, sub_plan, targets, fed):
-    def call_in_context(inputs, **kwargs):
-        with run_context(gradient_op=(sub_plan, targets, fed, current().plan_feeds)):
-            return call(inputs, **kwargs)
-    return call_in_context
