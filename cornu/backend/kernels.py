@@ -16,11 +16,14 @@ define them in the same files with the same names:
 - `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `placement`, `optim`:
   one job each, every name in their `__all__` re-exported here.
 
-None of these functions records graph ops: cornu calls them on concrete tensors only.
+The kernels that layers call on their inputs (`dense`, the RNN kernels) carry the `graph_op`
+marker, as K's functions do: given symbolic tensors (a layer's `call` run on them directly,
+as Keras 2 code does inside `K.function`), they record a graph op. The others take concrete
+tensors only.
 """
 from .engine_choice import engine_module
 from .phase import current_run_phase  # noqa: F401 (re-exported)
-from .symbolic import LEARNING_PHASE, is_symbolic  # noqa: F401 (re-exported)
+from .symbolic import LEARNING_PHASE, dispatching, is_symbolic, records_graph_op  # noqa: F401
 
 _core = engine_module('core')
 
@@ -46,7 +49,12 @@ def _kernel_names():
     for module_name in _KERNEL_MODULES:
         module = engine_module(module_name)
         for name in module.__all__:
-            names[name] = getattr(module, name)
+            fn = getattr(module, name)
+            if records_graph_op(fn):
+                # A layer's `call` run on symbolic tensors (`K.function([x],
+                # [layer.call(x)])`, a Keras 2 idiom) records the kernel as a graph op.
+                fn = dispatching(fn)
+            names[name] = fn
     return names
 
 

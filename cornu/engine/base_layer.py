@@ -395,9 +395,8 @@ class Layer(object):
         node_index = len(self._inbound_nodes) - 1
         for i, tensor in enumerate(output_list):
             tensor._keras_history = (self, node_index, i)
-        if isinstance(inputs, list) or len(output_list) > 1:
-            if self._returns_list(output_list):
-                return output_list
+        if self._returns_list(output_list):
+            return output_list
         return output_list[0]
 
     def _returns_list(self, output_list):

@@ -701,3 +701,18 @@ def test_engine_without_fused_functions(backend, monkeypatch):
     for a, b in zip(got, expected):
         for u, v in zip(a if isinstance(a, list) else [a], b if isinstance(b, list) else [b]):
             np.testing.assert_allclose(K.eval(u), K.eval(v), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('layer_class', ['LSTM', 'GRU', 'SimpleRNN'])
+def test_layer_call_on_symbolic_inputs_builds_a_function(backend, layer_class):
+    """Keras 2 code runs a layer's `call` on an `Input` inside `K.function`: the engine's
+    fused kernels record graph ops there as K's functions do."""
+    K = backend
+    from cornu import layers as cornu_layers
+    inputs = cornu_layers.Input((5, 3))
+    layer = getattr(cornu_layers, layer_class)(4, return_sequences=True)
+    model_output = layer(inputs)
+    f = K.function([inputs], [layer.call(inputs)])
+    g = K.function([inputs], [model_output])
+    x = np.random.RandomState(0).rand(2, 5, 3).astype('float32')
+    np.testing.assert_allclose(f([x])[0], g([x])[0], rtol=1e-6, atol=1e-6)

@@ -5,11 +5,13 @@ Internal to cornu (reached through `cornu.backend.kernels`); same names as
 """
 import jax.numpy as jnp
 
+from ..symbolic import graph_op
 from .core import _t
 
 __all__ = ['dense']
 
 
+@graph_op
 def dense(inputs, kernel, bias=None):
     """`inputs @ kernel + bias`.
 

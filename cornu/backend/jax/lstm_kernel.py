@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from ..symbolic import graph_op
 from .core import _t
 
 __all__ = ['lstm_recurrence']
@@ -21,6 +22,7 @@ def _lstm_gate_activation(z, hard):
     return jax.nn.sigmoid(z)
 
 
+@graph_op
 def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
                     mask=None, go_backwards=False):
     """The recurrent part of Keras' LSTM (tanh activation) over a whole sequence, as its step

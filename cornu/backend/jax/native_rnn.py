@@ -9,6 +9,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from ..symbolic import graph_op
 from .core import _t
 
 __all__ = ['lstm_sequence', 'gru_sequence']
@@ -43,6 +44,7 @@ def _time_major_projection(inputs, kernel, bias, go_backwards):
     return projected[::-1] if go_backwards else projected
 
 
+@graph_op
 def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_ih=None,
                   bias_hh=None, go_backwards=False, layout='keras'):
     """Runs an LSTM (tanh activation, sigmoid gates) over a batch of sequences.
@@ -82,6 +84,7 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_i
     return jnp.swapaxes(outputs, 0, 1), h, c
 
 
+@graph_op
 def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias_hh=None,
                  go_backwards=False, layout='keras'):
     """Runs a GRU with the reset gate applied after the recurrent matrix product (Keras'

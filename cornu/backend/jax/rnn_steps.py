@@ -5,12 +5,14 @@ Same names as `cornu.backend.torch.rnn_steps`.
 """
 import jax.numpy as jnp
 
+from ..symbolic import graph_op
 from . import core
 from .core import _t
 
 __all__ = ['rnn_zero_states', 'rnn_mask_all_valid', 'rnn_step_matmul']
 
 
+@graph_op
 def rnn_zero_states(inputs, shapes):
     """All-zero initial states for a batch of sequences.
 
@@ -38,6 +40,7 @@ def rnn_mask_all_valid(mask):
     return bool(jnp.all(mask))
 
 
+@graph_op
 def rnn_step_matmul(projected_inputs, states, recurrent_kernel):
     """`projected_inputs + states @ recurrent_kernel` (one RNN step)."""
     return _t(projected_inputs) + jnp.matmul(_t(states), _t(recurrent_kernel))

@@ -6,9 +6,12 @@ same names.
 import torch
 import torch.nn.functional as F
 
+from ..symbolic import graph_op
+
 __all__ = ['dense']
 
 
+@graph_op
 def dense(inputs, kernel, bias=None):
     """`inputs @ kernel + bias` as one kernel call (`addmm` for 2-D inputs).
 

@@ -6,6 +6,8 @@ names.
 """
 import torch
 
+from ..symbolic import graph_op
+
 __all__ = ['lstm_recurrence']
 
 # Where the time goes: at Keras' sizes (a batch of 32, 128 units) one step's matrix product
@@ -141,6 +143,7 @@ class _LSTMRecurrence(torch.autograd.Function):
         return d_projected, dh, dc, d_kernel, None, None, None
 
 
+@graph_op
 def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
                     mask=None, go_backwards=False):
     """The recurrent part of Keras' LSTM (tanh activation) over a whole sequence, as its step

@@ -11,6 +11,8 @@ import warnings
 
 import torch
 
+from ..symbolic import graph_op
+
 __all__ = ['lstm_sequence', 'gru_sequence']
 
 _zero_biases = {}
@@ -73,6 +75,7 @@ def _run_native(op, inputs, hidden, kernel, recurrent_kernel, bias_ih, bias_hh, 
     return op(inputs, hidden, params, len(params) == 4, 1, 0.0, False, False, True)
 
 
+@graph_op
 def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_ih=None,
                   bias_hh=None, go_backwards=False, layout='keras'):
     """Runs an LSTM (tanh activation, sigmoid gates) over a batch of sequences with torch's
@@ -99,6 +102,7 @@ def lstm_sequence(inputs, initial_h, initial_c, kernel, recurrent_kernel, bias_i
     return outputs, h[0], c[0]
 
 
+@graph_op
 def gru_sequence(inputs, initial_h, kernel, recurrent_kernel, bias_ih=None, bias_hh=None,
                  go_backwards=False, layout='keras'):
     """Runs a GRU with the reset gate applied after the recurrent matrix product (Keras'

@@ -5,9 +5,12 @@ and one step's fused matrix product (internal; `cornu.backend.kernels` re-export
 """
 import torch
 
+from ..symbolic import graph_op
+
 __all__ = ['rnn_zero_states', 'rnn_mask_all_valid', 'rnn_step_matmul']
 
 
+@graph_op
 def rnn_zero_states(inputs, shapes):
     """All-zero initial states for a batch of sequences.
 
@@ -28,6 +31,7 @@ def rnn_mask_all_valid(mask):
     return bool(mask.all())
 
 
+@graph_op
 def rnn_step_matmul(projected_inputs, states, recurrent_kernel):
     """`projected_inputs + states @ recurrent_kernel` as one kernel call (one RNN step)."""
     return torch.addmm(projected_inputs, states, recurrent_kernel)
