@@ -93,10 +93,9 @@ class Trainer:
         return logic.logged(total, per_output, metric_values)
 
     def _predict_body(self, inputs, rows):
+        # Run inside `_predicting()`, which sets the phase and drops call losses.
         inputs, = engine.take_rows((inputs,), rows, self.placement)
-        # Losses that layers add in `call` mean nothing for predictions: drop them.
-        with run_context(call_losses=[]):
-            return self.model._plan.run(inputs)
+        return self.model._plan.run(inputs)
 
     # ------------------------------------------------------------------ steps
 
@@ -121,7 +120,8 @@ class Trainer:
         if self._test_step is None:
             self._test_step = engine.compile_step(self._test_body, [self.model.weights],
                                                   training=False, placement=self.placement)
-        return self._test_step(list(inputs), list(targets), list(weights), rows)
+        with kernels.inference_mode():
+            return self._test_step(list(inputs), list(targets), list(weights), rows)
 
     def train_rows(self, data, index):
         """`train_batch` on the rows `index` of `data` (an `ArrayBatches`).
@@ -160,7 +160,7 @@ class Trainer:
         predictor = self._predictor()
         inputs = engine.place(list(inputs), self.placement)
         collected = None
-        with K.learning_phase_scope(0):
+        with _predicting():
             for index, (start, stop) in enumerate(batch_slices):
                 outputs = predictor(inputs, engine.batch_rows((start, stop)))
                 if collected is None:
@@ -173,8 +173,26 @@ class Trainer:
 
     def predict_on_batch(self, inputs):
         """The outputs for one batch of (engine) inputs."""
-        with K.learning_phase_scope(0):
+        with _predicting():
             return self._predictor()(list(inputs), None)
+
+
+class _predicting:
+    """The context of a prediction: test phase, no autograd, and the losses that layers add
+    in `call` dropped (they mean nothing for predictions). Entered once per `predict`, not
+    per batch."""
+
+    __slots__ = ('modes',)
+
+    def __enter__(self):
+        self.modes = (kernels.inference_mode(), run_context(learning_phase=0, call_losses=[]))
+        for mode in self.modes:
+            mode.__enter__()
+
+    def __exit__(self, *exc):
+        for mode in reversed(self.modes):
+            mode.__exit__(*exc)
+        return False
 
 
 def _loss_function(logic):

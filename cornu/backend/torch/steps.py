@@ -4,7 +4,7 @@ The step is written once, engine-neutrally; an engine provides how its gradients
 (`value_and_grad`), how a step function is run (`compile_step`) and how a batch's rows are
 picked (`take_rows` and friends). On PyTorch a step runs eagerly and updates the variables in
 place: the training step under autograd, the test and predict steps under
-`torch.inference_mode`. With `jit_compile`, the forward pass, the losses and the metrics run
+`torch.inference_mode` (entered by the trainer, once per `predict`). With `jit_compile`, the forward pass, the losses and the metrics run
 as one `torch.compile`d function whose backward graph is compiled with it (see
 `value_and_grad`).
 """
@@ -77,27 +77,20 @@ def known_gradients(loss, params, grads):
     return contextlib.nullcontext()
 
 
-def _inference(body):
-    def step(*args):
-        with torch.inference_mode():
-            return body(*args)
-    return step
-
-
 def compile_step(body, variables, training, placement=None):
-    """The step function that runs `body`.
+    """The step function that runs `body`: `body` itself on PyTorch.
 
     # Arguments
         body: the step, a function of the batch returning the logged values or outputs.
         variables: the variables it reads and assigns (updated in place on PyTorch).
-        training: whether it is a training step (runs with autograd) or a test or predict
-            step (runs in inference mode).
+        training: whether it is a training step (the caller runs test and predict steps
+            under `inference_mode`).
         placement: unused on PyTorch (data-parallel replicas place themselves).
 
     # Returns
         A callable taking `body`'s arguments.
     """
-    return body if training else _inference(body)
+    return body
 
 
 def placement(devices):
@@ -132,8 +125,12 @@ def take_rows(groups, rows, placement=None):
     """Every array in `groups` (lists that may hold `None`) at `rows` (`None`: all)."""
     if rows is None:
         return groups
+    taken = []
     if isinstance(rows, tuple):
         start, stop = rows
-        return tuple([None if a is None else a[start:stop] for a in group]
-                     for group in groups)
-    return tuple([None if a is None else a[rows] for a in group] for group in groups)
+        for group in groups:
+            taken.append([None if a is None else a[start:stop] for a in group])
+    else:
+        for group in groups:
+            taken.append([None if a is None else a[rows] for a in group])
+    return taken
