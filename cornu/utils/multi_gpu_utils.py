@@ -13,7 +13,7 @@ engine's way:
 - JAX: the model records its devices (`replica_devices`) and its compiled steps run on a mesh
   of them: the weights and optimizer state are replicated on every device, each batch is split
   along its first axis over them, and XLA partitions the computation and sums the gradients
-  (see `cornu.engine.trainers.jax`).
+  (see `cornu.backend.jax.steps`).
 """
 from .. import backend as K
 from ..backend import kernels

@@ -1,5 +1,5 @@
-"""Jitted, stateful steps on JAX (used by `cornu.engine.trainers.jax` and by `K.function`'s
-`compile_function`; not part of `K`).
+"""Jitted, stateful steps on JAX (the steps of `cornu.engine.trainer`, through `steps.py`, and
+`K.function`'s `compile_function`; not part of `K`).
 
 A `TracedStep` turns a Python function that reads and assigns variables (a training step: the
 model's forward pass, the losses, the optimizer's update) into a pure function of the
