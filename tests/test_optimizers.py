@@ -338,13 +338,17 @@ class MomentumSGD(optimizers.Optimizer):
         from cornu import backend as K
         grads = self.get_gradients(loss, params)
         self.updates = [K.update_add(self.iterations, 1)]
-        moments = [K.zeros(K.int_shape(p)) for p in params]
+        moments = self._make_moments(params)
         self.weights = [self.iterations] + moments
         for p, g, m in zip(params, grads, moments):
             v = self.momentum * m - self.lr * g
             self.updates.append(K.update(m, v))
             self.updates.append(K.update(p, p + v))
         return self.updates
+
+    def _make_moments(self, params):
+        from cornu import backend as K
+        return [K.zeros(K.int_shape(p)) for p in params]
 
 
 @pytest.mark.skipif(K.backend() != 'torch',
@@ -374,27 +378,19 @@ def test_keras2_style_custom_optimizer(backend):
 
 
 class _ThreadedStateMaker(MomentumSGD):
-    """MomentumSGD whose get_updates, in the middle of its run, waits for another thread to
-    make a variable of the same shape with K.zeros."""
+    """MomentumSGD whose get_updates, once it has made its moments, waits for another thread
+    to make a variable of the same shape with K.zeros."""
 
     def __init__(self, other_thread_turn, other_thread_done, **kwargs):
         super().__init__(**kwargs)
         self.other_thread_turn = other_thread_turn
         self.other_thread_done = other_thread_done
 
-    def get_updates(self, loss, params):
-        from cornu import backend as K
-        moments = [K.zeros(K.int_shape(p)) for p in params]
+    def _make_moments(self, params):
+        moments = super()._make_moments(params)
         self.other_thread_turn.set()
         assert self.other_thread_done.wait(30)
-        self.weights = [self.iterations] + moments
-        grads = self.get_gradients(loss, params)
-        self.updates = [K.update_add(self.iterations, 1)]
-        for p, g, m in zip(params, grads, moments):
-            v = self.momentum * m - self.lr * g
-            self.updates.append(K.update(m, v))
-            self.updates.append(K.update(p, p + v))
-        return self.updates
+        return moments
 
 
 @pytest.mark.skipif(K.backend() != 'torch',
