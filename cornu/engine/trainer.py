@@ -38,8 +38,19 @@ class Trainer:
     @staticmethod
     def _placement_of(model):
         """Where a data-parallel model's batches go (engine-specific; `None` for one
-        device)."""
+        device): the devices of the distribution it was compiled with
+        (`cornu.distribute.DataParallel`), else those of `multi_gpu_model`'s replicas."""
+        distribution = getattr(model, '_distribution', None)
+        if distribution is not None:
+            return engine.placement(distribution.devices)
         return engine.placement(getattr(model, 'replica_devices', None))
+
+    def check_batch_size(self, batch_size):
+        """Raises a `ValueError` before any step when the model's distribution cannot split
+        batches of `batch_size` evenly over its devices."""
+        distribution = getattr(self.model, '_distribution', None)
+        if distribution is not None:
+            distribution.check_batch_size(batch_size)
 
     def prepare(self, spec):
         """Arranges the steps of a model compiled as `spec`; called by `compile` (the

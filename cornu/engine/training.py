@@ -10,6 +10,7 @@ from . import compile_utils
 from . import training_utils
 from . import training_arrays
 from .compile_spec import build_compile_spec
+from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
 
 
@@ -82,6 +83,10 @@ class Model(Network):
                 models with masks always use the clipped formula. Default `True`; `False`
                 gives Keras 2.2.4's formula.
 
+        A model compiled inside `cornu.distribute.DataParallel(...).scope()` (or while a
+        distribution is set with `cornu.distribute.set_distribution`) trains, evaluates and
+        predicts data-parallel over that distribution's devices.
+
         # Raises
             ValueError: for unknown names, or lists/dicts that do not match the outputs.
             TypeError: for an unknown keyword argument.
@@ -90,6 +95,9 @@ class Model(Network):
             if key not in _COMPILE_OPTIONS:
                 raise TypeError('Invalid keyword argument passed to compile: ' + str(key))
         from .. import optimizers
+        # A Sequential compiled before it is built keeps the distribution of this call.
+        distribution = self.__dict__.pop('_deferred_distribution', None) or \
+            current_distribution()
         if not self._is_graph_network and self._can_build_later():
             # As Keras 2 does for a Sequential model without an input shape: the model is
             # compiled when it is built, at the first call with data.
@@ -99,6 +107,7 @@ class Model(Network):
                                           sample_weight_mode=sample_weight_mode,
                                           weighted_metrics=weighted_metrics,
                                           target_tensors=target_tensors, **kwargs)
+            self._deferred_distribution = distribution
             return
         self._ensure_graph()
         self._deferred_compile = None
@@ -118,6 +127,7 @@ class Model(Network):
         self.metrics_names = list(spec.metrics_names)
         # As in Keras 2, the weights trained are those trainable when compile is called.
         self._collected_trainable_weights = self.trainable_weights
+        self._distribution = distribution
         self._trainer.prepare(spec)
 
     @property
@@ -247,6 +257,7 @@ class Model(Network):
         self._check_trainable_weights_consistency()
         inputs, targets, weights = self._standardize_user_data(x, y, sample_weight,
                                                                class_weight)
+        self._trainer.check_batch_size(batch_size)
         val_batches = None
         val_arrays = None
         if validation_data:
@@ -316,6 +327,7 @@ class Model(Network):
             batch_size = 32
         inputs, targets, weights = self._standardize_user_data(x, y,
                                                                sample_weight=sample_weight)
+        self._trainer.check_batch_size(batch_size)
         data = self._array_batches(inputs, targets, weights)
         outs = training_arrays.test_loop(self, data, batch_size=batch_size, verbose=verbose,
                                          steps=steps)
@@ -415,6 +427,7 @@ class Model(Network):
                              'argument.')
         self._ensure_graph(x)
         arrays = self._standardize_inputs(x)
+        self._trainer.check_batch_size(batch_size)
         num_samples = arrays[0].shape[0] if arrays else 0
         if steps is not None:
             # As Keras 2.2.4 does with `steps`: each step feeds the whole data.

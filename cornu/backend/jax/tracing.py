@@ -62,6 +62,8 @@ def state_of(*groups):
 
 
 def _jax_device(name):
+    if isinstance(name, jax.Device):
+        return name
     kind, _, index = str(name).lower().lstrip('/').partition(':')
     kind = {'cuda': 'gpu'}.get(kind, kind)
     try:
@@ -75,8 +77,8 @@ def replica_mesh(devices):
     """The mesh over which a data-parallel model's batches are split.
 
     # Arguments
-        devices: the replicas' device names (`'cuda:N'` or `'gpu:N'` for a GPU, `'cpu:N'`,
-            `'cpu'` for the first CPU device), or `None`.
+        devices: the replicas' devices (jax devices, or names: `'cuda:N'` or `'gpu:N'` for
+            a GPU, `'cpu:N'`, `'cpu'` for the first CPU device), or `None`.
 
     # Returns
         A one-axis `Mesh` (axis `'batch'`) of the distinct devices named, in order, or `None`
