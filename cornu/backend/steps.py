@@ -19,4 +19,5 @@ place = _engine.place
 place_arrays = _engine.place_arrays
 row_order = _engine.row_order
 batch_rows = _engine.batch_rows
+feed = _engine.feed
 take_rows = _engine.take_rows

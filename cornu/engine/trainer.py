@@ -124,6 +124,8 @@ class Trainer:
                 state.append(self.optimizer)
             self._train_step = engine.compile_step(self._train_body, state, training=True,
                                                    placement=self.placement)
+        (inputs, targets, weights), rows = engine.feed((inputs, targets, weights), rows,
+                                                       self.placement)
         return self._train_step(list(inputs), list(targets), list(weights), rows)
 
     def test_batch(self, inputs, targets, weights, rows=None):
@@ -131,6 +133,8 @@ class Trainer:
         if self._test_step is None:
             self._test_step = engine.compile_step(self._test_body, [self.model.weights],
                                                   training=False, placement=self.placement)
+        (inputs, targets, weights), rows = engine.feed((inputs, targets, weights), rows,
+                                                       self.placement)
         with kernels.inference_mode():
             return self._test_step(list(inputs), list(targets), list(weights), rows)
 
@@ -156,7 +160,7 @@ class Trainer:
 
     def row_order(self, order):
         """An epoch's shuffled row order (NumPy) as `train_rows` takes slices of it."""
-        return engine.row_order(order)
+        return engine.row_order(order, self.placement)
 
     def _predictor(self):
         # A model whose graph changed (layers added to a Sequential) gets a new step.
@@ -173,7 +177,9 @@ class Trainer:
         collected = None
         with _predicting():
             for index, (start, stop) in enumerate(batch_slices):
-                outputs = predictor(inputs, engine.batch_rows((start, stop)))
+                (batch,), rows = engine.feed((inputs,), engine.batch_rows((start, stop)),
+                                             self.placement)
+                outputs = predictor(batch, rows)
                 if collected is None:
                     collected = [[] for _ in outputs]
                 for bucket, output in zip(collected, outputs):
@@ -184,8 +190,9 @@ class Trainer:
 
     def predict_on_batch(self, inputs):
         """The outputs for one batch of (engine) inputs."""
+        (inputs,), rows = engine.feed((list(inputs),), None, self.placement)
         with _predicting():
-            return self._predictor()(list(inputs), None)
+            return self._predictor()(list(inputs), rows)
 
 
 class _predicting:

@@ -19,8 +19,9 @@ from cornu.backend import _ENGINE_MODULES, kernels
 PACKAGE = os.path.dirname(cornu.backend.__file__)
 
 # Files only one engine needs: torch's nn.Module interop; jax's dtype table, gradient
-# re-tracing and step tracing.
-ENGINE_ONLY = {'torch': {'interop'}, 'jax': {'dtypes', 'gradient_retracing', 'tracing'}}
+# re-tracing, step tracing and the global arrays of a mesh over several processes.
+ENGINE_ONLY = {'torch': {'interop'},
+               'jax': {'dtypes', 'gradient_retracing', 'tracing', 'multihost'}}
 
 
 def _modules(engine):

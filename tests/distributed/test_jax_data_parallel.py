@@ -243,6 +243,12 @@ model = compiled(lambda: models.Sequential([layers.Dense(2, input_shape=(3,))]),
                  lambda: dict(optimizer='sgd', loss='mse'))
 model.fit(x, y, batch_size=4, epochs=1, verbose=0)
 assert {d.id for d in model.weights[0]._value.sharding.device_set} == {1, 3}
+
+# One device other than the engine's: the model runs there.
+model = compiled(lambda: models.Sequential([layers.Dense(2, input_shape=(3,))]),
+                 DataParallel(['cpu:2']), lambda: dict(optimizer='sgd', loss='mse'))
+model.fit(x, y, batch_size=5, epochs=1, verbose=0)
+assert {d.id for d in model.weights[0]._value.sharding.device_set} == {2}
 print('ok')
 """
 
@@ -262,3 +268,122 @@ def test_jax_data_parallel_over_four_devices_equals_one_device(backend):
     _jax_only(backend)
     result = _run_with_devices(_FOUR_DEVICES)
     assert result.returncode == 0 and result.stdout.strip().endswith('ok'), result.stdout
+
+
+# ------------------------------------------------------------------ JAX, 2 processes
+
+_TWO_PROCESSES = r"""
+import json
+import sys
+
+import numpy as np
+import jax
+from cornu import layers, models, optimizers
+from cornu.backend.jax import multihost
+from cornu.distribute import DataParallel
+
+process = jax.process_index()
+assert jax.process_count() == 2 and len(jax.devices()) == 4, jax.devices()
+assert len(jax.local_devices()) == 2
+
+rng = np.random.RandomState(3)
+x = rng.rand(30, 3).astype('float32')
+y = rng.rand(30, 2).astype('float32')
+
+
+def mlp():
+    return models.Sequential([layers.Dense(16, input_shape=(3,), activation='relu'),
+                              layers.Dropout(0.3), layers.Dense(2)])
+
+
+results = {}
+for name, distribution in (('alone', None), ('parallel', DataParallel())):
+    np.random.seed(0)
+    model = mlp()
+    if distribution is None:
+        model.compile(optimizers.Adam(lr=0.01), 'mse', metrics=['mae'])
+    else:
+        assert len(distribution.devices) == 4
+        with distribution.scope():
+            model.compile(optimizers.Adam(lr=0.01), 'mse', metrics=['mae'])
+    np.random.seed(1)
+    history = model.fit(x, y, batch_size=8, epochs=3, verbose=0, shuffle=True,
+                        validation_data=(x[:13], y[:13])).history
+    results[name] = dict(
+        logs=[history[key] for key in sorted(history)],
+        weights=[w.tolist() for w in model.get_weights()],
+        evaluated=model.evaluate(x, y, batch_size=8, verbose=0),
+        predicted=model.predict(x, batch_size=8).tolist())
+
+# Each process fed its own half of every batch of 8 (the rows of its two devices).
+assert multihost._local_slices, 'no batch was fed as global arrays'
+for (sharding, count), rows in multihost._local_slices.items():
+    assert (rows.start, rows.stop) == (process * count // 2, (process + 1) * count // 2), rows
+
+# Weights initialised differently in each process: every replica starts from process 0's.
+np.random.seed(100 + process)
+model = mlp()
+with DataParallel().scope():
+    model.compile(optimizers.SGD(lr=0.1), 'mse')
+model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+results['unseeded'] = [w.tolist() for w in model.get_weights()]
+with open(sys.argv[1], 'w') as f:
+    json.dump(results, f)
+print('ok')
+"""
+
+
+def _free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(('localhost', 0))
+        return s.getsockname()[1]
+
+
+def test_jax_data_parallel_over_two_processes_equals_one_process(backend, tmp_path):
+    """Two processes of two CPU devices each join one run (`CORNU_COORDINATOR_ADDRESS`,
+    `CORNU_NUM_PROCESSES`, `CORNU_PROCESS_ID`); their 4-device fit gives the numbers of one
+    device, in both processes."""
+    _jax_only(backend)
+    flags = os.environ.get('XLA_FLAGS', '') + ' --xla_force_host_platform_device_count=2'
+    address = 'localhost:%d' % _free_port()
+    runs = []
+    for process in range(2):
+        env = dict(os.environ, CORNU_BACKEND='jax', JAX_PLATFORMS='cpu',
+                   XLA_FLAGS=flags.strip(), CORNU_COORDINATOR_ADDRESS=address,
+                   CORNU_NUM_PROCESSES='2', CORNU_PROCESS_ID=str(process),
+                   PYTHONPATH=REPO + os.pathsep + os.environ.get('PYTHONPATH', ''))
+        env.pop('CORNU_DEVICE', None)
+        out = tmp_path / ('%d.json' % process)
+        log = open(tmp_path / ('%d.log' % process), 'w')
+        runs.append((subprocess.Popen([sys.executable, '-c', _TWO_PROCESSES, str(out)],
+                                      env=env, cwd=REPO, stdout=log,
+                                      stderr=subprocess.STDOUT), out, log))
+    try:
+        for process, _, _ in runs:
+            process.wait(timeout=300)
+    finally:
+        for process, _, log in runs:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            log.close()
+    logs = [(tmp_path / ('%d.log' % i)).read_text() for i in range(2)]
+    for (process, _, _), text in zip(runs, logs):
+        assert process.returncode == 0 and 'ok' in text.splitlines(), text[-3000:]
+    import json
+    results = [json.loads(out.read_text()) for _, out, _ in runs]
+
+    def close(got, want):
+        for a, b in zip(got, want):
+            np.testing.assert_allclose(np.asarray(a, dtype='float64'),
+                                       np.asarray(b, dtype='float64'), atol=1e-5, rtol=1e-5)
+
+    for result in results:
+        alone, parallel = result['alone'], result['parallel']
+        close(parallel['logs'], alone['logs'])
+        close(parallel['weights'], alone['weights'])
+        close(parallel['evaluated'], alone['evaluated'])
+        close([parallel['predicted']], [alone['predicted']])
+    close(results[1]['parallel']['weights'], results[0]['parallel']['weights'])
+    close(results[1]['unseeded'], results[0]['unseeded'])

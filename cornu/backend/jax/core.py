@@ -30,6 +30,7 @@ from .. import common
 from .. import engine_neutral
 from ..symbolic import KerasTensor, is_symbolic
 from ..run_context import current, run_context
+from . import data_parallel
 from . import gradient_retracing
 from .dtypes import _DTYPES, _dtype_name, is_floating, standardize_dtype  # noqa: F401
 
@@ -48,9 +49,13 @@ __all__ = [
 
 
 def _pick_device():
+    # A multi-process run (`data_parallel`) starts before JAX makes any array.
+    data_parallel.start_processes()
     requested = os.environ.get('CORNU_DEVICE')
     if not requested:
-        return jax.devices()[0]
+        # This process's first device (in a multi-process run `jax.devices()` lists every
+        # process's devices, and process 0's come first).
+        return jax.local_devices()[0]
     kind, _, index = requested.partition(':')
     kind = {'cuda': 'gpu'}.get(kind, kind)
     chosen = jax.devices(kind)[int(index) if index else 0]

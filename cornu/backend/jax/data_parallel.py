@@ -11,8 +11,10 @@ these environment variables are set (each process gets the same first two, and i
 - `CORNU_NUM_PROCESSES`: how many processes take part;
 - `CORNU_PROCESS_ID`: this process's id, from 0 to `CORNU_NUM_PROCESSES - 1`.
 
-A run already started with `jax.distributed.initialize` is used as it is. On CPU the processes
-exchange values through gloo (`jax_cpu_collectives_implementation`), set before the start.
+The run starts when the JAX engine is loaded (`import cornu` with `CORNU_BACKEND=jax`), before
+JAX makes its first array, so every process must be started. A run already started with
+`jax.distributed.initialize` is used as it is. On CPU the processes exchange values through
+gloo (`jax_cpu_collectives_implementation`), set before the start.
 """
 import os
 
@@ -59,9 +61,9 @@ def start_processes():
         settings = _environment()
         if settings is not None:
             address, count, process = settings
-            if jax.default_backend() == 'cpu' or os.environ.get('JAX_PLATFORMS') == 'cpu':
-                # Collectives between CPU processes go through gloo.
-                jax.config.update('jax_cpu_collectives_implementation', 'gloo')
+            # Collectives between CPU devices of several processes go through gloo (GPUs
+            # use their own); set before JAX starts its backends.
+            jax.config.update('jax_cpu_collectives_implementation', 'gloo')
             jax.distributed.initialize(address, count, process)
     return jax.process_count()
 

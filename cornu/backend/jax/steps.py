@@ -14,14 +14,19 @@ whole step.
 A data-parallel model (`multi_gpu_model`, whose `replica_devices` name several devices) runs
 its steps on a mesh of those devices (`placement`): the arrays and the state are replicated on
 each, and the rows of a batch are split over them inside the step, so that XLA runs a share of
-the batch on each device and sums the gradients.
+the batch on each device and sums the gradients. A mesh over the devices of several processes
+(a multi-process run, `cornu.distribute.DataParallel`) takes global arrays instead: the data
+stays on the host and each process feeds its own rows of each batch (`feed`, see
+`multihost`).
 """
 import numpy as np
 
+from . import multihost
 from . import tracing
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
-           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'take_rows']
+           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
+           'take_rows']
 
 
 def prepare_trainable(params):
@@ -77,8 +82,13 @@ def placement(devices):
 
 
 def place(values, placement):
-    """`values` (a pytree of arrays) copied to every device of the mesh, if there is one."""
-    return values if placement is None else tracing.replicate(values, placement)
+    """`values` (a list of arrays) copied to every device of the mesh, if there is one; on a
+    mesh over several processes, kept on the host for `feed`."""
+    if placement is None:
+        return values
+    if multihost.spans_processes(placement):
+        return multihost.host_arrays((values,))[0]
+    return tracing.replicate(values, placement)
 
 
 def place_arrays(data, placement):
@@ -89,13 +99,21 @@ def place_arrays(data, placement):
         return data.inputs, data.targets, data.weights
     placed = getattr(data, 'replicated', None)
     if placed is None or placed[0] is not placement:
-        placed = data.replicated = (placement, tracing.replicate(
-            (data.inputs, data.targets, data.weights), placement))
+        groups = (data.inputs, data.targets, data.weights)
+        if multihost.spans_processes(placement):
+            # On the host: `feed` copies each process's rows of a batch.
+            groups = multihost.host_arrays(groups)
+        else:
+            groups = tracing.replicate(groups, placement)
+        placed = data.replicated = (placement, groups)
     return placed[1]
 
 
-def row_order(order):
-    """An epoch's shuffled row order stays NumPy: rows are gathered inside the step."""
+def row_order(order, placement=None):
+    """An epoch's shuffled row order stays NumPy: rows are gathered inside the step. On a mesh
+    over several processes, every process takes process 0's order."""
+    if multihost.spans_processes(placement):
+        return multihost.agreed(order)
     return order
 
 
@@ -104,6 +122,24 @@ def batch_rows(index):
     if isinstance(index, tuple):
         return np.arange(index[0], index[1])
     return index
+
+
+def feed(groups, rows, placement):
+    """The arrays a step is called with, and the rows it takes from them.
+
+    # Arguments
+        groups: lists of arrays (that may hold `None`): whole arrays with `rows`, or a batch.
+        rows: NumPy row indices (`batch_rows`), or `None`.
+        placement: the step's mesh, or `None`.
+
+    # Returns
+        `(groups, rows)`: unchanged, except on a mesh over several processes, where the
+        groups become the batch as global arrays (`multihost.global_batch`) and `rows` is
+        `None`.
+    """
+    if multihost.spans_processes(placement):
+        return multihost.global_batch(groups, rows, placement), None
+    return groups, rows
 
 
 def take_rows(groups, rows, placement=None):

@@ -30,6 +30,7 @@ from jax.sharding import Mesh, NamedSharding, PartitionSpec
 from .. import phase
 from ..run_context import current, run_context
 from . import core
+from . import multihost
 
 __all__ = ['TracedStep', 'CompiledFunction', 'value_and_grad', 'known_gradients', 'state_of',
            'replica_mesh', 'replicate', 'shard_rows']
@@ -82,7 +83,7 @@ def replica_mesh(devices):
 
     # Returns
         A one-axis `Mesh` (axis `'batch'`) of the distinct devices named, in order, or `None`
-        when they are fewer than two (the step then runs as on one device).
+        when they are only the engine's device (the step then runs as without a mesh).
 
     # Raises
         ValueError: if a name is not one of this process's devices.
@@ -92,13 +93,16 @@ def replica_mesh(devices):
         device = _jax_device(name)
         if device not in chosen:
             chosen.append(device)
-    if len(chosen) < 2:
+    if not chosen or chosen == [core.DEVICE]:
         return None
     return Mesh(np.array(chosen), ('batch',))
 
 
 def replicate(tree, mesh):
-    """`tree` (a pytree of arrays) with each array copied to every device of `mesh`."""
+    """`tree` (a pytree of arrays) with each array copied to every device of `mesh` (on a
+    mesh over several processes, from process 0's values: `multihost.replicate`)."""
+    if mesh.is_multi_process:
+        return multihost.replicate(tree, mesh)
     return jax.device_put(tree, NamedSharding(mesh, PartitionSpec()))
 
 

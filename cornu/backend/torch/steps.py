@@ -15,7 +15,8 @@ import torch
 from . import interop
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
-           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'take_rows']
+           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
+           'take_rows']
 
 
 def prepare_trainable(params):
@@ -109,7 +110,7 @@ def place_arrays(data, placement):
     return data.inputs, data.targets, data.weights
 
 
-def row_order(order):
+def row_order(order, placement=None):
     """An epoch's shuffled row order (NumPy), as the rows a step takes: a tensor, so that
     each batch's indices are a slice of it."""
     return torch.as_tensor(order, dtype=torch.int64)
@@ -119,6 +120,12 @@ def batch_rows(index):
     """The rows of one batch as `take_rows` takes them: a `(start, stop)` pair stays one
     (a slice is a view, no copy), indices stay a tensor."""
     return index
+
+
+def feed(groups, rows, placement):
+    """The arrays a step is called with and the rows it takes: `(groups, rows)` as they are
+    (the JAX engine makes global arrays here for a mesh over several processes)."""
+    return groups, rows
 
 
 def take_rows(groups, rows, placement=None):
