@@ -54,6 +54,15 @@ def test_set_distribution_takes_a_data_parallel_or_none(backend):
         set_distribution('gpu')
 
 
+def test_a_sequential_built_later_keeps_the_distribution_of_its_compile(backend):
+    distribution = DataParallel()
+    model = models.Sequential([layers.Dense(2)])
+    with distribution.scope():
+        model.compile('sgd', 'mse')
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), batch_size=4, verbose=0)
+    assert model._distribution is distribution
+
+
 def test_a_model_keeps_the_distribution_it_was_compiled_with(backend):
     outer, inner = DataParallel(), DataParallel()
     set_distribution(outer)
@@ -218,6 +227,26 @@ cnn = compare(
     lambda: dict(optimizer=optimizers.SGD(lr=0.1, momentum=0.9),
                  loss='categorical_crossentropy', metrics=['accuracy']),
     images, labels, dict(shuffle=True, validation_split=0.25))
+
+# Batches from a generator (sizes 8, 8, 8, 6) are split the same way.
+def batches():
+    while True:
+        for start in range(0, 30, 8):
+            yield x[start:start + 8], y[start:start + 8]
+
+
+runs = []
+for distribution in (None, DataParallel()):
+    model = compiled(lambda: models.Sequential([layers.Dense(4, input_shape=(3,)),
+                                                layers.Dense(2)]),
+                     distribution, lambda: dict(optimizer=optimizers.Adam(lr=0.01),
+                                                loss='mse'))
+    losses = model.fit_generator(batches(), steps_per_epoch=4, epochs=2,
+                                 verbose=0).history['loss']
+    runs.append(losses + [model.evaluate_generator(batches(), steps=4),
+                          model.predict_generator((b for b, _ in batches()), steps=4)]
+                + model.get_weights())
+assert_close(runs[1], runs[0], 'generators')
 
 # A batch size the devices cannot share is refused before any step, naming both numbers.
 model = compiled(lambda: models.Sequential([layers.Dense(2, input_shape=(3,))]),
