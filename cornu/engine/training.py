@@ -241,7 +241,9 @@ class Model(Network):
             A `History` object; its `history` attribute records loss and metric values.
 
         # Raises
-            ValueError: for mismatched data, wrong shapes or invalid arguments.
+            ValueError: for mismatched data, wrong shapes or invalid arguments, or a
+                `batch_size` that the devices of the model's `DataParallel` distribution
+                cannot share evenly.
         """
         if 'nb_epoch' in kwargs:
             import warnings
@@ -322,6 +324,10 @@ class Model(Network):
 
         # Returns
             A scalar loss (no metrics, one output) or a list in `model.metrics_names` order.
+
+        # Raises
+            ValueError: for a `batch_size` that the devices of the model's `DataParallel`
+                distribution cannot share evenly.
         """
         if batch_size is None and steps is None:
             batch_size = 32
@@ -416,7 +422,9 @@ class Model(Network):
             NumPy array(s) of predictions.
 
         # Raises
-            ValueError: when the input data does not match the model's inputs.
+            ValueError: when the input data does not match the model's inputs, or for a
+                `batch_size` that the devices of the model's `DataParallel` distribution
+                cannot share evenly.
         """
         if batch_size is None and steps is None:
             batch_size = 32
