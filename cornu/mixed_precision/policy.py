@@ -15,6 +15,9 @@ a layer call costs exactly what it did without policies.
 _FLOAT_DTYPES = ('float16', 'bfloat16', 'float32', 'float64')
 _MIXED = {'mixed_float16': 'float16', 'mixed_bfloat16': 'bfloat16'}
 VALID_NAMES = _FLOAT_DTYPES + tuple(_MIXED)
+# The dtypes a layer may be given that no policy names (an integer input, a boolean mask).
+_OTHER_DTYPES = frozenset(['int8', 'int16', 'int32', 'int64', 'uint8', 'uint16', 'uint32',
+                           'uint64', 'bool', 'string', 'complex64', 'complex128'])
 
 _global_policy = None
 _mixed_seen = False
@@ -130,6 +133,9 @@ def get_policy(dtype):
     # Returns
         A `Policy`, or `None` when `dtype` is a dtype that no policy names (e.g. `'int32'`,
         kept as the layer's plain dtype).
+
+    # Raises
+        ValueError: for a string that names neither a policy nor a dtype.
     """
     if dtype is None:
         return global_policy()
@@ -137,9 +143,12 @@ def get_policy(dtype):
         return dtype
     if isinstance(dtype, dict) and dtype.get('class_name') == 'Policy':
         return Policy(dtype.get('config', {}).get('name'))
-    name = getattr(dtype, 'name', dtype) if not isinstance(dtype, str) else dtype
+    name = dtype if isinstance(dtype, str) else getattr(dtype, 'name', None)
     if isinstance(name, str) and name in VALID_NAMES:
         return Policy(name)
+    if isinstance(dtype, str) and dtype not in _OTHER_DTYPES:
+        # Neither a policy nor a dtype: the policy error names the valid policies.
+        return Policy(dtype)
     return None
 
 
