@@ -98,7 +98,13 @@ def _bidirectional_lstm():
         np.random.rand(2, 4, 2)
 
 
-LAYER_MODELS = [_dense, _conv2d, _lstm, _embedding, _batch_normalization, _bidirectional_lstm]
+def _time_distributed_dense():
+    inputs = layers.Input((3, 4))
+    return inputs, layers.TimeDistributed(layers.Dense(2))(inputs), np.random.rand(2, 3, 4)
+
+
+LAYER_MODELS = [_dense, _conv2d, _lstm, _embedding, _batch_normalization, _bidirectional_lstm,
+                _time_distributed_dense]
 
 
 @pytest.mark.parametrize('make', LAYER_MODELS, ids=lambda f: f.__name__.strip('_'))
@@ -144,6 +150,25 @@ def test_batch_normalization_keeps_float32_statistics(backend):
     # up to ~0.03.
     np.testing.assert_allclose(mean, 0.5 * x.mean(axis=0), rtol=1e-4)
     np.testing.assert_allclose(variance, 0.5 + 0.5 * x.var(axis=0, ddof=1), rtol=1e-3)
+
+
+def test_a_stateful_rnn_keeps_float32_states(backend):
+    mixed_precision.set_global_policy('mixed_bfloat16')
+    model = Sequential([layers.SimpleRNN(3, stateful=True, batch_input_shape=(2, 4, 2))])
+    model.compile('sgd', 'mse')
+    x = np.random.rand(4, 4, 2)
+    model.fit(x, np.zeros((4, 3)), batch_size=2, shuffle=False, epochs=1, verbose=0)
+    states = model.layers[0].states
+    assert _dtypes(states) == ['float32']
+    # The states carried over are the last batch's final outputs.
+    model.reset_states()
+    model.predict(x[:2], batch_size=2)
+    carried = K.get_value(states[0])
+    assert np.abs(carried).sum() > 0
+    mixed_precision.set_global_policy('float32')
+    full = Sequential([layers.SimpleRNN(3, batch_input_shape=(2, 4, 2))])
+    full.set_weights(model.get_weights())
+    np.testing.assert_allclose(carried, full.predict(x[:2]), **BF16)
 
 
 def test_a_layer_dtype_policy_and_a_float32_last_layer(backend):
