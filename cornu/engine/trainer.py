@@ -59,7 +59,8 @@ class Trainer:
             self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
         # A `LossScaleOptimizer` (mixed precision) has the loss scaled before it is
         # differentiated.
-        self.loss_scale = getattr(self.optimizer, 'loss_scale', None)
+        self.loss_scale = self.optimizer.loss_scale \
+            if getattr(self.optimizer, '_scales_the_loss', False) else None
         self._value_and_grad = engine.value_and_grad(
             _loss_function(self.logic, self.loss_scale), self.params,
             keep_graph=self.custom_updates,

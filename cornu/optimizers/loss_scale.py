@@ -38,6 +38,9 @@ class LossScaleOptimizer(Optimizer):
             `LossScaleOptimizer`.
     """
 
+    # The training step multiplies the loss by `loss_scale` before differentiating it.
+    _scales_the_loss = True
+
     def __init__(self, inner_optimizer, dynamic=True, initial_scale=2 ** 15,
                  dynamic_growth_steps=2000):
         if not isinstance(inner_optimizer, Optimizer):
