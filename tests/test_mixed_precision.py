@@ -447,3 +447,29 @@ def test_floatx_half_makes_half_variables_and_outputs(backend, floatx):
     except ImportError:
         expected = 'float32' if floatx == 'bfloat16' else floatx
     assert K.cast_to_floatx(np.ones(2)).dtype.name == expected
+
+
+# ---------------------------------------------------------------- the default costs nothing
+
+_DEFAULT_POLICY_SCRIPT = '''
+from cornu import layers
+from cornu.models import Sequential
+model = Sequential([layers.Dense(4, input_shape=(3,)), layers.BatchNormalization(),
+                    layers.Dense(2)])
+steps = model._plan.steps
+print(all(step.call == step.layer.call for step in steps), len(steps))
+'''
+
+
+def test_under_the_default_policy_layer_calls_are_not_wrapped():
+    # In a fresh process, where no mixed policy was ever made, a model's plan calls each
+    # layer's own `call`: the float32 default adds nothing to a step.
+    import os
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get('PYTHONPATH', ''))
+    result = subprocess.run([sys.executable, '-c', _DEFAULT_POLICY_SCRIPT], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.split() == ['True', '3']
