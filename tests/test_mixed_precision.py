@@ -235,6 +235,8 @@ def test_configs_write_and_read_the_policy(backend):
                                       'config': {'name': 'mixed_float16'}})
     assert tf_keras.compute_dtype == 'float16'
     assert 'dtype' not in layers.Dense(2).get_config()
+    mixed_precision.set_global_policy('bfloat16')
+    assert layers.Dense(2).get_config()['dtype'] == 'bfloat16'
 
 
 def _classifier():

@@ -111,10 +111,10 @@ class Layer(object):
             self.dtype = self._dtype_policy.variable_dtype
             self._compute_dtype = self._dtype_policy.compute_dtype
         # Keras 2.2.4 writes `dtype` only for layers given an input shape; a dtype given
-        # explicitly is written too, so that it survives a round trip, and so is a mixed
-        # policy.
+        # explicitly is written too, so that it survives a round trip, and so is a policy
+        # other than the default (`K.floatx()`'s).
         self._dtype_in_config = bool(dtype) or (self._dtype_policy is not None and
-                                                self._dtype_policy.is_mixed)
+                                                self._dtype_policy.name != K.floatx())
         self._initial_weights = kwargs.get('weights')
 
     # ------------------------------------------------------------------ weights
