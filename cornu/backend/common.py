@@ -97,9 +97,20 @@ def set_image_dim_ordering(dim_ordering):
 
 
 def cast_to_floatx(x):
-    """Casts a NumPy array (or Python number) to the default float type, as a NumPy array."""
+    """Casts a NumPy array (or Python number) to the default float type, as a NumPy array.
+
+    NumPy has no bfloat16 of its own: with `floatx()` `'bfloat16'` the array takes
+    `ml_dtypes.bfloat16` (installed with JAX) when that package is present, else float32.
+    """
     import numpy as np
-    return np.asarray(x, dtype=_FLOATX)
+    dtype = _FLOATX
+    if dtype == 'bfloat16':
+        try:
+            import ml_dtypes
+            dtype = ml_dtypes.bfloat16
+        except ImportError:
+            dtype = 'float32'
+    return np.asarray(x, dtype=dtype)
 
 
 def get_uid(prefix=''):

@@ -8,6 +8,8 @@ from ..backend import kernels
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
+from ..mixed_precision.policy import get_policy
+from .autocast import policy_call
 from .input_spec import InputSpec, check_input_compatibility
 from .node import Node
 from . import shape_inference
@@ -98,13 +100,39 @@ class Layer(object):
                 batch_input_shape = ((kwargs.get('batch_size'),) +
                                      tuple(_as_shape(kwargs['input_shape'], self.name)))
             self.batch_input_shape = batch_input_shape
-        self.dtype = kwargs.get('dtype') or kwargs.get('input_dtype') or K.floatx()
+        dtype = kwargs.get('dtype') or kwargs.get('input_dtype')
+        # `dtype` may name a policy (`'mixed_bfloat16'`, a `Policy`): the layer's variables
+        # take its variable dtype, its computations its compute dtype. A dtype no policy
+        # names (`'int32'`) is kept as it is.
+        self._dtype_policy = get_policy(dtype)
+        if self._dtype_policy is None:
+            self.dtype = self._compute_dtype = dtype
+        else:
+            self.dtype = self._dtype_policy.variable_dtype
+            self._compute_dtype = self._dtype_policy.compute_dtype
         # Keras 2.2.4 writes `dtype` only for layers given an input shape; a dtype given
-        # explicitly is written too, so that it survives a round trip.
-        self._dtype_in_config = bool(kwargs.get('dtype') or kwargs.get('input_dtype'))
+        # explicitly is written too, so that it survives a round trip, and so is a policy
+        # other than the default (`K.floatx()`'s).
+        self._dtype_in_config = bool(dtype) or (self._dtype_policy is not None and
+                                                self._dtype_policy.name != K.floatx())
         self._initial_weights = kwargs.get('weights')
 
     # ------------------------------------------------------------------ weights
+
+    @property
+    def dtype_policy(self):
+        """The layer's `Policy` (`None` for a layer of a non-floating dtype)."""
+        return self._dtype_policy
+
+    @property
+    def compute_dtype(self):
+        """The dtype of the layer's computations and outputs."""
+        return self._compute_dtype
+
+    @property
+    def variable_dtype(self):
+        """The dtype of the layer's variables (the same as `dtype`)."""
+        return self.dtype
 
     @property
     def built(self):
@@ -349,7 +377,7 @@ class Layer(object):
         return outputs
 
     def _call_and_regularize(self, inputs, kwargs):
-        outputs = self.call(inputs, **kwargs)
+        outputs = policy_call(self, self.call)(inputs, **kwargs)
         regularizer = getattr(self, 'activity_regularizer', None)
         if regularizer is not None:
             for output in to_list(outputs):
@@ -414,7 +442,8 @@ class Layer(object):
             specs = [(tuple(s), dtype) for s in shapes]
         else:
             try:
-                result = shape_inference.probe(self.call, (inputs,), call_kwargs)
+                result = shape_inference.probe(policy_call(self, self.call), (inputs,),
+                                               call_kwargs)
             except Exception as error:
                 shapes = unpack_singleton([x._keras_shape for x in input_list])
                 raise _like(error, f'Layer {self.name} ({cls.__name__}) failed when called on '
@@ -437,7 +466,8 @@ class Layer(object):
         return type(self).compute_output_shape is not Layer.compute_output_shape
 
     def _output_dtype(self, input_list):
-        return self.dtype if self.dtype else input_list[0].dtype
+        dtype = getattr(self, '_compute_dtype', self.dtype)
+        return dtype if dtype else input_list[0].dtype
 
     def _symbolic_mask(self, inputs, input_masks):
         """The output mask as a symbolic tensor with a history (so `K.function` can compute
@@ -560,7 +590,9 @@ class Layer(object):
             config['batch_input_shape'] = self.batch_input_shape
         if hasattr(self, 'dtype') and (hasattr(self, 'batch_input_shape') or
                                        getattr(self, '_dtype_in_config', True)):
-            config['dtype'] = self.dtype
+            policy = getattr(self, '_dtype_policy', None)
+            config['dtype'] = policy.name if policy is not None and policy.is_mixed \
+                else self.dtype
         return config
 
     @classmethod

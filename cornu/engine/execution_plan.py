@@ -17,6 +17,7 @@ plan again to differentiate it; PyTorch differentiates the loss's own graph and 
 """
 from .. import backend as K
 from ..backend.run_context import current, run_context
+from .autocast import policy_call
 from .base_layer import call_signature
 
 
@@ -50,6 +51,7 @@ class ExecutionPlan(object):
         self._pre_activation_ids = set(id(self.outputs[i]) for i in pre_activation_outputs)
         self.pre_activation_outputs = []
         self._slots = {}
+        self._pre_activation_slots = set()
         for tensor in self.inputs:
             self._slot(tensor)
         self.nodes = self._order_nodes()
@@ -125,8 +127,11 @@ class ExecutionPlan(object):
         if len(node.output_tensors) == 1 and id(node.output_tensors[0]) in \
                 self._pre_activation_ids and hasattr(layer, '_pre_activation'):
             call = layer._pre_activation
+            self._pre_activation_slots.add(out_slots)
         if getattr(layer, '_is_gradients', False):
             call = self._gradient_call(layer)
+        else:
+            call = policy_call(layer, call)
         return _Step(layer, call, in_slots, out_slots, dict(node.arguments),
                      takes_mask or takes_kwargs, len(node.output_tensors) == 1,
                      len(in_slots) == 1)
@@ -156,8 +161,7 @@ class ExecutionPlan(object):
 
     def _stops_before_activation(self, tensor):
         slot = self._slots[id(tensor)]
-        return any(step.call == getattr(step.layer, '_pre_activation', None) and
-                   step.out_slots == (slot,) for step in self.steps)
+        return (slot,) in self._pre_activation_slots
 
     def run(self, values, masks=None, with_masks=False):
         """Computes the outputs from concrete input values.

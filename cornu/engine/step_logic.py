@@ -9,6 +9,8 @@ from ..backend import kernels
 from .. import activations
 from .. import losses as losses_module
 from ..backend.run_context import run_context
+from ..mixed_precision.policy import mixed_in_use
+from .autocast import cast_floats
 from .compile_utils import weighted_masked_objective
 from .execution_plan import ExecutionPlan
 
@@ -78,6 +80,9 @@ class StepLogic:
         self.plan = model.plan_for(list(model.outputs) + self.graph_losses) \
             if self.graph_losses else model._plan
         self.report_output_losses = self.num_outputs > 1
+        # Under a mixed policy, half-precision outputs (and graph losses) are cast to float32
+        # before losses and metrics: a softmax and its crossentropy are computed in float32.
+        self.float32_outputs = mixed_in_use()
         self.logit_outputs = []
         if spec.fuse_softmax_crossentropy and not self.plan.uses_masks:
             self._fuse_softmax_crossentropy(model, spec)
@@ -119,6 +124,8 @@ class StepLogic:
                 results, masks = self.plan.run(inputs, with_masks=True)
             else:
                 results, masks = self.plan.run(inputs), None
+        if self.float32_outputs:
+            results = cast_floats(results, 'float32', only_half=True)
         outputs = results[:self.num_outputs]
         graph_values = results[self.num_outputs:]
         if self.logit_outputs:

@@ -68,8 +68,13 @@ class Trainer:
         if self.optimizer is not None:
             self.optimizer.build(self.params)
             self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
+        # A `LossScaleOptimizer` (mixed precision) has the loss scaled before it is
+        # differentiated.
+        self.loss_scale = self.optimizer.loss_scale \
+            if getattr(self.optimizer, '_scales_the_loss', False) else None
         self._value_and_grad = engine.value_and_grad(
-            _loss_function(self.logic), self.params, keep_graph=self.custom_updates,
+            _loss_function(self.logic, self.loss_scale), self.params,
+            keep_graph=self.custom_updates,
             jit_compile=spec.jit_compile, name='the training step of ' + model.name)
         self._train_step = self._test_step = self._predict_step = None
         self.placement = self._placement_of(model)
@@ -79,11 +84,16 @@ class Trainer:
     def _train_body(self, inputs, targets, weights, rows):
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
-        total, (per_output, metric_values), grads = self._value_and_grad(inputs, targets,
-                                                                         weights)
+        total, aux, grads = self._value_and_grad(inputs, targets, weights)
+        differentiated = total
+        if self.loss_scale is not None:
+            # `total` was scaled; the logs show the loss itself.
+            aux, total = aux
+            total = K.stop_gradient(total)
+        per_output, metric_values = aux
         if self.custom_updates:
-            with engine.known_gradients(total, self.params, grads):
-                self.optimizer.get_updates(total, self.params)
+            with engine.known_gradients(differentiated, self.params, grads):
+                self.optimizer.get_updates(differentiated, self.params)
             total = K.stop_gradient(total)
         elif self.params:
             with kernels.no_grad():
@@ -213,10 +223,11 @@ class _predicting:
         return False
 
 
-def _loss_function(logic):
+def _loss_function(logic, loss_scale=None):
     """The differentiated half of a training step, `(inputs, targets, weights) -> (loss,
     (per-output losses, metric values))`, as a plain function (`torch.compile` takes it
-    whole with `jit_compile`)."""
+    whole with `jit_compile`). With a `loss_scale` variable, the loss is multiplied by it and
+    the unscaled loss joins the rest: `(scaled loss, ((per-output, metrics), loss))`."""
     def training_loss(inputs, targets, weights):
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
             inputs, training=True)
@@ -225,4 +236,11 @@ def _loss_function(logic):
         with kernels.no_grad():
             metric_values = logic.metrics(outputs, masks, targets, weights)
         return total, (per_output, metric_values)
-    return training_loss
+
+    if loss_scale is None:
+        return training_loss
+
+    def scaled_training_loss(inputs, targets, weights):
+        total, aux = training_loss(inputs, targets, weights)
+        return total * loss_scale, (aux, total)
+    return scaled_training_loss

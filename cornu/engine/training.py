@@ -116,7 +116,7 @@ class Model(Network):
                                   weighted_metrics=weighted_metrics,
                                   target_tensors=target_tensors,
                                   **{**_COMPILE_OPTIONS, **kwargs})
-        self.optimizer = optimizers.get(optimizer)
+        self.optimizer = _with_loss_scaling(self, optimizers.get(optimizer))
         self._compile_spec = spec
         # Keras 2's public attributes of a compiled model.
         self.loss = loss or {}
@@ -488,3 +488,22 @@ def _per_feed_output(value, names, what, dict_is_per_output=False):
         raise ValueError('`' + what + '` must be a list or a dict for a model with several '
                          'outputs with a loss.')
     return [value] * len(names)
+
+
+def _with_loss_scaling(model, optimizer):
+    """`optimizer`, wrapped in a `LossScaleOptimizer` when a layer of `model` computes under
+    the `mixed_float16` policy (as tf.keras's `compile` does), unless it is one already."""
+    from ..optimizers import LossScaleOptimizer
+    if isinstance(optimizer, LossScaleOptimizer):
+        return optimizer
+    layers, seen = list(model.layers), set()
+    while layers:
+        layer = layers.pop()
+        if id(layer) in seen:
+            continue
+        seen.add(id(layer))
+        policy = getattr(layer, '_dtype_policy', None)
+        if policy is not None and policy.name == 'mixed_float16':
+            return LossScaleOptimizer(optimizer)
+        layers.extend(getattr(layer, 'layers', []))
+    return optimizer

@@ -88,6 +88,10 @@ class BatchNormalization(Layer):
            Covariate Shift](https://arxiv.org/abs/1502.03167)
     """
 
+    # Under a mixed policy the statistics are computed in float32 (half precision loses the
+    # small variances), and the moving statistics stay float32 variables.
+    _computes_in_float32 = True
+
     @_legacy_batchnorm_support
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer='zeros', gamma_initializer='ones',

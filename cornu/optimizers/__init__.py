@@ -2,7 +2,8 @@
 
 `cornu.optimizers.base` has the `Optimizer` class and explains how optimizers run; the formulas
 live in `sgd`, `adaptive` (RMSprop, Adagrad, Adadelta), `adam` (Adam, Adamax, Nadam) and
-`native` (wrappers of the engine's own optimizers).
+`native` (wrappers of the engine's own optimizers); `loss_scale` has the `LossScaleOptimizer`
+of mixed precision (also `cornu.mixed_precision.LossScaleOptimizer`).
 """
 from .. import backend as K
 from .._common.serialization import deserialize_keras_object, serialize_keras_object
@@ -12,6 +13,7 @@ from .sgd import SGD
 from .adaptive import RMSprop, Adagrad, Adadelta
 from .adam import Adam, Adamax, Nadam
 from .native import TFOptimizer, TorchOptimizer, OptaxOptimizer, wrap_native_optimizer
+from .loss_scale import LossScaleOptimizer
 
 sgd = SGD
 rmsprop = RMSprop
@@ -50,6 +52,11 @@ def deserialize(config, custom_objects=None):
         'nadam': Nadam,
         'tfoptimizer': TFOptimizer,
     }
+    if isinstance(config, dict) and config.get('class_name') == 'LossScaleOptimizer':
+        arguments = dict(config.get('config', {}))
+        arguments['inner_optimizer'] = deserialize(arguments['inner_optimizer'],
+                                                   custom_objects)
+        return LossScaleOptimizer(**arguments)
     if isinstance(config, dict) and str(config.get('class_name', '')).lower() in all_classes:
         config = dict(config)
         config['class_name'] = config['class_name'].lower()

@@ -257,6 +257,7 @@ _MODULE_SETTINGS = {
     '_global_stream',  # the random stream of unseeded dropout (jax)
     '_BUCKET_LIMITS', 'CLASS_INDEX', 'pydot',  # loaded once, on first use
     '_SHARED_SEQUENCES',  # Sequences shared with worker processes
+    '_global_policy', '_mixed_seen',  # mixed_precision.set_global_policy, a mixed policy made
 }
 
 

@@ -15,6 +15,7 @@ import torch
 
 from .. import common
 from .. import engine_neutral
+from ..run_context import current
 from ..symbolic import KerasTensor, is_symbolic
 
 # The functions of `cornu.backend.api.core` that need the engine (the others are written
@@ -343,8 +344,15 @@ def moving_average_update(x, value, momentum):
     return x
 
 
+# Within `steps.known_gradients` for `loss` (a loss-scaled step gives a Keras 2-style
+# `get_updates` the unscaled gradients), the gradients known there are returned.
 def gradients(loss, variables):
     """Differentiates the graph autograd recorded for `loss` (`variables`: a list)."""
+    known = current().known_gradients
+    if known is not None and loss is known[0]:
+        by_id = known[1]
+        return [by_id[id(v)] if by_id.get(id(v)) is not None else torch.zeros_like(v)
+                for v in variables]
     if loss.dim() != 0:
         loss = loss.sum()
     grads = torch.autograd.grad(loss, variables, create_graph=torch.is_grad_enabled(),

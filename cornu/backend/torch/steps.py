@@ -12,6 +12,7 @@ import contextlib
 
 import torch
 
+from ..run_context import run_context
 from . import interop
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
@@ -74,8 +75,12 @@ def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step
 
 
 def known_gradients(loss, params, grads):
-    """Nothing to do on PyTorch: `K.gradients` differentiates the loss's live graph."""
-    return contextlib.nullcontext()
+    """Within it, `K.gradients(loss, params)` returns `grads`; with `grads` `None`, it
+    differentiates the loss's live graph (the step kept it for a Keras 2-style
+    `get_updates`)."""
+    if grads is None:
+        return contextlib.nullcontext()
+    return run_context(known_gradients=(loss, {id(p): g for p, g in zip(params, grads)}))
 
 
 def compile_step(body, variables, training, placement=None):

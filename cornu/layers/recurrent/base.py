@@ -256,8 +256,11 @@ class RNN(Layer):
                              'Feed batches of exactly ' + str(expected) + ' samples (the '
                              'number of samples must be a multiple of the batch size).')
         # Copies: the states are updated in place after the call, while the graph of this
-        # call may still need their old values.
-        return [K.identity(K.stop_gradient(state)) for state in states]
+        # call may still need their old values. Under a mixed policy the (float32) states
+        # are read in the compute dtype.
+        dtype = K.dtype(inputs)
+        return [K.identity(K.stop_gradient(state)) if K.dtype(state) == dtype else
+                K.cast(K.stop_gradient(state), dtype) for state in states]
 
     def call(self, inputs, mask=None, training=None, initial_state=None, constants=None):
         inputs, initial_state, constants = self._split_inputs(inputs, initial_state, constants)
@@ -285,6 +288,8 @@ class RNN(Layer):
                                                  training)
         if self.stateful:
             for variable, value in zip(self.states, states):
+                if K.dtype(value) != K.dtype(variable):
+                    value = K.cast(value, K.dtype(variable))
                 K.update(variable, value)
 
         output = outputs if self.return_sequences else last_output
