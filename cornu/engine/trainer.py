@@ -130,11 +130,11 @@ class Trainer:
             data: an `ArrayBatches`.
             index: a `(start, stop)` pair, or row indices (a slice of `row_order`).
         """
-        return self.train_batch(*self._batch(data, index))
+        return data.ran(self.train_batch(*self._batch(data, index)))
 
     def test_rows(self, data, index):
         """`test_batch` on the rows `index` of `data` (as `train_rows`)."""
-        return self.test_batch(*self._batch(data, index))
+        return data.ran(self.test_batch(*self._batch(data, index)))
 
     def _batch(self, data, index):
         if data.indexable:
@@ -155,14 +155,19 @@ class Trainer:
                                                      training=False, placement=self.placement)
         return self._predict_step
 
-    def predict_batches(self, inputs, batch_slices, on_batch_end=None):
-        """Predicts every slice of the (engine) input tensors; returns per-output lists."""
+    def predict_batches(self, data, batch_slices, on_batch_end=None):
+        """Predicts every slice of `data` (an `ArrayBatches` of inputs); returns per-output
+        lists."""
         predictor = self._predictor()
-        inputs = engine.place(list(inputs), self.placement)
+        inputs = engine.place(list(data.inputs), self.placement) if data.indexable else None
+        data.expect(batch_slices)
         collected = None
         with _predicting():
             for index, (start, stop) in enumerate(batch_slices):
-                outputs = predictor(inputs, engine.batch_rows((start, stop)))
+                if inputs is None:  # streamed from the host
+                    outputs = data.ran(predictor(data.take((start, stop))[0], None))
+                else:
+                    outputs = predictor(inputs, engine.batch_rows((start, stop)))
                 if collected is None:
                     collected = [[] for _ in outputs]
                 for bucket, output in zip(collected, outputs):
