@@ -140,7 +140,8 @@ class Trainer:
         if data.indexable:
             # The step gathers the rows from the whole arrays.
             return (*engine.place_arrays(data, self.placement), engine.batch_rows(index))
-        # Lazy arrays (HDF5Matrix) are read batch by batch, here.
+        # Streamed data (memmaps, HDF5Matrix, arrays above the streaming threshold) is copied
+        # batch by batch, here.
         return (*data.take(index), None)
 
     def row_order(self, order):
