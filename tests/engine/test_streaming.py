@@ -110,6 +110,44 @@ def test_arrays_above_the_threshold_give_the_same_results(threshold, shuffle):
     assert copies and max(copies) == 16  # batch by batch, never the whole array
 
 
+def test_prefetching_as_on_a_gpu_gives_the_same_results(tmp_path, monkeypatch):
+    # On a GPU the next batch is copied while a step runs; here the device is the CPU, where
+    # the feeder does not prefetch unless told the device is elsewhere.
+    x, y, weights = _data()
+    expected = _train_evaluate_predict(x, y, True, weights)
+    monkeypatch.setattr(streaming, 'device_is_host', lambda: False)
+    streamed = _train_evaluate_predict(_memmap(tmp_path / 'x', x), _memmap(tmp_path / 'y', y),
+                                       True, _memmap(tmp_path / 'w', weights))
+    _assert_same_results(streamed, expected)
+
+
+def test_a_sequence_of_memmap_slices_is_read_batch_by_batch(tmp_path):
+    from cornu.utils import Sequence
+
+    class Slices(Sequence):
+        def __init__(self, x, y):
+            self.x, self.y = x, y
+
+        def __len__(self):
+            return len(self.x) // 16
+
+        def __getitem__(self, index):
+            rows = slice(index * 16, (index + 1) * 16)
+            return self.x[rows], self.y[rows]
+
+    x, y, _ = _data()
+    stored = _memmap(tmp_path / 'x', x)
+    results = []
+    for source in (x, stored):
+        model = _model()
+        model.fit_generator(Slices(source, y), epochs=2, shuffle=False, verbose=0)
+        results.append((model.get_weights(), model.evaluate_generator(Slices(source, y))))
+    assert isinstance(Slices(stored, y)[0][0], np.memmap)  # the batches themselves are memmaps
+    for a, b in zip(results[1][0], results[0][0]):
+        np.testing.assert_allclose(a, b, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(results[1][1], results[0][1], atol=1e-6, rtol=0)
+
+
 def test_hdf5_inputs_with_in_memory_targets_stay_aligned_when_shuffled(tmp_path):
     # HDF5 reads each batch's rows in increasing order; the targets must follow that order.
     x, y, _ = _data(96)
@@ -327,3 +365,13 @@ def test_streamed_steps_are_traced_per_batch_shape_not_per_array_length(tmp_path
         if n == 100:
             assert sorted(traces) == [4, 32]
     assert sorted(traces) == [4, 32]
+
+
+@pytest.mark.skipif(K.backend() != 'jax', reason="JAX's deferred deletion of device arrays")
+def test_jax_frees_a_batch_once_its_step_has_run_but_not_an_output():
+    batch = streaming.start_copy([np.ones((2, 3), 'uint8'), np.zeros((2, 1), 'float32')],
+                                 ['float32', 'float32'])
+    assert batch[0].dtype == np.float32  # widened on the device
+    streaming.release(batch, [batch[0]])  # a step that returned its first input
+    assert not batch[0].is_deleted() and batch[1].is_deleted()
+    np.testing.assert_array_equal(np.asarray(batch[0]), np.ones((2, 3), 'float32'))

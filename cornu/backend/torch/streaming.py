@@ -7,9 +7,9 @@ here. On CUDA a batch is put in a pinned (page-locked) host buffer and copied wi
 running on the current stream; `finish_copy` makes the current stream wait for the copy's
 event and tells the caching allocator that the current stream uses the tensors. On the CPU
 the batch is the engine tensor itself (converted when the model is fed a wider type): there
-is nothing to copy. `step_marker` and
-`wait_for` let the feeder keep the host from running more than a step or two ahead of the
-device, which would hold every batch queued in between.
+is nothing to copy. `step_marker` and `wait_for` let the feeder keep the host from running
+more than a step or two ahead of the device, which would hold every batch queued in
+between.
 """
 import numpy as np
 import torch
