@@ -8,6 +8,9 @@ _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = 'channels_last'
 _VALID_FLOATX = ('float16', 'float32', 'float64', 'bfloat16')
 _VALID_DATA_FORMATS = ('channels_first', 'channels_last')
+# Bytes of input data above which `fit`/`evaluate`/`predict` stream batches from the host;
+# `None`: chosen from the device's free memory (`cornu.backend.streaming`).
+_STREAMING_THRESHOLD = None
 
 _UID_PREFIXES = defaultdict(int)
 _SESSION_CLEAR_HOOKS = []
@@ -46,6 +49,36 @@ def set_floatx(value):
     if value not in _VALID_FLOATX:
         raise ValueError('Unknown floatx type: ' + str(value))
     _FLOATX = str(value)
+
+
+def set_streaming_threshold(value):
+    """Sets how many bytes of input data `fit`, `evaluate` and `predict` copy to the device
+    whole; larger data stays on the host and is copied batch by batch.
+
+    # Arguments
+        value: a number of bytes (an integer >= 0), or `None` for the automatic choice (see
+            `cornu.backend.streaming.streaming_threshold`).
+
+    # Raises
+        ValueError: for a negative number.
+        TypeError: for anything that is not an integer or `None`.
+    """
+    global _STREAMING_THRESHOLD
+    if value is not None:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or \
+                (isinstance(value, float) and not value.is_integer()):
+            raise TypeError('`streaming_threshold` must be a whole number of bytes or None, '
+                            'got ' + repr(value) + '.')
+        if value < 0:
+            raise ValueError('`streaming_threshold` must be a number of bytes >= 0, got ' +
+                             repr(value) + '.')
+        value = int(value)
+    _STREAMING_THRESHOLD = value
+
+
+def streaming_threshold_setting():
+    """The value given to `set_streaming_threshold` (or `cornu.json`); `None`: automatic."""
+    return _STREAMING_THRESHOLD
 
 
 def image_data_format():
@@ -148,7 +181,8 @@ def config_path():
 
 
 def load_user_config():
-    """Reads `cornu.json` and applies floatx/epsilon/image_data_format; returns the dict."""
+    """Reads `cornu.json` and applies floatx/epsilon/image_data_format/streaming_threshold;
+    returns the dict."""
     path = config_path()
     try:
         with open(path) as f:
@@ -163,4 +197,7 @@ def load_user_config():
         set_epsilon(config['epsilon'])
     if config.get('image_data_format') in _VALID_DATA_FORMATS:
         set_image_data_format(config['image_data_format'])
+    threshold = config.get('streaming_threshold')
+    if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 0:
+        set_streaming_threshold(threshold)
     return config

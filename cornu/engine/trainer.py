@@ -155,17 +155,18 @@ class Trainer:
             data: an `ArrayBatches`.
             index: a `(start, stop)` pair, or row indices (a slice of `row_order`).
         """
-        return self.train_batch(*self._batch(data, index))
+        return data.ran(self.train_batch(*self._batch(data, index)))
 
     def test_rows(self, data, index):
         """`test_batch` on the rows `index` of `data` (as `train_rows`)."""
-        return self.test_batch(*self._batch(data, index))
+        return data.ran(self.test_batch(*self._batch(data, index)))
 
     def _batch(self, data, index):
         if data.indexable:
             # The step gathers the rows from the whole arrays.
             return (*engine.place_arrays(data, self.placement), engine.batch_rows(index))
-        # Lazy arrays (HDF5Matrix) are read batch by batch, here.
+        # Streamed data (memmaps, HDF5Matrix, arrays above the streaming threshold) is copied
+        # batch by batch, here.
         return (*data.take(index), None)
 
     def row_order(self, order):
@@ -180,16 +181,23 @@ class Trainer:
                                                      training=False, placement=self.placement)
         return self._predict_step
 
-    def predict_batches(self, inputs, batch_slices, on_batch_end=None):
-        """Predicts every slice of the (engine) input tensors; returns per-output lists."""
+    def predict_batches(self, data, batch_slices, on_batch_end=None):
+        """Predicts every slice of `data` (an `ArrayBatches` of inputs); returns per-output
+        lists."""
         predictor = self._predictor()
-        inputs = engine.place(list(inputs), self.placement)
+        inputs = engine.place(list(data.inputs), self.placement) if data.indexable else None
+        data.expect(batch_slices)
         collected = None
         with _predicting():
             for index, (start, stop) in enumerate(batch_slices):
-                (batch,), rows = engine.feed((inputs,), engine.batch_rows((start, stop)),
-                                             self.placement)
-                outputs = predictor(batch, rows)
+                if inputs is None:  # streamed from the host
+                    (batch,), rows = engine.feed((data.take((start, stop))[0],), None,
+                                                 self.placement)
+                    outputs = data.ran(predictor(batch, rows))
+                else:
+                    (batch,), rows = engine.feed((inputs,), engine.batch_rows((start, stop)),
+                                                 self.placement)
+                    outputs = predictor(batch, rows)
                 if collected is None:
                     collected = [[] for _ in outputs]
                 for bucket, output in zip(collected, outputs):

@@ -442,7 +442,8 @@ class Model(Network):
             slices = [(0, num_samples)] * steps
         else:
             slices = training_utils.batch_starts(num_samples, batch_size)
-        inputs = self._feed_tensors(arrays)
+        data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
+                                            [])
 
         progbar = Progbar(target=num_samples if steps is None else len(slices)) \
             if verbose == 1 else None
@@ -450,7 +451,7 @@ class Model(Network):
         if progbar is not None:
             def on_batch_end(index, stop):
                 progbar.update(stop if steps is None else index + 1)
-        collected = self._trainer.predict_batches(inputs, slices, on_batch_end)
+        collected = self._trainer.predict_batches(data, slices, on_batch_end)
         if collected is None:
             return unpack_singleton([np.zeros((0,) + tuple(s[1:]), dtype=K.floatx())
                                      for s in self._internal_output_shapes])

@@ -2,7 +2,9 @@
 
 Arrays go to the engine once per call; a step is then given the whole arrays and the batch's
 rows (a `(start, stop)` pair, or a slice of the epoch's shuffled order) and takes them itself
-(see `cornu.engine.trainer`). Logged values stay on the device: epoch averages are summed
+(see `cornu.engine.trainer`). Data too large for that, memmaps and `HDF5Matrix` stay on the
+host and are copied batch by batch, the next batch while the current one runs
+(`streamed_batches.py`); the loops announce each epoch's batches for that (`expect`). Logged values stay on the device: epoch averages are summed
 there and read once per epoch (callbacks that read batch values trigger the copy themselves).
 """
 import numpy as np
@@ -10,58 +12,78 @@ import numpy as np
 from .. import backend as K
 from ..backend import kernels
 from ..callbacks.logs import Logs
+from . import streamed_batches
 from . import training_utils
 
 
 class ArrayBatches(object):
-    """Engine copies of input, target and weight arrays, served batch by batch.
+    """Input, target and weight arrays, served batch by batch.
+
+    Arrays that fit (see `cornu.backend.streaming`) are copied to the engine once, and the
+    steps gather their batches there (`indexable`); the others stay on the host and `take`
+    copies each batch when it is needed (`StreamedBatches`). `inputs`, `targets` and
+    `weights` are the engine copies, or the host arrays when streamed.
 
     # Arguments
-        inputs, targets, weights: lists of NumPy arrays (weights may hold `None`s).
+        inputs, targets, weights: lists of NumPy arrays (or array-likes such as
+            `HDF5Matrix`); targets and weights may hold `None`s.
         input_dtypes, target_dtypes: dtype of each engine tensor.
     """
 
     def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes):
-        self.inputs = [_to_engine(a, d) for a, d in zip(inputs, input_dtypes)]
-        self.targets = [None if a is None else _to_engine(a, d)
-                        for a, d in zip(targets, target_dtypes)]
-        self.weights = [None if w is None else _to_engine(w, K.floatx()) for w in weights]
-        sizes = [a.shape[0] for a in list(inputs) + list(targets) if a is not None]
+        weight_dtypes = [K.floatx()] * len(weights)
+        arrays = list(inputs) + list(targets) + list(weights)
+        dtypes = list(input_dtypes) + list(target_dtypes) + weight_dtypes
+        sizes = [a.shape[0] for a in arrays if a is not None]
         self.num_samples = int(sizes[0]) if sizes else 0
-        self.indexable = all(not _is_lazy(a) for a in list(inputs) + list(targets))
+        self.streamed = None
+        if streamed_batches.should_stream(arrays, dtypes):
+            self.streamed = streamed_batches.StreamedBatches(arrays, dtypes)
+            self.inputs, self.targets, self.weights = (list(inputs), list(targets),
+                                                       list(weights))
+        else:
+            self.inputs = [_to_engine(a, d) for a, d in zip(inputs, input_dtypes)]
+            self.targets = [_to_engine(a, d) for a, d in zip(targets, target_dtypes)]
+            self.weights = [_to_engine(w, d) for w, d in zip(weights, weight_dtypes)]
+        self.indexable = self.streamed is None
+
+    def expect(self, batches, order=None):
+        """Announces the batches the loop takes next, so that streamed data copies each
+        batch while the one before it runs (nothing to do for data on the engine).
+
+        # Arguments
+            batches: `(start, stop)` pairs, in the order they will be taken.
+            order: the epoch's row order (the loop takes `order[start:stop]`), or `None`.
+        """
+        if self.streamed is not None:
+            self.streamed.expect(batches, order)
+
+    def ran(self, outputs):
+        """Reports the outputs of a step that ran on a batch from `take` (streamed data waits
+        on them so that the host runs at most a step or two ahead of the device); returns
+        them."""
+        return outputs if self.streamed is None else self.streamed.ran(outputs)
 
     def take(self, index):
-        """The batch for `index`: a `(start, stop)` pair or an engine tensor of indices."""
+        """The batch for `index`: a `(start, stop)` pair or row indices (NumPy or engine)."""
+        if self.streamed is not None:
+            taken = self.streamed.take(index)
+            n_in, n_t = len(self.inputs), len(self.targets)
+            return taken[:n_in], taken[n_in:n_in + n_t], taken[n_in + n_t:]
         if isinstance(index, tuple):
             start, stop = index
             return ([x[start:stop] for x in self.inputs],
                     [None if y is None else y[start:stop] for y in self.targets],
                     [None if w is None else w[start:stop] for w in self.weights])
-        return ([_gather(x, index) for x in self.inputs],
-                [_gather(y, index) for y in self.targets],
-                [None if w is None else _gather(w, index) for w in self.weights])
-
-
-def _is_lazy(array):
-    return array is not None and not isinstance(array, np.ndarray) and not K.is_tensor(array)
+        return ([x[index] for x in self.inputs],
+                [None if y is None else y[index] for y in self.targets],
+                [None if w is None else w[index] for w in self.weights])
 
 
 def _to_engine(array, dtype):
     if array is None:
         return None
-    if _is_lazy(array):
-        return array  # e.g. HDF5Matrix: read batch by batch
     return kernels.convert_to_tensor(np.asarray(array), dtype=dtype)
-
-
-def _gather(x, index):
-    if x is None:
-        return None
-    if K.is_tensor(x):
-        return x[index]
-    # Lazy arrays (HDF5Matrix) want sorted NumPy indices; batches come out in that order.
-    rows = np.sort(kernels.to_numpy(index))
-    return kernels.convert_to_tensor(np.asarray(x[rows.tolist()]))
 
 
 class EpochAccumulator(object):
@@ -135,6 +157,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     batches = training_utils.batch_starts(num_samples, batch_size)
                     if order is not None:
                         order = trainer.row_order(order)
+                data.expect(batches, order)
                 for batch_index, (start, stop) in enumerate(batches):
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)
@@ -173,6 +196,7 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
         if verbose == 1 else None
     accumulator = EpochAccumulator()
+    data.expect(batches)
     with K.learning_phase_scope(0):
         for batch_index, (start, stop) in enumerate(batches):
             accumulator.add(trainer.test_rows(data, (start, stop)), stop - start)

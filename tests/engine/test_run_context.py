@@ -251,6 +251,7 @@ def test_nested_contexts_change_only_the_fields_given(backend):
 # cache or random stream, none the state of one run (which belongs in the run context).
 _MODULE_SETTINGS = {
     '_EPSILON', '_FLOATX', '_IMAGE_DATA_FORMAT',  # K.set_epsilon, set_floatx, ...
+    '_STREAMING_THRESHOLD',  # streaming.set_streaming_threshold: a setting, as floatx
     '_user_phase',  # K.set_learning_phase: process-wide, as in Keras 2
     '_unsafe_allowed',  # enable_unsafe_deserialization
     '_op_recorder', '_function_builder',  # registered once by the engine
