@@ -14,5 +14,6 @@ from . import datasets  # noqa: E402
 from . import preprocessing  # noqa: E402
 from . import wrappers  # noqa: E402
 from . import applications  # noqa: E402
+from . import distribute  # noqa: E402
 from .layers import Input  # noqa: E402
 from .models import Model, Sequential  # noqa: E402

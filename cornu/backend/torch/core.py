@@ -1,7 +1,8 @@
 """Variables, conversion, dtypes, shapes and placement on PyTorch.
 
-Tensors live on `DEVICE`: the first CUDA device when one is present (or `CORNU_DEVICE`, e.g.
-`cpu`), so user code runs unchanged on CPU and GPU.
+Tensors live on `DEVICE`: the first CUDA device when one is present (under `torchrun`, the
+device of the process's `LOCAL_RANK`), or `CORNU_DEVICE` (e.g. `cpu`), so user code runs
+unchanged on CPU and GPU.
 
 Bare implementations: each of `K`'s core functions has its signature, docstring and
 argument-only checks in `cornu.backend.api.core`, which calls these. The device, the variable
@@ -15,6 +16,7 @@ import torch
 
 from .. import common
 from .. import engine_neutral
+from ..run_context import current
 from ..symbolic import KerasTensor, is_symbolic
 
 # The functions of `cornu.backend.api.core` that need the engine (the others are written
@@ -33,6 +35,9 @@ def _pick_device():
     if requested:
         return torch.device(requested)
     if torch.cuda.is_available():
+        if int(os.environ.get('WORLD_SIZE', '1')) > 1 and 'LOCAL_RANK' in os.environ:
+            # Under torchrun each process trains on the GPU of its local rank.
+            return torch.device('cuda', int(os.environ['LOCAL_RANK']))
         return torch.device('cuda')
     return torch.device('cpu')
 
@@ -344,7 +349,13 @@ def moving_average_update(x, value, momentum):
 
 
 def gradients(loss, variables):
-    """Differentiates the graph autograd recorded for `loss` (`variables`: a list)."""
+    """Differentiates the graph autograd recorded for `loss` (`variables`: a list); inside a
+    data-parallel training step, the step's loss has its gradients known already (summed
+    over the processes)."""
+    known = current().known_gradients
+    if known is not None and loss is known[0]:
+        by_id = known[1]
+        return [by_id[id(v)] if id(v) in by_id else torch.zeros_like(v) for v in variables]
     if loss.dim() != 0:
         loss = loss.sum()
     grads = torch.autograd.grad(loss, variables, create_graph=torch.is_grad_enabled(),
