@@ -89,7 +89,7 @@ def test_a_keras2_get_updates_optimizer_receives_the_summed_gradients(run):
     model = common.plain_model(optimizer=common.KerasTwoSGD(lr=0.1))
     model.set_weights(_initial_weights(out))
     np.random.seed(common.SHUFFLE_SEED)
-    x, y = common.data(common.PLAIN_SAMPLES)
+    x, y = common.data(common.CUSTOM_SAMPLES)
     model.fit(x, y, batch_size=common.PLAIN_BATCH, epochs=1, verbose=0)
     for rank in (0, 1):
         np.testing.assert_allclose(_written(out, 'custom', rank), _flat(model.get_weights()),

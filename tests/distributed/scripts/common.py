@@ -8,7 +8,8 @@ from cornu.optimizers import Optimizer
 from cornu.utils import Sequence
 
 SHUFFLE_SEED = 1234
-PLAIN_SAMPLES = 41   # the last batch of 10 has 1 row: one process runs it without rows
+PLAIN_SAMPLES = 43   # the last batch of 10 has 3 rows: 2 in process 0, 1 in process 1
+CUSTOM_SAMPLES = 41  # the last batch has 1 row: process 1 runs it without rows
 PLAIN_BATCH = 10
 
 

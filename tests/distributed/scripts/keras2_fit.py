@@ -60,7 +60,7 @@ save('predict', [plain.predict(x, batch_size=8)])
 custom = common.plain_model(optimizer=common.KerasTwoSGD(lr=0.1))
 custom.set_weights(list(np.load(os.path.join(out, 'initial_plain.npz')).values()))
 np.random.seed(common.SHUFFLE_SEED)
-x, y = common.data(common.PLAIN_SAMPLES)
+x, y = common.data(common.CUSTOM_SAMPLES)
 custom.fit(x, y, batch_size=common.PLAIN_BATCH, epochs=1, verbose=0)
 save('custom', custom.get_weights())
 
