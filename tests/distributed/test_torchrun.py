@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 
+import h5py
 import numpy as np
 import pytest
 
@@ -41,6 +42,8 @@ def _torchrun(script, out, timeout):
 def run(tmp_path_factory):
     out = tmp_path_factory.mktemp('torchrun')
     np.savez(str(out / 'initial_plain.npz'), *common.plain_model().get_weights())
+    with h5py.File(str(out / 'data.h5'), 'w') as f:
+        f['x'], f['y'] = common.data(common.PLAIN_SAMPLES)
     result, _ = _torchrun('keras2_fit.py', out, timeout=240)
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-5000:]
     summaries = [json.load(open(str(out / ('summary_rank%d.json' % r)))) for r in (0, 1)]
@@ -93,6 +96,18 @@ def test_a_keras2_get_updates_optimizer_receives_the_summed_gradients(run):
     model.fit(x, y, batch_size=common.PLAIN_BATCH, epochs=1, verbose=0)
     for rank in (0, 1):
         np.testing.assert_allclose(_written(out, 'custom', rank), _flat(model.get_weights()),
+                                   atol=1e-5)
+
+
+def test_hdf5_inputs_train_as_in_one_process(run):
+    from cornu.utils.io_utils import HDF5Matrix
+    out, _, _ = run
+    model = _lone_plain_model(out)
+    path = str(out / 'data.h5')
+    model.fit(HDF5Matrix(path, 'x'), HDF5Matrix(path, 'y'), batch_size=common.PLAIN_BATCH,
+              epochs=2, shuffle='batch', verbose=0)
+    for rank in (0, 1):
+        np.testing.assert_allclose(_written(out, 'hdf5', rank), _flat(model.get_weights()),
                                    atol=1e-5)
 
 

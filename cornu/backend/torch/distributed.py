@@ -9,6 +9,7 @@ few logged values, the weights once per `fit`); the gradients of a training step
 
 `cornu.backend.jax.distributed` has the same names.
 """
+import atexit
 import datetime
 import os
 
@@ -57,6 +58,14 @@ def initialize(timeout=None):
         torch.cuda.set_device(core.DEVICE)
     dist.init_process_group('nccl' if use_cuda else 'gloo',
                             timeout=datetime.timedelta(seconds=timeout))
+    # A group still alive when the interpreter tears down aborts the process (its threads
+    # are destroyed running): the group cornu started ends with the script.
+    atexit.register(_end_process_group)
+
+
+def _end_process_group():
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def is_initialized():

@@ -65,6 +65,16 @@ custom.fit(x, y, batch_size=common.PLAIN_BATCH, epochs=1, verbose=0)
 save('custom', custom.get_weights())
 
 
+# 4b. HDF5Matrix inputs, read batch by batch, whole batches shuffled.
+from cornu.utils.io_utils import HDF5Matrix  # noqa: E402
+from_hdf5 = common.plain_model()
+from_hdf5.set_weights(list(np.load(os.path.join(out, 'initial_plain.npz')).values()))
+np.random.seed(common.SHUFFLE_SEED)
+path = os.path.join(out, 'data.h5')
+from_hdf5.fit(HDF5Matrix(path, 'x'), HDF5Matrix(path, 'y'), batch_size=common.PLAIN_BATCH,
+              epochs=2, shuffle='batch', verbose=0)
+save('hdf5', from_hdf5.get_weights())
+
 # 5. EarlyStopping, and a decision that process 0 alone takes.
 class StopOnChief(Callback):
     def on_epoch_end(self, epoch, logs=None):
