@@ -34,16 +34,10 @@ def wanted():
 def current():
     """The `DataParallel` of this process, starting the process group on first use, or
     `None` when the process trains alone (or the engine spreads batches its own way)."""
-    global _instance
     if not wanted():
         return None
     distributed.initialize()
-    if _instance is None or not distributed.is_initialized():
-        _instance = DataParallel()
-    return _instance
-
-
-_instance = None
+    return DataParallel()
 
 
 class DataParallel:

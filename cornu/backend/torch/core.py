@@ -349,9 +349,9 @@ def moving_average_update(x, value, momentum):
 
 
 def gradients(loss, variables):
-    """Differentiates the graph autograd recorded for `loss` (`variables`: a list); inside a
-    data-parallel training step, the step's loss has its gradients known already (summed
-    over the processes)."""
+    """Differentiates the graph autograd recorded for `loss` (`variables`: a list)."""
+    # Inside a data-parallel training step, the step's loss has its gradients known already
+    # (summed over the processes).
     known = current().known_gradients
     if known is not None and loss is known[0]:
         by_id = known[1]
