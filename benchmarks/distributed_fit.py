@@ -2,8 +2,8 @@
 
     python benchmarks/distributed_fit.py [--samples N] [--epochs N] [--processes 1 2]
 
-Launches itself with `torchrun --nproc_per_node=P` for each P (Gloo on CPU, NCCL on CUDA),
-each process with one torch thread, and prints cornu's samples/s (a 784-2048-2048-10 MLP,
+Launches itself with `torchrun --nproc_per_node=P` for each P, on the CPU (Gloo), each
+process with one torch thread, and prints cornu's samples/s (a 784-2048-2048-10 MLP,
 synthetic data, `fit(batch_size=256)` with the global batch split over the processes), the
 same for a hand-written PyTorch DDP loop on the same work, and the scaling efficiency:
 samples/s of P processes / (P x samples/s of 1 process). A first epoch (untimed) warms up.
@@ -98,7 +98,7 @@ def _worker(args):
 
 def _launch(args, processes):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    env = dict(os.environ, PYTHONPATH=root, OMP_NUM_THREADS='1')
+    env = dict(os.environ, PYTHONPATH=root, OMP_NUM_THREADS='1', CORNU_DEVICE='cpu')
     command = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
                '--nproc_per_node=%d' % processes, os.path.abspath(__file__), '--worker',
                '--samples', str(args.samples), '--batch-size', str(args.batch_size),

@@ -28,8 +28,9 @@ import common  # noqa: E402
 
 
 def _torchrun(script, out, timeout):
-    env = dict(os.environ, PYTHONPATH=ROOT, CORNU_BACKEND='torch', OMP_NUM_THREADS='1')
-    env.pop('CORNU_DEVICE', None)
+    # Gloo on the CPU, also on a machine with a GPU (two processes cannot share one with NCCL).
+    env = dict(os.environ, PYTHONPATH=ROOT, CORNU_BACKEND='torch', CORNU_DEVICE='cpu',
+               OMP_NUM_THREADS='1')
     command = [sys.executable, '-m', 'torch.distributed.run', '--standalone',
                '--nproc_per_node=2', os.path.join(SCRIPTS, script), str(out)]
     started = time.monotonic()
