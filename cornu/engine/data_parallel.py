@@ -9,7 +9,8 @@ split the work (engine-neutral; the collectives come from `cornu.backend.distrib
   proportion to its rows, so their sum (taken while the backward pass runs) is the gradient
   of the global batch's mean loss, and the logged values are the global batch's averages,
   the same in every process. A process left without rows in a last, short batch still takes
-  part in the step with one row and a weight of zero.
+  part in the step with one row and a weight of zero (leaving its BatchNormalization
+  statistics alone).
 - BatchNormalization's moving statistics (every non-trainable float weight) are each
   process's own during an epoch and averaged over the processes at its end, before
   validation and the callbacks' `on_epoch_end` (as tf.keras's `MirroredStrategy` does).
@@ -18,11 +19,14 @@ split the work (engine-neutral; the collectives come from `cornu.backend.distrib
 
 Alone, a process gets `None` from `current()` and the loops run as they always did.
 """
+import contextlib
+
 import numpy as np
 
 from .. import backend as K
 from .._common.enqueuers import Sequence
 from ..backend import distributed
+from ..backend.run_context import run_context
 
 
 def wanted():
@@ -139,6 +143,13 @@ class DataParallel:
     def all_counts(self, count):
         """Every process's integer `count`, in rank order."""
         return [int(c) for c in distributed.all_gather(np.asarray([count], np.int64))]
+
+
+def step_scope(share):
+    """The context of a training step that runs a share `share` of the global batch: a
+    process without rows (share 0) runs one row only to take part, and leaves its moving
+    statistics (BatchNormalization) as they are (`share=None`: training alone)."""
+    return run_context(frozen=True) if share == 0 else contextlib.nullcontext()
 
 
 def _packed(values):

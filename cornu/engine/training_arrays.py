@@ -149,10 +149,13 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)
                     index = (start, stop) if order is None else order[start:stop]
-                    if parallel is not None:
+                    if parallel is None:
+                        outs = trainer.train_rows(data, index)
+                    else:
                         index, share = parallel.local_index(index)
                         trainer.set_share(share)
-                    outs = trainer.train_rows(data, index)
+                        with data_parallel.step_scope(share):
+                            outs = trainer.train_rows(data, index)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)

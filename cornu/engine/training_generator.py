@@ -168,15 +168,17 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                     has_rows = not isinstance(item, data_parallel.NoRows)
                     x, y, sample_weight = _unpack_generator_output(
                         item if has_rows else item.batch)
-                    size = _batch_size_of(x)
+                    size, share = _batch_size_of(x), None
                     if parallel is not None:
                         # Each process's batch counts by its rows in the global batch.
                         rows = size if has_rows else 0
                         size = parallel.sum_counts([rows])[0]
-                        model._trainer.set_share(rows / size)
+                        share = rows / size
+                        model._trainer.set_share(share)
                     batch_logs = Logs(batch=batch_index, size=size)
                     callback_list.on_batch_begin(batch_index, batch_logs)
-                    outs = model._train_batch_values(x, y, sample_weight, class_weight)
+                    with data_parallel.step_scope(share):
+                        outs = model._train_batch_values(x, y, sample_weight, class_weight)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callback_list.on_batch_end(batch_index, batch_logs)

@@ -45,6 +45,26 @@ def test_a_process_without_rows_runs_one_row_with_weight_zero():
     assert share == 0.
 
 
+@pytest.mark.skipif(K.backend() != 'torch', reason='the loops run data-parallel on torch; '
+                    'a JAX step reads the run context once, when it is traced')
+def test_a_process_without_rows_leaves_batch_normalization_statistics_alone():
+    from cornu.layers import BatchNormalization, Dense
+    from cornu.models import Sequential
+    model = Sequential([Dense(4, input_shape=(3,)), BatchNormalization()])
+    model.compile('sgd', 'mse')
+    x = np.random.normal(size=(5, 3)).astype('float32')
+    y = np.random.normal(size=(5, 4)).astype('float32')
+    before = K.batch_get_value(model.layers[1].non_trainable_weights)
+    with data_parallel.step_scope(0.):
+        model.train_on_batch(x, y)
+    for value, now in zip(before, K.batch_get_value(model.layers[1].non_trainable_weights)):
+        np.testing.assert_array_equal(now, value)
+    with data_parallel.step_scope(0.5):
+        model.train_on_batch(x, y)
+    moved = K.batch_get_value(model.layers[1].non_trainable_weights)
+    assert not np.allclose(moved[0], before[0])
+
+
 def test_batch_size_must_be_divisible_by_the_world_size():
     with pytest.raises(ValueError, match='batch_size=30.*world size 4'):
         _process(0, 4).check_batch_size(30)
