@@ -15,7 +15,14 @@ averaged over the processes at its end. Only process 0 prints progress and write
 so decisions such as `EarlyStopping`'s are the same everywhere (`model.stop_training` is
 also sent from process 0 at the end of each epoch).
 
-Alone (no `torchrun`), a process has rank 0 in a world of 1, and nothing changes.
+`evaluate` and `predict` run each process on a contiguous shard and give every process the
+whole result; a `Sequence` is shared out by batch index (its length must be the same in every
+process); a plain generator is drawn from in every process. `train_on_batch` gives each
+process's batch an equal share of the update. A process that raises ends the run (`torchrun`
+stops the others).
+
+Alone (no `torchrun`), a process has rank 0 in a world of 1, and nothing changes. On JAX the
+loops do not split batches over processes: JAX spreads a batch over the devices of a mesh.
 """
 from ..backend import distributed
 
