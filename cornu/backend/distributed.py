@@ -19,4 +19,5 @@ all_reduce_sum = _engine.all_reduce_sum
 broadcast = _engine.broadcast
 all_gather = _engine.all_gather
 barrier = _engine.barrier
+separate_random_streams = _engine.separate_random_streams
 LOOPS_DATA_PARALLEL = _engine.LOOPS_DATA_PARALLEL

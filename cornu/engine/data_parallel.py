@@ -4,7 +4,7 @@ Under `torchrun` every process runs the same script; `fit`, `evaluate` and `pred
 split the work (engine-neutral; the collectives come from `cornu.backend.distributed`):
 
 - `fit`: `batch_size` is the global batch. The weights are broadcast from process 0 at the
-  start, process 0 draws each epoch's shuffle and sends it to the others, and each global
+  start (and the processes' Dropout masks made to differ), process 0 draws each epoch's shuffle and sends it to the others, and each global
   batch's rows are split contiguously over the processes. Every process's gradients count in
   proportion to its rows, so their sum (taken while the backward pass runs) is the gradient
   of the global batch's mean loss, and the logged values are the global batch's averages,
@@ -100,9 +100,11 @@ class DataParallel:
         """Process 0's `flag` (a bool), in every process."""
         return bool(distributed.broadcast(np.asarray([int(bool(flag))], dtype=np.int64))[0])
 
-    def broadcast_weights(self, model):
+    def begin_fit(self, model):
         """Gives every process process 0's weights (trainable and not), as DDP does when it
-        wraps a model: processes whose weights were drawn unseeded then start equal."""
+        wraps a model: processes whose weights were drawn unseeded then start equal. Their
+        Dropout masks are made to differ, also where every process seeded alike."""
+        distributed.separate_random_streams(self.rank)
         weights = model.weights
         values = K.batch_get_value(weights)
         shared = [distributed.broadcast(value) for value in _packed(values)]

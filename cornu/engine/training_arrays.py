@@ -103,7 +103,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     parallel = data_parallel.current()
     if parallel is not None:
         parallel.check_batch_size(batch_size)
-        parallel.broadcast_weights(model)
+        parallel.begin_fit(model)
         if not parallel.is_chief:
             verbose = 0
     callback_metrics = list(out_labels)

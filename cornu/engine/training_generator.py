@@ -139,7 +139,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                                   'verbose': verbose, 'do_validation': do_validation,
                                   'metrics': callback_metrics})
         if parallel is not None:
-            parallel.broadcast_weights(model)
+            parallel.begin_fit(model)
         callback_list.on_train_begin()
         val_stream = None
         if do_validation:

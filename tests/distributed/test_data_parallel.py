@@ -160,3 +160,14 @@ def test_the_gradient_reducer_sums_buckets_started_during_backward(tmp_path):
         assert all(grad is None for grad in reducer.grads)
     finally:
         dist.destroy_process_group()
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason='the loops run data-parallel on torch')
+def test_processes_seeded_alike_draw_different_dropout_masks():
+    masks = []
+    for rank in (0, 1, 0):
+        K.set_random_seed(7)
+        distributed.separate_random_streams(rank)
+        masks.append(K.eval(K.dropout(K.ones((64,)), 0.5)))
+    assert not np.array_equal(masks[0], masks[1])
+    np.testing.assert_array_equal(masks[0], masks[2])  # still reproducible per process

@@ -11,7 +11,7 @@ import jax
 
 __all__ = ['launched', 'initialize', 'is_initialized', 'rank', 'world_size', 'local_rank',
            'all_reduce_sum', 'broadcast', 'all_gather', 'barrier', 'GradientReducer',
-           'LOOPS_DATA_PARALLEL']
+           'separate_random_streams', 'LOOPS_DATA_PARALLEL']
 
 # The loops' data-parallel mode (`cornu.engine.data_parallel`) is not this engine's way:
 # JAX spreads a batch over the devices of a mesh inside the compiled step.
@@ -85,6 +85,11 @@ def barrier():
     if is_initialized():
         from jax.experimental import multihost_utils
         multihost_utils.sync_global_devices('cornu barrier')
+
+
+def separate_random_streams(rank):
+    """Nothing to do: the loops do not split batches over processes on JAX (the random key
+    of a step is the model's own)."""
 
 
 class GradientReducer:

@@ -21,7 +21,7 @@ from . import core
 
 __all__ = ['launched', 'initialize', 'is_initialized', 'rank', 'world_size', 'local_rank',
            'all_reduce_sum', 'broadcast', 'all_gather', 'barrier', 'GradientReducer',
-           'LOOPS_DATA_PARALLEL']
+           'separate_random_streams', 'LOOPS_DATA_PARALLEL']
 
 # The loops' data-parallel mode (`cornu.engine.data_parallel`) runs on this engine: its
 # training step sums the gradients over the processes (`GradientReducer`).
@@ -139,6 +139,15 @@ def barrier():
     """Waits until every process gets here."""
     if is_initialized():
         dist.barrier()
+
+
+def separate_random_streams(rank):
+    """Makes the random draws without a seed (Dropout masks) differ between processes, also
+    when every process seeded its generators alike: torch's global generator is seeded again
+    from a number drawn from it, offset by `rank` (each call draws anew, so successive `fit`s
+    do not repeat their masks)."""
+    seed = int(torch.randint(0, 2 ** 62, (1,)).item())
+    torch.manual_seed((seed + rank * 1000003) % 2 ** 63)
 
 
 class GradientReducer:
