@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 SCRIPTS = os.path.join(HERE, 'scripts')
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, SCRIPTS)
-import common  # noqa: E402
+import torchrun_common as common  # noqa: E402
 
 
 def _torchrun(script, out, timeout):

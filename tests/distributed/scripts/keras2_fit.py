@@ -19,7 +19,7 @@ from cornu.models import Sequential
 from cornu.utils import Sequence
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import common  # noqa: E402
+import torchrun_common as common  # noqa: E402
 
 out = sys.argv[1]
 rank = int(os.environ['RANK'])
