@@ -132,6 +132,9 @@ def test_the_gradient_reducer_sums_buckets_started_during_backward(tmp_path):
         # Buckets of at most 40 bytes: one parameter each, in reverse order.
         reducer = GradientReducer(params, bucket_bytes=40)
         assert reducer.buckets == [[3], [2], [1], [0]]
+        # A small first bucket starts summing early in the backward pass, as DDP's does.
+        assert GradientReducer(params, bucket_bytes=1000,
+                               first_bucket_bytes=20).buckets == [[3], [2, 1, 0]]
         x = torch.randn(6, 3)
 
         def loss_of(used):

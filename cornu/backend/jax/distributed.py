@@ -99,6 +99,6 @@ class GradientReducer:
         NotImplementedError: always.
     """
 
-    def __init__(self, params, bucket_bytes=25 * 2 ** 20):
+    def __init__(self, params, bucket_bytes=25 * 2 ** 20, first_bucket_bytes=None):
         raise NotImplementedError('On JAX, gradients are summed over a device mesh inside the '
                                   'compiled step, not by a reducer of the loops.')

@@ -154,7 +154,9 @@ class GradientReducer:
     """Sums gradients over the processes while the backward pass still runs, as DDP does.
 
     The parameters are grouped in buckets of about `bucket_bytes`, in reverse order (the
-    order in which a backward pass usually finishes them). A hook on each parameter collects
+    order in which a backward pass usually finishes them); the first bucket holds about
+    `first_bucket_bytes` only, so that summing starts early in the backward pass (as DDP
+    does). A hook on each parameter collects
     its gradient; a bucket whose gradients are all in is flattened and its all-reduce started
     (asynchronously) as soon as every earlier bucket has been started, so that every process
     starts them in the same order. `finish` gives zeros to the parameters the loss did not
@@ -163,16 +165,21 @@ class GradientReducer:
     # Arguments
         params: the variables trained (each with `requires_grad`).
         bucket_bytes: the size of a bucket.
+        first_bucket_bytes: the size of the first bucket (default: `bucket_bytes`, or
+            1 MiB when that is smaller).
     """
 
-    def __init__(self, params, bucket_bytes=25 * 2 ** 20):
+    def __init__(self, params, bucket_bytes=25 * 2 ** 20, first_bucket_bytes=None):
         self.params = list(params)
         self.buckets = []
         self.bucket_of = [0] * len(self.params)
+        if first_bucket_bytes is None:
+            first_bucket_bytes = min(bucket_bytes, 2 ** 20)
         current, size = [], 0
         for index in reversed(range(len(self.params))):
             param = self.params[index]
-            if current and (size + param.numel() * param.element_size() > bucket_bytes
+            limit = bucket_bytes if self.buckets else first_bucket_bytes
+            if current and (size + param.numel() * param.element_size() > limit
                             or param.dtype != self.params[current[0]].dtype):
                 self.buckets.append(current)
                 current, size = [], 0
