@@ -8,6 +8,7 @@ from collections import deque
 import numpy as np
 
 from .. import backend as K
+from ..backend import distributed
 from .logs import alias_of, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
@@ -98,7 +99,15 @@ class Callback(object):
 
     During `fit` the logs are `cornu.callbacks.logs.Logs`: reading a value gives a Python
     float; `logs.raw(key)` gives the engine tensor without copying it off the device.
+
+    When several processes train together (under `torchrun`), every callback runs in each
+    of them and sees the same, global logs, except those whose class sets `_chief_only`
+    (the ones that print or write: `ProgbarLogger`, `ModelCheckpoint`, `CSVLogger`,
+    `TensorBoard`, `RemoteMonitor`), which act in process 0 only.
     """
+
+    # Whether the callback acts only in process 0 when several processes train together.
+    _chief_only = False
 
     def __init__(self):
         self.validation_data = None
@@ -170,7 +179,9 @@ class CallbackList(object):
     """
 
     def __init__(self, callbacks=None, queue_length=10):
-        self.callbacks = [c for c in (callbacks or [])]
+        self.callbacks = []
+        for callback in callbacks or []:
+            self.append(callback)
         self.queue_length = queue_length
         self._reset_timing()
 
@@ -181,6 +192,9 @@ class CallbackList(object):
         self._t_enter_batch = None
 
     def append(self, callback):
+        # Printing and writing happen once, in process 0, when several processes train.
+        if getattr(callback, '_chief_only', False) and distributed.rank() != 0:
+            return
         self.callbacks.append(callback)
 
     def set_params(self, params):

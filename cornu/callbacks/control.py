@@ -70,6 +70,8 @@ class ModelCheckpoint(Callback):
         period: interval (number of epochs) between checkpoints.
     """
 
+    _chief_only = True
+
     def __init__(self, filepath, monitor='val_loss', verbose=0, save_best_only=False,
                  save_weights_only=False, mode='auto', period=1):
         super(ModelCheckpoint, self).__init__()

@@ -137,6 +137,8 @@ class ProgbarLogger(Callback):
         ValueError: in case of invalid `count_mode`.
     """
 
+    _chief_only = True
+
     def __init__(self, count_mode='samples', stateful_metrics=None):
         super(ProgbarLogger, self).__init__()
         if count_mode == 'samples':
@@ -260,6 +262,8 @@ class CSVLogger(Callback):
             False: overwrite the existing file.
     """
 
+    _chief_only = True
+
     def __init__(self, filename, separator=',', append=False):
         self.sep = separator
         self.filename = filename
@@ -335,6 +339,8 @@ class RemoteMonitor(Callback):
         headers: dictionary; optional custom HTTP headers.
         send_as_json: boolean; whether the request is sent as `application/json`.
     """
+
+    _chief_only = True
 
     # Seconds to wait for the server; `None` waits as long as the system allows.
     timeout = None

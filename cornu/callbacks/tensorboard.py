@@ -55,6 +55,8 @@ class TensorBoard(Callback):
             frequently to TensorBoard can slow down your training.
     """
 
+    _chief_only = True
+
     def __init__(self, log_dir='./logs', histogram_freq=0, batch_size=32, write_graph=True,
                  write_grads=False, write_images=False, embeddings_freq=0,
                  embeddings_layer_names=None, embeddings_metadata=None, embeddings_data=None,

@@ -9,6 +9,7 @@ import json
 import warnings
 
 from .. import backend as K
+from ..backend import distributed
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import to_list, unpack_singleton
 from .._common.serialization import deserialize_layer, json_default
@@ -608,7 +609,12 @@ class Network(Layer):
             filepath: path of the file, or an open `h5py.File`.
             overwrite: whether to overwrite an existing file without asking.
             include_optimizer: whether to save the optimizer's state too.
+
+        When several processes train together (under `torchrun`), only process 0 writes
+        (their weights are the same); the others return at once.
         """
+        if distributed.rank() != 0:
+            return
         from .hdf5_format import save_model
         save_model(self, filepath, overwrite, include_optimizer)
 
@@ -618,7 +624,11 @@ class Network(Layer):
         # Arguments
             filepath: path of the file, or an open `h5py.File`.
             overwrite: whether to overwrite an existing file without asking.
+
+        When several processes train together (under `torchrun`), only process 0 writes.
         """
+        if distributed.rank() != 0:
+            return
         from .hdf5_format import save_weights
         save_weights(self, filepath, overwrite)
 

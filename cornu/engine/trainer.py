@@ -18,6 +18,7 @@ from .. import backend as K
 from ..backend import kernels
 from ..backend import steps as engine
 from ..backend.run_context import run_context
+from . import data_parallel
 from .step_logic import StepLogic
 
 
@@ -69,13 +70,15 @@ class Trainer:
             self.optimizer.build(self.params)
             self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
         # A `LossScaleOptimizer` (mixed precision) has the loss scaled before it is
-        # differentiated.
+        # differentiated; under torchrun the processes sum their gradients and logged values
+        # (see `cornu.engine.data_parallel`).
         self.loss_scale = self.optimizer.loss_scale \
             if getattr(self.optimizer, '_scales_the_loss', False) else None
         self._value_and_grad = engine.value_and_grad(
             _loss_function(self.logic, self.loss_scale), self.params,
             keep_graph=self.custom_updates,
-            jit_compile=spec.jit_compile, name='the training step of ' + model.name)
+            jit_compile=spec.jit_compile, name='the training step of ' + model.name,
+            data_parallel=data_parallel.wanted())
         self._train_step = self._test_step = self._predict_step = None
         self.placement = self._placement_of(model)
 
@@ -117,6 +120,11 @@ class Trainer:
         # Run inside `_predicting()`, which sets the phase and drops call losses.
         inputs, = engine.take_rows((inputs,), rows, self.placement)
         return self.model._plan.run(inputs)
+
+    def set_share(self, share):
+        """The fraction of the global batch that this process's next training batches are
+        (data-parallel training only)."""
+        self._value_and_grad.share = share
 
     # ------------------------------------------------------------------ steps
 

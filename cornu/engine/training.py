@@ -9,6 +9,7 @@ from .network import Network
 from . import compile_utils
 from . import training_utils
 from . import training_arrays
+from . import data_parallel
 from .compile_spec import build_compile_spec
 from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
@@ -437,9 +438,18 @@ class Model(Network):
         arrays = self._standardize_inputs(x)
         self._trainer.check_batch_size(batch_size)
         num_samples = arrays[0].shape[0] if arrays else 0
+        parallel = data_parallel.current() if steps is None else None
         if steps is not None:
             # As Keras 2.2.4 does with `steps`: each step feeds the whole data.
             slices = [(0, num_samples)] * steps
+        elif parallel is not None:
+            # Each process predicts a contiguous shard; the shards are gathered below.
+            first, last = parallel.bounds(num_samples)
+            slices = [(first + start, first + stop) for start, stop in
+                      training_utils.batch_starts(last - first, batch_size)]
+            num_samples = last - first
+            if not parallel.is_chief:
+                verbose = 0
         else:
             slices = training_utils.batch_starts(num_samples, batch_size)
         data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
@@ -449,14 +459,19 @@ class Model(Network):
             if verbose == 1 else None
         on_batch_end = None
         if progbar is not None:
+            offset = slices[0][0] if slices and steps is None else 0
+
             def on_batch_end(index, stop):
-                progbar.update(stop if steps is None else index + 1)
+                progbar.update(stop - offset if steps is None else index + 1)
         collected = self._trainer.predict_batches(data, slices, on_batch_end)
         if collected is None:
-            return unpack_singleton([np.zeros((0,) + tuple(s[1:]), dtype=K.floatx())
-                                     for s in self._internal_output_shapes])
-        results = [kernels.to_numpy(K.concatenate(outputs, axis=0)) if len(outputs) > 1
-                   else kernels.to_numpy(outputs[0]) for outputs in collected]
+            results = [np.zeros((0,) + tuple(s[1:]), dtype=K.floatx())
+                       for s in self._internal_output_shapes]
+        else:
+            results = [kernels.to_numpy(K.concatenate(outputs, axis=0)) if len(outputs) > 1
+                       else kernels.to_numpy(outputs[0]) for outputs in collected]
+        if parallel is not None:
+            results = [parallel.gather(result) for result in results]
         return unpack_singleton(results)
 
     def predict_on_batch(self, x):

@@ -13,6 +13,7 @@ from .. import backend as K
 from ..backend import kernels
 from ..callbacks.logs import Logs
 from . import streamed_batches
+from . import data_parallel
 from . import training_utils
 
 
@@ -121,6 +122,12 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     trainer = model._trainer
     num_samples = data.num_samples
     do_validation = val_data is not None
+    parallel = data_parallel.current()
+    if parallel is not None:
+        parallel.check_batch_size(batch_size)
+        parallel.begin_fit(model)
+        if not parallel.is_chief:
+            verbose = 0
     callback_metrics = list(out_labels)
     if do_validation:
         callback_metrics += ['val_' + n for n in out_labels]
@@ -156,27 +163,44 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                         order = None
                     batches = training_utils.batch_starts(num_samples, batch_size)
                     if order is not None:
+                        if parallel is not None:
+                            order = parallel.shared_order(order)
                         order = trainer.row_order(order)
-                data.expect(batches, order)
+                # Streamed data copies ahead the rows this process takes of each batch.
+                data.expect(batches if parallel is None else
+                            [parallel.local_index(pair)[0] for pair in batches], order)
+                stopped = False
                 for batch_index, (start, stop) in enumerate(batches):
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)
                     index = (start, stop) if order is None else order[start:stop]
-                    outs = trainer.train_rows(data, index)
+                    if parallel is None:
+                        outs = trainer.train_rows(data, index)
+                    else:
+                        index, share = parallel.local_index(index)
+                        trainer.set_share(share)
+                        with data_parallel.step_scope(share):
+                            outs = trainer.train_rows(data, index)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)
                     if model.stop_training:
+                        stopped = True
                         break
-                else:
-                    # As in Keras 2, validation runs after the last batch unless training was
-                    # stopped during the epoch.
-                    if do_validation:
-                        val_outs = test_loop(model, val_data, batch_size=batch_size,
-                                             verbose=0, steps=validation_steps)
-                        for label, value in zip(out_labels, val_outs):
-                            epoch_logs['val_' + label] = value
+                if parallel is not None:
+                    parallel.average_statistics(model)
+                # As in Keras 2, validation runs after the last batch unless training was
+                # stopped during the epoch.
+                if do_validation and not stopped:
+                    val_outs = test_loop(model, val_data, batch_size=batch_size,
+                                         verbose=0, steps=validation_steps)
+                    for label, value in zip(out_labels, val_outs):
+                        epoch_logs['val_' + label] = value
                 callbacks.on_epoch_end(epoch, epoch_logs)
+                if parallel is not None:
+                    # A decision taken by process 0 alone (a callback acting there only)
+                    # holds for every process.
+                    model.stop_training = parallel.shared_flag(model.stop_training)
                 if model.stop_training:
                     break
     finally:
@@ -189,10 +213,19 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     from .._common.generic_utils import Progbar
     trainer = model._trainer
     num_samples = data.num_samples
+    parallel = data_parallel.current()
+    first = 0
+    if parallel is not None and not parallel.is_chief:
+        verbose = 0
+    if parallel is not None and steps is None:
+        # Each process evaluates a contiguous shard; the averages are combined by rows.
+        first, last = parallel.bounds(num_samples)
+        num_samples = last - first
     if steps is not None:
         batches = [(0, num_samples)] * steps
     else:
-        batches = training_utils.batch_starts(num_samples, batch_size)
+        batches = [(first + start, first + stop)
+                   for start, stop in training_utils.batch_starts(num_samples, batch_size)]
     progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
         if verbose == 1 else None
     accumulator = EpochAccumulator()
@@ -201,5 +234,8 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
         for batch_index, (start, stop) in enumerate(batches):
             accumulator.add(trainer.test_rows(data, (start, stop)), stop - start)
             if progbar is not None:
-                progbar.update(batch_index + 1 if steps is not None else stop)
+                progbar.update(batch_index + 1 if steps is not None else stop - first)
+    if parallel is not None and steps is None:
+        return parallel.combine_averages(accumulator.averages(), num_samples,
+                                          len(model.metrics_names))
     return accumulator.averages()

@@ -8,6 +8,7 @@ from .. import backend as K
 from ..backend import kernels
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs
+from . import data_parallel
 
 
 def _is_sequence(obj):
@@ -87,6 +88,18 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         model._require_compiled()
     do_validation = bool(validation_data)
     is_sequence = _is_sequence(generator)
+    parallel = data_parallel.current()
+    if parallel is not None:
+        # A Sequence is shared out by batch; a generator is drawn from in every process.
+        if is_sequence:
+            # As alone, batches are shuffled only when read by workers (the enqueuer).
+            generator = data_parallel.shard_sequence(parallel, generator,
+                                                     shuffle=bool(shuffle) and workers > 0)
+            shuffle = False
+        if _is_sequence(validation_data):
+            validation_data = data_parallel.shard_sequence(parallel, validation_data)
+        if not parallel.is_chief:
+            verbose = 0
     if not is_sequence and use_multiprocessing and workers > 1:
         warnings.warn(UserWarning('Using a generator with `use_multiprocessing=True` and '
                                   'multiple workers may duplicate your data. Please consider '
@@ -125,6 +138,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         callback_list.set_params({'epochs': epochs, 'steps': steps_per_epoch,
                                   'verbose': verbose, 'do_validation': do_validation,
                                   'metrics': callback_metrics})
+        if parallel is not None:
+            parallel.begin_fit(model)
         callback_list.on_train_begin()
         val_stream = None
         if do_validation:
@@ -147,28 +162,45 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
             while epoch < epochs:
                 callback_list.on_epoch_begin(epoch)
                 epoch_logs = Logs()
+                stopped = False
                 for batch_index in range(steps_per_epoch):
-                    x, y, sample_weight = _unpack_generator_output(next(stream))
-                    batch_logs = Logs(batch=batch_index, size=_batch_size_of(x))
+                    item = next(stream)
+                    has_rows = not isinstance(item, data_parallel.NoRows)
+                    x, y, sample_weight = _unpack_generator_output(
+                        item if has_rows else item.batch)
+                    size, share = _batch_size_of(x), None
+                    if parallel is not None:
+                        # Each process's batch counts by its rows in the global batch.
+                        rows = size if has_rows else 0
+                        size = parallel.sum_counts([rows])[0]
+                        share = rows / size
+                        model._trainer.set_share(share)
+                    batch_logs = Logs(batch=batch_index, size=size)
                     callback_list.on_batch_begin(batch_index, batch_logs)
-                    outs = model._train_batch_values(x, y, sample_weight, class_weight)
+                    with data_parallel.step_scope(share):
+                        outs = model._train_batch_values(x, y, sample_weight, class_weight)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callback_list.on_batch_end(batch_index, batch_logs)
                     if model.stop_training:
+                        stopped = True
                         break
-                else:
-                    if do_validation:
-                        if val_gen:
-                            val_outs = _evaluate_stream(model, val_stream, validation_steps)
-                        else:
-                            val_outs = model.evaluate(val_x, val_y,
-                                                      batch_size=_batch_size_of(x),
-                                                      sample_weight=val_sw, verbose=0)
-                        for label, value in zip(out_labels, to_list(val_outs)):
-                            epoch_logs['val_' + label] = value
+                if parallel is not None:
+                    parallel.average_statistics(model)
+                if do_validation and not stopped:
+                    if val_gen:
+                        val_outs = _evaluate_stream(model, val_stream, validation_steps,
+                                                    parallel=parallel)
+                    else:
+                        val_outs = model.evaluate(val_x, val_y,
+                                                  batch_size=_batch_size_of(x),
+                                                  sample_weight=val_sw, verbose=0)
+                    for label, value in zip(out_labels, to_list(val_outs)):
+                        epoch_logs['val_' + label] = value
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 epoch += 1
+                if parallel is not None:
+                    model.stop_training = parallel.shared_flag(model.stop_training)
                 if model.stop_training:
                     break
     finally:
@@ -183,11 +215,14 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
     return model.history
 
 
-def _evaluate_stream(model, stream, steps, progbar=None):
+def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
     totals, sizes = None, []
     with K.learning_phase_scope(0):
         for step in range(steps):
-            x, y, sample_weight = _unpack_generator_output(next(stream))
+            item = next(stream)
+            if isinstance(item, data_parallel.NoRows):
+                continue  # a process without a batch on a sharded Sequence's last step
+            x, y, sample_weight = _unpack_generator_output(item)
             outs = model._test_batch_values(x, y, sample_weight)
             size = _batch_size_of(x)
             if size == 0:
@@ -198,6 +233,12 @@ def _evaluate_stream(model, stream, steps, progbar=None):
             sizes.append(size)
             if progbar is not None:
                 progbar.update(step + 1)
+    if parallel is not None:
+        # Every process's averages, combined by their rows.
+        count = sum(sizes)
+        averages = [float(kernels.to_numpy(t)) / count for t in totals] if count else []
+        return unpack_singleton(parallel.combine_averages(averages, count,
+                                                          len(model.metrics_names)))
     if totals is None:
         raise ValueError('No batches were evaluated (steps=' + str(steps) + ').')
     count = float(sum(sizes))
@@ -209,6 +250,13 @@ def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=
     """Evaluates `model` on batches from a generator or `Sequence` (weighted by batch size)."""
     model._ensure_graph()
     model._require_compiled()
+    parallel = data_parallel.current()
+    if parallel is not None:
+        # A Sequence is shared out by batch; a generator is drawn from in every process.
+        if _is_sequence(generator):
+            generator = data_parallel.shard_sequence(parallel, generator)
+        if not parallel.is_chief:
+            verbose = 0
     if steps is None:
         if _is_sequence(generator):
             steps = len(generator)
@@ -219,7 +267,7 @@ def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=
     stream, enqueuer = _batch_stream(generator, workers, max_queue_size, use_multiprocessing)
     try:
         progbar = Progbar(target=steps) if verbose == 1 else None
-        return _evaluate_stream(model, stream, steps, progbar)
+        return _evaluate_stream(model, stream, steps, progbar, parallel)
     finally:
         if enqueuer is not None:
             enqueuer.stop()
@@ -228,8 +276,19 @@ def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=
 def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1,
                       use_multiprocessing=False, verbose=0):
     """Predicts for the input batches of a generator or `Sequence` (which may yield `x`,
-    `(x, y)` or `(x, y, sample_weight)`)."""
+    `(x, y)` or `(x, y, sample_weight)`).
+
+    When several processes run together, a `Sequence` is shared out by batch and every
+    process returns all the predictions, in order; a generator is drawn from in each process,
+    which returns the predictions of its own batches."""
     model._ensure_graph()
+    parallel = data_parallel.current()
+    sharded = None
+    if parallel is not None:
+        if _is_sequence(generator):
+            generator = sharded = data_parallel.shard_sequence(parallel, generator)
+        if not parallel.is_chief:
+            verbose = 0
     if steps is None:
         if _is_sequence(generator):
             steps = len(generator)
@@ -241,13 +300,19 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
     collected = None
     try:
         progbar = Progbar(target=steps) if verbose == 1 else None
+        positions = []
         for step in range(steps):
             output = next(stream)
+            if isinstance(output, data_parallel.NoRows):
+                continue
             if isinstance(output, tuple) and len(output) in (2, 3):
                 x = output[0]
             else:
                 x = output
             outs = to_list(model.predict_on_batch(x))
+            if sharded is not None:
+                positions.append(np.full(len(outs[0]), step * sharded.world_size +
+                                         sharded.rank, dtype=np.int64))
             if collected is None:
                 collected = [[] for _ in outs]
             for bucket, out in zip(collected, outs):
@@ -257,6 +322,18 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
     finally:
         if enqueuer is not None:
             enqueuer.stop()
+    if sharded is not None:
+        return unpack_singleton(_gathered_in_order(parallel, collected, positions))
     if collected is None:
         return []
     return unpack_singleton([np.concatenate(parts) for parts in collected])
+
+
+def _gathered_in_order(parallel, collected, positions):
+    """Every process's predictions of a sharded `Sequence`, in the order of its batches."""
+    if collected is None:
+        raise ValueError('predict_generator on a Sequence shared out among processes needs '
+                         'at least one batch in every process; got none in process %d.'
+                         % parallel.rank)
+    order = np.argsort(parallel.gather(np.concatenate(positions)), kind='stable')
+    return [parallel.gather(np.concatenate(parts))[order] for parts in collected]

@@ -33,7 +33,8 @@ def prepare_trainable(params):
     """Nothing to do on JAX: any variable can be differentiated."""
 
 
-def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step'):
+def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step',
+                   data_parallel=False):
     """A function computing `fn(*args)` and the gradients of its loss, inside a traced step.
 
     # Arguments
@@ -42,10 +43,19 @@ def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step
         params: the variables to differentiate with respect to.
         keep_graph, jit_compile, name: unused on JAX (every step is traced and compiled;
             the gradients a Keras 2-style `get_updates` asks for are `known_gradients`).
+        data_parallel: not supported by this engine's loops across processes: JAX spreads
+            a batch over devices inside the compiled step instead.
 
     # Returns
         A callable: `(*args) -> (loss, aux, grads)`, `grads` aligned with `params`.
+
+    # Raises
+        NotImplementedError: for `data_parallel=True`.
     """
+    if data_parallel:
+        raise NotImplementedError(
+            'Training with several processes through the data-parallel loops is implemented '
+            'for the torch engine; on JAX, spread a batch over devices with a device mesh.')
     params = list(params)
 
     def loss_aux_and_grads(*args):

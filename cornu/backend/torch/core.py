@@ -1,7 +1,8 @@
 """Variables, conversion, dtypes, shapes and placement on PyTorch.
 
-Tensors live on `DEVICE`: the first CUDA device when one is present (or `CORNU_DEVICE`, e.g.
-`cpu`), so user code runs unchanged on CPU and GPU.
+Tensors live on `DEVICE`: the first CUDA device when one is present (under `torchrun`, the
+device of the process's `LOCAL_RANK`), or `CORNU_DEVICE` (e.g. `cpu`), so user code runs
+unchanged on CPU and GPU.
 
 Bare implementations: each of `K`'s core functions has its signature, docstring and
 argument-only checks in `cornu.backend.api.core`, which calls these. The device, the variable
@@ -34,6 +35,9 @@ def _pick_device():
     if requested:
         return torch.device(requested)
     if torch.cuda.is_available():
+        if int(os.environ.get('WORLD_SIZE', '1')) > 1 and 'LOCAL_RANK' in os.environ:
+            # Under torchrun each process trains on the GPU of its local rank.
+            return torch.device('cuda', int(os.environ['LOCAL_RANK']))
         return torch.device('cuda')
     return torch.device('cpu')
 
@@ -344,10 +348,10 @@ def moving_average_update(x, value, momentum):
     return x
 
 
-# Within `steps.known_gradients` for `loss` (a loss-scaled step gives a Keras 2-style
-# `get_updates` the unscaled gradients), the gradients known there are returned.
 def gradients(loss, variables):
     """Differentiates the graph autograd recorded for `loss` (`variables`: a list)."""
+    # Inside `steps.known_gradients` for `loss` the gradients are known already: summed over
+    # the processes of a data-parallel step, or unscaled by a loss-scaled one.
     known = current().known_gradients
     if known is not None and loss is known[0]:
         by_id = known[1]

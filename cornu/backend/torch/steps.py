@@ -11,8 +11,10 @@ as one `torch.compile`d function whose backward graph is compiled with it (see
 import contextlib
 
 import torch
+from torch.utils import _pytree
 
 from ..run_context import run_context
+from . import distributed
 from . import interop
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
@@ -56,7 +58,41 @@ class GradientFunction:
         return loss.detach(), aux, grads
 
 
-def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step'):
+class DataParallelGradientFunction(GradientFunction):
+    """A `GradientFunction` whose results are summed over the processes that train
+    together, each weighted by `share` (the fraction of the global batch this process ran).
+
+    The loss (and every scalar of `aux`) comes back as the weighted sum over the processes:
+    the global batch's average, identical everywhere. The gradients are those of that
+    average, summed while the backward pass runs (`distributed.GradientReducer`); with
+    `keep_graph` they are returned too, and a Keras 2-style `get_updates` receives them from
+    `K.gradients` through `known_gradients`.
+    """
+
+    def __init__(self, fn, params, keep_graph=False, jit_compile=False, name='a step'):
+        super().__init__(fn, params, keep_graph, jit_compile, name)
+        # Each call uses the share set before it, then the equal share (`train_on_batch` in
+        # every process) until the next is set.
+        self.equal_share = self.share = 1. / distributed.world_size()
+        self.reducer = None
+
+    def __call__(self, *args):
+        if self.reducer is None:
+            self.reducer = distributed.GradientReducer(self.params)
+        loss, aux = self.forward(*args)
+        values, layout = _pytree.tree_flatten(aux)
+        share, self.share = self.share, self.equal_share
+        self.reducer.begin()
+        grads = torch.autograd.grad(loss * share, self.params, allow_unused=True) \
+            if self.params else []
+        logged = torch.stack([v.detach().reshape(()).float() for v in [loss] + values]) * share
+        grads, logged = self.reducer.finish(logged)
+        reduced = list(logged.unbind(0))
+        return reduced[0], _pytree.tree_unflatten(reduced[1:], layout), grads
+
+
+def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step',
+                   data_parallel=False):
     """A function computing `fn(*args)` and the gradients of its loss.
 
     # Arguments
@@ -65,19 +101,25 @@ def value_and_grad(fn, params, keep_graph=False, jit_compile=False, name='a step
         keep_graph: see `GradientFunction`.
         jit_compile: compile `fn` with `torch.compile`.
         name: a description of the step for warnings.
+        data_parallel: sum the results over the processes training together (see
+            `DataParallelGradientFunction`; its `share` attribute is this process's fraction
+            of each global batch).
 
     # Returns
         A callable: `(*args) -> (loss, aux, grads)`: the loss detached from its graph, `aux`
         as `fn` returned it, `grads` aligned with `params` (`None` for a parameter the loss
         does not depend on).
     """
+    if data_parallel:
+        return DataParallelGradientFunction(fn, params, keep_graph, jit_compile, name)
     return GradientFunction(fn, params, keep_graph, jit_compile, name)
 
 
 def known_gradients(loss, params, grads):
-    """Within it, `K.gradients(loss, params)` returns `grads`; with `grads` `None`, it
-    differentiates the loss's live graph (the step kept it for a Keras 2-style
-    `get_updates`)."""
+    """Within it, `K.gradients(loss, params)` returns `grads` when they were taken already
+    (summed over the processes of a data-parallel step, unscaled by a loss-scaled one);
+    with `grads` `None`, `K.gradients` differentiates the loss's live graph (the step kept it
+    for a Keras 2-style `get_updates`)."""
     if grads is None:
         return contextlib.nullcontext()
     return run_context(known_gradients=(loss, {id(p): g for p, g in zip(params, grads)}))
