@@ -9,11 +9,13 @@ seconds (570 by default); a step that fails or runs out of time is reported and 
 goes on (the exit status is 1 if any failed):
 
 1. Tests: the test files of the operations, layers and loops whose numbers or placement can
-   change on a GPU (`TEST_FILES`; those not in this checkout are left out), run with pytest
-   once per engine.
+   change on a GPU (`TEST_GROUPS`; those not in this checkout are left out), one pytest
+   process per group and engine. An engine's groups share `--test-timeout` seconds; a group
+   cut by its timeout still reports the outcomes of the tests it finished.
 2. Benchmarks, one subprocess per implementation and precision (an error in one workload is
-   reported and the next one runs): four Keras 2 workloads (`WORKLOADS`: mnist_mlp, mnist_cnn, imdb_lstm and a
-   ResNet-style CNN on 32x32x3 images), each in float32 and in mixed precision, timed as
+   reported and the next one runs): four Keras 2 workloads (`WORKLOADS`: mnist_mlp,
+   mnist_cnn, imdb_lstm and a ResNet-style CNN on 32x32x3 images), each in float32 and in
+   mixed precision, timed as
    - `cornu-torch`, `cornu-jax`: `model.fit(verbose=0)` of the Keras 2 model, on each engine;
      mixed precision with `cornu.mixed_precision.set_global_policy` ('mixed_float16' on
      CUDA, 'mixed_bfloat16' elsewhere); reported as skipped where this checkout has no
@@ -57,17 +59,23 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 RESULT_MARK = 'GPU_CHECK_RESULT '
 
-TEST_FILES = [
-    'tests/backend/test_math.py', 'tests/backend/test_nn.py', 'tests/backend/test_rnn.py',
-    'tests/backend/test_random.py', 'tests/backend/test_device_placement.py',
-    'tests/layers/test_convolutional.py', 'tests/layers/test_recurrent.py',
-    'tests/layers/test_cudnn_recurrent.py', 'tests/layers/test_normalization.py',
-    'tests/layers/test_embeddings.py', 'tests/test_optimizers.py', 'tests/test_losses.py',
-    'tests/engine/test_training.py', 'tests/engine/test_saving.py',
-    'tests/engine/test_host_reads.py', 'tests/utils/test_multi_gpu_utils.py',
-    'tests/interop/test_torch_interop.py', 'tests/test_mixed_precision.py',
-]
-# Tests of data parallelism, wherever they live.
+# The test files most likely to differ on CUDA, in groups run as one pytest process each
+# (files missing from this checkout are left out).
+TEST_GROUPS = collections.OrderedDict([
+    ('backend', ['tests/backend/test_math.py', 'tests/backend/test_nn.py',
+                 'tests/backend/test_rnn.py', 'tests/backend/test_random.py',
+                 'tests/backend/test_device_placement.py']),
+    ('layers', ['tests/layers/test_convolutional.py', 'tests/layers/test_recurrent.py',
+                'tests/layers/test_cudnn_recurrent.py', 'tests/layers/test_normalization.py',
+                'tests/layers/test_embeddings.py']),
+    ('training', ['tests/test_optimizers.py', 'tests/test_losses.py',
+                  'tests/engine/test_training.py', 'tests/engine/test_saving.py',
+                  'tests/engine/test_host_reads.py']),
+    ('devices', ['tests/utils/test_multi_gpu_utils.py', 'tests/interop/test_torch_interop.py',
+                 'tests/test_mixed_precision.py']),
+])
+# Tests of mixed precision, data parallelism and streaming, wherever they live, join the
+# 'devices' group.
 TEST_PATTERNS = ('distributed', 'data_parallel', 'torchrun', 'streaming', 'mixed_precision')
 
 Workload = collections.namedtuple('Workload', 'name label samples quick_samples batch_size')
@@ -171,6 +179,13 @@ def cornu_worker(workload, samples, precision, repeats, on_cuda):
     def epoch():
         model.fit(x, y, batch_size=workload.batch_size, epochs=1, verbose=0)
     result = time_epochs(epoch, samples, repeats)
+    if int(os.environ.get('WORLD_SIZE', 1)) > 1:
+        import torch.distributed
+        if not torch.distributed.is_initialized():
+            # Each process trained alone on all the data: no data-parallel number to give.
+            return {'status': 'skipped', 'reason': 'cornu in this checkout does not train '
+                    'data-parallel under torchrun'}
+        result['world_size'] = torch.distributed.get_world_size()
     if precision == 'mixed':
         result['policy'] = policy
     return result
@@ -550,6 +565,7 @@ def run_step(command, env, timeout):
 def engine_env(engine, on_gpu):
     env = dict(os.environ)
     env['CORNU_BACKEND'] = engine
+    env['PYTHONUNBUFFERED'] = '1'  # what a step printed before its timeout is kept
     env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '') \
         if env.get('PYTHONPATH') else REPO
     if engine == 'jax' and not on_gpu:
@@ -558,41 +574,6 @@ def engine_env(engine, on_gpu):
     if engine == 'jax':
         env.setdefault('XLA_PYTHON_CLIENT_PREALLOCATE', 'false')
     return env
-
-
-def test_files():
-    files = [f for f in TEST_FILES if os.path.exists(os.path.join(REPO, f))]
-    for root, _, names in os.walk(os.path.join(REPO, 'tests')):
-        for name in sorted(names):
-            path = os.path.relpath(os.path.join(root, name), REPO)
-            if name.startswith('test_') and name.endswith('.py') and path not in files \
-                    and any(pattern in name for pattern in TEST_PATTERNS):
-                files.append(path)
-    return files
-
-
-def run_tests(engines, timeout, on_gpu, deadline, report):
-    files = test_files()
-    rows = []
-    for engine in engines:
-        command = [sys.executable, '-m', 'pytest', '-rfE', '-p', 'no:cacheprovider'] + files
-        timeout = min(timeout, deadline - time.time())
-        if timeout < 10:
-            status, seconds, output = 'not run: out of time (--budget)', 0., ''
-        else:
-            status, seconds, output = run_step(command, engine_env(engine, on_gpu), timeout)
-        summary = [line for line in output.splitlines()
-                   if re.search(r'\d+ (passed|failed|errors?)\b', line)]
-        failures = [line for line in output.splitlines() if line.startswith('FAILED') or
-                    line.startswith('ERROR')]
-        row = {'engine': engine, 'status': status, 'seconds': seconds,
-               'summary': summary[-1] if summary else '', 'failures': failures,
-               'output_tail': output[-4000:] if status != 'ok' else ''}
-        rows.append(row)
-        report('tests on %-5s %-20s %6.1f s  %s' % (engine, status, seconds, row['summary']))
-        for line in failures[:20]:
-            report('    ' + line)
-    return {'files': files, 'runs': rows}
 
 
 def run_benchmarks(args, on_gpu, gpu_count, deadline, report):
@@ -679,6 +660,58 @@ def table(results):
     return '\n'.join(lines)
 
 
+def groups_of_tests():
+    """`TEST_GROUPS` with the files of this checkout, the pattern-matched ones added."""
+    groups = collections.OrderedDict(
+        (name, [f for f in files if os.path.exists(os.path.join(REPO, f))])
+        for name, files in TEST_GROUPS.items())
+    listed = set(f for files in TEST_GROUPS.values() for f in files)
+    for root, _, names in os.walk(os.path.join(REPO, 'tests')):
+        for name in sorted(names):
+            path = os.path.relpath(os.path.join(root, name), REPO)
+            if name.startswith('test_') and name.endswith('.py') and path not in listed \
+                    and any(pattern in name for pattern in TEST_PATTERNS):
+                groups['devices'].append(path)
+    return collections.OrderedDict((k, v) for k, v in groups.items() if v)
+
+
+def run_tests(engines, engine_timeout, on_gpu, deadline, report):
+    """Runs each group of test files on each engine. An engine has `engine_timeout` seconds
+    for all its groups; each group may use an equal share of what is left of them (time a
+    quick group leaves is handed on to the next)."""
+    groups = groups_of_tests()
+    rows = []
+    for engine in engines:
+        engine_deadline = min(time.time() + engine_timeout, deadline)
+        for index, (group, files) in enumerate(groups.items()):
+            # -vv (against addopts' -q) prints each test's outcome as it ends: a group cut by
+            # its timeout still tells what passed and what failed before.
+            command = [sys.executable, '-m', 'pytest', '-vv', '-rfE', '-p',
+                       'no:cacheprovider'] + files
+            timeout = (engine_deadline - time.time()) / (len(groups) - index)
+            if timeout < 10:
+                status, seconds, output = 'not run: out of time (--budget)', 0., ''
+            else:
+                status, seconds, output = run_step(command, engine_env(engine, on_gpu),
+                                                   timeout)
+            outcomes = collections.Counter(re.findall(
+                r'::\S+ (PASSED|FAILED|ERROR|SKIPPED|XFAIL|XPASS)', output))
+            summary = ', '.join('%d %s' % (count, outcome.lower())
+                                for outcome, count in sorted(outcomes.items()))
+            failures = sorted(set(re.findall(r'^(\S+::\S+) (?:FAILED|ERROR)', output,
+                                             re.MULTILINE)))
+            row = {'engine': engine, 'group': group, 'files': files, 'status': status,
+                   'seconds': seconds, 'outcomes': dict(outcomes), 'summary': summary,
+                   'failures': failures,
+                   'output_tail': output[-4000:] if status != 'ok' else ''}
+            rows.append(row)
+            report('tests %-5s %-9s %-26s %6.1f s  %s' % (engine, group, status[:26], seconds,
+                                                         row['summary']))
+            for line in failures[:20]:
+                report('    FAILED ' + line)
+    return {'groups': groups, 'runs': rows}
+
+
 def environment():
     """Devices and versions, read in a subprocess so that this one imports no engine."""
     probe = ('import json, platform\n'
@@ -730,7 +763,7 @@ def parse_args(argv):
                         help='seconds for the whole check: a step that would start later '
                              'is reported as not run, and a running one is cut at it')
     parser.add_argument('--test-timeout', type=int, default=120,
-                        help='seconds for the tests of one engine')
+                        help='seconds for all the tests of one engine')
     parser.add_argument('--bench-timeout', type=int, default=40,
                         help='seconds per workload for one implementation in one '
                              'precision')
@@ -789,7 +822,8 @@ def main(argv=None):
         report('')
         report('samples/s: medians of %d timed epochs after one untimed; ratio: cornu / the '
                'hand-written loop of the same engine and precision' % args.repeats)
-        report(table(output['benchmarks']))
+        output['table'] = table(output['benchmarks'])
+        report(output['table'])
     save()
     failed = [r for r in (output['tests'] or {}).get('runs', []) if r['status'] != 'ok'] + \
         [r for r in output['benchmarks'] if r['status'] not in ('ok', 'skipped')]
