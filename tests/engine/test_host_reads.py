@@ -19,9 +19,10 @@ import pytest
 
 from cornu import backend as K
 from cornu.backend import kernels
+from cornu.backend.engine_choice import engine_module
 from cornu.callbacks import loggers
 from cornu._common.generic_utils import Progbar
-from cornu.layers import Dense, Dropout, BatchNormalization
+from cornu.layers import Activation, BatchNormalization, Dense, Dropout, Lambda
 from cornu.models import Sequential
 
 _READ_METHODS = ('item', 'tolist', 'numpy', '__float__', '__int__', '__bool__', '__index__',
@@ -190,3 +191,48 @@ def test_the_counter_sees_direct_reads_of_values():
         float(value)
         kernels.to_numpy(value)
     assert reads.count == 2
+
+
+def _host_copies_of_fit(batches, model=None):
+    """How many times a 2-epoch `fit` of `batches` batches converts host data (NumPy arrays,
+    Python numbers) to engine tensors, counted at the engine's one conversion function."""
+    core = engine_module('core')
+    model = model or _model()
+    x, y = _data(8 * batches)
+    validation = _data(16)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, validation_data=validation)
+    copies = []
+    convert = core._numpy_to_tensor
+
+    def counting(*args, **kwargs):
+        copies.append(1)
+        return convert(*args, **kwargs)
+    with pytest.MonkeyPatch.context() as patches:
+        patches.setattr(core, '_numpy_to_tensor', counting)
+        model.fit(x, y, batch_size=8, epochs=2, verbose=0, validation_data=validation)
+    return len(copies)
+
+
+def test_fit_copies_host_data_per_fit_and_epoch_not_per_batch():
+    """Host data goes to the device when `fit` starts (the arrays) and at the end of an
+    epoch (the batch sizes weighting the averages); a step that converted a NumPy array or a
+    Python number would copy to the device, and on a GPU wait for the copy, every batch."""
+    few = _host_copies_of_fit(batches=3)
+    assert _host_copies_of_fit(batches=24) == few
+    assert few <= 4 + 2 * 3  # the arrays of fit and validation; per epoch, each average
+
+
+def test_the_copy_counter_sees_a_conversion_in_a_step():
+    """The check can fail: a layer converting a Python number at each call copies it every
+    batch on PyTorch. (On JAX the layer runs once, when the step is traced, and the number
+    is a constant of the compiled step.)"""
+    model = Sequential([Dense(3, input_dim=4),
+                        Lambda(lambda t: t * K.constant(2.), output_shape=(3,)),
+                        Activation('softmax')])
+    model.compile('sgd', 'categorical_crossentropy')
+    few = _host_copies_of_fit(3, model)
+    many = _host_copies_of_fit(24, model)
+    if K.backend() == 'torch':
+        assert many - few == 2 * (24 - 3)
+    else:
+        assert many == few
