@@ -179,6 +179,8 @@ def cornu_worker(workload, samples, precision, repeats, on_cuda):
     def epoch():
         model.fit(x, y, batch_size=workload.batch_size, epochs=1, verbose=0)
     result = time_epochs(epoch, samples, repeats)
+    from cornu.backend import kernels
+    result['device'] = kernels.device()
     if int(os.environ.get('WORLD_SIZE', 1)) > 1:
         import torch.distributed
         if not torch.distributed.is_initialized():
@@ -315,6 +317,7 @@ def torch_worker(workload, samples, precision, repeats, distributed=False):
         total.item()  # one read per epoch, as fit's logs
     result = time_epochs(epoch, samples, repeats, sync=torch.cuda.synchronize if on_cuda
                          else None)
+    result['device'] = str(device)
     if mixed:
         result['policy'] = 'autocast ' + str(amp_dtype).replace('torch.', '') + \
             (' + GradScaler' if scaler is not None else '')
@@ -486,6 +489,7 @@ def jax_worker(workload, samples, precision, repeats):
         state.update(p=p, s=s, opt=opt_state, key=key)
         float(total)  # one read per epoch, as fit's logs
     result = time_epochs(epoch, samples, repeats)
+    result['device'] = str(x.devices().pop())
     if precision == 'mixed':
         result['policy'] = 'bfloat16 compute, float32 parameters'
     return result
@@ -646,7 +650,7 @@ def table(results):
         if r['status'] == 'ok':
             ratio = ('%7.3fx' % r['ratio']) if 'ratio' in r else '%8s' % '-'
             cpu_ratio = ('%8.3fx' % r['cpu_ratio']) if 'cpu_ratio' in r else '%9s' % '-'
-            note = r.get('policy', '')
+            note = ' '.join(filter(None, [r.get('device'), r.get('policy')]))
             if r.get('processes', 1) > 1:
                 note = ('%d processes ' % r['processes']) + note
             lines.append('%-10s %-8s %-16s %13.0f %13.0f %s %s  %s' % (
