@@ -13,6 +13,10 @@ the host from running ahead of the device.
 `.cpu()` alone is not counted: its result is read with one of the above. The counts do not
 depend on timing: the progress bar's refresh interval is set to 0 (a redraw after every batch)
 or to a day (no redraw before the epoch ends), and the redraws are counted.
+
+The copies the other way, host data converted to engine tensors, are counted at the
+engine's one conversion function (`_numpy_to_tensor` of its `core`): a step must not make
+any.
 """
 import numpy as np
 import pytest
