@@ -240,3 +240,31 @@ def test_the_copy_counter_sees_a_conversion_in_a_step():
         assert many - few == 2 * (24 - 3)
     else:
         assert many == few
+
+
+def _reads_of_generators(batches):
+    model = _model()
+    x, y = _data(8 * batches)
+
+    def inputs():
+        for start in range(0, 8 * batches, 8):
+            yield x[start:start + 8]
+
+    def pairs():
+        for start in range(0, 8 * batches, 8):
+            yield x[start:start + 8], y[start:start + 8]
+    model.predict_generator(inputs(), steps=batches)
+    with _HostReads() as predicting:
+        predicted = model.predict_generator(inputs(), steps=batches)
+    with _HostReads() as evaluating:
+        model.evaluate_generator(pairs(), steps=batches)
+    np.testing.assert_allclose(predicted, model.predict(x, batch_size=8), rtol=1e-5,
+                               atol=1e-6)
+    return predicting.count, evaluating.count
+
+
+def test_generators_read_values_in_blocks_of_batches():
+    """`predict_generator` copies its outputs to the host every 32 batches (and at the end);
+    `evaluate_generator` reads its sums once."""
+    assert _reads_of_generators(3) == _reads_of_generators(24) == (1, 1)
+    assert _reads_of_generators(70) == (3, 1)
