@@ -17,8 +17,9 @@ goes on (the exit status is 1 if any failed):
    mnist_cnn, imdb_lstm and a ResNet-style CNN on 32x32x3 images), each in float32 and in
    mixed precision, timed as
    - `cornu-torch`, `cornu-jax`: `model.fit(verbose=0)` of the Keras 2 model, on each engine;
-     mixed precision with `cornu.mixed_precision.set_global_policy` ('mixed_float16' on
-     CUDA, 'mixed_bfloat16' elsewhere); reported as skipped where this checkout has no
+     mixed precision with `cornu.mixed_precision.set_global_policy`: 'mixed_float16' for
+     PyTorch on CUDA (as the raw loop's float16 autocast), 'mixed_bfloat16' for JAX and on
+     a CPU (as the raw loops' bfloat16); reported as skipped where this checkout has no
      `cornu.mixed_precision`;
    - `torch`: a hand-written PyTorch loop (logits with the fused cross-entropy, batches
      gathered on the device from a per-epoch permutation, the loss summed on the device and
@@ -168,6 +169,8 @@ def cornu_worker(workload, samples, precision, repeats, on_cuda):
         except ImportError:
             return {'status': 'skipped',
                     'reason': 'cornu.mixed_precision is not in this checkout'}
+        # The precision of the hand-written loop it is compared with (run_worker gives
+        # on_cuda only to the PyTorch engine).
         policy = 'mixed_float16' if on_cuda else 'mixed_bfloat16'
         mixed_precision.set_global_policy(policy)
     x, labels = make_data(workload, samples)
