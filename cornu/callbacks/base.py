@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import distributed
-from .logs import alias_of, to_python
+from .logs import alias_of, stack_for_reading, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
 # batch itself, earns Keras 2's "is slow compared to the batch update" warning.
@@ -73,12 +73,33 @@ class LazyWeightedSum(object):
 
     def result(self):
         """The sum: a Python float for scalar terms (a NumPy array for array terms)."""
-        if self._values:
-            self._fold()
-        total = self._host_total
-        if self._device_total is not None:
-            total = total + to_python(self._device_total)
-        return to_python(total)
+        return results([self])[0]
+
+
+def results(sums):
+    """The `result()` of every `LazyWeightedSum` in `sums`, read from the device together.
+
+    The device totals that are scalars are stacked and copied to the host in one read: a
+    progress bar showing the loss and three metrics waits for the device once per refresh,
+    not four times.
+    """
+    device_scalars = []
+    for total in sums:
+        if total._values:
+            total._fold()
+        device_total = total._device_total
+        if device_total is not None and K.ndim(device_total) == 0:
+            device_scalars.append(device_total)
+    read = iter(to_python(stack_for_reading(device_scalars)).tolist()) if device_scalars else None
+    values = []
+    for total in sums:
+        value = total._host_total
+        device_total = total._device_total
+        if device_total is not None:
+            value = value + (next(read) if K.ndim(device_total) == 0
+                             else to_python(device_total))
+        values.append(to_python(value))
+    return values
 
 
 class Callback(object):

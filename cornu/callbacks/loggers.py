@@ -18,7 +18,7 @@ import numpy as np
 
 from .logs import alias_of, to_python
 from .._common.generic_utils import Progbar
-from .base import Callback, LazyWeightedSum
+from .base import Callback, LazyWeightedSum, results
 
 try:
     import requests
@@ -69,13 +69,15 @@ class BaseLogger(Callback):
     def on_epoch_end(self, epoch, logs=None):
         if logs is None:
             return
+        averaged = [key for key in self.params['metrics']
+                    if key in self.totals and key not in self.stateful_metrics]
+        # Make the epoch values available to the callbacks that come next; the averaged
+        # ones are read from the device together.
+        for key, total in zip(averaged, results([self.totals[key] for key in averaged])):
+            logs[key] = total / self.seen
         for key in self.params['metrics']:
-            if key in self.totals:
-                # Make the epoch value available to the callbacks that come next.
-                if key in self.stateful_metrics:
-                    logs[key] = to_python(self.totals[key])
-                else:
-                    logs[key] = self.totals[key].result() / self.seen
+            if key in self.totals and key in self.stateful_metrics:
+                logs[key] = to_python(self.totals[key])
 
 
 class HistoryDict(dict):
@@ -231,10 +233,13 @@ class ProgbarLogger(Callback):
             self._draw()
 
     def _draw(self):
+        # The running sums are read from the device together: one wait per refresh.
+        summed = [name for name, (total, _) in self._sums.items()
+                  if isinstance(total, LazyWeightedSum)]
+        read = dict(zip(summed, results([self._sums[name][0] for name in summed])))
         averages = []
         for name, (total, count) in self._sums.items():
-            if isinstance(total, LazyWeightedSum):
-                total = total.result()
+            total = read[name] if name in read else total
             averages.append((name, float(np.mean(to_python(total) / max(1, count)))))
         # The values given are already averaged: the bar shows them as they are.
         self.progbar.stateful_metrics.update(name for name, _ in averages)

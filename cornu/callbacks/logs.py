@@ -35,6 +35,17 @@ def to_python(value):
     return value
 
 
+def stack_for_reading(tensors):
+    """`tensors` (engine tensors of one shape) stacked into one, to be read in one copy;
+    of different dtypes, they are cast to a common float type first (float64 if one of
+    them is, else float32)."""
+    dtypes = set(K.dtype(t) for t in tensors)
+    if len(dtypes) > 1:
+        common = 'float64' if 'float64' in dtypes else 'float32'
+        tensors = [K.cast(t, common) for t in tensors]
+    return K.stack(tensors)
+
+
 class Logs(dict):
     """A dict of logs whose tensor values become floats when read."""
 

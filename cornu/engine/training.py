@@ -476,10 +476,13 @@ class Model(Network):
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples."""
+        return unpack_singleton([kernels.to_numpy(o) for o in self._predict_batch_values(x)])
+
+    def _predict_batch_values(self, x):
+        """The outputs for one batch, as engine tensors (not copied to the host)."""
         self._ensure_graph(x)
         inputs = self._feed_tensors(self._standardize_inputs(x))
-        outputs = self._trainer.predict_on_batch(inputs)
-        return unpack_singleton([kernels.to_numpy(o) for o in outputs])
+        return self._trainer.predict_on_batch(inputs)
 
 
 # Keyword arguments of `compile` that Keras 2 did not have, with their defaults.

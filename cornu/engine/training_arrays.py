@@ -11,7 +11,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
-from ..callbacks.logs import Logs
+from ..callbacks.logs import Logs, stack_for_reading
 from . import streamed_batches
 from . import data_parallel
 from . import training_utils
@@ -90,9 +90,10 @@ def _to_engine(array, dtype):
 class EpochAccumulator(object):
     """Averages logged values over batches, weighted by batch size.
 
-    The values stay engine scalars until `averages()`, which stacks each one's batches in a
-    single op and reads them back once (an engine op per batch would cost more than a small
-    model's evaluation step on jax).
+    The values stay engine scalars until `averages()`, which stacks them, all batches of all
+    values, into one `(values, batches)` tensor read back in one copy (an engine op per batch
+    would cost more than a small model's evaluation step on jax, and a read per value would
+    wait for the device once per metric).
     """
 
     def __init__(self):
@@ -107,9 +108,9 @@ class EpochAccumulator(object):
         if not self.batches:
             return []
         weights = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
-        return [float(np.dot(kernels.to_numpy(K.stack([kernels.convert_to_tensor(v)
-                                                       for v in column])), weights))
-                for column in zip(*self.batches)]
+        table = stack_for_reading([K.stack([kernels.convert_to_tensor(v) for v in column])
+                                   for column in zip(*self.batches)])
+        return [float(average) for average in np.dot(kernels.to_numpy(table), weights)]
 
 
 def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,

@@ -7,7 +7,7 @@ import numpy as np
 from .. import backend as K
 from ..backend import kernels
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
-from ..callbacks.logs import Logs
+from ..callbacks.logs import Logs, stack_for_reading
 from . import data_parallel
 
 
@@ -242,7 +242,9 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
     if totals is None:
         raise ValueError('No batches were evaluated (steps=' + str(steps) + ').')
     count = float(sum(sizes))
-    return unpack_singleton([float(kernels.to_numpy(t)) / count for t in totals])
+    # The sums are read from the device together, in one copy.
+    sums = kernels.to_numpy(stack_for_reading([kernels.convert_to_tensor(t) for t in totals]))
+    return unpack_singleton([float(total) / count for total in sums])
 
 
 def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,
@@ -297,7 +299,13 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
                              '`cornu.utils.Sequence` class. Please specify `steps` or use the '
                              '`cornu.utils.Sequence` class.')
     stream, enqueuer = _batch_stream(generator, workers, max_queue_size, use_multiprocessing)
+    # A subclass's own `predict_on_batch` is called for each batch, as Keras 2 did.
+    # Otherwise the outputs stay on the device and are copied to the host together, every
+    # `_BATCHES_PER_COPY` batches: one wait for the device per copy, not per batch, and at
+    # most that many batches of outputs held on the device.
+    custom = _overrides_predict_on_batch(model)
     collected = None
+    pending = []
     try:
         progbar = Progbar(target=steps) if verbose == 1 else None
         positions = []
@@ -309,16 +317,27 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
                 x = output[0]
             else:
                 x = output
-            outs = to_list(model.predict_on_batch(x))
             if sharded is not None:
-                positions.append(np.full(len(outs[0]), step * sharded.world_size +
+                positions.append(np.full(_batch_size_of(x), step * sharded.world_size +
                                          sharded.rank, dtype=np.int64))
+            if custom:
+                outs = to_list(model.predict_on_batch(x))
+            else:
+                pending.append(model._predict_batch_values(x))
+                outs = _to_host(pending) if len(pending) == _BATCHES_PER_COPY else None
+            if outs is not None:
+                if collected is None:
+                    collected = [[] for _ in outs]
+                for bucket, out in zip(collected, outs):
+                    bucket.append(out)
+            if progbar is not None:
+                progbar.update(step + 1)
+        if pending:
+            outs = _to_host(pending)
             if collected is None:
                 collected = [[] for _ in outs]
             for bucket, out in zip(collected, outs):
                 bucket.append(out)
-            if progbar is not None:
-                progbar.update(step + 1)
     finally:
         if enqueuer is not None:
             enqueuer.stop()
@@ -337,3 +356,24 @@ def _gathered_in_order(parallel, collected, positions):
                          % parallel.rank)
     order = np.argsort(parallel.gather(np.concatenate(positions)), kind='stable')
     return [parallel.gather(np.concatenate(parts))[order] for parts in collected]
+
+
+# How many batches of `predict_generator`'s outputs are copied to the host at once.
+_BATCHES_PER_COPY = 32
+
+
+def _overrides_predict_on_batch(model):
+    """Whether `model`'s class has a `predict_on_batch` of its own, not `Model`'s."""
+    method = type(model).predict_on_batch
+    return (method.__module__, method.__qualname__) != (__name__.rsplit('.', 1)[0] + '.training',
+                                                         'Model.predict_on_batch')
+
+
+def _to_host(pending):
+    """The outputs of the batches in `pending` (lists of engine tensors, one per output),
+    concatenated on the device and copied to the host, one NumPy array per output;
+    `pending` is emptied."""
+    outs = [kernels.to_numpy(parts[0] if len(parts) == 1 else K.concatenate(parts, axis=0))
+            for parts in zip(*pending)]
+    del pending[:]
+    return outs

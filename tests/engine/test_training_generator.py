@@ -14,7 +14,7 @@ import pytest
 from cornu import optimizers
 from cornu.callbacks import Callback, LambdaCallback
 from cornu.layers import Dense, Input
-from cornu.models import Model
+from cornu.models import Model, Sequential
 from cornu.utils import Sequence
 
 
@@ -453,3 +453,20 @@ def test_predict_generator_with_several_outputs(backend):
     assert isinstance(predicted, list) and [p.shape for p in predicted] == [(6, 1), (6, 2)]
     np.testing.assert_allclose(predicted[1], _dense_np(model.get_layer('b'), x), rtol=1e-5,
                                atol=1e-6)
+
+
+def test_predict_generator_calls_a_subclass_predict_on_batch(backend):
+    """As Keras 2 did, `predict_generator` goes through `predict_on_batch` when a model
+    class defines its own (otherwise the outputs stay on the device between host copies)."""
+    seen = []
+
+    class Recording(Sequential):
+        def predict_on_batch(self, x):
+            seen.append(len(x))
+            return super(Recording, self).predict_on_batch(x) + 1.
+
+    model = Recording([Dense(2, input_dim=3)])
+    x = np.random.rand(10, 3).astype('float32')
+    predicted = model.predict_generator((x[s:s + 4] for s in range(0, 10, 4)), steps=3)
+    assert seen == [4, 4, 2]
+    np.testing.assert_allclose(predicted, model.predict(x) + 1., rtol=1e-6)

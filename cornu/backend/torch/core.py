@@ -277,7 +277,8 @@ def batch_get_value(ops):
 def set_value(x, value):
     """Copies the NumPy `value`, checked against the shape of `x`, into `x`."""
     with torch.no_grad():
-        x.copy_(torch.as_tensor(value).to(device=x.device, dtype=x.dtype).reshape(x.shape))
+        # Converted straight onto the variable's device (one copy, no host tensor first).
+        x.copy_(torch.as_tensor(value, dtype=x.dtype, device=x.device).reshape(x.shape))
 
 
 def batch_set_value(tuples):

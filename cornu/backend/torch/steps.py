@@ -16,6 +16,7 @@ from torch.utils import _pytree
 from ..run_context import run_context
 from . import distributed
 from . import interop
+from .core import DEVICE
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
            'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
@@ -158,9 +159,10 @@ def place_arrays(data, placement):
 
 
 def row_order(order, placement=None):
-    """An epoch's shuffled row order (NumPy), as the rows a step takes: a tensor, so that
-    each batch's indices are a slice of it."""
-    return torch.as_tensor(order, dtype=torch.int64)
+    """An epoch's shuffled row order (NumPy), as the rows a step takes: a tensor on `DEVICE`,
+    so that each batch's indices are a slice of it already on the device (one copy per
+    epoch; indices left on the host would be copied to a GPU, synchronously, every batch)."""
+    return torch.as_tensor(order, dtype=torch.int64, device=DEVICE)
 
 
 def batch_rows(index):

@@ -1,0 +1,60 @@
+"""A smoke run of `benchmarks/gpu_check.py`, the prepared check for a machine with a GPU: on
+the CPU, with tiny sizes and one workload, it must run every implementation in its own
+subprocess, print the results table and write the JSON results. Not a timing test: the
+numbers of a smoke run mean nothing, only their presence is checked."""
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from cornu import backend as K
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SCRIPT = os.path.join(REPO, 'benchmarks', 'gpu_check.py')
+
+# The script runs both engines itself: one run, from the torch suite, is enough.
+pytestmark = pytest.mark.skipif(K.backend() != 'torch',
+                                reason='gpu_check.py runs both engines itself')
+
+
+def _run(args, timeout=300):
+    env = dict(os.environ, PYTHONPATH=REPO, CORNU_DEVICE='cpu', BENCH_THREADS='1')
+    env.pop('CORNU_BACKEND', None)
+    return subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO, env=env, text=True,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+
+
+def test_quick_run_prints_the_table_and_writes_json(tmp_path):
+    done = _run(['--quick', '--no-tests', '--workloads', 'mnist_mlp', '--out',
+                 str(tmp_path)])
+    assert done.returncode == 0, done.stdout[-3000:]
+    header = [line for line in done.stdout.splitlines() if line.startswith('workload')]
+    assert header and 'samples/s' in header[0] and 'ratio' in header[0]
+    assert 'total' in done.stdout.splitlines()[-1]
+
+    results = json.loads((tmp_path / 'gpu_check.json').read_text())
+    assert results['quick'] is True and results['tests'] is None
+    assert 'torch' in results['environment'] and 'jax' in results['environment']
+    cells = {(r['impl'], r['precision']): r for r in results['benchmarks']}
+    assert set(cells) == {(impl, precision)
+                          for impl in ('cornu-torch', 'torch', 'cornu-jax', 'jax')
+                          for precision in ('float32', 'mixed')}
+    for impl in ('cornu-torch', 'torch', 'cornu-jax', 'jax'):
+        float32 = cells[(impl, 'float32')]
+        assert float32['status'] == 'ok', float32
+        assert float32['samples_per_s'] > 0 and float32['samples_per_cpu_s'] > 0
+        assert float32['workload'] == 'mnist_mlp'
+        # Mixed precision runs, or says why not (a checkout without cornu.mixed_precision).
+        assert cells[(impl, 'mixed')]['status'] in ('ok', 'skipped')
+    for impl in ('cornu-torch', 'cornu-jax'):
+        assert cells[(impl, 'float32')]['baseline'] == impl.split('-')[1]
+        assert cells[(impl, 'float32')]['ratio'] > 0
+    assert results['total_seconds'] > 0
+
+
+def test_bad_arguments_are_named():
+    done = _run(['--workloads', 'mnist_gan'], timeout=60)
+    assert done.returncode == 2
+    assert "unknown workload 'mnist_gan'" in done.stdout
