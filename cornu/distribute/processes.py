@@ -3,7 +3,7 @@
 A Keras 2 script runs unchanged under `torchrun --nproc_per_node=N script.py`: the first
 `fit`, `evaluate` or `predict` joins the processes (`initialize`), and from then on each
 process trains on its share of every batch, with the gradients summed over the processes
-(see `cornu.engine.data_parallel` for what changes in the loops). `batch_size` is the global
+(see `cornu.engine.process_group` for what changes in the loops). `batch_size` is the global
 batch: it must be divisible by the number of processes.
 
 On PyTorch the processes use `torch.distributed` (NCCL on CUDA, each process on the GPU its

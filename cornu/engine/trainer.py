@@ -18,7 +18,7 @@ from .. import backend as K
 from ..backend import kernels
 from ..backend import steps as engine
 from ..backend.run_context import run_context
-from . import data_parallel
+from . import process_group
 from .step_logic import StepLogic
 
 
@@ -71,14 +71,14 @@ class Trainer:
             self.custom_updates = getattr(self.optimizer, '_uses_custom_get_updates', False)
         # A `LossScaleOptimizer` (mixed precision) has the loss scaled before it is
         # differentiated; under torchrun the processes sum their gradients and logged values
-        # (see `cornu.engine.data_parallel`).
+        # (see `cornu.engine.process_group`).
         self.loss_scale = self.optimizer.loss_scale \
             if getattr(self.optimizer, '_scales_the_loss', False) else None
         self._value_and_grad = engine.value_and_grad(
             _loss_function(self.logic, self.loss_scale), self.params,
             keep_graph=self.custom_updates,
             jit_compile=spec.jit_compile, name='the training step of ' + model.name,
-            data_parallel=data_parallel.wanted())
+            data_parallel=process_group.wanted())
         self._train_step = self._test_step = self._predict_step = None
         self.placement = self._placement_of(model)
 

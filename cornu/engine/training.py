@@ -9,7 +9,7 @@ from .network import Network
 from . import compile_utils
 from . import training_utils
 from . import training_arrays
-from . import data_parallel
+from . import process_group
 from .compile_spec import build_compile_spec
 from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
@@ -438,7 +438,7 @@ class Model(Network):
         arrays = self._standardize_inputs(x)
         self._trainer.check_batch_size(batch_size)
         num_samples = arrays[0].shape[0] if arrays else 0
-        parallel = data_parallel.current() if steps is None else None
+        parallel = process_group.current() if steps is None else None
         if steps is not None:
             # As Keras 2.2.4 does with `steps`: each step feeds the whole data.
             slices = [(0, num_samples)] * steps

@@ -13,7 +13,7 @@ from .. import backend as K
 from ..backend import kernels
 from ..callbacks.logs import Logs, stack_for_reading
 from . import streamed_batches
-from . import data_parallel
+from . import process_group
 from . import training_utils
 
 
@@ -123,7 +123,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     trainer = model._trainer
     num_samples = data.num_samples
     do_validation = val_data is not None
-    parallel = data_parallel.current()
+    parallel = process_group.current()
     if parallel is not None:
         parallel.check_batch_size(batch_size)
         parallel.begin_fit(model)
@@ -180,7 +180,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     else:
                         index, share = parallel.local_index(index)
                         trainer.set_share(share)
-                        with data_parallel.step_scope(share):
+                        with process_group.step_scope(share):
                             outs = trainer.train_rows(data, index)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
@@ -214,7 +214,7 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     from .._common.generic_utils import Progbar
     trainer = model._trainer
     num_samples = data.num_samples
-    parallel = data_parallel.current()
+    parallel = process_group.current()
     first = 0
     if parallel is not None and not parallel.is_chief:
         verbose = 0

@@ -8,7 +8,7 @@ from .. import backend as K
 from ..backend import kernels
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
-from . import data_parallel
+from . import process_group
 
 
 def _is_sequence(obj):
@@ -88,16 +88,16 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         model._require_compiled()
     do_validation = bool(validation_data)
     is_sequence = _is_sequence(generator)
-    parallel = data_parallel.current()
+    parallel = process_group.current()
     if parallel is not None:
         # A Sequence is shared out by batch; a generator is drawn from in every process.
         if is_sequence:
             # As alone, batches are shuffled only when read by workers (the enqueuer).
-            generator = data_parallel.shard_sequence(parallel, generator,
+            generator = process_group.shard_sequence(parallel, generator,
                                                      shuffle=bool(shuffle) and workers > 0)
             shuffle = False
         if _is_sequence(validation_data):
-            validation_data = data_parallel.shard_sequence(parallel, validation_data)
+            validation_data = process_group.shard_sequence(parallel, validation_data)
         if not parallel.is_chief:
             verbose = 0
     if not is_sequence and use_multiprocessing and workers > 1:
@@ -165,7 +165,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                 stopped = False
                 for batch_index in range(steps_per_epoch):
                     item = next(stream)
-                    has_rows = not isinstance(item, data_parallel.NoRows)
+                    has_rows = not isinstance(item, process_group.NoRows)
                     x, y, sample_weight = _unpack_generator_output(
                         item if has_rows else item.batch)
                     size, share = _batch_size_of(x), None
@@ -177,7 +177,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                         model._trainer.set_share(share)
                     batch_logs = Logs(batch=batch_index, size=size)
                     callback_list.on_batch_begin(batch_index, batch_logs)
-                    with data_parallel.step_scope(share):
+                    with process_group.step_scope(share):
                         outs = model._train_batch_values(x, y, sample_weight, class_weight)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
@@ -220,7 +220,7 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
     with K.learning_phase_scope(0):
         for step in range(steps):
             item = next(stream)
-            if isinstance(item, data_parallel.NoRows):
+            if isinstance(item, process_group.NoRows):
                 continue  # a process without a batch on a sharded Sequence's last step
             x, y, sample_weight = _unpack_generator_output(item)
             outs = model._test_batch_values(x, y, sample_weight)
@@ -252,11 +252,11 @@ def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=
     """Evaluates `model` on batches from a generator or `Sequence` (weighted by batch size)."""
     model._ensure_graph()
     model._require_compiled()
-    parallel = data_parallel.current()
+    parallel = process_group.current()
     if parallel is not None:
         # A Sequence is shared out by batch; a generator is drawn from in every process.
         if _is_sequence(generator):
-            generator = data_parallel.shard_sequence(parallel, generator)
+            generator = process_group.shard_sequence(parallel, generator)
         if not parallel.is_chief:
             verbose = 0
     if steps is None:
@@ -284,11 +284,11 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
     process returns all the predictions, in order; a generator is drawn from in each process,
     which returns the predictions of its own batches."""
     model._ensure_graph()
-    parallel = data_parallel.current()
+    parallel = process_group.current()
     sharded = None
     if parallel is not None:
         if _is_sequence(generator):
-            generator = sharded = data_parallel.shard_sequence(parallel, generator)
+            generator = sharded = process_group.shard_sequence(parallel, generator)
         if not parallel.is_chief:
             verbose = 0
     if steps is None:
@@ -311,7 +311,7 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
         positions = []
         for step in range(steps):
             output = next(stream)
-            if isinstance(output, data_parallel.NoRows):
+            if isinstance(output, process_group.NoRows):
                 continue
             if isinstance(output, tuple) and len(output) in (2, 3):
                 x = output[0]

@@ -13,7 +13,7 @@ __all__ = ['launched', 'initialize', 'is_initialized', 'rank', 'world_size', 'lo
            'all_reduce_sum', 'broadcast', 'all_gather', 'barrier', 'GradientReducer',
            'separate_random_streams', 'LOOPS_DATA_PARALLEL']
 
-# The loops' data-parallel mode (`cornu.engine.data_parallel`) is not this engine's way:
+# The loops' data-parallel mode (`cornu.engine.process_group`) is not this engine's way:
 # JAX spreads a batch over the devices of a mesh inside the compiled step.
 LOOPS_DATA_PARALLEL = False
 

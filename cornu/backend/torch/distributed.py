@@ -23,7 +23,7 @@ __all__ = ['launched', 'initialize', 'is_initialized', 'rank', 'world_size', 'lo
            'all_reduce_sum', 'broadcast', 'all_gather', 'barrier', 'GradientReducer',
            'separate_random_streams', 'LOOPS_DATA_PARALLEL']
 
-# The loops' data-parallel mode (`cornu.engine.data_parallel`) runs on this engine: its
+# The loops' data-parallel mode (`cornu.engine.process_group`) runs on this engine: its
 # training step sums the gradients over the processes (`GradientReducer`).
 LOOPS_DATA_PARALLEL = True
 

@@ -36,15 +36,15 @@ def wanted():
 
 
 def current():
-    """The `DataParallel` of this process, starting the process group on first use, or
+    """The `ProcessGroup` of this process, starting the process group on first use, or
     `None` when the process trains alone (or the engine spreads batches its own way)."""
     if not wanted():
         return None
     distributed.initialize()
-    return DataParallel()
+    return ProcessGroup()
 
 
-class DataParallel:
+class ProcessGroup:
     """The loops' side of data-parallel training (see the module's docstring)."""
 
     def __init__(self):

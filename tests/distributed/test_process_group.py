@@ -6,12 +6,12 @@ import pytest
 import cornu
 from cornu import backend as K
 from cornu.backend import distributed
-from cornu.engine import data_parallel
+from cornu.engine import process_group
 from cornu.utils import Sequence
 
 
 def _process(rank, world_size):
-    parallel = data_parallel.DataParallel.__new__(data_parallel.DataParallel)
+    parallel = process_group.ProcessGroup.__new__(process_group.ProcessGroup)
     parallel.rank, parallel.world_size = rank, world_size
     return parallel
 
@@ -19,7 +19,7 @@ def _process(rank, world_size):
 def test_a_lone_process_is_rank_0_of_1_and_changes_nothing():
     assert (cornu.distribute.rank(), cornu.distribute.world_size(),
             cornu.distribute.local_rank(), cornu.distribute.is_chief()) == (0, 1, 0, True)
-    assert data_parallel.current() is None
+    assert process_group.current() is None
     cornu.distribute.initialize()  # nothing to join
     array = np.arange(6.).reshape(3, 2)
     for collective in (distributed.all_reduce_sum, distributed.broadcast,
@@ -55,11 +55,11 @@ def test_a_process_without_rows_leaves_batch_normalization_statistics_alone():
     x = np.random.normal(size=(5, 3)).astype('float32')
     y = np.random.normal(size=(5, 4)).astype('float32')
     before = K.batch_get_value(model.layers[1].non_trainable_weights)
-    with data_parallel.step_scope(0.):
+    with process_group.step_scope(0.):
         model.train_on_batch(x, y)
     for value, now in zip(before, K.batch_get_value(model.layers[1].non_trainable_weights)):
         np.testing.assert_array_equal(now, value)
-    with data_parallel.step_scope(0.5):
+    with process_group.step_scope(0.5):
         model.train_on_batch(x, y)
     moved = K.batch_get_value(model.layers[1].non_trainable_weights)
     assert not np.allclose(moved[0], before[0])
@@ -74,9 +74,9 @@ def test_batch_size_must_be_divisible_by_the_world_size():
 def test_weights_travel_packed_by_dtype_and_come_back_in_shape():
     values = [np.ones((2, 3), 'float32'), np.arange(4, dtype='int64'),
               np.full((5,), 2., 'float32')]
-    packed = data_parallel._packed(values)
+    packed = process_group._packed(values)
     assert len(packed) == 2
-    for back, value in zip(data_parallel._unpacked(packed, values), values):
+    for back, value in zip(process_group._unpacked(packed, values), values):
         np.testing.assert_array_equal(back, value)
         assert back.dtype == value.dtype
 
@@ -98,17 +98,17 @@ class Batches(Sequence):
 
 def test_a_sequence_is_read_by_batch_index_modulo_the_world_size():
     sequence = Batches(5)
-    first = data_parallel.ShardedSequence(sequence, rank=0, world_size=2)
-    second = data_parallel.ShardedSequence(sequence, rank=1, world_size=2)
+    first = process_group.ShardedSequence(sequence, rank=0, world_size=2)
+    second = process_group.ShardedSequence(sequence, rank=1, world_size=2)
     assert len(first) == len(second) == 3
     assert [first[step][0][0, 0] for step in range(3)] == [0, 2, 4]
     assert [second[step][0][0, 0] for step in range(2)] == [1, 3]
-    assert isinstance(second[2], data_parallel.NoRows)
+    assert isinstance(second[2], process_group.NoRows)
 
 
 def test_a_shuffled_sequence_reads_every_batch_once_per_epoch_in_every_process():
     sequence = Batches(7)
-    shards = [data_parallel.ShardedSequence(sequence, rank, 3, shuffle=True, seed=11)
+    shards = [process_group.ShardedSequence(sequence, rank, 3, shuffle=True, seed=11)
               for rank in range(3)]
     for _ in range(2):
         read = [shard.position(step) for shard in shards for step in range(len(shard))]
