@@ -307,7 +307,9 @@ import sys
 
 import numpy as np
 import jax
-from cornu import layers, models, optimizers
+import os
+
+from cornu import callbacks, layers, models, optimizers
 from cornu.backend.jax import multihost
 from cornu.distribute import DataParallel
 
@@ -354,7 +356,12 @@ np.random.seed(100 + process)
 model = mlp()
 with DataParallel().scope():
     model.compile(optimizers.SGD(lr=0.1), 'mse')
-model.fit(x, y, batch_size=4, epochs=2, verbose=0)
+# Files are written by process 0 only, each process naming its own.
+files = os.path.dirname(sys.argv[1])
+written = [os.path.join(files, '%s_%d' % (name, process)) for name in ('log', 'ckpt', 'saved')]
+model.fit(x, y, batch_size=4, epochs=2, verbose=0,
+          callbacks=[callbacks.CSVLogger(written[0]), callbacks.ModelCheckpoint(written[1])])
+model.save(written[2])
 results['unseeded'] = [w.tolist() for w in model.get_weights()]
 with open(sys.argv[1], 'w') as f:
     json.dump(results, f)
@@ -416,3 +423,6 @@ def test_jax_data_parallel_over_two_processes_equals_one_process(backend, tmp_pa
         close([parallel['predicted']], [alone['predicted']])
     close(results[1]['parallel']['weights'], results[0]['parallel']['weights'])
     close(results[1]['unseeded'], results[0]['unseeded'])
+    for name in ('log', 'ckpt', 'saved'):
+        assert (tmp_path / ('%s_0' % name)).exists(), name
+        assert not (tmp_path / ('%s_1' % name)).exists(), name
