@@ -48,6 +48,7 @@ not the same arithmetic.
 """
 import argparse
 import collections
+import importlib.util
 import json
 import os
 import platform
@@ -595,6 +596,14 @@ def run_benchmarks(args, on_gpu, gpu_count, deadline, report):
     for precision in args.precisions:
         for impl, processes in impls:
             engine = 'jax' if impl.endswith('jax') else 'torch'
+            if importlib.util.find_spec(engine) is None:
+                for workload in args.workloads:
+                    results.append(dict(status='skipped', reason=engine + ' is not installed',
+                                        workload=workload, precision=precision, impl=impl,
+                                        processes=processes))
+                report('      (%s, %s: skipped, %s is not installed)' % (impl, precision,
+                                                                          engine))
+                continue
             worker = [os.path.abspath(__file__), '--worker', impl, '--workload',
                       ','.join(args.workloads), '--precision', precision, '--repeats',
                       str(args.repeats)] + (['--quick'] if args.quick else [])
@@ -689,6 +698,9 @@ def run_tests(engines, engine_timeout, on_gpu, deadline, report):
     groups = groups_of_tests()
     rows = []
     for engine in engines:
+        if importlib.util.find_spec(engine) is None:
+            report('tests on %s: skipped, %s is not installed' % (engine, engine))
+            continue
         engine_deadline = min(time.time() + engine_timeout, deadline)
         for index, (group, files) in enumerate(groups.items()):
             # -vv (against addopts' -q) prints each test's outcome as it ends: a group cut by
