@@ -174,3 +174,19 @@ def test_processes_seeded_alike_draw_different_dropout_masks():
         masks.append(K.eval(K.dropout(K.ones((64,)), 0.5)))
     assert not np.array_equal(masks[0], masks[1])
     np.testing.assert_array_equal(masks[0], masks[2])  # still reproducible per process
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason='torchrun places processes on torch devices')
+def test_more_processes_than_gpus_is_refused_by_name(monkeypatch):
+    """Under torchrun with CUDA each process trains on the GPU of its LOCAL_RANK; a rank with
+    no GPU of its own gets a sentence saying what to change, not a CUDA error."""
+    import torch
+    from cornu.backend.torch import core
+    from cornu.backend.torch import distributed as torch_distributed
+    monkeypatch.setattr(core, 'DEVICE', torch.device('cuda', 3))
+    monkeypatch.setattr(torch.cuda, 'device_count', lambda: 2)
+    monkeypatch.setattr(torch_distributed, 'launched', lambda: True)
+    monkeypatch.setattr(torch_distributed, 'is_initialized', lambda: False)
+    with pytest.raises(ValueError, match=r'LOCAL_RANK=3, but only 2 GPU\(s\) are visible.*'
+                                         r'--nproc_per_node` at most 2'):
+        torch_distributed.initialize()

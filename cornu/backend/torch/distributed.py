@@ -55,6 +55,13 @@ def initialize(timeout=None):
         timeout = float(os.environ.get('CORNU_DISTRIBUTED_TIMEOUT', _DEFAULT_TIMEOUT))
     use_cuda = core.DEVICE.type == 'cuda'
     if use_cuda:
+        visible = torch.cuda.device_count()
+        if core.DEVICE.index is not None and core.DEVICE.index >= visible:
+            raise ValueError(
+                'This process has LOCAL_RANK=%d, but only %d GPU(s) are visible: torchrun '
+                'starts one process per GPU, so give `--nproc_per_node` at most %d (or set '
+                'CORNU_DEVICE=cpu to train on the CPU with Gloo).'
+                % (core.DEVICE.index, visible, visible))
         torch.cuda.set_device(core.DEVICE)
     dist.init_process_group('nccl' if use_cuda else 'gloo',
                             timeout=datetime.timedelta(seconds=timeout))
