@@ -26,6 +26,7 @@ import numpy as np
 from .. import backend as K
 from .._common.enqueuers import Sequence
 from ..backend import distributed
+from ..callbacks.control import LambdaCallback
 from ..backend.run_context import run_context
 
 
@@ -96,9 +97,23 @@ class ProcessGroup:
         """Process 0's shuffled row order (NumPy), in every process."""
         return distributed.broadcast(np.asarray(order, dtype=np.int64), root=0)
 
-    def shared_flag(self, flag):
-        """Process 0's `flag` (a bool), in every process."""
-        return bool(distributed.broadcast(np.asarray([int(bool(flag))], dtype=np.int64))[0])
+    def any_flag(self, flag):
+        """Whether `flag` (a bool) is set in any process; the same answer in every process
+        (a `stop_training` set by one process stops them all at the same point)."""
+        return bool(distributed.all_reduce_sum(np.asarray([int(bool(flag))],
+                                                          dtype=np.int64))[0] > 0)
+
+    def watches_batches(self, callbacks):
+        """Whether `stop_training` must be shared after every batch, and not only at each
+        epoch's end: when some callback may set it during an epoch from what only its
+        process sees, i.e. user code at batch level (a callback class of the script's own
+        that overrides a batch hook, or a `LambdaCallback`). Every other callback decides
+        from the logs, which are global, so alike in every process, and costs no exchange.
+
+        # Arguments
+            callbacks: the `Callback`s of the run.
+        """
+        return any(_may_stop_during_an_epoch(callback) for callback in callbacks)
 
     def begin_fit(self, model):
         """Gives every process process 0's weights (trainable and not), as DDP does when it
@@ -145,6 +160,17 @@ class ProcessGroup:
     def all_counts(self, count):
         """Every process's integer `count`, in rank order."""
         return [int(c) for c in distributed.all_gather(np.asarray([count], np.int64))]
+
+
+def _may_stop_during_an_epoch(callback):
+    if isinstance(callback, LambdaCallback):
+        return True  # it may run the script's functions at every batch
+    cls = type(callback)
+    if cls.__module__.startswith('cornu.'):
+        return False
+    base = [klass for klass in cls.__mro__ if klass.__module__.startswith('cornu.')][0]
+    return any(getattr(cls, hook) is not getattr(base, hook)
+               for hook in ('on_batch_begin', 'on_batch_end'))
 
 
 def step_scope(share):

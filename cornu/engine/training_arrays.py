@@ -145,6 +145,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
         cbk.validation_data = [a for a in val_arrays if a is not None] \
             if val_arrays is not None else None
     index_array = np.arange(num_samples)
+    # A `stop_training` that one process's callbacks may set during an epoch is shared after
+    # every batch, so that every process stops at the same one.
+    watch_batches = parallel is not None and parallel.watches_batches(callbacks.callbacks)
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):
@@ -185,6 +188,8 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)
+                    if watch_batches:
+                        model.stop_training = parallel.any_flag(model.stop_training)
                     if model.stop_training:
                         stopped = True
                         break
@@ -199,9 +204,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                         epoch_logs['val_' + label] = value
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 if parallel is not None:
-                    # A decision taken by process 0 alone (a callback acting there only)
-                    # holds for every process.
-                    model.stop_training = parallel.shared_flag(model.stop_training)
+                    # A decision taken in one process only (a callback acting there
+                    # alone) holds for every process.
+                    model.stop_training = parallel.any_flag(model.stop_training)
                 if model.stop_training:
                     break
     finally:

@@ -140,6 +140,9 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                                   'metrics': callback_metrics})
         if parallel is not None:
             parallel.begin_fit(model)
+        # As in `fit`: a stop one process's callbacks may decide mid-epoch is shared.
+        watch_batches = parallel is not None and \
+            parallel.watches_batches(callback_list.callbacks)
         callback_list.on_train_begin()
         val_stream = None
         if do_validation:
@@ -182,6 +185,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callback_list.on_batch_end(batch_index, batch_logs)
+                    if watch_batches:
+                        model.stop_training = parallel.any_flag(model.stop_training)
                     if model.stop_training:
                         stopped = True
                         break
@@ -200,7 +205,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                 callback_list.on_epoch_end(epoch, epoch_logs)
                 epoch += 1
                 if parallel is not None:
-                    model.stop_training = parallel.shared_flag(model.stop_training)
+                    model.stop_training = parallel.any_flag(model.stop_training)
                 if model.stop_training:
                     break
     finally:

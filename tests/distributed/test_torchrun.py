@@ -161,6 +161,8 @@ def test_decisions_are_the_same_in_every_process(run):
     assert [s['early_stopping_epochs'] for s in summaries] == [2, 2]
     # A callback that sets `stop_training` in process 0 only, after the second epoch.
     assert [s['chief_stop_epochs'] for s in summaries] == [2, 2]
+    # A callback that sets it in process 1 only, during the second epoch (4 batches each).
+    assert [s['mid_epoch_stop'] for s in summaries] == [[2, 6], [2, 6]]
     assert [s['world_size'] for s in summaries] == [2, 2]
     assert [s['is_chief'] for s in summaries] == [True, False]
 

@@ -89,6 +89,24 @@ summary['early_stopping_epochs'] = len(history.epoch)
 history = plain.fit(x, y, batch_size=8, epochs=10, verbose=0, callbacks=[StopOnChief()])
 summary['chief_stop_epochs'] = len(history.epoch)
 
+
+# A decision that process 1 alone takes in the middle of an epoch (as a wall-clock limit
+# might): every process stops after the same batch.
+class StopMidEpochOnRank1(Callback):
+    def __init__(self):
+        super(StopMidEpochOnRank1, self).__init__()
+        self.batches = 0
+
+    def on_batch_end(self, batch, logs=None):
+        self.batches += 1
+        if rank == 1 and self.batches == 6:
+            self.model.stop_training = True
+
+
+counter = StopMidEpochOnRank1()
+history = plain.fit(x, y, batch_size=8, epochs=10, verbose=0, callbacks=[counter])
+summary['mid_epoch_stop'] = [len(history.epoch), counter.batches]
+
 # 6. A Sequence, sharded by batch index.
 sequence = common.ArraySequence(*common.data(36), batch_size=4)
 by_sequence = common.plain_model()
