@@ -452,8 +452,13 @@ class Model(Network):
                 verbose = 0
         else:
             slices = training_utils.batch_starts(num_samples, batch_size)
-        data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
-                                            [])
+        dtypes = [x.dtype for x in self._feed_inputs]
+        if len(slices) == 1 and steps is None and parallel is None and \
+                all(type(a) is np.ndarray for a in arrays):
+            # One batch of arrays in memory (say `predict(x[:1])`): no streaming to decide.
+            data = training_arrays.ArrayBatches.one_batch(arrays, dtypes)
+        else:
+            data = training_arrays.ArrayBatches(arrays, [], [], dtypes, [])
 
         progbar = Progbar(target=num_samples if steps is None else len(slices)) \
             if verbose == 1 else None

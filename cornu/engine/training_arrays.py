@@ -48,6 +48,25 @@ class ArrayBatches(object):
             self.weights = [_to_engine(w, d) for w, d in zip(weights, weight_dtypes)]
         self.indexable = self.streamed is None
 
+    @classmethod
+    def one_batch(cls, inputs, input_dtypes):
+        """The inputs of a single batch (NumPy arrays in memory, not memmaps), copied to the
+        engine as they are, without asking whether to stream them: the one batch would be
+        copied whole either way, and the question costs a size sum and, on a GPU, a query
+        of the device's free memory (what `predict` on a few samples would mostly spend).
+
+        # Arguments
+            inputs: list of NumPy arrays, all of the same length.
+            input_dtypes: dtype of each engine tensor.
+        """
+        data = cls.__new__(cls)
+        data.num_samples = int(inputs[0].shape[0]) if inputs else 0
+        data.streamed = None
+        data.inputs = [_to_engine(a, d) for a, d in zip(inputs, input_dtypes)]
+        data.targets, data.weights = [], []
+        data.indexable = True
+        return data
+
     def expect(self, batches, order=None):
         """Announces the batches the loop takes next, so that streamed data copies each
         batch while the one before it runs (nothing to do for data on the engine).

@@ -1,0 +1,132 @@
+"""`predict` on data that makes one batch (as `predict(x[:1])` does) takes its short path:
+the inputs go to the engine whole, without the streaming decision. Checked here: the
+outputs equal a NumPy reference, `predict_on_batch` and the many-batch path; the short path
+is taken exactly for in-memory arrays of one batch (memmaps and several batches still ask);
+bad input is refused with the same errors; `ArrayBatches.one_batch` keeps the dtypes."""
+import numpy as np
+import pytest
+
+from cornu import backend as K
+from cornu.backend import common, streaming
+from cornu.engine import streamed_batches, training_arrays
+from cornu.layers import Concatenate, Dense, Embedding, Flatten, Input
+from cornu.models import Model, Sequential
+
+
+def _mlp():
+    model = Sequential([Dense(6, activation='relu', input_shape=(4,)),
+                        Dense(3, activation='softmax')])
+    model.compile('sgd', 'categorical_crossentropy')
+    return model
+
+
+def _reference(model, x):
+    (w1, b1), (w2, b2) = [layer.get_weights() for layer in model.layers]
+    hidden = np.maximum(x @ w1 + b1, 0.0)
+    logits = hidden @ w2 + b2
+    exp = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return exp / exp.sum(axis=1, keepdims=True)
+
+
+@pytest.fixture
+def asked(monkeypatch):
+    """Counts the streaming decisions the loops make."""
+    calls = []
+    decide = streamed_batches.should_stream
+
+    def counting(arrays, dtypes):
+        calls.append(len(arrays))
+        return decide(arrays, dtypes)
+    monkeypatch.setattr(streamed_batches, 'should_stream', counting)
+    return calls
+
+
+@pytest.mark.parametrize('rows', [1, 3, 32])
+def test_one_batch_equals_reference_and_other_paths(rows, asked):
+    model = _mlp()
+    x = np.random.RandomState(rows).randn(40, 4).astype('float32')[:rows]
+    one = model.predict(x)
+    assert asked == []  # the short path: no streaming decision
+    np.testing.assert_allclose(one, _reference(model, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(one, model.predict_on_batch(x), rtol=1e-6, atol=1e-7)
+    several = model.predict(x, batch_size=2) if rows > 1 else model.predict(
+        np.concatenate([x, x]), batch_size=1)[:1]
+    assert asked == [1]  # the general path asked
+    np.testing.assert_allclose(one, several, rtol=1e-6, atol=1e-7)
+    assert one.dtype == np.float32 and one.shape == (rows, 3)
+
+
+def test_general_path_for_memmaps_steps_and_many_batches(tmp_path, asked):
+    model = _mlp()
+    x = np.random.RandomState(0).randn(5, 4).astype('float32')
+    stored = np.memmap(str(tmp_path / 'x'), dtype='float32', mode='w+', shape=x.shape)
+    stored[:] = x
+    np.testing.assert_allclose(model.predict(stored), _reference(model, x), rtol=1e-5,
+                               atol=1e-6)
+    assert asked == [1]
+    model.predict(x, batch_size=4)
+    assert asked == [1, 1]
+    with_steps = model.predict(x, batch_size=None, steps=2)
+    assert asked == [1, 1, 1]
+    np.testing.assert_allclose(with_steps, np.concatenate([_reference(model, x)] * 2),
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_one_batch_above_the_streaming_threshold_gives_the_same_outputs():
+    model = _mlp()
+    x = np.random.RandomState(1).randn(7, 4).astype('float32')
+    before = common.streaming_threshold_setting()
+    streaming.set_streaming_threshold(16)  # bytes: any batch of several rows is above it
+    try:
+        one = model.predict(x)
+        streamed = model.predict(x, batch_size=3)
+    finally:
+        streaming.set_streaming_threshold(before)
+    np.testing.assert_allclose(one, _reference(model, x), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(streamed, one, rtol=1e-6, atol=1e-7)
+
+
+def test_one_batch_of_several_inputs_in_a_dict():
+    a, b = Input((2,), name='a'), Input((3,), name='b')
+    out = Dense(2)(Concatenate()([a, b]))
+    model = Model([a, b], out)
+    kernel, bias = model.layers[-1].get_weights()
+    xa = np.arange(4, dtype='float32').reshape(2, 2)
+    xb = np.arange(6, dtype='float32').reshape(2, 3) / 10
+    expected = np.concatenate([xa, xb], axis=1) @ kernel + bias
+    np.testing.assert_allclose(model.predict({'b': xb, 'a': xa}), expected, rtol=1e-5,
+                               atol=1e-6)
+    np.testing.assert_allclose(model.predict([xa[:1], xb[:1]]), expected[:1], rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_one_batch_still_refuses_bad_input():
+    model = _mlp()
+    with pytest.raises(ValueError, match=r'expected dense_\d+_input to have shape \(4,\) but '
+                                         r'got array with shape \(5,\)'):
+        model.predict(np.zeros((1, 5), 'float32'))
+    with pytest.raises(ValueError, match='to have 2 dimensions'):
+        model.predict(np.zeros((1, 4, 1), 'float32'))
+    with pytest.raises(ValueError, match='Expected to see 1 array'):
+        model.predict([np.zeros((1, 4), 'float32')] * 2)
+    with pytest.raises(ValueError, match='batch_size` must be None'):
+        model.predict(np.zeros((1, 4), 'float32'), batch_size=1, steps=1)
+    with pytest.raises(ValueError, match='to have shape'):
+        model.predict_on_batch(np.zeros((1, 3), 'float32'))
+
+
+def test_empty_input_gives_empty_predictions():
+    out = _mlp().predict(np.zeros((0, 4), 'float32'))
+    assert out.shape == (0, 3)
+
+
+def test_one_batch_keeps_integer_inputs_and_their_dtype():
+    model = Sequential([Embedding(10, 2, input_length=3), Flatten()])
+    ids = np.array([[1, 2, 9]], dtype='int32')
+    table = model.layers[0].get_weights()[0]
+    np.testing.assert_allclose(model.predict(ids), table[ids].reshape(1, 6), rtol=1e-6)
+    data = training_arrays.ArrayBatches.one_batch([ids], ['int32'])
+    assert data.indexable and data.streamed is None and data.num_samples == 1
+    assert data.targets == [] and data.weights == []
+    assert K.dtype(data.inputs[0]) == 'int32'
+    np.testing.assert_array_equal(K.eval(data.inputs[0]), ids)
