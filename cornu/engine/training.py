@@ -452,13 +452,11 @@ class Model(Network):
                 verbose = 0
         else:
             slices = training_utils.batch_starts(num_samples, batch_size)
-        dtypes = [x.dtype for x in self._feed_inputs]
-        if len(slices) == 1 and steps is None and parallel is None and \
-                all(type(a) is np.ndarray for a in arrays):
-            # One batch of arrays in memory (say `predict(x[:1])`): no streaming to decide.
-            data = training_arrays.ArrayBatches.one_batch(arrays, dtypes)
-        else:
-            data = training_arrays.ArrayBatches(arrays, [], [], dtypes, [])
+        # One batch of arrays in memory (say `predict(x[:1])`) has no streaming to decide.
+        one_batch = len(slices) == 1 and steps is None and parallel is None and \
+            all(type(a) is np.ndarray for a in arrays)
+        data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
+                                            [], may_stream=not one_batch)
 
         progbar = Progbar(target=num_samples if steps is None else len(slices)) \
             if verbose == 1 else None

@@ -29,16 +29,20 @@ class ArrayBatches(object):
         inputs, targets, weights: lists of NumPy arrays (or array-likes such as
             `HDF5Matrix`); targets and weights may hold `None`s.
         input_dtypes, target_dtypes: dtype of each engine tensor.
+        may_stream: whether to ask if the arrays should stay on the host; `False` for one
+            batch of NumPy arrays in memory (not memmaps), which is copied whole either way:
+            the question costs a size sum and, on a GPU, a query of the device's free memory,
+            much of what `predict` on a few samples would otherwise spend.
     """
 
-    def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes):
+    def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes, may_stream=True):
         weight_dtypes = [K.floatx()] * len(weights)
         arrays = list(inputs) + list(targets) + list(weights)
         dtypes = list(input_dtypes) + list(target_dtypes) + weight_dtypes
         sizes = [a.shape[0] for a in arrays if a is not None]
         self.num_samples = int(sizes[0]) if sizes else 0
         self.streamed = None
-        if streamed_batches.should_stream(arrays, dtypes):
+        if may_stream and streamed_batches.should_stream(arrays, dtypes):
             self.streamed = streamed_batches.StreamedBatches(arrays, dtypes)
             self.inputs, self.targets, self.weights = (list(inputs), list(targets),
                                                        list(weights))
@@ -47,25 +51,6 @@ class ArrayBatches(object):
             self.targets = [_to_engine(a, d) for a, d in zip(targets, target_dtypes)]
             self.weights = [_to_engine(w, d) for w, d in zip(weights, weight_dtypes)]
         self.indexable = self.streamed is None
-
-    @classmethod
-    def one_batch(cls, inputs, input_dtypes):
-        """The inputs of a single batch (NumPy arrays in memory, not memmaps), copied to the
-        engine as they are, without asking whether to stream them: the one batch would be
-        copied whole either way, and the question costs a size sum and, on a GPU, a query
-        of the device's free memory (what `predict` on a few samples would mostly spend).
-
-        # Arguments
-            inputs: list of NumPy arrays, all of the same length.
-            input_dtypes: dtype of each engine tensor.
-        """
-        data = cls.__new__(cls)
-        data.num_samples = int(inputs[0].shape[0]) if inputs else 0
-        data.streamed = None
-        data.inputs = [_to_engine(a, d) for a, d in zip(inputs, input_dtypes)]
-        data.targets, data.weights = [], []
-        data.indexable = True
-        return data
 
     def expect(self, batches, order=None):
         """Announces the batches the loop takes next, so that streamed data copies each

@@ -2,7 +2,8 @@
 the inputs go to the engine whole, without the streaming decision. Checked here: the
 outputs equal a NumPy reference, `predict_on_batch` and the many-batch path; the short path
 is taken exactly for in-memory arrays of one batch (memmaps and several batches still ask);
-bad input is refused with the same errors; `ArrayBatches.one_batch` keeps the dtypes."""
+bad input is refused with the same errors; `ArrayBatches(..., may_stream=False)` keeps
+the dtypes."""
 import numpy as np
 import pytest
 
@@ -120,13 +121,14 @@ def test_empty_input_gives_empty_predictions():
     assert out.shape == (0, 3)
 
 
-def test_one_batch_keeps_integer_inputs_and_their_dtype():
+def test_one_batch_keeps_integer_inputs_and_their_dtype(asked):
     model = Sequential([Embedding(10, 2, input_length=3), Flatten()])
     ids = np.array([[1, 2, 9]], dtype='int32')
     table = model.layers[0].get_weights()[0]
     np.testing.assert_allclose(model.predict(ids), table[ids].reshape(1, 6), rtol=1e-6)
-    data = training_arrays.ArrayBatches.one_batch([ids], ['int32'])
+    data = training_arrays.ArrayBatches([ids], [], [], ['int32'], [], may_stream=False)
     assert data.indexable and data.streamed is None and data.num_samples == 1
     assert data.targets == [] and data.weights == []
     assert K.dtype(data.inputs[0]) == 'int32'
     np.testing.assert_array_equal(K.eval(data.inputs[0]), ids)
+    assert asked == []
