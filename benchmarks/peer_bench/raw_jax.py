@@ -8,34 +8,35 @@ import functools
 from peer_bench.workloads import OPTIMIZER_SETTINGS, VOCABULARY
 
 
-def _initial_params(workload, key):
+def initial_params(workload, key):
     import jax
     import jax.numpy as jnp
     keys = iter(jax.random.split(key, 8))
+    f32 = jnp.float32  # explicit, for processes where JAX defaults to 64 bits
 
     def glorot(shape, fan_in, fan_out):
         limit = (6.0 / (fan_in + fan_out)) ** 0.5
         return jax.random.uniform(next(keys), shape, jnp.float32, -limit, limit)
 
     def dense(n_in, n_out):
-        return {'w': glorot((n_in, n_out), n_in, n_out), 'b': jnp.zeros((n_out,))}
+        return {'w': glorot((n_in, n_out), n_in, n_out), 'b': jnp.zeros((n_out,), f32)}
 
     if workload.name == 'mnist_mlp':
         return {'h1': dense(784, 512), 'h2': dense(512, 512), 'out': dense(512, 10)}
     if workload.name == 'mnist_cnn':
-        return {'c1': {'w': glorot((3, 3, 1, 32), 9, 288), 'b': jnp.zeros((32,))},
-                'c2': {'w': glorot((3, 3, 32, 64), 288, 576), 'b': jnp.zeros((64,))},
+        return {'c1': {'w': glorot((3, 3, 1, 32), 9, 288), 'b': jnp.zeros((32,), f32)},
+                'c2': {'w': glorot((3, 3, 32, 64), 288, 576), 'b': jnp.zeros((64,), f32)},
                 'h1': dense(9216, 128), 'out': dense(128, 10)}
     if workload.name == 'imdb_lstm':
         return {'embedding': jax.random.uniform(next(keys), (VOCABULARY, 128), jnp.float32,
                                                 -0.05, 0.05),
                 'kernel': glorot((128, 512), 128, 512),
-                'recurrent': glorot((128, 512), 128, 512), 'bias': jnp.zeros((512,)),
+                'recurrent': glorot((128, 512), 128, 512), 'bias': jnp.zeros((512,), f32),
                 'out': dense(128, 1)}
     return {'h1': dense(32, 64), 'out': dense(64, 10)}
 
 
-def _logits(workload, params, x, training, key):
+def logits(workload, params, x, training, key):
     import jax
     import jax.numpy as jnp
     from jax import lax
@@ -75,7 +76,7 @@ def _logits(workload, params, x, training, key):
             h = jax.nn.sigmoid(o) * jnp.tanh(c)
             return (h, c), None
 
-        zeros = jnp.zeros((x.shape[0], 128))
+        zeros = jnp.zeros((x.shape[0], 128), jnp.float32)
         (h, _), _ = lax.scan(step, (zeros, zeros), inputs)
         return dense(params['out'], h)
     return dense(params['out'], jax.nn.relu(dense(params['h1'], x)))
@@ -101,14 +102,14 @@ def make_runner(impl, workload, data, threads):
     import optax
     key = jax.random.PRNGKey(0)
     optimizer = _optimizer(workload.optimizer)
-    state = {'params': _initial_params(workload, key), 'step': 0}
+    state = {'params': initial_params(workload, key), 'step': 0}
     state['optimizer'] = optimizer.init(state['params'])
     x, labels = data['x'], data['labels']
     batch_size = workload.batch_size
-    logits = functools.partial(_logits, workload)
+    forward = functools.partial(logits, workload)
 
     def loss(params, xb, yb, step_key):
-        out = logits(params, xb, True, step_key)
+        out = forward(params, xb, True, step_key)
         if workload.classes == 1:
             return optax.sigmoid_binary_cross_entropy(out[:, 0], yb.astype(out.dtype)).mean()
         return optax.softmax_cross_entropy_with_integer_labels(out, yb).mean()
@@ -121,7 +122,7 @@ def make_runner(impl, workload, data, threads):
 
     @jax.jit
     def predict_step(params, xb):
-        out = logits(params, xb, False, key)
+        out = forward(params, xb, False, key)
         return jax.nn.sigmoid(out) if workload.classes == 1 else jax.nn.softmax(out)
 
     shuffle = np.random.RandomState(0)

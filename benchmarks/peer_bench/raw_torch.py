@@ -5,7 +5,7 @@
 from peer_bench.workloads import OPTIMIZER_SETTINGS, VOCABULARY
 
 
-def _module(workload):
+def module(workload):
     import torch
     from torch import nn
     if workload.name == 'mnist_mlp':
@@ -53,7 +53,7 @@ def make_runner(impl, workload, data, threads):
     import torch
     torch.set_num_threads(threads)
     torch.manual_seed(0)
-    model = _module(workload)
+    model = module(workload)
     optimizer = _optimizer(workload.optimizer, model.parameters())
     x = data['x']
     if workload.name == 'mnist_cnn':
