@@ -99,20 +99,24 @@ def parse_args(argv=None):
     return args
 
 
-def _missing(python, modules, cache={}):
-    """The modules of `modules` that `python` cannot import (found without importing)."""
+_MISSING = {}  # (python, modules) -> the missing ones, probed once per run
+
+
+def _missing(python, modules):
+    """The modules of `modules` that `python` cannot import (found without importing), or
+    the error that kept it from running."""
     key = (python, tuple(modules))
-    if key not in cache:
+    if key not in _MISSING:
         probe = ('import importlib.util, sys; print(",".join(m for m in sys.argv[1:] '
                  'if importlib.util.find_spec(m) is None))')
         try:
             done = subprocess.run([python, '-c', probe] + list(modules), text=True,
                                   stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                                   timeout=60)
-            cache[key] = done.stdout.strip().split(',') if done.stdout.strip() else []
-        except OSError as error:
-            cache[key] = ['an interpreter (%s)' % error]
-    return cache[key]
+            _MISSING[key] = done.stdout.strip().split(',') if done.stdout.strip() else []
+        except (OSError, subprocess.TimeoutExpired) as error:
+            _MISSING[key] = error
+    return _MISSING[key]
 
 
 def interpreter(impl, args):
@@ -126,9 +130,12 @@ def interpreter(impl, args):
             reasons.append('no --python-%s given' % role.replace('_', '-'))
             continue
         missing = _missing(python, NEEDS[impl])
-        if not missing:
+        if isinstance(missing, Exception):
+            reasons.append('cannot run %s (%s)' % (python, missing))
+        elif missing:
+            reasons.append('%s has no %s' % (python, ', '.join(missing)))
+        else:
             return python, None
-        reasons.append('%s has no %s' % (python, ', '.join(missing)))
     return None, '; '.join(reasons)
 
 

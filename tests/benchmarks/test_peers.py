@@ -105,3 +105,15 @@ def test_bad_arguments_are_named():
     assert "unknown workload 'mnist_gan'" in done.stderr
     done = _run(['--samples', 'tiny_mlp=lots'], timeout=60)
     assert done.returncode != 0 and 'tiny_mlp=lots' in done.stderr
+
+
+def test_an_implementation_that_cannot_run_is_skipped_with_the_reason(tmp_path):
+    missing = str(tmp_path / 'no-such-python')
+    done = _run(['--impls', 'tf-keras,keras3-jax', '--workloads', 'tiny_mlp', '--repeats', '1',
+                 '--python-tf-keras', missing], timeout=60)
+    assert done.returncode == 0, done.stderr[-3000:]
+    rates = _tables(done.stdout)[0]
+    assert rates[0] == ['workload', 'Keras 3 jax', 'tf-keras']
+    assert rates[2] == ['tiny_mlp train', 'skipped', 'skipped']
+    assert '- tf-keras on tiny_mlp: cannot run ' + missing in done.stdout
+    assert '- keras3-jax on tiny_mlp: no --python-keras3 given' in done.stdout
