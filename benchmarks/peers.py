@@ -178,11 +178,13 @@ def run_one(impl, workload, repeat, args):
 def main(argv=None):
     args = parse_args(argv)
     if args.report:
-        runs = []
+        runs, settings = [], None
         for path in args.report:
             with open(path) as handle:
-                runs.extend(json.load(handle)['runs'])
-        print(table.render(runs))
+                saved = json.load(handle)
+            runs.extend(saved['runs'])
+            settings = settings or saved['settings']
+        print(table.render(runs, settings if len(args.report) == 1 else None))
         return 0
     settings = {'workloads': args.sizes, 'impls': args.impls, 'repeats': args.repeats,
                 'threads': args.threads, 'warmup_batches': args.warmup_batches,
@@ -201,7 +203,7 @@ def main(argv=None):
     if args.json:
         with open(args.json, 'w') as handle:
             json.dump({'settings': settings, 'runs': runs}, handle, indent=1)
-    print(table.render(runs))
+    print(table.render(runs, settings))
     return 1 if any(run['status'] == 'failed' for run in runs) else 0
 
 

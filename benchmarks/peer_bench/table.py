@@ -65,16 +65,21 @@ def _row(cells, impls, workload, phase):
                                ' | '.join(entries))
 
 
-def render(runs):
-    """The Markdown text of the tables for `runs` (the records the workers returned)."""
+def render(runs, settings=None):
+    """The Markdown text of the tables for `runs` (the records the workers returned), with
+    a line of the run's `settings` (sample counts, threads, repeats) when given."""
     cells = medians(runs)
     present = {impl for impl, _ in cells}
     impls = [impl for impl in IMPLS if impl in present]
     workloads = [name for name in WORKLOADS if any(name == w for _, w in cells)]
     header = '| workload | %s |' % ' | '.join(IMPLS[impl] for impl in impls)
     rule = '|---|%s' % ('---|' * len(impls))
-    lines = ['Samples/s, median of the runs; (ratio to raw torch by wall time, by CPU time).',
-             '', header, rule]
+    lines = ['Samples/s, median of the runs; (ratio to raw torch by wall time, by CPU time).']
+    if settings:
+        lines.append('Samples: %s; %s thread(s), %s repeat(s).' % (
+            ', '.join('%s %d' % item for item in settings['workloads'].items()),
+            settings['threads'], settings['repeats']))
+    lines += ['', header, rule]
     for phase in ('fit', 'predict'):
         lines.extend(_row(cells, impls, workload, phase) for workload in workloads)
     lines += ['', 'Compile: seconds to build and compile the model / of the warm-up fit / '
@@ -87,6 +92,13 @@ def render(runs):
                                                    cell['compile_predict_s'])
                            if cell['status'] == 'ok' else cell['status'])
         lines.append('| %s | %s |' % (workload, ' | '.join(entries)))
+    versions = collections.OrderedDict()
+    for run in runs:
+        if run['status'] == 'ok' and run.get('version'):
+            versions.setdefault(run['impl'], run['version'])
+    if versions:
+        lines += ['', 'Versions: ' + '; '.join('%s: %s' % (IMPLS[impl], versions[impl])
+                                             for impl in impls if impl in versions) + '.']
     notes = sorted({'%s on %s: %s' % (impl, workload, cell['reason'])
                     for (impl, workload), cell in cells.items()
                     if cell['status'] != 'ok' and cell.get('reason')})
