@@ -65,7 +65,11 @@ def advance_counter(variable, count):
     # Returns
         `count + 1`, the new value (cached, so reading it back costs nothing).
     """
-    with torch.no_grad():
+    if variable.requires_grad:
+        with torch.no_grad():
+            variable.add_(1)
+    else:
+        # An integer counter never requires gradients: no `no_grad` to enter every step.
         variable.add_(1)
     count += 1
     variable._cornu_scalar = (variable._version, count)
