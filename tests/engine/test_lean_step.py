@@ -113,3 +113,84 @@ def test_gradients_of_a_non_scalar_loss_raise_as_autograd_does():
     gradient_function = GradientFunction(lambda: (weight * 2., None), [weight])
     with pytest.raises(RuntimeError, match='scalar'):
         gradient_function()
+
+
+def _batch(seed=0, rows=16, classes=5):
+    rng = np.random.RandomState(seed)
+    logits = rng.randn(rows, classes).astype('float32')
+    targets = np.eye(classes, dtype='float32')[rng.randint(0, classes, rows)]
+    return targets, logits
+
+
+def test_fused_batch_means_equal_the_k_formulas(backend):
+    from cornu.backend import kernels
+
+    targets, logits = _batch()
+    probabilities = np.exp(logits) / np.exp(logits).sum(-1, keepdims=True)
+    y_true, y_pred = backend.constant(targets), backend.constant(probabilities)
+    y_logits = backend.constant(logits)
+
+    fused = backend.eval(kernels.mean_categorical_accuracy(y_true, y_pred))
+    general = backend.eval(backend.mean(metrics.categorical_accuracy(y_true, y_pred)))
+    assert fused == general
+    np.testing.assert_allclose(fused, np.mean(targets.argmax(-1) == probabilities.argmax(-1)))
+
+    binary_true = backend.constant((targets[:, :2] > 0).astype('float32'))
+    binary_pred = backend.constant(probabilities[:, :2] * 2)
+    fused = backend.eval(kernels.mean_binary_accuracy(binary_true, binary_pred))
+    general = backend.eval(backend.mean(metrics.binary_accuracy(binary_true, binary_pred)))
+    assert fused == general
+    np.testing.assert_allclose(fused, np.mean(np.mean(
+        (targets[:, :2] > 0) == np.round(probabilities[:, :2] * 2), axis=-1)))
+
+    fused = backend.eval(kernels.mean_crossentropy_from_logits(y_true, y_logits))
+    general = backend.eval(backend.mean(
+        backend.categorical_crossentropy(y_true, y_logits, from_logits=True)))
+    assert fused == general
+    np.testing.assert_allclose(fused, np.mean(-np.sum(targets * np.log(probabilities), -1)),
+                               rtol=1e-5)
+
+
+def test_fused_categorical_accuracy_of_boolean_targets_in_float64(backend):
+    from cornu.backend import kernels
+
+    targets, logits = _batch(seed=3)
+    floatx = backend.floatx()
+    backend.set_floatx('float64')
+    try:
+        value = kernels.mean_categorical_accuracy(backend.constant(targets > 0, dtype='bool'),
+                                                  backend.constant(logits))
+        assert backend.dtype(value) == 'float64'
+        np.testing.assert_allclose(backend.eval(value),
+                                   np.mean(targets.argmax(-1) == logits.argmax(-1)))
+    finally:
+        backend.set_floatx(floatx)
+
+
+def _trained(sample_weight, metric_names):
+    """Weights, epoch logs and an evaluation after two epochs of a softmax classifier."""
+    K.clear_session()
+    rng = np.random.RandomState(7)
+    x = rng.randn(40, 6).astype('float32')
+    y = np.eye(4, dtype='float32')[rng.randint(0, 4, 40)]
+    model = Sequential([Dense(8, activation='relu', input_shape=(6,)),
+                        Dense(4, activation='softmax')])
+    model.compile('sgd', 'categorical_crossentropy', metrics=metric_names)
+    model.set_weights([rng.uniform(-.5, .5, w.shape).astype('float32')
+                       for w in model.get_weights()])
+    history = model.fit(x, y, batch_size=16, epochs=2, verbose=0, shuffle=False,
+                        sample_weight=sample_weight)
+    return model.get_weights(), history.history, model.evaluate(x, y, verbose=0)
+
+
+def test_the_fused_loss_and_metric_train_as_the_weighted_general_path():
+    # Sample weights of ones take the general, weighted path; none take the fused one.
+    fused_weights, fused_logs, fused_eval = _trained(None, ['accuracy', 'binary_accuracy'])
+    general_weights, general_logs, general_eval = _trained(
+        np.ones(40, dtype='float32'), ['accuracy', 'binary_accuracy'])
+    for fused, general in zip(fused_weights, general_weights):
+        np.testing.assert_allclose(fused, general, rtol=1e-6, atol=1e-7)
+    assert sorted(fused_logs) == sorted(general_logs) == ['acc', 'binary_accuracy', 'loss']
+    for key in fused_logs:
+        np.testing.assert_allclose(fused_logs[key], general_logs[key], rtol=1e-6)
+    np.testing.assert_allclose(fused_eval, general_eval, rtol=1e-6)
