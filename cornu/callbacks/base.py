@@ -215,7 +215,7 @@ class CallbackList(object):
 
     def _reset_timing(self):
         # The callbacks with a batch hook of their own, worked out again each epoch.
-        self._batch_begin_hooks = None
+        self._batch_begin_hooks = self._batch_end_hooks = None
         self._delta_t_batch = 0.
         self._batch_begin_times = _HookTimes(self.queue_length)
         self._batch_end_times = _HookTimes(self.queue_length)
@@ -226,7 +226,7 @@ class CallbackList(object):
         if getattr(callback, '_chief_only', False) and distributed.rank() != 0:
             return
         self.callbacks.append(callback)
-        self._batch_begin_hooks = None
+        self._batch_begin_hooks = self._batch_end_hooks = None
 
     def set_params(self, params):
         for callback in self.callbacks:
@@ -294,13 +294,20 @@ class CallbackList(object):
             batch: integer, index of the batch within the epoch.
             logs: dictionary of logs.
         """
+        hooks = self._batch_end_hooks
+        if hooks is None:
+            hooks = self._batch_end_hooks = [
+                callback for callback in self.callbacks
+                if _overrides(callback, 'on_batch_end')]
+        if not hooks:
+            return
         if logs is None:
             logs = {}
         start = time.time()
         if self._t_enter_batch is None:
             self._t_enter_batch = start
         self._delta_t_batch = start - self._t_enter_batch
-        for callback in self.callbacks:
+        for callback in hooks:
             callback.on_batch_end(batch, logs)
         if self._batch_end_times.add(time.time() - start):
             self._warn_if_slow('on_batch_end', self._batch_end_times)

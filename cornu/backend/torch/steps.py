@@ -51,6 +51,10 @@ class GradientFunction:
         self.params = list(params)
         self.keep_graph = keep_graph
         self.forward = interop.compile_step(fn, name) if jit_compile else fn
+        # An eager step calls the autograd engine itself; a compiled one through
+        # `_engine_run_backward`, which hands the compiler's settings to the backward pass.
+        self._run_backward = _engine_run_backward if jit_compile else \
+            torch.autograd.Variable._execution_engine.run_backward
         self._param_tuple = tuple(self.params)
         # Tensor subclasses that override torch functions are differentiated through
         # `torch.autograd.grad`, which dispatches to them.
@@ -73,8 +77,8 @@ class GradientFunction:
             return torch.autograd.grad(loss, self.params, allow_unused=True)
         # What `torch.autograd.grad(loss, params, allow_unused=True)` does for a scalar loss
         # of plain tensors, without its argument normalisation (~40 Python calls a step).
-        return _engine_run_backward((loss,), (torch.ones_like(loss),), False, False,
-                                    self._param_tuple, True, False)
+        return self._run_backward((loss,), (torch.ones_like(loss),), False, False,
+                                  self._param_tuple, True, False)
 
 
 class DataParallelGradientFunction(GradientFunction):
