@@ -96,6 +96,8 @@ class StepLogic:
         # A batch's mean of a built-in accuracy, or of the crossentropy from logits, in one
         # engine call where no weight or mask enters it (the same ops, fewer Python frames).
         self._loss_means = [self._logits_losses.get(index) for index, _, _ in self.loss_terms]
+        measured = set(spec.output_index for spec in self.metric_specs)
+        self._measured_logit_outputs = [i for i in self.logit_outputs if i in measured]
         self._metric_means = [_BATCH_MEANS.get(spec.metric) for spec in self.metric_specs]
 
     def _fuse_softmax_crossentropy(self, model, spec):
@@ -129,7 +131,8 @@ class StepLogic:
     def forward(self, inputs, training):
         """Runs the model; returns `(outputs, masks, call_losses, graph_loss_values,
         loss_inputs)`, where `loss_inputs` are what the losses take (logits for fused
-        softmax outputs, else the outputs)."""
+        softmax outputs, else the outputs) and `outputs` what the metrics take (`None` for
+        a fused softmax output without metrics)."""
         # Activity regularizers and `add_loss` in `call` count in the test loss too, as in
         # Keras 2 where they were part of the total loss tensor.
         collector = []
@@ -143,13 +146,17 @@ class StepLogic:
         outputs = results[:self.num_outputs]
         graph_values = results[self.num_outputs:]
         if self.logit_outputs:
-            # `outputs` holds logits there: the loss takes them; the metrics and the caller
-            # see probabilities.
+            # `outputs` holds logits there: the loss takes them; the metrics see
+            # probabilities, computed only for the outputs that have metrics (`None` for
+            # the others: nothing else reads them).
             loss_inputs = list(outputs)
             outputs = list(outputs)
-            with kernels.no_grad():
-                for index in self.logit_outputs:
-                    outputs[index] = K.softmax(loss_inputs[index])
+            for index in self.logit_outputs:
+                outputs[index] = None
+            if self._measured_logit_outputs:
+                with kernels.no_grad():
+                    for index in self._measured_logit_outputs:
+                        outputs[index] = kernels.probabilities_from_logits(loss_inputs[index])
             return outputs, masks, collector or [], graph_values, loss_inputs
         return outputs, masks, collector or [], graph_values, outputs
 

@@ -11,10 +11,10 @@ import torch
 
 from .. import common
 from .core import standardize_dtype
-from .nn import categorical_crossentropy
+from .nn import categorical_crossentropy, softmax
 
 __all__ = ['mean_categorical_accuracy', 'mean_binary_accuracy',
-           'mean_crossentropy_from_logits']
+           'mean_crossentropy_from_logits', 'probabilities_from_logits']
 
 
 def mean_categorical_accuracy(y_true, y_pred):
@@ -61,3 +61,16 @@ def mean_crossentropy_from_logits(target, logits):
         A scalar tensor.
     """
     return torch.mean(categorical_crossentropy(target, logits, from_logits=True))
+
+
+def probabilities_from_logits(logits):
+    """`K.softmax(logits)`: the probabilities of a softmax output that the step computes as
+    logits (for the metrics, which read probabilities).
+
+    # Arguments
+        logits: the output before its softmax.
+
+    # Returns
+        A tensor shaped like `logits`.
+    """
+    return softmax(logits, -1)
