@@ -103,6 +103,8 @@ def relu(x, alpha=0., max_value=None, threshold=0.):
         max_value: float, saturation value (`None`: no saturation).
         threshold: float, threshold of the thresholded activation.
     """
+    if alpha == 0. and max_value is None and threshold == 0.:
+        return K.relu(x)  # the common case, without keyword arguments to look through
     return K.relu(x, alpha=alpha, max_value=max_value, threshold=threshold)
 
 

@@ -42,8 +42,7 @@ def categorical_accuracy(y_true, y_pred):
         Tensor with one axis less than the inputs, 1 where `argmax(y_true) == argmax(y_pred)`
         over the last axis, else 0.
     """
-    if K.dtype(y_true) == 'bool':
-        y_true = K.cast(y_true, 'uint8')
+    # `K.argmax` takes boolean one-hot targets as they are.
     return K.cast(K.equal(K.argmax(y_true, axis=-1), K.argmax(y_pred, axis=-1)), K.floatx())
 
 

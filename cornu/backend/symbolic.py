@@ -107,11 +107,15 @@ def is_symbolic(x):
     return isinstance(x, KerasTensor)
 
 
+# What may be or hold a symbolic tensor: one `isinstance` per argument rules the rest out.
+_SYMBOLIC_OR_SEQUENCE = (KerasTensor, list, tuple)
+
+
 def _contains_symbolic(values):
     for v in values:
-        if isinstance(v, KerasTensor):
-            return True
-        if isinstance(v, (list, tuple)):
+        if isinstance(v, _SYMBOLIC_OR_SEQUENCE):
+            if isinstance(v, KerasTensor):
+                return True
             for w in v:
                 if isinstance(w, KerasTensor):
                     return True
@@ -150,10 +154,21 @@ def records_graph_op(fn):
 def dispatching(fn):
     """Wraps a backend function so that a call on symbolic tensors records an op instead."""
 
+    # Every `K` call on concrete tensors passes here: the common case (no argument is a
+    # symbolic tensor, a list or a tuple) is decided inline, without a call per argument.
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
-        if _contains_symbolic(args) or (kwargs and _contains_symbolic(kwargs.values())):
-            return record(fn, args, kwargs)
+        for value in args:
+            if isinstance(value, _SYMBOLIC_OR_SEQUENCE):
+                if _contains_symbolic(args):
+                    return record(fn, args, kwargs)
+                break
+        if kwargs:
+            for value in kwargs.values():
+                if isinstance(value, _SYMBOLIC_OR_SEQUENCE):
+                    if _contains_symbolic(kwargs.values()):
+                        return record(fn, args, kwargs)
+                    break
         return fn(*args, **kwargs)
 
     wrapper.__wrapped__ = fn

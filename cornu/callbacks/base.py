@@ -190,6 +190,13 @@ class _HookTimes(object):
         return None
 
 
+def _overrides(callback, hook):
+    """Whether `callback` does something in `hook`: a class of its own defines it, or the
+    instance was given one (`LambdaCallback`)."""
+    return hook in getattr(callback, '__dict__', ()) or \
+        getattr(type(callback), hook, None) is not getattr(Callback, hook)
+
+
 class CallbackList(object):
     """A list of callbacks, called one after another for each training event.
 
@@ -207,6 +214,8 @@ class CallbackList(object):
         self._reset_timing()
 
     def _reset_timing(self):
+        # The callbacks with a batch hook of their own, worked out again each epoch.
+        self._batch_begin_hooks = self._batch_end_hooks = None
         self._delta_t_batch = 0.
         self._batch_begin_times = _HookTimes(self.queue_length)
         self._batch_end_times = _HookTimes(self.queue_length)
@@ -217,6 +226,7 @@ class CallbackList(object):
         if getattr(callback, '_chief_only', False) and distributed.rank() != 0:
             return
         self.callbacks.append(callback)
+        self._batch_begin_hooks = self._batch_end_hooks = None
 
     def set_params(self, params):
         for callback in self.callbacks:
@@ -259,10 +269,19 @@ class CallbackList(object):
             batch: integer, index of the batch within the epoch.
             logs: dictionary of logs.
         """
+        hooks = self._batch_begin_hooks
+        if hooks is None:
+            hooks = self._batch_begin_hooks = [
+                callback for callback in self.callbacks
+                if _overrides(callback, 'on_batch_begin')]
+        if not hooks:
+            # Keras 2's default callbacks do nothing here: nothing to call or to time.
+            self._t_enter_batch = time.time()
+            return
         if logs is None:
             logs = {}
         start = time.time()
-        for callback in self.callbacks:
+        for callback in hooks:
             callback.on_batch_begin(batch, logs)
         self._t_enter_batch = time.time()
         if self._batch_begin_times.add(self._t_enter_batch - start):
@@ -275,13 +294,20 @@ class CallbackList(object):
             batch: integer, index of the batch within the epoch.
             logs: dictionary of logs.
         """
+        hooks = self._batch_end_hooks
+        if hooks is None:
+            hooks = self._batch_end_hooks = [
+                callback for callback in self.callbacks
+                if _overrides(callback, 'on_batch_end')]
+        if not hooks:
+            return
         if logs is None:
             logs = {}
         start = time.time()
         if self._t_enter_batch is None:
             self._t_enter_batch = start
         self._delta_t_batch = start - self._t_enter_batch
-        for callback in self.callbacks:
+        for callback in hooks:
             callback.on_batch_end(batch, logs)
         if self._batch_end_times.add(time.time() - start):
             self._warn_if_slow('on_batch_end', self._batch_end_times)

@@ -112,13 +112,15 @@ def nested_metrics(metrics, output_names, what='metrics'):
 
 
 class MetricSpec(object):
-    """One metric of one output: its name, the output index and the weighted function."""
+    """One metric of one output: its name, the output index, the weighted function and the
+    metric function itself (`metric`)."""
 
-    __slots__ = ('name', 'output_index', 'fn', 'weighted')
+    __slots__ = ('name', 'output_index', 'fn', 'weighted', 'metric')
 
     def __init__(self, name, output_index, fn, weighted):
         self.name = name
         self.output_index = output_index
+        self.metric = fn
         self.fn = weighted_masked_objective(fn)
         self.weighted = weighted
 

@@ -243,11 +243,17 @@ class _Step(object):
             self.layer.add_loss(self.regularizer(output))
 
     def run(self, slots):
-        inputs = self._inputs(slots)
+        # `_inputs` and `_store` written out: this runs for every layer at every batch.
+        inputs = slots[self.in_slots[0]] if self.single_input else \
+            [slots[s] for s in self.in_slots]
         outputs = self.call(inputs, **self.kwargs) if self.kwargs else self.call(inputs)
         if self.regularizer is not None and current().call_losses is not None:
             self._regularize(outputs)
-        self._store(slots, outputs)
+        if self.single_output:
+            slots[self.out_slots[0]] = outputs
+        else:
+            for slot, value in zip(self.out_slots, outputs):
+                slots[slot] = value
 
     def run_with_masks(self, slots, mask_slots):
         inputs = self._inputs(slots)

@@ -8,6 +8,7 @@ from .. import backend as K
 from ..backend import kernels
 from .. import activations
 from .. import losses as losses_module
+from .. import metrics as metrics_module
 from ..backend.run_context import run_context
 from ..mixed_precision.policy import mixed_in_use
 from .autocast import cast_floats
@@ -15,11 +16,16 @@ from .compile_utils import weighted_masked_objective
 from .execution_plan import ExecutionPlan
 
 
+def _from_logits_categorical(y_true, logits):
+    return K.categorical_crossentropy(y_true, logits, from_logits=True)
+
+
+_from_logits_categorical.__name__ = 'categorical_crossentropy'
+
+
 def _from_logits(loss_fn):
     if loss_fn is losses_module.categorical_crossentropy:
-        def categorical_crossentropy(y_true, logits):
-            return K.categorical_crossentropy(y_true, logits, from_logits=True)
-        return categorical_crossentropy
+        return _from_logits_categorical
     if loss_fn is losses_module.sparse_categorical_crossentropy:
         def sparse_categorical_crossentropy(y_true, logits):
             return K.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
@@ -84,8 +90,15 @@ class StepLogic:
         # before losses and metrics: a softmax and its crossentropy are computed in float32.
         self.float32_outputs = mixed_in_use()
         self.logit_outputs = []
+        self._logits_losses = {}
         if spec.fuse_softmax_crossentropy and not self.plan.uses_masks:
             self._fuse_softmax_crossentropy(model, spec)
+        # A batch's mean of a built-in accuracy, or of the crossentropy from logits, in one
+        # engine call where no weight or mask enters it (the same ops, fewer Python frames).
+        self._loss_means = [self._logits_losses.get(index) for index, _, _ in self.loss_terms]
+        measured = set(spec.output_index for spec in self.metric_specs)
+        self._measured_logit_outputs = [i for i in self.logit_outputs if i in measured]
+        self._metric_means = [_BATCH_MEANS.get(spec.metric) for spec in self.metric_specs]
 
     def _fuse_softmax_crossentropy(self, model, spec):
         """Lets outputs that end in a softmax give their logits to a crossentropy loss.
@@ -107,6 +120,9 @@ class StepLogic:
             return
         self.plan = plan
         self.logit_outputs = list(plan.pre_activation_outputs)
+        self._logits_losses = {
+            index: kernels.mean_crossentropy_from_logits for index in self.logit_outputs
+            if candidates[index] is _from_logits_categorical}
         self.loss_terms = [
             (index, weighted_masked_objective(candidates[index]), weight)
             if index in self.logit_outputs else (index, fn, weight)
@@ -115,7 +131,8 @@ class StepLogic:
     def forward(self, inputs, training):
         """Runs the model; returns `(outputs, masks, call_losses, graph_loss_values,
         loss_inputs)`, where `loss_inputs` are what the losses take (logits for fused
-        softmax outputs, else the outputs)."""
+        softmax outputs, else the outputs) and `outputs` what the metrics take (`None` for
+        a fused softmax output without metrics)."""
         # Activity regularizers and `add_loss` in `call` count in the test loss too, as in
         # Keras 2 where they were part of the total loss tensor.
         collector = []
@@ -129,13 +146,17 @@ class StepLogic:
         outputs = results[:self.num_outputs]
         graph_values = results[self.num_outputs:]
         if self.logit_outputs:
-            # `outputs` holds logits there: the loss takes them; the metrics and the caller
-            # see probabilities.
+            # `outputs` holds logits there: the loss takes them; the metrics see
+            # probabilities, computed only for the outputs that have metrics (`None` for
+            # the others: nothing else reads them).
             loss_inputs = list(outputs)
             outputs = list(outputs)
-            with kernels.no_grad():
-                for index in self.logit_outputs:
-                    outputs[index] = K.softmax(loss_inputs[index])
+            for index in self.logit_outputs:
+                outputs[index] = None
+            if self._measured_logit_outputs:
+                with kernels.no_grad():
+                    for index in self._measured_logit_outputs:
+                        outputs[index] = kernels.probabilities_from_logits(loss_inputs[index])
             return outputs, masks, collector or [], graph_values, loss_inputs
         return outputs, masks, collector or [], graph_values, outputs
 
@@ -143,9 +164,12 @@ class StepLogic:
         """`(total_loss, per_output_losses)` as engine scalars."""
         total = None
         per_output = []
-        for index, fn, loss_weight in self.loss_terms:
-            mask = masks[index] if masks is not None else None
-            value = fn(targets[index], outputs[index], weights[index], mask)
+        for (index, fn, loss_weight), batch_mean in zip(self.loss_terms, self._loss_means):
+            if batch_mean is not None and masks is None and weights[index] is None:
+                value = batch_mean(targets[index], outputs[index])
+            else:
+                mask = masks[index] if masks is not None else None
+                value = fn(targets[index], outputs[index], weights[index], mask)
             per_output.append(value)
             term = value if loss_weight == 1. else value * loss_weight
             total = term if total is None else total + term
@@ -162,8 +186,12 @@ class StepLogic:
     def metrics(self, outputs, masks, targets, weights):
         """Per-batch metric values, in `metrics_names` order."""
         values = []
-        for spec in self.metric_specs:
+        for spec, batch_mean in zip(self.metric_specs, self._metric_means):
             index = spec.output_index
+            if batch_mean is not None and masks is None and \
+                    (not spec.weighted or weights[index] is None):
+                values.append(batch_mean(targets[index], outputs[index]))
+                continue
             mask = masks[index] if masks is not None else None
             values.append(spec.fn(targets[index], outputs[index],
                                   weights[index] if spec.weighted else None, mask))
@@ -174,3 +202,8 @@ class StepLogic:
         if self.report_output_losses:
             return [total] + per_output + metric_values
         return [total] + metric_values
+
+
+# The built-in metrics that `kernels` averages over a batch in one call.
+_BATCH_MEANS = {metrics_module.categorical_accuracy: kernels.mean_categorical_accuracy,
+                metrics_module.binary_accuracy: kernels.mean_binary_accuracy}

@@ -389,7 +389,7 @@ class Optimizer(object):
             params = self._params
         slots = self._slots
         with kernels.no_grad():
-            if any(g is None for g in grads):
+            if _has_none(grads):
                 keep = [i for i, g in enumerate(grads) if g is not None]
                 params = [params[i] for i in keep]
                 grads = [grads[i] for i in keep]
@@ -435,3 +435,11 @@ class Optimizer(object):
         targets = [self.iterations] + scalar_state + slot_variables + list(params)
         self.updates = list(zip(targets, values))
         return self.updates
+
+
+def _has_none(values):
+    # A loop rather than `any(genexpr)`: no generator frames on every step.
+    for value in values:
+        if value is None:
+            return True
+    return False

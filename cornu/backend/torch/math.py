@@ -212,11 +212,18 @@ def all(x, axis=None, keepdims=False):
 
 
 def argmax(x, axis=-1):
-    return torch.argmax(_t(x), dim=axis)
+    x = _t(x)
+    if x.dtype == torch.bool:
+        # torch has no boolean argmax; True > False as for any engine.
+        x = x.to(torch.uint8)
+    return torch.argmax(x, dim=axis)
 
 
 def argmin(x, axis=-1):
-    return torch.argmin(_t(x), dim=axis)
+    x = _t(x)
+    if x.dtype == torch.bool:
+        x = x.to(torch.uint8)
+    return torch.argmin(x, dim=axis)
 
 
 def logsumexp(x, axis=None, keepdims=False):

@@ -28,6 +28,10 @@ __all__ = [
 ]
 
 _Tensor = torch.Tensor
+# `F.cross_entropy(input, target, reduction='none')` without its argument handling: the
+# training step's loss of a softmax output calls it at every batch.
+_cross_entropy_loss = torch._C._nn.cross_entropy_loss
+_NO_REDUCTION = 0
 
 
 def _t(x):
@@ -99,6 +103,11 @@ def categorical_crossentropy(target, output, from_logits=False, axis=-1):
     output = _t(output)
     check_channels_axis(axis, output.dim())
     if from_logits:
+        if output.dim() == 2 and (axis == -1 or axis == 1) and \
+                target.dtype == output.dtype and target.shape == output.shape:
+            # The same `-sum(target * log_softmax(output))`, its ops run from C++ (the
+            # step's own Python then dispatches one op instead of four, twice with backward).
+            return _cross_entropy_loss(output, target, None, _NO_REDUCTION, -100, 0.)
         # Keras 2.2.4 passed logits to TF with the class axis fixed last; the axis is honoured.
         return torch.neg(torch.sum(target * torch.log_softmax(output, dim=axis), dim=axis))
     output = output / torch.sum(output, dim=axis, keepdim=True)

@@ -65,7 +65,11 @@ def advance_counter(variable, count):
     # Returns
         `count + 1`, the new value (cached, so reading it back costs nothing).
     """
-    with torch.no_grad():
+    if variable.requires_grad:
+        with torch.no_grad():
+            variable.add_(1)
+    else:
+        # An integer counter never requires gradients: no `no_grad` to enter every step.
         variable.add_(1)
     count += 1
     variable._cornu_scalar = (variable._version, count)
@@ -113,7 +117,11 @@ def apply_constraints(params):
 def sgd_update(params, grads, moments, lr, momentum, nesterov):
     """Keras 2 SGD: `v = momentum * m - lr * g`; `p += v` (Nesterov:
     `p += momentum * v - lr * g`); `m = v`."""
-    torch._foreach_mul_(moments, momentum)
+    if momentum == 0:
+        # `0 * m` is zero (for a finite m): zeroing is a third of the cost of multiplying.
+        torch._foreach_zero_(moments)
+    else:
+        torch._foreach_mul_(moments, momentum)
     torch._foreach_add_(moments, grads, alpha=-lr)
     if nesterov:
         torch._foreach_add_(params, moments, alpha=momentum)

@@ -11,6 +11,8 @@ as one `torch.compile`d function whose backward graph is compiled with it (see
 import contextlib
 
 import torch
+from torch.autograd.graph import _engine_run_backward
+from torch.overrides import has_torch_function
 from torch.utils import _pytree
 
 from ..run_context import run_context
@@ -49,14 +51,34 @@ class GradientFunction:
         self.params = list(params)
         self.keep_graph = keep_graph
         self.forward = interop.compile_step(fn, name) if jit_compile else fn
+        # An eager step calls the autograd engine itself; a compiled one through
+        # `_engine_run_backward`, which hands the compiler's settings to the backward pass.
+        self._run_backward = _engine_run_backward if jit_compile else \
+            torch.autograd.Variable._execution_engine.run_backward
+        self._param_tuple = tuple(self.params)
+        # Tensor subclasses that override torch functions are differentiated through
+        # `torch.autograd.grad`, which dispatches to them.
+        self._overridden = has_torch_function(self._param_tuple)
 
     def __call__(self, *args):
         loss, aux = self.forward(*args)
         if self.keep_graph:
             return loss, aux, None
-        grads = torch.autograd.grad(loss, self.params, allow_unused=True) \
-            if self.params else []
-        return loss.detach(), aux, grads
+        return loss.detach(), aux, self.gradients(loss)
+
+    def gradients(self, loss):
+        """The gradients of the scalar `loss` with respect to `params` (`None` where it does
+        not depend on one)."""
+        if not self.params:
+            return []
+        if self._overridden or loss.dim() or not loss.requires_grad or \
+                has_torch_function((loss,)):
+            # Its errors too: a loss that is not a scalar, or not differentiable.
+            return torch.autograd.grad(loss, self.params, allow_unused=True)
+        # What `torch.autograd.grad(loss, params, allow_unused=True)` does for a scalar loss
+        # of plain tensors, without its argument normalisation (~40 Python calls a step).
+        return self._run_backward((loss,), (torch.ones_like(loss),), False, False,
+                                  self._param_tuple, True, False)
 
 
 class DataParallelGradientFunction(GradientFunction):
