@@ -11,7 +11,6 @@ as one `torch.compile`d function whose backward graph is compiled with it (see
 import contextlib
 
 import torch
-from torch.autograd.graph import _engine_run_backward
 from torch.overrides import has_torch_function
 from torch.utils import _pytree
 
@@ -53,8 +52,7 @@ class GradientFunction:
         self.forward = interop.compile_step(fn, name) if jit_compile else fn
         # An eager step calls the autograd engine itself; a compiled one through
         # `_engine_run_backward`, which hands the compiler's settings to the backward pass.
-        self._run_backward = _engine_run_backward if jit_compile else \
-            torch.autograd.Variable._execution_engine.run_backward
+        self._run_backward = _autograd_engine_call(jit_compile)
         self._param_tuple = tuple(self.params)
         # Tensor subclasses that override torch functions are differentiated through
         # `torch.autograd.grad`, which dispatches to them.
@@ -71,14 +69,24 @@ class GradientFunction:
         not depend on one)."""
         if not self.params:
             return []
-        if self._overridden or loss.dim() or not loss.requires_grad or \
-                has_torch_function((loss,)):
+        if self._run_backward is None or self._overridden or loss.dim() or \
+                not loss.requires_grad or has_torch_function((loss,)):
             # Its errors too: a loss that is not a scalar, or not differentiable.
             return torch.autograd.grad(loss, self.params, allow_unused=True)
         # What `torch.autograd.grad(loss, params, allow_unused=True)` does for a scalar loss
         # of plain tensors, without its argument normalisation (~40 Python calls a step).
         return self._run_backward((loss,), (torch.ones_like(loss),), False, False,
                                   self._param_tuple, True, False)
+
+
+def _autograd_engine_call(compiled):
+    """The autograd engine's entry point a step calls directly, or `None` (a torch release
+    that does not have it: the step then goes through `torch.autograd.grad`)."""
+    if compiled:
+        # Through it, the compiler's settings reach the backward pass.
+        return getattr(torch.autograd.graph, '_engine_run_backward', None)
+    engine = getattr(torch.autograd.Variable, '_execution_engine', None)
+    return getattr(engine, 'run_backward', None)
 
 
 class DataParallelGradientFunction(GradientFunction):
