@@ -11,57 +11,81 @@ from ..symbolic import graph_op
 __all__ = ['lstm_recurrence']
 
 # Where the time goes: at Keras' sizes (a batch of 32, 128 units) one step's matrix product
-# costs about as much as a dozen small elementwise ops do in dispatch and allocation, so the
-# loops below keep the ops per step few: gate activations on the whole gate block at once
-# (the hard sigmoid in two ops), and in the backward pass everything that does not depend on
-# the incoming gradients computed for all steps at once before the loop.
+# costs about as much as a dozen small elementwise ops do in dispatch, so the loops keep the
+# ops per step few: gate activations on the whole gate block at once (the hard sigmoid in two
+# ops), and in the backward pass everything that does not depend on the incoming gradients
+# computed for all steps at once before the loop.
+# Every per-step result is written (`out=`) into a buffer allocated once per call: a fresh
+# tensor per step for each saved value costs more than the op itself, because memory the
+# allocator has just handed back to the system is faulted in again page by page.
+
+
+class _Buffers(object):
+    """Where one call's forward loop writes, indexed by step in processing order.
+
+    Training keeps every step (`zs` the pre-activations, which the hard sigmoid's slope
+    depends on; `gates` the activations, with the cell candidate in its slot; the cell states `cs`
+    and outputs `hs` with the initial ones first; `tanh_cs` tanh of each new cell state).
+    Inference keeps only the outputs and reuses one step's scratch tensors."""
+
+    def __init__(self, projected, h, c, keep):
+        batch, steps, width = projected.shape
+        units = h.shape[1]
+        new = projected.new_empty
+        self.keep = keep
+        self.hs = new((steps + 1, batch, units))
+        self.hs[0] = h
+        if keep:
+            self.zs = new((steps, batch, width))
+            self.gates = new((steps, batch, width))
+            self.cs = new((steps + 1, batch, units))
+            self.tanh_cs = new((steps, batch, units))
+        else:
+            self.gates = new((batch, width))
+            self.cs = new((2, batch, units))
+            self.tanh_c = new((batch, units))
+            self.candidate = new((batch, units))
+        self.cs[0] = c
+
+    def step(self, k):
+        """`(z, gates, candidate, c_prev, c_new, tanh_c)` for step `k`."""
+        if self.keep:
+            return self.zs[k], self.gates[k], None, self.cs[k], self.cs[k + 1], self.tanh_cs[k]
+        return (self.gates, self.gates, self.candidate, self.cs[k % 2], self.cs[(k + 1) % 2],
+                self.tanh_c)
 
 
 def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep):
-    """The forward loop of `lstm_recurrence`.
-
-    With `keep`, also returns what the backward pass needs, stacked over the steps in
-    processing order: the gates (the cell candidate's slot holds garbage), the cell
-    candidates, the pre-activations (hard sigmoid only: its slope depends on them), the
-    previous cell states and tanh of the new ones; and the list of outputs."""
+    """The forward loop of `lstm_recurrence`: returns the `_Buffers` it filled."""
     units = h.shape[1]
-    steps = range(projected.shape[1])
-    order = list(steps)[::-1] if go_backwards else list(steps)
+    steps = projected.shape[1]
+    order = range(steps - 1, -1, -1) if go_backwards else range(steps)
     i_, f_, g_, o_ = (slice(k * units, (k + 1) * units) for k in range(4))
     half = projected.new_full((), 0.5)
-    outputs = []
-    saved = ([], [], [], [c], []) if keep else None
-    for t in order:
-        z = torch.addmm(projected[:, t], h, recurrent_kernel)
-        # (tanh of a contiguous copy: on a strided slice, tanh is slower than copy + tanh.)
-        g = torch.tanh(z[:, g_].contiguous())
-        # One activation over the whole gate block (the candidate's slot is not read).
+    buffers = _Buffers(projected, h, c, keep)
+    hs = buffers.hs
+    for k, t in enumerate(order):
+        z, gates, candidate, c_prev, c_new, tanh_c = buffers.step(k)
+        torch.addmm(projected[:, t], hs[k], recurrent_kernel, out=z)
+        if candidate is not None:
+            # Inference activates the gates in place: the candidate's tanh goes first.
+            torch.tanh(z[:, g_], out=candidate)
+        # One activation over the whole gate block (the candidate's slot is then rewritten).
         if hard:
             # 0.5 + 0.2 * z as one op (`alpha`), then the clamp.
-            gates = torch.add(half, z, alpha=0.2).clamp_(0., 1.)
+            torch.add(half, z, alpha=0.2, out=gates).clamp_(0., 1.)
         else:
-            gates = torch.sigmoid(z) if keep else z.sigmoid_()
-        new_c = torch.addcmul(gates[:, f_] * c, gates[:, i_], g)
-        tanh_c = torch.tanh(new_c)
-        new_h = gates[:, o_] * tanh_c
+            torch.sigmoid(z, out=gates)
+        if candidate is None:
+            candidate = torch.tanh(z[:, g_], out=gates[:, g_])
+        torch.mul(gates[:, f_], c_prev, out=c_new).addcmul_(gates[:, i_], candidate)
+        torch.tanh(c_new, out=tanh_c)
+        h_new = torch.mul(gates[:, o_], tanh_c, out=hs[k + 1])
         if mask is not None:
             keep_t = mask[:, t].unsqueeze(1)
-            new_h = torch.where(keep_t, new_h, h)
-            new_c = torch.where(keep_t, new_c, c)
-        if keep:
-            saved[0].append(gates)
-            saved[1].append(g)
-            saved[2].append(z)
-            saved[3].append(new_c)
-            saved[4].append(tanh_c)
-        h, c = new_h, new_c
-        outputs.append(h)
-    if not keep:
-        return torch.stack(outputs, 1), h, c, order, None
-    gates, gs, zs, cs, tanh_cs = saved
-    stacked = (torch.stack(gates), torch.stack(gs), torch.stack(zs) if hard else None,
-               torch.stack(cs[:-1]), torch.stack(tanh_cs))
-    return torch.stack(outputs, 1), h, c, order, (stacked, outputs)
+            torch.where(keep_t, h_new, hs[k], out=h_new)
+            torch.where(keep_t, c_new, c_prev, out=c_new)
+    return buffers
 
 
 class _LSTMRecurrence(torch.autograd.Function):
@@ -70,26 +94,26 @@ class _LSTMRecurrence(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, projected, h, c, recurrent_kernel, mask, hard, go_backwards):
-        outputs, h_last, c_last, order, (stacked, hs) = _lstm_steps(
-            projected, h, c, recurrent_kernel, mask, hard, go_backwards, True)
-        # The output before each step, in time order, for the recurrent kernel's gradient.
-        previous_h = [h] + hs[:-1]
-        previous_h = torch.stack(previous_h[::-1] if go_backwards else previous_h, 1)
-        gates, gs, zs, cs, tanh_cs = stacked
-        ctx.save_for_backward(recurrent_kernel, gates, gs, zs, cs, tanh_cs, previous_h)
-        ctx.mask, ctx.hard, ctx.order, ctx.go_backwards = mask, hard, order, go_backwards
+        buffers = _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards,
+                              True)
+        hs, cs = buffers.hs, buffers.cs
+        ctx.save_for_backward(recurrent_kernel, buffers.gates, buffers.zs if hard else None, cs,
+                              buffers.tanh_cs, hs)
+        ctx.mask, ctx.hard, ctx.go_backwards = mask, hard, go_backwards
         # An output nothing depends on (the sequence, for an LSTM without
         # `return_sequences`) gets a `None` gradient rather than zeros to add at every step.
         ctx.set_materialize_grads(False)
-        return outputs, h_last, c_last
+        # New tensors rather than views of the saved buffers: a caller may change them in place.
+        return hs[1:].transpose(0, 1).contiguous(), hs[-1].clone(), cs[-1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, d_outputs, d_h, d_c):
-        recurrent_kernel, gates, gs, zs, cs, tanh_cs, previous_h = ctx.saved_tensors
-        mask, hard, order = ctx.mask, ctx.hard, ctx.order
+        recurrent_kernel, gates, zs, cs, tanh_cs, hs = ctx.saved_tensors
+        mask, hard, go_backwards = ctx.mask, ctx.hard, ctx.go_backwards
         steps, batch, units = tanh_cs.shape
-        i_, f_, o_ = (slice(k * units, (k + 1) * units) for k in (0, 1, 3))
+        by_gate = gates.view(steps, batch, 4, units)
+        i, f, g, o = by_gate.unbind(2)
         # Per step, with dc the cell state's gradient once the output's is added in:
         #   dc += dh * o * (1 - tanh(c)^2)
         #   dz = (dc * g * i', dc * c_prev * f', dc * i * (1 - g^2), dh * tanh(c) * o')
@@ -103,43 +127,48 @@ class _LSTMRecurrence(torch.autograd.Function):
             slope = ((y >= 0) & (y <= 1)).to(gates.dtype).mul_(0.2)
         else:
             slope = gates * (1 - gates)
-        factors = torch.stack([gs * slope[..., i_], cs * slope[..., f_],
-                               gates[..., i_] * (1 - gs * gs), tanh_cs * slope[..., o_]], 2)
-        dc_from_dh = gates[..., o_] * (1 - tanh_cs * tanh_cs)
-        forget = gates[..., f_]
+        slope = slope.view(steps, batch, 4, units)
+        factors = gates.new_empty((steps, batch, 4, units))
+        torch.mul(g, slope[:, :, 0], out=factors[:, :, 0])
+        torch.mul(cs[:-1], slope[:, :, 1], out=factors[:, :, 1])
+        torch.mul(i, torch.mul(g, g).neg_().add_(1), out=factors[:, :, 2])
+        torch.mul(tanh_cs, slope[:, :, 3], out=factors[:, :, 3])
+        dc_from_dh = torch.mul(tanh_cs, tanh_cs).neg_().add_(1).mul_(o)
+        forget = f
         carry = None
         if mask is not None:
-            kept = mask.t()[order].unsqueeze(2)
-            factors = factors * kept.unsqueeze(3).to(factors.dtype)
-            dc_from_dh = dc_from_dh * kept.to(dc_from_dh.dtype)
+            order = torch.arange(steps - 1, -1, -1) if go_backwards else torch.arange(steps)
+            kept = mask.t()[order.to(mask.device)].unsqueeze(2)
+            factors.mul_(kept.unsqueeze(3).to(factors.dtype))
+            dc_from_dh.mul_(kept.to(dc_from_dh.dtype))
             forget = torch.where(kept, forget, torch.ones_like(forget))
             carry = (~kept).to(forget.dtype)
-        factors = factors.reshape(steps, batch, 4 * units)
         dh = d_h if d_h is not None else torch.zeros_like(tanh_cs[0])
         dc = d_c if d_c is not None else torch.zeros_like(tanh_cs[0])
         kernel_t = recurrent_kernel.t()
-        dzs = [None] * steps
+        # The gradients of the projections, in processing order.
+        dzs = gates.new_empty((steps, batch, 4 * units))
+        dzs_by_gate = dzs.view(steps, batch, 4, units)
         for k in range(steps - 1, -1, -1):
             if d_outputs is not None:
                 dh = dh + d_outputs[:, k]
             dc = torch.addcmul(dc, dh, dc_from_dh[k])
-            # (Whole tensors, not writes into slices of one: a compiled step stays one graph.)
-            dz = torch.cat([dc, dc, dc, dh], 1).mul_(factors[k])
-            dzs[k] = dz
+            torch.mul(dc.unsqueeze(1), factors[k, :, :3], out=dzs_by_gate[k, :, :3])
+            torch.mul(dh, factors[k, :, 3], out=dzs_by_gate[k, :, 3])
             dc = dc * forget[k]
             if carry is None:
-                dh = torch.mm(dz, kernel_t)
+                dh = torch.mm(dzs[k], kernel_t)
             else:
-                dh = torch.addmm(dh * carry[k], dz, kernel_t)
-        # The projections' gradient in time order (as `projected` is laid out), and the
-        # recurrent kernel's as one product over all steps.
-        d_projected = torch.stack(dzs[::-1] if ctx.go_backwards else dzs, 1)
+                dh = torch.addmm(dh * carry[k], dzs[k], kernel_t)
+        # The recurrent kernel's gradient as one product over all steps (each step's output
+        # before it against its projections' gradient), and the projections' in time order
+        # (as `projected` is laid out).
         d_kernel = None
         if ctx.needs_input_grad[3]:
-            d_kernel = torch.mm(previous_h.reshape(-1, units).t(),
-                                d_projected.reshape(-1, 4 * units))
-        if not ctx.needs_input_grad[0]:
-            d_projected = None
+            d_kernel = torch.mm(hs[:-1].reshape(-1, units).t(), dzs.reshape(-1, 4 * units))
+        d_projected = None
+        if ctx.needs_input_grad[0]:
+            d_projected = (dzs.flip(0) if go_backwards else dzs).transpose(0, 1)
         return d_projected, dh, dc, d_kernel, None, None, None
 
 
@@ -171,6 +200,8 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
                                     initial_c.requires_grad or recurrent_kernel.requires_grad):
         return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,
                                      hard, go_backwards)
-    outputs, h, c, _, _ = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask,
-                                      hard, go_backwards, False)
-    return outputs, h, c
+    buffers = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
+                          go_backwards, False)
+    hs = buffers.hs
+    # (Views of this call's own buffers: nothing else holds them.)
+    return hs[1:].transpose(0, 1), hs[-1], buffers.cs[projected.shape[1] % 2]

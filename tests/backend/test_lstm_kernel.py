@@ -1,0 +1,112 @@
+"""`kernels.lstm_recurrence` (the LSTM's recurrence in one engine call) against a NumPy loop
+written here: outputs and final states on the inference and the training path, and the
+gradients into every input against central differences of the NumPy loop, for both gate
+activations, masks and go_backwards."""
+import numpy as np
+import pytest
+
+from cornu.backend import kernels
+
+
+def _activation(name):
+    if name == 'hard_sigmoid':
+        return lambda x: np.clip(0.2 * x + 0.5, 0., 1.)
+    return lambda x: 1. / (1. + np.exp(-x))
+
+
+def np_recurrence(projected, h, c, kernel, activation, mask=None, go_backwards=False):
+    """Keras 2.2.4's LSTM step loop over `projected = x @ W + b`: a masked step keeps the
+    states and repeats the previous output."""
+    gate = _activation(activation)
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (steps[::-1] if go_backwards else steps):
+        z = projected[:, t] + h @ kernel
+        i, f = gate(z[:, :units]), gate(z[:, units:2 * units])
+        g, o = np.tanh(z[:, 2 * units:3 * units]), gate(z[:, 3 * units:])
+        new_c = f * c + i * g
+        new_h = o * np.tanh(new_c)
+        if mask is not None:
+            keep = mask[:, t][:, None]
+            new_h, new_c = np.where(keep, new_h, h), np.where(keep, new_c, c)
+        h, c = new_h, new_c
+        outputs.append(h)
+    return np.stack(outputs, 1), h, c
+
+
+def _problem(seed, batch=3, steps=5, units=4):
+    rng = np.random.RandomState(seed)
+    # Large enough pre-activations that some hard-sigmoid gates saturate (slope 0).
+    projected = rng.randn(batch, steps, 4 * units) * 2.
+    return (projected, rng.randn(batch, units), rng.randn(batch, units),
+            rng.randn(units, 4 * units) * 0.5)
+
+
+_MASK = np.array([[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [1, 0, 0, 1, 1]], bool)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_inference_path_matches_numpy(backend, activation, go_backwards, masked):
+    K = backend
+    arrays = _problem(0)
+    mask = _MASK if masked else None
+    expected = np_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    with kernels.no_grad():
+        got = kernels.lstm_recurrence(*[K.constant(a) for a in arrays], activation,
+                                      mask=None if mask is None else K.constant(mask, 'bool'),
+                                      go_backwards=go_backwards)
+        got = [kernels.to_numpy(g) for g in got]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # The inference path's buffers are its own: a second call leaves the first's results.
+    with kernels.no_grad():
+        again = kernels.lstm_recurrence(*[K.constant(a * 0.5) for a in arrays], activation,
+                                        go_backwards=go_backwards)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    assert again[0] is not None
+
+
+def _numeric_gradient(loss, arrays, index, eps=1e-6):
+    grad = np.zeros_like(arrays[index])
+    for position in np.ndindex(*grad.shape):
+        values = [a.copy() for a in arrays]
+        values[index][position] += eps
+        up = loss(values)
+        values[index][position] -= 2 * eps
+        grad[position] = (up - loss(values)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_training_path_outputs_and_gradients_match_numpy(backend, activation, go_backwards,
+                                                         masked):
+    """The gradients of a weighted sum of the outputs and both final states (so that each
+    incoming gradient is used) into the projections, initial states and recurrent kernel."""
+    K = backend
+    arrays = _problem(1)
+    mask = _MASK if masked else None
+    rng = np.random.RandomState(2)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = np_recurrence(*values, activation, mask=mask, go_backwards=go_backwards)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.lstm_recurrence(*inputs, activation,
+                                      mask=None if mask is None else K.constant(mask, 'bool'),
+                                      go_backwards=go_backwards)
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = np_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    for a, b in zip(got[:3], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[3:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
+                                   rtol=1e-5, atol=1e-6)
