@@ -146,8 +146,7 @@ class _LSTMRecurrence(torch.autograd.Function):
         recurrent_kernel, gates, zs, cs, tanh_cs, hs = ctx.saved_tensors
         mask, hard, go_backwards = ctx.mask, ctx.hard, ctx.go_backwards
         steps, batch, units = tanh_cs.shape
-        by_gate = gates.view(steps, batch, 4, units)
-        i, f, g, o = by_gate.unbind(2)
+        i, f, g, o = gates.view(steps, batch, 4, units).unbind(2)
         # Per step, with dc the cell state's gradient once the output's is added in:
         #   dc += dh * o * (1 - tanh(c)^2)
         #   dz = (dc * g * i', dc * c_prev * f', dc * i * (1 - g^2), dh * tanh(c) * o')
@@ -156,18 +155,27 @@ class _LSTMRecurrence(torch.autograd.Function):
         # the forward pass: compute them for all steps at once, so that a step is a handful of
         # ops. A masked step passes dh and dc through unchanged: its factors are zero (dz = 0)
         # but for dc's, which is one, and dh_prev gets dh added back.
-        if hard:
-            y = torch.add(zs.new_full((), 0.5), zs, alpha=0.2)  # as the forward pass has it
-            slope = ((y >= 0) & (y <= 1)).to(gates.dtype).mul_(0.2)
-        else:
-            slope = gates * (1 - gates)
-        slope = slope.view(steps, batch, 4, units)
         factors = gates.new_empty((steps, batch, 4, units))
+        # (1 - x^2) as one op.
+        one = gates.new_full((), 1.)
+        if hard:
+            # The slope is 0.2 where 0 <= 0.5 + 0.2 z <= 1, i.e. where clamping leaves that
+            # value as it is (computed as the forward pass has it, in `factors` until the
+            # factors overwrite it).
+            y = torch.add(zs.new_full((), 0.5), zs, alpha=0.2, out=factors.view_as(zs))
+            slope = torch.eq(y, y.clamp(0., 1.)).view(steps, batch, 4, units)
+            scale = 0.2
+        else:
+            slope = torch.addcmul(gates, gates, gates, value=-1).view(steps, batch, 4, units)
+            scale = None
         torch.mul(g, slope[:, :, 0], out=factors[:, :, 0])
         torch.mul(cs[:-1], slope[:, :, 1], out=factors[:, :, 1])
-        torch.mul(i, torch.mul(g, g).neg_().add_(1), out=factors[:, :, 2])
         torch.mul(tanh_cs, slope[:, :, 3], out=factors[:, :, 3])
-        dc_from_dh = torch.mul(tanh_cs, tanh_cs).neg_().add_(1).mul_(o)
+        if scale is not None:
+            factors[:, :, :2].mul_(scale)
+            factors[:, :, 3].mul_(scale)
+        torch.mul(i, torch.addcmul(one, g, g, value=-1), out=factors[:, :, 2])
+        dc_from_dh = torch.addcmul(one, tanh_cs, tanh_cs, value=-1).mul_(o)
         forget = f
         carry = None
         if mask is not None:
@@ -176,24 +184,31 @@ class _LSTMRecurrence(torch.autograd.Function):
             factors.mul_(kept.unsqueeze(3).to(factors.dtype))
             dc_from_dh.mul_(kept.to(dc_from_dh.dtype))
             forget = torch.where(kept, forget, torch.ones_like(forget))
-            carry = (~kept).to(forget.dtype)
+            carry = (~kept).to(forget.dtype).unbind(0)
         dh = d_h if d_h is not None else torch.zeros_like(tanh_cs[0])
         dc = d_c if d_c is not None else torch.zeros_like(tanh_cs[0])
         kernel_t = recurrent_kernel.t()
-        # The gradients of the projections, in processing order.
+        # The gradients of the projections, in processing order; per step, the views the loop
+        # reads and writes, made up front.
         dzs = gates.new_empty((steps, batch, 4 * units))
         dzs_by_gate = dzs.view(steps, batch, 4, units)
-        for k in range(steps - 1, -1, -1):
-            if d_outputs is not None:
-                dh = dh + d_outputs[:, k]
-            dc = torch.addcmul(dc, dh, dc_from_dh[k])
-            torch.mul(dc.unsqueeze(1), factors[k, :, :3], out=dzs_by_gate[k, :, :3])
-            torch.mul(dh, factors[k, :, 3], out=dzs_by_gate[k, :, 3])
-            dc = dc * forget[k]
-            if carry is None:
-                dh = torch.mm(dzs[k], kernel_t)
+        per_step = zip(dzs.unbind(0), dzs_by_gate[:, :, :3].unbind(0),
+                       dzs_by_gate[:, :, 3].unbind(0), factors[:, :, :3].unbind(0),
+                       factors[:, :, 3].unbind(0), dc_from_dh.unbind(0), forget.unbind(0),
+                       [None] * steps if d_outputs is None else d_outputs.unbind(1),
+                       [None] * steps if carry is None else carry)
+        for dz, dz_ifg, dz_o, factors_ifg, factor_o, from_dh, forget_k, d_out, carry_k in (
+                reversed(list(per_step))):
+            if d_out is not None:
+                dh = dh + d_out
+            dc = torch.addcmul(dc, dh, from_dh)
+            torch.mul(dc.unsqueeze(1), factors_ifg, out=dz_ifg)
+            torch.mul(dh, factor_o, out=dz_o)
+            dc = dc * forget_k
+            if carry_k is None:
+                dh = torch.mm(dz, kernel_t)
             else:
-                dh = torch.addmm(dh * carry[k], dzs[k], kernel_t)
+                dh = torch.addmm(dh * carry_k, dz, kernel_t)
         # The recurrent kernel's gradient as one product over all steps (each step's output
         # before it against its projections' gradient), and the projections' in time order
         # (as `projected` is laid out).
