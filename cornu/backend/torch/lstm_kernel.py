@@ -85,6 +85,17 @@ def _tanh_via_sigmoid(x, out, minus_one):
     return torch.add(minus_one, out, alpha=2., out=out)
 
 
+def tanh_into(like):
+    """The fastest exact-enough `tanh(x, out)` for tensors like `like` (its device, dtype)."""
+    if like.device.type != 'cpu':
+        return torch.tanh
+    minus_one = like.new_full((), -1.)
+
+    def tanh(x, out):
+        return _tanh_via_sigmoid(x, out, minus_one)
+    return tanh
+
+
 def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep):
     """The forward loop of `lstm_recurrence`: returns the `_Buffers` it filled."""
     inputs = projected.unbind(1)
@@ -92,12 +103,7 @@ def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, kee
     if go_backwards:
         inputs, masks = inputs[::-1], masks[::-1]
     half = projected.new_full((), 0.5)
-    tanh = torch.tanh
-    if projected.device.type == 'cpu':
-        minus_one = projected.new_full((), -1.)
-
-        def tanh(x, out):
-            return _tanh_via_sigmoid(x, out, minus_one)
+    tanh = tanh_into(projected)
     buffers = _Buffers(projected, h, c, keep)
     for x_t, mask_t, views in zip(inputs, masks, buffers.step_views()):
         z, gates, i, f, o, z_candidate, candidate, c_prev, c_new, tanh_c, h_prev, h_new = views

@@ -1,7 +1,7 @@
-"""`kernels.lstm_recurrence` (the LSTM's recurrence in one engine call) against a NumPy loop
-written here: outputs and final states on the inference and the training path, and the
-gradients into every input against central differences of the NumPy loop, for both gate
-activations, masks and go_backwards."""
+"""`kernels.lstm_recurrence` and `kernels.gru_recurrence` (the LSTM's and the GRU's recurrence
+in one engine call) against NumPy loops written here: outputs and final states on the
+inference and the training path, and the gradients into every input against central
+differences of the NumPy loop, for both gate activations, masks and go_backwards."""
 import numpy as np
 import pytest
 
@@ -108,5 +108,78 @@ def test_training_path_outputs_and_gradients_match_numpy(backend, activation, go
     for a, b in zip(got[:3], expected):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
     for index, grad in enumerate(got[3:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
+                                   rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- GRU (reset_after=False)
+
+def np_gru_recurrence(projected, h, kernel, activation, mask=None, go_backwards=False):
+    """Keras 2.2.4's GRU step loop (`reset_after=False`) over `projected = x @ W + b`."""
+    gate = _activation(activation)
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (steps[::-1] if go_backwards else steps):
+        x = projected[:, t]
+        z = gate(x[:, :units] + h @ kernel[:, :units])
+        r = gate(x[:, units:2 * units] + h @ kernel[:, units:2 * units])
+        hh = np.tanh(x[:, 2 * units:] + (r * h) @ kernel[:, 2 * units:])
+        new_h = z * h + (1 - z) * hh
+        if mask is not None:
+            new_h = np.where(mask[:, t][:, None], new_h, h)
+        h = new_h
+        outputs.append(h)
+    return np.stack(outputs, 1), h
+
+
+def _gru_problem(seed, batch=3, steps=5, units=4):
+    rng = np.random.RandomState(seed)
+    return (rng.randn(batch, steps, 3 * units) * 2., rng.randn(batch, units),
+            rng.randn(units, 3 * units) * 0.5)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_gru_inference_path_matches_numpy(backend, activation, go_backwards, masked):
+    K = backend
+    arrays = _gru_problem(3)
+    mask = _MASK if masked else None
+    expected = np_gru_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    with kernels.no_grad():
+        got = kernels.gru_recurrence(*[K.constant(a) for a in arrays], activation,
+                                     mask=None if mask is None else K.constant(mask, 'bool'),
+                                     go_backwards=go_backwards)
+        got = [kernels.to_numpy(g) for g in got]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_gru_training_path_outputs_and_gradients_match_numpy(backend, activation, go_backwards,
+                                                             masked):
+    K = backend
+    arrays = _gru_problem(4)
+    mask = _MASK if masked else None
+    rng = np.random.RandomState(5)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = np_gru_recurrence(*values, activation, mask=mask, go_backwards=go_backwards)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.gru_recurrence(*inputs, activation,
+                                     mask=None if mask is None else K.constant(mask, 'bool'),
+                                     go_backwards=go_backwards)
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = np_gru_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    for a, b in zip(got[:2], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[2:]):
         np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
                                    rtol=1e-5, atol=1e-6)
