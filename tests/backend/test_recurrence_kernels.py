@@ -5,6 +5,7 @@ differences of the NumPy loop, for both gate activations, masks and go_backwards
 import numpy as np
 import pytest
 
+from cornu import backend as K
 from cornu.backend import kernels
 
 
@@ -183,3 +184,15 @@ def test_gru_training_path_outputs_and_gradients_match_numpy(backend, activation
     for index, grad in enumerate(got[2:]):
         np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
                                    rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason="the torch kernels' own tanh")
+def test_torch_kernels_tanh_is_tanh_within_float32_rounding():
+    """On CPU the torch kernels compute tanh as 2 * sigmoid(2x) - 1 (faster there); it stays
+    within a few float32 roundings of tanh, also for large and tiny arguments."""
+    from cornu.backend.torch.lstm_kernel import tanh_into
+    x = np.concatenate([np.linspace(-20., 20., 4001), [-1e-7, 0., 1e-7, 1e30, -1e30]])
+    tensor = K.constant(x.astype('float32'))
+    out = K.zeros_like(tensor)
+    tanh_into(tensor)(tensor, out)
+    np.testing.assert_allclose(kernels.to_numpy(out), np.tanh(x), rtol=0, atol=2.5e-7)
