@@ -196,3 +196,25 @@ def test_torch_kernels_tanh_is_tanh_within_float32_rounding():
     out = K.zeros_like(tensor)
     tanh_into(tensor)(tensor, out)
     np.testing.assert_allclose(kernels.to_numpy(out), np.tanh(x), rtol=0, atol=2.5e-7)
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason="the torch kernels' own tanh")
+def test_torch_kernels_with_torchs_tanh_match_numpy(monkeypatch):
+    """The kernels' path for devices other than the CPU (torch's tanh) computes the same."""
+    import torch
+    from cornu.backend.torch import gru_kernel, lstm_kernel
+    for module in (gru_kernel, lstm_kernel):
+        monkeypatch.setattr(module, 'tanh_into', lambda like: torch.tanh)
+    for training in (False, True):
+        arrays = _problem(6)
+        tensors = [torch.tensor(a, requires_grad=training) for a in arrays]
+        got = lstm_kernel.lstm_recurrence(*tensors, 'hard_sigmoid', mask=torch.tensor(_MASK))
+        expected = np_recurrence(*arrays, 'hard_sigmoid', mask=_MASK)
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)
+        arrays = _gru_problem(7)
+        tensors = [torch.tensor(a, requires_grad=training) for a in arrays]
+        got = gru_kernel.gru_recurrence(*tensors, 'hard_sigmoid', mask=torch.tensor(_MASK))
+        expected = np_gru_recurrence(*arrays, 'hard_sigmoid', mask=_MASK)
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)

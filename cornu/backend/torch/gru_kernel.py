@@ -52,7 +52,7 @@ def _gru_steps(projected, h, recurrent_kernel, mask, hard, go_backwards, keep):
             torch.sigmoid(z_pre, out=gate)
         update = gate[:, :units]
         torch.mul(gate[:, units:], h_prev, out=rh)
-        tanh(torch.addmm(x_t[:, 2 * units:], rh, kernel_h, out=candidate), candidate)
+        tanh(torch.addmm(x_t[:, 2 * units:], rh, kernel_h, out=candidate), out=candidate)
         # z * h_prev + (1 - z) * hh as hh + z * (h_prev - hh): two ops.
         torch.addcmul(candidate, update, torch.sub(h_prev, candidate, out=h_new), out=h_new)
         if mask_t is not None:

@@ -15,9 +15,9 @@ __all__ = ['lstm_recurrence']
 # ops per step few: gate activations on the whole gate block at once (the hard sigmoid in two
 # ops), and in the backward pass everything that does not depend on the incoming gradients
 # computed for all steps at once before the loop.
-# Every per-step result is written (`out=`) into a buffer allocated once per call: a fresh
-# tensor per step for each saved value costs more than the op itself, because memory the
-# allocator has just handed back to the system is faulted in again page by page.
+# Every per-step result is written (`out=`) into a buffer allocated once per call, laid out
+# as the backward pass reads it: a fresh tensor per step for each saved value, stacked at
+# the end, costs an allocation per value and a second copy of everything.
 
 
 class _Buffers(object):
@@ -78,15 +78,16 @@ def _tanh_via_sigmoid(x, out, minus_one):
     """tanh(x) as 2 * sigmoid(2x) - 1 (within about 2e-7 of it in float32), into `out`
     (`minus_one`: a 0-d tensor of -1 like `x`).
 
-    On CPU, torch's tanh of a step's `(32, 128)` block costs about four times its sigmoid
-    (11.7 against 2.7 microseconds on an AMD EPYC with an MKL build: MKL's vector tanh); these
-    three ops take 7.7. On GPU one launch beats three."""
+    On CPU, torch's tanh of a step's `(32, 128)` block has been measured at about four times
+    its sigmoid (11.7 against 2.7 microseconds, one thread); these three ops take 7.7. On GPU
+    one launch beats three."""
     torch.mul(x, 2., out=out).sigmoid_()
     return torch.add(minus_one, out, alpha=2., out=out)
 
 
 def tanh_into(like):
-    """The fastest exact-enough `tanh(x, out)` for tensors like `like` (its device, dtype)."""
+    """`tanh(x, out=...)` for tensors like `like` (its device and dtype): torch's own, or on
+    CPU `_tanh_via_sigmoid`."""
     if like.device.type != 'cpu':
         return torch.tanh
     minus_one = like.new_full((), -1.)
