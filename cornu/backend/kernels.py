@@ -13,8 +13,8 @@ define them in the same files with the same names:
 - `core`: the device, variables' class, tensor/NumPy conversion, gradient modes, dtypes;
 - `compiled`: `compile_function`, how the run of a `K.function` is prepared for repeated
   calls (jitted on JAX);
-- `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `placement`, `optim`,
-  `loss_scaling`, `fused_metrics`:
+- `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `gru_kernel`, `placement`,
+  `optim`, `loss_scaling`, `fused_metrics`:
   one job each, every name in their `__all__` re-exported here.
 
 The kernels that layers call on their inputs (`dense`, the RNN kernels) carry the `graph_op`
@@ -41,8 +41,8 @@ enable_grad = _core.enable_grad
 inference_mode = _core.inference_mode
 compile_function = engine_module('compiled').compile_function
 
-_KERNEL_MODULES = ('dense', 'gradients', 'rnn_steps', 'native_rnn', 'lstm_kernel', 'placement',
-                   'optim', 'loss_scaling', 'fused_metrics')
+_KERNEL_MODULES = ('dense', 'gradients', 'rnn_steps', 'native_rnn', 'lstm_kernel', 'gru_kernel',
+                   'placement', 'optim', 'loss_scaling', 'fused_metrics')
 
 
 def _kernel_names():

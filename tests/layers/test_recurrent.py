@@ -716,3 +716,56 @@ def test_layer_call_on_symbolic_inputs_builds_a_function(backend, layer_class):
     g = K.function([inputs], [model_output])
     x = np.random.RandomState(0).rand(2, 5, 3).astype('float32')
     np.testing.assert_allclose(f([x])[0], g([x])[0], rtol=1e-6, atol=1e-6)
+
+
+@pytest.mark.parametrize('recurrent_activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+def test_gru_recurrence_path_equals_the_step_loop_with_masks_and_states(
+        backend, recurrent_activation, go_backwards):
+    """Outputs and gradients (into the kernels, the embeddings and the initial state) of the
+    GRU's whole-sequence path (`reset_after=False`) equal those of Keras' step loop, masks
+    included."""
+    class StepByStep(GRUCell):
+        def call(self, inputs, states, training=None):
+            return super(StepByStep, self).call(inputs, states, training=training)
+
+    def build(make_layer):
+        ids, context = Input((5,)), Input((3,))
+        embedded = Embedding(7, 4, mask_zero=True)(ids)
+        h0 = Dense(6)(context)
+        sequence = make_layer()(embedded, initial_state=[h0])
+        model = Model([ids, context], Dense(1)(sequence))
+        model.compile(SGD(lr=0.3), 'mse')
+        return model
+
+    kwargs = dict(recurrent_activation=recurrent_activation, go_backwards=go_backwards,
+                  return_sequences=True)
+    fast = build(lambda: GRU(6, **kwargs))
+    loop = build(lambda: RNN(StepByStep(6, recurrent_activation=recurrent_activation),
+                             go_backwards=go_backwards, return_sequences=True))
+    loop.set_weights(fast.get_weights())
+    data = [np.array([[0, 1, 2, 0, 3], [4, 5, 6, 1, 2], [0, 0, 3, 0, 0]]),
+            np.random.rand(3, 3).astype('float32')]
+    target = np.random.rand(3, 5, 1).astype('float32')
+    np.testing.assert_allclose(fast.predict(data), loop.predict(data), rtol=1e-5, atol=1e-6)
+    fast.train_on_batch(data, target)
+    loop.train_on_batch(data, target)
+    for a, b in zip(fast.get_weights(), loop.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+def test_gru_takes_the_recurrence_kernel_only_for_its_formula(backend, monkeypatch):
+    """`reset_after=False` GRUs run `gru_recurrence`; `reset_after=True` and recurrent dropout
+    while training do not (the kernel has neither)."""
+    calls = []
+    original = kernels.gru_recurrence
+    monkeypatch.setattr(kernels, 'gru_recurrence',
+                        lambda *a, **k: calls.append(1) or original(*a, **k))
+    x = np.random.rand(2, 4, 3).astype('float32')
+    Sequential([GRU(5, input_shape=(4, 3))]).predict(x)
+    assert len(calls) == 1
+    Sequential([GRU(5, reset_after=True, input_shape=(4, 3))]).predict(x)
+    model = Sequential([GRU(5, recurrent_dropout=0.5, input_shape=(4, 3))])
+    model.compile(SGD(), 'mse')
+    model.train_on_batch(x, np.zeros((2, 5), 'float32'))
+    assert len(calls) == 1

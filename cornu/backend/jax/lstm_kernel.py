@@ -1,9 +1,11 @@
 """The recurrent part of Keras 2's LSTM over a whole sequence in one `lax.scan` (sigmoid or
-hard sigmoid gates); JAX differentiates it.
+hard sigmoid gates), with a hand-written backward pass (`jax.custom_vjp`).
 
 Internal (`cornu.backend.kernels` re-exports it); same names as
 `cornu.backend.torch.lstm_kernel`.
 """
+import functools
+
 import jax
 import jax.numpy as jnp
 from jax import lax
@@ -20,6 +22,97 @@ def _lstm_gate_activation(z, hard):
         y = jnp.where(y >= 0., y, jnp.zeros_like(y))
         return jnp.where(y <= 1., y, jnp.ones_like(y))
     return jax.nn.sigmoid(z)
+
+
+def _forward(hard, steps, keep, h, c, kernel):
+    """The step loop over time-major `steps` (`keep`: a time-major float mask or None).
+    Returns the final states and, per step, the outputs, cell states and pre-activations:
+    all the backward pass needs. (The gates and tanh of the cell states it recomputes for all
+    steps at once: on XLA's CPU backend each value a scan stacks costs more than that.)"""
+    units = kernel.shape[0]
+
+    def step(carry, sliced):
+        h, c = carry
+        z_t, keep_t = sliced
+        z = z_t + jnp.matmul(h, kernel)
+        gates = _lstm_gate_activation(z, hard)
+        g = jnp.tanh(z[:, 2 * units:3 * units])
+        new_c = gates[:, units:2 * units] * c + gates[:, :units] * g
+        new_h = gates[:, 3 * units:] * jnp.tanh(new_c)
+        if keep_t is not None:
+            kept = keep_t[:, None] > 0
+            new_h = jnp.where(kept, new_h, h)
+            new_c = jnp.where(kept, new_c, c)
+        return (new_h, new_c), (new_h, new_c, z)
+
+    return lax.scan(step, (h, c), (steps, keep))
+
+
+@functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
+def _recurrence(hard, steps, keep, h, c, kernel):
+    (h, c), saved = _forward(hard, steps, keep, h, c, kernel)
+    return saved[0], h, c
+
+
+def _recurrence_forward(hard, steps, keep, h0, c0, kernel):
+    (h, c), saved = _forward(hard, steps, keep, h0, c0, kernel)
+    return (saved[0], h, c), (keep, h0, c0, kernel) + saved
+
+
+def _recurrence_backward(hard, residuals, cotangents):
+    keep, h0, c0, kernel, hs, cs, zs = residuals
+    d_outputs, d_h, d_c = cotangents
+    units = kernel.shape[0]
+    gates = _lstm_gate_activation(zs, hard)
+    gs = jnp.tanh(zs[..., 2 * units:3 * units])
+    # (At a masked step the stored cell state is the previous one, but that step's factors
+    # are zeroed below.)
+    tanh_cs = jnp.tanh(cs)
+    # Per step, with dc the cell state's gradient once the output's is added in:
+    #   dc += dh * o * (1 - tanh(c)^2)
+    #   dz = (dc * g * i', dc * c_prev * f', dc * i * (1 - g^2), dh * tanh(c) * o')
+    #   dc_prev = dc * f;  dh_prev = dz @ kernel^T
+    # The factors of dc and dh depend only on the forward pass: computed for all steps at
+    # once, so that the backward scan's step is a few ops and one product (autodiff of the
+    # forward scan does more per step). A masked step passes dh and dc through unchanged.
+    if hard:
+        y = zs * 0.2 + 0.5  # as the forward pass has it
+        slope = jnp.where((y >= 0.) & (y <= 1.), 0.2, 0.).astype(zs.dtype)
+    else:
+        slope = gates * (1 - gates)
+    c_prev = jnp.concatenate([c0[None], cs[:-1]], 0)
+    h_prev = jnp.concatenate([h0[None], hs[:-1]], 0)
+    i, f, o = gates[..., :units], gates[..., units:2 * units], gates[..., 3 * units:]
+    factors = jnp.concatenate([gs * slope[..., :units], c_prev * slope[..., units:2 * units],
+                               i * (1 - gs * gs), tanh_cs * slope[..., 3 * units:]], -1)
+    from_dh = o * (1 - tanh_cs * tanh_cs)
+    forget, carry = f, None
+    if keep is not None:
+        kept = keep[..., None]
+        factors = factors * kept
+        from_dh = from_dh * kept
+        forget = jnp.where(kept > 0, f, jnp.ones_like(f))
+        carry = 1 - kept
+    kernel_t = kernel.T
+
+    def step(state, sliced):
+        dh, dc = state
+        d_out, factor, from_dh_t, forget_t, carry_t = sliced
+        dh = dh + d_out
+        dc = dc + dh * from_dh_t
+        dz = jnp.concatenate([dc, dc, dc, dh], 1) * factor
+        dh_prev = jnp.matmul(dz, kernel_t)
+        if carry_t is not None:
+            dh_prev = dh_prev + dh * carry_t
+        return (dh_prev, dc * forget_t), dz
+
+    (dh, dc), dzs = lax.scan(step, (d_h, d_c), (d_outputs, factors, from_dh, forget, carry),
+                             reverse=True)
+    d_kernel = jnp.einsum('tbu,tbg->ug', h_prev, dzs)
+    return dzs, None if keep is None else jnp.zeros_like(keep), dh, dc, d_kernel
+
+
+_recurrence.defvjp(_recurrence_forward, _recurrence_backward)
 
 
 @graph_op
@@ -42,31 +135,18 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
     """
     hard = recurrent_activation == 'hard_sigmoid'
-    recurrent_kernel = _t(recurrent_kernel)
-    units = recurrent_kernel.shape[0]
-    steps = jnp.swapaxes(_t(projected), 0, 1)
+    projected = _t(projected)
+    steps = jnp.swapaxes(projected, 0, 1)
+    keep = None
     if mask is not None:
         mask = _t(mask)
         if mask.ndim > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
-        mask = mask if mask.dtype == jnp.bool_ else mask != 0
-        mask = jnp.swapaxes(mask, 0, 1)
+        # A float mask (1 kept, 0 masked): the custom gradient's inputs are all floats.
+        keep = jnp.swapaxes(mask != 0, 0, 1).astype(projected.dtype)
     if go_backwards:
         steps = steps[::-1]
-        mask = None if mask is None else mask[::-1]
-
-    def step(carry, sliced):
-        h, c = carry
-        z_t, keep = sliced
-        z = z_t + jnp.matmul(h, recurrent_kernel)
-        gates = _lstm_gate_activation(z, hard)
-        g = jnp.tanh(z[:, 2 * units:3 * units])
-        new_c = gates[:, units:2 * units] * c + gates[:, :units] * g
-        new_h = gates[:, 3 * units:] * jnp.tanh(new_c)
-        if keep is not None:
-            new_h = jnp.where(keep[:, None], new_h, h)
-            new_c = jnp.where(keep[:, None], new_c, c)
-        return (new_h, new_c), new_h
-
-    (h, c), outputs = lax.scan(step, (_t(initial_h), _t(initial_c)), (steps, mask))
+        keep = None if keep is None else keep[::-1]
+    outputs, h, c = _recurrence(hard, steps, keep, _t(initial_h), _t(initial_c),
+                                _t(recurrent_kernel))
     return jnp.swapaxes(outputs, 0, 1), h, c

@@ -11,57 +11,122 @@ from ..symbolic import graph_op
 __all__ = ['lstm_recurrence']
 
 # Where the time goes: at Keras' sizes (a batch of 32, 128 units) one step's matrix product
-# costs about as much as a dozen small elementwise ops do in dispatch and allocation, so the
-# loops below keep the ops per step few: gate activations on the whole gate block at once
-# (the hard sigmoid in two ops), and in the backward pass everything that does not depend on
-# the incoming gradients computed for all steps at once before the loop.
+# costs about as much as a dozen small elementwise ops do in dispatch, so the loops keep the
+# ops per step few: gate activations on the whole gate block at once (the hard sigmoid in two
+# ops), and in the backward pass everything that does not depend on the incoming gradients
+# computed for all steps at once before the loop.
+# Every per-step result is written (`out=`) into a buffer allocated once per call, laid out
+# as the backward pass reads it: a fresh tensor per step for each saved value, stacked at
+# the end, costs an allocation per value and a second copy of everything.
+
+
+class _Buffers(object):
+    """Where one call's forward loop writes, in processing order.
+
+    Training keeps every step (`zs` the pre-activations, which the hard sigmoid's slope
+    depends on; `gates` the activations, with the cell candidate in its slot; the cell states
+    `cs` and outputs `hs` with the initial ones first; `tanh_cs` tanh of each new cell state).
+    Inference keeps only the outputs and reuses one step's scratch tensors."""
+
+    def __init__(self, projected, h, c, keep):
+        batch, steps, width = projected.shape
+        units = h.shape[1]
+        new = projected.new_empty
+        self.keep = keep
+        self.hs = new((steps + 1, batch, units))
+        self.hs[0] = h
+        if keep:
+            self.zs = new((steps, batch, width))
+            self.gates = new((steps, batch, width))
+            self.cs = new((steps + 1, batch, units))
+            self.tanh_cs = new((steps, batch, units))
+        else:
+            self.gates = new((batch, width))
+            self.cs = new((2, batch, units))
+            self.tanh_c = new((batch, units))
+            self.candidate = new((batch, units))
+        self.cs[0] = c
+
+    def step_views(self):
+        """Per step, the views its ops read and write: `(z, gates, i, f, o, z of the candidate,
+        candidate (None: its slot in gates), c_prev, c_new, tanh_c, h_prev, h_new)`. Made
+        up front by `unbind`: one call instead of a dozen slicing calls per step."""
+        hs = self.hs.unbind(0)
+        steps = len(hs) - 1
+        if self.keep:
+            zs, gates = self.zs, self.gates
+            cs, tanh_cs, candidates = self.cs.unbind(0), self.tanh_cs.unbind(0), [None] * steps
+        else:
+            zs, gates = self.gates.unsqueeze(0), self.gates.unsqueeze(0)
+            pair = self.cs.unbind(0)
+            cs = pair * (steps // 2 + 1)
+            tanh_cs, candidates = [self.tanh_c] * steps, [self.candidate] * steps
+        shape = gates.shape[:2] + (4, gates.shape[2] // 4)
+        i, f, g, o = (view.unbind(0) for view in gates.view(shape).unbind(2))
+        z_candidates = zs.view(shape)[:, :, 2].unbind(0)
+        zs, gates = zs.unbind(0), gates.unbind(0)
+        if not self.keep:
+            zs, gates, i, f, o, g, z_candidates = (
+                list(views) * steps for views in (zs, gates, i, f, o, g, z_candidates))
+        if self.keep:
+            candidates = g
+        return zip(zs, gates, i, f, o, z_candidates, candidates, cs[:steps], cs[1:], tanh_cs,
+                   hs[:-1], hs[1:])
+
+
+def _tanh_via_sigmoid(x, out, minus_one):
+    """tanh(x) as 2 * sigmoid(2x) - 1 (within about 2e-7 of it in float32), into `out`
+    (`minus_one`: a 0-d tensor of -1 like `x`).
+
+    On CPU, torch's tanh of a step's `(32, 128)` block has been measured at about four times
+    its sigmoid (11.7 against 2.7 microseconds, one thread); these three ops take 7.7. On GPU
+    one launch beats three."""
+    torch.mul(x, 2., out=out).sigmoid_()
+    return torch.add(minus_one, out, alpha=2., out=out)
+
+
+def tanh_into(like):
+    """`tanh(x, out=...)` for tensors like `like` (its device and dtype): torch's own, or on
+    CPU `_tanh_via_sigmoid`."""
+    if like.device.type != 'cpu':
+        return torch.tanh
+    minus_one = like.new_full((), -1.)
+
+    def tanh(x, out):
+        return _tanh_via_sigmoid(x, out, minus_one)
+    return tanh
 
 
 def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep):
-    """The forward loop of `lstm_recurrence`.
-
-    With `keep`, also returns what the backward pass needs, stacked over the steps in
-    processing order: the gates (the cell candidate's slot holds garbage), the cell
-    candidates, the pre-activations (hard sigmoid only: its slope depends on them), the
-    previous cell states and tanh of the new ones; and the list of outputs."""
-    units = h.shape[1]
-    steps = range(projected.shape[1])
-    order = list(steps)[::-1] if go_backwards else list(steps)
-    i_, f_, g_, o_ = (slice(k * units, (k + 1) * units) for k in range(4))
+    """The forward loop of `lstm_recurrence`: returns the `_Buffers` it filled."""
+    inputs = projected.unbind(1)
+    masks = [None] * len(inputs) if mask is None else mask.t().unsqueeze(2).unbind(0)
+    if go_backwards:
+        inputs, masks = inputs[::-1], masks[::-1]
     half = projected.new_full((), 0.5)
-    outputs = []
-    saved = ([], [], [], [c], []) if keep else None
-    for t in order:
-        z = torch.addmm(projected[:, t], h, recurrent_kernel)
-        # (tanh of a contiguous copy: on a strided slice, tanh is slower than copy + tanh.)
-        g = torch.tanh(z[:, g_].contiguous())
-        # One activation over the whole gate block (the candidate's slot is not read).
+    tanh = tanh_into(projected)
+    buffers = _Buffers(projected, h, c, keep)
+    for x_t, mask_t, views in zip(inputs, masks, buffers.step_views()):
+        z, gates, i, f, o, z_candidate, candidate, c_prev, c_new, tanh_c, h_prev, h_new = views
+        torch.addmm(x_t, h_prev, recurrent_kernel, out=z)
+        if not keep:
+            # Inference activates the gates in place: the candidate's tanh goes first.
+            tanh(z_candidate, out=candidate)
+        # One activation over the whole gate block (the candidate's slot is then rewritten).
         if hard:
             # 0.5 + 0.2 * z as one op (`alpha`), then the clamp.
-            gates = torch.add(half, z, alpha=0.2).clamp_(0., 1.)
+            torch.add(half, z, alpha=0.2, out=gates).clamp_(0., 1.)
         else:
-            gates = torch.sigmoid(z) if keep else z.sigmoid_()
-        new_c = torch.addcmul(gates[:, f_] * c, gates[:, i_], g)
-        tanh_c = torch.tanh(new_c)
-        new_h = gates[:, o_] * tanh_c
-        if mask is not None:
-            keep_t = mask[:, t].unsqueeze(1)
-            new_h = torch.where(keep_t, new_h, h)
-            new_c = torch.where(keep_t, new_c, c)
+            torch.sigmoid(z, out=gates)
         if keep:
-            saved[0].append(gates)
-            saved[1].append(g)
-            saved[2].append(z)
-            saved[3].append(new_c)
-            saved[4].append(tanh_c)
-        h, c = new_h, new_c
-        outputs.append(h)
-    if not keep:
-        return torch.stack(outputs, 1), h, c, order, None
-    gates, gs, zs, cs, tanh_cs = saved
-    stacked = (torch.stack(gates), torch.stack(gs), torch.stack(zs) if hard else None,
-               torch.stack(cs[:-1]), torch.stack(tanh_cs))
-    return torch.stack(outputs, 1), h, c, order, (stacked, outputs)
+            tanh(z_candidate, out=candidate)
+        torch.mul(f, c_prev, out=c_new).addcmul_(i, candidate)
+        tanh(c_new, out=tanh_c)
+        torch.mul(o, tanh_c, out=h_new)
+        if mask_t is not None:
+            torch.where(mask_t, h_new, h_prev, out=h_new)
+            torch.where(mask_t, c_new, c_prev, out=c_new)
+    return buffers
 
 
 class _LSTMRecurrence(torch.autograd.Function):
@@ -70,26 +135,25 @@ class _LSTMRecurrence(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, projected, h, c, recurrent_kernel, mask, hard, go_backwards):
-        outputs, h_last, c_last, order, (stacked, hs) = _lstm_steps(
-            projected, h, c, recurrent_kernel, mask, hard, go_backwards, True)
-        # The output before each step, in time order, for the recurrent kernel's gradient.
-        previous_h = [h] + hs[:-1]
-        previous_h = torch.stack(previous_h[::-1] if go_backwards else previous_h, 1)
-        gates, gs, zs, cs, tanh_cs = stacked
-        ctx.save_for_backward(recurrent_kernel, gates, gs, zs, cs, tanh_cs, previous_h)
-        ctx.mask, ctx.hard, ctx.order, ctx.go_backwards = mask, hard, order, go_backwards
+        buffers = _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards,
+                              True)
+        hs, cs = buffers.hs, buffers.cs
+        ctx.save_for_backward(recurrent_kernel, buffers.gates, buffers.zs if hard else None, cs,
+                              buffers.tanh_cs, hs)
+        ctx.mask, ctx.hard, ctx.go_backwards = mask, hard, go_backwards
         # An output nothing depends on (the sequence, for an LSTM without
         # `return_sequences`) gets a `None` gradient rather than zeros to add at every step.
         ctx.set_materialize_grads(False)
-        return outputs, h_last, c_last
+        # New tensors rather than views of the saved buffers: a caller may change them in place.
+        return hs[1:].transpose(0, 1).contiguous(), hs[-1].clone(), cs[-1].clone()
 
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, d_outputs, d_h, d_c):
-        recurrent_kernel, gates, gs, zs, cs, tanh_cs, previous_h = ctx.saved_tensors
-        mask, hard, order = ctx.mask, ctx.hard, ctx.order
+        recurrent_kernel, gates, zs, cs, tanh_cs, hs = ctx.saved_tensors
+        mask, hard, go_backwards = ctx.mask, ctx.hard, ctx.go_backwards
         steps, batch, units = tanh_cs.shape
-        i_, f_, o_ = (slice(k * units, (k + 1) * units) for k in (0, 1, 3))
+        i, f, g, o = gates.view(steps, batch, 4, units).unbind(2)
         # Per step, with dc the cell state's gradient once the output's is added in:
         #   dc += dh * o * (1 - tanh(c)^2)
         #   dz = (dc * g * i', dc * c_prev * f', dc * i * (1 - g^2), dh * tanh(c) * o')
@@ -98,48 +162,69 @@ class _LSTMRecurrence(torch.autograd.Function):
         # the forward pass: compute them for all steps at once, so that a step is a handful of
         # ops. A masked step passes dh and dc through unchanged: its factors are zero (dz = 0)
         # but for dc's, which is one, and dh_prev gets dh added back.
+        factors = gates.new_empty((steps, batch, 4, units))
+        # (1 - x^2) as one op.
+        one = gates.new_full((), 1.)
         if hard:
-            y = torch.add(zs.new_full((), 0.5), zs, alpha=0.2)  # as the forward pass has it
-            slope = ((y >= 0) & (y <= 1)).to(gates.dtype).mul_(0.2)
+            # The slope is 0.2 where 0 <= 0.5 + 0.2 z <= 1, i.e. where clamping leaves that
+            # value as it is (computed as the forward pass has it, in `factors` until the
+            # factors overwrite it).
+            y = torch.add(zs.new_full((), 0.5), zs, alpha=0.2, out=factors.view_as(zs))
+            slope = torch.eq(y, y.clamp(0., 1.)).view(steps, batch, 4, units)
+            scale = 0.2
         else:
-            slope = gates * (1 - gates)
-        factors = torch.stack([gs * slope[..., i_], cs * slope[..., f_],
-                               gates[..., i_] * (1 - gs * gs), tanh_cs * slope[..., o_]], 2)
-        dc_from_dh = gates[..., o_] * (1 - tanh_cs * tanh_cs)
-        forget = gates[..., f_]
+            slope = torch.addcmul(gates, gates, gates, value=-1).view(steps, batch, 4, units)
+            scale = None
+        torch.mul(g, slope[:, :, 0], out=factors[:, :, 0])
+        torch.mul(cs[:-1], slope[:, :, 1], out=factors[:, :, 1])
+        torch.mul(tanh_cs, slope[:, :, 3], out=factors[:, :, 3])
+        if scale is not None:
+            factors[:, :, :2].mul_(scale)
+            factors[:, :, 3].mul_(scale)
+        torch.mul(i, torch.addcmul(one, g, g, value=-1), out=factors[:, :, 2])
+        dc_from_dh = torch.addcmul(one, tanh_cs, tanh_cs, value=-1).mul_(o)
+        forget = f
         carry = None
         if mask is not None:
-            kept = mask.t()[order].unsqueeze(2)
-            factors = factors * kept.unsqueeze(3).to(factors.dtype)
-            dc_from_dh = dc_from_dh * kept.to(dc_from_dh.dtype)
+            order = torch.arange(steps - 1, -1, -1) if go_backwards else torch.arange(steps)
+            kept = mask.t()[order.to(mask.device)].unsqueeze(2)
+            factors.mul_(kept.unsqueeze(3).to(factors.dtype))
+            dc_from_dh.mul_(kept.to(dc_from_dh.dtype))
             forget = torch.where(kept, forget, torch.ones_like(forget))
-            carry = (~kept).to(forget.dtype)
-        factors = factors.reshape(steps, batch, 4 * units)
+            carry = (~kept).to(forget.dtype).unbind(0)
         dh = d_h if d_h is not None else torch.zeros_like(tanh_cs[0])
         dc = d_c if d_c is not None else torch.zeros_like(tanh_cs[0])
         kernel_t = recurrent_kernel.t()
-        dzs = [None] * steps
-        for k in range(steps - 1, -1, -1):
-            if d_outputs is not None:
-                dh = dh + d_outputs[:, k]
-            dc = torch.addcmul(dc, dh, dc_from_dh[k])
-            # (Whole tensors, not writes into slices of one: a compiled step stays one graph.)
-            dz = torch.cat([dc, dc, dc, dh], 1).mul_(factors[k])
-            dzs[k] = dz
-            dc = dc * forget[k]
-            if carry is None:
+        # The gradients of the projections, in processing order; per step, the views the loop
+        # reads and writes, made up front.
+        dzs = gates.new_empty((steps, batch, 4 * units))
+        dzs_by_gate = dzs.view(steps, batch, 4, units)
+        per_step = zip(dzs.unbind(0), dzs_by_gate[:, :, :3].unbind(0),
+                       dzs_by_gate[:, :, 3].unbind(0), factors[:, :, :3].unbind(0),
+                       factors[:, :, 3].unbind(0), dc_from_dh.unbind(0), forget.unbind(0),
+                       [None] * steps if d_outputs is None else d_outputs.unbind(1),
+                       [None] * steps if carry is None else carry)
+        for dz, dz_ifg, dz_o, factors_ifg, factor_o, from_dh, forget_k, d_out, carry_k in (
+                reversed(list(per_step))):
+            if d_out is not None:
+                dh = dh + d_out
+            dc = torch.addcmul(dc, dh, from_dh)
+            torch.mul(dc.unsqueeze(1), factors_ifg, out=dz_ifg)
+            torch.mul(dh, factor_o, out=dz_o)
+            dc = dc * forget_k
+            if carry_k is None:
                 dh = torch.mm(dz, kernel_t)
             else:
-                dh = torch.addmm(dh * carry[k], dz, kernel_t)
-        # The projections' gradient in time order (as `projected` is laid out), and the
-        # recurrent kernel's as one product over all steps.
-        d_projected = torch.stack(dzs[::-1] if ctx.go_backwards else dzs, 1)
+                dh = torch.addmm(dh * carry_k, dz, kernel_t)
+        # The recurrent kernel's gradient as one product over all steps (each step's output
+        # before it against its projections' gradient), and the projections' in time order
+        # (as `projected` is laid out).
         d_kernel = None
         if ctx.needs_input_grad[3]:
-            d_kernel = torch.mm(previous_h.reshape(-1, units).t(),
-                                d_projected.reshape(-1, 4 * units))
-        if not ctx.needs_input_grad[0]:
-            d_projected = None
+            d_kernel = torch.mm(hs[:-1].reshape(-1, units).t(), dzs.reshape(-1, 4 * units))
+        d_projected = None
+        if ctx.needs_input_grad[0]:
+            d_projected = (dzs.flip(0) if go_backwards else dzs).transpose(0, 1)
         return d_projected, dh, dc, d_kernel, None, None, None
 
 
@@ -171,6 +256,8 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
                                     initial_c.requires_grad or recurrent_kernel.requires_grad):
         return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,
                                      hard, go_backwards)
-    outputs, h, c, _, _ = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask,
-                                      hard, go_backwards, False)
-    return outputs, h, c
+    buffers = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
+                          go_backwards, False)
+    hs = buffers.hs
+    # (Views of this call's own buffers: nothing else holds them.)
+    return hs[1:].transpose(0, 1), hs[-1], buffers.cs[projected.shape[1] % 2]

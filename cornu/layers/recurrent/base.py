@@ -9,7 +9,8 @@ their results are those of the step-by-step loop:
   `cell._fusable(training)` says the cell's formula is exactly that kernel's and there is no
   mask (or an all-valid one), no `unroll` and no constants;
 - `cell._recurrence(...)`: the step loop's arithmetic over the whole sequence in one engine
-  call (the LSTM's usual gates, masks included), or `None`;
+  call (the LSTM's usual gates, and the GRU's with `reset_after=False`; masks included), or
+  `None`;
 - `cell._rnn_sequence(inputs, training)`: the input projections of all timesteps computed at
   once, then a lean recurrent step per timestep (used unless the cell's `call` is overridden).
 """

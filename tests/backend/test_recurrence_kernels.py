@@ -1,0 +1,220 @@
+"""`kernels.lstm_recurrence` and `kernels.gru_recurrence` (the LSTM's and the GRU's recurrence
+in one engine call) against NumPy loops written here: outputs and final states on the
+inference and the training path, and the gradients into every input against central
+differences of the NumPy loop, for both gate activations, masks and go_backwards."""
+import numpy as np
+import pytest
+
+from cornu import backend as K
+from cornu.backend import kernels
+
+
+def _activation(name):
+    if name == 'hard_sigmoid':
+        return lambda x: np.clip(0.2 * x + 0.5, 0., 1.)
+    return lambda x: 1. / (1. + np.exp(-x))
+
+
+def np_recurrence(projected, h, c, kernel, activation, mask=None, go_backwards=False):
+    """Keras 2.2.4's LSTM step loop over `projected = x @ W + b`: a masked step keeps the
+    states and repeats the previous output."""
+    gate = _activation(activation)
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (steps[::-1] if go_backwards else steps):
+        z = projected[:, t] + h @ kernel
+        i, f = gate(z[:, :units]), gate(z[:, units:2 * units])
+        g, o = np.tanh(z[:, 2 * units:3 * units]), gate(z[:, 3 * units:])
+        new_c = f * c + i * g
+        new_h = o * np.tanh(new_c)
+        if mask is not None:
+            keep = mask[:, t][:, None]
+            new_h, new_c = np.where(keep, new_h, h), np.where(keep, new_c, c)
+        h, c = new_h, new_c
+        outputs.append(h)
+    return np.stack(outputs, 1), h, c
+
+
+def _problem(seed, batch=3, steps=5, units=4):
+    rng = np.random.RandomState(seed)
+    # Large enough pre-activations that some hard-sigmoid gates saturate (slope 0).
+    projected = rng.randn(batch, steps, 4 * units) * 2.
+    return (projected, rng.randn(batch, units), rng.randn(batch, units),
+            rng.randn(units, 4 * units) * 0.5)
+
+
+_MASK = np.array([[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [1, 0, 0, 1, 1]], bool)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_inference_path_matches_numpy(backend, activation, go_backwards, masked):
+    K = backend
+    arrays = _problem(0)
+    mask = _MASK if masked else None
+    expected = np_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    with kernels.no_grad():
+        got = kernels.lstm_recurrence(*[K.constant(a) for a in arrays], activation,
+                                      mask=None if mask is None else K.constant(mask, 'bool'),
+                                      go_backwards=go_backwards)
+        got = [kernels.to_numpy(g) for g in got]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    # The inference path's buffers are its own: a second call leaves the first's results.
+    with kernels.no_grad():
+        again = kernels.lstm_recurrence(*[K.constant(a * 0.5) for a in arrays], activation,
+                                        go_backwards=go_backwards)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    assert again[0] is not None
+
+
+def _numeric_gradient(loss, arrays, index, eps=1e-6):
+    grad = np.zeros_like(arrays[index])
+    for position in np.ndindex(*grad.shape):
+        values = [a.copy() for a in arrays]
+        values[index][position] += eps
+        up = loss(values)
+        values[index][position] -= 2 * eps
+        grad[position] = (up - loss(values)) / (2 * eps)
+    return grad
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_training_path_outputs_and_gradients_match_numpy(backend, activation, go_backwards,
+                                                         masked):
+    """The gradients of a weighted sum of the outputs and both final states (so that each
+    incoming gradient is used) into the projections, initial states and recurrent kernel."""
+    K = backend
+    arrays = _problem(1)
+    mask = _MASK if masked else None
+    rng = np.random.RandomState(2)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = np_recurrence(*values, activation, mask=mask, go_backwards=go_backwards)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.lstm_recurrence(*inputs, activation,
+                                      mask=None if mask is None else K.constant(mask, 'bool'),
+                                      go_backwards=go_backwards)
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = np_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    for a, b in zip(got[:3], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[3:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
+                                   rtol=1e-5, atol=1e-6)
+
+
+# ---------------------------------------------------------------- GRU (reset_after=False)
+
+def np_gru_recurrence(projected, h, kernel, activation, mask=None, go_backwards=False):
+    """Keras 2.2.4's GRU step loop (`reset_after=False`) over `projected = x @ W + b`."""
+    gate = _activation(activation)
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (steps[::-1] if go_backwards else steps):
+        x = projected[:, t]
+        z = gate(x[:, :units] + h @ kernel[:, :units])
+        r = gate(x[:, units:2 * units] + h @ kernel[:, units:2 * units])
+        hh = np.tanh(x[:, 2 * units:] + (r * h) @ kernel[:, 2 * units:])
+        new_h = z * h + (1 - z) * hh
+        if mask is not None:
+            new_h = np.where(mask[:, t][:, None], new_h, h)
+        h = new_h
+        outputs.append(h)
+    return np.stack(outputs, 1), h
+
+
+def _gru_problem(seed, batch=3, steps=5, units=4):
+    rng = np.random.RandomState(seed)
+    return (rng.randn(batch, steps, 3 * units) * 2., rng.randn(batch, units),
+            rng.randn(units, 3 * units) * 0.5)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_gru_inference_path_matches_numpy(backend, activation, go_backwards, masked):
+    K = backend
+    arrays = _gru_problem(3)
+    mask = _MASK if masked else None
+    expected = np_gru_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    with kernels.no_grad():
+        got = kernels.gru_recurrence(*[K.constant(a) for a in arrays], activation,
+                                     mask=None if mask is None else K.constant(mask, 'bool'),
+                                     go_backwards=go_backwards)
+        got = [kernels.to_numpy(g) for g in got]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_gru_training_path_outputs_and_gradients_match_numpy(backend, activation, go_backwards,
+                                                             masked):
+    K = backend
+    arrays = _gru_problem(4)
+    mask = _MASK if masked else None
+    rng = np.random.RandomState(5)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = np_gru_recurrence(*values, activation, mask=mask, go_backwards=go_backwards)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.gru_recurrence(*inputs, activation,
+                                     mask=None if mask is None else K.constant(mask, 'bool'),
+                                     go_backwards=go_backwards)
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = np_gru_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    for a, b in zip(got[:2], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[2:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
+                                   rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason="the torch kernels' own tanh")
+def test_torch_kernels_tanh_is_tanh_within_float32_rounding():
+    """On CPU the torch kernels compute tanh as 2 * sigmoid(2x) - 1 (faster there); it stays
+    within a few float32 roundings of tanh, also for large and tiny arguments."""
+    from cornu.backend.torch.lstm_kernel import tanh_into
+    x = np.concatenate([np.linspace(-20., 20., 4001), [-1e-7, 0., 1e-7, 1e30, -1e30]])
+    tensor = K.constant(x.astype('float32'))
+    out = K.zeros_like(tensor)
+    tanh_into(tensor)(tensor, out)
+    np.testing.assert_allclose(kernels.to_numpy(out), np.tanh(x), rtol=0, atol=2.5e-7)
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason="the torch kernels' own tanh")
+def test_torch_kernels_with_torchs_tanh_match_numpy(monkeypatch):
+    """The kernels' path for devices other than the CPU (torch's tanh) computes the same."""
+    import torch
+    from cornu.backend.torch import gru_kernel, lstm_kernel
+    for module in (gru_kernel, lstm_kernel):
+        monkeypatch.setattr(module, 'tanh_into', lambda like: torch.tanh)
+    for training in (False, True):
+        arrays = _problem(6)
+        tensors = [torch.tensor(a, requires_grad=training) for a in arrays]
+        got = lstm_kernel.lstm_recurrence(*tensors, 'hard_sigmoid', mask=torch.tensor(_MASK))
+        expected = np_recurrence(*arrays, 'hard_sigmoid', mask=_MASK)
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)
+        arrays = _gru_problem(7)
+        tensors = [torch.tensor(a, requires_grad=training) for a in arrays]
+        got = gru_kernel.gru_recurrence(*tensors, 'hard_sigmoid', mask=torch.tensor(_MASK))
+        expected = np_gru_recurrence(*arrays, 'hard_sigmoid', mask=_MASK)
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)
