@@ -11,6 +11,7 @@ from .. import losses as losses_module
 from ..backend.run_context import run_context
 from ..mixed_precision.policy import mixed_in_use
 from .autocast import cast_floats
+from . import compile_utils
 from .compile_utils import weighted_masked_objective
 from .execution_plan import ExecutionPlan
 
@@ -19,10 +20,12 @@ def _from_logits(loss_fn):
     if loss_fn is losses_module.categorical_crossentropy:
         def categorical_crossentropy(y_true, logits):
             return K.categorical_crossentropy(y_true, logits, from_logits=True)
+        categorical_crossentropy.per_sample = True
         return categorical_crossentropy
     if loss_fn is losses_module.sparse_categorical_crossentropy:
         def sparse_categorical_crossentropy(y_true, logits):
             return K.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
+        sparse_categorical_crossentropy.per_sample = True
         return sparse_categorical_crossentropy
     return None
 
@@ -139,13 +142,14 @@ class StepLogic:
             return outputs, masks, collector or [], graph_values, loss_inputs
         return outputs, masks, collector or [], graph_values, outputs
 
-    def losses(self, outputs, masks, targets, weights, call_losses, graph_values):
-        """`(total_loss, per_output_losses)` as engine scalars."""
+    def losses(self, outputs, masks, targets, weights, call_losses, graph_values, rows=None):
+        """`(total_loss, per_output_losses)` as engine scalars; `rows` (see `real_rows`)
+        leaves a padded batch's padding rows out."""
         total = None
         per_output = []
         for index, fn, loss_weight in self.loss_terms:
             mask = masks[index] if masks is not None else None
-            value = fn(targets[index], outputs[index], weights[index], mask)
+            value = fn(targets[index], outputs[index], weights[index], mask, rows)
             per_output.append(value)
             term = value if loss_weight == 1. else value * loss_weight
             total = term if total is None else total + term
@@ -159,15 +163,34 @@ class StepLogic:
                              'add losses with `model.add_loss`.')
         return total, per_output
 
-    def metrics(self, outputs, masks, targets, weights):
-        """Per-batch metric values, in `metrics_names` order."""
+    def metrics(self, outputs, masks, targets, weights, rows=None):
+        """Per-batch metric values, in `metrics_names` order (over the real rows only, with
+        `rows`)."""
         values = []
         for spec in self.metric_specs:
             index = spec.output_index
             mask = masks[index] if masks is not None else None
             values.append(spec.fn(targets[index], outputs[index],
-                                  weights[index] if spec.weighted else None, mask))
+                                  weights[index] if spec.weighted else None, mask, rows))
         return values
+
+    def pads_exactly(self, model, training):
+        """Whether a batch padded with extra rows (that `real_rows` marks) gives the numbers
+        of its real rows alone: every layer computes rows independently in that phase, the
+        losses and metrics are Keras' own per-sample functions (their means then leave the
+        padding out), and no loss is computed from the batch as a whole (an activity
+        regularizer, a symbolic `add_loss`). Otherwise batches run at their exact size."""
+        if self.graph_losses or not model.computes_rows_independently(training):
+            return False
+        functions = [fn for _, fn, _ in self.loss_terms] + \
+            [spec.fn for spec in self.metric_specs]
+        return all(compile_utils.is_builtin_objective(fn) for fn in functions)
+
+    @staticmethod
+    def real_rows(valid, batch):
+        """Traced: a float vector over a padded batch of `batch` rows, 1 for the first
+        `valid` (the real rows) and 0 for the padding."""
+        return K.cast(K.less(K.arange(0, batch), valid), K.floatx())
 
     def logged(self, total, per_output, metric_values):
         """The values logged for a batch, in `metrics_names` order."""

@@ -11,6 +11,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
+from ..backend import steps
 from ..callbacks.logs import Logs, stack_for_reading
 from . import streamed_batches
 from . import process_group
@@ -82,9 +83,7 @@ class ArrayBatches(object):
 
 
 def _to_engine(array, dtype):
-    if array is None:
-        return None
-    return kernels.convert_to_tensor(np.asarray(array), dtype=dtype)
+    return steps.hold(array, dtype)
 
 
 class EpochAccumulator(object):
@@ -148,6 +147,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     # A `stop_training` that one process's callbacks may set during an epoch is shared after
     # every batch, so that every process stops at the same one.
     watch_batches = parallel is not None and parallel.watches_batches(callbacks.callbacks)
+    # The longest a short batch may be padded to (with `steps_per_epoch`, each step takes
+    # the whole data: never padded).
+    limit = batch_size if steps_per_epoch is None else num_samples
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):
@@ -179,12 +181,12 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     callbacks.on_batch_begin(batch_index, batch_logs)
                     index = (start, stop) if order is None else order[start:stop]
                     if parallel is None:
-                        outs = trainer.train_rows(data, index)
+                        outs = trainer.train_rows(data, index, limit)
                     else:
                         index, share = parallel.local_index(index)
                         trainer.set_share(share)
                         with process_group.step_scope(share):
-                            outs = trainer.train_rows(data, index)
+                            outs = trainer.train_rows(data, index, limit)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)
@@ -235,10 +237,11 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
         if verbose == 1 else None
     accumulator = EpochAccumulator()
+    limit = batch_size if steps is None else num_samples
     data.expect(batches)
     with K.learning_phase_scope(0):
         for batch_index, (start, stop) in enumerate(batches):
-            accumulator.add(trainer.test_rows(data, (start, stop)), stop - start)
+            accumulator.add(trainer.test_rows(data, (start, stop), limit), stop - start)
             if progbar is not None:
                 progbar.update(batch_index + 1 if steps is not None else stop - first)
     if parallel is not None and steps is None:

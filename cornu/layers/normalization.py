@@ -88,6 +88,8 @@ class BatchNormalization(Layer):
            Covariate Shift](https://arxiv.org/abs/1502.03167)
     """
 
+    _rows_independent = True
+
     # Under a mixed policy the statistics are computed in float32 (half precision loses the
     # small variances), and the moving statistics stay float32 variables.
     _computes_in_float32 = True
@@ -199,6 +201,10 @@ class BatchNormalization(Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def computes_rows_independently(self, training):
+        """Not while training: the batch statistics mix the rows (see `Layer`)."""
+        return not training and super().computes_rows_independently(training)
 
     def get_config(self):
         config = {
