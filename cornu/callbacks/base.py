@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import distributed
-from .logs import alias_of, stack_for_reading, to_python
+from .logs import alias_of, stack_for_reading, stack_padded, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
 # batch itself, earns Keras 2's "is slow compared to the batch update" warning.
@@ -58,10 +58,12 @@ class LazyWeightedSum(object):
         values, weights = self._values, self._weights
         self._values, self._weights = [], []
         try:
-            stacked = K.stack(values)
+            stacked = stack_padded(values)
         except Exception:  # mixed shapes or types: each term on its own, below
             stacked = None
         if stacked is not None and K.ndim(stacked) == 1:
+            # The padding entries (zeros) get zero weights.
+            weights = list(weights) + [0.] * (K.int_shape(stacked)[0] - len(weights))
             partial = K.sum(stacked * K.constant(weights, dtype=K.dtype(stacked)))
             if self._device_total is None:
                 self._device_total = partial

@@ -46,6 +46,18 @@ def stack_for_reading(tensors):
     return K.stack(tensors)
 
 
+def stack_padded(tensors):
+    """`tensors` (engine tensors of one shape and dtype) stacked along a new first axis whose
+    length is the next power of two, the entries past them zeros: an engine that compiles
+    each shape it runs (JAX) then compiles a handful of stacks, not one per number of
+    batches of an epoch."""
+    count = len(tensors)
+    size = 1 << max(count - 1, 0).bit_length()
+    if size > count:
+        tensors = list(tensors) + [K.zeros_like(tensors[0])] * (size - count)
+    return K.stack(tensors)
+
+
 class Logs(dict):
     """A dict of logs whose tensor values become floats when read."""
 

@@ -12,7 +12,7 @@ import numpy as np
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps
-from ..callbacks.logs import Logs, stack_for_reading
+from ..callbacks.logs import Logs, stack_for_reading, stack_padded
 from . import streamed_batches
 from . import process_group
 from . import training_utils
@@ -106,10 +106,13 @@ class EpochAccumulator(object):
     def averages(self):
         if not self.batches:
             return []
-        weights = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
-        table = stack_for_reading([K.stack([kernels.convert_to_tensor(v) for v in column])
-                                   for column in zip(*self.batches)])
-        return [float(average) for average in np.dot(kernels.to_numpy(table), weights)]
+        table = kernels.to_numpy(stack_for_reading(
+            [stack_padded([kernels.convert_to_tensor(v) for v in column])
+             for column in zip(*self.batches)]))
+        # The columns are padded to a power of two (see `stack_padded`): zero weights there.
+        weights = np.zeros(table.shape[1])
+        weights[:len(self.sizes)] = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
+        return [float(average) for average in np.dot(table, weights)]
 
 
 def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,

@@ -159,8 +159,9 @@ def _on_host(groups):
 
 def feed(groups, rows, placement, limit=None, pad=False):
     """The batch a step is called with: the rows `rows` of the host arrays in `groups`,
-    gathered with NumPy and copied to the device (`jax.device_put`, asynchronous: the copy
-    overlaps the step before it).
+    gathered with NumPy. On one device the NumPy batch is the step's argument (the jitted
+    call copies it to the device); on a mesh it is copied with `jax.device_put`, split over
+    the devices. Both are asynchronous: the copy overlaps the step before it.
 
     A step is compiled once per batch shape, whatever the length of the data. With `pad`,
     a batch shorter than `limit` is padded, by repeating its last row, to a bounded set of
@@ -176,8 +177,8 @@ def feed(groups, rows, placement, limit=None, pad=False):
         pad: whether the step may be given padded rows (it then weighs them out).
 
     # Returns
-        `(groups, rows, valid)`: the batch as device arrays (split over the mesh's devices
-        when it has several, global arrays on a mesh over several processes), `rows` `None`,
+        `(groups, rows, valid)`: the batch (NumPy arrays for one device; device arrays split
+        over a mesh's devices, global arrays on a mesh over several processes), `rows` `None`,
         and `valid`, the number of real rows as a NumPy `int32` (`None` without `pad`).
         Batches already on the device (streamed data) are not padded.
     """
@@ -198,8 +199,11 @@ def feed(groups, rows, placement, limit=None, pad=False):
     if rows is not None:
         groups = tuple([None if a is None else a[rows] for a in group] for group in groups)
     if placement is None:
-        where = core.DEVICE
-    elif size and size % placement.size == 0:
+        # NumPy arrays go to the jitted step as they are: its C++ dispatch copies them to the
+        # device for a fraction of what `jax.device_put`'s Python path costs per call (about
+        # 25 against 140 microseconds for a small model's three arrays).
+        return groups, None, valid
+    if size and size % placement.size == 0:
         where = NamedSharding(placement, PartitionSpec('batch'))
     else:
         where = NamedSharding(placement, PartitionSpec())
