@@ -2,11 +2,18 @@
 
 A compiled model holds a `Trainer`. Its steps are plain functions of a batch:
 
-    train step:   (inputs, targets, weights, rows) -> logged values   (updates the state)
-    test step:    (inputs, targets, weights, rows) -> logged values
+    train step:   (inputs, targets, weights, rows, valid) -> logged values   (updates the state)
+    test step:    (inputs, targets, weights, rows, valid) -> logged values
     predict step: (inputs, rows) -> outputs
 
-`rows`, when given, picks the batch out of whole in-memory arrays inside the step. The state
+The engine's `feed` prepares each batch. On PyTorch the in-memory arrays are on the device and
+`rows`, when given, picks the batch out of them inside the step. On JAX the arrays stay on
+the host: `feed` gathers the batch there (`rows` is then `None`) and may pad a short batch to
+one of a few lengths, so that few shapes are compiled; `valid` is then the number of real rows
+(a traced scalar; `None` when the batch is not padded), and the losses and metrics average
+over the real rows only (`StepLogic.real_rows`), while predictions are trimmed after the step
+(`trim`). A model is padded only where that changes no number (`StepLogic.pads_exactly`,
+worked out per phase by `_padding`). The state
 (weights, optimizer accumulators, BatchNormalization statistics, the random key) is the
 engine's to carry: PyTorch updates the variables in place; JAX compiles each step into a pure
 function `(state, batch) -> (state, outputs)` and threads the state from call to call. What

@@ -1,8 +1,9 @@
 """The loops over in-memory arrays behind `fit` and `evaluate`.
 
-Arrays go to the engine once per call; a step is then given the whole arrays and the batch's
-rows (a `(start, stop)` pair, or a slice of the epoch's shuffled order) and takes them itself
-(see `cornu.engine.trainer`). Data too large for that, memmaps and `HDF5Matrix` stay on the
+Arrays are held as the engine wants them once per call (`cornu.backend.steps.hold`: on the
+device on PyTorch, on the host on JAX); each batch is then given by its rows (a `(start,
+stop)` pair, or a slice of the epoch's shuffled order), which the engine takes (see
+`cornu.engine.trainer`). Data too large for that, memmaps and `HDF5Matrix` stay on the
 host and are copied batch by batch, the next batch while the current one runs
 (`streamed_batches.py`); the loops announce each epoch's batches for that (`expect`). Logged values stay on the device: epoch averages are summed
 there and read once per epoch (callbacks that read batch values trigger the copy themselves).
@@ -21,10 +22,11 @@ from . import training_utils
 class ArrayBatches(object):
     """Input, target and weight arrays, served batch by batch.
 
-    Arrays that fit (see `cornu.backend.streaming`) are copied to the engine once, and the
-    steps gather their batches there (`indexable`); the others stay on the host and `take`
-    copies each batch when it is needed (`StreamedBatches`). `inputs`, `targets` and
-    `weights` are the engine copies, or the host arrays when streamed.
+    Arrays that fit (see `cornu.backend.streaming`) are held once as the engine wants them
+    (`steps.hold`), and the steps take their batches from them (`indexable`); the others stay
+    on the host and `take` copies each batch when it is needed (`StreamedBatches`).
+    `inputs`, `targets` and `weights` are the held arrays, or the host arrays when
+    streamed.
 
     # Arguments
         inputs, targets, weights: lists of NumPy arrays (or array-likes such as

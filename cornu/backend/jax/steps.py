@@ -6,18 +6,25 @@ picked (`take_rows` and friends). On JAX every step is a `TracedStep` (`tracing.
 `jax.jit`-compiled pure function of the variables' values, compiled once per input signature;
 a training step donates its state, so XLA updates the weights in place.
 
-The loops over in-memory arrays hand a step the whole (device) arrays and the batch's rows as
-a NumPy array: the rows are gathered inside the compiled step, since indexing a jax array
-outside `jit` dispatches a dozen small ops per array and would cost more than a small model's
-whole step.
+In-memory arrays stay NumPy on the host (`hold`): each batch's rows are gathered there with
+NumPy and handed to the step (`feed`), so that a step's compiled signature is the batch's
+shape, never the length of the data. A short batch (an epoch's last; `predict` or
+`predict_on_batch` on a few rows) is padded, repeating its last row, to the next power of two
+(at most the loop's batch size), and the number of real rows goes to the step as a traced
+`int32`: the step leaves the padding rows out of the losses and metrics
+(`StepLogic.real_rows`), and the predictions are trimmed on the host (`trim`). At most
+`log2(batch_size) + 1` shapes are then compiled per step, whatever the lengths. The trainer
+asks for padding only where it is exact (`StepLogic.pads_exactly`); other short batches run
+at their exact size. Outputs are joined on the host (`to_host`), since a device
+concatenation would compile per combination of batch lengths.
 
 A data-parallel model (`multi_gpu_model`, whose `replica_devices` name several devices) runs
-its steps on a mesh of those devices (`placement`): the arrays and the state are replicated on
-each, and the rows of a batch are split over them inside the step, so that XLA runs a share of
-the batch on each device and sums the gradients. A mesh over the devices of several processes
-(a multi-process run, `cornu.distribute.DataParallel`) takes global arrays instead: the data
-stays on the host and each process feeds its own rows of each batch (`feed`, see
-`multihost`).
+its steps on a mesh of those devices (`placement`): the state is replicated on each, and each
+batch is copied split along its rows over them (`jax.device_put` with the mesh's row sharding;
+padded batches to a multiple of the device count), so that XLA runs a share of the batch on
+each device and sums the gradients. A mesh over the devices of several processes (a
+multi-process run, `cornu.distribute.DataParallel`) takes global arrays instead: each process
+feeds its own rows of each batch (see `multihost`).
 """
 import numpy as np
 import jax
