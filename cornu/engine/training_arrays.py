@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps
-from ..callbacks.logs import Logs, stack_for_reading, stack_padded
+from ..callbacks.logs import Logs, stack_for_reading, stack_in_chunks
 from . import streamed_batches
 from . import process_group
 from . import training_utils
@@ -109,9 +109,10 @@ class EpochAccumulator(object):
         if not self.batches:
             return []
         table = kernels.to_numpy(stack_for_reading(
-            [stack_padded([kernels.convert_to_tensor(v) for v in column])
+            [stack_in_chunks([kernels.convert_to_tensor(v) for v in column])
              for column in zip(*self.batches)]))
-        # The columns are padded to a power of two (see `stack_padded`): zero weights there.
+        # The columns are padded (see `stack_in_chunks`): zero weights there.
+        table = table.reshape(table.shape[0], -1)
         weights = np.zeros(table.shape[1])
         weights[:len(self.sizes)] = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
         return [float(average) for average in np.dot(table, weights)]
