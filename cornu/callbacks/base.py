@@ -66,10 +66,10 @@ class LazyWeightedSum(object):
             # The padding entries (zeros) get zero weights.
             weights = list(weights) + [0.] * (K.int_shape(stacked)[0] - len(weights))
             partial = K.sum(stacked * K.constant(weights, dtype=K.dtype(stacked)))
-            if self._device_total is None:
-                self._device_total = partial
-            else:
-                self._device_total = self._device_total + partial
+            # The first fold adds too: the one add op (compiled once on JAX) is then ready
+            # before a long epoch needs it, rather than compiled in its middle.
+            total = self._device_total
+            self._device_total = (K.zeros_like(partial) if total is None else total) + partial
             return
         for value, weight in zip(values, weights):
             self._host_total = self._host_total + np.asarray(to_python(value)) * weight

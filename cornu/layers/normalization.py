@@ -203,8 +203,11 @@ class BatchNormalization(Layer):
         return input_shape
 
     def computes_rows_independently(self, training):
-        """Not while training: the batch statistics mix the rows (see `Layer`)."""
-        return not training and super().computes_rows_independently(training)
+        """Not while training, nor where it was called with `training=True` (batch
+        statistics even in predict): the batch statistics mix the rows (see `Layer`)."""
+        forced = any(node.arguments.get('training') not in (None, False, 0)
+                     for node in self._inbound_nodes)
+        return not training and not forced and super().computes_rows_independently(training)
 
     def get_config(self):
         config = {

@@ -118,6 +118,11 @@ def test_padding_is_used_only_where_exact():
     assert not normalized._trainer._padding('train')
     assert normalized._trainer._padding('test') and normalized._trainer._padding('predict')
 
+    inputs = Input((8,))
+    forced = Model(inputs, BatchNormalization()(inputs, training=True))
+    forced.compile('sgd', 'mse')
+    assert not forced._trainer._padding('predict')  # batch statistics in predict too
+
     def summed_loss(y_true, y_pred):  # reduces over the batch: the padding would count
         return K.sum(K.square(y_true - y_pred))
     custom = Sequential([Dense(1, input_shape=(8,))])
