@@ -42,6 +42,7 @@ class Trainer:
         self._train_step = self._test_step = self._predict_step = None
         self._predict_plan = None
         self._pads = {}
+        self._largest = {}
         self.placement = self._placement_of(model)
 
     @staticmethod
@@ -89,6 +90,7 @@ class Trainer:
             data_parallel=process_group.wanted())
         self._train_step = self._test_step = self._predict_step = None
         self._pads = {}
+        self._largest = {}
         self.placement = self._placement_of(model)
 
     def _padding(self, phase):
@@ -105,6 +107,12 @@ class Trainer:
         return pads
 
     # ------------------------------------------------------------------ step bodies
+
+    def _largest_batch(self, phase, inputs):
+        """The largest batch given whole to the `phase` step so far, this one included."""
+        count = len(inputs[0]) if inputs else 0
+        largest = self._largest[phase] = max(self._largest.get(phase, 0), count)
+        return largest
 
     def _real_rows(self, valid, inputs):
         if valid is None:
@@ -164,8 +172,10 @@ class Trainer:
             inputs, targets, weights: lists of arrays as the engine holds them (`hold`;
                 targets and weights may hold `None`).
             rows: the batch's rows in those arrays (`batch_rows`), or `None` for all.
-            limit: the loop's batch size, which a padded batch does not exceed (`None`:
-                any power of two; see `cornu.backend.steps.feed`).
+            limit: the loop's batch size, which a padded batch does not exceed (`None`: the
+                largest batch this step was given whole, `rows` `None`, so far: batches of
+                one size, as a generator's or `train_on_batch`'s, run unpadded, and a
+                smaller last one is padded; see `cornu.backend.steps.feed`).
         """
         if self._train_step is None:
             state = [self.model.weights]
@@ -173,6 +183,8 @@ class Trainer:
                 state.append(self.optimizer)
             self._train_step = engine.compile_step(self._train_body, state, training=True,
                                                    placement=self.placement)
+        if limit is None and rows is None:
+            limit = self._largest_batch('train', inputs)
         (inputs, targets, weights), rows, valid = engine.feed(
             (inputs, targets, weights), rows, self.placement, limit, self._padding('train'))
         return self._train_step(list(inputs), list(targets), list(weights), rows, valid)
@@ -182,6 +194,8 @@ class Trainer:
         if self._test_step is None:
             self._test_step = engine.compile_step(self._test_body, [self.model.weights],
                                                   training=False, placement=self.placement)
+        if limit is None and rows is None:
+            limit = self._largest_batch('test', inputs)
         (inputs, targets, weights), rows, valid = engine.feed(
             (inputs, targets, weights), rows, self.placement, limit, self._padding('test'))
         with kernels.inference_mode():
