@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import distributed
-from .logs import alias_of, stack_for_reading, to_python
+from .logs import CHUNK, alias_of, stack_for_reading, stack_padded, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
 # batch itself, earns Keras 2's "is slow compared to the batch update" warning.
@@ -40,7 +40,8 @@ class LazyWeightedSum(object):
 
     __slots__ = ('_values', '_weights', '_device_total', '_host_total')
 
-    pending = 1024
+    # A fixed-length stack, padded: one compiled op on JAX whatever the number of batches.
+    pending = CHUNK
 
     def __init__(self):
         self._values = []
@@ -58,15 +59,17 @@ class LazyWeightedSum(object):
         values, weights = self._values, self._weights
         self._values, self._weights = [], []
         try:
-            stacked = K.stack(values)
+            stacked = stack_padded(values, self.pending)
         except Exception:  # mixed shapes or types: each term on its own, below
             stacked = None
         if stacked is not None and K.ndim(stacked) == 1:
+            # The padding entries (zeros) get zero weights.
+            weights = list(weights) + [0.] * (K.int_shape(stacked)[0] - len(weights))
             partial = K.sum(stacked * K.constant(weights, dtype=K.dtype(stacked)))
-            if self._device_total is None:
-                self._device_total = partial
-            else:
-                self._device_total = self._device_total + partial
+            # The first fold adds too: the one add op (compiled once on JAX) is then ready
+            # before a long epoch needs it, rather than compiled in its middle.
+            total = self._device_total
+            self._device_total = (K.zeros_like(partial) if total is None else total) + partial
             return
         for value, weight in zip(values, weights):
             self._host_total = self._host_total + np.asarray(to_python(value)) * weight

@@ -46,6 +46,33 @@ def stack_for_reading(tensors):
     return K.stack(tensors)
 
 
+# How many per-batch values `stack_in_chunks` stacks in one op.
+CHUNK = 64
+
+
+def stack_padded(tensors, size=None):
+    """`tensors` (engine tensors of one shape and dtype) stacked along a new first axis of
+    length `size` (default: the next power of two), the entries past them zeros: an engine
+    that compiles each shape it runs (JAX) then compiles a handful of stacks, not one per
+    number of batches of an epoch."""
+    count = len(tensors)
+    if size is None:
+        size = 1 << max(count - 1, 0).bit_length()
+    if size > count:
+        tensors = list(tensors) + [K.zeros_like(tensors[0])] * (size - count)
+    return K.stack(tensors)
+
+
+def stack_in_chunks(scalars):
+    """Per-batch engine scalars stacked into one `(chunks, CHUNK)` tensor, in order, zeros
+    after the last: stacks of a fixed length, then a power-of-two count of them (a stack of
+    every batch at once would be one op of an epoch's length, compiled anew on JAX for each
+    length, and slow to compile for long epochs)."""
+    chunks = [stack_padded(scalars[start:start + CHUNK], CHUNK)
+              for start in range(0, len(scalars), CHUNK)]
+    return stack_padded(chunks)
+
+
 class Logs(dict):
     """A dict of logs whose tensor values become floats when read."""
 

@@ -302,6 +302,30 @@ class Layer(object):
             losses += [regularizer(weight) for weight, regularizer in self._weight_regularizers]
         return losses
 
+    # Whether `call` computes each row of a batch from that row alone (the JAX engine may then
+    # pad a short batch with rows that change nothing; see `computes_rows_independently`).
+    # Built-in layers that do say so; a layer that does not is not assumed to.
+    _rows_independent = False
+
+    def computes_rows_independently(self, training):
+        """Whether each output row depends only on the same input row, whatever the other
+        rows of the batch (random draws aside): a batch may then be padded with extra rows
+        and its real rows' outputs taken back unchanged.
+
+        Only layers of this package are trusted with it (a subclass defined elsewhere may
+        override `call`); a stateful layer needs its exact batch, and an activity
+        regularizer adds a loss computed over the whole batch.
+
+        # Arguments
+            training: whether the question is for the training phase.
+
+        # Returns
+            A bool.
+        """
+        return (type(self).__module__.startswith('cornu.') and
+                bool(self._rows_independent) and not self.stateful and
+                getattr(self, 'activity_regularizer', None) is None)
+
     # ------------------------------------------------------------------ the layer logic
 
     def build(self, input_shape):

@@ -14,29 +14,52 @@ from .. import metrics as metrics_module
 def weighted_masked_objective(fn):
     """Wraps `fn(y_true, y_pred)` to apply sample weights and a mask, as Keras 2.2.4 does.
 
-    The returned function `weighted(y_true, y_pred, weights, mask=None)` returns the mean of
-    the (masked, weighted) score, normalised by the fraction of non-zero weights.
+    The returned function `weighted(y_true, y_pred, weights, mask=None, rows=None)` returns
+    the mean of the (masked, weighted) score, normalised by the fraction of non-zero weights.
+    `rows` (a float vector over the batch, 1 for a real row and 0 for a padding row, or
+    `None`) restricts every mean over the batch to the real rows: the result is then the
+    one of the real rows alone, whatever the padding rows hold (Keras 2's formula divides by
+    the mean of the mask and of the weights over the whole batch, so zero weights alone
+    would not make it so).
     """
     if fn is None:
         return None
 
-    def weighted(y_true, y_pred, weights, mask=None):
+    def weighted(y_true, y_pred, weights, mask=None, rows=None):
         score_array = fn(y_true, y_pred)
         if mask is not None:
             mask = K.cast(mask, K.floatx())
             score_array = score_array * mask
-            score_array = score_array / K.mean(mask)
+            score_array = score_array / _batch_mean(mask, rows)
         if weights is not None:
             ndim = K.ndim(score_array)
             weight_ndim = K.ndim(weights)
             if ndim > weight_ndim:
                 score_array = K.mean(score_array, axis=list(range(weight_ndim, ndim)))
             score_array = score_array * weights
-            score_array = score_array / K.mean(K.cast(K.not_equal(weights, 0), K.floatx()))
-        return K.mean(score_array)
+            score_array = score_array / _batch_mean(
+                K.cast(K.not_equal(weights, 0), K.floatx()), rows)
+        return _batch_mean(score_array, rows)
 
     weighted.__name__ = getattr(fn, '__name__', 'weighted')
+    weighted.objective = fn
     return weighted
+
+
+def _batch_mean(values, rows):
+    """The mean of `values` over its real rows (all of them when `rows` is `None`); the
+    padding rows are selected out rather than multiplied by 0, which keeps a NaN or an
+    infinity there out of the result."""
+    if rows is None:
+        return K.mean(values)
+    ndim = K.ndim(values)
+    if ndim == 0:
+        return values
+    kept = K.switch(K.greater(rows, 0.5), values, K.zeros_like(values))
+    per_row = 1
+    for size in K.int_shape(values)[1:]:
+        per_row *= size
+    return K.sum(kept) / (K.sum(rows) * per_row)
 
 
 def per_output(value, output_names, what, default=None):
@@ -134,6 +157,22 @@ def sparse_target_shape(output_shape):
 def is_builtin_loss(fn):
     name = getattr(fn, '__name__', None)
     return name is not None and getattr(losses_module, name, None) is fn
+
+
+def is_builtin_objective(weighted):
+    """Whether a `weighted_masked_objective` wraps one of Keras' own per-sample losses or
+    metrics (a function of this package's `losses` or `metrics` module, or the
+    `from_logits` form of a crossentropy that `StepLogic` fuses), whose scores have one row
+    per sample; a user's function may reduce over the batch."""
+    fn = getattr(weighted, 'objective', None)
+    if fn is None:
+        return False
+    name = getattr(fn, '__name__', None)
+    if name is None:
+        return False
+    if getattr(fn, 'per_sample', False):
+        return True
+    return getattr(losses_module, name, None) is fn or getattr(metrics_module, name, None) is fn
 
 
 def integer_labels_advice(target_shape):

@@ -18,6 +18,8 @@ class InputLayer(Layer):
         name: layer name (default `input_N`).
     """
 
+    _rows_independent = True
+
     def __init__(self, input_shape=None, batch_size=None, batch_input_shape=None, dtype=None,
                  input_tensor=None, sparse=False, name=None):
         if not name:

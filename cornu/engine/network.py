@@ -475,6 +475,11 @@ class Network(Layer):
 
     # ------------------------------------------------------------------ configuration
 
+    def computes_rows_independently(self, training):
+        """When it is a graph of layers that all do (see `Layer`)."""
+        return self._is_graph_network and not self.stateful and \
+            all(layer.computes_rows_independently(training) for layer in self.layers)
+
     def get_config(self):
         """The network's layers and connections, in Keras 2's JSON-compatible format."""
         if not self._is_graph_network:

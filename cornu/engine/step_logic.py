@@ -12,6 +12,7 @@ from .. import metrics as metrics_module
 from ..backend.run_context import run_context
 from ..mixed_precision.policy import mixed_in_use
 from .autocast import cast_floats
+from . import compile_utils
 from .compile_utils import weighted_masked_objective
 from .execution_plan import ExecutionPlan
 
@@ -21,6 +22,7 @@ def _from_logits_categorical(y_true, logits):
 
 
 _from_logits_categorical.__name__ = 'categorical_crossentropy'
+_from_logits_categorical.per_sample = True
 
 
 def _from_logits(loss_fn):
@@ -29,6 +31,7 @@ def _from_logits(loss_fn):
     if loss_fn is losses_module.sparse_categorical_crossentropy:
         def sparse_categorical_crossentropy(y_true, logits):
             return K.sparse_categorical_crossentropy(y_true, logits, from_logits=True)
+        sparse_categorical_crossentropy.per_sample = True
         return sparse_categorical_crossentropy
     return None
 
@@ -160,16 +163,18 @@ class StepLogic:
             return outputs, masks, collector or [], graph_values, loss_inputs
         return outputs, masks, collector or [], graph_values, outputs
 
-    def losses(self, outputs, masks, targets, weights, call_losses, graph_values):
-        """`(total_loss, per_output_losses)` as engine scalars."""
+    def losses(self, outputs, masks, targets, weights, call_losses, graph_values, rows=None):
+        """`(total_loss, per_output_losses)` as engine scalars; `rows` (see `real_rows`)
+        leaves a padded batch's padding rows out."""
         total = None
         per_output = []
         for (index, fn, loss_weight), batch_mean in zip(self.loss_terms, self._loss_means):
-            if batch_mean is not None and masks is None and weights[index] is None:
+            if batch_mean is not None and masks is None and weights[index] is None and \
+                    rows is None:
                 value = batch_mean(targets[index], outputs[index])
             else:
                 mask = masks[index] if masks is not None else None
-                value = fn(targets[index], outputs[index], weights[index], mask)
+                value = fn(targets[index], outputs[index], weights[index], mask, rows)
             per_output.append(value)
             term = value if loss_weight == 1. else value * loss_weight
             total = term if total is None else total + term
@@ -183,19 +188,38 @@ class StepLogic:
                              'add losses with `model.add_loss`.')
         return total, per_output
 
-    def metrics(self, outputs, masks, targets, weights):
-        """Per-batch metric values, in `metrics_names` order."""
+    def metrics(self, outputs, masks, targets, weights, rows=None):
+        """Per-batch metric values, in `metrics_names` order (over the real rows only, with
+        `rows`)."""
         values = []
         for spec, batch_mean in zip(self.metric_specs, self._metric_means):
             index = spec.output_index
-            if batch_mean is not None and masks is None and \
+            if batch_mean is not None and masks is None and rows is None and \
                     (not spec.weighted or weights[index] is None):
                 values.append(batch_mean(targets[index], outputs[index]))
                 continue
             mask = masks[index] if masks is not None else None
             values.append(spec.fn(targets[index], outputs[index],
-                                  weights[index] if spec.weighted else None, mask))
+                                  weights[index] if spec.weighted else None, mask, rows))
         return values
+
+    def pads_exactly(self, model, training):
+        """Whether a batch padded with extra rows (that `real_rows` marks) gives the numbers
+        of its real rows alone: every layer computes rows independently in that phase, the
+        losses and metrics are Keras' own per-sample functions (their means then leave the
+        padding out), and no loss is computed from the batch as a whole (an activity
+        regularizer, a symbolic `add_loss`). Otherwise batches run at their exact size."""
+        if self.graph_losses or not model.computes_rows_independently(training):
+            return False
+        functions = [fn for _, fn, _ in self.loss_terms] + \
+            [spec.fn for spec in self.metric_specs]
+        return all(compile_utils.is_builtin_objective(fn) for fn in functions)
+
+    @staticmethod
+    def real_rows(valid, batch):
+        """Traced: a float vector over a padded batch of `batch` rows, 1 for the first
+        `valid` (the real rows) and 0 for the padding."""
+        return K.cast(K.less(K.arange(0, batch), valid), K.floatx())
 
     def logged(self, total, per_output, metric_values):
         """The values logged for a batch, in `metrics_names` order."""

@@ -2,11 +2,18 @@
 
 A compiled model holds a `Trainer`. Its steps are plain functions of a batch:
 
-    train step:   (inputs, targets, weights, rows) -> logged values   (updates the state)
-    test step:    (inputs, targets, weights, rows) -> logged values
+    train step:   (inputs, targets, weights, rows, valid) -> logged values   (updates the state)
+    test step:    (inputs, targets, weights, rows, valid) -> logged values
     predict step: (inputs, rows) -> outputs
 
-`rows`, when given, picks the batch out of whole in-memory arrays inside the step. The state
+The engine's `feed` prepares each batch. On PyTorch the in-memory arrays are on the device and
+`rows`, when given, picks the batch out of them inside the step. On JAX the arrays stay on
+the host: `feed` gathers the batch there (`rows` is then `None`) and may pad a short batch to
+one of a few lengths, so that few shapes are compiled; `valid` is then the number of real rows
+(a traced scalar; `None` when the batch is not padded), and the losses and metrics average
+over the real rows only (`StepLogic.real_rows`), while predictions are trimmed after the step
+(`trim`). A model is padded only where that changes no number (`StepLogic.pads_exactly`,
+worked out per phase by `_padding`). The state
 (weights, optimizer accumulators, BatchNormalization statistics, the random key) is the
 engine's to carry: PyTorch updates the variables in place; JAX compiles each step into a pure
 function `(state, batch) -> (state, outputs)` and threads the state from call to call. What
@@ -34,6 +41,8 @@ class Trainer:
         self.logic = None
         self._train_step = self._test_step = self._predict_step = None
         self._predict_plan = None
+        self._pads = {}
+        self._largest = {}
         self.placement = self._placement_of(model)
 
     @staticmethod
@@ -80,14 +89,41 @@ class Trainer:
             jit_compile=spec.jit_compile, name='the training step of ' + model.name,
             data_parallel=process_group.wanted())
         self._train_step = self._test_step = self._predict_step = None
+        self._pads = {}
+        self._largest = {}
         self.placement = self._placement_of(model)
+
+    def _padding(self, phase):
+        """Whether the engine may pad a short batch of `phase` (`'train'`, `'test'` or
+        `'predict'`) with rows that change no number (see `StepLogic.pads_exactly`; for
+        predict only the layers matter: the outputs are trimmed). Worked out once."""
+        pads = self._pads.get(phase)
+        if pads is None:
+            if phase == 'predict':
+                pads = self.model.computes_rows_independently(False)
+            else:
+                pads = self.logic.pads_exactly(self.model, phase == 'train')
+            self._pads[phase] = pads
+        return pads
 
     # ------------------------------------------------------------------ step bodies
 
-    def _train_body(self, inputs, targets, weights, rows):
+    def _largest_batch(self, phase, inputs):
+        """The largest batch given whole to the `phase` step so far, this one included."""
+        count = len(inputs[0]) if inputs else 0
+        largest = self._largest[phase] = max(self._largest.get(phase, 0), count)
+        return largest
+
+    def _real_rows(self, valid, inputs):
+        if valid is None:
+            return None
+        return self.logic.real_rows(valid, K.int_shape(inputs[0])[0])
+
+    def _train_body(self, inputs, targets, weights, rows, valid):
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
-        total, aux, grads = self._value_and_grad(inputs, targets, weights)
+        total, aux, grads = self._value_and_grad(inputs, targets, weights,
+                                                 self._real_rows(valid, inputs))
         differentiated = total
         if self.loss_scale is not None:
             # `total` was scaled; the logs show the loss itself.
@@ -105,15 +141,16 @@ class Trainer:
             per_output = K.stop_gradient(per_output)
         return self.logic.logged(total, per_output, metric_values)
 
-    def _test_body(self, inputs, targets, weights, rows):
+    def _test_body(self, inputs, targets, weights, rows, valid):
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
         logic = self.logic
+        real = self._real_rows(valid, inputs)
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
             inputs, training=False)
         total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
-                                         graph_values)
-        metric_values = logic.metrics(outputs, masks, targets, weights)
+                                         graph_values, real)
+        metric_values = logic.metrics(outputs, masks, targets, weights, real)
         return logic.logged(total, per_output, metric_values)
 
     def _predict_body(self, inputs, rows):
@@ -128,13 +165,17 @@ class Trainer:
 
     # ------------------------------------------------------------------ steps
 
-    def train_batch(self, inputs, targets, weights, rows=None):
+    def train_batch(self, inputs, targets, weights, rows=None, limit=None):
         """One optimisation step; returns the logged values as engine scalars.
 
         # Arguments
-            inputs, targets, weights: lists of engine arrays (targets and weights may hold
-                `None`).
+            inputs, targets, weights: lists of arrays as the engine holds them (`hold`;
+                targets and weights may hold `None`).
             rows: the batch's rows in those arrays (`batch_rows`), or `None` for all.
+            limit: the loop's batch size, which a padded batch does not exceed (`None`: the
+                largest batch this step was given whole, `rows` `None`, so far: batches of
+                one size, as a generator's or `train_on_batch`'s, run unpadded, and a
+                smaller last one is padded; see `cornu.backend.steps.feed`).
         """
         if self._train_step is None:
             state = [self.model.weights]
@@ -142,32 +183,37 @@ class Trainer:
                 state.append(self.optimizer)
             self._train_step = engine.compile_step(self._train_body, state, training=True,
                                                    placement=self.placement)
-        (inputs, targets, weights), rows = engine.feed((inputs, targets, weights), rows,
-                                                       self.placement)
-        return self._train_step(list(inputs), list(targets), list(weights), rows)
+        if limit is None and rows is None:
+            limit = self._largest_batch('train', inputs)
+        (inputs, targets, weights), rows, valid = engine.feed(
+            (inputs, targets, weights), rows, self.placement, limit, self._padding('train'))
+        return self._train_step(list(inputs), list(targets), list(weights), rows, valid)
 
-    def test_batch(self, inputs, targets, weights, rows=None):
+    def test_batch(self, inputs, targets, weights, rows=None, limit=None):
         """Loss and metrics of one batch without training; engine scalars."""
         if self._test_step is None:
             self._test_step = engine.compile_step(self._test_body, [self.model.weights],
                                                   training=False, placement=self.placement)
-        (inputs, targets, weights), rows = engine.feed((inputs, targets, weights), rows,
-                                                       self.placement)
+        if limit is None and rows is None:
+            limit = self._largest_batch('test', inputs)
+        (inputs, targets, weights), rows, valid = engine.feed(
+            (inputs, targets, weights), rows, self.placement, limit, self._padding('test'))
         with kernels.inference_mode():
-            return self._test_step(list(inputs), list(targets), list(weights), rows)
+            return self._test_step(list(inputs), list(targets), list(weights), rows, valid)
 
-    def train_rows(self, data, index):
+    def train_rows(self, data, index, batch_size):
         """`train_batch` on the rows `index` of `data` (an `ArrayBatches`).
 
         # Arguments
             data: an `ArrayBatches`.
             index: a `(start, stop)` pair, or row indices (a slice of `row_order`).
+            batch_size: the loop's batch size (`None`: each batch is exactly as given).
         """
-        return data.ran(self.train_batch(*self._batch(data, index)))
+        return data.ran(self.train_batch(*self._batch(data, index), limit=batch_size))
 
-    def test_rows(self, data, index):
+    def test_rows(self, data, index, batch_size):
         """`test_batch` on the rows `index` of `data` (as `train_rows`)."""
-        return data.ran(self.test_batch(*self._batch(data, index)))
+        return data.ran(self.test_batch(*self._batch(data, index), limit=batch_size))
 
     def _batch(self, data, index):
         if data.indexable:
@@ -189,23 +235,28 @@ class Trainer:
                                                      training=False, placement=self.placement)
         return self._predict_step
 
-    def predict_batches(self, data, batch_slices, on_batch_end=None):
+    def predict_batches(self, data, batch_slices, on_batch_end=None, batch_size=None):
         """Predicts every slice of `data` (an `ArrayBatches` of inputs); returns per-output
-        lists."""
+        lists. `batch_size` is the largest a padded batch may become (`None`: no padding
+        beyond the slices' own lengths)."""
         predictor = self._predictor()
+        pad = self._padding('predict')
         inputs = engine.place(list(data.inputs), self.placement) if data.indexable else None
         data.expect(batch_slices)
         collected = None
         with _predicting():
             for index, (start, stop) in enumerate(batch_slices):
+                limit = stop - start if batch_size is None else batch_size
                 if inputs is None:  # streamed from the host
-                    (batch,), rows = engine.feed((data.take((start, stop))[0],), None,
-                                                 self.placement)
+                    (batch,), rows, valid = engine.feed(
+                        (data.take((start, stop))[0],), None, self.placement, limit, pad)
                     outputs = data.ran(predictor(batch, rows))
                 else:
-                    (batch,), rows = engine.feed((inputs,), engine.batch_rows((start, stop)),
-                                                 self.placement)
+                    (batch,), rows, valid = engine.feed(
+                        (inputs,), engine.batch_rows((start, stop)), self.placement, limit,
+                        pad)
                     outputs = predictor(batch, rows)
+                outputs = engine.trim(outputs, valid)
                 if collected is None:
                     collected = [[] for _ in outputs]
                 for bucket, output in zip(collected, outputs):
@@ -216,9 +267,12 @@ class Trainer:
 
     def predict_on_batch(self, inputs):
         """The outputs for one batch of (engine) inputs."""
-        (inputs,), rows = engine.feed((list(inputs),), None, self.placement)
+        predictor = self._predictor()
+        (inputs,), rows, valid = engine.feed((list(inputs),), None, self.placement, None,
+                                             self._padding('predict'))
         with _predicting():
-            return self._predictor()(list(inputs), rows)
+            return engine.trim(predictor(list(inputs), rows), valid)
+
 
 
 class _predicting:
@@ -244,19 +298,19 @@ def _loss_function(logic, loss_scale=None):
     (per-output losses, metric values))`, as a plain function (`torch.compile` takes it
     whole with `jit_compile`). With a `loss_scale` variable, the loss is multiplied by it and
     the unscaled loss joins the rest: `(scaled loss, ((per-output, metrics), loss))`."""
-    def training_loss(inputs, targets, weights):
+    def training_loss(inputs, targets, weights, rows=None):
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
             inputs, training=True)
         total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,
-                                         graph_values)
+                                         graph_values, rows)
         with kernels.no_grad():
-            metric_values = logic.metrics(outputs, masks, targets, weights)
+            metric_values = logic.metrics(outputs, masks, targets, weights, rows)
         return total, (per_output, metric_values)
 
     if loss_scale is None:
         return training_loss
 
-    def scaled_training_loss(inputs, targets, weights):
-        total, aux = training_loss(inputs, targets, weights)
+    def scaled_training_loss(inputs, targets, weights, rows=None):
+        total, aux = training_loss(inputs, targets, weights, rows)
         return total * loss_scale, (aux, total)
     return scaled_training_loss

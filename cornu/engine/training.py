@@ -3,6 +3,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
+from ..backend import steps as engine_steps
 from .. import losses as losses_module
 from .._common.generic_utils import Progbar, unpack_singleton, to_list
 from .network import Network
@@ -43,7 +44,8 @@ class Model(Network):
                                'build it first.')
 
     def _feed_tensors(self, arrays):
-        return [kernels.convert_to_tensor(array, dtype=x.dtype)
+        # As the loops hold arrays: the JAX engine copies them to the device itself.
+        return [engine_steps.hold(array, x.dtype)
                 for array, x in zip(arrays, self._feed_inputs)]
 
     def _standardize_inputs(self, x):
@@ -466,13 +468,13 @@ class Model(Network):
 
             def on_batch_end(index, stop):
                 progbar.update(stop - offset if steps is None else index + 1)
-        collected = self._trainer.predict_batches(data, slices, on_batch_end)
+        collected = self._trainer.predict_batches(data, slices, on_batch_end,
+                                                  batch_size if steps is None else None)
         if collected is None:
             results = [np.zeros((0,) + tuple(s[1:]), dtype=K.floatx())
                        for s in self._internal_output_shapes]
         else:
-            results = [kernels.to_numpy(K.concatenate(outputs, axis=0)) if len(outputs) > 1
-                       else kernels.to_numpy(outputs[0]) for outputs in collected]
+            results = [engine_steps.to_host(outputs) for outputs in collected]
         if parallel is not None:
             results = [parallel.gather(result) for result in results]
         return unpack_singleton(results)

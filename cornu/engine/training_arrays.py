@@ -1,8 +1,9 @@
 """The loops over in-memory arrays behind `fit` and `evaluate`.
 
-Arrays go to the engine once per call; a step is then given the whole arrays and the batch's
-rows (a `(start, stop)` pair, or a slice of the epoch's shuffled order) and takes them itself
-(see `cornu.engine.trainer`). Data too large for that, memmaps and `HDF5Matrix` stay on the
+Arrays are held as the engine wants them once per call (`cornu.backend.steps.hold`: on the
+device on PyTorch, on the host on JAX); each batch is then given by its rows (a `(start,
+stop)` pair, or a slice of the epoch's shuffled order), which the engine takes (see
+`cornu.engine.trainer`). Data too large for that, memmaps and `HDF5Matrix` stay on the
 host and are copied batch by batch, the next batch while the current one runs
 (`streamed_batches.py`); the loops announce each epoch's batches for that (`expect`). Logged values stay on the device: epoch averages are summed
 there and read once per epoch (callbacks that read batch values trigger the copy themselves).
@@ -11,7 +12,8 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
-from ..callbacks.logs import Logs, stack_for_reading
+from ..backend import steps
+from ..callbacks.logs import Logs, stack_for_reading, stack_in_chunks
 from . import streamed_batches
 from . import process_group
 from . import training_utils
@@ -20,10 +22,11 @@ from . import training_utils
 class ArrayBatches(object):
     """Input, target and weight arrays, served batch by batch.
 
-    Arrays that fit (see `cornu.backend.streaming`) are copied to the engine once, and the
-    steps gather their batches there (`indexable`); the others stay on the host and `take`
-    copies each batch when it is needed (`StreamedBatches`). `inputs`, `targets` and
-    `weights` are the engine copies, or the host arrays when streamed.
+    Arrays that fit (see `cornu.backend.streaming`) are held once as the engine wants them
+    (`steps.hold`), and the steps take their batches from them (`indexable`); the others stay
+    on the host and `take` copies each batch when it is needed (`StreamedBatches`).
+    `inputs`, `targets` and `weights` are the held arrays, or the host arrays when
+    streamed.
 
     # Arguments
         inputs, targets, weights: lists of NumPy arrays (or array-likes such as
@@ -86,9 +89,7 @@ class ArrayBatches(object):
 
 
 def _to_engine(array, dtype):
-    if array is None:
-        return None
-    return kernels.convert_to_tensor(np.asarray(array), dtype=dtype)
+    return steps.hold(array, dtype)
 
 
 class EpochAccumulator(object):
@@ -111,10 +112,14 @@ class EpochAccumulator(object):
     def averages(self):
         if not self.batches:
             return []
-        weights = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
-        table = stack_for_reading([K.stack([kernels.convert_to_tensor(v) for v in column])
-                                   for column in zip(*self.batches)])
-        return [float(average) for average in np.dot(kernels.to_numpy(table), weights)]
+        table = kernels.to_numpy(stack_for_reading(
+            [stack_in_chunks([kernels.convert_to_tensor(v) for v in column])
+             for column in zip(*self.batches)]))
+        # The columns are padded (see `stack_in_chunks`): zero weights there.
+        table = table.reshape(table.shape[0], -1)
+        weights = np.zeros(table.shape[1])
+        weights[:len(self.sizes)] = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
+        return [float(average) for average in np.dot(table, weights)]
 
 
 def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,
@@ -152,6 +157,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     # A `stop_training` that one process's callbacks may set during an epoch is shared after
     # every batch, so that every process stops at the same one.
     watch_batches = parallel is not None and parallel.watches_batches(callbacks.callbacks)
+    # The longest a short batch may be padded to (with `steps_per_epoch`, each step takes
+    # the whole data: never padded).
+    limit = batch_size if steps_per_epoch is None else num_samples
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):
@@ -183,12 +191,12 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     callbacks.on_batch_begin(batch_index, batch_logs)
                     index = (start, stop) if order is None else order[start:stop]
                     if parallel is None:
-                        outs = trainer.train_rows(data, index)
+                        outs = trainer.train_rows(data, index, limit)
                     else:
                         index, share = parallel.local_index(index)
                         trainer.set_share(share)
                         with process_group.step_scope(share):
-                            outs = trainer.train_rows(data, index)
+                            outs = trainer.train_rows(data, index, limit)
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)
@@ -239,10 +247,11 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
         if verbose == 1 else None
     accumulator = EpochAccumulator()
+    limit = batch_size if steps is None else num_samples
     data.expect(batches)
     with K.learning_phase_scope(0):
         for batch_index, (start, stop) in enumerate(batches):
-            accumulator.add(trainer.test_rows(data, (start, stop)), stop - start)
+            accumulator.add(trainer.test_rows(data, (start, stop), limit), stop - start)
             if progbar is not None:
                 progbar.update(batch_index + 1 if steps is not None else stop - first)
     if parallel is not None and steps is None:

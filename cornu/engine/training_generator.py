@@ -6,6 +6,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
+from ..backend import steps as engine_steps
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
@@ -378,7 +379,6 @@ def _to_host(pending):
     """The outputs of the batches in `pending` (lists of engine tensors, one per output),
     concatenated on the device and copied to the host, one NumPy array per output;
     `pending` is emptied."""
-    outs = [kernels.to_numpy(parts[0] if len(parts) == 1 else K.concatenate(parts, axis=0))
-            for parts in zip(*pending)]
+    outs = [engine_steps.to_host(parts) for parts in zip(*pending)]
     del pending[:]
     return outs

@@ -28,6 +28,8 @@ class LeakyReLU(Layer):
         Same shape as the input.
     """
 
+    _rows_independent = True
+
     def __init__(self, alpha=0.3, **kwargs):
         super(LeakyReLU, self).__init__(**kwargs)
         self.supports_masking = True
@@ -65,6 +67,8 @@ class PReLU(Layer):
     # Output shape
         Same shape as the input.
     """
+
+    _rows_independent = True
 
     @_legacy_prelu_support
     def __init__(self, alpha_initializer='zeros', alpha_regularizer=None,
@@ -141,6 +145,8 @@ class ELU(Layer):
         Same shape as the input.
     """
 
+    _rows_independent = True
+
     def __init__(self, alpha=1.0, **kwargs):
         super(ELU, self).__init__(**kwargs)
         self.supports_masking = True
@@ -173,6 +179,8 @@ class ThresholdedReLU(Layer):
         Same shape as the input.
     """
 
+    _rows_independent = True
+
     def __init__(self, theta=1.0, **kwargs):
         super(ThresholdedReLU, self).__init__(**kwargs)
         self.supports_masking = True
@@ -202,6 +210,8 @@ class Softmax(Layer):
     # Output shape
         Same shape as the input.
     """
+
+    _rows_independent = True
 
     def __init__(self, axis=-1, **kwargs):
         super(Softmax, self).__init__(**kwargs)
@@ -240,6 +250,8 @@ class ReLU(Layer):
     # Raises
         ValueError: for a negative `max_value` or `negative_slope`.
     """
+
+    _rows_independent = True
 
     def __init__(self, max_value=None, negative_slope=0., threshold=0., **kwargs):
         super(ReLU, self).__init__(**kwargs)

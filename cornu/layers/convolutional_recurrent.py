@@ -165,6 +165,8 @@ class ConvLSTM2DCell(Layer):
         recurrent_dropout: float in [0, 1], fraction of the state units to drop.
     """
 
+    _rows_independent = True
+
     def __init__(self, filters, kernel_size, strides=(1, 1), padding='valid', data_format=None,
                  dilation_rate=(1, 1), activation='tanh', recurrent_activation='hard_sigmoid',
                  use_bias=True, kernel_initializer='glorot_uniform',

@@ -29,6 +29,8 @@ class Masking(Layer):
         mask_value: the value marking a timestep to skip.
     """
 
+    _rows_independent = True
+
     def __init__(self, mask_value=0., **kwargs):
         super(Masking, self).__init__(**kwargs)
         self.supports_masking = True
@@ -60,6 +62,8 @@ class Dropout(Layer):
             features at every timestep.
         seed: int, random seed.
     """
+
+    _rows_independent = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(Dropout, self).__init__(**kwargs)
@@ -170,6 +174,8 @@ class Activation(Layer):
         activation: name of an activation function (see `cornu.activations`) or a function.
     """
 
+    _rows_independent = True
+
     def __init__(self, activation, **kwargs):
         super(Activation, self).__init__(**kwargs)
         self.supports_masking = True
@@ -222,6 +228,8 @@ class Reshape(Layer):
             `-1`, inferred from the others.
     """
 
+    _rows_independent = True
+
     def __init__(self, target_shape, **kwargs):
         super(Reshape, self).__init__(**kwargs)
         self.target_shape = tuple(target_shape)
@@ -252,6 +260,8 @@ class Permute(Layer):
     # Arguments
         dims: tuple of ints, the permutation pattern, indexing from 1 (e.g. `(2, 1)`).
     """
+
+    _rows_independent = True
 
     def __init__(self, dims, **kwargs):
         super(Permute, self).__init__(**kwargs)
@@ -287,6 +297,8 @@ class Flatten(Layer):
             weights stay interchangeable between formats.
     """
 
+    _rows_independent = True
+
     def __init__(self, data_format=None, **kwargs):
         super(Flatten, self).__init__(**kwargs)
         self.input_spec = InputSpec(min_ndim=3)
@@ -318,6 +330,8 @@ class RepeatVector(Layer):
     # Arguments
         n: integer, repetition factor.
     """
+
+    _rows_independent = True
 
     def __init__(self, n, **kwargs):
         super(RepeatVector, self).__init__(**kwargs)
@@ -473,6 +487,8 @@ class Dense(Layer):
     # Output shape
         N-D tensor `(batch_size, ..., units)`.
     """
+
+    _rows_independent = True
 
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer='glorot_uniform', bias_initializer='zeros',

@@ -68,6 +68,8 @@ class Embedding(Layer):
         `output_dim`).
     """
 
+    _rows_independent = True
+
     @_legacy_embedding_support
     def __init__(self, input_dim, output_dim, embeddings_initializer='uniform',
                  embeddings_regularizer=None, activity_regularizer=None,

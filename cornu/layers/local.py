@@ -86,6 +86,8 @@ class LocallyConnected1D(Layer):
         bias: `(new_steps, filters)`.
     """
 
+    _rows_independent = True
+
     @legacy_conv1d_support
     def __init__(self, filters, kernel_size, strides=1, padding='valid', data_format=None,
                  activation=None, use_bias=True, kernel_initializer='glorot_uniform',
@@ -215,6 +217,8 @@ class LocallyConnected2D(Layer):
             `(channels, rows, cols)` for channels_first, as Keras 2.
         bias: `(new_rows, new_cols, filters)` for either data format.
     """
+
+    _rows_independent = True
 
     @legacy_conv2d_support
     def __init__(self, filters, kernel_size, strides=(1, 1), padding='valid',

@@ -31,6 +31,8 @@ class _Merge(Layer):
         **kwargs: standard layer keyword arguments.
     """
 
+    _rows_independent = True
+
     def __init__(self, **kwargs):
         super(_Merge, self).__init__(**kwargs)
         self.supports_masking = True

@@ -33,6 +33,8 @@ class GaussianNoise(Layer):
         Same shape as the input.
     """
 
+    _rows_independent = True
+
     @_legacy_gaussiannoise_support
     def __init__(self, stddev, **kwargs):
         super(GaussianNoise, self).__init__(**kwargs)
@@ -74,6 +76,8 @@ class GaussianDropout(Layer):
         - [Dropout: A Simple Way to Prevent Neural Networks from Overfitting](
            http://www.cs.toronto.edu/~rsalakhu/papers/srivastava14a.pdf)
     """
+
+    _rows_independent = True
 
     @_legacy_gaussiandropout_support
     def __init__(self, rate, **kwargs):
@@ -124,6 +128,8 @@ class AlphaDropout(Layer):
     # References
         - [Self-Normalizing Neural Networks](https://arxiv.org/abs/1706.02515)
     """
+
+    _rows_independent = True
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(AlphaDropout, self).__init__(**kwargs)

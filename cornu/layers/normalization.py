@@ -88,6 +88,8 @@ class BatchNormalization(Layer):
            Covariate Shift](https://arxiv.org/abs/1502.03167)
     """
 
+    _rows_independent = True
+
     # Under a mixed policy the statistics are computed in float32 (half precision loses the
     # small variances), and the moving statistics stay float32 variables.
     _computes_in_float32 = True
@@ -199,6 +201,13 @@ class BatchNormalization(Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def computes_rows_independently(self, training):
+        """Not while training, nor where it was called with `training=True` (batch
+        statistics even in predict): the batch statistics mix the rows (see `Layer`)."""
+        forced = any(node.arguments.get('training') not in (None, False, 0)
+                     for node in self._inbound_nodes)
+        return not training and not forced and super().computes_rows_independently(training)
 
     def get_config(self):
         config = {

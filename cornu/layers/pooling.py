@@ -23,6 +23,8 @@ class _Pooling(Layer):
         data_format: `"channels_last"` or `"channels_first"`.
     """
 
+    _rows_independent = True
+
     rank = None
 
     def __init__(self, pool_size, strides, padding, data_format, **kwargs):
@@ -308,6 +310,8 @@ class _GlobalPooling(Layer):
     # Arguments
         data_format: `"channels_last"` or `"channels_first"`.
     """
+
+    _rows_independent = True
 
     rank = None
 

@@ -33,6 +33,8 @@ class Wrapper(Layer):
         layer: the layer to be wrapped.
     """
 
+    _rows_independent = True
+
     def __init__(self, layer, **kwargs):
         self.layer = layer
         # Maps the wrapper's inputs to the inner layer's (reshaped) inputs.
@@ -108,6 +110,14 @@ class Wrapper(Layer):
 
     def set_weights(self, weights):
         self.layer.set_weights(weights)
+
+    def computes_rows_independently(self, training):
+        """When the wrapped layer (both directions' copies for `Bidirectional`) does too
+        (see `Layer`)."""
+        inner = [getattr(self, name) for name in ('layer', 'forward_layer', 'backward_layer')
+                 if getattr(self, name, None) is not None]
+        return super().computes_rows_independently(training) and \
+            all(layer.computes_rows_independently(training) for layer in inner)
 
     def get_config(self):
         config = {'layer': {'class_name': self.layer.__class__.__name__,

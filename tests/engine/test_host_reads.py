@@ -5,7 +5,8 @@ the host from running ahead of the device.
 `_HostReads` counts the reads of engine values on the host while it is active:
 
 - every call of `cornu.backend.kernels.to_numpy` (how cornu copies a tensor to NumPy) counts
-  once, whatever the engine does inside it;
+  once, whatever the engine does inside it, and so does every `jax.device_get` (which copies
+  several arrays, waiting for the device once);
 - any other direct read of a tensor's value counts too: on PyTorch, `Tensor.item`,
   `tolist`, `numpy`, `__float__`, `__int__`, `__bool__`, `__index__` and `__array__`, seen by
   a `TorchFunctionMode`; on JAX the same methods of `jax.Array`, replaced for the test.
@@ -60,7 +61,10 @@ class _HostReads(object):
             self._torch_mode = _torch_read_counter(self)
             self._torch_mode.__enter__()
         else:
+            import jax
             import jax.numpy as jnp
+            # One read of several arrays (one wait for the device), as `to_numpy` is.
+            self._monkeypatch.setattr(jax, 'device_get', self._counted(jax.device_get))
             array_type = type(jnp.zeros(()))
             for name in _READ_METHODS:
                 if hasattr(array_type, name):

@@ -218,12 +218,14 @@ trainer = parallel._trainer
 for value in [w._value for w in model.weights] + [trainer._train_step.rng]:
     assert len(value.sharding.device_set) == 4, value.sharding
 data = training_arrays.ArrayBatches([x], [y], [None], ['float32'], ['float32'])
-inputs, targets, weights = steps.place_arrays(data, trainer.placement)
+groups, rows, valid = steps.feed(steps.place_arrays(data, trainer.placement), np.arange(8),
+                                 trainer.placement, 8, trainer._padding('train'))
+inputs, targets, weights = groups
 step = trainer._train_step
 with K.learning_phase_scope(1):
     compiled = step._compiled_for_phase().lower(
         step._state(), step.rng, step.step,
-        (list(inputs), list(targets), list(weights), np.arange(8))).compile()
+        (list(inputs), list(targets), list(weights), rows, valid)).compile()
 program = compiled.as_text()
 assert 'all-reduce' in program, 'the gradients are not summed across devices'
 assert 'f32[2,3]' in program, 'the batch is not split over the devices'

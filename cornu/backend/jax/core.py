@@ -129,22 +129,38 @@ def _assign(variable, value):
 
 # ---------------------------------------------------------------- conversion
 
+def _tensor_dtype(array, dtype=None):
+    """The dtype a NumPy `array` takes as a tensor: `dtype`, or one picked from the array's
+    own (floats take floatx)."""
+    if dtype is not None:
+        return standardize_dtype(dtype)
+    kind = array.dtype.kind
+    if kind == 'f':
+        return _DTYPES[common.floatx()]
+    if array.dtype in (np.uint16, np.uint32, np.uint64):
+        return _DTYPES['int64']
+    if kind in 'iub':
+        return _DTYPES.get(array.dtype.name, _DTYPES['int64'])
+    if array.dtype == _DTYPES['bfloat16']:
+        return _DTYPES[common.floatx()]
+    raise TypeError(f'Cannot convert an array of dtype {array.dtype} to a tensor.')
+
+
+def host_array(value, dtype=None):
+    """`value` as a NumPy array in native byte order, of the dtype it would take as a tensor
+    (see `convert_to_tensor`): what the step loops keep on the host."""
+    array = np.asarray(value)
+    target = _tensor_dtype(array, dtype)
+    if array.dtype != target:
+        array = array.astype(target)
+    elif array.dtype.byteorder == '>':
+        array = array.astype(array.dtype.newbyteorder('='))
+    return array
+
+
 def _numpy_to_tensor(value, dtype=None):
     array = np.asarray(value)
-    if dtype is None:
-        kind = array.dtype.kind
-        if kind == 'f':
-            target = _DTYPES[common.floatx()]
-        elif array.dtype in (np.uint16, np.uint32, np.uint64):
-            target = _DTYPES['int64']
-        elif kind in 'iub':
-            target = _DTYPES.get(array.dtype.name, _DTYPES['int64'])
-        elif array.dtype == _DTYPES['bfloat16']:
-            target = _DTYPES[common.floatx()]
-        else:
-            raise TypeError(f'Cannot convert an array of dtype {array.dtype} to a tensor.')
-    else:
-        target = standardize_dtype(dtype)
+    target = _tensor_dtype(array, dtype)
     if array.dtype.byteorder == '>':
         array = array.astype(array.dtype.newbyteorder('='))
     return jnp.asarray(array, dtype=target)

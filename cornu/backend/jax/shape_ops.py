@@ -6,12 +6,15 @@ Split from `math.py`; semantics follow Keras 2.2.4's TensorFlow backend.
 Bare implementations: each function's signature, docstring and argument-only checks are
 in `cornu.backend.api.shape_ops`, which calls these.
 """
+import functools
+
 import numpy as np
+import jax
 import jax.numpy as jnp
 
 from .. import common
 from ..arguments import arange_bounds, check_squeeze, int_tuple, slice_index
-from .core import _t, _Array, standardize_dtype
+from .core import _t, _Array, _Tracer, standardize_dtype
 
 __all__ = [
     'concatenate', 'reshape', 'permute_dimensions', 'resize_images', 'resize_volumes',
@@ -152,7 +155,18 @@ def spatial_3d_padding(x, padding=((1, 1), (1, 1), (1, 1)), data_format=None):
 
 
 def stack(x, axis=0):
-    return jnp.stack([_t(t) for t in x], axis=axis)
+    values = [_t(t) for t in x]
+    if len(values) > 4 and not any(isinstance(v, _Tracer) for v in values):
+        # Eagerly, `jnp.stack` dispatches an op per operand (tens of microseconds each: a
+        # stack of an epoch's logged values would cost more than the steps); jitted, the
+        # stack is one call, compiled once per count and shape as the eager ops are.
+        return _stack_jitted(values, axis)
+    return jnp.stack(values, axis=axis)
+
+
+@functools.partial(jax.jit, static_argnums=1)
+def _stack_jitted(values, axis):
+    return jnp.stack(values, axis=axis)
 
 
 def one_hot(indices, num_classes):

@@ -6,27 +6,37 @@ picked (`take_rows` and friends). On JAX every step is a `TracedStep` (`tracing.
 `jax.jit`-compiled pure function of the variables' values, compiled once per input signature;
 a training step donates its state, so XLA updates the weights in place.
 
-The loops over in-memory arrays hand a step the whole (device) arrays and the batch's rows as
-a NumPy array: the rows are gathered inside the compiled step, since indexing a jax array
-outside `jit` dispatches a dozen small ops per array and would cost more than a small model's
-whole step.
+In-memory arrays stay NumPy on the host (`hold`): each batch's rows are gathered there with
+NumPy and handed to the step (`feed`), so that a step's compiled signature is the batch's
+shape, never the length of the data. A short batch (an epoch's last; `predict` or
+`predict_on_batch` on a few rows) is padded, repeating its last row, to the next power of two
+(at most the loop's batch size), and the number of real rows goes to the step as a traced
+`int32`: the step leaves the padding rows out of the losses and metrics
+(`StepLogic.real_rows`), and the predictions are trimmed on the host (`trim`). At most
+`log2(batch_size) + 1` shapes are then compiled per step, whatever the lengths. The trainer
+asks for padding only where it is exact (`StepLogic.pads_exactly`); other short batches run
+at their exact size. Outputs are joined on the host (`to_host`), since a device
+concatenation would compile per combination of batch lengths.
 
 A data-parallel model (`multi_gpu_model`, whose `replica_devices` name several devices) runs
-its steps on a mesh of those devices (`placement`): the arrays and the state are replicated on
-each, and the rows of a batch are split over them inside the step, so that XLA runs a share of
-the batch on each device and sums the gradients. A mesh over the devices of several processes
-(a multi-process run, `cornu.distribute.DataParallel`) takes global arrays instead: the data
-stays on the host and each process feeds its own rows of each batch (`feed`, see
-`multihost`).
+its steps on a mesh of those devices (`placement`): the state is replicated on each, and each
+batch is copied split along its rows over them (`jax.device_put` with the mesh's row sharding;
+padded batches to a multiple of the device count), so that XLA runs a share of the batch on
+each device and sums the gradients. A mesh over the devices of several processes (a
+multi-process run, `cornu.distribute.DataParallel`) takes global arrays instead: each process
+feeds its own rows of each batch (see `multihost`).
 """
 import numpy as np
+import jax
+from jax.sharding import NamedSharding, PartitionSpec
 
+from . import core
 from . import multihost
 from . import tracing
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
-           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
-           'take_rows']
+           'placement', 'hold', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
+           'take_rows', 'trim', 'to_host']
 
 
 def prepare_trainable(params):
@@ -91,36 +101,28 @@ def placement(devices):
     return tracing.replica_mesh(devices)
 
 
+def hold(array, dtype):
+    """An in-memory array as the loops keep it: on JAX, a NumPy array on the host, of the
+    engine dtype `dtype` (converted once, here; `feed` copies each batch to the device)."""
+    if array is None:
+        return None
+    return core.host_array(array, dtype)
+
+
 def place(values, placement):
-    """`values` (a list of arrays) copied to every device of the mesh, if there is one; on a
-    mesh over several processes, kept on the host for `feed`."""
-    if placement is None:
-        return values
-    if multihost.spans_processes(placement):
-        return multihost.host_arrays((values,))[0]
-    return tracing.replicate(values, placement)
+    """`values` (a list of arrays) where the predict loop keeps them: on the host (`feed`
+    copies each batch)."""
+    return values
 
 
 def place_arrays(data, placement):
-    """The input, target and weight arrays of `data` (an `ArrayBatches`); with a mesh, copied
-    to its devices once (kept on `data`, so the copies go with it) rather than by every
-    step."""
-    if placement is None:
-        return data.inputs, data.targets, data.weights
-    placed = getattr(data, 'replicated', None)
-    if placed is None or placed[0] is not placement:
-        groups = (data.inputs, data.targets, data.weights)
-        if multihost.spans_processes(placement):
-            # On the host: `feed` copies each process's rows of a batch.
-            groups = multihost.host_arrays(groups)
-        else:
-            groups = tracing.replicate(groups, placement)
-        placed = data.replicated = (placement, groups)
-    return placed[1]
+    """The input, target and weight arrays of `data` (an `ArrayBatches`): NumPy arrays on
+    the host (`hold`), of which `feed` copies one batch at a time."""
+    return data.inputs, data.targets, data.weights
 
 
 def row_order(order, placement=None):
-    """An epoch's shuffled row order stays NumPy: rows are gathered inside the step. On a mesh
+    """An epoch's shuffled row order stays NumPy: rows are gathered on the host. On a mesh
     over several processes, every process takes process 0's order."""
     if multihost.spans_processes(placement):
         return multihost.agreed(order)
@@ -128,35 +130,118 @@ def row_order(order, placement=None):
 
 
 def batch_rows(index):
-    """The rows of one batch as NumPy indices, from a `(start, stop)` pair or indices."""
+    """The rows of one batch: a `(start, stop)` pair as a slice (a NumPy view, copied once,
+    to the device), indices as they are."""
     if isinstance(index, tuple):
-        return np.arange(index[0], index[1])
+        return slice(index[0], index[1])
     return index
 
 
-def feed(groups, rows, placement):
-    """The arrays a step is called with, and the rows it takes from them.
+def _bucket(count, limit, devices):
+    """The padded length of a batch of `count` rows: the next power of two, at most `limit`
+    (the loop's batch size; `None`: no cap), a multiple of `devices`."""
+    size = 1 << max(count - 1, 0).bit_length()
+    if limit is not None:
+        size = min(size, max(limit, count))
+    if size % devices:
+        size += devices - size % devices
+    return size
+
+
+def _count(groups, rows):
+    if rows is None:
+        for group in groups:
+            for array in group:
+                if array is not None:
+                    return len(array)
+        return 0
+    if isinstance(rows, slice):
+        return rows.stop - rows.start
+    return len(rows)
+
+
+def _on_host(groups):
+    return all(a is None or isinstance(a, np.ndarray) for group in groups for a in group)
+
+
+def feed(groups, rows, placement, limit=None, pad=False):
+    """The batch a step is called with: the rows `rows` of the host arrays in `groups`,
+    gathered with NumPy. On one device the NumPy batch is the step's argument (the jitted
+    call copies it to the device); on a mesh it is copied with `jax.device_put`, split over
+    the devices. Both are asynchronous: the copy overlaps the step before it.
+
+    A step is compiled once per batch shape, whatever the length of the data. With `pad`,
+    a batch shorter than `limit` is padded, by repeating its last row, to a bounded set of
+    lengths (powers of two, at most `limit`; on a mesh, multiples of its size), and the
+    number of real rows is passed along: at most `log2(limit) + 1` shapes are compiled.
 
     # Arguments
-        groups: lists of arrays (that may hold `None`): whole arrays with `rows`, or a batch.
-        rows: NumPy row indices (`batch_rows`), or `None`.
+        groups: lists of arrays (that may hold `None`): NumPy arrays holding every row, with
+            `rows`, or the batch itself (`rows` `None`; NumPy or engine arrays).
+        rows: a slice or NumPy row indices (`batch_rows`), or `None`.
         placement: the step's mesh, or `None`.
+        limit: the loop's batch size (`None`: any length is padded to a power of two).
+        pad: whether the step may be given padded rows (it then weighs them out).
 
     # Returns
-        `(groups, rows)`: unchanged, except on a mesh over several processes, where the
-        groups become the batch as global arrays (`multihost.global_batch`) and `rows` is
-        `None`.
+        `(groups, rows, valid)`: the batch (NumPy arrays for one device; device arrays split
+        over a mesh's devices, global arrays on a mesh over several processes), `rows` `None`,
+        and `valid`, the number of real rows as a NumPy `int32` (`None` without `pad`).
+        Batches already on the device (streamed data) are not padded.
     """
+    count = _count(groups, rows)
+    # A streamed batch (already on the device, copied by `streamed_batches`) runs as it is:
+    # padding it would gather a second copy there.
+    size = _bucket(count, limit, 1 if placement is None else placement.size) \
+        if pad and count and _on_host(groups) else count
+    if size != count:
+        real = np.arange(count) if rows is None else \
+            (np.arange(rows.start, rows.stop) if isinstance(rows, slice) else np.asarray(rows))
+        rows = np.concatenate([real, np.repeat(real[-1:], size - count)])
+    valid = np.int32(count) if pad else None
     if multihost.spans_processes(placement):
-        return multihost.global_batch(groups, rows, placement), None
-    return groups, rows
+        if isinstance(rows, slice):
+            rows = np.arange(rows.start, rows.stop)
+        return multihost.global_batch(groups, rows, placement), None, valid
+    if rows is not None:
+        groups = tuple([None if a is None else a[rows] for a in group] for group in groups)
+    if placement is None:
+        # NumPy arrays go to the jitted step as they are: its C++ dispatch copies them to the
+        # device for a fraction of what `jax.device_put`'s Python path costs per call (about
+        # 25 against 140 microseconds for a small model's three arrays).
+        return groups, None, valid
+    if size and size % placement.size == 0:
+        where = NamedSharding(placement, PartitionSpec('batch'))
+    else:
+        where = NamedSharding(placement, PartitionSpec())
+    return jax.device_put(tuple(groups), where), None, valid
 
 
 def take_rows(groups, rows, placement=None):
-    """Traced: every array in `groups` (lists that may hold `None`) at `rows` (`None`: all),
-    split over the mesh's devices if there is one."""
-    if rows is not None:
-        groups = tuple([None if a is None else a[rows] for a in group] for group in groups)
-    if placement is not None:
-        groups = tracing.shard_rows(groups, placement)
+    """Traced: the batch as `feed` gave it (`rows` is `None` on JAX): already split over the
+    mesh's devices, if there is one."""
     return groups
+
+
+def trim(outputs, valid):
+    """The outputs of a batch that `feed` padded, without the padding rows, as NumPy arrays
+    (`valid`: the number of real rows, or `None`): slicing on the host compiles nothing,
+    where a jax slice to each new length would be compiled anew. Unpadded outputs stay on
+    the device."""
+    if valid is None or not outputs or outputs[0].shape[0] == valid:
+        return outputs
+    return [np.asarray(output)[:valid] for output in jax.device_get(list(outputs))]
+
+
+def to_host(parts):
+    """The outputs of several batches of one output (device or NumPy arrays) as one NumPy
+    array, joined on the host: one transfer for all, and no concatenation compiled per
+    combination of batch lengths."""
+    host = [_host_values(part) for part in jax.device_get(list(parts))]
+    return host[0] if len(host) == 1 else np.concatenate(host, axis=0)
+
+
+def _host_values(array):
+    # bfloat16 outputs are read as float32, as `to_numpy` reads them.
+    array = np.asarray(array)
+    return array.astype(np.float32) if array.dtype == core._DTYPES['bfloat16'] else array

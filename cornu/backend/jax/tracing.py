@@ -161,6 +161,9 @@ class TracedStep(object):
         self._compiled = {}
         self._found = None
         self._may_grow = True
+        # How many times the body was traced (each trace is followed by a compile): what
+        # tells whether new batch lengths compile anew.
+        self.traces = 0
 
     def _add(self, variables):
         for variable in variables:
@@ -169,6 +172,7 @@ class TracedStep(object):
                 self.variables.append(variable)
 
     def _pure(self, state_values, rng, step, args):
+        self.traces += 1
         values = {id(v): value for v, value in zip(self.variables, state_values)}
         scope = core._Scope(values, rng, step)
         with core._in_scope(scope):

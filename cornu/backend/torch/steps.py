@@ -10,6 +10,7 @@ as one `torch.compile`d function whose backward graph is compiled with it (see
 """
 import contextlib
 
+import numpy as np
 import torch
 from torch.overrides import has_torch_function
 from torch.utils import _pytree
@@ -17,11 +18,11 @@ from torch.utils import _pytree
 from ..run_context import run_context
 from . import distributed
 from . import interop
-from .core import DEVICE
+from .core import DEVICE, convert_to_tensor, to_numpy
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
-           'placement', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
-           'take_rows']
+           'placement', 'hold', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
+           'take_rows', 'trim', 'to_host']
 
 
 def prepare_trainable(params):
@@ -178,6 +179,14 @@ def placement(devices):
     return None
 
 
+def hold(array, dtype):
+    """An in-memory array as the loops keep it: a tensor on `DEVICE`, of dtype `dtype`
+    (copied once; the steps gather their rows there)."""
+    if array is None:
+        return None
+    return convert_to_tensor(np.asarray(array), dtype=dtype)
+
+
 def place(values, placement):
     """`values` where the steps want them: as they are on PyTorch."""
     return values
@@ -201,10 +210,11 @@ def batch_rows(index):
     return index
 
 
-def feed(groups, rows, placement):
-    """The arrays a step is called with and the rows it takes: `(groups, rows)` as they are
-    (the JAX engine makes global arrays here for a mesh over several processes)."""
-    return groups, rows
+def feed(groups, rows, placement, limit=None, pad=False):
+    """The arrays a step is called with and the rows it takes: `(groups, rows, None)`, the
+    first two as they are. PyTorch runs any batch length without compiling, so it never
+    pads (the JAX engine gathers and pads batches here)."""
+    return groups, rows, None
 
 
 def take_rows(groups, rows, placement=None):
@@ -220,3 +230,14 @@ def take_rows(groups, rows, placement=None):
         for group in groups:
             taken.append([None if a is None else a[rows] for a in group])
     return taken
+
+
+def trim(outputs, valid):
+    """The outputs of a batch: as they are (PyTorch batches are never padded)."""
+    return outputs
+
+
+def to_host(parts):
+    """The outputs of several batches of one output (tensors) as one NumPy array:
+    concatenated on the device and copied once."""
+    return to_numpy(parts[0] if len(parts) == 1 else torch.cat(list(parts), dim=0))

@@ -41,6 +41,8 @@ class _Conv(Layer):
             `padding` or `data_format`, or `"causal"` padding outside `Conv1D`.
     """
 
+    _rows_independent = True
+
     _allows_causal = False
 
     def __init__(self, rank, filters, kernel_size, strides=1, padding='valid',

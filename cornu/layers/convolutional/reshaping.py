@@ -25,6 +25,8 @@ class UpSampling1D(Layer):
         3D tensor `(batch, upsampled_steps, features)`.
     """
 
+    _rows_independent = True
+
     @legacy_upsampling1d_support
     def __init__(self, size=2, **kwargs):
         super(UpSampling1D, self).__init__(**kwargs)
@@ -45,6 +47,8 @@ class UpSampling1D(Layer):
 
 class _UpSampling(Layer):
     """Base of the 2D/3D upsampling layers: `size` factors along the spatial axes."""
+
+    _rows_independent = True
 
     rank = None
 
@@ -180,6 +184,8 @@ class ZeroPadding1D(Layer):
         3D tensor `(batch, padded_axis, features)`.
     """
 
+    _rows_independent = True
+
     def __init__(self, padding=1, **kwargs):
         super(ZeroPadding1D, self).__init__(**kwargs)
         self.padding = _utils.normalize_tuple(self, padding, 2, 'padding')
@@ -203,6 +209,8 @@ class ZeroPadding1D(Layer):
 
 class _ZeroPadding(Layer):
     """Base of the 2D/3D zero-padding layers."""
+
+    _rows_independent = True
 
     rank = None
 
@@ -289,6 +297,8 @@ class _Cropping(Layer):
 
     The slicing index is worked out once, at construction: `call` is a single slice.
     """
+
+    _rows_independent = True
 
     rank = None
 

@@ -70,6 +70,8 @@ class RNN(Layer):
         `call` takes `constants`.
     """
 
+    _rows_independent = True
+
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, **kwargs):
         if isinstance(cell, (list, tuple)):
@@ -401,6 +403,13 @@ class RNN(Layer):
         K.batch_set_value(values)
 
     # ------------------------------------------------------------------ configuration
+
+    def computes_rows_independently(self, training):
+        """When the cell does too and the layer is not stateful (see `Layer`)."""
+        cell = self.cell
+        return super().computes_rows_independently(training) and \
+            callable(getattr(cell, 'computes_rows_independently', None)) and \
+            cell.computes_rows_independently(training)
 
     def get_config(self):
         config = {'return_sequences': self.return_sequences,

@@ -55,6 +55,8 @@ def _config_of(cell, names):
 class _RecurrentCell(Layer):
     """What the built-in cells share: arguments, weights, dropout masks and the fast paths."""
 
+    _rows_independent = True
+
     _gates = 1
 
     def __init__(self, units, activation='tanh', recurrent_activation=None, use_bias=True,

@@ -26,6 +26,8 @@ class StackedRNNCells(Layer):
     ```
     """
 
+    _rows_independent = True
+
     def __init__(self, cells, **kwargs):
         for cell in cells:
             if not hasattr(cell, 'call'):
@@ -89,6 +91,12 @@ class StackedRNNCells(Layer):
             output_dim = _state_sizes(cell)[0]
             input_shape = (input_shape[0], output_dim)
         self.built = True
+
+    def computes_rows_independently(self, training):
+        """When every cell does too (see `Layer`)."""
+        return super().computes_rows_independently(training) and all(
+            callable(getattr(cell, 'computes_rows_independently', None)) and
+            cell.computes_rows_independently(training) for cell in self.cells)
 
     def get_config(self):
         cells = [{'class_name': cell.__class__.__name__, 'config': cell.get_config()}
