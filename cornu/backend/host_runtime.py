@@ -1,7 +1,8 @@
-"""Settings of the host's C runtime that cornu's engines run faster under, applied once per
+"""Settings of the host's C runtime that the PyTorch engine runs faster under, applied once per
 process when the engine is chosen (`engine_choice.py`), before the engine is imported.
 
-Two costs dominate a CPU training step of a convolutional model besides the arithmetic:
+Two costs dominate a CPU training step of a convolutional model on torch besides the
+arithmetic:
 
 - Fresh memory. glibc's `malloc` serves each large block (a 128 x 24 x 24 x 64 float
   activation is 19 MB) with its own `mmap` and gives it back to the system when it is freed,
@@ -15,7 +16,8 @@ Two costs dominate a CPU training step of a convolutional model besides the arit
   the OpenMP runtime loads (with torch), so it is set only when torch is not yet imported.
 
 The environment variable `CORNU_HOST_RUNTIME=default` leaves both as they are. A user's own
-`OMP_WAIT_POLICY` is kept.
+`OMP_WAIT_POLICY` is kept. The JAX engine changes neither: XLA's CPU runtime neither spins
+OpenMP threads nor measured faster with the malloc thresholds.
 """
 import ctypes
 import ctypes.util
@@ -66,19 +68,18 @@ def configure_host_runtime(engine):
     """Applies the host settings for `engine` once per process.
 
     # Arguments
-        engine: `'torch'` or `'jax'` (the OpenMP wait policy concerns torch only).
+        engine: `'torch'` (the settings apply) or `'jax'` (nothing changes).
 
     # Returns
         A dict: `'malloc'`, the `(mmap, trim)` thresholds set, or `None`;
-        `'omp_wait_policy'`, whether `OMP_WAIT_POLICY=PASSIVE` was set; empty when
-        `CORNU_HOST_RUNTIME=default`. Later calls return the first call's dict.
+        `'omp_wait_policy'`, whether `OMP_WAIT_POLICY=PASSIVE` was set; empty for JAX or
+        when `CORNU_HOST_RUNTIME=default`. Later calls return the first call's dict.
     """
     global _applied
     if _applied is not None:
         return _applied
-    if os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default':
+    if engine != 'torch' or os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default':
         _applied = {}
     else:
-        _applied = {'malloc': _tune_malloc(),
-                    'omp_wait_policy': engine == 'torch' and _set_omp_wait_policy()}
+        _applied = {'malloc': _tune_malloc(), 'omp_wait_policy': _set_omp_wait_policy()}
     return _applied
