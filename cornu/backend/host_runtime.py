@@ -35,8 +35,6 @@ _M_MMAP_THRESHOLD = -3
 # largest), hence the second choice.
 MALLOC_THRESHOLDS = ((256 << 20, 512 << 20), (32 << 20, 512 << 20))
 
-_applied = None
-
 
 def _tune_malloc():
     """Raises glibc's mmap and trim thresholds; returns the thresholds set, or `None` where
@@ -65,7 +63,8 @@ def _set_omp_wait_policy():
 
 
 def configure_host_runtime(engine):
-    """Applies the host settings for `engine` once per process.
+    """Applies the host settings for `engine` (`engine_choice` calls it once per process and
+    keeps the result as `HOST_RUNTIME`).
 
     # Arguments
         engine: `'torch'` (the settings apply) or `'jax'` (nothing changes).
@@ -73,13 +72,8 @@ def configure_host_runtime(engine):
     # Returns
         A dict: `'malloc'`, the `(mmap, trim)` thresholds set, or `None`;
         `'omp_wait_policy'`, whether `OMP_WAIT_POLICY=PASSIVE` was set; empty for JAX or
-        when `CORNU_HOST_RUNTIME=default`. Later calls return the first call's dict.
+        when `CORNU_HOST_RUNTIME=default`.
     """
-    global _applied
-    if _applied is not None:
-        return _applied
     if engine != 'torch' or os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default':
-        _applied = {}
-    else:
-        _applied = {'malloc': _tune_malloc(), 'omp_wait_policy': _set_omp_wait_policy()}
-    return _applied
+        return {}
+    return {'malloc': _tune_malloc(), 'omp_wait_policy': _set_omp_wait_policy()}
