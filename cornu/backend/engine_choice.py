@@ -8,6 +8,7 @@ import importlib
 import os
 
 from .common import load_user_config
+from .host_runtime import configure_host_runtime
 
 ENGINES = ('torch', 'jax')
 
@@ -23,6 +24,8 @@ def _select_engine():
 
 
 ENGINE = _select_engine()
+# Before the engine's first import: the OpenMP wait policy is read when torch loads.
+HOST_RUNTIME = configure_host_runtime(ENGINE)
 
 
 def engine_module(name):

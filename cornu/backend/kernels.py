@@ -14,13 +14,13 @@ define them in the same files with the same names:
 - `compiled`: `compile_function`, how the run of a `K.function` is prepared for repeated
   calls (jitted on JAX);
 - `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `gru_kernel`, `placement`,
-  `optim`, `loss_scaling`, `fused_metrics`:
+  `optim`, `loss_scaling`, `fused_metrics`, `fused_conv`:
   one job each, every name in their `__all__` re-exported here.
 
-The kernels that layers call on their inputs (`dense`, the RNN kernels) carry the `graph_op`
-marker, as K's functions do: given symbolic tensors (a layer's `call` run on them directly,
-as Keras 2 code does inside `K.function`), they record a graph op. The others take concrete
-tensors only.
+The kernels that layers call on their inputs (`dense`, `fused_conv`, the RNN kernels) carry
+the `graph_op` marker, as K's functions do: given symbolic tensors (a layer's `call` run on
+them directly, as Keras 2 code does inside `K.function`), they record a graph op. The others
+take concrete tensors only.
 """
 from .engine_choice import engine_module
 from .phase import current_run_phase  # noqa: F401 (re-exported)
@@ -42,7 +42,7 @@ inference_mode = _core.inference_mode
 compile_function = engine_module('compiled').compile_function
 
 _KERNEL_MODULES = ('dense', 'gradients', 'rnn_steps', 'native_rnn', 'lstm_kernel', 'gru_kernel',
-                   'placement', 'optim', 'loss_scaling', 'fused_metrics')
+                   'placement', 'optim', 'loss_scaling', 'fused_metrics', 'fused_conv')
 
 
 def _kernel_names():

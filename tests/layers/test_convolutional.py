@@ -262,6 +262,137 @@ def test_conv3d(backend, padding, strides, dilation):
                      x, [kernel, bias], expected)
 
 
+# ------------------------------------------------------ fused convolution, bias and activation
+
+def np_conv_grads(x, kernel, strides, padding, dilation, upstream):
+    """Gradients of `sum(upstream * conv(x, kernel))` with respect to `x` and `kernel`, by the
+    same loops as `np_conv` (channels_last)."""
+    nd = x.ndim - 2
+    window = kernel.shape[:nd]
+    pads = []
+    for i in range(nd):
+        if padding == 'valid':
+            pads.append((0, 0))
+        elif padding == 'same':
+            pads.append(same_pads(x.shape[1 + i], window[i], strides[i], dilation[i]))
+        else:  # causal
+            pads.append(((window[i] - 1) * dilation[i], 0))
+    xp = np.pad(x, [(0, 0)] + pads + [(0, 0)]).astype('float64')
+    grad_xp = np.zeros_like(xp)
+    grad_kernel = np.zeros(kernel.shape, 'float64')
+    for idx in itertools.product(*[range(s) for s in upstream.shape[1:-1]]):
+        g = upstream[(slice(None),) + idx].astype('float64')          # (batch, out)
+        for kidx in itertools.product(*[range(k) for k in window]):
+            pos = tuple(idx[i] * strides[i] + kidx[i] * dilation[i] for i in range(nd))
+            grad_kernel[kidx] += xp[(slice(None),) + pos].T.dot(g)
+            grad_xp[(slice(None),) + pos] += g.dot(kernel[kidx].T.astype('float64'))
+    inner = tuple(slice(before, before + x.shape[1 + i]) for i, (before, _) in enumerate(pads))
+    return grad_xp[(slice(None),) + inner], grad_kernel
+
+
+def _fused_case(K, rank, data_format, padding, strides, dilation, activation, use_bias):
+    """Runs a convolution layer and `K.gradients` of `sum(target * output)` with respect to
+    its input, kernel and bias; returns them and the NumPy references (channels_last)."""
+    layer_class = {1: Conv1D, 2: Conv2D, 3: Conv3D}[rank]
+    x = rand(*((2,) + (6, 7, 5)[:rank] + (3,)))
+    kernel = rand(*((3, 2, 3)[:rank] + (3, 4)))
+    bias = rand(4)
+    layer = layer_class(4, kernel.shape[:rank], strides=strides, padding=padding,
+                        dilation_rate=dilation, data_format=data_format,
+                        activation=activation, use_bias=use_bias)
+    x_in = x if data_format == 'channels_last' else to_first(x)
+    inputs = Input(shape=x_in.shape[1:])
+    outputs = layer(inputs)
+    layer.set_weights([kernel, bias] if use_bias else [kernel])
+    pre = np_conv(x, kernel, (strides,) * rank, padding, (dilation,) * rank)
+    if use_bias:
+        pre = pre + bias
+    slope = np.ones_like(pre)
+    if activation == 'relu':
+        expected, slope = np.maximum(pre, 0.), (pre > 0).astype('float64')
+    elif activation == 'tanh':
+        expected = np.tanh(pre)
+        slope = 1. - expected ** 2
+    else:
+        expected = pre
+    target = rand(*expected.shape)
+    target_in = target if data_format == 'channels_last' else to_first(target)
+    target_input = Input(shape=target_in.shape[1:])
+    loss = K.sum(outputs * target_input)
+    weights = layer.trainable_weights
+    fetch = K.function([inputs, target_input],
+                       [outputs] + K.gradients(loss, [inputs] + weights))
+    got = fetch([x_in, target_in])
+    if data_format == 'channels_first':
+        got[0], got[1] = to_last(got[0]), to_last(got[1])
+    upstream = target * slope
+    grad_x, grad_kernel = np_conv_grads(x, kernel, (strides,) * rank, padding,
+                                        (dilation,) * rank, upstream)
+    wanted = [expected, grad_x, grad_kernel]
+    if use_bias:
+        wanted.append(upstream.sum(axis=tuple(range(rank + 1))))
+    return got, wanted
+
+
+@pytest.mark.parametrize('rank,data_format,padding,strides,dilation', [
+    (2, 'channels_last', 'valid', 1, 1), (2, 'channels_first', 'valid', 1, 1),
+    (2, 'channels_last', 'same', 2, 1), (2, 'channels_first', 'same', 1, 2),
+    (2, 'channels_last', 'valid', 1, 2), (2, 'channels_first', 'same', 2, 1),
+    (1, 'channels_last', 'causal', 1, 2), (1, 'channels_first', 'same', 2, 1),
+    (1, 'channels_last', 'valid', 1, 1),
+    (3, 'channels_last', 'same', 1, 1), (3, 'channels_first', 'valid', 2, 1),
+])
+def test_conv_relu_and_bias_values_and_gradients(backend, rank, data_format, padding, strides,
+                                                 dilation):
+    got, wanted = _fused_case(backend, rank, data_format, padding, strides, dilation, 'relu',
+                              True)
+    for name, value, reference in zip(['output', 'input grad', 'kernel grad', 'bias grad'],
+                                      got, wanted):
+        np.testing.assert_allclose(value, reference, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+@pytest.mark.parametrize('activation,use_bias,data_format', [
+    ('relu', False, 'channels_first'), ('tanh', True, 'channels_last'),
+    ('tanh', False, 'channels_first'), (None, True, 'channels_first'),
+])
+def test_conv_other_activations_and_no_bias_values_and_gradients(backend, activation, use_bias,
+                                                                 data_format):
+    got, wanted = _fused_case(backend, 2, data_format, 'same', 1, 1, activation, use_bias)
+    assert len(got) == len(wanted)
+    for name, value, reference in zip(['output', 'input grad', 'kernel grad', 'bias grad'],
+                                      got, wanted):
+        np.testing.assert_allclose(value, reference, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
+def test_conv_relu_output_read_by_two_layers_trains_as_numpy(backend):
+    """The ReLU written into the convolution's output must leave autograd's saved values
+    intact when that output feeds two branches; one SGD step against NumPy."""
+    K = backend
+    from cornu.optimizers import SGD
+    x = rand(3, 5, 5, 2)
+    kernel, bias = rand(3, 3, 2, 2), rand(2)
+    inputs = Input(shape=(5, 5, 2))
+    conv = Conv2D(2, 3, activation='relu')
+    hidden = conv(inputs)
+    flat = Flatten()(hidden)
+    from cornu.layers import Add
+    outputs = Add()([flat, Flatten()(hidden)])
+    model = Model(inputs, outputs)
+    conv.set_weights([kernel, bias])
+    model.compile(SGD(lr=0.1), 'mse')
+    target = rand(3, 18)
+    model.train_on_batch(x, target)
+    pre = np_conv(x, kernel, (1, 1), 'valid', (1, 1)) + bias
+    out = 2. * np.maximum(pre, 0.).reshape(3, -1)
+    upstream = (2. / out.size) * (out - target) * 2.            # d mse / d hidden
+    upstream = upstream.reshape(pre.shape) * (pre > 0)
+    _, grad_kernel = np_conv_grads(x, kernel, (1, 1), 'valid', (1, 1), upstream)
+    grad_bias = upstream.sum(axis=(0, 1, 2))
+    new_kernel, new_bias = conv.get_weights()
+    np.testing.assert_allclose(new_kernel, kernel - 0.1 * grad_kernel, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(new_bias, bias - 0.1 * grad_bias, rtol=RTOL, atol=ATOL)
+
+
 def test_unknown_spatial_sizes(backend):
     K = backend
     inputs = Input(shape=(None, None, 2))

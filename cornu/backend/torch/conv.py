@@ -50,12 +50,18 @@ _CONV = {2: F.conv2d, 3: F.conv3d}
 _CONV_TRANSPOSE = {2: F.conv_transpose2d, 3: F.conv_transpose3d}
 
 
-def _conv(x, weight, nd, strides, padding, data_format, dilation, groups=1):
-    """N-D convolution of a Keras-layout `x` with a torch-layout weight `(out, in, *k)`."""
+def _conv(x, weight, nd, strides, padding, data_format, dilation, groups=1, bias=None,
+          relu=False):
+    """N-D convolution of a Keras-layout `x` with a torch-layout weight `(out, in, *k)`,
+    plus `bias` inside the convolution kernel and then, if `relu`, a ReLU in place."""
     x = _channels_first_view(x, data_format, nd)
     pairs = padding_pairs(x.shape[2:], padding, weight.shape[2:], strides, dilation)
     x, pad = _apply_padding(x, pairs)
-    y = _CONV[nd](x, weight, None, strides, pad, dilation, groups)
+    y = _CONV[nd](x, weight, bias, strides, pad, dilation, groups)
+    if relu:
+        # In place on the convolution's fresh output: its backward does not read it, and one
+        # activation-sized tensor fewer is written per call.
+        y = torch.relu_(y)
     return _restore_layout(y, data_format, nd)
 
 
@@ -81,34 +87,46 @@ def _depthwise_weight(kernel):
     return kernel.reshape(rows, cols, 1, channels * multiplier).permute(3, 2, 0, 1)
 
 
-def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
-    x = _t(x)
-    kernel = _t(kernel)
-    stride = normalize_tuple(strides, 1)[0]
-    dilation = normalize_tuple(dilation_rate, 1)[0]
+def _conv1d(x, kernel, stride, padding, data_format, dilation, bias=None, relu=False):
     if padding == 'causal':
         check_causal(data_format)
         x = F.pad(x, (0, 0, dilation * (kernel.shape[0] - 1), 0))
         padding = 'valid'
     weight = kernel.permute(2, 1, 0).unsqueeze(2)
     y = _conv(_as_2d(x, data_format), weight, 2, (1, stride), padding, data_format,
-              (1, dilation))
+              (1, dilation), bias=bias, relu=relu)
     return _from_2d(y, data_format)
 
 
+def convolution(x, kernel, rank, strides, padding, data_format, dilation, bias=None,
+                relu=False):
+    """The convolution of `rank` spatial dimensions (1 to 3) of a Keras-layout `x` with a
+    Keras-layout kernel `(*k, in, out)`, with `bias` added inside torch's convolution and an
+    optional ReLU; `strides` and `dilation` are normalized tuples."""
+    if rank == 1:
+        return _conv1d(x, kernel, strides[0], padding, data_format, dilation[0], bias, relu)
+    if rank == 2:
+        weight = _conv2d_weight(kernel)
+    else:
+        weight = kernel.permute(4, 3, 0, 1, 2)
+    return _conv(x, weight, rank, strides, padding, data_format, dilation, bias=bias,
+                 relu=relu)
+
+
+def conv1d(x, kernel, strides=1, padding='valid', data_format=None, dilation_rate=1):
+    return _conv1d(_t(x), _t(kernel), normalize_tuple(strides, 1)[0], padding, data_format,
+                   normalize_tuple(dilation_rate, 1)[0])
+
+
 def conv2d(x, kernel, strides=(1, 1), padding='valid', data_format=None, dilation_rate=(1, 1)):
-    x = _t(x)
-    kernel = _t(kernel)
-    return _conv(x, _conv2d_weight(kernel), 2, normalize_tuple(strides, 2), padding,
-                 data_format, normalize_tuple(dilation_rate, 2))
+    return convolution(_t(x), _t(kernel), 2, normalize_tuple(strides, 2), padding, data_format,
+                       normalize_tuple(dilation_rate, 2))
 
 
 def conv3d(x, kernel, strides=(1, 1, 1), padding='valid', data_format=None,
            dilation_rate=(1, 1, 1)):
-    x = _t(x)
-    kernel = _t(kernel)
-    return _conv(x, kernel.permute(4, 3, 0, 1, 2), 3, normalize_tuple(strides, 3), padding,
-                 data_format, normalize_tuple(dilation_rate, 3))
+    return convolution(_t(x), _t(kernel), 3, normalize_tuple(strides, 3), padding, data_format,
+                       normalize_tuple(dilation_rate, 3))
 
 
 def depthwise_conv2d(x, depthwise_kernel, strides=(1, 1), padding='valid', data_format=None,

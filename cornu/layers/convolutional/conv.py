@@ -6,6 +6,7 @@ from ... import activations
 from ... import initializers
 from ... import regularizers
 from ... import constraints
+from ...backend import kernels
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
 from ..._common import conv_utils
@@ -13,6 +14,7 @@ from .. import _conv_checks as _utils
 from .._legacy import legacy_conv1d_support, legacy_conv2d_support, legacy_conv3d_support
 
 _LINEAR = activations.linear
+_RELU = activations.relu
 
 
 class _Conv(Layer):
@@ -106,6 +108,8 @@ class _Conv(Layer):
                         self.dilation_rate)
 
     def call(self, inputs):
+        if type(self)._convolve is _Conv._convolve:
+            return self._fused_call(inputs)
         try:
             outputs = self._convolve(inputs)
         except Exception:
@@ -117,6 +121,22 @@ class _Conv(Layer):
         if activation is not _LINEAR:
             outputs = activation(outputs)
         return outputs
+
+    def _fused_call(self, inputs):
+        """Convolution, bias and a ReLU activation in one kernel call (the plain
+        convolutions; the layers that convolve otherwise override `_convolve`)."""
+        activation = self.activation
+        relu = activation is _RELU
+        try:
+            outputs = kernels.fused_conv(inputs, self.kernel, self.bias if self.use_bias else None,
+                                         self.rank, self.strides, self.padding, self.data_format,
+                                         self.dilation_rate, relu)
+        except Exception:
+            _utils.reraise_explained(self, inputs)
+            raise
+        if relu or activation is _LINEAR:
+            return outputs
+        return activation(outputs)
 
     def _output_space(self, input_shape):
         """Spatial output sizes for a full input shape; a `ValueError` naming the layer when

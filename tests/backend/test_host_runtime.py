@@ -1,0 +1,89 @@
+"""The host settings applied when cornu chooses its engine (`cornu/backend/host_runtime.py`).
+
+Each case runs in a fresh interpreter: the settings are taken once per process, before the
+engine is imported.
+"""
+import json
+import os
+import pathlib
+import subprocess
+import sys
+
+import pytest
+
+ROOT = str(pathlib.Path(__file__).resolve().parents[2])
+
+_REPORT = """
+import json, os
+import cornu
+from cornu.backend import engine_choice
+print(json.dumps({'applied': engine_choice.HOST_RUNTIME,
+                  'policy': os.environ.get('OMP_WAIT_POLICY'),
+                  'engine': engine_choice.ENGINE}))
+"""
+
+# Page faults while allocating, filling and freeing twenty 20 MB arrays after a first one: a
+# count of the kernel's work that the load of the machine does not change.
+_FAULTS = """
+import resource
+import numpy as np
+import cornu
+
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+first = np.full(5000000, 1.0, np.float32)
+del first
+start = faults()
+for _ in range(20):
+    a = np.full(5000000, 1.0, np.float32)
+    b = a + 1.
+    del a, b
+print(faults() - start)
+"""
+
+
+def _run(code, **env_changes):
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    for name in ('OMP_WAIT_POLICY', 'CORNU_HOST_RUNTIME'):
+        env.pop(name, None)
+    env.update(env_changes)
+    result = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_torch_sets_the_wait_policy_and_the_malloc_thresholds_and_jax_neither():
+    report = json.loads(_run(_REPORT))
+    if report['engine'] == 'jax':
+        assert report['applied'] == {}
+        assert report['policy'] is None
+        return
+    assert report['policy'] == 'PASSIVE'
+    assert report['applied']['omp_wait_policy'] is True
+    if sys.platform.startswith('linux'):
+        mmap_threshold, trim_threshold = report['applied']['malloc']
+        assert mmap_threshold >= 32 << 20
+        assert trim_threshold >= 512 << 20
+
+
+def test_a_users_wait_policy_is_kept():
+    report = json.loads(_run(_REPORT, OMP_WAIT_POLICY='ACTIVE'))
+    assert report['policy'] == 'ACTIVE'
+    assert not report['applied'].get('omp_wait_policy')
+
+
+def test_default_host_runtime_changes_nothing():
+    report = json.loads(_run(_REPORT, CORNU_HOST_RUNTIME='default'))
+    assert report['applied'] == {}
+    assert report['policy'] is None
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='glibc malloc settings')
+def test_freed_large_blocks_are_reused_without_new_page_faults():
+    # The settings are the torch engine's; this process may run either engine.
+    tuned = int(_run(_FAULTS, CORNU_BACKEND='torch'))
+    untouched = int(_run(_FAULTS, CORNU_BACKEND='torch', CORNU_HOST_RUNTIME='default'))
+    # Untouched, each 20 MB block is a fresh mapping: ~5,000 faults per array, twice per loop.
+    assert tuned * 4 < untouched, (tuned, untouched)
