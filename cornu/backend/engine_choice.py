@@ -24,7 +24,7 @@ def _select_engine():
 
 
 ENGINE = _select_engine()
-# Before the engine's first import: the OpenMP wait policy is read when torch loads.
+# Before the engine's first import, so that its first large blocks already come from the heap.
 HOST_RUNTIME = configure_host_runtime(ENGINE)
 
 

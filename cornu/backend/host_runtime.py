@@ -1,23 +1,18 @@
 """Settings of the host's C runtime that the PyTorch engine runs faster under, applied once per
 process when the engine is chosen (`engine_choice.py`), before the engine is imported.
 
-Two costs dominate a CPU training step of a convolutional model on torch besides the
-arithmetic:
+A cost of a CPU training step of a convolutional model on torch besides the arithmetic is
+fresh memory. glibc's `malloc` serves each large block (a 128 x 24 x 24 x 64 float
+activation is 19 MB) with its own `mmap` and gives it back to the system when it is freed,
+so every step touches new pages and pays a page fault per 4 kB page: more time than the
+element-wise ops on those tensors take. Raising glibc's mmap and trim thresholds keeps freed
+blocks in the process, to be reused by the next step, as TensorFlow's and PyTorch's GPU
+allocators do. (The OpenMP threads' wait policy is left as it is: `PASSIVE` halves the CPU
+time of a convolution on a busy machine but, measured, made small models' steps several
+times slower in wall time, each parallel region waiting for its threads to wake.)
 
-- Fresh memory. glibc's `malloc` serves each large block (a 128 x 24 x 24 x 64 float
-  activation is 19 MB) with its own `mmap` and gives it back to the system when it is freed,
-  so every step touches new pages and pays a page fault per 4 kB page: more time than the
-  element-wise ops on those tensors take. Raising glibc's mmap and trim thresholds keeps
-  freed blocks in the process, to be reused by the next step, as TensorFlow's and PyTorch's
-  GPU allocators do.
-- Spinning threads. PyTorch's OpenMP threads spin after each parallel region waiting for the
-  next; on a machine whose cores are shared, that spinning takes CPU time from the work.
-  The `PASSIVE` wait policy puts them to sleep instead. It must be in the environment before
-  the OpenMP runtime loads (with torch), so it is set only when torch is not yet imported.
-
-The environment variable `CORNU_HOST_RUNTIME=default` leaves both as they are. A user's own
-`OMP_WAIT_POLICY` is kept. The JAX engine changes neither: XLA's CPU runtime neither spins
-OpenMP threads nor measured faster with the malloc thresholds.
+The environment variable `CORNU_HOST_RUNTIME=default` leaves malloc as it is. The JAX engine
+changes nothing: it measured no faster with the thresholds.
 """
 import ctypes
 import ctypes.util
@@ -54,14 +49,6 @@ def _tune_malloc():
     return None
 
 
-def _set_omp_wait_policy():
-    """Sets `OMP_WAIT_POLICY=PASSIVE` where it can still take effect; returns whether it did."""
-    if 'OMP_WAIT_POLICY' in os.environ or 'torch' in sys.modules:
-        return False
-    os.environ['OMP_WAIT_POLICY'] = 'PASSIVE'
-    return True
-
-
 def configure_host_runtime(engine):
     """Applies the host settings for `engine` (`engine_choice` calls it once per process and
     keeps the result as `HOST_RUNTIME`).
@@ -70,10 +57,9 @@ def configure_host_runtime(engine):
         engine: `'torch'` (the settings apply) or `'jax'` (nothing changes).
 
     # Returns
-        A dict: `'malloc'`, the `(mmap, trim)` thresholds set, or `None`;
-        `'omp_wait_policy'`, whether `OMP_WAIT_POLICY=PASSIVE` was set; empty for JAX or
-        when `CORNU_HOST_RUNTIME=default`.
+        A dict: `'malloc'`, the `(mmap, trim)` thresholds set, or `None`; empty for JAX
+        or when `CORNU_HOST_RUNTIME=default`.
     """
     if engine != 'torch' or os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default':
         return {}
-    return {'malloc': _tune_malloc(), 'omp_wait_policy': _set_omp_wait_policy()}
+    return {'malloc': _tune_malloc()}

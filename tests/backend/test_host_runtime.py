@@ -54,24 +54,18 @@ def _run(code, **env_changes):
     return result.stdout.strip().splitlines()[-1]
 
 
-def test_torch_sets_the_wait_policy_and_the_malloc_thresholds_and_jax_neither():
+def test_torch_sets_the_malloc_thresholds_and_jax_nothing():
     report = json.loads(_run(_REPORT))
+    # The OpenMP wait policy is never changed (PASSIVE slows small models' steps).
+    assert report['policy'] is None
     if report['engine'] == 'jax':
         assert report['applied'] == {}
-        assert report['policy'] is None
         return
-    assert report['policy'] == 'PASSIVE'
-    assert report['applied']['omp_wait_policy'] is True
+    assert set(report['applied']) == {'malloc'}
     if sys.platform.startswith('linux'):
         mmap_threshold, trim_threshold = report['applied']['malloc']
         assert mmap_threshold >= 32 << 20
         assert trim_threshold >= 512 << 20
-
-
-def test_a_users_wait_policy_is_kept():
-    report = json.loads(_run(_REPORT, OMP_WAIT_POLICY='ACTIVE'))
-    assert report['policy'] == 'ACTIVE'
-    assert not report['applied'].get('omp_wait_policy')
 
 
 def test_default_host_runtime_changes_nothing():
