@@ -649,28 +649,28 @@ def test_whole_sequence_path_equals_keras_step_with_dropout(backend, monkeypatch
         np.testing.assert_allclose(outputs[0], outputs[1], rtol=1e-5, atol=1e-6)
 
 
-@pytest.mark.parametrize('recurrent_activation', ['hard_sigmoid', 'sigmoid'])
-@pytest.mark.parametrize('go_backwards', [False, True])
-def test_lstm_sequence_path_equals_the_step_loop_with_masks_and_states(
-        backend, recurrent_activation, go_backwards):
-    """Outputs and gradients (into the kernels, the embeddings and the initial states) of the
-    LSTM's whole-sequence path equal those of Keras' step loop, masks included."""
-    class StepByStep(LSTMCell):
+def _assert_fast_layer_equals_step_loop(layer_class, cell_class, recurrent_activation,
+                                        go_backwards, num_states):
+    """A masked sequence model with initial states computed from a second input, built once
+    with `layer_class` (its whole-sequence path) and once as `RNN` over a `cell_class` whose
+    `call` is wrapped (so the layer cannot take the fast path): equal predictions, and equal
+    weights after one training step (the gradients into the kernels, the embeddings and the
+    initial states)."""
+    class StepByStep(cell_class):
         def call(self, inputs, states, training=None):
             return super(StepByStep, self).call(inputs, states, training=training)
 
     def build(make_layer):
         ids, context = Input((5,)), Input((3,))
         embedded = Embedding(7, 4, mask_zero=True)(ids)
-        h0, c0 = Dense(6)(context), Dense(6)(context)
-        sequence = make_layer()(embedded, initial_state=[h0, c0])
+        states = [Dense(6)(context) for _ in range(num_states)]
+        sequence = make_layer()(embedded, initial_state=states)
         model = Model([ids, context], Dense(1)(sequence))
         model.compile(SGD(lr=0.3), 'mse')
         return model
 
-    kwargs = dict(recurrent_activation=recurrent_activation, go_backwards=go_backwards,
-                  return_sequences=True)
-    fast = build(lambda: LSTM(6, **kwargs))
+    fast = build(lambda: layer_class(6, recurrent_activation=recurrent_activation,
+                                     go_backwards=go_backwards, return_sequences=True))
     loop = build(lambda: RNN(StepByStep(6, recurrent_activation=recurrent_activation),
                              go_backwards=go_backwards, return_sequences=True))
     loop.set_weights(fast.get_weights())
@@ -682,6 +682,16 @@ def test_lstm_sequence_path_equals_the_step_loop_with_masks_and_states(
     loop.train_on_batch(data, target)
     for a, b in zip(fast.get_weights(), loop.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+@pytest.mark.parametrize('recurrent_activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+def test_lstm_sequence_path_equals_the_step_loop_with_masks_and_states(
+        backend, recurrent_activation, go_backwards):
+    """Outputs and gradients (into the kernels, the embeddings and the initial states) of the
+    LSTM's whole-sequence path equal those of Keras' step loop, masks included."""
+    _assert_fast_layer_equals_step_loop(LSTM, LSTMCell, recurrent_activation, go_backwards,
+                                        num_states=2)
 
 
 def test_engine_without_fused_functions(backend, monkeypatch):
@@ -725,33 +735,8 @@ def test_gru_recurrence_path_equals_the_step_loop_with_masks_and_states(
     """Outputs and gradients (into the kernels, the embeddings and the initial state) of the
     GRU's whole-sequence path (`reset_after=False`) equal those of Keras' step loop, masks
     included."""
-    class StepByStep(GRUCell):
-        def call(self, inputs, states, training=None):
-            return super(StepByStep, self).call(inputs, states, training=training)
-
-    def build(make_layer):
-        ids, context = Input((5,)), Input((3,))
-        embedded = Embedding(7, 4, mask_zero=True)(ids)
-        h0 = Dense(6)(context)
-        sequence = make_layer()(embedded, initial_state=[h0])
-        model = Model([ids, context], Dense(1)(sequence))
-        model.compile(SGD(lr=0.3), 'mse')
-        return model
-
-    kwargs = dict(recurrent_activation=recurrent_activation, go_backwards=go_backwards,
-                  return_sequences=True)
-    fast = build(lambda: GRU(6, **kwargs))
-    loop = build(lambda: RNN(StepByStep(6, recurrent_activation=recurrent_activation),
-                             go_backwards=go_backwards, return_sequences=True))
-    loop.set_weights(fast.get_weights())
-    data = [np.array([[0, 1, 2, 0, 3], [4, 5, 6, 1, 2], [0, 0, 3, 0, 0]]),
-            np.random.rand(3, 3).astype('float32')]
-    target = np.random.rand(3, 5, 1).astype('float32')
-    np.testing.assert_allclose(fast.predict(data), loop.predict(data), rtol=1e-5, atol=1e-6)
-    fast.train_on_batch(data, target)
-    loop.train_on_batch(data, target)
-    for a, b in zip(fast.get_weights(), loop.get_weights()):
-        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+    _assert_fast_layer_equals_step_loop(GRU, GRUCell, recurrent_activation, go_backwards,
+                                        num_states=1)
 
 
 def test_gru_takes_the_recurrence_kernel_only_for_its_formula(backend, monkeypatch):
