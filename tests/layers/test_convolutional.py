@@ -86,19 +86,25 @@ def same_pads(size, kernel, stride, dilation):
     return total // 2, total - total // 2
 
 
-def np_conv(x, kernel, strides, padding, dilation):
-    """N-D convolution (cross-correlation) with explicit loops; channels_last `x`,
-    kernel `(*window, in, out)`."""
-    nd = x.ndim - 2
-    window = kernel.shape[:nd]
+def spatial_pads(x, window, strides, padding, dilation):
+    """The `(before, after)` padding of each spatial axis of channels_last `x`."""
     pads = []
-    for i in range(nd):
+    for i in range(x.ndim - 2):
         if padding == 'valid':
             pads.append((0, 0))
         elif padding == 'same':
             pads.append(same_pads(x.shape[1 + i], window[i], strides[i], dilation[i]))
         else:  # causal
             pads.append(((window[i] - 1) * dilation[i], 0))
+    return pads
+
+
+def np_conv(x, kernel, strides, padding, dilation):
+    """N-D convolution (cross-correlation) with explicit loops; channels_last `x`,
+    kernel `(*window, in, out)`."""
+    nd = x.ndim - 2
+    window = kernel.shape[:nd]
+    pads = spatial_pads(x, window, strides, padding, dilation)
     xp = np.pad(x, [(0, 0)] + pads + [(0, 0)])
     out_sizes = [(xp.shape[1 + i] - (window[i] - 1) * dilation[i] - 1) // strides[i] + 1
                  for i in range(nd)]
@@ -269,14 +275,7 @@ def np_conv_grads(x, kernel, strides, padding, dilation, upstream):
     same loops as `np_conv` (channels_last)."""
     nd = x.ndim - 2
     window = kernel.shape[:nd]
-    pads = []
-    for i in range(nd):
-        if padding == 'valid':
-            pads.append((0, 0))
-        elif padding == 'same':
-            pads.append(same_pads(x.shape[1 + i], window[i], strides[i], dilation[i]))
-        else:  # causal
-            pads.append(((window[i] - 1) * dilation[i], 0))
+    pads = spatial_pads(x, window, strides, padding, dilation)
     xp = np.pad(x, [(0, 0)] + pads + [(0, 0)]).astype('float64')
     grad_xp = np.zeros_like(xp)
     grad_kernel = np.zeros(kernel.shape, 'float64')
