@@ -231,6 +231,8 @@ class Trainer:
         # A model whose graph changed (layers added to a Sequential) gets a new step.
         if self._predict_step is None or self._predict_plan is not self.model._plan:
             self._predict_plan = self.model._plan
+            # Its layers decide whether predict batches may be padded: decided again.
+            self._pads.pop('predict', None)
             self._predict_step = engine.compile_step(self._predict_body, [self.model.weights],
                                                      training=False, placement=self.placement)
         return self._predict_step

@@ -295,3 +295,16 @@ def test_batches_given_whole_are_padded_up_to_the_largest_so_far():
         exact.train_on_batch(x[:samples], y[:samples])
     for a, b in zip(model.get_weights(), exact.get_weights()):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_layer_added_after_predicting_decides_the_padding_again():
+    """A Sequential predicted once (padded batches) and then given a layer that mixes rows
+    predicts its short batches at their exact size: each row minus the batch's mean."""
+    model = Sequential([Dense(4, input_shape=(8,))])
+    x, _ = _data(3)
+    model.predict(x, batch_size=32)
+    model.add(Lambda(lambda t: t - K.mean(t, axis=0, keepdims=True)))
+    kernel, bias = model.layers[0].get_weights()
+    dense = x.dot(kernel) + bias
+    np.testing.assert_allclose(model.predict(x, batch_size=32),
+                               dense - dense.mean(axis=0, keepdims=True), rtol=1e-5, atol=1e-6)
