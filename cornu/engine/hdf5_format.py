@@ -33,6 +33,7 @@ from .._common.serialization import CustomObjectScope, json_default
 from . import config_conversion
 from .model_config import model_from_config
 from .weight_conversion import preprocess_weights_for_loading
+from . import weights_tree
 
 try:
     import h5py
@@ -638,7 +639,11 @@ def save_weights(model, filepath, overwrite=True):
     if not _proceed_with_overwrite(filepath, overwrite):
         return
     with _atomic_h5_file(filepath) as f:
-        save_weights_to_hdf5_group(f, model.layers)
+        if str(filepath).endswith(weights_tree.WEIGHTS_SUFFIX):
+            # tf.keras (2.13 on) and Keras 3 write and expect their own layout here.
+            weights_tree.write_tree(f, model)
+        else:
+            save_weights_to_hdf5_group(f, model.layers)
 
 
 def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=False):
@@ -647,6 +652,16 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=Fa
     _require_h5py('load_weights')
     with _open_for_reading(filepath) as (f, source):
         h5dict = H5Dict(f, mode='r')
+        if weights_tree.is_tree_layout(h5dict):
+            if by_name:
+                raise ValueError('`by_name=True` cannot be used with ' + str(source) + ': it '
+                                 'has the tf.keras / Keras 3 `.weights.h5` layout, which does '
+                                 'not store layer names (its groups are named after layer '
+                                 'classes); load it by order (`by_name=False`).')
+            assignments = _read(lambda d: weights_tree.tree_assignments(
+                f, model, skip_mismatch=skip_mismatch, source=source), h5dict, source)
+            K.batch_set_value(assignments)
+            return
         if 'layer_names' not in h5dict and 'model_weights' in h5dict:
             h5dict = _read(lambda d: _subgroup(d, 'model_weights'), h5dict, source)
         file_weights = _read(_read_file_weights, h5dict, source)

@@ -626,6 +626,9 @@ class Network(Layer):
     def save_weights(self, filepath, overwrite=True):
         """Saves the weights of all layers to a Keras 2 HDF5 file, atomically.
 
+        A path ending in `.weights.h5` gets the layout tf.keras (2.13 on) and Keras 3 write
+        and read under that name instead (see `cornu.engine.weights_tree`).
+
         # Arguments
             filepath: path of the file, or an open `h5py.File`.
             overwrite: whether to overwrite an existing file without asking.
@@ -642,13 +645,16 @@ class Network(Layer):
 
         By default layers with weights are matched in order (the architecture must be the
         same); with `by_name=True`, to the saved layers of the same name (others are left as
-        they are). Nothing changes unless every weight fits.
+        they are). Nothing changes unless every weight fits. Files in the `.weights.h5`
+        layout of tf.keras and Keras 3 are recognised and matched by the model's structure
+        (they store no layer names, so `by_name` does not apply to them).
 
         # Arguments
             filepath: path of the file, or an open `h5py.File`.
             by_name: match layers by name instead of by order.
-            skip_mismatch: with `by_name`, skip (with a warning) weights whose number or
-                shape does not match instead of raising.
+            skip_mismatch: with `by_name` (or a tf.keras / Keras 3 `.weights.h5` file),
+                skip (with a warning) weights whose number or shape does not match instead
+                of raising.
             reshape: reshape convolution kernels with the right number of values.
 
         # Raises
