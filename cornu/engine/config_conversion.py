@@ -30,6 +30,10 @@ _LATER_ARGUMENT_DEFAULTS = {
     'virtual_batch_size': None, 'adjustment': None, 'fused': None, 'synchronized': False,
     'zero_output_for_mask': False, 'use_legacy_format': False,
 }
+# Later arguments that choose between implementations computing the same function (any value
+# reads as cornu's implementation), per layer class.
+_EQUIVALENT_IMPLEMENTATIONS = {'LocallyConnected1D': ('implementation', (1, 2, 3)),
+                               'LocallyConnected2D': ('implementation', (1, 2, 3))}
 # Bookkeeping entries of later formats, never constructor arguments.
 _METADATA_KEYS = frozenset(['module', 'registered_name', 'build_config', 'compile_config',
                             'shared_object_id', 'output_shape_module', 'function_module'])
@@ -94,9 +98,12 @@ def _convert_layer(layer_config):
             config[key] = _strip_metadata(value)
     if isinstance(config.get('dtype'), dict):
         config['dtype'] = _policy_dtype(config['dtype'])
-    for key in ('layer', 'backward_layer'):
+    for key in ('layer', 'backward_layer', 'cell'):
         if isinstance(config.get(key), dict):
             config[key] = _convert_layer(config[key])
+    for key in ('cell', 'cells'):
+        if isinstance(config.get(key), list):  # stacked cells
+            config[key] = [_convert_layer(cell) for cell in config[key]]
     if class_name == 'InputLayer' and 'batch_shape' in config:
         config.setdefault('batch_input_shape', config.pop('batch_shape'))
     if class_name == 'BatchNormalization' and isinstance(config.get('axis'), (list, tuple)) \
@@ -183,6 +190,10 @@ def _drop_unknown_arguments(class_name, config):
     a setting cornu cannot honour fails loudly, naming the argument."""
     if registered_class(class_name) is None or class_name in ('Model', 'Sequential'):
         return  # a custom layer or a model: its configuration is its own business
+    if class_name in _EQUIVALENT_IMPLEMENTATIONS:
+        key, values = _EQUIVALENT_IMPLEMENTATIONS[class_name]
+        if config.get(key) in values:
+            config.pop(key)
     for key in list(config):
         if key in _METADATA_KEYS:
             config.pop(key)

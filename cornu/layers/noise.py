@@ -17,6 +17,14 @@ _legacy_gaussiandropout_support = legacy_interface(allowed_positional_args=['rat
                                                    conversions=[('p', 'rate')])
 
 
+def _with_seed(config, seed):
+    # Keras 2.2.4's configurations of these layers have no `seed`: it is written only when
+    # set, so that files of unseeded layers still load in Keras 2.2.4.
+    if seed is not None:
+        config['seed'] = seed
+    return config
+
+
 class GaussianNoise(Layer):
     """Applies additive zero-centered Gaussian noise.
 
@@ -25,6 +33,8 @@ class GaussianNoise(Layer):
 
     # Arguments
         stddev: float, standard deviation of the noise distribution.
+        seed: integer, random seed (an argument of later Keras versions, read from their
+            files; `None`: unseeded, as in Keras 2.2.4).
 
     # Input shape
         Arbitrary.
@@ -36,23 +46,25 @@ class GaussianNoise(Layer):
     _rows_independent = True
 
     @_legacy_gaussiannoise_support
-    def __init__(self, stddev, **kwargs):
+    def __init__(self, stddev, seed=None, **kwargs):
         super(GaussianNoise, self).__init__(**kwargs)
         self.supports_masking = True
         self.stddev = stddev
+        self.seed = seed
         self._uses_learning_phase = True
 
     def call(self, inputs, training=None):
         def noised():
             return inputs + K.random_normal(shape=K.shape(inputs), mean=0.,
-                                            stddev=self.stddev, dtype=K.dtype(inputs))
+                                            stddev=self.stddev, dtype=K.dtype(inputs),
+                                            seed=self.seed)
         return K.in_train_phase(noised, inputs, training=training)
 
     def compute_output_shape(self, input_shape):
         return input_shape
 
     def get_config(self):
-        config = {'stddev': self.stddev}
+        config = _with_seed({'stddev': self.stddev}, self.seed)
         base_config = super(GaussianNoise, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
@@ -65,6 +77,8 @@ class GaussianDropout(Layer):
 
     # Arguments
         rate: float, drop probability (as with `Dropout`).
+        seed: integer, random seed (an argument of later Keras versions, read from their
+            files; `None`: unseeded, as in Keras 2.2.4).
 
     # Input shape
         Arbitrary.
@@ -80,10 +94,11 @@ class GaussianDropout(Layer):
     _rows_independent = True
 
     @_legacy_gaussiandropout_support
-    def __init__(self, rate, **kwargs):
+    def __init__(self, rate, seed=None, **kwargs):
         super(GaussianDropout, self).__init__(**kwargs)
         self.supports_masking = True
         self.rate = rate
+        self.seed = seed
         self._uses_learning_phase = 0 < rate < 1
 
     def call(self, inputs, training=None):
@@ -91,7 +106,8 @@ class GaussianDropout(Layer):
             def noised():
                 stddev = float(np.sqrt(self.rate / (1.0 - self.rate)))
                 return inputs * K.random_normal(shape=K.shape(inputs), mean=1.0,
-                                                stddev=stddev, dtype=K.dtype(inputs))
+                                                stddev=stddev, dtype=K.dtype(inputs),
+                                                seed=self.seed)
             return K.in_train_phase(noised, inputs, training=training)
         return inputs
 
@@ -99,7 +115,7 @@ class GaussianDropout(Layer):
         return input_shape
 
     def get_config(self):
-        config = {'rate': self.rate}
+        config = _with_seed({'rate': self.rate}, self.seed)
         base_config = super(GaussianDropout, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 

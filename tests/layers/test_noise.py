@@ -129,3 +129,22 @@ def test_keras1_argument_names():
         assert GaussianNoise(sigma=0.3).stddev == 0.3
     with pytest.warns(UserWarning, match='rate'):
         assert GaussianDropout(p=0.2).rate == 0.2
+
+
+@pytest.mark.parametrize('make', [lambda seed: GaussianNoise(0.5, seed=seed),
+                                  lambda seed: GaussianDropout(0.3, seed=seed)],
+                         ids=['GaussianNoise', 'GaussianDropout'])
+def test_seed_of_later_keras_versions(backend, make):
+    """`seed` (written by tf.keras): the same seed draws the same noise in two fresh
+    layers, another seed other noise; the configuration holds it only when it is set, so
+    that unseeded layers' files stay readable by Keras 2.2.4."""
+    K = backend
+    x = np.random.uniform(0.5, 2., (20, 8)).astype('float32')
+    first = _phases(K, make(7), x)[1]
+    again = _phases(K, make(7), x)[1]
+    other = _phases(K, make(8), x)[1]
+    np.testing.assert_array_equal(first, again)
+    assert not np.allclose(first, other)
+    assert not np.allclose(first, x)
+    assert _round_trip(make(7)).seed == 7
+    assert 'seed' not in make(None).get_config()
