@@ -468,6 +468,28 @@ def _compile_from_training_config(model, saved, custom_objects, source):
                       'starting with a freshly initialized optimizer.', stacklevel=4)
 
 
+def _trained_variables(model):
+    collected = getattr(model, '_collected_trainable_weights', None)
+    return collected if collected is not None else model.trainable_weights
+
+
+def _restore_optimizer_state(model, values, learning_rate=None):
+    """Sets the state of `model`'s optimizer from a tf.keras / Keras 3 `.weights.h5` file
+    (as those libraries do when loading weights into a compiled model); a state that does
+    not fit this optimizer is left out with a warning, as `load_model` does."""
+    optimizer = model.optimizer
+    optimizer.build(_trained_variables(model))
+    try:
+        optimizer.set_weights(values)
+    except ValueError:
+        warnings.warn('The optimizer state in the weights file does not fit the model\'s '
+                      'optimizer (' + type(optimizer).__name__ + '): it keeps its own state.',
+                      stacklevel=4)
+        return
+    if learning_rate is not None and hasattr(optimizer, 'lr'):
+        K.set_value(optimizer.lr, learning_rate)
+
+
 # ---------------------------------------------------------------------- files
 
 def _temporary_path(path):
@@ -660,7 +682,13 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=Fa
                                  'classes); load it by order (`by_name=False`).')
             assignments = _read(lambda d: weights_tree.tree_assignments(
                 f, model, skip_mismatch=skip_mismatch, source=source), h5dict, source)
+            optimizer_state = None
+            if getattr(model, 'optimizer', None) is not None:
+                optimizer_state = _read(lambda d: weights_tree.saved_optimizer_state(
+                    f, len(_trained_variables(model))), h5dict, source)
             K.batch_set_value(assignments)
+            if optimizer_state is not None:
+                _restore_optimizer_state(model, *optimizer_state)
             return
         if 'layer_names' not in h5dict and 'model_weights' in h5dict:
             h5dict = _read(lambda d: _subgroup(d, 'model_weights'), h5dict, source)

@@ -12,7 +12,10 @@ object: the model's layers are in `layers/`, each under its class name in snake 
 Layer names are not stored, so weights are matched to layers by this structure.
 
 `save_weights` writes this layout when the file name ends in `.weights.h5` (as tf.keras
-chooses it); `load_weights` recognises it by its content.
+chooses it): the layers' weights, not the optimizer's state (as Keras 2's `save_weights`).
+`load_weights` recognises the layout by its content, and into a compiled model it also
+restores the optimizer state the file holds (`saved_optimizer_state`), as tf.keras and Keras 3
+do, so that training resumes where it stopped.
 """
 import re
 import warnings
@@ -21,7 +24,8 @@ import numpy as np
 
 from .. import backend as K
 
-__all__ = ['is_tree_layout', 'write_tree', 'tree_assignments', 'WEIGHTS_SUFFIX']
+__all__ = ['is_tree_layout', 'write_tree', 'tree_assignments', 'saved_optimizer_state',
+           'WEIGHTS_SUFFIX']
 
 WEIGHTS_SUFFIX = '.weights.h5'
 
@@ -160,3 +164,39 @@ def tree_assignments(f, model, skip_mismatch=False, source=None):
         raise ValueError('The weights file holds weights that no layer of the model takes: ' +
                          ', '.join('`' + path + '`' for path in unused) + where + '.')
     return assignments
+
+
+def saved_optimizer_state(f, trainable_count):
+    """The optimizer state of a tree-layout file in Keras 2.2.4's order, or `None` when the
+    file holds none.
+
+    tf.keras's and Keras 3's optimizers store, in `optimizer/vars`, the iteration count
+    (Keras 3: then the learning rate, a float scalar), then each trained variable's slots in
+    turn (Adam: `m` and `v` of the first variable, then of the second, ...). Keras 2.2.4
+    orders them `[iterations] + first slots + second slots`.
+
+    # Arguments
+        f: the file's root group.
+        trainable_count: how many variables the model trains (the file's slots are
+            divided among them).
+
+    # Returns
+        `(values, learning_rate)`: the state as the optimizer's `set_weights` takes it, and
+        the saved learning rate (`None` if the file has none); `None` without saved state
+        or when its slots do not divide among `trainable_count` variables.
+    """
+    if 'optimizer/vars' not in f:
+        return None
+    values = _saved_arrays(f['optimizer/vars'])
+    if not values or trainable_count == 0:
+        return None
+    iterations, rest = values[0], values[1:]
+    learning_rate = None
+    if rest and rest[0].shape == () and np.issubdtype(rest[0].dtype, np.floating):
+        learning_rate, rest = float(rest[0]), rest[1:]
+    if not rest or len(rest) % trainable_count:
+        return None
+    slots = len(rest) // trainable_count
+    ordered = [rest[variable * slots + slot] for slot in range(slots)
+               for variable in range(trainable_count)]
+    return [iterations] + ordered, learning_rate

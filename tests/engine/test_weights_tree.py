@@ -64,6 +64,28 @@ def test_files_of_tf_keras_and_keras3_load_and_predict_the_same(path):
     np.testing.assert_allclose(model.predict(_inputs(saved, model)), saved['y'], atol=1e-5)
 
 
+RESUMABLE = [path for path in SAVED if _architecture_of(path) != 'mlp_batchnorm']  # (Dropout)
+
+
+@pytest.mark.parametrize('path', RESUMABLE, ids=_fixture_id)
+def test_training_resumes_from_the_optimizer_state_in_the_file(path):
+    """Loading into a compiled model also restores Adam's moments and step count (and
+    Keras 3's saved learning rate): one more step on the same batch reaches the predictions
+    tf.keras / Keras 3 reached."""
+    model = ARCH.ARCHITECTURES[_architecture_of(path)](cornu)
+    model.compile(cornu.optimizers.Adam(lr=0.01), 'mse')
+    saved = np.load(path[:-len('.weights.h5')] + '.npz')
+    x = _inputs(saved, model)
+    model.load_weights(path)
+    assert cornu.backend.get_value(model.optimizer.iterations) == 2
+    if os.path.basename(path).startswith('keras3'):
+        assert np.isclose(cornu.backend.get_value(model.optimizer.lr), 0.001)
+    else:
+        cornu.backend.set_value(model.optimizer.lr, 0.001)  # tf.keras does not save it
+    model.train_on_batch(x, saved['target'])
+    np.testing.assert_allclose(model.predict(x), saved['y_resumed'], atol=1e-5)
+
+
 def test_snake_case_names_groups_as_tf_keras_does():
     assert weights_tree.snake_case('BatchNormalization') == 'batch_normalization'
     assert weights_tree.snake_case('Conv2D') == 'conv2d'
@@ -200,3 +222,14 @@ def test_files_cornu_writes_load_in_keras3(tmp_path):
                              str(tmp_path)], capture_output=True, text=True,
                             env=dict(os.environ, KERAS_BACKEND='jax'))
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_optimizer_state_of_another_optimizer_is_left_out_with_a_warning():
+    path = os.path.join(FIXTURES, 'weights_tree', 'tf_keras_recurrent.weights.h5')
+    model = ARCH.recurrent(cornu)
+    model.compile(cornu.optimizers.SGD(lr=0.1), 'mse')  # no slots: Adam's do not fit
+    with pytest.warns(UserWarning, match='does not fit the model.s optimizer \\(SGD\\)'):
+        model.load_weights(path)
+    saved = np.load(path[:-len('.weights.h5')] + '.npz')
+    np.testing.assert_allclose(model.predict(_inputs(saved, model)), saved['y'], atol=1e-5)
+    assert cornu.backend.get_value(model.optimizer.iterations) == 0
