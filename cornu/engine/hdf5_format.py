@@ -374,6 +374,14 @@ class SavedModel(object):
     """The contents of a model file, read at once (so that reading errors and model errors
     are told apart, and the file can be closed before the model is built)."""
 
+    @classmethod
+    def from_config(cls, model_config):
+        """A `SavedModel` holding only an architecture (`model_config`, JSON text)."""
+        saved = cls.__new__(cls)
+        saved.model_config = model_config
+        saved.weights = saved.training_config = saved.optimizer_weights = None
+        return saved
+
     def __init__(self, h5dict, source=None):
         if 'model_config' not in h5dict:
             raise ValueError('No model found in config file.' + _where(source) + ' It has no '
@@ -425,15 +433,22 @@ def build_model(saved, custom_objects=None, compile=True, safe_mode=True, source
             K.batch_set_value(_topological_assignments(saved.weights, model.layers,
                                                        source=source))
         if compile:
-            _compile_from_training_config(model, saved, custom_objects, source)
+            compile_from_training_config(model, saved, custom_objects, source)
     return model
 
 
-def _compile_from_training_config(model, saved, custom_objects, source):
+def warn_not_compiled():
+    """The warning of a `load_model` that found no training configuration."""
+    warnings.warn('No training configuration found in save file: the model was *not* '
+                  'compiled. Compile it manually.', stacklevel=5)
+
+
+def compile_from_training_config(model, saved, custom_objects, source):
+    """Compiles `model` as the saved training configuration says and restores the saved
+    optimizer state (a `SavedModel`'s `training_config` and `optimizer_weights`)."""
     from .. import optimizers
     if saved.training_config is None:
-        warnings.warn('No training configuration found in save file: the model was *not* '
-                      'compiled. Compile it manually.', stacklevel=4)
+        warn_not_compiled()
         return
     training_config = json.loads(saved.training_config)
     optimizer_config = config_conversion.convert_optimizer_config(
@@ -468,17 +483,17 @@ def _compile_from_training_config(model, saved, custom_objects, source):
                       'starting with a freshly initialized optimizer.', stacklevel=4)
 
 
-def _trained_variables(model):
+def trained_variables(model):
     collected = getattr(model, '_collected_trainable_weights', None)
     return collected if collected is not None else model.trainable_weights
 
 
-def _restore_optimizer_state(model, values, learning_rate=None):
+def restore_optimizer_state(model, values, learning_rate=None):
     """Sets the state of `model`'s optimizer from a tf.keras / Keras 3 `.weights.h5` file
     (as those libraries do when loading weights into a compiled model); a state that does
     not fit this optimizer is left out with a warning, as `load_model` does."""
     optimizer = model.optimizer
-    optimizer.build(_trained_variables(model))
+    optimizer.build(trained_variables(model))
     try:
         optimizer.set_weights(values)
     except ValueError:
@@ -685,10 +700,10 @@ def load_weights(model, filepath, by_name=False, skip_mismatch=False, reshape=Fa
             optimizer_state = None
             if getattr(model, 'optimizer', None) is not None:
                 optimizer_state = _read(lambda d: weights_tree.saved_optimizer_state(
-                    f, len(_trained_variables(model))), h5dict, source)
+                    f, len(trained_variables(model))), h5dict, source)
             K.batch_set_value(assignments)
             if optimizer_state is not None:
-                _restore_optimizer_state(model, *optimizer_state)
+                restore_optimizer_state(model, *optimizer_state)
             return
         if 'layer_names' not in h5dict and 'model_weights' in h5dict:
             h5dict = _read(lambda d: _subgroup(d, 'model_weights'), h5dict, source)

@@ -620,7 +620,7 @@ class Network(Layer):
         """
         if distributed.rank() != 0:
             return
-        from .hdf5_format import save_model
+        from .model_files import save_model
         save_model(self, filepath, overwrite, include_optimizer)
 
     def save_weights(self, filepath, overwrite=True):
@@ -646,8 +646,9 @@ class Network(Layer):
         By default layers with weights are matched in order (the architecture must be the
         same); with `by_name=True`, to the saved layers of the same name (others are left as
         they are). Nothing changes unless every weight fits. Files in the `.weights.h5`
-        layout of tf.keras and Keras 3 are recognised and matched by the model's structure
-        (they store no layer names, so `by_name` does not apply to them).
+        layout of tf.keras and Keras 3, and Keras 3 `.keras` archives, are recognised and
+        matched by the model's structure (they store no layer names, so `by_name` does not
+        apply to them); into a compiled model they also restore the optimizer's state.
 
         # Arguments
             filepath: path of the file, or an open `h5py.File`.
@@ -660,7 +661,7 @@ class Network(Layer):
         # Raises
             ValueError: naming the layer and both shapes or counts, on a mismatch.
         """
-        from .hdf5_format import load_weights
+        from .model_files import load_weights
         load_weights(self, filepath, by_name=by_name, skip_mismatch=skip_mismatch,
                      reshape=reshape)
 
