@@ -403,8 +403,13 @@ def convert_optimizer_config(optimizer_config):
     config = dict(optimizer_config.get('config') or {})
     if 'learning_rate' in config:
         lr = config.pop('learning_rate')
-        if isinstance(lr, dict):
-            schedule = (lr.get('config') or {})
+        schedule = (lr.get('config') or {}) if isinstance(lr, dict) else {}
+        if isinstance(lr, dict) and lr.get('class_name') == 'InverseTimeDecay' and \
+                schedule.get('decay_steps') == 1 and not schedule.get('staircase'):
+            # lr / (1 + rate * step): Keras 2's `decay`, exactly.
+            config.setdefault('decay', schedule.get('decay_rate', 0.))
+            lr = schedule.get('initial_learning_rate', 0.001)
+        elif isinstance(lr, dict):
             warnings.warn('The saved optimizer used a learning rate schedule (' +
                           str(lr.get('class_name')) + '); it is replaced by its initial '
                           'learning rate.')

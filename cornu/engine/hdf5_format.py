@@ -124,6 +124,12 @@ def _training_json_default(obj):
 
 # ---------------------------------------------------------------------- attributes
 
+def training_json(value):
+    """`value` with losses, metrics and other objects replaced by what a training
+    configuration stores for them (names), through JSON."""
+    return json.loads(json.dumps(value, default=_training_json_default))
+
+
 def save_attributes_to_hdf5_group(group, name, data):
     """Saves a list of names as attribute `name` of an HDF5 group.
 
@@ -524,6 +530,20 @@ def _temporary_path(path):
 def _atomic_h5_file(filepath):
     """Yields an `h5py.File` open for writing that replaces `filepath` once the block ends
     without error; on an error, `filepath` is left as it was."""
+    with atomic_file(filepath) as temporary:
+        f = h5py.File(temporary, 'w')
+        try:
+            yield f
+            f.flush()
+        finally:
+            f.close()
+
+
+@contextlib.contextmanager
+def atomic_file(filepath):
+    """Yields the path of a new temporary file in `filepath`'s folder, renamed over
+    `filepath` (its permissions kept) once the block ends without error, after its data
+    reached the disk; on an error it is removed and `filepath` is left as it was."""
     path = os.path.realpath(filepath) if os.path.islink(filepath) else filepath
     directory = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(directory):
@@ -533,12 +553,7 @@ def _atomic_h5_file(filepath):
         raise IsADirectoryError('Cannot save to ' + str(filepath) + ': it is a directory.')
     temporary = _temporary_path(path)
     try:
-        f = h5py.File(temporary, 'w')
-        try:
-            yield f
-            f.flush()
-        finally:
-            f.close()
+        yield temporary
         with open(temporary, 'rb+') as handle:
             os.fsync(handle.fileno())
         if os.path.exists(path):
@@ -552,9 +567,10 @@ def _atomic_h5_file(filepath):
         raise
 
 
-def _proceed_with_overwrite(filepath, overwrite):
+def proceed_with_overwrite(filepath, overwrite):
+    """Whether to write `filepath`: always when `overwrite`, else after asking if it exists."""
     if not overwrite and os.path.isfile(filepath):
-        return ask_to_proceed_with_overwrite(filepath)
+        return ask_toproceed_with_overwrite(filepath)
     return True
 
 
@@ -628,7 +644,7 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
         return
     filepath = os.fspath(filepath)
     model.get_config()  # fails (subclassed model) before any file is touched
-    if not _proceed_with_overwrite(filepath, overwrite):
+    if not proceed_with_overwrite(filepath, overwrite):
         return
     with _atomic_h5_file(filepath) as f:
         serialize_model(model, H5Dict(f), include_optimizer)
@@ -673,7 +689,7 @@ def save_weights(model, filepath, overwrite=True):
         filepath.file.flush()
         return
     filepath = os.fspath(filepath)
-    if not _proceed_with_overwrite(filepath, overwrite):
+    if not proceed_with_overwrite(filepath, overwrite):
         return
     with _atomic_h5_file(filepath) as f:
         if str(filepath).endswith(weights_tree.WEIGHTS_SUFFIX):

@@ -1,7 +1,11 @@
-"""Keras 3's `.keras` model files: a zip archive of `config.json` (the model's configuration in
+"""Keras 3's `.keras` model files, read and written: a zip archive of `config.json` (the model's configuration in
 Keras 3's schema, with the training configuration under `compile_config`), `metadata.json`
 (`keras_version`, `date_saved`) and `model.weights.h5` (the weights and the optimizer's state
 in the tree layout of `weights_tree`).
+
+Writing (`save_keras_archive`) produces what Keras 3's `keras.saving.load_model` opens: the
+configuration in Keras 3's schema (`keras3_config`), the weights (not the optimizer's state,
+whose variables Keras 3's optimizers lay out their own way: Keras 3 starts a fresh one).
 
 Reading converts the configuration to Keras 2.2.4's form (`config_conversion`), builds the
 model, loads its weights and, when asked, compiles it as it was compiled and restores the
@@ -11,6 +15,7 @@ refused before anything is read, and the model's saved code (Lambda layers) is r
 for HDF5 files unless the user opted in.
 """
 import contextlib
+import datetime
 import json
 import os
 import shutil
@@ -18,10 +23,12 @@ import tempfile
 import zipfile
 
 from .. import backend as K
+from .._version import __version__
 from . import hdf5_format, weights_tree
+from .keras3_config import keras3_model_config
 
 __all__ = ['is_keras_archive', 'load_keras_archive', 'load_keras_archive_weights',
-           'ARCHIVE_SUFFIX']
+           'save_keras_archive', 'ARCHIVE_SUFFIX']
 
 ARCHIVE_SUFFIX = '.keras'
 _CONFIG = 'config.json'
@@ -200,3 +207,40 @@ def _restore_optimizer(model, weights_path):
             f, len(hdf5_format.trained_variables(model)))
     if state is not None:
         hdf5_format.restore_optimizer_state(model, *state)
+
+
+# The Keras version written into metadata.json: the schema of the configuration written.
+_KERAS3_SCHEMA_VERSION = '3.15.1'
+
+
+def save_keras_archive(model, filepath, overwrite=True, include_optimizer=True):
+    """Saves `model` as a Keras 3 `.keras` archive (atomically: written next to `filepath`,
+    then renamed over it).
+
+    # Arguments
+        model: a Sequential or functional model.
+        filepath: the path (ending in `.keras`).
+        overwrite: whether to overwrite an existing file without asking.
+        include_optimizer: write the training configuration of a compiled model (Keras 3
+            then compiles it on loading).
+
+    # Raises
+        ValueError (`Keras3ExportError`): naming a layer or setting Keras 3 cannot express;
+            nothing is written then.
+    """
+    import h5py
+    filepath = os.fspath(filepath)
+    config = keras3_model_config(model, include_compile=include_optimizer)
+    metadata = {'keras_version': _KERAS3_SCHEMA_VERSION, 'cornu_version': __version__,
+                'date_saved': datetime.datetime.now().strftime('%Y-%m-%d@%H:%M:%S')}
+    if not hdf5_format.proceed_with_overwrite(filepath, overwrite):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        weights_path = os.path.join(folder, 'weights.h5')
+        with h5py.File(weights_path, 'w') as f:
+            weights_tree.write_tree(f, model)
+        with hdf5_format.atomic_file(filepath) as temporary:
+            with zipfile.ZipFile(temporary, 'w') as archive:
+                archive.writestr(_METADATA, json.dumps(metadata))
+                archive.writestr(_CONFIG, json.dumps(config))
+                archive.write(weights_path, _WEIGHTS)

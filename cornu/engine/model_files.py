@@ -2,7 +2,8 @@
 
 `load_model` reads Keras 2 / tf.keras / Keras 3 HDF5 files (`hdf5_format`) and Keras 3's `.keras`
 zip archives (`keras_archive`), told apart by their content. `save_model` writes Keras 2's
-HDF5 layout, which Keras 2, tf.keras and Keras 3 all load.
+HDF5 layout, which Keras 2, tf.keras and Keras 3 all load, or for a `.keras` path a Keras 3
+archive.
 """
 import os
 
@@ -13,7 +14,16 @@ __all__ = ['save_model', 'load_model', 'load_weights']
 
 def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Saves a model to one file: architecture, weights and (for a compiled model) the
-    training configuration and the optimizer's state; see `hdf5_format.save_model`."""
+    training configuration and, in HDF5, the optimizer's state.
+
+    A path ending in `.keras` gets a Keras 3 archive (`keras_archive.save_keras_archive`),
+    which Keras 3 loads; any other, Keras 2's HDF5 layout (`hdf5_format.save_model`).
+    """
+    if isinstance(filepath, (str, os.PathLike)) and \
+            os.fspath(filepath).endswith(keras_archive.ARCHIVE_SUFFIX):
+        keras_archive.save_keras_archive(model, filepath, overwrite=overwrite,
+                                         include_optimizer=include_optimizer)
+        return
     hdf5_format.save_model(model, filepath, overwrite=overwrite,
                            include_optimizer=include_optimizer)
 

@@ -185,3 +185,79 @@ def test_a_zip_that_is_not_named_keras_is_read_as_an_archive(tmp_path):
     saved = _saved('conv_lstm')
     model = load_model(path)
     np.testing.assert_allclose(model.predict(_inputs(saved, model)), saved['y'], atol=1e-5)
+
+
+# ------------------------------------------------------------------ writing .keras archives
+
+@pytest.mark.parametrize('name', NAMES)
+def test_keras_archive_round_trip(name, tmp_path):
+    """cornu writes Keras 3's schema and reads it back: same predictions, compiled the same
+    way. (That Keras 3 itself loads these files is checked by the fixture script's
+    `--check`, see test_weights_tree.py::test_files_cornu_writes_load_in_keras3.)"""
+    model = ARCH.ARCHITECTURES[name](cornu)
+    model.compile(cornu.optimizers.Adam(lr=0.002), 'mse', metrics=['mae'])
+    path = str(tmp_path / 'model.keras')
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ['config.json', 'metadata.json',
+                                              'model.weights.h5']
+        config = json.loads(archive.read('config.json'))
+    assert config['compile_config']['optimizer']['class_name'] == 'Adam'
+    assert config['compile_config']['loss'] == 'mse'
+    loaded = load_model(path)
+    x = ARCH.inputs_for(model)
+    np.testing.assert_allclose(loaded.predict(x), model.predict(x), atol=1e-6)
+    assert np.isclose(cornu.backend.get_value(loaded.optimizer.lr), 0.002)
+
+
+def test_keras2_hard_sigmoid_lstm_cannot_be_written_as_keras3(tmp_path):
+    model = cornu.Sequential([cornu.layers.LSTM(3, input_shape=(4, 2))])  # Keras 2 defaults
+    path = tmp_path / 'model.keras'
+    with pytest.raises(ValueError, match=r'"lstm_\d+" \(LSTM\).*hard_sigmoid.*as `.h5`'):
+        model.save(str(path))
+    assert not path.exists()
+    assert list(tmp_path.iterdir()) == []  # no temporary file left either
+
+
+def test_layer_without_keras3_counterpart_is_refused(tmp_path):
+    model = cornu.Sequential([cornu.layers.LocallyConnected1D(2, 3, input_shape=(6, 2))])
+    with pytest.raises(ValueError, match='LocallyConnected1D.*no Keras 3 counterpart'):
+        model.save(str(tmp_path / 'model.keras'))
+
+
+def test_optimizer_decay_is_written_as_keras3_schedule(tmp_path):
+    model = ARCH.mlp_batchnorm(cornu)
+    model.compile(cornu.optimizers.SGD(lr=0.1, decay=0.01, momentum=0.9), 'mse')
+    path = str(tmp_path / 'model.keras')
+    model.save(path)
+    with zipfile.ZipFile(path) as archive:
+        optimizer = json.loads(archive.read('config.json'))['compile_config']['optimizer']
+    schedule = optimizer['config']['learning_rate']
+    assert schedule['class_name'] == 'InverseTimeDecay'
+    assert schedule['config'] == {'initial_learning_rate': pytest.approx(0.1),
+                                  'decay_steps': 1, 'decay_rate': pytest.approx(0.01),
+                                  'staircase': False}
+    assert optimizer['config']['momentum'] == pytest.approx(0.9)
+
+
+def test_saving_over_an_existing_archive_is_atomic(tmp_path):
+    path = tmp_path / 'model.keras'
+    good = ARCH.recurrent(cornu)
+    good.save(str(path))
+    before = path.read_bytes()
+    bad = cornu.Sequential([cornu.layers.LSTM(3, input_shape=(4, 2))])
+    with pytest.raises(ValueError):
+        bad.save(str(path))
+    assert path.read_bytes() == before
+
+
+def test_keras2_decay_survives_a_keras_archive(tmp_path):
+    model = ARCH.mlp_batchnorm(cornu)
+    model.compile(cornu.optimizers.SGD(lr=0.1, decay=0.01, momentum=0.9), 'mse')
+    path = str(tmp_path / 'model.keras')
+    model.save(path)
+    optimizer = load_model(path).optimizer
+    assert type(optimizer).__name__ == 'SGD'
+    assert np.isclose(cornu.backend.get_value(optimizer.decay), 0.01)
+    assert np.isclose(cornu.backend.get_value(optimizer.lr), 0.1)
+    assert np.isclose(cornu.backend.get_value(optimizer.momentum), 0.9)

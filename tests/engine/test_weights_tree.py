@@ -202,13 +202,16 @@ def test_by_name_is_refused_with_the_reason():
 
 
 def write_cornu_files(folder):
-    """Writes, for every architecture, `cornu_<name>.weights.h5` and its inputs and
-    predictions (`cornu_<name>.npz`) into `folder`, for the fixture script's `--check`."""
+    """Writes, for every architecture, `cornu_<name>.weights.h5`, the compiled model as
+    `cornu_<name>.keras`, and its inputs and predictions (`cornu_<name>.npz`) into `folder`,
+    for the fixture script's `--check`."""
     for name, build in ARCH.ARCHITECTURES.items():
         model = build(cornu)
         x = ARCH.inputs_for(model, seed=3)
         base = os.path.join(folder, 'cornu_' + name)
         model.save_weights(base + '.weights.h5')
+        model.compile('adam', 'mse', metrics=['mae'])
+        model.save(base + '.keras')
         np.savez(base + '.npz', y=model.predict(x), **{'x%d' % k: a for k, a in enumerate(x)})
 
 
