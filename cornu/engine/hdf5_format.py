@@ -570,7 +570,7 @@ def atomic_file(filepath):
 def proceed_with_overwrite(filepath, overwrite):
     """Whether to write `filepath`: always when `overwrite`, else after asking if it exists."""
     if not overwrite and os.path.isfile(filepath):
-        return ask_toproceed_with_overwrite(filepath)
+        return ask_to_proceed_with_overwrite(filepath)
     return True
 
 
