@@ -1,6 +1,8 @@
-"""`python -m cornu ...`: run legacy Keras scripts on cornu, or print the set-up.
+"""`python -m cornu ...`: run legacy Keras scripts on cornu, convert model files, or print
+the set-up.
 
     python -m cornu run old_script.py [args...]   # `import keras` inside resolves to cornu
+    python -m cornu convert IN OUT                # e.g. model.h5 -> model.keras / model.onnx
     python -m cornu info                          # engine, device, versions
 """
 import argparse
@@ -52,6 +54,18 @@ def _info():
     print('numpy', numpy.__version__)
 
 
+def _convert(options):
+    from cornu.engine.converter import convert
+    try:
+        print(convert(options.source, options.target, architecture=options.architecture,
+                      weights_only=options.weights_only,
+                      safe_mode=not options.trust_saved_code, check=not options.no_check))
+    except (ValueError, TypeError, OSError, ImportError, RuntimeError) as error:
+        print('python -m cornu convert: ' + str(error), file=sys.stderr)
+        return 1
+    return 0
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m cornu', description=__doc__.split('\n')[0])
     commands = parser.add_subparsers(dest='command', required=True)
@@ -59,10 +73,27 @@ def main(argv=None):
     run.add_argument('script')
     run.add_argument('args', nargs=argparse.REMAINDER)
     commands.add_parser('info', help='print the engine, device and versions')
+    convert = commands.add_parser(
+        'convert', help='convert a model file: .h5 (Keras 2), .keras (Keras 3), '
+        '.weights.h5, .json or .onnx, chosen by the output name')
+    convert.add_argument('source', metavar='IN', help='model file (any Keras generation), or '
+                         'a weights file with --architecture')
+    convert.add_argument('target', metavar='OUT')
+    convert.add_argument('--architecture', metavar='JSON',
+                         help="the model's architecture (model.to_json()) for a weights file")
+    convert.add_argument('--weights-only', action='store_true',
+                         help='for a .h5 output: the weights alone, in Keras 2\'s layout')
+    convert.add_argument('--no-check', action='store_true',
+                         help='for an .onnx output: skip the ONNX Runtime check')
+    convert.add_argument('--trust-saved-code', action='store_true',
+                         help='allow loading the Python code of Lambda layers (only for '
+                         'files you trust)')
     options = parser.parse_args(argv)
     if options.command == 'info':
         _info()
         return 0
+    if options.command == 'convert':
+        return _convert(options)
     install_keras_alias()
     sys.argv = [options.script] + list(options.args)
     runpy.run_path(options.script, run_name='__main__')

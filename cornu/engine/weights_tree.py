@@ -44,7 +44,9 @@ def _container(objects):
     used = {}
     named = []
     for obj in objects:
-        name = snake_case(type(obj).__name__)
+        class_name = type(obj).__name__
+        # A functional model is a `Model` in Keras 2, a `Functional` in tf.keras and Keras 3.
+        name = snake_case('Functional' if class_name == 'Model' else class_name)
         if name in used:
             used[name] += 1
             name = name + '_' + str(used[name])

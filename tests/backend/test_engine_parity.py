@@ -18,9 +18,9 @@ from cornu.backend import _ENGINE_MODULES, kernels
 
 PACKAGE = os.path.dirname(cornu.backend.__file__)
 
-# Files only one engine needs: torch's nn.Module interop; jax's dtype table, gradient
-# re-tracing, step tracing and the global arrays of a mesh over several processes.
-ENGINE_ONLY = {'torch': {'interop'},
+# Files only one engine needs: torch's nn.Module interop and ONNX export; jax's dtype table,
+# gradient re-tracing, step tracing and the global arrays of a mesh over several processes.
+ENGINE_ONLY = {'torch': {'interop', 'onnx_export'},
                'jax': {'dtypes', 'gradient_retracing', 'tracing', 'multihost'}}
 
 

@@ -60,6 +60,27 @@ def _gru_steps(projected, h, recurrent_kernel, mask, hard, go_backwards, keep):
     return hs, saved
 
 
+def _traceable_gru(projected, h, recurrent_kernel, mask, hard, go_backwards):
+    """The same recurrence without buffers or in-place ops, for `torch.jit.trace` (ONNX
+    export; see `lstm_kernel._traceable_lstm`)."""
+    units = h.shape[1]
+    kernel_zr, kernel_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (reversed(steps) if go_backwards else steps):
+        x_t = projected[:, t]
+        z_pre = x_t[:, :2 * units] + torch.matmul(h, kernel_zr)
+        gates = torch.clamp(z_pre * 0.2 + 0.5, 0., 1.) if hard else torch.sigmoid(z_pre)
+        update, reset = gates[:, :units], gates[:, units:]
+        candidate = torch.tanh(x_t[:, 2 * units:] + torch.matmul(reset * h, kernel_h))
+        new_h = update * h + (1. - update) * candidate
+        if mask is not None:
+            new_h = torch.where(mask[:, t].unsqueeze(1), new_h, h)
+        h = new_h
+        outputs.append(h)
+    return torch.stack(outputs, 1), h
+
+
 class _GRURecurrence(torch.autograd.Function):
     """The recurrent part of a Keras GRU (`reset_after=False`) over a sequence, with a
     hand-written backward pass."""
@@ -162,6 +183,8 @@ def gru_recurrence(projected, initial_h, recurrent_kernel, recurrent_activation,
         if mask.dim() > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         mask = mask if mask.dtype == torch.bool else mask != 0
+    if torch.jit.is_tracing():
+        return _traceable_gru(projected, initial_h, recurrent_kernel, mask, hard, go_backwards)
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     recurrent_kernel.requires_grad):
         return _GRURecurrence.apply(projected, initial_h, recurrent_kernel, mask, hard,

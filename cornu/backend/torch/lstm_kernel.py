@@ -129,6 +129,27 @@ def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, kee
     return buffers
 
 
+def _traceable_lstm(projected, h, c, recurrent_kernel, mask, hard, go_backwards):
+    """The same recurrence without buffers or in-place ops, for `torch.jit.trace` (ONNX
+    export), which records each op of the loop once per step: writes into shared buffers
+    and views would not translate faithfully."""
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (reversed(steps) if go_backwards else steps):
+        z = projected[:, t] + torch.matmul(h, recurrent_kernel)
+        gates = torch.clamp(z * 0.2 + 0.5, 0., 1.) if hard else torch.sigmoid(z)
+        new_c = gates[:, units:2 * units] * c + \
+            gates[:, :units] * torch.tanh(z[:, 2 * units:3 * units])
+        new_h = gates[:, 3 * units:] * torch.tanh(new_c)
+        if mask is not None:
+            kept = mask[:, t].unsqueeze(1)
+            new_h, new_c = torch.where(kept, new_h, h), torch.where(kept, new_c, c)
+        h, c = new_h, new_c
+        outputs.append(h)
+    return torch.stack(outputs, 1), h, c
+
+
 class _LSTMRecurrence(torch.autograd.Function):
     """The recurrent part of a Keras LSTM over a sequence, with a hand-written backward pass
     (one autograd node instead of a dozen per timestep)."""
@@ -252,6 +273,9 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         if mask.dim() > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         mask = mask if mask.dtype == torch.bool else mask != 0
+    if torch.jit.is_tracing():
+        return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
+                               go_backwards)
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     initial_c.requires_grad or recurrent_kernel.requires_grad):
         return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,

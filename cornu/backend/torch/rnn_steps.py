@@ -27,7 +27,12 @@ def rnn_zero_states(inputs, shapes):
 
 
 def rnn_mask_all_valid(mask):
-    """Whether no timestep of `mask` is masked (reads the mask: a host sync on GPU)."""
+    """Whether no timestep of `mask` is masked (reads the mask: a host sync on GPU).
+
+    While `torch.jit.trace` records (ONNX export), `False`: the trace keeps one branch for
+    every input, and only the masked path is right for any mask."""
+    if torch.jit.is_tracing():
+        return False
     return bool(mask.all())
 
 
