@@ -2,7 +2,7 @@
 moving statistics of BatchNormalization, activity regularization of each call as symbolic
 losses (checked against NumPy), counts for shared layers and nested models, frozen models
 that do not move their statistics, `_uses_learning_phase` on outputs, TimeDistributed's
-`_input_map`."""
+`_input_map`, and predictions that are ordinary writable arrays."""
 import numpy as np
 
 from cornu import regularizers
@@ -216,3 +216,26 @@ def test_outputs_say_whether_they_depend_on_the_learning_phase(backend):
     x = backend.variable(np.ones((2, 3, 4)))
     assert rnn(x)._uses_learning_phase
     assert not rnn(x, training=True)._uses_learning_phase
+
+
+# ---------------------------------------------------------------- predictions
+
+def test_predictions_are_writable_arrays(backend):
+    model = Sequential([Dense(2, input_shape=(3,))])
+    x = np.ones((4, 3), dtype='float32')
+    for result in (model.predict(x), model.predict(x, batch_size=2),
+                   model.predict_on_batch(x)):
+        assert isinstance(result, np.ndarray) and result.flags.writeable
+        result -= 1.
+
+
+def test_predict_in_a_fixed_training_phase_normalizes_with_the_whole_batch(backend):
+    # A batch shorter than `batch_size` may be padded where rows do not affect each other;
+    # with the training phase fixed, BatchNormalization's batch statistics mix them.
+    inputs = Input((1,))
+    model = Model(inputs, BatchNormalization(epsilon=0.)(inputs))
+    model.set_weights([np.ones(1), np.zeros(1), np.full(1, 0.5), np.full(1, 100.)])
+    x = np.arange(10.).reshape(10, 1).astype('float32')
+    backend.set_learning_phase(1)
+    out = model.predict(x)
+    np.testing.assert_allclose(out, (x - x.mean()) / x.std(), rtol=1e-5, atol=1e-5)
