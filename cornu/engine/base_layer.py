@@ -251,6 +251,7 @@ class Layer(object):
         for weight, regularizer in self._weight_regularizers:
             losses.append(regularizer(weight))
         for node_index in range(len(self._inbound_nodes)):
+            losses += self._losses_added_in_call_at(node_index)
             losses += self._activity_losses_at(node_index)
         return losses
 
@@ -280,6 +281,10 @@ class Layer(object):
             return
         context = current()
         if context.probing:
+            # Only a count of the call's losses is wanted from a probe (see
+            # `_losses_added_in_call_at`); elsewhere probes add nothing.
+            if type(context.call_losses) is CallLosses:
+                context.call_losses.extend(x for x in to_list(losses) if x is not None)
             return
         # While a model runs, losses added on concrete tensors go to the run's collector.
         call_losses = context.call_losses
@@ -348,6 +353,7 @@ class Layer(object):
         losses = list(self._per_input_losses.get(uid, []))
         for node_index, node in enumerate(self._inbound_nodes):
             if object_list_uid(node.input_tensors) == uid:
+                losses += self._losses_added_in_call_at(node_index)
                 losses += self._activity_losses_at(node_index)
         if uid == getattr(self, '_last_call_uid', None):
             losses += self._last_call_losses
@@ -369,6 +375,35 @@ class Layer(object):
                       for output in outputs]
             cached = cache[node_index] = (regularizer, losses)
         return list(cached[1])
+
+    def _losses_added_in_call_at(self, node_index):
+        """The losses that `call` adds with `add_loss` in the layer's call at `node_index`,
+        for a layer defined outside this package (built-in layers add none): symbolic
+        tensors that run the call on its inputs and give the loss, made when first asked
+        for. How many there are is found by running the call once on shape probes."""
+        if type(self).__module__.startswith('cornu.') or type(self).call is Layer.call:
+            return []
+        cache = self.__dict__.setdefault('_added_loss_cache', {})
+        if node_index not in cache:
+            node = self._inbound_nodes[node_index]
+            inputs = tuple(node.input_tensors)
+            arguments = dict(node.arguments)
+            counts = []
+
+            def count_losses(*values):
+                collected = CallLosses()
+                with run_context(call_losses=collected):
+                    self.call(unpack_singleton(list(values)), **arguments)
+                counts.append(len(collected))
+
+            try:
+                shape_inference.probe(count_losses, inputs, {})
+            except Exception:  # a call that cannot run on probes: its losses go unlisted
+                counts = []
+            cache[node_index] = [
+                symbolic.record(_loss_added_in_call(self, arguments, index), inputs, {})
+                for index in range(min(counts) if counts else 0)]
+        return list(cache[node_index])
 
     def _call_updates(self, inputs, kwargs):
         """The updates a call on the symbolic `inputs` with `kwargs` makes when it runs in
@@ -733,6 +768,22 @@ class Layer(object):
 
     def __repr__(self):
         return '<%s name=%s>' % (self.__class__.__name__, self.name)
+
+
+class CallLosses(list):
+    """Collects the losses that a layer's `call` adds, on shape probes too (where losses are
+    otherwise dropped): the list that counts and computes the losses listed for a call."""
+
+
+def _loss_added_in_call(layer, arguments, index):
+    """A function of a call's inputs giving the `index`-th loss that the layer's `call`
+    adds (recorded as a graph op; see `Layer._losses_added_in_call_at`)."""
+    def loss_added_in_call(*values):
+        collected = CallLosses()
+        with run_context(call_losses=collected):
+            layer.call(unpack_singleton(list(values)), **arguments)
+        return collected[index]
+    return loss_added_in_call
 
 
 def activity_regularization(output, regularizer):

@@ -5,7 +5,9 @@ that do not move their statistics, `_uses_learning_phase` on outputs, TimeDistri
 `_input_map`, and predictions that are ordinary writable arrays."""
 import numpy as np
 
+from cornu import backend as backend_module
 from cornu import regularizers
+from cornu.engine.base_layer import Layer
 from cornu.engine.state_update import StateUpdate
 from cornu.layers import (BatchNormalization, Concatenate, Dense, Dropout, Input, LSTM,
                           SimpleRNN, TimeDistributed)
@@ -194,6 +196,35 @@ def test_rnn_losses_of_a_call_on_concrete_tensors(backend):
                        bias_regularizer='l2')
     regularized.build((None, None, 3))
     assert len(regularized.losses) == 3 and len(regularized.get_losses_for(None)) == 3
+
+
+class _Penalized(Layer):
+    """Adds two losses in `call`, as Keras 2 custom layers do."""
+
+    def call(self, x):
+        self.add_loss(0.5 * backend_module.sum(backend_module.square(x)))
+        self.add_loss(backend_module.mean(x), inputs=x)
+        return 2. * x
+
+
+def test_losses_added_in_call_are_listed_for_the_call(backend):
+    x = Input((3,))
+    layer = _Penalized()
+    dense = Dense(2, kernel_regularizer='l2')
+    model = Model(x, dense(layer(x)))
+    added = layer.get_losses_for(x)
+    assert len(added) == 2 and len(model.losses) == 3 and model.losses[:2] == added
+    values = np.random.uniform(-1, 1, (4, 3)).astype('float32')
+    computed = backend.function([x], added)([values])
+    np.testing.assert_allclose(computed, [0.5 * (values ** 2).sum(), values.mean()], rtol=1e-5)
+    # Listing them adds nothing to training: the step's loss counts each once.
+    model.compile('sgd', 'mse')
+    kernel, bias = dense.get_weights()
+    predictions = 2. * values @ kernel + bias
+    expected = (predictions ** 2).mean() + 0.5 * (values ** 2).sum() + values.mean() + \
+        0.01 * (kernel ** 2).sum()
+    np.testing.assert_allclose(model.test_on_batch(values, np.zeros((4, 2))), expected,
+                               rtol=1e-5)
 
 
 # ---------------------------------------------------------------- learning phase
