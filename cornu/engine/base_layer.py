@@ -244,9 +244,10 @@ class Layer(object):
     @property
     def losses(self):
         """The layer's losses, as Keras 2 lists them: losses added with `add_loss`, the
-        regularization of its weights (computed from their current values), the activity
-        regularization of each call on symbolic tensors (a symbolic loss per output, see
-        `get_losses_for`) and the losses of its latest call on concrete tensors."""
+        regularization of its weights (computed from their current values), for each call
+        on symbolic tensors the losses its `call` adds and its activity regularization
+        (symbolic losses, see `get_losses_for`), and the losses of its latest call on
+        concrete tensors."""
         losses = list(self._losses) + list(getattr(self, '_last_call_losses', []))
         for weight, regularizer in self._weight_regularizers:
             losses.append(regularizer(weight))
@@ -333,10 +334,10 @@ class Layer(object):
         return list(self._per_input_updates.get(uid, []))
 
     def get_losses_for(self, inputs):
-        """The losses of the layer's call on `inputs`: those added for these inputs, the
-        activity regularization of that call (symbolic tensors, computable with
-        `K.function`), or the losses of the latest call on concrete tensors when `inputs`
-        are its inputs. With `inputs=None`, the losses that depend on no input: those added
+        """The losses of the layer's call on `inputs`: those added for these inputs, those
+        that `call` adds and the activity regularization of that call (symbolic tensors,
+        computable with `K.function`), or the losses of the latest call on concrete tensors
+        when `inputs` are its inputs. With `inputs=None`, the losses that depend on no input: those added
         without inputs and the regularization of the layer's weights.
 
         # Arguments
