@@ -86,7 +86,9 @@ class Wrapper(Layer):
 
     @property
     def uses_learning_phase(self):
-        return any(layer.uses_learning_phase for layer in self._sublayers)
+        """Whether the wrapped layer uses the learning phase (or the wrapper was told so)."""
+        return self._uses_learning_phase or \
+            any(layer.uses_learning_phase for layer in self._sublayers)
 
     @uses_learning_phase.setter
     def uses_learning_phase(self, value):

@@ -243,6 +243,13 @@ def test_outputs_say_whether_they_depend_on_the_learning_phase(backend):
     c, d = Input((4,)), Input((4,))
     assert all(t._uses_learning_phase for t in model([c, d]))
 
+    # A Keras 2 custom layer says so in `__init__`.
+    custom = Layer()
+    custom.uses_learning_phase = True
+    assert custom(a)._uses_learning_phase and not custom(a, training=False)._uses_learning_phase
+    wrapped = TimeDistributed(Dropout(0.5))
+    assert wrapped(Input((2, 4)))._uses_learning_phase
+
     rnn = SimpleRNN(2, dropout=0.5)
     x = backend.variable(np.ones((2, 3, 4)))
     assert rnn(x)._uses_learning_phase
