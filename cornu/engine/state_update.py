@@ -34,7 +34,14 @@ class StateUpdate(object):
 
     def for_inputs(self, inputs):
         """The same update, made by a call on other inputs (a model called on new tensors
-        runs its layers again, and so updates the variable once more)."""
+        runs its layers again, and so updates the variable once more).
+
+        # Arguments
+            inputs: the symbolic input tensors of that call (a list).
+
+        # Returns
+            A new `StateUpdate`.
+        """
         return StateUpdate(self.variable, self.layer, self.rule, inputs)
 
     def __repr__(self):
