@@ -21,6 +21,11 @@ def learning_phase():
     return LEARNING_PHASE if phase is None else phase
 
 
+def fixed_learning_phase():
+    """The phase fixed by `set_learning_phase` (0 or 1), `None` when none is fixed."""
+    return _user_phase
+
+
 def set_learning_phase(value):
     """Fixes the learning phase for everything that follows (0 = test, 1 = train).
 

@@ -5,6 +5,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
+from ..backend import symbolic
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
@@ -242,14 +243,26 @@ class Layer(object):
 
     @property
     def losses(self):
-        """Regularization losses of the layer, computed from the current weights."""
+        """The layer's losses, as Keras 2 lists them: losses added with `add_loss`, the
+        regularization of its weights (computed from their current values), for each call
+        on symbolic tensors the losses its `call` adds and its activity regularization
+        (symbolic losses, see `get_losses_for`), and the losses of its latest call on
+        concrete tensors."""
         losses = list(self._losses) + list(getattr(self, '_last_call_losses', []))
         for weight, regularizer in self._weight_regularizers:
             losses.append(regularizer(weight))
+        for node_index in range(len(self._inbound_nodes)):
+            losses += self._losses_added_in_call_at(node_index)
+            losses += self._activity_losses_at(node_index)
         return losses
 
     @property
     def updates(self):
+        """The layer's state updates (e.g. `StateUpdate`s for the moving statistics of
+        `BatchNormalization`); none for a frozen layer that is not stateful, whose updates
+        training does not apply."""
+        if not self.trainable and not self.stateful:
+            return []
         return list(self._updates)
 
     def add_loss(self, losses, inputs=None):
@@ -259,11 +272,20 @@ class Layer(object):
         counts for that training step. Called with symbolic tensors built from a model's
         inputs or outputs (e.g. `vae.add_loss(K.mean(...))`), the loss is computed by the model
         at every step. Plain numbers and weight-only tensors are kept as they are.
+
+        # Arguments
+            losses: a loss or a list of losses.
+            inputs: the input tensor(s) the losses depend on (`get_losses_for(inputs)` lists
+                them), or `None` for losses that depend on no input.
         """
         if losses is None:
             return
         context = current()
         if context.probing:
+            # Only a count of the call's losses is wanted from a probe (see
+            # `_losses_added_in_call_at`); elsewhere probes add nothing.
+            if type(context.call_losses) is CallLosses:
+                context.call_losses.extend(x for x in to_list(losses) if x is not None)
             return
         # While a model runs, losses added on concrete tensors go to the run's collector.
         call_losses = context.call_losses
@@ -279,7 +301,13 @@ class Layer(object):
 
     def add_update(self, updates, inputs=None):
         """Records state updates. `K.update`-style functions apply immediately in cornu; a
-        `(variable, new_value)` pair given here is applied now."""
+        `(variable, new_value)` pair given here is applied now.
+
+        # Arguments
+            updates: an update or a list of updates.
+            inputs: the input tensor(s) the updates depend on (`get_updates_for(inputs)`
+                lists them), or `None` for updates that depend on no input.
+        """
         if updates is None or shape_inference.is_probing():
             return
         for update in to_list(updates):
@@ -292,15 +320,114 @@ class Layer(object):
                 self._updates.append(update)
 
     def get_updates_for(self, inputs):
+        """The updates of the layer's call on `inputs` (`None`: those of no call).
+
+        # Arguments
+            inputs: input tensor(s) of a call of the layer, or `None`.
+
+        # Returns
+            A list (empty for a frozen layer that is not stateful).
+        """
+        if not self.trainable and not self.stateful:
+            return []
         uid = object_list_uid(inputs) if inputs is not None else None
         return list(self._per_input_updates.get(uid, []))
 
     def get_losses_for(self, inputs):
-        uid = object_list_uid(inputs) if inputs is not None else None
-        losses = list(self._per_input_losses.get(uid, []))
+        """The losses of the layer's call on `inputs`: those added for these inputs, those
+        that `call` adds and the activity regularization of that call (symbolic tensors,
+        computable with `K.function`), or the losses of the latest call on concrete tensors
+        when `inputs` are its inputs. With `inputs=None`, the losses that depend on no input: those added
+        without inputs and the regularization of the layer's weights.
+
+        # Arguments
+            inputs: input tensor(s) of a call of the layer, or `None`.
+
+        # Returns
+            A list of losses.
+        """
         if inputs is None:
-            losses += [regularizer(weight) for weight, regularizer in self._weight_regularizers]
+            losses = list(self._per_input_losses.get(None, []))
+            return losses + [regularizer(weight)
+                             for weight, regularizer in self._weight_regularizers]
+        uid = object_list_uid(inputs)
+        losses = list(self._per_input_losses.get(uid, []))
+        for node_index, node in enumerate(self._inbound_nodes):
+            if object_list_uid(node.input_tensors) == uid:
+                losses += self._losses_added_in_call_at(node_index)
+                losses += self._activity_losses_at(node_index)
+        if uid == getattr(self, '_last_call_uid', None):
+            losses += self._last_call_losses
         return losses
+
+    def _activity_losses_at(self, node_index):
+        """The activity regularization of the outputs of the layer's call at `node_index`:
+        symbolic scalars in the graph, made when first asked for (so building a model
+        costs nothing for them), the same tensors afterwards. Training computes these
+        losses as the layer runs; nothing here is added to the training loss."""
+        regularizer = getattr(self, 'activity_regularizer', None)
+        if regularizer is None:
+            return []
+        cache = self.__dict__.setdefault('_activity_loss_cache', {})
+        cached = cache.get(node_index)
+        if cached is None or cached[0] is not regularizer:
+            outputs = self._inbound_nodes[node_index].output_tensors
+            losses = [symbolic.record(activity_regularization, (output, regularizer), {})
+                      for output in outputs]
+            cached = cache[node_index] = (regularizer, losses)
+        return list(cached[1])
+
+    def _losses_added_in_call_at(self, node_index):
+        """The losses that `call` adds with `add_loss` in the layer's call at `node_index`,
+        for a layer defined outside this package (built-in layers add none): symbolic
+        tensors that run the call on its inputs and give the loss, made when first asked
+        for. How many there are is found by running the call once on shape probes."""
+        if type(self).__module__.startswith('cornu.') or type(self).call is Layer.call:
+            return []
+        cache = self.__dict__.setdefault('_added_loss_cache', {})
+        if node_index not in cache:
+            node = self._inbound_nodes[node_index]
+            inputs = tuple(node.input_tensors)
+            arguments = dict(node.arguments)
+            counts = []
+
+            def count_losses(*values):
+                collected = CallLosses()
+                with run_context(call_losses=collected):
+                    self.call(unpack_singleton(list(values)), **arguments)
+                counts.append(len(collected))
+
+            try:
+                shape_inference.probe(count_losses, inputs, {})
+            except Exception:  # a call that cannot run on probes: its losses go unlisted
+                counts = []
+            cache[node_index] = [
+                symbolic.record(_loss_added_in_call(self, arguments, index), inputs, {})
+                for index in range(min(counts) if counts else 0)]
+        return list(cache[node_index])
+
+    def _call_updates(self, inputs, kwargs):
+        """The updates a call on the symbolic `inputs` with `kwargs` makes when it runs in
+        the training phase (`StateUpdate`s), listed by `get_updates_for(inputs)`. Layers
+        that change state as they run override it; the base layer makes none.
+
+        # Arguments
+            inputs: the list of symbolic input tensors.
+            kwargs: the call's keyword arguments (e.g. `training`).
+        """
+        return []
+
+    def _output_uses_learning_phase(self, input_list, kwargs):
+        """Whether the outputs of a call depend on the learning phase, as Keras 2 marked
+        them (`_uses_learning_phase`): when an input does, or when the layer does and the
+        call leaves the phase open (no fixed `training` argument)."""
+        if any(getattr(x, '_uses_learning_phase', False) for x in input_list):
+            return True
+        if not self.uses_learning_phase:
+            return False
+        training = kwargs.get('training')
+        return training is None or kernels.is_symbolic(training) or \
+            isinstance(training, K.KerasTensor)
 
     # Whether `call` computes each row of a batch from that row alone (the JAX engine may then
     # pad a short batch with rows that change nothing; see `computes_rows_independently`).
@@ -398,6 +525,13 @@ class Layer(object):
         with run_context(call_losses=collector):
             outputs = self._call_and_regularize(inputs, kwargs)
         self._last_call_losses = collector
+        self._last_call_uid = object_list_uid(inputs)
+        uses_phase = self._output_uses_learning_phase(to_list(inputs), kwargs)
+        for output in to_list(outputs):
+            try:
+                output._uses_learning_phase = uses_phase
+            except (AttributeError, TypeError):  # a tensor type that takes no attributes
+                pass
         return outputs
 
     def _call_and_regularize(self, inputs, kwargs):
@@ -424,11 +558,12 @@ class Layer(object):
 
         output_specs, output_masks = self._infer_outputs(inputs, input_list, call_kwargs,
                                                           input_masks)
+        uses_phase = self._output_uses_learning_phase(input_list, kwargs)
         output_list = []
         for (shape, dtype), mask in zip(output_specs, output_masks):
             tensor = K.KerasTensor(shape, dtype, name=self.name)
             tensor._keras_mask = mask
-            tensor._uses_learning_phase = self._uses_learning_phase
+            tensor._uses_learning_phase = uses_phase
             output_list.append(tensor)
 
         inbound_layers, node_indices, tensor_indices = [], [], []
@@ -447,6 +582,9 @@ class Layer(object):
         node_index = len(self._inbound_nodes) - 1
         for i, tensor in enumerate(output_list):
             tensor._keras_history = (self, node_index, i)
+        updates = self._call_updates(input_list, kwargs)
+        if updates:
+            self.add_update(updates, input_list)
         if self._returns_list(output_list):
             return output_list
         return output_list[0]
@@ -605,6 +743,11 @@ class Layer(object):
     def uses_learning_phase(self):
         return self._uses_learning_phase
 
+    @uses_learning_phase.setter
+    def uses_learning_phase(self, value):
+        # Keras 2 custom layers set it in `__init__` when their `call` uses the phase.
+        self._uses_learning_phase = bool(value)
+
     # ------------------------------------------------------------------ configuration
 
     def get_config(self):
@@ -626,6 +769,28 @@ class Layer(object):
 
     def __repr__(self):
         return '<%s name=%s>' % (self.__class__.__name__, self.name)
+
+
+class CallLosses(list):
+    """Collects the losses that a layer's `call` adds, on shape probes too (where losses are
+    otherwise dropped): the list that counts and computes the losses listed for a call."""
+
+
+def _loss_added_in_call(layer, arguments, index):
+    """A function of a call's inputs giving the `index`-th loss that the layer's `call`
+    adds (recorded as a graph op; see `Layer._losses_added_in_call_at`)."""
+    def loss_added_in_call(*values):
+        collected = CallLosses()
+        with run_context(call_losses=collected):
+            layer.call(unpack_singleton(list(values)), **arguments)
+        return collected[index]
+    return loss_added_in_call
+
+
+def activity_regularization(output, regularizer):
+    """The activity regularization of one output (recorded as a graph op; see
+    `Layer.get_losses_for`)."""
+    return regularizer(output)
 
 
 def _like(error, message):

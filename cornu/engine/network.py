@@ -17,6 +17,7 @@ from .base_layer import Layer
 from .execution_plan import ExecutionPlan
 from .input_layer import InputLayer
 from .node import Node
+from . import network_listings
 
 
 
@@ -27,8 +28,7 @@ def in_frozen_network():
     return current().frozen
 
 
-def _node_key(layer, node_index):
-    return layer.name + '_ib-' + str(node_index)
+_node_key = network_listings.node_key
 
 
 class Network(Layer):
@@ -309,18 +309,33 @@ class Network(Layer):
 
     @property
     def losses(self):
-        """Weight regularization losses of all layers plus losses added to the network."""
-        losses = []
-        for layer in self.layers:
-            losses += layer.losses
-        return losses + [loss for loss in self._losses]
+        """The losses of the network's layers, as Keras 2 lists them: those of each layer's
+        calls in the graph (activity regularization, losses added for inputs), then those of
+        no call (weight regularization, losses added to the network or its layers), each
+        weight's regularization once even for a layer shared between nested models."""
+        return network_listings.graph_losses(self)
 
     @property
     def updates(self):
-        updates = []
-        for layer in self.layers:
-            updates += layer.updates
-        return updates
+        """The updates of the network's layers (see `StateUpdate`): those of each layer's
+        calls in the graph, then those of no call; none for a frozen network that is not
+        stateful (training does not apply them)."""
+        if not self.trainable and not self.stateful:
+            return []
+        return network_listings.graph_updates(self)
+
+    def get_updates_for(self, inputs):
+        """The updates of the network's call on `inputs` (a call on new tensors makes its
+        layers' updates again, and gets `StateUpdate`s of its own); with `None`, those of
+        no call."""
+        if not self.trainable and not self.stateful:
+            return []
+        return network_listings.updates_for(self, inputs)
+
+    def get_losses_for(self, inputs):
+        """The losses of the network's call on `inputs` (for a call on new tensors, symbolic
+        tensors computed from them); with `None`, those of no call."""
+        return network_listings.losses_for(self, inputs)
 
     @property
     def state_updates(self):
@@ -346,8 +361,12 @@ class Network(Layer):
 
     @property
     def uses_learning_phase(self):
-        return any(getattr(x, '_uses_learning_phase', False) for x in self.outputs) or any(
-            getattr(layer, 'uses_learning_phase', False) for layer in self.layers)
+        """Whether an output depends on the learning phase (a layer that uses it, such as
+        `Dropout`, called without a fixed `training` argument, upstream of it); for a
+        network without a graph, whether a layer uses it."""
+        if self._is_graph_network:
+            return any(getattr(x, '_uses_learning_phase', False) for x in self.outputs)
+        return any(getattr(layer, 'uses_learning_phase', False) for layer in self.layers)
 
     @property
     def input_spec(self):

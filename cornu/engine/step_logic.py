@@ -86,6 +86,9 @@ class StepLogic:
         self.regularized = regularized_weights(model)
         self.graph_losses, self.fixed_losses = stored_losses(model)
         self.num_outputs = len(model.outputs)
+        # A model compiled while frozen never updates state in training (Keras 2.2.4 left a
+        # frozen model's updates out of its training function).
+        self.frozen = not model.trainable
         self.plan = model.plan_for(list(model.outputs) + self.graph_losses) \
             if self.graph_losses else model._plan
         self.report_output_losses = self.num_outputs > 1
@@ -139,7 +142,8 @@ class StepLogic:
         # Activity regularizers and `add_loss` in `call` count in the test loss too, as in
         # Keras 2 where they were part of the total loss tensor.
         collector = []
-        with run_context(call_losses=collector):
+        with run_context(call_losses=collector, frozen=True) if self.frozen else \
+                run_context(call_losses=collector):
             if self.plan.uses_masks:
                 results, masks = self.plan.run(inputs, with_masks=True)
             else:

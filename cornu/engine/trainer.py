@@ -24,6 +24,7 @@ which reads only the model's `CompileSpec`.
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps as engine
+from ..backend.phase import fixed_learning_phase
 from ..backend.run_context import run_context
 from . import process_group
 from .step_logic import StepLogic
@@ -97,13 +98,19 @@ class Trainer:
         """Whether the engine may pad a short batch of `phase` (`'train'`, `'test'` or
         `'predict'`) with rows that change no number (see `StepLogic.pads_exactly`; for
         predict only the layers matter: the outputs are trimmed). Worked out once."""
-        pads = self._pads.get(phase)
+        # A phase fixed with `K.set_learning_phase` is the one the layers run in (say
+        # BatchNormalization with batch statistics in predict, where padding rows would
+        # change the statistics).
+        fixed = fixed_learning_phase()
+        key = phase if fixed is None else (phase, fixed)
+        pads = self._pads.get(key)
         if pads is None:
+            training = phase == 'train' if fixed is None else bool(fixed)
             if phase == 'predict':
-                pads = self.model.computes_rows_independently(False)
+                pads = self.model.computes_rows_independently(training)
             else:
-                pads = self.logic.pads_exactly(self.model, phase == 'train')
-            self._pads[phase] = pads
+                pads = self.logic.pads_exactly(self.model, training)
+            self._pads[key] = pads
         return pads
 
     # ------------------------------------------------------------------ step bodies

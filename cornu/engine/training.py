@@ -481,7 +481,7 @@ class Model(Network):
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples."""
-        return unpack_singleton([kernels.to_numpy(o) for o in self._predict_batch_values(x)])
+        return unpack_singleton([engine_steps.to_host([o]) for o in self._predict_batch_values(x)])
 
     def _predict_batch_values(self, x):
         """The outputs for one batch, as engine tensors (not copied to the host)."""

@@ -7,6 +7,7 @@ from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.network import in_frozen_network
 from ..engine.input_spec import InputSpec
+from ..engine.state_update import StateUpdate
 from ._legacy import legacy_interface
 
 
@@ -52,8 +53,10 @@ class BatchNormalization(Layer):
     (Keras 2.2.4 drops the updates of non-trainable layers from the training step).
 
     The moving statistics change as the training step runs (a `fit` step, or a `K.function`
-    fed learning phase 1), never in evaluate or predict, so `layer.updates` holds nothing to
-    run. Keras 2.2.4 on TensorFlow zero-debiased these averages; `K.moving_average_update`
+    fed learning phase 1), never in evaluate or predict. Each call on symbolic tensors
+    (unless fixed to the test phase with `training=False`) lists two `StateUpdate`s, for the
+    moving mean and the moving variance, in `layer.updates` and `get_updates_for(inputs)`:
+    records of what the layer assigns as it runs, nothing left to run. Keras 2.2.4 on TensorFlow zero-debiased these averages; `K.moving_average_update`
     computes the plain average above, as Keras 2.2.4 did on Theano and CNTK.
 
     # Arguments
@@ -201,6 +204,16 @@ class BatchNormalization(Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def _call_updates(self, inputs, kwargs):
+        """The moving mean's and the moving variance's updates, unless the call is fixed
+        to the test phase (`training=False`)."""
+        training = kwargs.get('training')
+        if training is not None and not K.is_tensor(training) and \
+                not kernels.is_symbolic(training) and not training:
+            return []
+        return [StateUpdate(self.moving_mean, self, 'moving average', inputs),
+                StateUpdate(self.moving_variance, self, 'moving average', inputs)]
 
     def computes_rows_independently(self, training):
         """Not while training, nor where it was called with `training=True` (batch

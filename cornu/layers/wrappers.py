@@ -85,6 +85,16 @@ class Wrapper(Layer):
         self._non_trainable_weights = list(weights)
 
     @property
+    def uses_learning_phase(self):
+        """Whether the wrapped layer uses the learning phase (or the wrapper was told so)."""
+        return self._uses_learning_phase or \
+            any(layer.uses_learning_phase for layer in self._sublayers)
+
+    @uses_learning_phase.setter
+    def uses_learning_phase(self, value):
+        self._uses_learning_phase = bool(value)
+
+    @property
     def updates(self):
         return list(getattr(self.layer, 'updates', []))
 
@@ -175,6 +185,19 @@ class TimeDistributed(Wrapper):
         if not self.layer.built:
             _build_wrapped(self.layer, self.name, child_input_shape)
         super(TimeDistributed, self).build()
+
+    def _call_updates(self, inputs, kwargs):
+        """Records the inner layer's updates for this call: the inner layer runs on the
+        timesteps folded into the batch axis, a tensor that `_input_map` keeps for the
+        call's inputs (`get_updates_for(inputs)` then finds the inner layer's updates)."""
+        shape = tuple(inputs[0]._keras_shape)
+        inner_input = K.KerasTensor((None,) + shape[2:], inputs[0].dtype,
+                                    name=self.name + '_inner_input')
+        self._input_map[object_list_uid(inputs)] = inner_input
+        inner_kwargs = self._inner_kwargs(kwargs.get('training'))
+        self.layer.add_update(self.layer._call_updates([inner_input], inner_kwargs),
+                              [inner_input])
+        return []
 
     def compute_output_shape(self, input_shape):
         input_shape = tuple(input_shape)

@@ -238,7 +238,11 @@ def to_host(parts):
     array, joined on the host: one transfer for all, and no concatenation compiled per
     combination of batch lengths."""
     host = [_host_values(part) for part in jax.device_get(list(parts))]
-    return host[0] if len(host) == 1 else np.concatenate(host, axis=0)
+    if len(host) > 1:
+        return np.concatenate(host, axis=0)
+    # One batch: the host view of a device buffer is read-only; the caller gets an ordinary
+    # array it may write into, as the concatenation above gives for several batches.
+    return host[0] if host[0].flags.writeable else host[0].copy()
 
 
 def _host_values(array):

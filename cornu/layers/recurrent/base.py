@@ -19,6 +19,7 @@ import numpy as np
 from ... import backend as K
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
+from ...engine.state_update import StateUpdate
 from ..._common.generic_utils import has_arg, to_list
 from ..._common.serialization import deserialize_layer
 from ._util import (_build_inner, _cells_of, _standardize_args, _state_sizes, all_valid,
@@ -104,6 +105,13 @@ class RNN(Layer):
     @property
     def _sublayers(self):
         return [self.cell] if isinstance(self.cell, Layer) else []
+
+    def _call_updates(self, inputs, kwargs):
+        """A stateful layer keeps its last states for the next batch: one `StateUpdate`
+        per state variable."""
+        if not self.stateful or self._states is None:
+            return []
+        return [StateUpdate(state, self, 'last state', inputs) for state in self._states]
 
     @property
     def states(self):
