@@ -12,6 +12,7 @@ from . import training_utils
 from . import training_arrays
 from . import process_group
 from .compile_spec import build_compile_spec
+from .stateful_metrics import find_stateful_metrics
 from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
 
@@ -128,6 +129,8 @@ class Model(Network):
         self.loss_functions = [output.loss for output in spec.outputs]
         self.sample_weight_modes = [output.sample_weight_mode for output in spec.outputs]
         self.metrics_names = list(spec.metrics_names)
+        self.stateful_metric_names, self.stateful_metric_functions = \
+            find_stateful_metrics(spec.metric_specs)
         # As in Keras 2, the weights trained are those trainable when compile is called.
         self._collected_trainable_weights = self.trainable_weights
         self._distribution = distribution
@@ -308,9 +311,10 @@ class Model(Network):
     def _make_callbacks(self, callbacks, verbose, count_mode):
         from .. import callbacks as cbks
         self.history = cbks.History()
-        callback_list = [cbks.BaseLogger(stateful_metrics=None)] + list(callbacks or [])
+        stateful = getattr(self, 'stateful_metric_names', None)
+        callback_list = [cbks.BaseLogger(stateful_metrics=stateful)] + list(callbacks or [])
         if verbose:
-            callback_list.append(cbks.ProgbarLogger(count_mode))
+            callback_list.append(cbks.ProgbarLogger(count_mode, stateful_metrics=stateful))
         callback_list.append(self.history)
         return cbks.CallbackList(callback_list)
 

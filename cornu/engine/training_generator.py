@@ -10,6 +10,7 @@ from ..backend import steps as engine_steps
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
+from .stateful_metrics import reset_metric_states, stateful_metric_indices
 
 
 def _is_sequence(obj):
@@ -164,6 +165,7 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
         epoch = initial_epoch
         with K.learning_phase_scope(1):
             while epoch < epochs:
+                reset_metric_states(model)
                 callback_list.on_epoch_begin(epoch)
                 epoch_logs = Logs()
                 stopped = False
@@ -222,7 +224,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
 
 
 def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
-    totals, sizes = None, []
+    totals, sizes, last = None, [], None
+    reset_metric_states(model)
     with K.learning_phase_scope(0):
         for step in range(steps):
             item = next(stream)
@@ -234,6 +237,7 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
             if size == 0:
                 raise ValueError('Received an empty batch. Batches should contain at least one '
                                  'item.')
+            last = outs
             weighted = [o * size for o in outs]
             totals = weighted if totals is None else [t + w for t, w in zip(totals, weighted)]
             sizes.append(size)
@@ -250,7 +254,11 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
     count = float(sum(sizes))
     # The sums are read from the device together, in one copy.
     sums = kernels.to_numpy(stack_for_reading([kernels.convert_to_tensor(t) for t in totals]))
-    return unpack_singleton([float(total) / count for total in sums])
+    averages = [float(total) / count for total in sums]
+    # Stateful metrics report their value after the last batch.
+    for index in stateful_metric_indices(model):
+        averages[index] = float(kernels.to_numpy(kernels.convert_to_tensor(last[index])))
+    return unpack_singleton(averages)
 
 
 def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,
