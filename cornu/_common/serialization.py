@@ -256,6 +256,21 @@ def json_default(obj):
     raise TypeError(f'Not JSON Serializable: {obj!r}')
 
 
+def array_from_json(value):
+    """Turns a NumPy array that `json_default` wrote (a tagged list) back into an array;
+    returns any other value unchanged.
+
+    # Arguments
+        value: a value read back from a saved config.
+
+    # Returns
+        A NumPy array for `{'type': 'ndarray', 'value': [...]}`, else `value`.
+    """
+    if isinstance(value, dict) and value.get('type') == 'ndarray' and 'value' in value:
+        return np.array(value['value'])
+    return value
+
+
 # Loading a Lambda layer's saved bytecode runs code from the file. As with pickle, that is
 # only safe for files one trusts, so loading from files and strings (JSON, YAML, HDF5) refuses
 # it unless asked (`safe_mode=False`). In-memory configs (`from_config(get_config())`,

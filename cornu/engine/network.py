@@ -611,7 +611,8 @@ class Network(Layer):
         state) to one Keras 2 HDF5 file, atomically; `cornu.models.load_model` reads it back.
 
         # Arguments
-            filepath: path of the file, or an open `h5py.File`.
+            filepath: path of the file, an open `h5py.File`, or a binary file object
+                (`io.BytesIO`).
             overwrite: whether to overwrite an existing file without asking.
             include_optimizer: whether to save the optimizer's state too.
 
@@ -627,7 +628,8 @@ class Network(Layer):
         """Saves the weights of all layers to a Keras 2 HDF5 file, atomically.
 
         # Arguments
-            filepath: path of the file, or an open `h5py.File`.
+            filepath: path of the file, an open `h5py.File`, or a binary file object
+                (`io.BytesIO`).
             overwrite: whether to overwrite an existing file without asking.
 
         When several processes train together (under `torchrun`), only process 0 writes.
@@ -645,7 +647,8 @@ class Network(Layer):
         they are). Nothing changes unless every weight fits.
 
         # Arguments
-            filepath: path of the file, or an open `h5py.File`.
+            filepath: path of the file, an open `h5py.File`, or a binary file object
+                (`io.BytesIO`).
             by_name: match layers by name instead of by order.
             skip_mismatch: with `by_name`, skip (with a warning) weights whose number or
                 shape does not match instead of raising.
