@@ -13,6 +13,7 @@ from . import training_arrays
 from . import process_group
 from .compile_spec import build_compile_spec
 from .stateful_metrics import find_stateful_metrics
+from .callback_data import callback_validation_data
 from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
 
@@ -281,7 +282,7 @@ class Model(Network):
             val_inputs, val_targets, val_weights = self._standardize_user_data(
                 val_x, val_y, sample_weight=val_sample_weight)
             val_batches = self._array_batches(val_inputs, val_targets, val_weights)
-            val_arrays = val_inputs + val_targets + val_weights
+            val_arrays = callback_validation_data(self, val_inputs, val_targets, val_weights)
         elif validation_split and 0. < validation_split < 1.:
             arrays = inputs + targets + weights
             train, val, _ = training_utils.split_validation(arrays, validation_split)
@@ -289,7 +290,8 @@ class Model(Network):
             inputs, targets, weights = train[:n_in], train[n_in:n_in + n_t], train[n_in + n_t:]
             val_batches = self._array_batches(val[:n_in], val[n_in:n_in + n_t],
                                               val[n_in + n_t:])
-            val_arrays = val
+            val_arrays = callback_validation_data(self, val[:n_in], val[n_in:n_in + n_t],
+                                                  val[n_in + n_t:])
         if validation_steps is not None and steps_per_epoch is None:
             raise ValueError('`validation_steps` only applies with `steps_per_epoch` (each step '
                              'then feeds the whole data); drop it, or give `steps_per_epoch`.')

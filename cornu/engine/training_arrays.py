@@ -132,8 +132,8 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
              initial_epoch, steps_per_epoch, val_data, validation_steps, val_arrays=None):
     """Trains `model` on `data` (an `ArrayBatches`); returns its History.
 
-    `val_arrays` (the validation inputs, targets and weights as NumPy arrays) are handed to
-    callbacks as `validation_data`, as Keras 2 did.
+    `val_arrays` (see `callback_validation_data`) are handed to callbacks as
+    `validation_data`, as Keras 2 did.
     """
     trainer = model._trainer
     num_samples = data.num_samples
@@ -157,8 +157,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                           'metrics': callback_metrics})
     model.stop_training = False
     for cbk in callbacks.callbacks:
-        cbk.validation_data = [a for a in val_arrays if a is not None] \
-            if val_arrays is not None else None
+        cbk.validation_data = val_arrays
     index_array = np.arange(num_samples)
     # A `stop_training` that one process's callbacks may set during an epoch is shared after
     # every batch, so that every process stops at the same one.

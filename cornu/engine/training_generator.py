@@ -11,6 +11,7 @@ from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
 from .stateful_metrics import reset_metric_states, stateful_metric_indices
+from .callback_data import callback_validation_data
 
 
 def _is_sequence(obj):
@@ -160,8 +161,12 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                                      str(validation_data))
                 val_x, val_y = validation_data[0], validation_data[1]
                 val_sw = validation_data[2] if len(validation_data) == 3 else None
-                # Checked now, so that a mistake fails before the first epoch.
-                model._standardize_user_data(val_x, val_y, val_sw)
+                # Checked now, so that a mistake fails before the first epoch; callbacks
+                # see the checked arrays, as with `fit`.
+                val_data = callback_validation_data(
+                    model, *model._standardize_user_data(val_x, val_y, val_sw))
+                for callback in callback_list.callbacks:
+                    callback.validation_data = val_data
         epoch = initial_epoch
         with K.learning_phase_scope(1):
             while epoch < epochs:
