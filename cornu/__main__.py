@@ -2,6 +2,8 @@
 the set-up.
 
     python -m cornu run old_script.py [args...]   # `import keras` inside resolves to cornu
+    python -m cornu run --trust-saved-code old_script.py [args...]
+                                                  # ... and loads saved Lambda bytecode
     python -m cornu convert IN OUT                # e.g. model.h5 -> model.keras / model.onnx
     python -m cornu info                          # engine, device, versions
 """
@@ -9,8 +11,13 @@ import argparse
 import importlib
 import importlib.abc
 import importlib.util
+import os
 import runpy
 import sys
+
+# The variable that `cornu._common.serialization` reads; named here so that `run` sets it
+# without importing cornu (and choosing an engine) before the script does.
+TRUST_SAVED_CODE_VARIABLE = 'CORNU_TRUST_SAVED_CODE'
 
 
 class KerasAliasFinder(importlib.abc.MetaPathFinder):
@@ -70,6 +77,10 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog='python -m cornu', description=__doc__.split('\n')[0])
     commands = parser.add_subparsers(dest='command', required=True)
     run = commands.add_parser('run', help='run a Keras 2 script with `keras` mapped to cornu')
+    run.add_argument('--trust-saved-code', action='store_true',
+                     help='let the script load Lambda layers saved as Python bytecode (runs '
+                          'code from the files it loads: only for files you trust); the same '
+                          'as setting ' + TRUST_SAVED_CODE_VARIABLE + '=1')
     run.add_argument('script')
     run.add_argument('args', nargs=argparse.REMAINDER)
     commands.add_parser('info', help='print the engine, device and versions')
@@ -94,6 +105,9 @@ def main(argv=None):
         return 0
     if options.command == 'convert':
         return _convert(options)
+    if options.trust_saved_code:
+        # Through the environment, so that processes the script starts trust it too.
+        os.environ[TRUST_SAVED_CODE_VARIABLE] = '1'
     install_keras_alias()
     sys.argv = [options.script] + list(options.args)
     runpy.run_path(options.script, run_name='__main__')

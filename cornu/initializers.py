@@ -7,7 +7,8 @@ given a `seed` returns the same values on every call.
 import numpy as np
 
 from . import backend as K
-from ._common.serialization import deserialize_keras_object, serialize_keras_object
+from ._common.serialization import (array_from_json, deserialize_keras_object,
+                                    serialize_keras_object)
 
 # Standard deviation of a standard normal truncated to [-2, 2]
 # (scipy.stats.truncnorm.std(a=-2, b=2)): dividing by it gives the truncated draw the
@@ -33,9 +34,10 @@ class Initializer(object):
     def from_config(cls, config):
         """Builds an initializer from `get_config`'s output.
 
-        A `dtype` entry (written by `tf.keras`) is ignored.
+        A `dtype` entry (written by `tf.keras`) is ignored; NumPy arrays saved in a file (a
+        `Constant` holding one) come back as arrays.
         """
-        config = dict(config)
+        config = {key: array_from_json(value) for key, value in config.items()}
         config.pop('dtype', None)
         return cls(**config)
 

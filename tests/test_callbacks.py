@@ -1065,3 +1065,91 @@ def test_fit_with_scheduler_checkpoint_and_terminate_on_nan(backend, tmp_path, m
         'w%02d-%.3f.h5' % (e + 1, history.history['loss'][e]) for e in (0, 1)]
     assert history.history['lr'] == [pytest.approx(0.005), pytest.approx(0.0025)]
     assert capsys.readouterr().out == ''
+
+
+class _SeesValidationData(callbacks.Callback):
+    """Records `validation_data` at the end of each epoch."""
+
+    def __init__(self):
+        super(_SeesValidationData, self).__init__()
+        self.seen = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seen.append(self.validation_data)
+
+
+def test_callbacks_see_validation_inputs_targets_and_weights(backend):
+    model, x, y = _small_model()
+    val_x, val_y = x[:10], y[:10]
+    by_fit, by_generator = _SeesValidationData(), _SeesValidationData()
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, validation_data=(val_x, val_y),
+              callbacks=[by_fit])
+
+    def batches():
+        while True:
+            yield x[:8], y[:8]
+
+    model.fit_generator(batches(), steps_per_epoch=2, epochs=1, verbose=0,
+                        validation_data=(val_x, val_y), callbacks=[by_generator])
+    for seen in (by_fit.seen[0], by_generator.seen[0]):
+        # As in Keras 2: inputs, targets, then weights (ones when none were given); the
+        # arrays given are handed on as they are.
+        assert len(seen) == 3
+        assert seen[0] is val_x and seen[1] is val_y
+        np.testing.assert_array_equal(seen[2], np.ones(10))
+    # Weights given are handed on; validation_split hands on the held-out part.
+    weights = np.linspace(0., 1., 10)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[by_fit],
+              validation_data=(val_x, val_y, weights))
+    np.testing.assert_array_equal(by_fit.seen[-1][2], weights)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, validation_split=0.25,
+              callbacks=[by_fit])
+    held_out = by_fit.seen[-1]
+    assert len(held_out) == 3
+    np.testing.assert_array_equal(held_out[0], x[30:])
+    np.testing.assert_array_equal(held_out[1], y[30:])
+    np.testing.assert_array_equal(held_out[2], np.ones(10))
+    # Without validation there is none.
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0, callbacks=[by_fit])
+    assert by_fit.seen[-1] is None
+
+
+def test_validation_data_of_temporal_weights_and_learning_phase_models(backend):
+    from cornu.layers import Dense, Dropout, TimeDistributed
+    from cornu.models import Sequential
+    model = Sequential([TimeDistributed(Dense(2), input_shape=(4, 3)), Dropout(0.5)])
+    model.compile('sgd', 'mse', sample_weight_mode='temporal')
+    x = np.random.rand(6, 4, 3).astype('float32')
+    y = np.random.rand(6, 4, 2).astype('float32')
+    seen = _SeesValidationData()
+    model.fit(x, y, epochs=1, verbose=0, validation_data=(x, y), callbacks=[seen])
+    data = seen.seen[0]
+    # Per-timestep weights, and the test phase last: the model uses the learning phase.
+    assert len(data) == 4
+    np.testing.assert_array_equal(data[2], np.ones((6, 4)))
+    assert data[3] == 0.
+
+
+def test_tensorboard_histograms_with_validation_tuple_in_fit_generator(backend, tmp_path):
+    model, x, y = _small_model()
+    log_dir = str(tmp_path / 'logs')
+
+    def batches():
+        while True:
+            yield x[:8], y[:8]
+
+    board = callbacks.TensorBoard(log_dir=log_dir, histogram_freq=1)
+    model.fit_generator(batches(), steps_per_epoch=2, epochs=2, verbose=0,
+                        validation_data=(x[:10], y[:10]), callbacks=[board])
+    _, scalars, histograms = _read_events(log_dir)
+    assert [step for step, _ in scalars['val_loss']] == [0, 1]
+    kernel = [name for name in histograms if 'kernel' in name]
+    assert len(kernel) == 2
+    assert [step for step, _ in histograms[kernel[0]]] == [0, 1]
+    # A generator gives no validation arrays: histograms cannot be asked for.
+    with pytest.raises(ValueError, match='If printing histograms, validation_data must be '
+                                         'provided, and cannot be a generator.'):
+        model.fit_generator(batches(), steps_per_epoch=2, epochs=1, verbose=0,
+                            validation_data=batches(), validation_steps=1,
+                            callbacks=[callbacks.TensorBoard(log_dir=str(tmp_path / 'gen'),
+                                                             histogram_freq=1)])

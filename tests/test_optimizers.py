@@ -501,6 +501,14 @@ def test_config_round_trip_and_get(backend):
     assert set(optimizers.SGD().get_config()) == {'lr', 'momentum', 'decay', 'nesterov'}
     assert set(optimizers.Nadam().get_config()) == {'lr', 'beta_1', 'beta_2', 'epsilon',
                                                     'schedule_decay'}
+    # The given dict's built-in class name is normalised in place; a custom one is kept.
+    config = optimizers.serialize(optimizers.RMSprop(lr=0.25))
+    assert config['class_name'] == 'RMSprop'
+    assert optimizers.deserialize(config).get_config()['lr'] == 0.25
+    assert config['class_name'] == 'rmsprop'
+    custom = {'class_name': 'MySGD', 'config': {'lr': 0.5}}
+    rebuilt = optimizers.deserialize(custom, custom_objects={'MySGD': optimizers.SGD})
+    assert type(rebuilt) is optimizers.SGD and custom['class_name'] == 'MySGD'
     assert isinstance(optimizers.get('adam'), optimizers.Adam)
     assert isinstance(optimizers.get('RMSprop'), optimizers.RMSprop)
     assert isinstance(optimizers.get({'class_name': 'SGD', 'config': {'lr': 0.2}}),

@@ -32,7 +32,15 @@ def func_dump(func):
         A tuple `(code, defaults, closure)`: `code` is a string, `defaults` the tuple of
         default argument values (or `None`), `closure` the tuple of the values of the
         closure cells (or `None`).
+
+    # Raises
+        TypeError: if `func` has no Python bytecode (a builtin, or a C-level wrapper such as
+            NumPy's `np.argmax` since NumPy 1.25); store such functions by name instead.
     """
+    if not isinstance(getattr(func, '__code__', None), python_types.CodeType):
+        raise TypeError('func_dump serializes the bytecode of a Python function, but %r '
+                        '(of type %s) has no `__code__`; refer to it by name (e.g. through '
+                        '`custom_objects`) instead.' % (func, type(func).__name__))
     raw_code = marshal.dumps(func.__code__)
     code = codecs.encode(raw_code, 'base64').decode('ascii')
     defaults = func.__defaults__

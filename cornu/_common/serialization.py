@@ -18,6 +18,8 @@ The registry is filled as the classes are imported: `cornu.layers` registers its
 `cornu/__init__.py` first, which imports both, so the registry is full before anything can be
 deserialized.
 """
+import os
+
 import numpy as np
 
 from ..backend.run_context import current, run_context
@@ -256,12 +258,29 @@ def json_default(obj):
     raise TypeError(f'Not JSON Serializable: {obj!r}')
 
 
+def array_from_json(value):
+    """Turns a NumPy array that `json_default` wrote (a tagged list) back into an array;
+    returns any other value unchanged.
+
+    # Arguments
+        value: a value read back from a saved config.
+
+    # Returns
+        A NumPy array for `{'type': 'ndarray', 'value': [...]}`, else `value`.
+    """
+    if isinstance(value, dict) and value.get('type') == 'ndarray' and 'value' in value:
+        return np.array(value['value'])
+    return value
+
+
 # Loading a Lambda layer's saved bytecode runs code from the file. As with pickle, that is
 # only safe for files one trusts, so loading from files and strings (JSON, YAML, HDF5) refuses
 # it unless asked (`safe_mode=False`). In-memory configs (`from_config(get_config())`,
 # `clone_model`) come from the running program and are allowed. Whether a load in progress
-# allows it is run state (in the run context); `enable_unsafe_deserialization` is a
-# process-wide user setting.
+# allows it is run state (in the run context); `enable_unsafe_deserialization` and the
+# `CORNU_TRUST_SAVED_CODE` environment variable (which `python -m cornu run
+# --trust-saved-code` sets) are process-wide user settings: old scripts that load their own
+# Lambda models run unchanged with either.
 def allow_code_loading(allowed=True):
     """Context manager allowing (or refusing) saved Python code (Lambda layers) to be loaded
     inside its block, in the current thread.
@@ -277,6 +296,11 @@ def allow_code_loading(allowed=True):
 
 _unsafe_allowed = False
 
+# The environment variable that trusts saved code without changing a script, and the values
+# that turn it on (anything else, or unset, leaves loading code refused).
+TRUST_SAVED_CODE_VARIABLE = 'CORNU_TRUST_SAVED_CODE'
+_TRUE_VALUES = ('1', 'true', 'yes', 'on')
+
 
 def enable_unsafe_deserialization():
     """Allows saved Python code (Lambda layers) to be loaded from files and strings from now on
@@ -286,8 +310,12 @@ def enable_unsafe_deserialization():
 
 
 def unsafe_deserialization_enabled():
-    """Whether `enable_unsafe_deserialization` was called in this process."""
-    return _unsafe_allowed
+    """Whether loading saved code was allowed process-wide: `enable_unsafe_deserialization`
+    was called, or the environment variable `CORNU_TRUST_SAVED_CODE` is `1` (or `true`,
+    `yes`, `on`), as `python -m cornu run --trust-saved-code script.py` sets it."""
+    if _unsafe_allowed:
+        return True
+    return os.environ.get(TRUST_SAVED_CODE_VARIABLE, '').strip().lower() in _TRUE_VALUES
 
 
 def check_code_loading_allowed(layer_name, what):
@@ -296,5 +324,8 @@ def check_code_loading_allowed(layer_name, what):
         raise ValueError(f'Layer "{layer_name}" holds Python bytecode (its {what}) that would '
                          'have to be executed to load it. Loading code from a file '
                          'runs whatever the file contains, so it is refused by default. If you '
-                         'trust this file, pass `safe_mode=False` to the loading function (or '
-                         'call `cornu.engine.saving.enable_unsafe_deserialization()`).')
+                         'trust this file, pass `safe_mode=False` to the loading function, or '
+                         'call `cornu.engine.saving.enable_unsafe_deserialization()`; to run a '
+                         'script unchanged, set the environment variable '
+                         f'{TRUST_SAVED_CODE_VARIABLE}=1 or run it with `python -m cornu run '
+                         '--trust-saved-code script.py`.')

@@ -13,11 +13,13 @@ large for one HDF5 attribute (64 KB) are split over `<name>0`, `<name>1`, ... as
 The same serialisation fills a plain dictionary when a model is pickled (`pickling`).
 
 Files are written atomically: to a temporary file in the same folder, renamed over the target
-only once complete, so an interrupted save leaves the previous file intact. Loading reads the
+only once complete, so an interrupted save leaves the previous file intact (an open h5py group
+or a binary file object given instead is written in place). Loading reads the
 whole file first, then checks every count and shape, and only then assigns: a failed load
 leaves the model unchanged.
 """
 import contextlib
+import io
 import json
 import os
 import stat
@@ -74,6 +76,47 @@ def _require_h5py(what):
 
 def _is_group(obj):
     return h5py is not None and isinstance(obj, h5py.Group)
+
+
+def _is_binary_stream(obj, method):
+    """Whether `obj` is a file object (such as `io.BytesIO` or a file opened in binary mode)
+    that h5py can use: it has `method` (`'read'` or `'write'`) and `seek`, and is no path.
+
+    # Raises
+        TypeError: for a text stream (HDF5 files are bytes).
+    """
+    if isinstance(obj, (str, bytes, os.PathLike)) or not callable(getattr(obj, method, None)) \
+            or not callable(getattr(obj, 'seek', None)):
+        return False
+    if isinstance(obj, io.TextIOBase):
+        raise TypeError('An HDF5 file is binary: give a binary file object (`io.BytesIO`, a '
+                        'file opened with `\'w+b\'` or `\'rb\'`), not the text stream ' +
+                        repr(obj) + '.')
+    return True
+
+
+def _stream_name(stream):
+    return getattr(stream, 'name', None) or 'the ' + type(stream).__name__ + ' stream'
+
+
+@contextlib.contextmanager
+def _stream_for_writing(stream):
+    """Yields an `h5py.File` written into `stream` (from its start; what it held is
+    replaced). The stream stays open; a write that fails leaves it incomplete."""
+    try:
+        # HDF5 reads what is already there before writing: start from an empty stream.
+        stream.seek(0)
+        stream.truncate()
+        f = h5py.File(stream, 'w')
+    except (OSError, ValueError) as error:
+        raise OSError('Cannot save to ' + _stream_name(stream) + ': it must be a binary '
+                      'file object open for reading and writing (' + str(error) + ').') \
+            from error
+    try:
+        yield f
+        f.flush()
+    finally:
+        f.close()
 
 
 def _subgroup(h5dict, name, create=False):
@@ -581,6 +624,18 @@ def _open_for_reading(filepath):
     if _is_group(filepath):
         yield filepath, getattr(filepath.file, 'filename', None)
         return
+    if _is_binary_stream(filepath, 'read'):
+        source = _stream_name(filepath)
+        try:
+            f = h5py.File(filepath, 'r')
+        except OSError as error:
+            raise OSError('Unable to load ' + source + ': it does not hold an HDF5 file (' +
+                          str(error) + ').') from error
+        try:
+            yield f, source
+        finally:
+            f.close()
+        return
     path = os.fspath(filepath)
     if not os.path.exists(path):
         raise FileNotFoundError('No file or directory found at ' + path)
@@ -624,12 +679,15 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     """Saves a model to an HDF5 file: architecture, weights and (for a compiled model) the
     training configuration and the optimizer's state.
 
-    The file can be loaded by `load_model` here and by Keras 2 / tf.keras. The write is
-    atomic: a temporary file in the same folder is renamed over `filepath` when complete.
+    The file can be loaded by `load_model` here and by Keras 2 / tf.keras. The write to a
+    path is atomic: a temporary file in the same folder is renamed over `filepath` when
+    complete.
 
     # Arguments
         model: the model to save.
-        filepath: path of the file, or an open `h5py.File`/`h5py.Group` to write into.
+        filepath: path of the file, an open `h5py.File`/`h5py.Group` to write into, or a
+            binary file object (`io.BytesIO`, a file opened with `'w+b'`) that receives the
+            HDF5 file.
         overwrite: whether to overwrite an existing file without asking.
         include_optimizer: whether to save the optimizer's configuration and state.
 
@@ -641,6 +699,11 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
     if _is_group(filepath):
         serialize_model(model, H5Dict(filepath), include_optimizer)
         filepath.file.flush()
+        return
+    if _is_binary_stream(filepath, 'write'):
+        model.get_config()  # fails (subclassed model) before the stream is touched
+        with _stream_for_writing(filepath) as f:
+            serialize_model(model, H5Dict(f), include_optimizer)
         return
     filepath = os.fspath(filepath)
     model.get_config()  # fails (subclassed model) before any file is touched
@@ -654,7 +717,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     """Loads a model saved by `save_model` (or by Keras 2 / tf.keras in HDF5).
 
     # Arguments
-        filepath: path of the file, or an open `h5py.File`/`h5py.Group`.
+        filepath: path of the file, an open `h5py.File`/`h5py.Group`, or a binary file
+            object (`io.BytesIO`) holding an HDF5 file.
         custom_objects: dict mapping names to custom classes or functions (layers, losses,
             metrics, optimizers, initializers...) used by the model.
         compile: whether to compile the model with the saved training configuration and
@@ -687,6 +751,10 @@ def save_weights(model, filepath, overwrite=True):
     if _is_group(filepath):
         save_weights_to_hdf5_group(filepath, model.layers)
         filepath.file.flush()
+        return
+    if _is_binary_stream(filepath, 'write'):
+        with _stream_for_writing(filepath) as f:
+            save_weights_to_hdf5_group(f, model.layers)
         return
     filepath = os.fspath(filepath)
     if not proceed_with_overwrite(filepath, overwrite):

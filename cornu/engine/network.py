@@ -630,7 +630,8 @@ class Network(Layer):
         state) to one Keras 2 HDF5 file, atomically; `cornu.models.load_model` reads it back.
 
         # Arguments
-            filepath: path of the file, or an open `h5py.File`.
+            filepath: path of the file, an open `h5py.File`, or a binary file object
+                (`io.BytesIO`).
             overwrite: whether to overwrite an existing file without asking.
             include_optimizer: whether to save the optimizer's state too.
 
@@ -649,7 +650,8 @@ class Network(Layer):
         and read under that name instead (see `cornu.engine.weights_tree`).
 
         # Arguments
-            filepath: path of the file, or an open `h5py.File`.
+            filepath: path of the file, an open `h5py.File`, or a binary file object
+                (`io.BytesIO`).
             overwrite: whether to overwrite an existing file without asking.
 
         When several processes train together (under `torchrun`), only process 0 writes.
@@ -670,7 +672,8 @@ class Network(Layer):
         apply to them); into a compiled model they also restore the optimizer's state.
 
         # Arguments
-            filepath: path of the file, or an open `h5py.File`.
+            filepath: path of the file, an open `h5py.File`, or a binary file object
+                (`io.BytesIO`).
             by_name: match layers by name instead of by order.
             skip_mismatch: with `by_name` (or a tf.keras / Keras 3 `.weights.h5` file),
                 skip (with a warning) weights whose number or shape does not match instead

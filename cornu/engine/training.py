@@ -12,6 +12,8 @@ from . import training_utils
 from . import training_arrays
 from . import process_group
 from .compile_spec import build_compile_spec
+from .stateful_metrics import find_stateful_metrics
+from .callback_data import callback_validation_data
 from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
 
@@ -128,6 +130,8 @@ class Model(Network):
         self.loss_functions = [output.loss for output in spec.outputs]
         self.sample_weight_modes = [output.sample_weight_mode for output in spec.outputs]
         self.metrics_names = list(spec.metrics_names)
+        self.stateful_metric_names, self.stateful_metric_functions = \
+            find_stateful_metrics(spec.metric_specs)
         # As in Keras 2, the weights trained are those trainable when compile is called.
         self._collected_trainable_weights = self.trainable_weights
         self._distribution = distribution
@@ -278,7 +282,7 @@ class Model(Network):
             val_inputs, val_targets, val_weights = self._standardize_user_data(
                 val_x, val_y, sample_weight=val_sample_weight)
             val_batches = self._array_batches(val_inputs, val_targets, val_weights)
-            val_arrays = val_inputs + val_targets + val_weights
+            val_arrays = callback_validation_data(self, val_inputs, val_targets, val_weights)
         elif validation_split and 0. < validation_split < 1.:
             arrays = inputs + targets + weights
             train, val, _ = training_utils.split_validation(arrays, validation_split)
@@ -286,7 +290,8 @@ class Model(Network):
             inputs, targets, weights = train[:n_in], train[n_in:n_in + n_t], train[n_in + n_t:]
             val_batches = self._array_batches(val[:n_in], val[n_in:n_in + n_t],
                                               val[n_in + n_t:])
-            val_arrays = val
+            val_arrays = callback_validation_data(self, val[:n_in], val[n_in:n_in + n_t],
+                                                  val[n_in + n_t:])
         if validation_steps is not None and steps_per_epoch is None:
             raise ValueError('`validation_steps` only applies with `steps_per_epoch` (each step '
                              'then feeds the whole data); drop it, or give `steps_per_epoch`.')
@@ -308,9 +313,10 @@ class Model(Network):
     def _make_callbacks(self, callbacks, verbose, count_mode):
         from .. import callbacks as cbks
         self.history = cbks.History()
-        callback_list = [cbks.BaseLogger(stateful_metrics=None)] + list(callbacks or [])
+        stateful = getattr(self, 'stateful_metric_names', None)
+        callback_list = [cbks.BaseLogger(stateful_metrics=stateful)] + list(callbacks or [])
         if verbose:
-            callback_list.append(cbks.ProgbarLogger(count_mode))
+            callback_list.append(cbks.ProgbarLogger(count_mode, stateful_metrics=stateful))
         callback_list.append(self.history)
         return cbks.CallbackList(callback_list)
 

@@ -17,6 +17,7 @@ from ..callbacks.logs import Logs, stack_for_reading, stack_in_chunks
 from . import streamed_batches
 from . import process_group
 from . import training_utils
+from .stateful_metrics import reset_metric_states, stateful_metric_indices
 
 
 class ArrayBatches(object):
@@ -109,7 +110,9 @@ class EpochAccumulator(object):
         self.batches.append(values)
         self.sizes.append(size)
 
-    def averages(self):
+    def averages(self, last=()):
+        """The averages of the values, in order; those at the positions in `last` (stateful
+        metrics) are the last batch's values instead."""
         if not self.batches:
             return []
         table = kernels.to_numpy(stack_for_reading(
@@ -119,15 +122,18 @@ class EpochAccumulator(object):
         table = table.reshape(table.shape[0], -1)
         weights = np.zeros(table.shape[1])
         weights[:len(self.sizes)] = np.asarray(self.sizes, dtype=np.float64) / sum(self.sizes)
-        return [float(average) for average in np.dot(table, weights)]
+        averages = [float(average) for average in np.dot(table, weights)]
+        for index in last:
+            averages[index] = float(table[index, len(self.sizes) - 1])
+        return averages
 
 
 def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, shuffle,
              initial_epoch, steps_per_epoch, val_data, validation_steps, val_arrays=None):
     """Trains `model` on `data` (an `ArrayBatches`); returns its History.
 
-    `val_arrays` (the validation inputs, targets and weights as NumPy arrays) are handed to
-    callbacks as `validation_data`, as Keras 2 did.
+    `val_arrays` (see `callback_validation_data`) are handed to callbacks as
+    `validation_data`, as Keras 2 did.
     """
     trainer = model._trainer
     num_samples = data.num_samples
@@ -151,8 +157,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                           'metrics': callback_metrics})
     model.stop_training = False
     for cbk in callbacks.callbacks:
-        cbk.validation_data = [a for a in val_arrays if a is not None] \
-            if val_arrays is not None else None
+        cbk.validation_data = val_arrays
     index_array = np.arange(num_samples)
     # A `stop_training` that one process's callbacks may set during an epoch is shared after
     # every batch, so that every process stops at the same one.
@@ -164,6 +169,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     try:
         with K.learning_phase_scope(1):
             for epoch in range(initial_epoch, epochs):
+                reset_metric_states(model)
                 callbacks.on_epoch_begin(epoch)
                 epoch_logs = Logs()
                 if steps_per_epoch is not None:
@@ -249,6 +255,7 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     accumulator = EpochAccumulator()
     limit = batch_size if steps is None else num_samples
     data.expect(batches)
+    reset_metric_states(model)
     with K.learning_phase_scope(0):
         for batch_index, (start, stop) in enumerate(batches):
             accumulator.add(trainer.test_rows(data, (start, stop), limit), stop - start)
@@ -257,4 +264,4 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
     if parallel is not None and steps is None:
         return parallel.combine_averages(accumulator.averages(), num_samples,
                                           len(model.metrics_names))
-    return accumulator.averages()
+    return accumulator.averages(last=stateful_metric_indices(model))

@@ -10,6 +10,8 @@ from ..backend import steps as engine_steps
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
+from .stateful_metrics import reset_metric_states, stateful_metric_indices
+from .callback_data import callback_validation_data
 
 
 def _is_sequence(obj):
@@ -159,11 +161,16 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
                                      str(validation_data))
                 val_x, val_y = validation_data[0], validation_data[1]
                 val_sw = validation_data[2] if len(validation_data) == 3 else None
-                # Checked now, so that a mistake fails before the first epoch.
-                model._standardize_user_data(val_x, val_y, val_sw)
+                # Checked now, so that a mistake fails before the first epoch; callbacks
+                # see the checked arrays, as with `fit`.
+                val_data = callback_validation_data(
+                    model, *model._standardize_user_data(val_x, val_y, val_sw))
+                for callback in callback_list.callbacks:
+                    callback.validation_data = val_data
         epoch = initial_epoch
         with K.learning_phase_scope(1):
             while epoch < epochs:
+                reset_metric_states(model)
                 callback_list.on_epoch_begin(epoch)
                 epoch_logs = Logs()
                 stopped = False
@@ -222,7 +229,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
 
 
 def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
-    totals, sizes = None, []
+    totals, sizes, last = None, [], None
+    reset_metric_states(model)
     with K.learning_phase_scope(0):
         for step in range(steps):
             item = next(stream)
@@ -234,6 +242,7 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
             if size == 0:
                 raise ValueError('Received an empty batch. Batches should contain at least one '
                                  'item.')
+            last = outs
             weighted = [o * size for o in outs]
             totals = weighted if totals is None else [t + w for t, w in zip(totals, weighted)]
             sizes.append(size)
@@ -250,7 +259,11 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
     count = float(sum(sizes))
     # The sums are read from the device together, in one copy.
     sums = kernels.to_numpy(stack_for_reading([kernels.convert_to_tensor(t) for t in totals]))
-    return unpack_singleton([float(total) / count for total in sums])
+    averages = [float(total) / count for total in sums]
+    # Stateful metrics report their value after the last batch.
+    for index in stateful_metric_indices(model):
+        averages[index] = float(kernels.to_numpy(kernels.convert_to_tensor(last[index])))
+    return unpack_singleton(averages)
 
 
 def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,

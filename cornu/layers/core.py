@@ -16,7 +16,8 @@ from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
 from .._common.generic_utils import func_dump, func_load, has_arg
-from .._common.serialization import check_code_loading_allowed, deserialize_keras_object
+from .._common.serialization import (array_from_json, check_code_loading_allowed,
+                                     deserialize_keras_object)
 
 
 class Masking(Layer):
@@ -463,8 +464,7 @@ class Lambda(Layer):
         output_shape = load(config.get('output_shape'), output_shape_type, 'output_shape')
         if 'arguments' in config:
             for key, arg in list(config['arguments'].items()):
-                if isinstance(arg, dict) and arg.get('type') == 'ndarray':
-                    config['arguments'][key] = np.array(arg['value'])
+                config['arguments'][key] = array_from_json(arg)
         config['function'] = function
         config['output_shape'] = output_shape
         return cls(**config)

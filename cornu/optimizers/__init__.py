@@ -33,7 +33,8 @@ def deserialize(config, custom_objects=None):
     """Builds an optimizer from its config; built-in class names match in any case.
 
     # Arguments
-        config: `{'class_name': ..., 'config': ...}`.
+        config: `{'class_name': ..., 'config': ...}`. A built-in class name is lowercased in
+            this dict itself, as Keras 2 does.
         custom_objects: optional dictionary of user optimizer classes.
 
     # Returns
@@ -58,7 +59,8 @@ def deserialize(config, custom_objects=None):
                                                    custom_objects)
         return LossScaleOptimizer(**arguments)
     if isinstance(config, dict) and str(config.get('class_name', '')).lower() in all_classes:
-        config = dict(config)
+        # Keras 2 normalises the name in the caller's dict itself, and code written for it
+        # compares that dict with a lowercased re-serialisation afterwards.
         config['class_name'] = config['class_name'].lower()
     return deserialize_keras_object(config,
                                     module_objects=all_classes,

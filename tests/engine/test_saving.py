@@ -225,6 +225,89 @@ def test_save_and_load_through_h5py_objects(backend, tmp_path):
     _assert_same_weights(other, model)
 
 
+def test_save_and_load_in_memory_h5py_files_and_groups(backend, tmp_path):
+    model = _mlp()
+    x, y = _data()
+    model.train_on_batch(x, y)
+    expected = model.predict(x)
+    # A file held in memory only (h5py's 'core' driver without a backing store).
+    never_written = str(tmp_path / 'in-memory.h5')
+    with h5py.File(never_written, mode='w', driver='core', backing_store=False) as f:
+        saving.save_model(model, f)
+        np.testing.assert_array_equal(load_model(f).predict(x), expected)
+        f.flush()
+        image = f.id.get_file_image()
+    assert not os.path.exists(never_written)
+    # Its bytes are a complete HDF5 file.
+    path = str(tmp_path / 'image.h5')
+    with open(path, 'wb') as handle:
+        handle.write(image)
+    with h5py.File(path, 'r') as f:
+        loaded = load_model(f)
+    np.testing.assert_array_equal(loaded.predict(x), expected)
+    _assert_same_weights(loaded, model)
+    # A group of a file that already holds other data.
+    with h5py.File(path, 'r+') as f:
+        saving.save_model(model, f.create_group('model'))
+        np.testing.assert_array_equal(load_model(f['model']).predict(x), expected)
+
+
+def test_save_and_load_through_binary_streams(backend, tmp_path):
+    import io
+    model = _mlp()
+    x, y = _data()
+    model.train_on_batch(x, y)
+    expected = model.predict(x)
+    # What a stream held before is replaced, wherever its position was.
+    stream = io.BytesIO(b'old bytes' * 1000)
+    stream.seek(20)
+    model.save(stream)
+    assert stream.getvalue()[:8] == b'\x89HDF\r\n\x1a\n'
+    stream.seek(0)
+    loaded = load_model(stream)
+    np.testing.assert_array_equal(loaded.predict(x), expected)
+    assert type(loaded.optimizer) is type(model.optimizer)
+    # The same bytes as a file on disk, and a real binary file object.
+    path = str(tmp_path / 'stream.h5')
+    with open(path, 'wb') as handle:
+        handle.write(stream.getvalue())
+    np.testing.assert_array_equal(load_model(path).predict(x), expected)
+    with open(path, 'w+b') as handle:
+        saving.save_model(model, handle, include_optimizer=False)
+    with open(path, 'rb') as handle:
+        np.testing.assert_array_equal(load_model(handle, compile=False).predict(x), expected)
+    weights = io.BytesIO()
+    model.save_weights(weights)
+    weights.seek(0)
+    other = _mlp(optimizer=None)
+    other.load_weights(weights)
+    _assert_same_weights(other, model)
+    with pytest.raises(OSError, match='Unable to load the BytesIO stream: it does not hold '
+                                      'an HDF5 file'):
+        load_model(io.BytesIO(b'not hdf5'))
+    with pytest.raises(TypeError, match='An HDF5 file is binary'):
+        model.save(io.StringIO())
+
+
+def test_constant_initializer_holding_an_array_round_trips(backend, tmp_path):
+    from cornu.initializers import Constant
+    kernel = np.arange(6, dtype='float32').reshape(3, 2)
+    model = Sequential([Dense(2, input_shape=(3,), kernel_initializer=Constant(kernel)),
+                        Dense(1)])
+    model.compile('sgd', 'mse')
+    np.testing.assert_array_equal(model.layers[0].get_weights()[0], kernel)
+    path = str(tmp_path / 'constant.h5')
+    model.save(path)
+    loaded = load_model(path)
+    initializer = loaded.layers[0].kernel_initializer
+    assert isinstance(initializer, Constant) and isinstance(initializer.value, np.ndarray)
+    np.testing.assert_array_equal(initializer.value, kernel)
+    np.testing.assert_array_equal(cornu.backend.eval(initializer((3, 2))), kernel)
+    # A Keras 2.2.4 file holds the array as a plain nested list: it loads too.
+    plain = Constant.from_config({'value': kernel.tolist()})
+    np.testing.assert_array_equal(cornu.backend.eval(plain((3, 2))), kernel)
+
+
 def test_pathlike_and_overwrite_prompt(backend, tmp_path, monkeypatch):
     from cornu.engine import hdf5_format
     model = _mlp()

@@ -137,6 +137,13 @@ def test_func_dump_and_load_with_defaults_and_closure(backend):
     assert no_closure(4) == 8
 
 
+def test_func_dump_of_a_function_without_bytecode_says_why(backend):
+    # np.argmax is a C-level dispatcher since NumPy 1.25; builtins never had bytecode.
+    for func in (np.argmax, len):
+        with pytest.raises(TypeError, match='has no `__code__`'):
+            func_dump(func)
+
+
 def test_func_load_reads_pre_2_1_2_raw_unicode_escape_format(backend):
     legacy_code = marshal.dumps(_double.__code__).decode('raw_unicode_escape')
     assert func_load(legacy_code)(21) == 42
