@@ -97,6 +97,8 @@ def _convert_layer(layer_config):
     if not isinstance(layer_config, dict) or 'class_name' not in layer_config:
         return layer_config
     keras3 = 'module' in layer_config or 'registered_name' in layer_config
+    if keras3:
+        _refuse_keras3_only_layer(layer_config)
     for key in _METADATA_KEYS:
         layer_config.pop(key, None)
     if isinstance(layer_config.get('inbound_nodes'), list):
@@ -185,6 +187,20 @@ def _mirrors(backward, forward):
     for config in (b, f):
         config.pop('name', None)
     return b.pop('go_backwards', False) != f.pop('go_backwards', False) and b == f
+
+
+def _refuse_keras3_only_layer(layer_config):
+    """A built-in Keras 3 layer (`module` `keras.layers` or `keras.src....`) that cornu does
+    not have is one Keras 2 never had (`MultiHeadAttention`, `Rescaling`, ...): said so,
+    naming it. (A custom layer's module is the user's: it goes to `custom_objects`.)"""
+    class_name = layer_config.get('class_name')
+    module = str(layer_config.get('module') or '')
+    if not module.startswith('keras') or registered_class(class_name) is not None or \
+            class_name in ('Functional', 'Model', 'Sequential'):
+        return
+    name = (layer_config.get('config') or {}).get('name', layer_config.get('name'))
+    raise ValueError('Layer "' + str(name) + '" is Keras 3\'s ' + str(class_name) + ', which '
+                     'has no Keras 2 counterpart: cornu implements the Keras 2 layers only.')
 
 
 def _refuse_keras3_activations(layer_config):

@@ -138,7 +138,8 @@ def test_keras3_only_layer_is_named(tmp_path):
     def edit(config):
         layer = config['config']['layers'][1]
         layer['class_name'] = 'MultiHeadAttention'
-    with pytest.raises(ValueError, match='MultiHeadAttention'):
+    with pytest.raises(ValueError, match='"simple_rnn" is Keras 3.s MultiHeadAttention, which '
+                                         'has no Keras 2 counterpart'):
         load_model(_rewritten(tmp_path, edit))
 
 
