@@ -174,8 +174,9 @@ def saved_optimizer_state(f, trainable_count):
 
     tf.keras's and Keras 3's optimizers store, in `optimizer/vars`, the iteration count
     (Keras 3: then the learning rate, a float scalar), then each trained variable's slots in
-    turn (Adam: `m` and `v` of the first variable, then of the second, ...). Keras 2.2.4
-    orders them `[iterations] + first slots + second slots`.
+    turn (Adam: `m` and `v` of the first variable, then of the second, ...), then any further
+    slot of every variable (Adam's `vhat` with amsgrad). Keras 2.2.4 orders them
+    `[iterations] + first slots + second slots (+ third slots)`.
 
     # Arguments
         f: the file's root group.
@@ -199,6 +200,11 @@ def saved_optimizer_state(f, trainable_count):
     if not rest or len(rest) % trainable_count:
         return None
     slots = len(rest) // trainable_count
-    ordered = [rest[variable * slots + slot] for slot in range(slots)
+    # Both libraries make the slots of one `build` call per variable in turn (Adam's `m` and
+    # `v`, Adadelta's two accumulators), and the slots of a later call (Adam's `vhat` with
+    # amsgrad) after all of those.
+    paired = min(slots, 2)
+    ordered = [rest[variable * paired + slot] for slot in range(paired)
                for variable in range(trainable_count)]
+    ordered += rest[paired * trainable_count:]
     return [iterations] + ordered, learning_rate

@@ -236,3 +236,28 @@ def test_optimizer_state_of_another_optimizer_is_left_out_with_a_warning():
     saved = np.load(path[:-len('.weights.h5')] + '.npz')
     np.testing.assert_allclose(model.predict(_inputs(saved, model)), saved['y'], atol=1e-5)
     assert cornu.backend.get_value(model.optimizer.iterations) == 0
+
+
+def test_optimizer_slots_are_put_in_keras2_order(tmp_path):
+    """Keras 3's Adam with amsgrad stores iterations, learning rate, then m and v of each
+    variable in turn, then every vhat: Keras 2.2.4 wants [iterations] + ms + vs + vhats."""
+    filename = str(tmp_path / 'state.weights.h5')
+    n = 3
+    m = [np.full((2,), 10. + k) for k in range(n)]
+    v = [np.full((2,), 20. + k) for k in range(n)]
+    vhat = [np.full((2,), 30. + k) for k in range(n)]
+    stored = [np.array(7, np.int64), np.array(0.01, np.float32)]
+    for k in range(n):
+        stored += [m[k], v[k]]
+    stored += vhat
+    with h5py.File(filename, 'w') as f:
+        group = f.require_group('optimizer/vars')
+        for index, value in enumerate(stored):
+            group.create_dataset(str(index), data=value)
+    with h5py.File(filename, 'r') as f:
+        values, learning_rate = weights_tree.saved_optimizer_state(f, n)
+    assert learning_rate == pytest.approx(0.01)
+    expected = [np.array(7)] + m + v + vhat
+    assert len(values) == len(expected)
+    for got, want in zip(values, expected):
+        np.testing.assert_array_equal(got, want)
