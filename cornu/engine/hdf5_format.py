@@ -714,28 +714,10 @@ def save_model(model, filepath, overwrite=True, include_optimizer=True):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    """Loads a model saved by `save_model` (or by Keras 2 / tf.keras in HDF5).
-
-    # Arguments
-        filepath: path of the file, an open `h5py.File`/`h5py.Group`, or a binary file
-            object (`io.BytesIO`) holding an HDF5 file.
-        custom_objects: dict mapping names to custom classes or functions (layers, losses,
-            metrics, optimizers, initializers...) used by the model.
-        compile: whether to compile the model with the saved training configuration and
-            restore the optimizer's state.
-        safe_mode: refuse Python bytecode saved by Lambda layers (set `False` only for files
-            you trust).
-
-    # Returns
-        A model; compiled when the file holds a training configuration and `compile` is
-        `True` (otherwise a warning says it is not compiled).
-
-    # Raises
-        ImportError: if h5py is not available.
-        OSError: for a missing, empty, truncated or non-HDF5 file.
-        ValueError: for a file without a model, unknown classes (the message names them
-            and how to pass `custom_objects`), or weights that do not fit the model.
-    """
+    """Loads a model from an HDF5 file written by `save_model` or by Keras 2, tf.keras or
+    Keras 3: `filepath` is a path, an open `h5py.File`/`h5py.Group`, or a binary file object
+    (`io.BytesIO`) holding an HDF5 file. The other arguments, the result and the errors are
+    `model_files.load_model`'s (the entry point, which also reads `.keras` archives)."""
     _require_h5py('load_model')
     with _open_for_reading(filepath) as (f, source):
         saved = _read(lambda h5dict: SavedModel(h5dict, source), H5Dict(f, mode='r'),

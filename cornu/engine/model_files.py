@@ -33,7 +33,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     (`.keras` archives and HDF5).
 
     # Arguments
-        filepath: path of the file, or an open `h5py.File`/`h5py.Group`.
+        filepath: path of the file, an open `h5py.File`/`h5py.Group`, or a binary file
+            object (`io.BytesIO`) holding an HDF5 file.
         custom_objects: dict mapping names to custom classes or functions (layers, losses,
             metrics, optimizers, initializers...) used by the model.
         compile: whether to compile the model with the saved training configuration and

@@ -2,10 +2,10 @@
 archives, Keras 3's HDF5 files and its JSON load into cornu models that predict the same and
 resume training where Keras 3 stopped; damaged, tampered and foreign archives are refused
 with the file named."""
-import importlib.util
 import json
 import os
 import shutil
+import sys
 import zipfile
 
 import numpy as np
@@ -19,15 +19,10 @@ FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 SAVED = os.path.join(FIXTURES, 'weights_tree')
 
 
-def _architectures():
-    spec = importlib.util.spec_from_file_location(
-        'tree_architectures', os.path.join(FIXTURES, 'tree_architectures.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ARCH = _architectures()
+# The architectures the fixture script built with tf.keras and Keras 3 (a plain module of the
+# fixtures folder, shared with that script).
+sys.path.insert(0, FIXTURES)
+import tree_architectures as ARCH  # noqa: E402
 NAMES = sorted(ARCH.ARCHITECTURES)
 # Dropout makes a further training step random: these resume exactly.
 RESUMABLE = [name for name in NAMES if name != 'mlp_batchnorm']

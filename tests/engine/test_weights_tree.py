@@ -3,9 +3,9 @@
 with cornu and predict the same; cornu writes the layout for `*.weights.h5`; a file that does
 not fit is refused with the layer and the file named, the model unchanged."""
 import glob
-import importlib.util
 import os
 import subprocess
+import sys
 import warnings
 
 import h5py
@@ -19,15 +19,10 @@ FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
                         'fixtures')
 
 
-def _architectures():
-    spec = importlib.util.spec_from_file_location(
-        'tree_architectures', os.path.join(FIXTURES, 'tree_architectures.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-ARCH = _architectures()
+# The architectures the fixture script built with tf.keras and Keras 3 (a plain module of the
+# fixtures folder, shared with that script).
+sys.path.insert(0, FIXTURES)
+import tree_architectures as ARCH  # noqa: E402
 SAVED = sorted(glob.glob(os.path.join(FIXTURES, 'weights_tree', '*.weights.h5')))
 
 
@@ -151,14 +146,19 @@ def test_file_of_another_architecture_is_refused_and_model_unchanged():
         np.testing.assert_array_equal(a, b)
 
 
+def _mlp_batchnorm(first, last):
+    """`mlp_batchnorm` of the fixtures with other widths (5 and 3 there)."""
+    layers = cornu.layers
+    return cornu.Sequential([layers.Dense(first, activation='relu', input_shape=(4,)),
+                             layers.BatchNormalization(), layers.Dropout(0.1),
+                             layers.Dense(last, activation='softmax')])
+
+
 def test_shape_mismatch_names_layer_group_and_both_shapes(tmp_path):
     model = ARCH.mlp_batchnorm(cornu)
     filename = str(tmp_path / 'm.weights.h5')
     model.save_weights(filename)
-    wider = cornu.Sequential([cornu.layers.Dense(6, activation='relu', input_shape=(4,)),
-                              cornu.layers.BatchNormalization(),
-                              cornu.layers.Dropout(0.1),
-                              cornu.layers.Dense(3, activation='softmax')])
+    wider = _mlp_batchnorm(first=6, last=3)
     before = wider.get_weights()
     with pytest.raises(ValueError, match=r'shape \(4, 6\).*shape \(4, 5\) at `layers/dense/vars`'):
         wider.load_weights(filename)
@@ -170,10 +170,7 @@ def test_skip_mismatch_warns_and_loads_the_layers_that_fit(tmp_path):
     source = ARCH.mlp_batchnorm(cornu)
     filename = str(tmp_path / 'm.weights.h5')
     source.save_weights(filename)
-    target = cornu.Sequential([cornu.layers.Dense(5, activation='relu', input_shape=(4,)),
-                               cornu.layers.BatchNormalization(),
-                               cornu.layers.Dropout(0.1),
-                               cornu.layers.Dense(4, activation='softmax')])
+    target = _mlp_batchnorm(first=5, last=4)
     kept = target.layers[3].get_weights()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
