@@ -10,17 +10,12 @@ from ..backend import steps as engine_steps
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
+from . import training_utils
 
 
 def _is_sequence(obj):
     from .._common.enqueuers import Sequence
     return isinstance(obj, Sequence)
-
-
-def _iter_sequence_infinite(sequence):
-    while True:
-        for item in sequence:
-            yield item
 
 
 def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuffle=False):
@@ -37,7 +32,7 @@ def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuff
         enqueuer.start(workers=workers, max_queue_size=max_queue_size)
         return enqueuer.get(), enqueuer
     if _is_sequence(generator):
-        return _iter_sequence_infinite(generator), None
+        return training_utils.iter_sequence_infinite(generator), None
     return generator, None
 
 
