@@ -231,9 +231,11 @@ class Model(Network):
         fed = self._compile_spec.fed_outputs
         names = [output.name for output in fed]
         target_tensors = self._compile_spec.target_tensors
-        if target_tensors is not None and all(target_tensors[output.index] is not None
-                                              for output in fed):
-            # As in Keras 2.2.4, outputs trained against `target_tensors` take no data.
+        if target_tensors is not None and all(
+                target_tensors[output.index] is not None and
+                not K.is_placeholder(target_tensors[output.index]) for output in fed):
+            # As in Keras 2.2.4, outputs trained against `target_tensors` take no data (but
+            # placeholders, which Keras 2 fed from `y`).
             if y is not None and not (isinstance(y, (list, dict)) and not y):
                 raise ValueError('Error when checking model target: expected no data, as '
                                  'the model was compiled with `target_tensors`, but got: ' +

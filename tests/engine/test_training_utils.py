@@ -202,6 +202,9 @@ def test_target_tensors_arguments_are_checked():
     with pytest.raises(ValueError, match='expected no data'):
         model.train_on_batch(np.zeros((10, 4)), np.zeros((10, 4)))
     model.train_on_batch(np.zeros((10, 4)), None)
+    # A placeholder as target tensor still takes its data from `y`, as in Keras 2.
+    model.compile('sgd', 'mse', target_tensors=[K.placeholder((10, 4))])
+    model.train_on_batch(np.zeros((10, 4)), np.zeros((10, 4)))
 
     two = _two_output_model()
     with pytest.raises(ValueError, match='but you passed a single tensor'):
@@ -305,3 +308,41 @@ def test_make_functions_need_a_compiled_model():
     model.compile('sgd', 'mse')
     model._make_train_function()
     model._make_test_function()
+
+
+# ---------------------------------------------------------------------- Sequence reads
+
+
+class _LoggedSequence(utils.Sequence):
+    """Batches of zeros; records every index read."""
+
+    def __init__(self, batches):
+        self.batches = batches
+        self.reads = []
+
+    def __len__(self):
+        return self.batches
+
+    def __getitem__(self, index):
+        self.reads.append(index)
+        return np.zeros((2, 3)), np.zeros((2, 1))
+
+
+def test_fit_generator_reads_each_batch_of_a_sequence_once_per_epoch():
+    model = Sequential([Dense(1, input_shape=(3,))])
+    model.compile('sgd', 'mse')
+    train, val = _LoggedSequence(3), _LoggedSequence(4)
+    model.fit_generator(train, epochs=5, validation_data=val, max_queue_size=2, verbose=0)
+    assert sorted(train.reads) == sorted(list(range(3)) * 5)
+    assert sorted(val.reads) == sorted(list(range(4)) * 5)
+
+
+def test_ordered_enqueuer_reads_no_epoch_that_is_not_asked_for():
+    sequence = _LoggedSequence(3)
+    enqueuer = utils.OrderedEnqueuer(sequence)
+    enqueuer.start(workers=2, max_queue_size=10)
+    batches = enqueuer.get()
+    for _ in range(6):
+        next(batches)
+    enqueuer.stop()
+    assert sorted(sequence.reads) == [0, 0, 1, 1, 2, 2]
