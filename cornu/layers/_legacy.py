@@ -232,3 +232,15 @@ legacy_pooling_support = legacy_interface(
     allowed_positional_args=['pool_size', 'strides', 'padding'],
     conversions=[('border_mode', 'padding'), ('dim_ordering', 'data_format')],
     value_conversions=_DIM_ORDERING)
+
+legacy_dense_support = legacy_interface(
+    allowed_positional_args=['units'],
+    conversions=[('output_dim', 'units')] + _WEIGHT_CONVERSIONS)
+
+legacy_dropout_support = legacy_interface(
+    allowed_positional_args=['rate', 'noise_shape', 'seed'], conversions=[('p', 'rate')])
+
+legacy_spatialdropout_support = legacy_interface(
+    allowed_positional_args=['rate'], conversions=[('p', 'rate'),
+                                                   ('dim_ordering', 'data_format')],
+    value_conversions=_DIM_ORDERING)
