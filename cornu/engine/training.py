@@ -6,6 +6,7 @@ from ..backend import kernels
 from ..backend import steps as engine_steps
 from .. import losses as losses_module
 from .._common.generic_utils import Progbar, unpack_singleton, to_list
+from .._common.legacy_arguments import legacy_generator_methods_support
 from .network import Network
 from . import compile_utils
 from . import training_utils
@@ -452,6 +453,7 @@ class Model(Network):
 
     # ------------------------------------------------------------------ generators
 
+    @legacy_generator_methods_support
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
                       callbacks=None, validation_data=None, validation_steps=None,
                       class_weight=None, max_queue_size=10, workers=1,
@@ -469,6 +471,7 @@ class Model(Network):
             use_multiprocessing=use_multiprocessing, shuffle=shuffle,
             initial_epoch=initial_epoch)
 
+    @legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False, verbose=0):
         """Evaluates on batches from a generator or `Sequence`; returns as `evaluate`."""
@@ -477,6 +480,7 @@ class Model(Network):
             self, generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
             use_multiprocessing=use_multiprocessing, verbose=verbose)
 
+    @legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
         """Predicts for the input batches of a generator or `Sequence`."""

@@ -8,6 +8,7 @@ already carry them; `generate_legacy_interface` makes one for a user's own layer
 """
 import functools
 
+from .._common.legacy_arguments import legacy_generator_methods_support  # noqa: F401
 from ..layers._legacy import (legacy_interface, legacy_dense_support,  # noqa: F401
                               legacy_dropout_support, legacy_conv1d_support,
                               legacy_conv2d_support, legacy_conv3d_support,
@@ -45,8 +46,8 @@ def generate_legacy_interface(allowed_positional_args=None, conversions=None,
         preprocessor: optional `f(args, kwargs) -> (args, kwargs, converted)` for what a
             renaming cannot do; `converted` lists `(keras2_name, keras1_name)` pairs.
         value_conversions: `{keras1_name: {keras1_value: keras2_value}}`.
-        object_type: `'class'` or `'method'` (Keras 2.2.4's argument; the warning names the
-            object's class either way).
+        object_type: `'class'` (for an `__init__`: the warning names the class) or
+            `'method'` (it names the method).
 
     # Returns
         A decorator.
@@ -58,7 +59,8 @@ def generate_legacy_interface(allowed_positional_args=None, conversions=None,
         raise ValueError('object_type must be "class" or "method", got ' + repr(object_type))
     return legacy_interface(allowed_positional_args=allowed_positional_args,
                             conversions=conversions or (),
-                            value_conversions=value_conversions, preprocessor=preprocessor)
+                            value_conversions=value_conversions, preprocessor=preprocessor,
+                            object_type=object_type)
 
 
 generate_legacy_method_interface = functools.partial(generate_legacy_interface,

@@ -158,3 +158,31 @@ def test_generate_legacy_interface_for_a_users_layer():
 def test_objectives_is_the_losses_module_under_its_keras1_name():
     assert objectives.categorical_crossentropy is losses.categorical_crossentropy
     assert objectives.get('mse') is losses.mean_squared_error
+
+
+def test_generator_methods_take_keras1_arguments():
+    model = Sequential([Dense(1, input_shape=(2,))])
+    model.compile('sgd', 'mse')
+
+    class Batches(object):
+        batch_size = 2
+
+        def __iter__(self):
+            return self
+
+        def __next__(self):
+            return np.ones((2, 2)), np.zeros((2, 1))
+
+    with pytest.warns(UserWarning, match='fit_generator'):
+        history = model.fit_generator(Batches(), samples_per_epoch=6, nb_epoch=2, verbose=0,
+                                      max_q_size=2, nb_worker=1)
+    # 6 samples in batches of 2: 3 steps per epoch.
+    assert history.params['steps'] == 3
+    assert history.epoch == [0, 1]
+    with pytest.warns(UserWarning, match='evaluate_generator'):
+        loss = model.evaluate_generator(Batches(), val_samples=2)
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(loss, np.mean((np.ones((2, 2)) @ kernel + bias) ** 2),
+                               rtol=1e-5)
+    with pytest.warns(UserWarning, match='predict_generator'):
+        assert model.predict_generator(Batches(), val_samples=3).shape == (6, 1)
