@@ -71,3 +71,8 @@ def test_an_input_on_a_variable_is_not_fed_and_reads_its_value():
     other = rng.rand(10, 4).astype('float32')
     expected = np.mean((x @ kernel + other @ kernel + 2 * bias - y) ** 2)
     np.testing.assert_allclose(clone.test_on_batch(other, y), expected, rtol=1e-5)
+
+
+def test_backend_module_names_its_engine_as_keras2_did():
+    from cornu import backend as K
+    assert K._BACKEND == K.backend()
