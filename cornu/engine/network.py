@@ -12,6 +12,7 @@ from .. import backend as K
 from ..backend import distributed
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import to_list, unpack_singleton
+from .._common.layer_utils import get_source_inputs  # noqa: F401 (Keras 2.2.4's place)
 from .._common.serialization import deserialize_layer, json_default
 from .base_layer import Layer
 from .execution_plan import ExecutionPlan, GraphDisconnectedError

@@ -22,6 +22,8 @@ def test_the_keras2_names_are_importable():
     from cornu.engine import get_source_inputs
     from cornu.utils import h5dict, print_summary, convert_all_kernels_in_model  # noqa: F401
     assert get_source_inputs is utils.get_source_inputs
+    from cornu.engine.network import get_source_inputs as in_network
+    assert in_network is get_source_inputs
     for name in ['make_batches', 'weighted_masked_objective', 'check_array_length_consistency',
                  'check_loss_and_target_compatibility', 'standardize_input_data',
                  'standardize_single_array', 'standardize_sample_or_class_weights',
