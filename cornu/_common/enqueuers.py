@@ -254,6 +254,9 @@ class _QueuedEnqueuer(SequenceEnqueuer):
         self.workers = workers
         self.queue = queue.Queue(max(0, int(max_queue_size)))
         self.stop_signal = threading.Event()
+        # How many items the consumer has asked for, and a signal of each request.
+        self._requests = 0
+        self._asked = threading.Event()
 
     def _put(self, item):
         """Puts `item` in the queue, waiting for room; returns False if stopped meanwhile."""
@@ -276,6 +279,8 @@ class _QueuedEnqueuer(SequenceEnqueuer):
 
     def _next_item(self):
         """Blocks for the next queue item; returns None once stopped."""
+        self._requests += 1
+        self._asked.set()
         while self.is_running():
             try:
                 return self.queue.get(timeout=self._poll_interval)
@@ -327,8 +332,11 @@ class OrderedEnqueuer(_QueuedEnqueuer):
     A feeder thread submits batch indices to a pool of `workers` threads (or processes, with
     `use_multiprocessing=True`), keeping at most `max_queue_size` batches ahead; `get()`
     yields them in index order. After each epoch it waits until the consumer has taken every
-    batch, calls `sequence.on_epoch_end()`, and starts over, forever. With processes, a new
-    pool is started each epoch so that workers see the changes `on_epoch_end` made.
+    batch, calls `sequence.on_epoch_end()`, and starts over, forever, when the consumer asks
+    for the next epoch's first batch: no batch is read for an epoch that is never run (a
+    `Sequence` is read exactly once per batch per epoch, as the `validation_data` of `fit`
+    over its epochs, say). With processes, a new pool is started each epoch so that workers
+    see the changes `on_epoch_end` made.
 
     # Arguments
         sequence: a `keras.utils.Sequence`.
@@ -380,7 +388,16 @@ class OrderedEnqueuer(_QueuedEnqueuer):
             while self.queue.unfinished_tasks and not self.stop_signal.is_set():
                 self.queue.all_tasks_done.wait(_POLL)
 
+    def _wait_for_request(self, served):
+        """Waits until the consumer asks for more than the `served` batches (or a stop)."""
+        while not self.stop_signal.is_set():
+            self._asked.clear()
+            if self._requests > served:
+                return
+            self._asked.wait(_POLL)
+
     def _run(self):
+        put = 0
         try:
             self._send_sequence()
             while not self.stop_signal.is_set():
@@ -395,6 +412,7 @@ class OrderedEnqueuer(_QueuedEnqueuer):
                     for i in indices:
                         if not self._put(executor.submit(get_index, self.uid, i)):
                             return
+                        put += 1
                     self._wait_queue()
                 finally:
                     executor.shutdown(wait=True, cancel_futures=True)
@@ -402,6 +420,7 @@ class OrderedEnqueuer(_QueuedEnqueuer):
                     return
                 self.sequence.on_epoch_end()
                 self._send_sequence()
+                self._wait_for_request(put)
         except BaseException as e:  # reported to the consumer, never lost in this thread
             self._put(_Failure(e))
 

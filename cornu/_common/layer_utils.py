@@ -129,6 +129,9 @@ def print_summary(model, line_length=None, positions=None, print_fn=None):
         print_fn('=' * line_length if i == len(layers) - 1 else '_' * line_length)
 
     if hasattr(model, '_collected_trainable_weights'):
+        # The count is of the weights `compile` collected: warn when they no longer are the
+        # trainable ones (a `trainable` flag changed after `compile`), as Keras 2 does.
+        model._check_trainable_weights_consistency()
         trainable_count = count_params(model._collected_trainable_weights)
     else:
         trainable_count = count_params(model.trainable_weights)

@@ -69,6 +69,10 @@ def backend():
     return _ENGINE
 
 
+# Keras 2.2.4's module attribute holding `backend()`; its tests and some scripts read it.
+_BACKEND = _ENGINE
+
+
 def _export_api():
     exported = {}
     for module_name in _API_MODULES:

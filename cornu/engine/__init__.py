@@ -6,6 +6,7 @@ from .input_layer import Input, InputLayer
 from .network import Network
 from .training import Model
 from .sequential import Sequential
+from .._common.layer_utils import get_source_inputs
 from . import ops  # registers K's symbolic-op recorder and K.function
 from .._common import serialization as _serialization
 
@@ -13,4 +14,4 @@ from .._common import serialization as _serialization
 _serialization.register_classes({'Model': Model, 'Sequential': Sequential})
 
 __all__ = ['InputSpec', 'Node', 'Layer', 'Input', 'InputLayer', 'Network', 'Model',
-           'Sequential']
+           'Sequential', 'get_source_inputs']

@@ -8,6 +8,8 @@ attributes: the training step (`StepLogic`), the checks of user data, the file w
 """
 from dataclasses import dataclass
 
+import numpy as np
+
 from .. import backend as K
 from .. import losses as losses_module
 from . import compile_utils
@@ -99,6 +101,12 @@ def build_compile_spec(model, loss=None, metrics=None, loss_weights=None,
                    compile_utils.per_output(loss_weights, output_names, 'loss_weights',
                                             default=1.)]
     modes = compile_utils.per_output(sample_weight_mode, output_names, 'sample_weight_mode')
+    if isinstance(sample_weight_mode, dict):
+        # As in Keras 2.2.4, a dict names the mode of every output that has a loss.
+        for name, fn in zip(output_names, loss_fns):
+            if fn is not None and name not in sample_weight_mode:
+                raise ValueError('Output "' + name + '" missing from sample_weight_modes '
+                                 'dictionary: ' + str(sample_weight_mode))
     for mode in modes:
         if mode not in (None, 'temporal'):
             raise ValueError('"sample_weight_mode should be None or "temporal". Found: ' +
@@ -133,6 +141,19 @@ def build_compile_spec(model, loss=None, metrics=None, loss_weights=None,
             sample_weight_mode=modes[index], metrics=tuple(output_metrics)))
 
     if target_tensors is not None:
+        if not isinstance(target_tensors, (list, dict, np.ndarray)) and \
+                not K.is_tensor(target_tensors):
+            raise TypeError('Expected `target_tensors` to be a tensor, an array, or a list or '
+                            'dict of them, but got: ' + str(type(target_tensors).__name__) +
+                            ' ' + str(target_tensors)[:200])
+        if count > 1 and not isinstance(target_tensors, (list, dict)):
+            raise ValueError('The model has ' + str(count) + ' outputs, but you passed a single '
+                             'tensor as `target_tensors`. Expected a list or a dict of '
+                             'tensors.')
+        if isinstance(target_tensors, list) and len(target_tensors) != count:
+            raise ValueError('When passing a list as `target_tensors`, it should have one entry '
+                             'per model output. The model has ' + str(count) + ' outputs, but '
+                             'you passed target_tensors=' + str(target_tensors)[:200])
         target_tensors = tuple(compile_utils.per_output(target_tensors, output_names,
                                                         'target_tensors'))
     arguments = dict(loss=loss, metrics=metrics, loss_weights=loss_weights,

@@ -187,14 +187,25 @@ def integer_labels_advice(target_shape):
 
 
 def check_loss_and_target_compatibility(targets, loss_fns, output_shapes):
-    """Clear errors for targets that cannot match a loss (before the engine would fail)."""
+    """Clear errors for targets that cannot match a loss (before the engine would fail).
+
+    # Arguments
+        targets: list of target arrays (`None` for an output without data).
+        loss_fns: list of loss functions, one per target (`None` for none).
+        output_shapes: list of the outputs' shapes (with the batch axis).
+
+    # Raises
+        ValueError: for a target whose last axis has size 1 with `categorical_crossentropy`
+            (integer labels: a one-class softmax learns nothing), or a target whose shape
+            differs from its output's with `mean_squared_error`, `binary_crossentropy` or
+            `categorical_crossentropy`.
+    """
     key_losses = (losses_module.mean_squared_error, losses_module.binary_crossentropy,
                   losses_module.categorical_crossentropy)
     for y, loss, shape in zip(targets, loss_fns, output_shapes):
         if y is None or loss is None:
             continue
-        if loss is losses_module.categorical_crossentropy and y.shape[-1] == 1 and \
-                shape[-1] not in (None, 1):
+        if loss is losses_module.categorical_crossentropy and y.shape[-1] == 1:
             raise ValueError(integer_labels_advice(y.shape))
         if any(loss is k for k in key_losses):
             for target_dim, out_dim in zip(y.shape[1:], shape[1:]):

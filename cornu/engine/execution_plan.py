@@ -61,6 +61,13 @@ class ExecutionPlan(object):
             getattr(t, '_keras_mask', None) is not None for t in self.outputs)
         self.steps = [self._step(node) for node in self.nodes]
         self.input_slots = [self._slots[id(t)] for t in self.inputs]
+        # Inputs made by `Input(tensor=...)` on a concrete tensor (a variable, say) have their
+        # value, as in Keras 2 where they were not fed: a run may leave them out of its
+        # values, which then only name the other inputs.
+        fixed = [i for i, t in enumerate(self.inputs) if _holds_its_value(t)]
+        self._fixed_inputs = [(self.input_slots[i], _history(self.inputs[i])[0].value)
+                              for i in fixed]
+        self._fed_slots = [slot for i, slot in enumerate(self.input_slots) if i not in fixed]
         self.output_slots = [self._slots[id(t)] for t in self.outputs]
         self.pre_activation_outputs = [i for i, t in enumerate(self.outputs)
                                        if id(t) in self._pre_activation_ids and
@@ -182,12 +189,17 @@ class ExecutionPlan(object):
 
     def _run(self, values, masks, with_masks):
         slots = [None] * self.size
-        for slot, value in zip(self.input_slots, values):
+        input_slots = self.input_slots
+        if self._fixed_inputs and len(values) == len(self._fed_slots):
+            input_slots = self._fed_slots
+            for slot, tensor in self._fixed_inputs:
+                slots[slot] = tensor
+        for slot, value in zip(input_slots, values):
             slots[slot] = value
         if self.uses_masks or (masks is not None and any(m is not None for m in masks)):
             mask_slots = [None] * self.size
             if masks is not None:
-                for slot, mask in zip(self.input_slots, masks):
+                for slot, mask in zip(input_slots, masks):
                     mask_slots[slot] = mask
             for step in self.steps:
                 step.run_with_masks(slots, mask_slots)
@@ -201,6 +213,13 @@ class ExecutionPlan(object):
         if with_masks:
             return outputs, [None] * len(outputs)
         return outputs
+
+
+def _holds_its_value(tensor):
+    """Whether `tensor` is the input of an `Input(tensor=...)` made on a concrete tensor,
+    whose layer holds that value (see `InputLayer`)."""
+    history = getattr(tensor, '_keras_history', None)
+    return history is not None and getattr(history[0], 'value', None) is not None
 
 
 def _is_op_without_inputs(node):

@@ -43,7 +43,15 @@ class InputLayer(Layer):
         self.batch_input_shape = batch_input_shape
         self.dtype = dtype or K.floatx()
 
-        if input_tensor is None:
+        # A concrete tensor (a variable, say) is the input's value, as in Keras 2 where such an
+        # input was not fed: the graph gets a symbolic tensor for it, and runs read the value.
+        self.value = None
+        if input_tensor is not None and not isinstance(input_tensor, K.KerasTensor):
+            self.value = input_tensor
+            input_tensor = K.placeholder(shape=batch_input_shape, dtype=self.dtype,
+                                         sparse=sparse, name=self.name)
+            self.is_placeholder = False
+        elif input_tensor is None:
             input_tensor = K.placeholder(shape=batch_input_shape, dtype=self.dtype,
                                          sparse=sparse, name=self.name)
             self.is_placeholder = True

@@ -12,9 +12,10 @@ from .. import backend as K
 from ..backend import distributed
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import to_list, unpack_singleton
+from .._common.layer_utils import get_source_inputs  # noqa: F401 (Keras 2.2.4's place)
 from .._common.serialization import deserialize_layer, json_default
 from .base_layer import Layer
-from .execution_plan import ExecutionPlan
+from .execution_plan import ExecutionPlan, GraphDisconnectedError
 from .input_layer import InputLayer
 from .node import Node
 from . import network_listings
@@ -29,6 +30,12 @@ def in_frozen_network():
 
 
 _node_key = network_listings.node_key
+
+
+class GraphTensorError(TypeError, ValueError):
+    """A model's input or output that is not a tensor of the functional graph. A `TypeError`
+    by this project's rule (the value has the wrong type), and a `ValueError` as Keras 2.2.4
+    raised, so that code catching either keeps working."""
 
 
 class Network(Layer):
@@ -94,9 +101,9 @@ class Network(Layer):
                              'should only appear once. Found: ' + str(self.inputs))
         for x in self.inputs:
             if not isinstance(x, K.KerasTensor) or x._keras_history is None:
-                raise TypeError('Input tensors to a ' + self.__class__.__name__ + ' must come '
-                                'from `Input`. Received: ' + str(x) + ' (missing previous '
-                                'layer metadata).')
+                raise GraphTensorError('Input tensors to a ' + self.__class__.__name__ +
+                                       ' must come from `Input`. Received: ' + str(x) +
+                                       ' (missing previous layer metadata).')
             layer, node_index, tensor_index = x._keras_history
             if len(layer._inbound_nodes) > 1 or (layer._inbound_nodes and
                                                 layer._inbound_nodes[0].inbound_layers):
@@ -107,9 +114,9 @@ class Network(Layer):
                               'by layer ' + layer.name + '.')
         for x in self.outputs:
             if not isinstance(x, K.KerasTensor) or x._keras_history is None:
-                raise TypeError('Output tensors to a ' + self.__class__.__name__ + ' must be '
-                                'the output of a cornu `Layer` (thus holding past layer '
-                                'metadata). Found: ' + str(x))
+                raise GraphTensorError('Output tensors to a ' + self.__class__.__name__ +
+                                       ' must be the output of a cornu `Layer` (thus holding '
+                                       'past layer metadata). Found: ' + str(x))
 
         self._output_layers, self._output_coordinates = [], []
         for x in self.outputs:
@@ -216,6 +223,22 @@ class Network(Layer):
                                  'names: ' + str(all_names))
 
     def _check_input_computability(self):
+        # As Keras 2.2.4: every node of the graph, back to its `Input`s, must be computable
+        # from the model's inputs; an input that is the output of another layer leaves that
+        # layer's own input unfed.
+        computable = set(id(x) for x in self.inputs)
+        accessed = []
+        for depth in sorted(self._nodes_by_depth, reverse=True):
+            for node in self._nodes_by_depth[depth]:
+                for x in node.input_tensors:
+                    if id(x) not in computable:
+                        raise GraphDisconnectedError(
+                            'Graph disconnected: cannot obtain value for tensor ' + str(x) +
+                            ' at layer "' + node.outbound_layer.name + '". The following '
+                            'previous layers were accessed without issue: ' + str(accessed))
+                computable.update(id(x) for x in node.output_tensors)
+                if node.outbound_layer.name not in accessed:
+                    accessed.append(node.outbound_layer.name)
         self._plans = {}
         self._plan = ExecutionPlan(self.inputs, self.outputs)
 

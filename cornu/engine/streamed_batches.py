@@ -31,7 +31,8 @@ from ..backend import streaming
 
 def is_host_only(array):
     """Whether `array` must stay on the host: an `np.memmap` (never read whole) or an
-    array-like that reads rows on demand, such as `HDF5Matrix`."""
+    array-like that reads rows on demand, such as `HDF5Matrix` or a `scipy.sparse`
+    matrix."""
     if array is None:
         return False
     return isinstance(array, np.memmap) or not (isinstance(array, np.ndarray)
@@ -161,7 +162,10 @@ def _read_rows(array, rows, dtype):
             return np.array(array[rows], dtype=target)  # the only copy of a slice
         taken = array[rows]
     else:  # HDF5Matrix and the like read rows on demand
-        taken = np.asarray(array[rows] if isinstance(rows, slice) else array[rows.tolist()])
+        taken = array[rows] if isinstance(rows, slice) else array[rows.tolist()]
+        # A `scipy.sparse` matrix gives a sparse matrix of the rows: fed dense, as Keras 2
+        # fed it to a dense input.
+        taken = taken.toarray() if hasattr(taken, 'toarray') else np.asarray(taken)
         target = _host_dtype(dtype, taken.dtype)
     if taken.dtype != target:
         taken = taken.astype(target)

@@ -121,16 +121,19 @@ class Trainer:
         largest = self._largest[phase] = max(self._largest.get(phase, 0), count)
         return largest
 
-    def _real_rows(self, valid, inputs):
+    def _real_rows(self, valid, arrays):
+        """The real rows of a padded batch, from the first of `arrays` present (a model whose
+        inputs all have their value, see `InputLayer`, is fed targets only)."""
         if valid is None:
             return None
-        return self.logic.real_rows(valid, K.int_shape(inputs[0])[0])
+        batch = next(a for a in arrays if a is not None)
+        return self.logic.real_rows(valid, K.int_shape(batch)[0])
 
     def _train_body(self, inputs, targets, weights, rows, valid):
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
         total, aux, grads = self._value_and_grad(inputs, targets, weights,
-                                                 self._real_rows(valid, inputs))
+                                                 self._real_rows(valid, list(inputs) + list(targets)))
         differentiated = total
         if self.loss_scale is not None:
             # `total` was scaled; the logs show the loss itself.
@@ -152,7 +155,7 @@ class Trainer:
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
         logic = self.logic
-        real = self._real_rows(valid, inputs)
+        real = self._real_rows(valid, list(inputs) + list(targets))
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
             inputs, training=False)
         total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,

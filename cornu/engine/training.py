@@ -6,6 +6,7 @@ from ..backend import kernels
 from ..backend import steps as engine_steps
 from .. import losses as losses_module
 from .._common.generic_utils import Progbar, unpack_singleton, to_list
+from .._common.legacy_arguments import legacy_generator_methods_support
 from .network import Network
 from . import compile_utils
 from . import training_utils
@@ -157,6 +158,71 @@ class Model(Network):
         if not self._is_compiled:
             raise RuntimeError('You must compile your model before using it.')
 
+    def _make_train_function(self):
+        """Gets the model ready to train, as Keras 2's method of that name did: code written
+        for Keras 2 calls it (say before saving a model that has not trained yet, or before
+        training from several threads). The training step itself is made by `compile`
+        (its engine function on the first batch), so this checks what Keras 2 checked.
+
+        # Raises
+            RuntimeError: if the model has not been compiled.
+        """
+        self._require_compiled()
+        self._check_trainable_weights_consistency()
+
+    def _make_test_function(self):
+        """Gets the model ready to evaluate (see `_make_train_function`).
+
+        # Raises
+            RuntimeError: if the model has not been compiled.
+        """
+        self._require_compiled()
+
+    def _make_predict_function(self):
+        """Gets the model ready to predict, as Keras 2's method of that name did (scripts
+        call it before predicting from several threads); the engine's predict step is made
+        on the first batch, from any thread.
+
+        # Raises
+            RuntimeError: if the model has no inputs yet.
+        """
+        self._ensure_graph()
+
+    def _set_inputs(self, inputs, outputs=None, training=None):
+        """Sets the model's input tensors again, as Keras 2's method of that name did.
+
+        A `Sequential` model is built for the inputs' shape. A functional model's inputs are
+        fixed by its graph: after `model.inputs = None`, its own input tensors (those it was
+        made with) can be set again.
+
+        # Arguments
+            inputs: a tensor or a list of tensors (arrays for a `Sequential` model).
+            outputs: unused for a functional model, whose outputs are its graph's.
+            training: unused for a functional model.
+
+        # Raises
+            ValueError: if the model's inputs are already set, or if the tensors given are not
+                the input tensors of the model's graph.
+        """
+        given = to_list(inputs)
+        if self.__class__.__name__ == 'Sequential':
+            if len(given) != 1:
+                raise ValueError('A Sequential model has one input; _set_inputs got ' +
+                                 str(len(given)) + ': ' + str(given)[:200])
+            self.build(input_shape=(None,) + tuple(K.int_shape(given[0])[1:]))
+            return
+        if self.inputs:
+            raise ValueError('Model inputs are already set.')
+        if not self._is_graph_network:
+            raise ValueError('Model ' + self.name + ' is not a functional model: it gets its '
+                             'inputs when it is called on data.')
+        own = list(self._inbound_nodes[0].input_tensors)
+        if [id(x) for x in given] != [id(x) for x in own]:
+            raise ValueError('The inputs of functional model ' + self.name + ' are fixed by '
+                             'its graph: _set_inputs expects its input tensors ' + str(own) +
+                             ', but got ' + str(given)[:200])
+        self.inputs = own
+
     # ------------------------------------------------------------------ data
 
     def _standardize_user_data(self, x, y=None, sample_weight=None, class_weight=None,
@@ -170,7 +236,17 @@ class Model(Network):
         fed = self._compile_spec.fed_outputs
         names = [output.name for output in fed]
         target_tensors = self._compile_spec.target_tensors
-        if y is None and target_tensors is not None:
+        if target_tensors is not None and all(
+                target_tensors[output.index] is not None and
+                not K.is_placeholder(target_tensors[output.index]) for output in fed):
+            # As in Keras 2.2.4, outputs trained against `target_tensors` take no data (but
+            # placeholders, which Keras 2 fed from `y`).
+            if y is not None and not (isinstance(y, (list, dict)) and not y):
+                raise ValueError('Error when checking model target: expected no data, as '
+                                 'the model was compiled with `target_tensors`, but got: ' +
+                                 str(y)[:200])
+            y = [target_tensors[output.index] for output in fed]
+        elif y is None and target_tensors is not None:
             y = [target_tensors[output.index] for output in fed]
         if y is None and fed:
             raise ValueError('You must provide target data (`y`) to train or evaluate this model '
@@ -191,13 +267,14 @@ class Model(Network):
                                      compile_utils.integer_labels_advice(target.shape)) \
                         from shape_error
             raise
-        sample_weights = _per_feed_output(sample_weight, names, 'sample_weight')
-        class_weights = _per_feed_output(class_weight, names, 'class_weight',
-                                         dict_is_per_output=True)
+        sample_weights = training_utils.standardize_sample_weights(sample_weight, names)
+        class_weights = training_utils.standardize_class_weights(class_weight, names)
         weights = [training_utils.standardize_weights(t, sw, cw, output.sample_weight_mode)
                    for t, sw, cw, output in zip(targets, sample_weights, class_weights, fed)]
         if check_array_lengths:
-            training_utils.check_array_length_consistency(inputs, targets, weights)
+            # `None` weights stand for all ones here (Keras 2 made arrays of them).
+            training_utils.check_array_length_consistency(
+                inputs, targets, [w for w in weights if w is not None])
         compile_utils.check_loss_and_target_compatibility(
             targets, [output.loss for output in fed], [output.output_shape for output in fed])
         return inputs, targets, weights
@@ -382,6 +459,7 @@ class Model(Network):
 
     # ------------------------------------------------------------------ generators
 
+    @legacy_generator_methods_support
     def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1,
                       callbacks=None, validation_data=None, validation_steps=None,
                       class_weight=None, max_queue_size=10, workers=1,
@@ -399,6 +477,7 @@ class Model(Network):
             use_multiprocessing=use_multiprocessing, shuffle=shuffle,
             initial_epoch=initial_epoch)
 
+    @legacy_generator_methods_support
     def evaluate_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                            use_multiprocessing=False, verbose=0):
         """Evaluates on batches from a generator or `Sequence`; returns as `evaluate`."""
@@ -407,6 +486,7 @@ class Model(Network):
             self, generator, steps=steps, max_queue_size=max_queue_size, workers=workers,
             use_multiprocessing=use_multiprocessing, verbose=verbose)
 
+    @legacy_generator_methods_support
     def predict_generator(self, generator, steps=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
         """Predicts for the input batches of a generator or `Sequence`."""
@@ -454,12 +534,12 @@ class Model(Network):
             # Each process predicts a contiguous shard; the shards are gathered below.
             first, last = parallel.bounds(num_samples)
             slices = [(first + start, first + stop) for start, stop in
-                      training_utils.batch_starts(last - first, batch_size)]
+                      training_utils.make_batches(last - first, batch_size)]
             num_samples = last - first
             if not parallel.is_chief:
                 verbose = 0
         else:
-            slices = training_utils.batch_starts(num_samples, batch_size)
+            slices = training_utils.make_batches(num_samples, batch_size)
         # One batch of arrays in memory (say `predict(x[:1])`) has no streaming to decide.
         one_batch = len(slices) == 1 and steps is None and parallel is None and \
             all(type(a) is np.ndarray for a in arrays)
@@ -498,26 +578,6 @@ class Model(Network):
 
 # Keyword arguments of `compile` that Keras 2 did not have, with their defaults.
 _COMPILE_OPTIONS = {'jit_compile': False, 'fuse_softmax_crossentropy': True}
-
-
-def _per_feed_output(value, names, what, dict_is_per_output=False):
-    """Spreads sample_weight / class_weight over the outputs that have a loss."""
-    if value is None:
-        return [None] * len(names)
-    if isinstance(value, dict):
-        if dict_is_per_output and not any(name in value for name in names):
-            return [value] * len(names)  # one class_weight dict for every output
-        return [value.get(name) for name in names]
-    if isinstance(value, list):
-        if len(value) != len(names):
-            raise ValueError('When passing a list as ' + what + ', it should have one entry per '
-                             'model output. The model has ' + str(len(names)) + ' outputs, but '
-                             'you passed ' + what + ' with ' + str(len(value)) + ' entries.')
-        return value
-    if len(names) > 1 and not dict_is_per_output:
-        raise ValueError('`' + what + '` must be a list or a dict for a model with several '
-                         'outputs with a loss.')
-    return [value] * len(names)
 
 
 def _with_loss_scaling(model, optimizer):

@@ -183,7 +183,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                         order = index_array
                     else:
                         order = None
-                    batches = training_utils.batch_starts(num_samples, batch_size)
+                    batches = training_utils.make_batches(num_samples, batch_size)
                     if order is not None:
                         if parallel is not None:
                             order = parallel.shared_order(order)
@@ -249,7 +249,7 @@ def test_loop(model, data, batch_size=32, verbose=0, steps=None):
         batches = [(0, num_samples)] * steps
     else:
         batches = [(first + start, first + stop)
-                   for start, stop in training_utils.batch_starts(num_samples, batch_size)]
+                   for start, stop in training_utils.make_batches(num_samples, batch_size)]
     progbar = Progbar(target=len(batches) if steps is not None else num_samples) \
         if verbose == 1 else None
     accumulator = EpochAccumulator()

@@ -10,6 +10,7 @@ from ..backend import steps as engine_steps
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
+from . import training_utils
 from .stateful_metrics import reset_metric_states, stateful_metric_indices
 from .callback_data import callback_validation_data
 
@@ -17,12 +18,6 @@ from .callback_data import callback_validation_data
 def _is_sequence(obj):
     from .._common.enqueuers import Sequence
     return isinstance(obj, Sequence)
-
-
-def _iter_sequence_infinite(sequence):
-    while True:
-        for item in sequence:
-            yield item
 
 
 def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuffle=False):
@@ -39,7 +34,7 @@ def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuff
         enqueuer.start(workers=workers, max_queue_size=max_queue_size)
         return enqueuer.get(), enqueuer
     if _is_sequence(generator):
-        return _iter_sequence_infinite(generator), None
+        return training_utils.iter_sequence_infinite(generator), None
     return generator, None
 
 

@@ -35,6 +35,8 @@ from .convolutional_recurrent import ConvRNN2D, ConvLSTM2DCell, ConvLSTM2D
 from .cudnn_recurrent import CuDNNGRU, CuDNNLSTM
 from .wrappers import Wrapper, TimeDistributed, Bidirectional
 from .torch_module import TorchModuleLayer
+# Keras 2.2.4 exported its legacy layers from `keras.layers` too.
+from ..legacy.layers import MaxoutDense, Highway, Recurrent, ConvRecurrent2D
 
 
 def serialize(layer):

@@ -5,8 +5,9 @@ Keras 2.2.4 still took the Keras 1 spellings (`nb_filter`, `border_mode`, `subsa
 rely on it, so the layers here do the same: a decorator on `__init__` rewrites the arguments
 once, at construction, and warns with the Keras 2 call to write instead.
 """
-import functools
 import warnings
+
+from .._common.legacy_arguments import legacy_interface  # noqa: F401 (used by layers)
 
 _DIM_ORDERING = {'dim_ordering': {'tf': 'channels_last', 'th': 'channels_first',
                                   'default': None}}
@@ -17,71 +18,6 @@ _WEIGHT_CONVERSIONS = [('init', 'kernel_initializer'),
                        ('W_constraint', 'kernel_constraint'),
                        ('b_constraint', 'bias_constraint'),
                        ('bias', 'use_bias')]
-
-
-def _describe(value):
-    if isinstance(value, str):
-        return '"' + value + '"'
-    text = 'array' if hasattr(value, 'shape') and hasattr(value, 'dtype') else str(value)
-    return text[:10] + '...' if len(text) > 10 else text
-
-
-def legacy_interface(allowed_positional_args=None, conversions=(), value_conversions=None,
-                     preprocessor=None):
-    """Returns a decorator for `__init__` that converts Keras 1 arguments.
-
-    # Arguments
-        allowed_positional_args: names of the positional arguments the Keras 2 signature
-            allows (more raise a `TypeError`), or `None` for no check.
-        conversions: `(old_name, new_name)` keyword renamings.
-        value_conversions: `{old_name: {old_value: new_value}}`, applied before renaming.
-        preprocessor: optional `f(args, kwargs) -> (args, kwargs, converted)` for conversions
-            that need more than a renaming (e.g. `nb_row`/`nb_col` into `kernel_size`).
-    """
-    value_conversions = value_conversions or {}
-
-    def decorator(init):
-        @functools.wraps(init)
-        def wrapper(*args, **kwargs):
-            name = args[0].__class__.__name__
-            converted = []
-            if preprocessor is not None:
-                args, kwargs, converted = preprocessor(args, kwargs)
-            if (allowed_positional_args is not None and
-                    len(args) > len(allowed_positional_args) + 1):
-                raise TypeError('`' + name + '` can accept only ' +
-                                str(len(allowed_positional_args)) + ' positional arguments ' +
-                                str(tuple(allowed_positional_args)) + ', but you passed the '
-                                'following positional arguments: ' + str(list(args[1:])))
-            for key, mapping in value_conversions.items():
-                if key in kwargs and _hashable(kwargs[key]) and kwargs[key] in mapping:
-                    kwargs[key] = mapping[kwargs[key]]
-            for old_name, new_name in conversions:
-                if old_name in kwargs:
-                    value = kwargs.pop(old_name)
-                    if new_name in kwargs:
-                        raise TypeError('For the `' + new_name + '` argument, the layer '
-                                        'received both the legacy keyword argument `' +
-                                        old_name + '` and the Keras 2 keyword argument `' +
-                                        new_name + '`. Stick to the latter!')
-                    kwargs[new_name] = value
-                    converted.append((new_name, old_name))
-            if converted:
-                parts = [_describe(v) for v in args[1:]]
-                parts += [k + '=' + _describe(v) for k, v in kwargs.items()]
-                warnings.warn('Update your `' + name + '` call to the Keras 2 API: `' + name +
-                              '(' + ', '.join(parts) + ')`', stacklevel=2)
-            return init(*args, **kwargs)
-        return wrapper
-    return decorator
-
-
-def _hashable(value):
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 def _conv1d_preprocessor(args, kwargs):
@@ -231,4 +167,16 @@ legacy_pooling1d_support = legacy_interface(
 legacy_pooling_support = legacy_interface(
     allowed_positional_args=['pool_size', 'strides', 'padding'],
     conversions=[('border_mode', 'padding'), ('dim_ordering', 'data_format')],
+    value_conversions=_DIM_ORDERING)
+
+legacy_dense_support = legacy_interface(
+    allowed_positional_args=['units'],
+    conversions=[('output_dim', 'units')] + _WEIGHT_CONVERSIONS)
+
+legacy_dropout_support = legacy_interface(
+    allowed_positional_args=['rate', 'noise_shape', 'seed'], conversions=[('p', 'rate')])
+
+legacy_spatialdropout_support = legacy_interface(
+    allowed_positional_args=['rate'], conversions=[('p', 'rate'),
+                                                   ('dim_ordering', 'data_format')],
     value_conversions=_DIM_ORDERING)

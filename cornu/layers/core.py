@@ -18,6 +18,8 @@ from ..engine import shape_inference
 from .._common.generic_utils import func_dump, func_load, has_arg
 from .._common.serialization import (array_from_json, check_code_loading_allowed,
                                      deserialize_keras_object)
+from ._legacy import (legacy_dense_support, legacy_dropout_support,
+                      legacy_spatialdropout_support)
 
 
 class Masking(Layer):
@@ -66,6 +68,7 @@ class Dropout(Layer):
 
     _rows_independent = True
 
+    @legacy_dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(Dropout, self).__init__(**kwargs)
         self.rate = min(1., max(0., rate))
@@ -109,6 +112,7 @@ class SpatialDropout1D(Dropout):
         3D tensor `(samples, timesteps, channels)`.
     """
 
+    @legacy_spatialdropout_support
     def __init__(self, rate, **kwargs):
         super(SpatialDropout1D, self).__init__(rate, **kwargs)
         self.input_spec = InputSpec(ndim=3)
@@ -126,6 +130,7 @@ class SpatialDropout2D(Dropout):
         data_format: `'channels_first'` or `'channels_last'` (default from the config).
     """
 
+    @legacy_spatialdropout_support
     def __init__(self, rate, data_format=None, **kwargs):
         super(SpatialDropout2D, self).__init__(rate, **kwargs)
         self.data_format = K.normalize_data_format(data_format)
@@ -151,6 +156,7 @@ class SpatialDropout3D(Dropout):
         data_format: `'channels_first'` or `'channels_last'` (default from the config).
     """
 
+    @legacy_spatialdropout_support
     def __init__(self, rate, data_format=None, **kwargs):
         super(SpatialDropout3D, self).__init__(rate, **kwargs)
         self.data_format = K.normalize_data_format(data_format)
@@ -490,6 +496,7 @@ class Dense(Layer):
 
     _rows_independent = True
 
+    @legacy_dense_support
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer='glorot_uniform', bias_initializer='zeros',
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,

@@ -29,6 +29,7 @@ from .data_utils import GeneratorEnqueuer
 from .data_utils import OrderedEnqueuer
 from .io_utils import HDF5Matrix
 from .io_utils import H5Dict
+from .io_utils import h5dict
 from .layer_utils import convert_all_kernels_in_model
 from .layer_utils import get_source_inputs
 from .layer_utils import print_summary
