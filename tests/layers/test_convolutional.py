@@ -707,6 +707,20 @@ def test_cropping(backend):
     assert model.output_shape == (None, 20, 16, 64)
 
 
+def test_cropping_a_whole_axis_leaves_it_empty(backend):
+    K = backend
+    x = rand(2, 4, 3)
+    layer = Cropping1D((2, 2))
+    out = apply(K, layer, x)
+    assert out.shape == (2, 0, 3)
+    assert layer.compute_output_shape((None, 4, 3)) == (None, 0, 3)
+    model = Sequential([Cropping1D((2, 2), input_shape=(4, 3))])
+    assert model.output_shape == (None, 0, 3)
+    assert model.predict(x).shape == (2, 0, 3)
+    with pytest.raises(ValueError, match=r'removes more than the 4 steps of spatial axis 0'):
+        Cropping1D((3, 2)).compute_output_shape((None, 4, 3))
+
+
 # ---------------------------------------------------------------------------- configurations
 
 _CONV_KEYS = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate',
