@@ -424,11 +424,16 @@ class Layer(object):
 
         output_specs, output_masks = self._infer_outputs(inputs, input_list, call_kwargs,
                                                           input_masks)
+        # A call given `training=True` or `False` runs in that phase whatever the learning
+        # phase is, so its outputs do not depend on it (as Keras 2.2.4's in_train_phase).
+        training = kwargs.get('training')
+        uses_learning_phase = self.uses_learning_phase and not isinstance(
+            training, (bool, int, np.bool_, np.integer))
         output_list = []
         for (shape, dtype), mask in zip(output_specs, output_masks):
             tensor = K.KerasTensor(shape, dtype, name=self.name)
             tensor._keras_mask = mask
-            tensor._uses_learning_phase = self._uses_learning_phase
+            tensor._uses_learning_phase = uses_learning_phase
             output_list.append(tensor)
 
         inbound_layers, node_indices, tensor_indices = [], [], []

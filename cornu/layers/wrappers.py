@@ -61,6 +61,11 @@ class Wrapper(Layer):
         pass
 
     @property
+    def uses_learning_phase(self):
+        """Whether the wrapped layer behaves differently in training (dropout, ...)."""
+        return self._uses_learning_phase or getattr(self.layer, 'uses_learning_phase', False)
+
+    @property
     def trainable(self):
         return self.layer.trainable
 

@@ -201,6 +201,30 @@ def test_time_distributed_masking_layer_and_nested_model(backend):
                                atol=1e-6)
 
 
+@pytest.mark.parametrize('merge_mode', ['sum', 'concat', None])
+def test_wrapped_dropout_marks_outputs_as_using_the_learning_phase(backend, merge_mode):
+    def outputs_of(tensors):
+        return tensors if isinstance(tensors, list) else [tensors]
+
+    inputs = Input((3, 5))
+    wrapped = Bidirectional(LSTM(3, dropout=0.2, return_state=True), merge_mode=merge_mode)
+    outputs = outputs_of(wrapped(inputs))
+    assert wrapped.uses_learning_phase
+    assert all(x._uses_learning_phase for x in outputs)
+    model = Model(inputs, outputs)
+    assert model.uses_learning_phase
+    x = np.random.rand(2, 3, 5).astype('float32')
+    for first, second in zip(outputs_of(model.predict(x)), outputs_of(model.predict(x))):
+        np.testing.assert_array_equal(first, second)  # predict runs without dropout
+
+    # A call given its phase does not depend on the learning phase.
+    fixed = Bidirectional(LSTM(3, dropout=0.2, recurrent_dropout=0.2), merge_mode=merge_mode)
+    assert not any(x._uses_learning_phase for x in outputs_of(fixed(inputs, training=True)))
+    assert not LSTM(3, dropout=0.2)(inputs, training=False)._uses_learning_phase
+    assert not Bidirectional(LSTM(3), merge_mode=merge_mode).uses_learning_phase
+    assert TimeDistributed(layers.Dropout(0.5))(inputs)._uses_learning_phase
+
+
 def test_time_distributed_keeps_a_frozen_layer_frozen(backend):
     dense = Dense(2)
     dense.trainable = False
