@@ -271,14 +271,16 @@ class Orthogonal(Initializer):
 class Identity(Initializer):
     """Initializer that generates the identity matrix, times `gain`.
 
-    Only for 2-D weights; a non-square matrix gets ones on its main diagonal and zeros
-    elsewhere.
+    Only for 2-D weights. A non-square matrix whose long side is a multiple of its short
+    side is made of identity matrices stacked along the long side: a recurrent kernel
+    `(units, 3 * units)` gets one identity per gate.
 
     # Arguments
         gain: multiplicative factor.
 
     # Raises
-        ValueError: (when called) for a shape that is not 2-D.
+        ValueError: (when called) for a shape that is not 2-D, or whose long side is not a
+            multiple of its short side.
     """
 
     def __init__(self, gain=1.):
@@ -286,8 +288,17 @@ class Identity(Initializer):
 
     def __call__(self, shape, dtype=None):
         if len(shape) != 2:
-            raise ValueError('Identity matrix initializer can only be used for 2D matrices.')
-        return K.constant(self.gain * np.eye(shape[0], shape[1]), dtype=dtype)
+            raise ValueError('Identity matrix initializer can only be used for 2D matrices; '
+                             'got shape %s.' % (tuple(shape),))
+        rows, cols = int(shape[0]), int(shape[1])
+        short = min(rows, cols)
+        if short == 0 or max(rows, cols) % short != 0:
+            raise ValueError('Identity matrix initializer: the long side of shape %s must be '
+                             'a multiple of its short side.' % (tuple(shape),))
+        blocks = np.eye(short)
+        # One identity block per multiple of the short side, along the long side.
+        matrix = np.tile(blocks, (rows // short, cols // short))
+        return K.constant(self.gain * matrix, dtype=dtype)
 
     def get_config(self):
         return {'gain': self.gain}

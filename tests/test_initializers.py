@@ -163,10 +163,30 @@ def test_identity(backend):
     K = backend
     np.testing.assert_array_equal(_values(K, initializers.Identity(gain=3.), (3, 3)),
                                   3. * np.eye(3))
-    np.testing.assert_array_equal(_values(K, initializers.Identity(), (2, 4)), np.eye(2, 4))
     with pytest.raises(ValueError,
                        match='Identity matrix initializer can only be used for 2D matrices'):
         initializers.Identity()((2, 2, 2))
+
+
+def test_identity_on_a_non_square_matrix_stacks_identities_along_the_long_side(backend):
+    K = backend
+    eye2 = np.eye(2)
+    np.testing.assert_array_equal(_values(K, initializers.Identity(), (2, 6)),
+                                  np.hstack([eye2, eye2, eye2]))
+    np.testing.assert_array_equal(_values(K, initializers.Identity(gain=2.), (4, 2)),
+                                  2. * np.vstack([eye2, eye2]))
+    with pytest.raises(ValueError, match=r'long side of shape \(3, 8\) must be a multiple'):
+        initializers.Identity()((3, 8))
+
+
+def test_identity_recurrent_kernel_has_one_identity_per_gate(backend):
+    from cornu.layers import GRU, LSTM, Input, SimpleRNN
+    units = 3
+    for layer_class, gates in ((SimpleRNN, 1), (GRU, 3), (LSTM, 4)):
+        layer = layer_class(units, recurrent_initializer='identity')
+        layer(Input(shape=(5, 2)))
+        np.testing.assert_array_equal(layer.get_weights()[1],
+                                      np.hstack([np.eye(units)] * gates))
 
 
 def test_aliases(backend):

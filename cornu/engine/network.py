@@ -466,8 +466,6 @@ class Network(Layer):
         if isinstance(to_list(inputs)[0], K.KerasTensor):
             if mask is None or all(m is None for m in to_list(mask)):
                 return unpack_singleton(self._output_mask_templates)
-            return unpack_singleton([K.KerasTensor(x._keras_shape[:2], 'bool')
-                                     for x in self.outputs])
         _, masks = self._run_with_masks(inputs, mask)
         return masks
 

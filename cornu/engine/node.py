@@ -25,9 +25,11 @@ class Node(object):
         self.inbound_layers = inbound_layers
         self.node_indices = node_indices
         self.tensor_indices = tensor_indices
-        self.input_tensors = input_tensors
+        # Copies: the caller's list (`concatenate(tensors)`) may grow after the call, and the
+        # node must keep recording the tensors the layer was called on.
+        self.input_tensors = list(input_tensors)
         self.output_tensors = output_tensors
-        self.input_masks = input_masks
+        self.input_masks = list(input_masks)
         self.output_masks = output_masks
         self.input_shapes = input_shapes
         self.output_shapes = output_shapes

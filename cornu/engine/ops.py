@@ -59,6 +59,7 @@ class TensorOp(Layer):
         self.supports_masking = True
         self.built = True
         self._is_gradients = getattr(fn, '__name__', '') == 'gradients'
+        self._static_shape = getattr(fn, 'static_shape', None)
 
     def gradient_operands(self):
         """For a recorded `K.gradients`: `(loss, targets)`, the symbolic tensors or variables
@@ -76,9 +77,25 @@ class TensorOp(Layer):
     def _has_shape_formula(self):
         # Probes carry no autograd graph, so gradients cannot be probed; their shapes are
         # those of the tensors they are taken with respect to.
-        return self._is_gradients
+        # A function with a `static_shape` rule gets its output shape from it: probes, whose
+        # unknown sizes are drawn independently per tensor, cannot follow a rule such as
+        # "axis 0 of the output is axis 0 of `a` times axis 1 of `b`".
+        return self._is_gradients or self._static_shape is not None
+
+    def _output_dtype(self, input_list):
+        if self._static_shape is not None:
+            return input_list[0].dtype  # shape rules are for ops that rearrange values
+        return super(TensorOp, self)._output_dtype(input_list)
 
     def compute_output_shape(self, input_shape):
+        if self._static_shape is not None:
+            def shape_of(leaf):
+                if isinstance(leaf, _Slot):
+                    return self.symbolic_inputs[leaf.index]._keras_shape
+                return leaf
+            args = map_structure(shape_of, self.args_template)
+            kwargs = map_structure(shape_of, self.kwargs_template)
+            return tuple(self._static_shape(*args, **kwargs))
         if 'variables' in self.kwargs_template:
             variables = self.kwargs_template['variables']
         else:
@@ -127,6 +144,16 @@ class TensorOp(Layer):
         raise ValueError('The op ' + self.name + ' records the backend function ' +
                                   getattr(self.fn, '__name__', '?') + ' applied to symbolic '
                                   'tensors; wrap it in a Lambda layer to save the model.')
+
+
+def call_op(fn, *args):
+    """`fn(*args)` on concrete tensors; recorded as an op of the graph when an argument is a
+    symbolic tensor (give `fn` a `static_shape` attribute, a function of the arguments with
+    each symbolic tensor replaced by its static shape, when probing cannot find the shape).
+    """
+    if any(isinstance(arg, K.KerasTensor) for arg in args):
+        return record_op(fn, args, {})
+    return fn(*args)
 
 
 def record_op(fn, args, kwargs):

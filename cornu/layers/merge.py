@@ -196,16 +196,24 @@ class Subtract(_Merge):
     ```
     """
 
+    def _check_two_inputs(self, count):
+        if count != 2:
+            raise ValueError('A `Subtract` layer should be called on exactly 2 inputs. Layer ' +
+                             self.name + ' got ' + str(count) + ' inputs.')
+
     def build(self, input_shape):
         super(Subtract, self).build(input_shape)
-        if len(input_shape) != 2:
-            raise ValueError('A `Subtract` layer should be called on exactly 2 inputs. Layer ' +
-                             self.name + ' got ' + str(len(input_shape)) + ' inputs.')
+        self._check_two_inputs(len(input_shape))
+
+    def compute_output_shape(self, input_shape):
+        # Checked here too: a built layer called again on symbolic tensors gets its output
+        # shape from this method, without `build` or `call`.
+        output_shape = super(Subtract, self).compute_output_shape(input_shape)
+        self._check_two_inputs(len(input_shape))
+        return output_shape
 
     def _merge_function(self, inputs):
-        if len(inputs) != 2:
-            raise ValueError('A `Subtract` layer should be called on exactly 2 inputs. Layer ' +
-                             self.name + ' got ' + str(len(inputs)) + ' inputs.')
+        self._check_two_inputs(len(inputs))
         return inputs[0] - inputs[1]
 
 

@@ -6,6 +6,7 @@ from .. import backend as K
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
+from ..engine.ops import call_op
 from .._common.generic_utils import has_arg, object_list_uid
 from .._common.serialization import deserialize_layer
 from .recurrent._util import _standardize_args, adopt_weight_names
@@ -58,6 +59,11 @@ class Wrapper(Layer):
     @activity_regularizer.setter
     def activity_regularizer(self, value):
         pass
+
+    @property
+    def uses_learning_phase(self):
+        """Whether the wrapped layer behaves differently in training (dropout, ...)."""
+        return self._uses_learning_phase or getattr(self.layer, 'uses_learning_phase', False)
 
     @property
     def trainable(self):
@@ -140,6 +146,31 @@ class Wrapper(Layer):
         config = dict(config)
         layer = deserialize_layer(config.pop('layer'), custom_objects=custom_objects)
         return cls(layer, **config)
+
+
+def _fold_time(x):
+    """`(samples, time, ...)` -> `(samples * time, ...)`, sizes read from `x` when it runs."""
+    return K.reshape(x, (-1,) + tuple(K.int_shape(x)[2:]))
+
+
+def _fold_time_shape(shape):
+    folded = None if shape[0] is None or shape[1] is None else shape[0] * shape[1]
+    return (folded,) + tuple(shape[2:])
+
+
+_fold_time.static_shape = _fold_time_shape
+
+
+def _unfold_time(y, like):
+    """`(samples * time, ...)` -> `(samples, time, ...)`, with the time length of `like`."""
+    return K.reshape(y, (-1, K.int_shape(like)[1]) + tuple(K.int_shape(y)[1:]))
+
+
+def _unfold_time_shape(shape, like_shape):
+    return (like_shape[0], like_shape[1]) + tuple(shape[1:])
+
+
+_unfold_time.static_shape = _unfold_time_shape
 
 
 class TimeDistributed(Wrapper):
@@ -225,12 +256,11 @@ class TimeDistributed(Wrapper):
                 return layer_call(x, **kwargs), []
             _, outputs, _ = K.rnn(step, inputs, initial_states=[], unroll=False)
             return outputs
-        shape = K.int_shape(inputs)
-        inner_inputs = K.reshape(inputs, (-1,) + tuple(shape[2:]))
+        inner_inputs = call_op(_fold_time, inputs)
         if mask is not None and self._inner_takes_mask:
-            kwargs['mask'] = K.reshape(mask, (-1,) + tuple(K.int_shape(mask)[2:]))
+            kwargs['mask'] = call_op(_fold_time, mask)
         y = self.layer.call(inner_inputs, **kwargs)
-        return K.reshape(y, (-1, shape[1]) + tuple(K.int_shape(y)[1:]))
+        return call_op(_unfold_time, y, inputs)
 
     def compute_mask(self, inputs, mask=None):
         """The output mask, from the input mask and the inner layer.
@@ -241,11 +271,12 @@ class TimeDistributed(Wrapper):
         """
         if self._batch_size:
             return mask
-        shape = K.int_shape(inputs)
+        # The reshapes take their sizes from the tensors when they run: on symbolic inputs
+        # the sample and time sizes may be unknown (`None`).
         inner_mask = mask
         if inner_mask is not None:
-            inner_mask = K.reshape(inner_mask, (-1,) + tuple(K.int_shape(mask)[2:]))
-        inner_inputs = K.reshape(inputs, (-1,) + tuple(shape[2:]))
+            inner_mask = call_op(_fold_time, mask)
+        inner_inputs = call_op(_fold_time, inputs)
         output_mask = self.layer.compute_mask(inner_inputs, inner_mask)
         if output_mask is None:
             if mask is None:
@@ -254,7 +285,7 @@ class TimeDistributed(Wrapper):
             for _ in range(min(2, len(K.int_shape(mask))) - 1):
                 output_mask = K.any(output_mask, axis=-1)
             return output_mask
-        return K.reshape(output_mask, (-1, shape[1]) + tuple(K.int_shape(output_mask)[1:]))
+        return call_op(_unfold_time, output_mask, inputs)
 
 
 class Bidirectional(Wrapper):

@@ -707,6 +707,20 @@ def test_cropping(backend):
     assert model.output_shape == (None, 20, 16, 64)
 
 
+def test_cropping_a_whole_axis_leaves_it_empty(backend):
+    K = backend
+    x = rand(2, 4, 3)
+    layer = Cropping1D((2, 2))
+    out = apply(K, layer, x)
+    assert out.shape == (2, 0, 3)
+    assert layer.compute_output_shape((None, 4, 3)) == (None, 0, 3)
+    model = Sequential([Cropping1D((2, 2), input_shape=(4, 3))])
+    assert model.output_shape == (None, 0, 3)
+    assert model.predict(x).shape == (2, 0, 3)
+    with pytest.raises(ValueError, match=r'removes more than the 4 steps of spatial axis 0'):
+        Cropping1D((3, 2)).compute_output_shape((None, 4, 3))
+
+
 # ---------------------------------------------------------------------------- configurations
 
 _CONV_KEYS = ['filters', 'kernel_size', 'strides', 'padding', 'data_format', 'dilation_rate',
@@ -846,8 +860,8 @@ def test_kernel_larger_than_input(backend):
     with pytest.raises(ValueError, match=r'later \(Conv2D\).*\(1, 2, 2, 1\)'):
         model.predict(rand(1, 2, 2, 1))
     with pytest.raises(ValueError, match=r'cropping2d_\d+ \(Cropping2D\): cropping .* removes '
-                                         r'all of spatial axis 0'):
-        Cropping2D(((2, 2), (0, 0)))(Input(shape=(4, 4, 1)))
+                                         r'more than the 4 steps of spatial axis 0'):
+        Cropping2D(((3, 2), (0, 0)))(Input(shape=(4, 4, 1)))
     # 'same' padding never fails.
     assert K.int_shape(Conv2D(2, 5, padding='same')(Input(shape=(2, 2, 1)))) == (None, 2, 2, 2)
 

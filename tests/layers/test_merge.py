@@ -71,6 +71,16 @@ def test_subtract(backend):
         Subtract()([Input(shape=(3,)) for _ in range(3)])
 
 
+def test_built_subtract_called_on_three_inputs_raises():
+    a, b, c = [Input(shape=(4, 5)) for _ in range(3)]
+    layer = Subtract()
+    layer([a, b])
+    with pytest.raises(ValueError, match=r'exactly 2 inputs\. Layer subtract_\d+ got 3'):
+        layer([a, b, c])
+    with pytest.raises(ValueError, match='should be called on a list of inputs'):
+        layer([a])
+
+
 def test_functional_forms_pass_layer_kwargs(backend):
     a, b = Input(shape=(2,)), Input(shape=(2,))
     out = add([a, b], name='my_add')
@@ -142,6 +152,20 @@ def test_concatenate(backend, axis):
     assert _round_trip(layer).axis == axis
     np.testing.assert_allclose(_run(backend, lambda t: concatenate(t, axis=axis), xs),
                                np.concatenate(xs, axis=axis))
+
+
+def test_concatenate_records_its_inputs_when_the_list_grows_afterwards(backend):
+    """The list given to `concatenate` may be appended to after the call (a dense block):
+    each node keeps the tensors it was called on, so the graph has no cycle."""
+    inputs = Input(shape=(None, None))
+    tensors, x = [inputs], inputs
+    for _ in range(3):
+        tensors.append(x)
+        x = concatenate(tensors, axis=1)
+    model = Model(inputs, x)
+    data = np.random.rand(2, 1, 3).astype('float32')
+    # Lengths: 1 + 1 = 2; 1 + 1 + 2 = 4; 1 + 1 + 2 + 4 = 8 copies of the input row.
+    np.testing.assert_allclose(model.predict(data), np.repeat(data, 8, axis=1), rtol=1e-6)
 
 
 def test_concatenate_shapes_and_errors():

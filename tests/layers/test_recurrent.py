@@ -555,20 +555,21 @@ def test_custom_cell_and_stacked_cells(backend):
     rnn = RNN([MinimalRNNCell(5), MinimalRNNCell(2)], return_state=True)
     outputs = rnn(inputs)
     assert isinstance(rnn.cell, StackedRNNCells)
-    assert rnn.cell.state_size == (2, 5)  # Keras 2.2.4: the last cell's states first
-    assert [o._keras_shape for o in outputs] == [(None, 2), (None, 2), (None, 5)]
+    assert rnn.cell.state_size == (5, 2)  # Keras 2.2.4: the cells' states in cell order
+    assert rnn.cell.output_size == 2
+    assert [o._keras_shape for o in outputs] == [(None, 2), (None, 5), (None, 2)]
     assert [w.name for w in rnn.weights] == ['rnn_1/kernel:0', 'rnn_1/recurrent_kernel:0',
                                              'rnn_1/kernel_1:0', 'rnn_1/recurrent_kernel_1:0']
     got = Model(inputs, outputs).predict(x)
     k1, r1, k2, r2 = rnn.get_weights()
 
     def step(xt, states):
-        h2, h1 = states
+        h1, h2 = states
         h1 = xt @ k1 + h1 @ r1
         h2 = h1 @ k2 + h2 @ r2
-        return h2, [h2, h1]
-    last, _, (h2, h1) = np_rnn(step, x, [_zeros(2, 2), _zeros(2, 5)])
-    for a, b in zip(got, [last, h2, h1]):
+        return h2, [h1, h2]
+    last, _, (h1, h2) = np_rnn(step, x, [_zeros(2, 5), _zeros(2, 2)])
+    for a, b in zip(got, [last, h1, h2]):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
     config = Model(inputs, outputs).get_config()
@@ -581,6 +582,51 @@ def test_custom_cell_and_stacked_cells(backend):
     _run(stacked, x)
     assert [w.shape for w in stacked.get_weights()] == [(3, 12), (3, 12), (12,), (3, 6),
                                                         (2, 6), (6,)]
+
+
+def test_stacked_cells_state_order_and_output_shape():
+    cells = [LSTMCell(3), LSTMCell(6)]
+    natural = RNN(cells, return_state=True, return_sequences=True)
+    assert natural.cell.state_size == (3, 3, 6, 6)
+    assert natural.compute_output_shape((None, 5, 4)) == [(None, 5, 6), (None, 3), (None, 3),
+                                                          (None, 6), (None, 6)]
+    with pytest.warns(UserWarning, match='reverse_state_order'):
+        reversed_cells = StackedRNNCells(cells, reverse_state_order=True)
+    assert reversed_cells.state_size == (6, 6, 3, 3)
+    assert reversed_cells.output_size == 6
+    reversed_rnn = RNN(reversed_cells, return_state=True, return_sequences=True)
+    assert reversed_rnn.compute_output_shape((None, 5, 4)) == [
+        (None, 5, 6), (None, 6), (None, 6), (None, 3), (None, 3)]
+    assert StackedRNNCells.from_config(reversed_cells.get_config()).reverse_state_order
+    assert 'reverse_state_order' not in StackedRNNCells(cells).get_config()
+
+
+@pytest.mark.parametrize('reverse_state_order', [False, True])
+def test_masked_stacked_cells_of_different_sizes(backend, reverse_state_order):
+    """A masked timestep repeats the stack's output (the last cell's state), whatever the
+    order of the states, and keeps every state."""
+    np.random.seed(1)
+    x = np.random.rand(3, 4, 2).astype('float32')
+    mask = np.array([[1, 1, 0, 1], [1, 0, 0, 0], [1, 1, 1, 0]], dtype=bool)
+    x[~mask] = 0.
+    inputs = Input((4, 2))
+    cells = StackedRNNCells([MinimalRNNCell(5), MinimalRNNCell(3)],
+                            reverse_state_order=reverse_state_order)
+    rnn = RNN(cells, return_sequences=True, return_state=True)
+    model = Model(inputs, rnn(layers.Masking()(inputs)))
+    got = model.predict(x)
+    k1, r1, k2, r2 = rnn.get_weights()
+
+    def step(xt, states):
+        h2, h1 = states
+        h1 = xt @ k1 + h1 @ r1
+        h2 = h1 @ k2 + h2 @ r2
+        return h2, [h2, h1]
+    _, sequence, (h2, h1) = np_rnn(step, x, [_zeros(3, 3), _zeros(3, 5)], mask=mask)
+    expected_states = [h2, h1] if reverse_state_order else [h1, h2]
+    assert [g.shape for g in got] == [(3, 4, 3)] + [s.shape for s in expected_states]
+    for a, b in zip(got, [sequence] + expected_states):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
 
 def test_constants(backend):

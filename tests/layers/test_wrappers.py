@@ -123,6 +123,108 @@ def test_time_distributed_masks(backend):
                                                             [True, True]]])
 
 
+def _np_simple_rnn(x, kernel, recurrent, bias, mask):
+    """SimpleRNN (tanh) over `(samples, time, features)`; masked steps keep the state."""
+    h = np.zeros((x.shape[0], recurrent.shape[0]))
+    outputs = []
+    for t in range(x.shape[1]):
+        new_h = np.tanh(x[:, t] @ kernel + h @ recurrent + bias)
+        h = np.where(mask[:, t][:, None], new_h, h)
+        outputs.append(h)
+    return np.stack(outputs, 1)
+
+
+def test_time_distributed_masks_with_unknown_sample_and_time_sizes(backend):
+    """Masks through TimeDistributed when the sizes of the input are unknown (`None`): the
+    masks are symbolic tensors whose reshapes take their sizes when they run."""
+    K = backend
+    model = Sequential()
+    model.add(TimeDistributed(Embedding(5, 3, mask_zero=True), input_shape=(None, None)))
+    model.add(TimeDistributed(SimpleRNN(4, return_sequences=True)))
+    model.add(TimeDistributed(SimpleRNN(2)))
+    assert model.output_shape == (None, None, 2)
+    ids = np.random.randint(1, 5, size=(3, 2, 4))
+    ids[0, 1:, 2:] = 0
+    ids[2, :, 1:] = 0
+    masks = [model.layers[0].compute_mask(model.input)]
+    for layer in model.layers[1:]:
+        masks.append(layer.compute_mask(layer.input, masks[-1]))
+    assert [K.int_shape(m) for m in masks] == [(None, None, None), (None, None, None),
+                                               (None, None)]
+    values = K.function([model.input], masks)([ids])
+    for value, expected in zip(values, [ids > 0, ids > 0, np.any(ids > 0, axis=-1)]):
+        np.testing.assert_array_equal(value, expected)
+
+    # The numbers: each (sample, timestep) row runs through both RNNs on its own.
+    table = model.layers[0].get_weights()[0]
+    rnn1, rnn2 = model.layers[1].get_weights(), model.layers[2].get_weights()
+    rows = ids.reshape(6, 4)
+    first = _np_simple_rnn(table[rows], *rnn1, mask=rows > 0)
+    second = _np_simple_rnn(first, *rnn2, mask=rows > 0)[:, -1]
+    np.testing.assert_allclose(model.predict(ids), second.reshape(3, 2, 2), rtol=1e-5,
+                               atol=1e-6)
+
+
+def test_time_distributed_masking_layer_and_nested_model(backend):
+    """A mask made inside TimeDistributed (Masking), and a mask passed through a wrapped
+    Sequential, with an unknown number of timesteps."""
+    K = backend
+    x = np.random.randint(1, 5, size=(4, 3, 2)).astype('float32')
+    for i in range(3):
+        x[i, i:] = 0.
+    expected = np.any(x != 0, axis=-1)
+
+    model = Sequential()
+    model.add(TimeDistributed(Masking(0.), input_shape=(None, 2)))
+    model.add(TimeDistributed(Dense(5)))
+    masks = [model.layers[0].compute_mask(model.input)]
+    masks.append(model.layers[1].compute_mask(model.layers[1].input, masks[-1]))
+    for value in K.function([model.input], masks)([x]):
+        np.testing.assert_array_equal(value, expected)
+
+    inputs = Input((3, 2))
+    masked = Masking(0.)(inputs)
+    inner = Sequential([Dense(5, input_shape=(2,)), layers.Activation('relu')])
+    wrapped = TimeDistributed(inner)
+    outputs = wrapped(masked)
+    assert K.int_shape(outputs._keras_mask) == (None, 3)
+    # The nested model's own mask, on symbolic inputs: that of its input, as Dense passes it.
+    inner_mask = inner.compute_mask(Input((2,)), Input((), dtype='bool'))
+    assert K.int_shape(inner_mask) == (None,)
+    model = Model(inputs, outputs)
+    model.compile('rmsprop', 'mse')
+    model.fit(x, np.random.rand(4, 3, 5), epochs=1, batch_size=3, verbose=0)
+    mask = wrapped.compute_mask(wrapped.input, masked._keras_mask)
+    np.testing.assert_array_equal(K.function([inputs], [mask])([x])[0], expected)
+    kernel, bias = inner.get_weights()
+    np.testing.assert_allclose(model.predict(x), np.maximum(x @ kernel + bias, 0.), rtol=1e-5,
+                               atol=1e-6)
+
+
+@pytest.mark.parametrize('merge_mode', ['sum', 'concat', None])
+def test_wrapped_dropout_marks_outputs_as_using_the_learning_phase(backend, merge_mode):
+    def outputs_of(tensors):
+        return tensors if isinstance(tensors, list) else [tensors]
+
+    inputs = Input((3, 5))
+    wrapped = Bidirectional(LSTM(3, dropout=0.2, return_state=True), merge_mode=merge_mode)
+    outputs = outputs_of(wrapped(inputs))
+    assert wrapped.uses_learning_phase
+    assert all(x._uses_learning_phase for x in outputs)
+    model = Model(inputs, outputs)
+    assert model.uses_learning_phase
+    x = np.random.rand(2, 3, 5).astype('float32')
+    for first, second in zip(outputs_of(model.predict(x)), outputs_of(model.predict(x))):
+        np.testing.assert_array_equal(first, second)  # predict runs without dropout
+
+    # A call given its phase does not depend on the learning phase.
+    fixed = Bidirectional(LSTM(3, dropout=0.2, recurrent_dropout=0.2), merge_mode=merge_mode)
+    assert not any(x._uses_learning_phase for x in outputs_of(fixed(inputs, training=True)))
+    assert not LSTM(3, dropout=0.2)(inputs, training=False)._uses_learning_phase
+    assert not Bidirectional(LSTM(3), merge_mode=merge_mode).uses_learning_phase
+    assert TimeDistributed(layers.Dropout(0.5))(inputs)._uses_learning_phase
+
+
 def test_time_distributed_keeps_a_frozen_layer_frozen(backend):
     dense = Dense(2)
     dense.trainable = False

@@ -326,10 +326,13 @@ class _Cropping(Layer):
             size = input_shape[axis]
             if size is None:
                 continue
-            if size - start - end <= 0:
+            # Cropping a whole axis leaves an empty one (length 0), as in Keras 2.2.4;
+            # cropping more than the axis holds has no meaning.
+            if size - start - end < 0:
                 raise ValueError(_utils.describe(self) + 'cropping ' + str(self._pairs()) +
-                                 ' removes all of spatial axis ' + str(position) + ' of an '
-                                 'input of shape ' + str(tuple(input_shape)) + '.')
+                                 ' removes more than the ' + str(size) + ' steps of spatial '
+                                 'axis ' + str(position) + ' of an input of shape ' +
+                                 str(tuple(input_shape)) + '.')
             output_shape[axis] = size - start - end
         return tuple(output_shape)
 

@@ -60,6 +60,15 @@ def _state_sizes(cell):
     return [size]
 
 
+def _output_size(cell):
+    """The size of a cell's output: its `output_size` where it has one, else its first
+    state's size (Keras 2.2.4's rule)."""
+    size = getattr(cell, 'output_size', None)
+    if size is not None:
+        return size
+    return _state_sizes(cell)[0]
+
+
 def _phase(training):
     """1 or 0 when this call's learning phase is known, else `None` (a phase tensor)."""
     if training is None:

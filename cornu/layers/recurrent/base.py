@@ -22,8 +22,8 @@ from ...engine.input_spec import InputSpec
 from ...engine.state_update import StateUpdate
 from ..._common.generic_utils import has_arg, to_list
 from ..._common.serialization import deserialize_layer
-from ._util import (_build_inner, _cells_of, _standardize_args, _state_sizes, all_valid,
-                    zero_states)
+from ._util import (_build_inner, _cells_of, _output_size, _standardize_args, _state_sizes,
+                    all_valid, zero_states)
 from .stacked import StackedRNNCells
 
 
@@ -129,7 +129,7 @@ class RNN(Layer):
         if isinstance(input_shape, list):
             input_shape = input_shape[0]
         state_size = _state_sizes(self.cell)
-        output_dim = getattr(self.cell, 'output_size', None) or state_size[0]
+        output_dim = _output_size(self.cell)
         if self.return_sequences:
             output_shape = (input_shape[0], input_shape[1], output_dim)
         else:
@@ -354,9 +354,40 @@ class RNN(Layer):
                 return cell.call(step_inputs, states, **kwargs)
         else:
             step = cell.call
+        first = getattr(cell, '_output_state_index', 0)
+        if mask is not None and not self.unroll and first:
+            # A masked timestep repeats the first state, which must then be the output:
+            # the loop runs with the output's state moved to the front (a stack of cells
+            # in their natural state order has it last), and the cell sees its own order.
+            return self._run_output_state_first(step, inputs, initial_state, constants,
+                                                mask, first)
         return K.rnn(step, inputs, initial_state, constants=constants,
                      go_backwards=self.go_backwards, mask=mask, unroll=self.unroll,
                      input_length=K.int_shape(inputs)[1])
+
+    def _run_output_state_first(self, step, inputs, initial_state, constants, mask, first):
+        """`K.rnn` over `step` with state `first` moved to the front of the states."""
+        count = len(initial_state)
+
+        def to_loop_order(states):
+            states = list(states)
+            return [states[first]] + states[:first] + states[first + 1:]
+
+        def to_cell_order(states):
+            states = list(states)
+            return states[1:first + 1] + [states[0]] + states[first + 1:]
+
+        def loop_step(step_inputs, states):
+            states = list(states)
+            output, new_states = step(step_inputs,
+                                      to_cell_order(states[:count]) + states[count:])
+            return output, to_loop_order(new_states)
+
+        last_output, outputs, states = K.rnn(
+            loop_step, inputs, to_loop_order(initial_state), constants=constants,
+            go_backwards=self.go_backwards, mask=mask, unroll=self.unroll,
+            input_length=K.int_shape(inputs)[1])
+        return last_output, outputs, to_cell_order(states)
 
     # ------------------------------------------------------------------ states
 

@@ -1,9 +1,11 @@
 """`StackedRNNCells`: a stack of RNN cells that behaves as one cell."""
+import warnings
+
 from ... import backend as K
 from ...engine.base_layer import Layer
 from ..._common.generic_utils import has_arg
 from ..._common.serialization import deserialize_layer
-from ._util import _build_inner, _state_sizes
+from ._util import _build_inner, _output_size, _state_sizes
 
 
 class StackedRNNCells(Layer):
@@ -13,6 +15,10 @@ class StackedRNNCells(Layer):
 
     # Arguments
         cells: list of RNN cell instances.
+        reverse_state_order: by default the states are the cells' states in the order of
+            the cells (`[h1, c1, h2, c2]` for two LSTMs), which is also the order in which
+            `RNN(return_state=True)` returns them. `True` puts the last cell's states first
+            (`[h2, c2, h1, c1]`), the order of Keras before 2.2.3 (deprecated).
 
     # Examples
 
@@ -37,6 +43,11 @@ class StackedRNNCells(Layer):
                 raise ValueError('All cells must have a `state_size` attribute. received '
                                  'cells: ' + str(cells))
         self.cells = cells
+        self.reverse_state_order = kwargs.pop('reverse_state_order', False)
+        if self.reverse_state_order:
+            warnings.warn('`reverse_state_order=True` in `StackedRNNCells` is deprecated: '
+                          'use the natural order of the states (the first cell\'s first), '
+                          'for example in what `RNN(return_state=True)` returns.')
         super(StackedRNNCells, self).__init__(**kwargs)
         self._takes_constants = [has_arg(cell.call, 'constants') for cell in cells]
 
@@ -44,23 +55,37 @@ class StackedRNNCells(Layer):
     def _sublayers(self):
         return [cell for cell in self.cells if isinstance(cell, Layer)]
 
+    def _cells_in_state_order(self):
+        return self.cells[::-1] if self.reverse_state_order else self.cells
+
     @property
     def state_size(self):
-        # As in Keras 2.2.4, the states of the last cell come first (`[h2, c2, h1, c1]` for
-        # two LSTMs), so that `state_size[0]` is the output size and the first state is the
-        # output (what masked steps repeat).
         state_size = []
-        for cell in self.cells[::-1]:
+        for cell in self._cells_in_state_order():
             state_size += _state_sizes(cell)
         return tuple(state_size)
 
+    @property
+    def output_size(self):
+        """The size of the last cell's output: its `output_size`, else its first state's."""
+        return _output_size(self.cells[-1])
+
+    @property
+    def _output_state_index(self):
+        """Where, in `states`, the state that equals the stack's output (the last cell's first
+        state) is: `RNN` repeats that state at masked timesteps."""
+        if self.reverse_state_order:
+            return 0
+        return sum(len(_state_sizes(cell)) for cell in self.cells[:-1])
+
     def call(self, inputs, states, constants=None, **kwargs):
         nested_states = []
-        for cell in self.cells[::-1]:
+        for cell in self._cells_in_state_order():
             count = len(_state_sizes(cell))
             nested_states.append(states[:count])
             states = states[count:]
-        nested_states = nested_states[::-1]
+        if self.reverse_state_order:
+            nested_states = nested_states[::-1]
 
         new_nested_states = []
         for cell, cell_states, takes_constants in zip(self.cells, nested_states,
@@ -72,8 +97,10 @@ class StackedRNNCells(Layer):
                 inputs, cell_states = cell.call(inputs, cell_states, **kwargs)
             new_nested_states.append(cell_states)
 
+        if self.reverse_state_order:
+            new_nested_states = new_nested_states[::-1]
         new_states = []
-        for cell_states in new_nested_states[::-1]:
+        for cell_states in new_nested_states:
             new_states += list(cell_states)
         return inputs, new_states
 
@@ -88,8 +115,7 @@ class StackedRNNCells(Layer):
                 shape = ([input_shape] + constants_shape if takes_constants and
                          constants_shape is not None else input_shape)
                 _build_inner(cell, self.name, shape, taken)
-            output_dim = _state_sizes(cell)[0]
-            input_shape = (input_shape[0], output_dim)
+            input_shape = (input_shape[0], _output_size(cell))
         self.built = True
 
     def computes_rows_independently(self, training):
@@ -102,6 +128,8 @@ class StackedRNNCells(Layer):
         cells = [{'class_name': cell.__class__.__name__, 'config': cell.get_config()}
                  for cell in self.cells]
         config = {'cells': cells}
+        if self.reverse_state_order:
+            config['reverse_state_order'] = True
         base_config = super(StackedRNNCells, self).get_config()
         return dict(list(base_config.items()) + list(config.items()))
 
