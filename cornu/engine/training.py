@@ -7,6 +7,7 @@ from ..backend import steps as engine_steps
 from .. import losses as losses_module
 from .._common.generic_utils import Progbar, unpack_singleton, to_list
 from .network import Network
+from .subclassed import set_inputs_from_data
 from . import compile_utils
 from . import training_utils
 from . import training_arrays
@@ -25,6 +26,14 @@ class Model(Network):
         name: optional name.
     """
 
+    def __call__(self, inputs, **kwargs):
+        # A subclassed model called on symbolic tensors before it saw data gets its graph
+        # first (on inputs of their shapes), then is called like any functional model.
+        if self.__dict__.get('_is_subclassed_model') and not self._is_graph_network and \
+                all(isinstance(x, K.KerasTensor) for x in to_list(inputs)):
+            set_inputs_from_data(self, inputs)
+        return super().__call__(inputs, **kwargs)
+
     @property
     def _trainer(self):
         trainer = self.__dict__.get('_trainer_instance')
@@ -34,14 +43,19 @@ class Model(Network):
         return trainer
 
     def _can_build_later(self):
-        """Whether the model can still be built from data (Sequential overrides)."""
-        return False
+        """Whether the model can still be built from data: a subclassed model before it saw
+        data (Sequential overrides)."""
+        return not self._is_graph_network and self.__dict__.get('_is_subclassed_model', False)
 
     def _ensure_graph(self, x=None):
-        """Subclasses that defer building (Sequential without an input shape) hook in here."""
-        if not self._is_graph_network:
-            raise RuntimeError('Model ' + self.name + ' has no inputs yet: call it on data or '
-                               'build it first.')
+        """Builds a subclassed model from the data `x` it first sees (Sequential overrides)."""
+        if self._is_graph_network:
+            return
+        if self._can_build_later():
+            set_inputs_from_data(self, x)
+            return
+        raise RuntimeError('Model ' + self.name + ' has no inputs yet: call it on data or '
+                           'build it first.')
 
     def _feed_tensors(self, arrays):
         # As the loops hold arrays: the JAX engine copies them to the device itself.
