@@ -322,9 +322,12 @@ class Model(Network):
     def _make_callbacks(self, callbacks, verbose, count_mode):
         from .. import callbacks as cbks
         self.history = cbks.History()
-        callback_list = [cbks.BaseLogger(stateful_metrics=None)] + list(callbacks or [])
+        callback_list = [cbks.BaseLogger(stateful_metrics=None)]
+        # As in Keras 2.2.4, the progress bar comes before the user's callbacks: it prints
+        # an epoch's last line before what they print at the end of the epoch.
         if verbose:
             callback_list.append(cbks.ProgbarLogger(count_mode))
+        callback_list += list(callbacks or [])
         callback_list.append(self.history)
         return cbks.CallbackList(callback_list)
 
