@@ -3,10 +3,16 @@
 An initializer is called with a shape (and optionally a dtype) and returns a tensor of that
 shape on the backend's device, of dtype `K.floatx()` unless told otherwise. An initializer
 given a `seed` returns the same values on every call.
+
+Random initializers draw with NumPy (`cornu.backend.host_random`) whatever the engine, so the
+same seed gives the same initial weights on PyTorch and on JAX; without a `seed`, each call
+takes its seed from NumPy's global generator, so `np.random.seed(...)` at the top of a script
+makes its initial weights reproducible, as in Keras 2.
 """
 import numpy as np
 
 from . import backend as K
+from .backend import host_random
 from ._common.serialization import (array_from_json, deserialize_keras_object,
                                     serialize_keras_object)
 
@@ -88,7 +94,9 @@ class RandomNormal(Initializer):
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
-        return K.random_normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)
+        values = host_random.normal(shape, self.mean, self.stddev,
+                                    host_random.draw_dtype(dtype), self.seed)
+        return K.constant(values, dtype=dtype)
 
     def get_config(self):
         return {'mean': self.mean, 'stddev': self.stddev, 'seed': self.seed}
@@ -109,7 +117,9 @@ class RandomUniform(Initializer):
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
-        return K.random_uniform(shape, self.minval, self.maxval, dtype=dtype, seed=self.seed)
+        values = host_random.uniform(shape, self.minval, self.maxval,
+                                     host_random.draw_dtype(dtype), self.seed)
+        return K.constant(values, dtype=dtype)
 
     def get_config(self):
         return {'minval': self.minval, 'maxval': self.maxval, 'seed': self.seed}
@@ -133,7 +143,9 @@ class TruncatedNormal(Initializer):
         self.seed = seed
 
     def __call__(self, shape, dtype=None):
-        return K.truncated_normal(shape, self.mean, self.stddev, dtype=dtype, seed=self.seed)
+        values = host_random.truncated_normal(shape, self.mean, self.stddev,
+                                              host_random.draw_dtype(dtype), self.seed)
+        return K.constant(values, dtype=dtype)
 
     def get_config(self):
         return {'mean': self.mean, 'stddev': self.stddev, 'seed': self.seed}
@@ -220,9 +232,13 @@ class VarianceScaling(Initializer):
             scale /= max(1., float(fan_in + fan_out) / 2)
         if self.distribution == 'normal':
             stddev = np.sqrt(scale) / _TRUNCATED_NORMAL_STDDEV
-            return K.truncated_normal(shape, 0., stddev, dtype=dtype, seed=self.seed)
-        limit = np.sqrt(3. * scale)
-        return K.random_uniform(shape, -limit, limit, dtype=dtype, seed=self.seed)
+            values = host_random.truncated_normal(shape, 0., stddev,
+                                                  host_random.draw_dtype(dtype), self.seed)
+        else:
+            limit = np.sqrt(3. * scale)
+            values = host_random.uniform(shape, -limit, limit, host_random.draw_dtype(dtype),
+                                         self.seed)
+        return K.constant(values, dtype=dtype)
 
     def get_config(self):
         return {'scale': self.scale, 'mode': self.mode, 'distribution': self.distribution,

@@ -87,6 +87,8 @@ class Network(Layer):
     def _init_subclassed_network(self, name=None):
         self._base_init(name)
         self._is_graph_network = False
+        # Stays True once the model is built from data (see `subclassed.py`).
+        self._is_subclassed_model = True
         self._expects_training_arg = 'training' in _call_parameters(self.call)
         self._expects_mask_arg = 'mask' in _call_parameters(self.call)
 
@@ -246,6 +248,10 @@ class Network(Layer):
 
     @property
     def layers(self):
+        if not self._is_graph_network and self.__dict__.get('_is_subclassed_model'):
+            # Before it is built from data, a subclassed model's layers are its attributes.
+            from .subclassed import tracked_layers
+            return tracked_layers(self)
         return self._layers
 
     def get_layer(self, name=None, index=None):
@@ -522,9 +528,14 @@ class Network(Layer):
 
     def get_config(self):
         """The network's layers and connections, in Keras 2's JSON-compatible format."""
-        if not self._is_graph_network:
-            raise NotImplementedError('A subclassed model has no layer graph to serialise; '
-                                      'override get_config to support it.')
+        if not self._is_graph_network or self.__dict__.get('_is_subclassed_model'):
+            # As Keras 2: the layers and their connections are written in Python code
+            # (`call`), which no configuration can hold.
+            raise NotImplementedError('Model ' + self.name + ' (' + self.__class__.__name__ +
+                                      ') is a subclassed model: it has no configuration to '
+                                      'serialise (its graph is defined by its `call` method). '
+                                      'Override get_config and from_config to support it, or '
+                                      'save its weights with `save_weights`.')
         config = {'name': self.name}
         node_conversion_map = {}
         for layer in self.layers:
@@ -722,9 +733,10 @@ class Network(Layer):
                 input shape that has not seen data).
         """
         if not self.built:
-            raise ValueError('This model has never been called, thus its weights have not yet '
-                             'been created, so no summary can be displayed. Build the model '
-                             'first (e.g. by calling it on some test data).')
+            raise ValueError('This model has not yet been built. Build the model first by '
+                             'calling build() or calling fit() with some data. Or specify '
+                             'input_shape or batch_input_shape in the first layer for '
+                             'automatic build. ')
         from .._common.layer_utils import print_summary
         return print_summary(self, line_length=line_length, positions=positions,
                              print_fn=print_fn)

@@ -8,6 +8,7 @@ from .. import losses as losses_module
 from .._common.generic_utils import Progbar, unpack_singleton, to_list
 from .._common.legacy_arguments import legacy_generator_methods_support
 from .network import Network
+from .subclassed import set_inputs_from_data
 from . import compile_utils
 from . import training_utils
 from . import training_arrays
@@ -28,6 +29,14 @@ class Model(Network):
         name: optional name.
     """
 
+    def __call__(self, inputs, **kwargs):
+        # A subclassed model called on symbolic tensors before it saw data gets its graph
+        # first (on inputs of their shapes), then is called like any functional model.
+        if self.__dict__.get('_is_subclassed_model') and not self._is_graph_network and \
+                all(isinstance(x, K.KerasTensor) for x in to_list(inputs)):
+            set_inputs_from_data(self, inputs)
+        return super().__call__(inputs, **kwargs)
+
     @property
     def _trainer(self):
         trainer = self.__dict__.get('_trainer_instance')
@@ -37,14 +46,19 @@ class Model(Network):
         return trainer
 
     def _can_build_later(self):
-        """Whether the model can still be built from data (Sequential overrides)."""
-        return False
+        """Whether the model can still be built from data: a subclassed model before it saw
+        data (Sequential overrides)."""
+        return not self._is_graph_network and self.__dict__.get('_is_subclassed_model', False)
 
     def _ensure_graph(self, x=None):
-        """Subclasses that defer building (Sequential without an input shape) hook in here."""
-        if not self._is_graph_network:
-            raise RuntimeError('Model ' + self.name + ' has no inputs yet: call it on data or '
-                               'build it first.')
+        """Builds a subclassed model from the data `x` it first sees (Sequential overrides)."""
+        if self._is_graph_network:
+            return
+        if self._can_build_later():
+            set_inputs_from_data(self, x)
+            return
+        raise RuntimeError('Model ' + self.name + ' has no inputs yet: call it on data or '
+                           'build it first.')
 
     def _feed_tensors(self, arrays):
         # As the loops hold arrays: the JAX engine copies them to the device itself.
@@ -391,9 +405,12 @@ class Model(Network):
         from .. import callbacks as cbks
         self.history = cbks.History()
         stateful = getattr(self, 'stateful_metric_names', None)
-        callback_list = [cbks.BaseLogger(stateful_metrics=stateful)] + list(callbacks or [])
+        callback_list = [cbks.BaseLogger(stateful_metrics=stateful)]
+        # As in Keras 2.2.4, the progress bar comes before the user's callbacks: it prints
+        # an epoch's last line before what they print at the end of the epoch.
         if verbose:
             callback_list.append(cbks.ProgbarLogger(count_mode, stateful_metrics=stateful))
+        callback_list += list(callbacks or [])
         callback_list.append(self.history)
         return cbks.CallbackList(callback_list)
 

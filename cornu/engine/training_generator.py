@@ -1,5 +1,6 @@
 """The loops over generators and `Sequence`s behind `fit_generator` and friends."""
 import itertools
+import math
 import warnings
 
 import numpy as np
@@ -109,6 +110,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
             raise ValueError('`steps_per_epoch=None` is only valid for a generator based on '
                              'the `cornu.utils.Sequence` class. Please specify '
                              '`steps_per_epoch` or use the `cornu.utils.Sequence` class.')
+    steps_per_epoch = _whole_steps(steps_per_epoch)
+    validation_steps = _whole_steps(validation_steps)
     val_gen = (hasattr(validation_data, 'next') or hasattr(validation_data, '__next__') or
                _is_sequence(validation_data))
     if val_gen and not _is_sequence(validation_data) and not validation_steps:
@@ -122,12 +125,8 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
     try:
         stream, enqueuer = _batch_stream(generator, workers, max_queue_size,
                                          use_multiprocessing, shuffle=shuffle)
-        if not model._is_graph_network:
-            # A Sequential model without an input shape is built from the first batch.
-            first = next(stream)
-            model._ensure_graph(_unpack_generator_output(first)[0])
-            model._require_compiled()
-            stream = itertools.chain([first], stream)
+        stream = _build_from_first_batch(model, stream)
+        model._require_compiled()
         out_labels = list(model.metrics_names)
         callback_metrics = out_labels + (['val_' + n for n in out_labels]
                                          if do_validation else [])
@@ -223,6 +222,30 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
     return model.history
 
 
+def _whole_steps(steps):
+    """The number of batches to draw for `steps`, which may be a float (Keras 2.2.4's own
+    docstrings suggest `steps_per_epoch=len(x) / 32`): as many as Keras 2.2.4's
+    `while steps_done < steps` loop draws, i.e. `steps` rounded up."""
+    if steps is None:
+        return None
+    return int(math.ceil(steps))
+
+
+def _build_from_first_batch(model, stream, with_targets=True):
+    """Builds a model that is built from data (a Sequential without an input shape, a
+    subclassed model) from the inputs of the stream's first batch; returns the stream, that
+    batch still first. Batches hold targets unless `with_targets` is False (then a batch may
+    be the inputs alone, or a tuple that starts with them)."""
+    if model._is_graph_network or not model._can_build_later():
+        return stream
+    first = next(stream)
+    batch = first.batch if isinstance(first, process_group.NoRows) else first
+    x = _unpack_generator_output(batch)[0] if with_targets or isinstance(batch, tuple) \
+        else batch
+    model._ensure_graph(x)
+    return itertools.chain([first], stream)
+
+
 def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
     totals, sizes, last = None, [], None
     reset_metric_states(model)
@@ -264,8 +287,9 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
 def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,
                        use_multiprocessing=False, verbose=0):
     """Evaluates `model` on batches from a generator or `Sequence` (weighted by batch size)."""
-    model._ensure_graph()
-    model._require_compiled()
+    if not model._can_build_later():
+        model._ensure_graph()
+        model._require_compiled()
     parallel = process_group.current()
     if parallel is not None:
         # A Sequence is shared out by batch; a generator is drawn from in every process.
@@ -280,8 +304,11 @@ def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=
             raise ValueError('`steps=None` is only valid for a generator based on the '
                              '`cornu.utils.Sequence` class. Please specify `steps` or use the '
                              '`cornu.utils.Sequence` class.')
+    steps = _whole_steps(steps)
     stream, enqueuer = _batch_stream(generator, workers, max_queue_size, use_multiprocessing)
     try:
+        stream = _build_from_first_batch(model, stream)
+        model._require_compiled()
         progbar = Progbar(target=steps) if verbose == 1 else None
         return _evaluate_stream(model, stream, steps, progbar, parallel)
     finally:
@@ -297,7 +324,8 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
     When several processes run together, a `Sequence` is shared out by batch and every
     process returns all the predictions, in order; a generator is drawn from in each process,
     which returns the predictions of its own batches."""
-    model._ensure_graph()
+    if not model._can_build_later():
+        model._ensure_graph()
     parallel = process_group.current()
     sharded = None
     if parallel is not None:
@@ -312,6 +340,7 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
             raise ValueError('`steps=None` is only valid for a generator based on the '
                              '`cornu.utils.Sequence` class. Please specify `steps` or use the '
                              '`cornu.utils.Sequence` class.')
+    steps = _whole_steps(steps)
     stream, enqueuer = _batch_stream(generator, workers, max_queue_size, use_multiprocessing)
     # A subclass's own `predict_on_batch` is called for each batch, as Keras 2 did.
     # Otherwise the outputs stay on the device and are copied to the host together, every
@@ -321,6 +350,7 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
     collected = None
     pending = []
     try:
+        stream = _build_from_first_batch(model, stream, with_targets=False)
         progbar = Progbar(target=steps) if verbose == 1 else None
         positions = []
         for step in range(steps):

@@ -132,8 +132,11 @@ def test_summary_of_an_unbuilt_model_raises(backend):
     model = Sequential([Dense(3)])
     with pytest.raises(ValueError) as info:
         model.summary(print_fn=lambda line: None)
-    assert str(info.value).startswith('This model has never been called, thus its weights '
-                                      'have not yet been created')
+    # Keras 2.2.4's message.
+    assert str(info.value) == ('This model has not yet been built. Build the model first by '
+                               'calling build() or calling fit() with some data. Or specify '
+                               'input_shape or batch_input_shape in the first layer for '
+                               'automatic build. ')
     model.build((None, 4))
     lines = []
     model.summary(print_fn=lines.append)

@@ -1311,3 +1311,21 @@ def test_compile_resolves_its_arguments_into_one_immutable_spec(backend):
     assert model._compile_spec is not spec
     assert spec.outputs[1].loss is None
     assert model._compile_spec.outputs[1].loss is losses.mean_squared_error
+
+
+def test_user_callbacks_print_after_the_epochs_progress_bar(backend, capsys):
+    # Keras 2.2.4 runs the progress bar before the user's callbacks: a checkpoint's message
+    # comes after the bar's last line of the epoch, never inside it.
+    x = np.random.RandomState(0).rand(20, 3).astype('float32')
+    y = x.sum(axis=1, keepdims=True)
+    model = Sequential([Dense(1, input_dim=3)])
+    model.compile(optimizer='sgd', loss='mse')
+    printer = LambdaCallback(on_epoch_end=lambda epoch, logs: print('USER epoch end'))
+    model.fit(x, y, epochs=2, batch_size=10, verbose=2, validation_data=(x, y),
+              callbacks=[printer])
+    lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+    bar_lines = [i for i, line in enumerate(lines) if 'val_loss' in line]
+    user_lines = [i for i, line in enumerate(lines) if line == 'USER epoch end']
+    assert len(bar_lines) == len(user_lines) == 2
+    assert all(bar < user for bar, user in zip(bar_lines, user_lines))
+    assert lines[0] == 'Train on 20 samples, validate on 20 samples'

@@ -470,3 +470,59 @@ def test_predict_generator_calls_a_subclass_predict_on_batch(backend):
     predicted = model.predict_generator((x[s:s + 4] for s in range(0, 10, 4)), steps=3)
     assert seen == [4, 4, 2]
     np.testing.assert_allclose(predicted, model.predict(x) + 1., rtol=1e-6)
+
+
+def test_float_steps_draw_as_many_batches_as_keras_2(backend):
+    # Keras 2.2.4 loops `while steps_done < steps`: `len(x) / 32` batches, rounded up.
+    x = np.arange(200, dtype='float32').reshape(100, 2) / 100.
+    y = x.sum(axis=1, keepdims=True)
+    drawn = []
+
+    def batches(tag):
+        while True:
+            for start in range(0, 100, 32):
+                drawn.append(tag)
+                yield x[start:start + 32], y[start:start + 32]
+
+    model = Sequential([Dense(1, input_dim=2)])
+    model.compile(optimizer='sgd', loss='mse')
+    seen = []
+    model.fit_generator(batches('train'), steps_per_epoch=len(x) / 32, epochs=2,
+                        validation_data=batches('val'), validation_steps=len(x) / 32.,
+                        max_queue_size=1, workers=0, verbose=0,
+                        callbacks=[LambdaCallback(on_batch_end=lambda b, logs: seen.append(b))])
+    assert seen == [0, 1, 2, 3] * 2
+    assert drawn.count('val') == 8
+
+    kernel, bias = model.get_weights()
+    expected = np.mean((x @ kernel + bias - y) ** 2)
+    # Four batches of 32, 32, 32 and 4 rows: the mean weighted by batch size.
+    loss = model.evaluate_generator(batches('eval'), steps=100 / 32., workers=0)
+    np.testing.assert_allclose(loss, expected, rtol=1e-5)
+    predictions = model.predict_generator((b[0] for b in batches('predict')), steps=3.1,
+                                          workers=0)
+    np.testing.assert_allclose(predictions, x @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+
+def test_generators_build_a_subclassed_model_from_their_first_batch(backend):
+    class Linear(Model):
+        def __init__(self):
+            super(Linear, self).__init__()
+            self.dense = Dense(1)
+
+        def call(self, inputs):
+            return self.dense(inputs)
+
+    x = np.random.RandomState(0).rand(8, 3).astype('float32')
+    y = np.ones((8, 1), dtype='float32')
+    model = Linear()
+    model.compile(optimizer='sgd', loss='mse')
+    predictions = model.predict_generator(iter([x[:4], x[4:]]), steps=2, workers=0)
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(predictions, x @ kernel + bias, rtol=1e-5, atol=1e-6)
+
+    model = Linear()
+    model.compile(optimizer='sgd', loss='mse')
+    loss = model.evaluate_generator(iter([(x, y)]), steps=1, workers=0)
+    kernel, bias = model.get_weights()
+    np.testing.assert_allclose(loss, np.mean((x @ kernel + bias - y) ** 2), rtol=1e-5)

@@ -1,12 +1,12 @@
 """Random tensors on JAX.
 
 With an int seed a call draws from a generator seeded with it, so the same seed gives the same
-numbers, as a seeded TensorFlow op did (initializers rely on this). With `seed=None` the seed is
-drawn from NumPy's global generator, as Keras 2's TensorFlow backend did, so that
-`np.random.seed(...)` at the top of a script makes weight initialisation reproducible.
+numbers, as a seeded TensorFlow op did. With `seed=None` the seed is drawn from NumPy's global
+generator, as Keras 2's TensorFlow backend did, so that `np.random.seed(...)` at the top of a
+script makes a run reproducible.
 
-Outside jitted steps the numbers come from NumPy generators: an eager jax sampler would be
-compiled anew for every shape (seconds for a model's initializers). Inside a jitted step (a
+Outside jitted steps the numbers come from NumPy generators (`cornu.backend.host_random`): an
+eager jax sampler would be compiled anew for every shape. Inside a jitted step (a
 state scope with a key is active) they come from jax keys: unseeded draws split the step's
 key, which the trainer threads from step to step, so every step draws fresh numbers without
 recompiling.
@@ -23,7 +23,8 @@ import jax
 import jax.numpy as jnp
 
 from .. import common
-from ..arguments import int_tuple, seed_or_draw
+from .. import host_random
+from ..arguments import int_tuple
 from ..run_context import current
 from . import core
 from .core import standardize_dtype, variable
@@ -50,11 +51,6 @@ def _traced_scope():
 def _split_scope_key(scope):
     scope.rng, key = jax.random.split(scope.rng)
     return key
-
-
-def _generator(seed):
-    """A fresh NumPy generator for `seed` (drawn from NumPy's global one when `None`)."""
-    return np.random.default_rng(int(seed_or_draw(seed)))
 
 
 def _global_generator():
@@ -135,12 +131,10 @@ def random_uniform(shape, minval=0.0, maxval=1.0, dtype=None, seed=None):
         if not floating:
             return jax.random.randint(key, shape, int(minval), int(maxval), dtype=target)
         return jax.random.uniform(key, shape, dtype=target, minval=minval, maxval=maxval)
-    generator = _generator(seed)
     if not floating:
-        return jnp.asarray(generator.integers(int(minval), int(maxval), shape), dtype=target)
-    draw = _float_draw_dtype(target)
-    values = generator.random(shape, dtype=draw)
-    values = np.asarray(minval, draw) + values * np.asarray(maxval - minval, draw)
+        return jnp.asarray(host_random.uniform(shape, minval, maxval, np.int64, seed),
+                           dtype=target)
+    values = host_random.uniform(shape, minval, maxval, _float_draw_dtype(target), seed)
     return jnp.asarray(_uniform_below(values, maxval, target))
 
 
@@ -151,10 +145,8 @@ def random_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
     if scope is not None:
         values = jax.random.normal(_key(seed, scope), shape, dtype=target)
         return (values * stddev + mean).astype(target)
-    draw = _float_draw_dtype(target)
-    values = _generator(seed).standard_normal(shape, dtype=draw)
-    return jnp.asarray((values * np.asarray(stddev, draw) + np.asarray(mean, draw))
-                       .astype(target))
+    values = host_random.normal(shape, mean, stddev, _float_draw_dtype(target), seed)
+    return jnp.asarray(values.astype(target))
 
 
 def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
@@ -166,17 +158,8 @@ def truncated_normal(shape, mean=0.0, stddev=1.0, dtype=None, seed=None):
         # gives, sampled directly.
         values = jax.random.truncated_normal(_key(seed, scope), -2., 2., shape, dtype=target)
         return (values * stddev + mean).astype(target)
-    draw = _float_draw_dtype(target)
-    generator = _generator(seed)
-    values = generator.standard_normal(shape, dtype=draw)
-    flat = values.reshape(-1)
-    redraw = np.flatnonzero(np.abs(flat) >= 2.)
-    while redraw.size:
-        fresh = generator.standard_normal(redraw.size, dtype=draw)
-        flat[redraw] = fresh
-        redraw = redraw[np.abs(fresh) >= 2.]
-    return jnp.asarray((values * np.asarray(stddev, draw) + np.asarray(mean, draw))
-                       .astype(target))
+    values = host_random.truncated_normal(shape, mean, stddev, _float_draw_dtype(target), seed)
+    return jnp.asarray(values.astype(target))
 
 
 def random_binomial(shape, p=0.0, dtype=None, seed=None):
@@ -187,18 +170,20 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
         draw = target if jnp.issubdtype(target, jnp.floating) else jnp.float32
         uniform = jax.random.uniform(_key(seed, scope), shape, dtype=draw)
         return (uniform <= p).astype(target)
-    uniform = _generator(seed).random(shape, dtype=np.float32)
-    return jnp.asarray((uniform <= p).astype(target))
+    return jnp.asarray(host_random.binomial(shape, p, np.float32, seed).astype(target))
 
 
+# Variables hold initial values: drawn with NumPy, the same on every engine.
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
-    return variable(random_uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype,
-                    name=name)
+    values = host_random.uniform(int_tuple(shape), low, high, host_random.draw_dtype(dtype),
+                                 seed)
+    return variable(values, dtype=dtype, name=name)
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
-    return variable(random_normal(shape, mean, scale, dtype=dtype, seed=seed), dtype=dtype,
-                    name=name)
+    values = host_random.normal(int_tuple(shape), mean, scale, host_random.draw_dtype(dtype),
+                                seed)
+    return variable(values, dtype=dtype, name=name)
 
 
 def set_random_seed(seed):

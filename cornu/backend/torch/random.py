@@ -12,7 +12,7 @@ in `cornu.backend.api.random`, which calls these.
 import numpy as np
 import torch
 
-from .. import common
+from .. import common, host_random
 from ..arguments import int_tuple, seed_or_draw
 from .core import DEVICE, standardize_dtype, variable
 
@@ -92,14 +92,17 @@ def random_binomial(shape, p=0.0, dtype=None, seed=None):
     return (uniform <= p).to(torch_dtype)
 
 
+# Variables hold initial values: drawn with NumPy, the same on every engine.
 def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
-    return variable(random_uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype,
-                    name=name)
+    values = host_random.uniform(int_tuple(shape), low, high, host_random.draw_dtype(dtype),
+                                 seed)
+    return variable(values, dtype=dtype, name=name)
 
 
 def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None):
-    return variable(random_normal(shape, mean, scale, dtype=dtype, seed=seed), dtype=dtype,
-                    name=name)
+    values = host_random.normal(int_tuple(shape), mean, scale, host_random.draw_dtype(dtype),
+                                seed)
+    return variable(values, dtype=dtype, name=name)
 
 
 def set_random_seed(seed):
