@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import numpy as np
+import pytest
 
 from cornu import initializers
 from cornu.layers import Dense, Embedding, LSTM
@@ -77,6 +78,7 @@ def test_k_random_variables_are_engine_independent(backend):
 _WEIGHTS_SCRIPT = '''
 import json, sys
 import numpy as np
+import pytest
 np.random.seed(7)
 from cornu.layers import Dense, Embedding, LSTM, Conv1D
 from cornu.models import Sequential
