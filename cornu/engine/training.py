@@ -205,9 +205,10 @@ class Model(Network):
     def _set_inputs(self, inputs, outputs=None, training=None):
         """Sets the model's input tensors again, as Keras 2's method of that name did.
 
-        A `Sequential` model is built for the inputs' shape. A functional model's inputs are
-        fixed by its graph: after `model.inputs = None`, its own input tensors (those it was
-        made with) can be set again.
+        A `Sequential` model is built for the inputs' shape; a subclassed model gets inputs
+        shaped like the arrays or tensors given. A functional model's inputs are fixed by its
+        graph: after `model.inputs = None`, its own input tensors (those it was made with) can
+        be set again.
 
         # Arguments
             inputs: a tensor or a list of tensors (arrays for a `Sequential` model).
@@ -228,8 +229,10 @@ class Model(Network):
         if self.inputs:
             raise ValueError('Model inputs are already set.')
         if not self._is_graph_network:
-            raise ValueError('Model ' + self.name + ' is not a functional model: it gets its '
-                             'inputs when it is called on data.')
+            # A subclassed model: inputs shaped like the data (or tensors) given, as its
+            # first fit/predict would set them.
+            set_inputs_from_data(self, inputs)
+            return
         own = list(self._inbound_nodes[0].input_tensors)
         if [id(x) for x in given] != [id(x) for x in own]:
             raise ValueError('The inputs of functional model ' + self.name + ' are fixed by '

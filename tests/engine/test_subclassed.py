@@ -182,3 +182,13 @@ def test_several_inputs_and_outputs(backend):
     np.testing.assert_allclose(out1, a @ first_kernel + first_bias, rtol=1e-5, atol=1e-6)
     np.testing.assert_allclose(out2, np.concatenate([a, b], 1) @ second_kernel + second_bias,
                                rtol=1e-5, atol=1e-6)
+
+
+def test_set_inputs_gives_a_subclassed_model_its_inputs(backend):
+    model = MLP()
+    x = np.random.rand(4, 5).astype('float32')
+    model._set_inputs(x)
+    assert [backend.int_shape(t) for t in model.inputs] == [(None, 5)]
+    assert [backend.int_shape(t) for t in model.outputs] == [(None, 3)]
+    with pytest.raises(ValueError, match='already set'):
+        model._set_inputs(x)
