@@ -151,25 +151,32 @@ def weight_image_batch(value, data_format):
 
 
 def image_pixels(image):
-    """A float image as TensorFlow's image summary scales it to bytes: when no value is
-    negative, the largest maps to 255; otherwise the largest magnitude maps to 127 and zero
-    to 128. Non-finite values become 0 first.
+    """A float image as TensorFlow's image summary turns it into bytes, in float32: when no
+    value is negative, the largest maps to 255; otherwise the largest magnitude maps to 127
+    and zero to 128 (a range under 1e-6 maps everything to the offset); the result is
+    truncated. Non-finite values are left out of the range and drawn as 255 (the first
+    channel of TensorFlow's default "bad color", red).
 
     # Arguments
-        image: a `(height, width, channels)` float array.
+        image: a `(height, width, 1)` float array.
 
     # Returns
         A `uint8` array of the same shape.
     """
-    image = np.asarray(image, dtype=np.float64)
-    image = np.where(np.isfinite(image), image, 0.)
-    low, high = (image.min(), image.max()) if image.size else (0., 0.)
+    image = np.asarray(image, dtype=np.float32)
+    finite = np.isfinite(image)
+    low = image[finite].min() if finite.any() else np.float32(np.inf)
+    high = image[finite].max() if finite.any() else np.float32(-np.inf)
     if low < 0:
-        largest = max(-low, high)
-        scale, offset = (127. / largest if largest > 0 else 0.), 128.
+        largest = max(abs(low), abs(high))
+        scale = np.float32(0.) if largest < 1e-6 else np.float32(127.) / largest
+        offset = np.float32(128.)
     else:
-        scale, offset = (255. / high if high > 0 else 0.), 0.
-    return np.clip(image * scale + offset, 0, 255).astype(np.uint8)
+        scale = np.float32(0.) if high < 1e-6 else np.float32(255.) / high
+        offset = np.float32(0.)
+    with np.errstate(invalid='ignore'):
+        scaled = np.where(finite, image * scale + offset, 255)
+    return np.clip(scaled, 0, 255).astype(np.uint8)
 
 
 def png_bytes(pixels):

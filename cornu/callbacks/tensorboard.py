@@ -209,7 +209,7 @@ class TensorBoard(Callback):
                 grads = self._gradients([x[rows] for x in inputs], [y[rows] for y in targets],
                                         [w[rows] for w in sample_weights])
                 values.extend(histogram_value(tb, tags[id(w)] + '_grad', g)
-                              for w, g in grads if g is not None and id(w) in tags)
+                              for w, g in grads if id(w) in tags)
             values.extend(histogram_value(tb, tag, output) for tag, output in
                           self._layer_outputs([x[rows] for x in inputs]))
             self.writer.add_values(values, epoch)

@@ -85,7 +85,8 @@ class LossGradients(object):
         self._step = engine.compile_step(gradients, [model.weights], training=False)
 
     def __call__(self, inputs, targets, weights):
-        """`[(weight, NumPy gradient or None)]` for a batch.
+        """`[(weight, NumPy gradient)]` for a batch; zeros for a weight the loss does not
+        depend on (as on every engine: JAX differentiates to zeros there).
 
         # Arguments
             inputs, targets, weights: lists of NumPy arrays as `Callback.validation_data`
@@ -98,5 +99,6 @@ class LossGradients(object):
         # phase).
         with K.learning_phase_scope(0):
             grads = self._step(list(inputs), list(targets), list(weights))
-        return [(weight, None if grad is None else np.asarray(kernels.to_numpy(grad)))
+        return [(weight, np.zeros(K.int_shape(weight), K.dtype(weight)) if grad is None
+                 else np.asarray(kernels.to_numpy(grad)))
                 for weight, grad in zip(self.weights, grads)]

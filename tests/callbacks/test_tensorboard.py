@@ -69,7 +69,7 @@ def _assert_histogram(histo, values):
     assert histo.num == values.size
     np.testing.assert_allclose([histo.min, histo.max, histo.sum, histo.sum_squares],
                                [values.min(), values.max(), values.sum(),
-                                np.sum(values ** 2)], rtol=1e-5, atol=1e-7)
+                                np.sum(values ** 2)], rtol=1e-5, atol=1e-6)
     limits, counts = np.array(histo.bucket_limit), np.array(histo.bucket)
     assert (np.diff(limits) > 0).all() and counts.sum() == values.size
     # Each bucket counts the values in [previous limit, limit).
@@ -184,6 +184,38 @@ def test_histograms_of_weights_outputs_and_gradients(backend, tmp_path):
                                   grad)
 
 
+def test_histograms_of_several_outputs_masks_and_an_output_without_loss(backend, tmp_path):
+    from cornu.layers import LSTM, Masking
+    inputs = Input((4, 2), name='seq')
+    masked = Masking(name='mask')(inputs)
+    sequence, state_h, state_c = LSTM(3, return_state=True, name='lstm')(masked)
+    scored = Dense(1, name='scored')(sequence)
+    unscored = Dense(2, name='unscored')(state_c)
+    model = Model(inputs, [scored, unscored])
+    model.compile('sgd', ['mse', None])
+    rng = np.random.RandomState(0)
+    x = rng.rand(6, 4, 2).astype('float32')
+    x[:3, -2:] = 0.  # masked steps
+    y = rng.rand(6, 1).astype('float32')
+    board = callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1, batch_size=6,
+                                  write_grads=True, write_graph=False)
+    model.fit(x, y, epochs=1, validation_data=(x, y), verbose=0, callbacks=[board])
+    acc = _read(tmp_path)
+    outputs = ['seq_out', 'mask_out', 'lstm_out_0', 'lstm_out_1', 'lstm_out_2',
+               'scored_out', 'unscored_out']
+    assert set(outputs) <= set(acc.Tags()['histograms'])
+    reference = Model(inputs, [masked, sequence, state_h, state_c, scored, unscored]).predict(x)
+    expected = dict(zip(outputs, [x] + list(reference)))
+    for tag, value in expected.items():
+        _assert_histogram(acc.Histograms(tag)[0].histogram_value, value)
+    # The loss does not depend on the output without a loss: zero gradients.
+    for tag in ('unscored/kernel_0_grad', 'unscored/bias_0_grad'):
+        histo = acc.Histograms(tag)[0].histogram_value
+        assert (histo.min, histo.max, histo.sum) == (0., 0., 0.)
+    histo = acc.Histograms('scored/bias_0_grad')[0].histogram_value
+    assert histo.num == 1 and histo.sum != 0.
+
+
 def test_histograms_need_validation_data(backend, tmp_path):
     model = _mlp()
     x, y = _data()
@@ -223,14 +255,29 @@ def test_histograms_with_validation_tuple_in_fit_generator(backend, tmp_path):
 # --- images ------------------------------------------------------------------------------------
 
 def _expected_pixels(image):
-    """TensorFlow's scaling of a float image to bytes, as a reference."""
-    image = np.asarray(image, dtype=np.float64)
+    """TensorFlow's scaling of a float image to bytes (in float32, truncated)."""
+    image = np.asarray(image, dtype=np.float32)
     if image.min() < 0:
-        largest = np.abs(image).max()
-        scaled = image * (127. / largest) + 128.
+        scaled = image * (np.float32(127.) / np.abs(image).max()) + np.float32(128.)
     else:
-        scaled = image * (255. / image.max()) if image.max() > 0 else image * 0.
-    return np.clip(scaled, 0, 255).astype(np.uint8)
+        scaled = image * (np.float32(255.) / image.max())
+    return scaled.astype(np.uint8)
+
+
+def test_image_scaling_as_tensorflow(backend):
+    from cornu.callbacks.event_summaries import image_pixels
+    column = lambda *values: np.array(values, dtype=np.float32).reshape(-1, 1, 1)
+    # Non-negative: the largest is 255.
+    np.testing.assert_array_equal(image_pixels(column(0., 1., 2.))[:, 0, 0], [0, 127, 255])
+    # Negative values: the largest magnitude is 127 away from 128.
+    np.testing.assert_array_equal(image_pixels(column(-2., 0., 1.))[:, 0, 0], [1, 128, 191])
+    # A range under 1e-6 is flat; non-finite values are drawn as 255 and left out of the
+    # range.
+    np.testing.assert_array_equal(image_pixels(column(0., 5e-7))[:, 0, 0], [0, 0])
+    np.testing.assert_array_equal(image_pixels(column(np.nan, 1., np.inf))[:, 0, 0],
+                                  [255, 255, 255])
+    np.testing.assert_array_equal(image_pixels(column(np.nan, -1., 0.5))[:, 0, 0],
+                                  [255, 1, 191])
 
 
 def _decoded(event):
