@@ -15,7 +15,7 @@ from . import embeddings_projector
 from .event_summaries import (SummaryWriter, histogram_value, image_values, scalar_value,
                               tensorboard_modules, weight_image_batch)
 from .model_graph import model_graph_def
-from .validation_values import LayerOutputs, LossGradients
+from .validation_values import LayerOutputs, LossGradients, states_kept
 
 
 class TensorBoard(Callback):
@@ -230,9 +230,11 @@ class TensorBoard(Callback):
             fed = list(self.model.inputs) + ([K.learning_phase()] if feeds_phase else [])
             self._embedding_function = K.function(fed, [layer.output for layer in layers])
         size = len(inputs[0])
-        batches = [self._embedding_function([x[start:start + self.batch_size]
-                                             for x in inputs] + ([0.] if feeds_phase else []))
-                   for start in range(0, size, self.batch_size)]
+        with states_kept(self.model):
+            batches = [self._embedding_function([x[start:start + self.batch_size]
+                                                 for x in inputs] +
+                                                ([0.] if feeds_phase else []))
+                       for start in range(0, size, self.batch_size)]
         shapes = {}
         for layer, parts in zip(layers, zip(*batches)):
             values = np.concatenate(parts).reshape(size, -1)

@@ -1,11 +1,48 @@
 """What `TensorBoard` computes on a validation batch: the outputs of the model's layers and
 the gradients of its loss, both in the test phase (Keras 2 fed them the learning phase `0`).
+
+Neither changes the model: the states of stateful recurrent layers, which running the
+layers advances, are put back afterwards (Keras 2 computed these summaries without running
+the layers' updates).
 """
+import contextlib
+
 import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps as engine
+
+
+def _state_variables(layer, seen=None):
+    """The state variables of the stateful layers in `layer` (nested models and wrapped
+    layers included)."""
+    seen = set() if seen is None else seen
+    if id(layer) in seen:
+        return []
+    seen.add(id(layer))
+    found = []
+    if getattr(layer, 'stateful', False):
+        found.extend(s for s in (getattr(layer, 'states', None) or []) if s is not None)
+    inner = list(getattr(layer, 'layers', None) or [])
+    for name in ('layer', 'forward_layer', 'backward_layer', 'cell'):
+        if getattr(layer, name, None) is not None:
+            inner.append(getattr(layer, name))
+    for child in inner:
+        found.extend(_state_variables(child, seen))
+    return found
+
+
+@contextlib.contextmanager
+def states_kept(model):
+    """Puts back the states of `model`'s stateful layers on leaving."""
+    states = _state_variables(model)
+    values = K.batch_get_value(states) if states else []
+    try:
+        yield
+    finally:
+        if states:
+            K.batch_set_value(list(zip(states, values)))
 
 
 def _layer_output_tensors(model):
@@ -33,6 +70,7 @@ class LayerOutputs(object):
     """
 
     def __init__(self, model):
+        self._model = model
         tagged = _layer_output_tensors(model)
         self.tags = [tag for tag, _ in tagged]
         inputs = list(model.inputs)
@@ -47,7 +85,8 @@ class LayerOutputs(object):
         """`[(tag, NumPy array)]` for the batch `inputs` (a list of arrays, one per input)."""
         if self._function is None:
             return []
-        values = self._function(list(inputs) + ([0.] if self._feeds_phase else []))
+        with states_kept(self._model):
+            values = self._function(list(inputs) + ([0.] if self._feeds_phase else []))
         return list(zip(self.tags, values))
 
 
@@ -97,7 +136,7 @@ class LossGradients(object):
         (inputs, targets, weights), _, _ = engine.feed(batch, None, None, None, False)
         # The phase is read when the layers run (`fit` runs its callbacks in the training
         # phase).
-        with K.learning_phase_scope(0):
+        with K.learning_phase_scope(0), states_kept(self.model):
             grads = self._step(list(inputs), list(targets), list(weights))
         return [(weight, np.zeros(K.int_shape(weight), K.dtype(weight)) if grad is None
                  else np.asarray(kernels.to_numpy(grad)))

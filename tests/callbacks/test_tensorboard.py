@@ -216,6 +216,37 @@ def test_histograms_of_several_outputs_masks_and_an_output_without_loss(backend,
     assert histo.num == 1 and histo.sum != 0.
 
 
+def test_histograms_leave_the_states_of_stateful_layers_as_they_were(backend, tmp_path):
+    from cornu import backend as K
+    from cornu.layers import LSTM
+    model = Sequential([LSTM(3, stateful=True, batch_input_shape=(2, 4, 2), name='lstm'),
+                        Dense(1, name='out')])
+    model.compile('sgd', 'mse')
+    rng = np.random.RandomState(0)
+    x = rng.rand(4, 4, 2).astype('float32')
+    y = rng.rand(4, 1).astype('float32')
+    lstm = model.get_layer('lstm')
+
+    class States(callbacks.Callback):
+        def __init__(self):
+            super(States, self).__init__()
+            self.seen = []
+
+        def on_epoch_end(self, epoch, logs=None):
+            self.seen.append(K.batch_get_value(lstm.states))
+
+    before, after = States(), States()
+    board = callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1, batch_size=2,
+                                  write_grads=True, embeddings_freq=1,
+                                  embeddings_layer_names=['lstm'], embeddings_data=x)
+    model.fit(x, y, epochs=1, batch_size=2, shuffle=False, validation_data=(x, y),
+              verbose=0, callbacks=[before, board, after])
+    for state_before, state_after in zip(before.seen[0], after.seen[0]):
+        assert np.abs(state_before).sum() > 0
+        np.testing.assert_array_equal(state_before, state_after)
+    assert 'lstm_out' in _read(tmp_path).Tags()['histograms']
+
+
 def test_histograms_need_validation_data(backend, tmp_path):
     model = _mlp()
     x, y = _data()
