@@ -15,6 +15,7 @@ from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
+from .._common import layer_arguments
 from .._common.generic_utils import func_dump, func_load, has_arg
 from .._common.serialization import (array_from_json, check_code_loading_allowed,
                                      deserialize_keras_object)
@@ -71,7 +72,8 @@ class Dropout(Layer):
     @legacy_dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(Dropout, self).__init__(**kwargs)
-        self.rate = min(1., max(0., rate))
+        self.rate = layer_arguments.rate(self, 'rate', rate)
+        layer_arguments.optional_shape(self, 'noise_shape', noise_shape)
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
@@ -186,7 +188,8 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super(Activation, self).__init__(**kwargs)
         self.supports_masking = True
-        self.activation = activations.get(activation)
+        self.activation = layer_arguments.looked_up(self, 'activation', activations.get,
+                                                    activation)
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -239,7 +242,7 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super(Reshape, self).__init__(**kwargs)
-        self.target_shape = tuple(target_shape)
+        self.target_shape = layer_arguments.target_shape(self, 'target_shape', target_shape)
 
     def compute_output_shape(self, input_shape):
         if None in input_shape[1:]:
@@ -272,11 +275,7 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super(Permute, self).__init__(**kwargs)
-        self.dims = tuple(dims)
-        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError('Invalid permutation `dims` for Permute Layer: %s. The set of '
-                             'indices in `dims` must be consecutive and start from 1.'
-                             % (dims,))
+        self.dims = layer_arguments.permutation(self, 'dims', dims)
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
     def compute_output_shape(self, input_shape):
@@ -342,7 +341,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super(RepeatVector, self).__init__(**kwargs)
-        self.n = n
+        self.n = layer_arguments.positive_int(self, 'n', n)
         self.input_spec = InputSpec(ndim=2)
 
     def compute_output_shape(self, input_shape):
@@ -504,8 +503,9 @@ class Dense(Layer):
         if 'input_shape' not in kwargs and 'input_dim' in kwargs:
             kwargs['input_shape'] = (kwargs.pop('input_dim'),)
         super(Dense, self).__init__(**kwargs)
-        self.units = int(units)
-        self.activation = activations.get(activation)
+        self.units = layer_arguments.positive_int(self, 'units', units)
+        self.activation = layer_arguments.looked_up(self, 'activation', activations.get,
+                                                    activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -583,8 +583,8 @@ class ActivityRegularization(Layer):
     def __init__(self, l1=0., l2=0., **kwargs):
         super(ActivityRegularization, self).__init__(**kwargs)
         self.supports_masking = True
-        self.l1 = l1
-        self.l2 = l2
+        self.l1 = layer_arguments.non_negative_number(self, 'l1', l1)
+        self.l2 = layer_arguments.non_negative_number(self, 'l2', l2)
         self.activity_regularizer = regularizers.L1L2(l1=l1, l2=l2)
 
     def compute_output_shape(self, input_shape):

@@ -151,7 +151,8 @@ def _normalize_pairs(layer, value, rank, what):
             raise ValueError(_utils.describe(layer) + '`' + what + '` should have ' + str(rank) +
                              ' elements. Found: ' + str(value))
         ordinals = ('1st', '2nd', '3rd')
-        return tuple(_utils.normalize_tuple(layer, entry, 2, ordinals[i] + ' entry of ' + what)
+        return tuple(_utils.normalize_tuple(layer, entry, 2, ordinals[i] + ' entry of ' + what,
+                                           minimum=0)
                      for i, entry in enumerate(value))
     names = ('height', 'width') if rank == 2 else ('dim1', 'dim2', 'dim3')
     raise ValueError(_utils.describe(layer) + '`' + what + '` should be either an int, a tuple '
@@ -188,7 +189,7 @@ class ZeroPadding1D(Layer):
 
     def __init__(self, padding=1, **kwargs):
         super(ZeroPadding1D, self).__init__(**kwargs)
-        self.padding = _utils.normalize_tuple(self, padding, 2, 'padding')
+        self.padding = _utils.normalize_tuple(self, padding, 2, 'padding', minimum=0)
         _check_amounts(self, (self.padding,), 'padding')
         self.input_spec = InputSpec(ndim=3)
 
@@ -360,7 +361,7 @@ class Cropping1D(_Cropping):
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super(Cropping1D, self).__init__(**kwargs)
-        self._init_cropping(_utils.normalize_tuple(self, cropping, 2, 'cropping'),
+        self._init_cropping(_utils.normalize_tuple(self, cropping, 2, 'cropping', minimum=0),
                             'channels_last')
 
     def _pairs(self):

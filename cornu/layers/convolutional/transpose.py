@@ -15,7 +15,7 @@ class _TransposeMixin(object):
         self.output_padding = output_padding
         if output_padding is not None:
             self.output_padding = _utils.normalize_tuple(self, output_padding, self.rank,
-                                                         'output_padding')
+                                                         'output_padding', minimum=0)
             for stride, out_pad in zip(self.strides, self.output_padding):
                 if out_pad >= stride:
                     raise ValueError(_utils.describe(self) + 'Stride ' + str(self.strides) +
