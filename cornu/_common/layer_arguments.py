@@ -223,12 +223,13 @@ def strides_without_dilation(owner, strides, dilation_rate):
 
 
 def looked_up(owner, argument, get, identifier):
-    """`get(identifier)` (e.g. `activations.get`), its `ValueError` naming the layer and the
-    argument: `Layer dense_1 (Dense): The `activation` argument: Unknown activation ...`."""
+    """`get(identifier)` (e.g. `activations.get`), its `ValueError` naming the layer, the
+    argument and the value."""
     try:
         return get(identifier)
     except ValueError as error:
-        detail = 'The `' + argument + '` argument: ' + str(error)
+        detail = ('The `' + argument + '` argument could not be interpreted (' + str(error) +
+                  '). Received: ' + repr(identifier) + '.')
         raise ArgumentValueError(describe(owner) + detail, detail) from None
 
 
@@ -285,25 +286,22 @@ def permutation(owner, argument, value):
 def padding(owner, value, allow_causal=False):
     """Checks a convolution's `padding` (case-insensitive; `'causal'` only where
     `allow_causal`, i.e. for 1-D convolutions). Returns it in lower case."""
+    expected = ('one of "valid", "same" (or "causal", only for `Conv1D`)' if allow_causal else
+                '"valid" or "same" ("causal" padding is only supported by `Conv1D`)')
     if not isinstance(value, str):
-        refuse(owner, 'padding', value, 'a string ("valid" or "same")', ArgumentTypeError)
-    try:
-        normalized = conv_utils.normalize_padding(value)
-    except ValueError as error:
-        raise ArgumentValueError(describe(owner) + str(error), str(error)) from None
-    if normalized == 'causal' and not allow_causal:
-        detail = ('padding="causal" is only supported by `Conv1D` (causal convolutions are '
-                  'temporal); use "valid" or "same".')
-        raise ArgumentValueError(describe(owner) + detail, detail)
+        refuse(owner, 'padding', value, expected, ArgumentTypeError)
+    normalized = value.lower()
+    if normalized not in (('valid', 'same', 'causal') if allow_causal else ('valid', 'same')):
+        refuse(owner, 'padding', value, expected)
     return normalized
 
 
 def data_format(owner, value):
     """Checks a `data_format` (`None` gives `K.image_data_format()`)."""
+    expected = 'one of "channels_first", "channels_last" (or None for the configured default)'
     if value is not None and not isinstance(value, str):
-        refuse(owner, 'data_format', value, 'None or a string ("channels_first" or '
-               '"channels_last")', ArgumentTypeError)
+        refuse(owner, 'data_format', value, expected, ArgumentTypeError)
     try:
         return K.normalize_data_format(value)
-    except ValueError as error:
-        raise ArgumentValueError(describe(owner) + str(error), str(error)) from None
+    except ValueError:
+        refuse(owner, 'data_format', value, expected)

@@ -135,7 +135,7 @@ class SpatialDropout2D(Dropout):
     @legacy_spatialdropout_support
     def __init__(self, rate, data_format=None, **kwargs):
         super(SpatialDropout2D, self).__init__(rate, **kwargs)
-        self.data_format = K.normalize_data_format(data_format)
+        self.data_format = layer_arguments.data_format(self, data_format)
         self.input_spec = InputSpec(ndim=4)
 
     def _get_noise_shape(self, inputs):
@@ -161,7 +161,7 @@ class SpatialDropout3D(Dropout):
     @legacy_spatialdropout_support
     def __init__(self, rate, data_format=None, **kwargs):
         super(SpatialDropout3D, self).__init__(rate, **kwargs)
-        self.data_format = K.normalize_data_format(data_format)
+        self.data_format = layer_arguments.data_format(self, data_format)
         self.input_spec = InputSpec(ndim=5)
 
     def _get_noise_shape(self, inputs):
@@ -308,7 +308,7 @@ class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super(Flatten, self).__init__(**kwargs)
         self.input_spec = InputSpec(min_ndim=3)
-        self.data_format = K.normalize_data_format(data_format)
+        self.data_format = layer_arguments.data_format(self, data_format)
 
     def compute_output_shape(self, input_shape):
         if not all(input_shape[1:]):
@@ -375,6 +375,9 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super(Lambda, self).__init__(**kwargs)
+        if not callable(function):
+            layer_arguments.refuse(self, 'function', function, 'a function (of the input '
+                                   'tensor or list of tensors)', layer_arguments.ArgumentTypeError)
         self.function = function
         self.arguments = arguments if arguments else {}
         if mask is not None:

@@ -13,11 +13,10 @@ from . import _conv_checks
 
 def _normalize_padding(layer, padding):
     """Checks `padding`: only 'valid' (each output position has its own weights)."""
-    padding = _conv_checks.normalize_padding(layer, padding, allow_causal=True)
-    if padding != 'valid':
-        raise ValueError(_conv_checks.describe(layer) + 'Invalid border mode for ' +
-                         type(layer).__name__ + ' (only "valid" is supported): ' + padding)
-    return padding
+    if not isinstance(padding, str) or padding.lower() != 'valid':
+        layer_arguments.refuse(layer, 'padding', padding, '"valid" (the only padding '
+                               'locally-connected layers support)')
+    return 'valid'
 
 
 def _valid_output_length(input_length, kernel_size, stride):
