@@ -102,15 +102,6 @@ def positive_int(owner, argument, value):
     return as_int
 
 
-def non_negative_int(owner, argument, value):
-    """Checks an amount that may be zero (a padding, a cropping): an integer >= 0."""
-    expected = 'a non-negative integer'
-    as_int = _as_int(owner, argument, value, expected)
-    if as_int < 0:
-        refuse(owner, argument, value, expected)
-    return as_int
-
-
 def optional_positive_int(owner, argument, value):
     """`positive_int`, where `None` (unknown, or not given) is allowed too."""
     if value is None:
@@ -169,15 +160,6 @@ def non_negative_number(owner, argument, value):
     expected = 'a non-negative number'
     as_float = _as_float(owner, argument, value, expected)
     if not 0. <= as_float:
-        refuse(owner, argument, value, expected)
-    return as_float
-
-
-def positive_number(owner, argument, value):
-    """Checks a number > 0 (an epsilon added to a variance)."""
-    expected = 'a positive number'
-    as_float = _as_float(owner, argument, value, expected)
-    if not 0. < as_float:
         refuse(owner, argument, value, expected)
     return as_float
 

@@ -65,6 +65,11 @@ class Dropout(Layer):
             entries take the input's size), e.g. `(batch_size, 1, features)` to drop the same
             features at every timestep.
         seed: int, random seed.
+
+    # Raises
+        ValueError: for a `rate` outside [0, 1] (a rate of 1 leaves the input unchanged,
+            as in Keras 2), or a `noise_shape` entry below 1.
+        TypeError: for a `rate` that is not a number.
     """
 
     _rows_independent = True
@@ -494,6 +499,10 @@ class Dense(Layer):
 
     # Output shape
         N-D tensor `(batch_size, ..., units)`.
+
+    # Raises
+        ValueError: for `units` below 1 or not a whole number, or an unknown activation.
+        TypeError: for `units` that is not a number.
     """
 
     _rows_independent = True

@@ -40,8 +40,10 @@ class _Conv(Layer):
         kernel_constraint, bias_constraint: constraints.
 
     # Raises
-        ValueError: naming the layer, for a badly sized tuple argument, an unknown
+        ValueError: naming the layer, for a badly sized tuple argument, a size, stride or
+            dilation rate below 1, strides and dilation rates both above 1, an unknown
             `padding` or `data_format`, or `"causal"` padding outside `Conv1D`.
+        TypeError: for a `filters`, `padding` or `data_format` of the wrong type.
     """
 
     _rows_independent = True
