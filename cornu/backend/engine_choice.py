@@ -69,6 +69,11 @@ def _missing_modules(engine):
     return [m for m in _REQUIRED_MODULES[engine] if importlib.util.find_spec(m) is None]
 
 
+def install_command(engine):
+    """The command that installs `engine`, as text."""
+    return _INSTALL_COMMANDS[engine]
+
+
 def check_installed(engine):
     """Raises `EngineNotInstalledError`, naming the command to run, when a module `engine`
     needs cannot be found (before importing it, so the error is one clear sentence)."""
@@ -81,15 +86,24 @@ def check_installed(engine):
 
 def _select_engine():
     config = load_user_config()
-    name, note = choose_engine(os.environ.get('CORNU_BACKEND'), config, user_config_file())
+    config_file = user_config_file()
+    requested = os.environ.get('CORNU_BACKEND')
+    name, note = choose_engine(requested, config, config_file)
     if note:
         # Once per process, like Keras 2's own "Using TensorFlow backend." line.
         sys.stderr.write(note + '\n')
     check_installed(name)
-    return name
+    if requested:
+        chosen_by = 'CORNU_BACKEND=' + requested
+    elif config.get('backend') and not note:
+        chosen_by = '"backend" of ' + config_file
+    else:
+        chosen_by = 'the default'
+    return name, chosen_by
 
 
-ENGINE = _select_engine()
+# The engine, and what chose it (for `python -m cornu info`).
+ENGINE, CHOSEN_BY = _select_engine()
 # Before the engine's first import, so that its first large blocks already come from the heap.
 HOST_RUNTIME = configure_host_runtime(ENGINE)
 
