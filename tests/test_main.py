@@ -39,13 +39,17 @@ def test_run_gives_keras_its_own_version_and_cornu_its_modules(tmp_path):
         import keras.backend.tensorflow_backend as tfback
         from keras.layers import Dense
         from keras import backend as K
+        from keras.preprocessing.image import ImageDataGenerator
+        import keras.applications
         import cornu
         import helper_module  # next to the script, as with `python script.py`
         print(json.dumps({
             'keras_version': keras.__version__, 'cornu_version': cornu.__version__,
             'same_dense': Dense is cornu.layers.Dense, 'same_k': K is cornu.backend,
             'argv': sys.argv[1:], 'name': __name__, 'helper': helper_module.VALUE,
-            'gpus': tfback._get_available_gpus(), 'keras_has_models': 'models' in dir(keras)}))
+            'gpus': tfback._get_available_gpus(), 'keras_has_models': 'models' in dir(keras),
+            'generator': ImageDataGenerator is cornu.preprocessing.image.ImageDataGenerator,
+            'vgg16': keras.applications.VGG16 is cornu.applications.VGG16}))
     ''')
     result = _cornu('run', script, '--epochs', '3', '-h', cwd=str(tmp_path.parent))
     assert result.returncode == 0, result.stderr
@@ -54,7 +58,7 @@ def test_run_gives_keras_its_own_version_and_cornu_its_modules(tmp_path):
                       'same_dense': True, 'same_k': True, 'argv': ['--epochs', '3', '-h'],
                       'name': '__main__', 'helper': 42,
                       'gpus': K.tensorflow_backend._get_available_gpus(),
-                      'keras_has_models': True}
+                      'keras_has_models': True, 'generator': True, 'vgg16': True}
     assert cornu.__version__ != '2.2.4'
 
 
