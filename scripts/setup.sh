@@ -22,7 +22,7 @@ for argument in "$@"; do
   case "$argument" in
     --jax) with_jax=1 ;;
     --quiet) quiet=(-q) ;;
-    -h|--help) sed -n '2,12p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d' | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "scripts/setup.sh: unknown option '$argument' (expected --jax, --quiet or --help)" >&2
        exit 2 ;;
   esac
