@@ -84,14 +84,20 @@ def check_installed(engine):
             f'run {_INSTALL_COMMANDS[engine]}.')
 
 
+# Set once the note on Keras' backend name has been shown (see `_select_engine`).
+_NOTED = 'CORNU_KERAS_BACKEND_NOTED'
+
+
 def _select_engine():
     config = load_user_config()
     config_file = user_config_file()
     requested = os.environ.get('CORNU_BACKEND')
     name, note = choose_engine(requested, config, config_file)
-    if note:
-        # Once per process, like Keras 2's own "Using TensorFlow backend." line.
+    if note and not os.environ.get(_NOTED):
+        # Once, like Keras 2's own "Using TensorFlow backend." line: the processes this one
+        # starts (data workers, torchrun's ranks started from it) inherit the variable.
         sys.stderr.write(note + '\n')
+        os.environ[_NOTED] = '1'
     check_installed(name)
     if requested:
         chosen_by = 'CORNU_BACKEND=' + requested

@@ -127,7 +127,8 @@ def test_a_missing_engine_names_the_pip_install(monkeypatch):
 
 def _run(code, home, **env_changes):
     env = {k: v for k, v in os.environ.items()
-           if k not in ('CORNU_BACKEND', 'CORNU_HOME', 'KERAS_HOME')}
+           if k not in ('CORNU_BACKEND', 'CORNU_HOME', 'KERAS_HOME',
+                        'CORNU_KERAS_BACKEND_NOTED')}
     env.update(HOME=str(home), PYTHONPATH=REPOSITORY, **env_changes)
     return subprocess.run([sys.executable, '-c', code], env=env, cwd=REPOSITORY,
                           capture_output=True, text=True)
@@ -144,6 +145,16 @@ def test_a_theano_era_keras_json_in_a_fresh_process(homes):
     # The note, once.
     assert result.stderr.count("Using cornu's torch engine for the backend 'theano' of " +
                                path) == 1
+
+
+def test_the_keras_backend_note_is_not_repeated_by_child_processes(homes):
+    _write(homes / '.keras' / 'keras.json', KERAS_2_THEANO)
+    result = _run('import subprocess, sys\n'
+                  'import cornu\n'
+                  'subprocess.run([sys.executable, "-c", "import cornu"], check=True)',
+                  homes)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("Using cornu's torch engine") == 1
 
 
 @pytest.mark.parametrize('engine, blocked', [('jax', 'jax'), ('torch', 'torch')])
