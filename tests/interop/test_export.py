@@ -73,6 +73,13 @@ def _conv_lstm():
                               layers.GlobalAveragePooling2D()])
 
 
+def _torch_module_inside():
+    return models.Sequential([
+        layers.Dense(4, input_shape=(3,)),
+        layers.TorchModuleLayer(torch.nn.Sequential(torch.nn.Linear(4, 2), torch.nn.Tanh())),
+        layers.Dense(1)])
+
+
 def _multi_input():
     numbers = layers.Input((4,), name='numbers')
     sequence = layers.Input((3, 3), name='sequence')
@@ -85,7 +92,8 @@ def _multi_input():
 MODELS = {'cnn': _cnn, 'lstm_masked': _masked_rnn('LSTM'), 'gru_masked': _masked_rnn('GRU'),
           'simple_rnn_masked': _masked_rnn('SimpleRNN'), 'bidirectional': _bidirectional,
           'embedding_lstm': _embedding_lstm, 'native_kernels': _native_kernels,
-          'cudnn_layers': _cudnn_layers, 'conv_lstm': _conv_lstm, 'multi_input': _multi_input}
+          'cudnn_layers': _cudnn_layers, 'conv_lstm': _conv_lstm, 'multi_input': _multi_input,
+          'torch_module_inside': _torch_module_inside}
 # The recurrent families and the multi-input graph: what every exporter is tested on.
 CORE = ['cnn', 'lstm_masked', 'gru_masked', 'bidirectional', 'multi_input']
 
@@ -205,6 +213,20 @@ def test_functional_call_uses_the_given_parameters():
                                weights[3], rtol=1e-5)
 
 
+def test_parameters_assigned_by_load_state_dict_are_computed_with():
+    model = models.Sequential([layers.Dense(2, input_shape=(3,))])
+    module = model.as_torch_module().eval()
+    kernel = np.arange(6, dtype='float32').reshape(3, 2)
+    before = model.get_weights()
+    module.load_state_dict({'dense_1.kernel': torch.from_numpy(kernel),
+                            'dense_1.bias': torch.ones(2)}, assign=True)
+    x = np.random.rand(4, 3).astype('float32')
+    np.testing.assert_allclose(module(torch.from_numpy(x)).detach().numpy(), x @ kernel + 1,
+                               rtol=1e-6)
+    # The model keeps its own variables.
+    np.testing.assert_allclose(model.predict(x), x @ before[0] + before[1], rtol=1e-5)
+
+
 # ---------------------------------------------------------------- torch.jit.trace
 
 @pytest.mark.parametrize('name', sorted(MODELS))
@@ -245,7 +267,8 @@ def test_onnx_torchscript_exporter(name, tmp_path):
 
 @pytest.mark.parametrize('name', CORE)
 def test_onnx_dynamo_exporter(name, tmp_path):
-    pytest.importorskip('onnxscript', reason='the dynamo ONNX exporter needs onnxscript')
+    pytest.importorskip('onnxscript', reason='the dynamo ONNX exporter needs onnxscript (the '
+                                             'onnx extra installs it)')
     model, module, examples, arrays, expected = _setup(name)
     names = ['input_%d' % k for k in range(len(examples))]
     path = str(tmp_path / 'model.onnx')

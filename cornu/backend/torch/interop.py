@@ -79,7 +79,8 @@ class ModelModule(torch.nn.Module):
 
     When a parameter slot of the module holds another tensor than the model's variable
     (`torch.func.functional_call`, the placeholders of `torch.export`, `load_state_dict` with
-    `assign=True`), `forward` computes with that tensor. So the module exports: with
+    `assign=True`: the model itself keeps its variables), `forward` computes with that
+    tensor. So the module exports: with
     `torch.export.export` (non-strict or strict), `torch.jit.trace` and `torch.onnx.export`;
     the recurrent layers then record a plain loop of standard ops.
 
