@@ -95,36 +95,30 @@ class BaseWrapper(object):
         if not self.__sklearn_is_fitted__():
             raise _not_fitted_error(self)
 
-    def _build_callable(self, build_fn=None, use_own=True):
-        """The callable that builds the model, and the function whose arguments it takes.
-
-        # Arguments
-            build_fn: the builder to consider instead of `self.build_fn` (with `use_own`
-                False).
-            use_own: take `self.build_fn`.
-        """
-        if use_own:
-            build_fn = self.build_fn
+    def _build_callable(self, build_fn):
+        """The callable that builds the model with `build_fn` (`self.build_fn` or one about
+        to replace it), and the function whose arguments it takes."""
         if build_fn is None:
             return self.__call__, self.__call__
         if not isinstance(build_fn, (types.FunctionType, types.MethodType)):
             return build_fn, build_fn.__call__
         return build_fn, build_fn
 
-    def check_params(self, params, build_fn=None, use_own=True):
+    def check_params(self, params):
         """Checks for user typos in `params`.
 
         # Arguments
             params: dictionary; the parameters to be checked.
-            build_fn: the model builder whose arguments are legal, instead of
-                `self.build_fn` (with `use_own` False).
-            use_own: check against `self.build_fn`.
 
         # Raises
             ValueError: if any member of `params` is not a valid argument.
         """
+        self._check_params_of(params, self.build_fn)
+
+    def _check_params_of(self, params, build_fn):
+        """`check_params` against the arguments of `build_fn`."""
         legal_params_fns = [Sequential.fit, Sequential.predict, Sequential.predict_classes,
-                            Sequential.evaluate, self._build_callable(build_fn, use_own)[1]]
+                            Sequential.evaluate, self._build_callable(build_fn)[1]]
         for name in params:
             if name == 'nb_epoch':  # Keras 1's name of `epochs`, still accepted by `fit`
                 continue
@@ -160,11 +154,9 @@ class BaseWrapper(object):
                 `Sequential` methods (nothing is changed then).
         """
         params = dict(params)
-        replaces_builder = 'build_fn' in params
-        build_fn = params.pop('build_fn', None)
-        self.check_params(params, build_fn, use_own=not replaces_builder)
-        if replaces_builder:
-            self.build_fn = build_fn
+        build_fn = params.pop('build_fn') if 'build_fn' in params else self.build_fn
+        self._check_params_of(params, build_fn)
+        self.build_fn = build_fn
         self.sk_params.update(params)
         return self
 
@@ -179,7 +171,7 @@ class BaseWrapper(object):
         # Returns
             history: the `History` of the training.
         """
-        build, signature = self._build_callable()
+        build, signature = self._build_callable(self.build_fn)
         self.model = build(**self.filter_sk_params(signature))
         # scikit-learn's number of features, defined for one 2D array of samples.
         shape = getattr(x, 'shape', None)
