@@ -7,6 +7,7 @@ names.
 import torch
 
 from ..symbolic import graph_op
+from .rnn_steps import recording_graph
 
 __all__ = ['lstm_recurrence']
 
@@ -273,7 +274,7 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         if mask.dim() > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         mask = mask if mask.dtype == torch.bool else mask != 0
-    if torch.jit.is_tracing():
+    if recording_graph():
         return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
                                go_backwards)
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
