@@ -50,6 +50,10 @@ class LazyWeightedSum(object):
         self._host_total = 0.
 
     def add(self, value, weight):
+        if isinstance(value, (float, np.floating)):
+            # Already on the host (the logs of steps run together): summed there.
+            self._host_total = self._host_total + float(value) * weight
+            return
         self._values.append(value)
         self._weights.append(weight)
         if len(self._values) >= self.pending:
@@ -200,6 +204,18 @@ def _overrides(callback, hook):
         getattr(type(callback), hook, None) is not getattr(Callback, hook)
 
 
+def _hook_only_reads(callback, hook):
+    """Whether `callback`'s `hook` does nothing, or only reads the logs (the loggers of this
+    package mark their classes with `_batch_hooks_only_read`); a subclass that defines the
+    hook anew, or an instance given one (`LambdaCallback`), is not assumed to."""
+    if hook in getattr(callback, '__dict__', ()):
+        return False
+    for klass in type(callback).__mro__:
+        if hook in vars(klass):
+            return klass is Callback or vars(klass).get('_batch_hooks_only_read', False) is True
+    return True
+
+
 class CallbackList(object):
     """A list of callbacks, called one after another for each training event.
 
@@ -230,6 +246,13 @@ class CallbackList(object):
             return
         self.callbacks.append(callback)
         self._batch_begin_hooks = self._batch_end_hooks = None
+
+    def batch_hooks_only_read(self):
+        """Whether every callback's batch hooks do nothing or only read the logs (Keras'
+        own loggers): then no callback can change the model or stop training between two
+        batches, and their hooks may be called after several batches have run together."""
+        return all(_hook_only_reads(callback, hook) for callback in self.callbacks
+                   for hook in ('on_batch_begin', 'on_batch_end'))
 
     def set_params(self, params):
         for callback in self.callbacks:

@@ -52,6 +52,9 @@ class BaseLogger(Callback):
             weighted by the batch sizes.
     """
 
+    # Its batch hook only reads the logs (see `CallbackList.batch_hooks_only_read`).
+    _batch_hooks_only_read = True
+
     def __init__(self, stateful_metrics=None):
         super(BaseLogger, self).__init__()
         self.stateful_metrics = set(stateful_metrics) if stateful_metrics else set()
@@ -152,6 +155,8 @@ class ProgbarLogger(Callback):
     """
 
     _chief_only = True
+    # Its batch hooks only read the logs (see `CallbackList.batch_hooks_only_read`).
+    _batch_hooks_only_read = True
 
     def __init__(self, count_mode='samples', stateful_metrics=None):
         super(ProgbarLogger, self).__init__()

@@ -21,6 +21,8 @@ differs between engines is supplied by `cornu.backend.steps`: `value_and_grad`, 
 and the kernels that pick rows and place arrays. The losses and metrics come from `StepLogic`,
 which reads only the model's `CompileSpec`.
 """
+import numpy as np
+
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps as engine
@@ -72,6 +74,8 @@ class Trainer:
         """
         model = self.model
         self.logic = StepLogic(model, spec)
+        # How many training steps `train_steps` runs in one engine call.
+        self.steps_per_call = spec.steps_per_execution
         self.params = list(model._collected_trainable_weights)
         engine.prepare_trainable(self.params)
         self.optimizer = model.optimizer
@@ -210,6 +214,38 @@ class Trainer:
             (inputs, targets, weights), rows, self.placement, limit, self._padding('test'))
         with kernels.inference_mode():
             return self._test_step(list(inputs), list(targets), list(weights), rows, valid)
+
+    def groups_steps(self, data):
+        """Whether `train_steps` may run several of this model's training steps on `data`
+        (an `ArrayBatches`) in one engine call: where the engine's compiled training step
+        can (JAX on one device; see `TracedStep.run_steps`), once it has run a first time
+        (its state is then known), for in-memory data, with the optimizer's built-in
+        updates and no loss scaling (whose Python-side logic runs between steps)."""
+        step = self._train_step
+        return (self.steps_per_call > 1 and data.indexable and step is not None and
+                getattr(step, 'groups_steps', False) and not self.custom_updates and
+                self.loss_scale is None)
+
+    def train_steps(self, data, index, count, batch_size):
+        """`count` training steps in one engine call, on consecutive batches of
+        `batch_size` rows that the rows `index` of `data` hold in order.
+
+        # Returns
+            For each logged value a NumPy array of its `count` per-step values (the same
+            numbers as `count` calls of `train_rows` give), or `None` when the engine could
+            not run the steps together: nothing ran then.
+        """
+        inputs, targets, weights = data.take(index)
+        batches = tuple([None if array is None else
+                         array.reshape((count, -1) + tuple(array.shape[1:]))
+                         for array in group] for group in (inputs, targets, weights))
+        # Full batches: with padding allowed the step is told all their rows are real, as
+        # `feed` tells it for one batch.
+        valid = np.full(count, batch_size, np.int32) if self._padding('train') else None
+        outputs = self._train_step.run_steps((*batches, None, valid))
+        if outputs is None:
+            return None
+        return [kernels.to_numpy(output) for output in outputs]
 
     def train_rows(self, data, index, batch_size):
         """`train_batch` on the rows `index` of `data` (an `ArrayBatches`).

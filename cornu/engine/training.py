@@ -102,6 +102,16 @@ class Model(Network):
                 clipped form has no gradient). Metrics and predictions see the probabilities;
                 models with masks always use the clipped formula. Default `True`; `False`
                 gives Keras 2.2.4's formula.
+            steps_per_execution: (keyword only, not in Keras 2; Keras 3's name) on JAX, how
+                many training steps `fit` runs in one compiled call when it can: for arrays
+                in memory, on one device, when the callbacks' batch hooks only read the logs
+                (Keras' own loggers; a callback acting between batches gets them one by one),
+                the full batches of an epoch go in groups of this many through one
+                `lax.scan` of the step, giving the same numbers as one call per batch, and
+                the batch hooks are called after each group with each batch's values. A
+                small model's step then costs several times less; the grouped step is one
+                more compile (about as long as the step's own), paid by the first group.
+                On PyTorch each step is its own call whatever the value. Default `1`.
 
         A model compiled inside `cornu.distribute.DataParallel(...).scope()` (or while a
         distribution is set with `cornu.distribute.set_distribution`) trains, evaluates and
@@ -597,7 +607,8 @@ class Model(Network):
 
 
 # Keyword arguments of `compile` that Keras 2 did not have, with their defaults.
-_COMPILE_OPTIONS = {'jit_compile': False, 'fuse_softmax_crossentropy': True}
+_COMPILE_OPTIONS = {'jit_compile': False, 'fuse_softmax_crossentropy': True,
+                    'steps_per_execution': 1}
 
 
 def _with_loss_scaling(model, optimizer):

@@ -170,6 +170,9 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     # The longest a short batch may be padded to (with `steps_per_epoch`, each step takes
     # the whole data: never padded).
     limit = batch_size if steps_per_epoch is None else num_samples
+    # Several batches may run in one engine call where nothing needs the model between them
+    # (see `_steps_together`).
+    groupable = parallel is None and steps_per_epoch is None
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):
@@ -197,7 +200,19 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                 data.expect(batches if parallel is None else
                             [parallel.local_index(pair)[0] for pair in batches], order)
                 stopped = False
-                for batch_index, (start, stop) in enumerate(batches):
+                batch_index = 0
+                while batch_index < len(batches):
+                    count = _steps_together(trainer, data, callbacks, batches, batch_index,
+                                            batch_size) if groupable else 1
+                    if count > 1:
+                        start, stop = batches[batch_index][0], batches[batch_index + count - 1][1]
+                        index = (start, stop) if order is None else order[start:stop]
+                        outs = trainer.train_steps(data, index, count, batch_size)
+                        if outs is not None:
+                            _report_steps(callbacks, out_labels, outs, batch_index, batch_size)
+                            batch_index += count
+                            continue
+                    start, stop = batches[batch_index]
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)
                     index = (start, stop) if order is None else order[start:stop]
@@ -211,6 +226,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                     for label, value in zip(out_labels, outs):
                         batch_logs[label] = value
                     callbacks.on_batch_end(batch_index, batch_logs)
+                    batch_index += 1
                     if watch_batches:
                         model.stop_training = parallel.any_flag(model.stop_training)
                     if model.stop_training:
@@ -235,6 +251,34 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     finally:
         callbacks.on_train_end()
     return model.history
+
+
+def _steps_together(trainer, data, callbacks, batches, first, batch_size):
+    """How many batches from `first` on the next engine call trains on: the model's
+    `steps_per_execution` when the engine can run them together (`Trainer.groups_steps`),
+    they are full batches, and the callbacks' batch hooks only read the logs — nothing then
+    needs the model between them, and the hooks are called once the batches have run, with
+    each batch's own values; else one. Always that many or one, so that one grouped step
+    is compiled, whatever the number of batches."""
+    count = trainer.steps_per_call
+    if count < 2 or len(batches) - first < count or not trainer.groups_steps(data) or \
+            not callbacks.batch_hooks_only_read():
+        return 1
+    if any(stop - start != batch_size for start, stop in batches[first:first + count]):
+        return 1
+    return count
+
+
+def _report_steps(callbacks, out_labels, outs, first, batch_size):
+    """The batch hooks of steps run together (`Trainer.train_steps`), one batch at a time,
+    each with its own logged values (host floats)."""
+    for offset in range(len(outs[0]) if outs else 0):
+        batch_index = first + offset
+        batch_logs = Logs(batch=batch_index, size=batch_size)
+        callbacks.on_batch_begin(batch_index, batch_logs)
+        for label, values in zip(out_labels, outs):
+            batch_logs[label] = float(values[offset])
+        callbacks.on_batch_end(batch_index, batch_logs)
 
 
 def test_loop(model, data, batch_size=32, verbose=0, steps=None):

@@ -25,6 +25,7 @@ import warnings
 import numpy as np
 import jax
 import jax.numpy as jnp
+from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import phase
@@ -164,6 +165,9 @@ class TracedStep(object):
         # How many times the body was traced (each trace is followed by a compile): what
         # tells whether new batch lengths compile anew.
         self.traces = 0
+        # Whether `run_steps` may run several steps in one call (a training step on one
+        # device; cleared when a grouped trace fails).
+        self.groups_steps = donate and mesh is None
 
     def _add(self, variables):
         for variable in variables:
@@ -263,6 +267,65 @@ class TracedStep(object):
                 variables[position]._value = value
         self.rng, self.step = rng, step
         return outputs
+
+    def run_steps(self, stacked_args):
+        """Runs the step once for each entry along the first axis of `stacked_args` (the
+        step's arguments with every array stacked, `None` left as it is), in one compiled
+        call: a `lax.scan` that carries the state, the random key and the step counter from
+        one step to the next exactly as successive calls do, so that the results are those
+        of calling the step that many times. One call instead of one per step saves the
+        per-call work around a small model's step (dispatch, argument and state handling)
+        that otherwise costs as much as the step itself.
+
+        Only for a training step (`donate`) on one device whose state is known (it ran
+        once): a step whose state changes shape, type or grows while traced in the loop
+        cannot be grouped; `None` is then returned, before anything ran, and the caller
+        runs the steps one by one (`groups_steps` is then `False` for good).
+
+        # Arguments
+            stacked_args: the step's arguments, each array with a leading axis of steps.
+
+        # Returns
+            The step's outputs, each with a leading axis of steps, or `None`.
+        """
+        if not self.groups_steps:
+            return None
+        key = ('steps', _phase_key())
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = jax.jit(self._pure_steps, donate_argnums=(0, 1, 2))
+        # State met outside the known state raises `_StateGrew` while tracing (no grouping).
+        self._may_grow = True
+        state = self._state()
+        try:
+            new_state, rng, step, outputs = compiled(state, self.rng, self.step, stacked_args)
+        except (_StateGrew, TypeError, ValueError) as error:
+            # Raised while tracing (the carried state's types changing from step to step, or
+            # state found outside it), before the donated buffers were spent.
+            if any(value.is_deleted() for value in state):
+                raise
+            self.groups_steps = False
+            self._compiled.pop(key, None)
+            warnings.warn('Training steps run one call per batch: they could not be grouped '
+                          '(%s).' % error)
+            return None
+        for variable, value in zip(self.variables, new_state):
+            variable._value = value
+        self.rng, self.step = rng, step
+        return outputs
+
+    def _pure_steps(self, state_values, rng, step, stacked_args):
+        def one_step(carry, args):
+            state, rng, step = carry
+            new_state, rng, step, outputs = self._pure(state, rng, step, args)
+            # The carry keeps each value's type (an assignment may give a weakly typed one).
+            new_state = tuple(lax.convert_element_type(new, old.dtype)
+                              for new, old in zip(new_state, state))
+            return (new_state, rng, step), outputs
+
+        (state, rng, step), outputs = lax.scan(one_step, (tuple(state_values), rng, step),
+                                               stacked_args)
+        return state, rng, step, outputs
 
 
 class CompiledFunction(object):
