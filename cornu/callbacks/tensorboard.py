@@ -5,6 +5,7 @@ weights as images, the model's layer graph and embeddings for the projector, thr
 `tensorboard` package (an optional extra: `pip install 'cornu[tensorboard]'`).
 """
 import os
+import warnings
 
 import numpy as np
 
@@ -145,8 +146,10 @@ class TensorBoard(Callback):
         known = [layer.name for layer in model.layers]
         unknown = [name for name in names if name not in known]
         if unknown:
-            raise ValueError('`embeddings_layer_names` names %s, which the model has no '
-                             'layer of; its layers are %s.' % (unknown, known))
+            # Keras 2.2.4 skipped such names silently; they are skipped with a warning.
+            warnings.warn('`embeddings_layer_names` names %s, which the model has no layer '
+                          'of (its layers are %s): no embeddings are written for them.'
+                          % (unknown, known))
         return [layer for layer in model.layers if layer.name in names]
 
     def on_epoch_end(self, epoch, logs=None):
