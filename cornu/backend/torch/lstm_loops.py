@@ -129,10 +129,11 @@ def _load(dtype):
 def _agrees_with_torch(library, dtype):
     """A first check of a freshly loaded library: one step of a tiny LSTM against torch ops
     (a BLAS whose calling convention differs would fail it)."""
+    # (On the CPU by name: the loops run there whatever the engine's device.)
     generator = torch.Generator().manual_seed(0)
-    projected = torch.randn(2, 1, 12, generator=generator, dtype=dtype)
-    h, c = torch.randn(2, 2, 3, generator=generator, dtype=dtype)
-    kernel = torch.randn(3, 12, generator=generator, dtype=dtype)
+    projected = torch.randn(2, 1, 12, generator=generator, dtype=dtype, device='cpu')
+    h, c = torch.randn(2, 2, 3, generator=generator, dtype=dtype, device='cpu')
+    kernel = torch.randn(3, 12, generator=generator, dtype=dtype, device='cpu')
     outputs, new_c, scratch = projected.new_empty((2, 1, 3)), c.clone(), h.new_empty((2, 12))
     if library.lstm_forward(1, 2, 3, *_pointers(projected, h, outputs, new_c, kernel, None),
                             1, 0, *_pointers(scratch, None, None)):
