@@ -196,3 +196,20 @@ def test_a_library_that_fails_its_check_is_not_used(fresh_build, monkeypatch):
     calling convention) is dropped."""
     monkeypatch.setattr(lstm_loops, '_agrees_with_torch', lambda library, dtype: False)
     assert lstm_loops.loops_for(torch.float32) is None
+
+
+@pytest.mark.parametrize('shapes', [
+    [(2, 3, 8), (2, 2), (2, 2), (2, 12)],      # kernel of the wrong width
+    [(2, 3, 8), (3, 2), (2, 2), (2, 8)],       # states of another batch
+    [(2, 3, 9), (2, 2), (2, 2), (2, 9)],       # projections not four gates wide
+    [(2, 0, 8), (2, 2), (2, 2), (2, 8)],       # an empty sequence
+])
+def test_shapes_that_do_not_fit_are_left_to_the_engine_ops(shapes):
+    """The C loops index by the shapes they are given: any that do not fit together go to
+    the engine ops (which raise their error, or handle the empty sequence)."""
+    tensors = [torch.zeros(*shape) for shape in shapes]
+    assert lstm_loops.lstm_recurrence(*tensors, None, True, False) is None
+    mask = torch.ones(2, 4, dtype=torch.bool)
+    fitting = [torch.zeros(2, 3, 8), torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 8)]
+    assert lstm_loops.lstm_recurrence(*fitting, mask, True, False) is None
+    assert lstm_loops.lstm_recurrence(*fitting, mask[:, :3], True, False) is not None

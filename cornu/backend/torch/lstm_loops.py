@@ -225,19 +225,34 @@ class _LoopsRecurrence(torch.autograd.Function):
         return d_projected, dh, dc, d_kernel, None, None, None, None
 
 
+def _shapes_fit(projected, h, c, kernel, mask):
+    """Whether the shapes are those the C loops index by: projected `(batch, steps,
+    4 units)` with neither empty, states `(batch, units)`, kernel `(units, 4 units)`, a bool
+    mask `(batch, steps)` on the CPU or none."""
+    if projected.dim() != 3 or 0 in projected.shape or projected.shape[2] % 4:
+        return False
+    batch, steps, width = projected.shape
+    units = width // 4
+    return (tuple(h.shape) == tuple(c.shape) == (batch, units) and
+            tuple(kernel.shape) == (units, width) and
+            (mask is None or (mask.dtype == torch.bool and mask.device.type == 'cpu' and
+                              tuple(mask.shape) == (batch, steps))))
+
+
 def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
     """`lstm_kernel.lstm_recurrence` (its arguments, `mask` a bool tensor or `None`, `hard`
     whether the gates are hard sigmoids) through the C loops, or `None` where they do not
     apply: tensors not all on the CPU or not all float32 or float64, an empty batch or
-    sequence, inside `torch.compile`'s tracing, or no loops built.
+    sequence, shapes that do not fit together (the engine ops then raise their error: the C
+    loops would read out of bounds), inside `torch.compile`'s tracing, or no loops built.
 
     # Returns
         `(outputs, h, c)` as `lstm_kernel.lstm_recurrence`, or `None`.
     """
     dtype = projected.dtype
-    if (projected.device.type != 'cpu' or 0 in projected.shape[:2] or
+    if (projected.device.type != 'cpu' or
             any(t.device.type != 'cpu' or t.dtype != dtype for t in (h, c, kernel)) or
-            (mask is not None and mask.device.type != 'cpu') or
+            not _shapes_fit(projected, h, c, kernel, mask) or
             torch.compiler.is_compiling()):
         return None
     library = loops_for(dtype)
