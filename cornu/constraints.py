@@ -4,6 +4,7 @@ A constraint maps a weight to its projection onto the allowed set; the optimizer
 after each update. Constraints return a new tensor and never modify their input.
 """
 from . import backend as K
+from ._common import layer_arguments
 from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -43,6 +44,8 @@ class MaxNorm(Constraint):
     """
 
     def __init__(self, max_value=2, axis=0):
+        layer_arguments.non_negative_number(self, 'max_value', max_value)
+        layer_arguments.axis(self, 'axis', axis, allow_list=True)
         self.max_value = max_value
         self.axis = axis
 
@@ -71,6 +74,7 @@ class UnitNorm(Constraint):
     """
 
     def __init__(self, axis=0):
+        layer_arguments.axis(self, 'axis', axis, allow_list=True)
         self.axis = axis
 
     def __call__(self, w):
@@ -96,6 +100,12 @@ class MinMaxNorm(Constraint):
     """
 
     def __init__(self, min_value=0.0, max_value=1.0, rate=1.0, axis=0):
+        layer_arguments.non_negative_number(self, 'min_value', min_value)
+        if layer_arguments.number(self, 'max_value', max_value) < min_value:
+            layer_arguments.refuse(self, 'max_value', max_value,
+                                   'at least `min_value` (' + str(min_value) + ')')
+        layer_arguments.rate(self, 'rate', rate)
+        layer_arguments.axis(self, 'axis', axis, allow_list=True)
         self.min_value = min_value
         self.max_value = max_value
         self.rate = rate

@@ -4,6 +4,7 @@ A regularizer maps a weight (or activation) tensor to a scalar penalty that is a
 model's loss.
 """
 from . import backend as K
+from ._common import layer_arguments
 from ._common.serialization import deserialize_keras_object, serialize_keras_object
 
 
@@ -28,8 +29,9 @@ class L1L2(Regularizer):
     """
 
     def __init__(self, l1=0., l2=0.):
-        self.l1 = l1
-        self.l2 = l2
+        # A negative factor would reward large weights: refused, as for `ActivityRegularization`.
+        self.l1 = layer_arguments.non_negative_number(self, 'l1', l1)
+        self.l2 = layer_arguments.non_negative_number(self, 'l2', l2)
 
     # `l1` and `l2` are float32 NumPy scalars, as in Keras 2; the penalty uses Python floats
     # of the same value, kept beside them: they keep engine tensors on their own side of

@@ -8,6 +8,14 @@ from cornu.layers import Lambda
 from cornu.models import Model
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """`python -m pytest` reports as quietly as `python -m pytest -q` (dots, failures and the
+    closing `N passed` line); `-q` changes nothing more, `-qq` and `-v` work as usual."""
+    if config.option.verbose == 0:
+        config.option.verbose = -1
+
+
 @pytest.fixture
 def backend():
     """The `K` module of the engine under test."""

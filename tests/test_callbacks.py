@@ -9,7 +9,6 @@ import csv
 import json
 import os
 import socket
-import struct
 import threading
 import urllib.parse
 import warnings
@@ -21,7 +20,6 @@ import pytest
 from cornu.backend import kernels
 from cornu import callbacks
 from cornu.callbacks import base as callbacks_base
-from cornu.callbacks import event_file
 from cornu.callbacks import loggers
 from cornu.callbacks.logs import Logs
 from cornu._common import generic_utils  # where Progbar reads the clock
@@ -815,187 +813,6 @@ def test_remote_monitor_uses_requests_when_installed(backend, monkeypatch):
         _run_epochs([callbacks.RemoteMonitor()], FakeModel(K), [{'loss': 0.5}])
 
 
-# --- TensorBoard -------------------------------------------------------------------------------
-
-def _reference_crc32c(data):
-    """Bit by bit, independent of the table-driven implementation under test."""
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 & -(crc & 1))
-    return crc ^ 0xFFFFFFFF
-
-
-def _masked(data):
-    crc = _reference_crc32c(data)
-    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
-
-
-def _read_records(path):
-    with open(path, 'rb') as f:
-        data = f.read()
-    records, pos = [], 0
-    while pos < len(data):
-        header = data[pos:pos + 8]
-        length, = struct.unpack('<Q', header)
-        assert struct.unpack('<I', data[pos + 8:pos + 12])[0] == _masked(header)
-        body = data[pos + 12:pos + 12 + length]
-        assert struct.unpack('<I', data[pos + 12 + length:pos + 16 + length])[0] == _masked(body)
-        records.append(body)
-        pos += 16 + length
-    return records
-
-
-def _parse_proto(buf):
-    """Field number -> list of raw values (ints for varints, bytes otherwise)."""
-    fields, pos = {}, 0
-
-    def varint():
-        nonlocal pos
-        result = shift = 0
-        while True:
-            byte = buf[pos]
-            pos += 1
-            result |= (byte & 0x7F) << shift
-            shift += 7
-            if not byte & 0x80:
-                return result
-
-    while pos < len(buf):
-        key = varint()
-        field, wire = key >> 3, key & 7
-        if wire == 0:
-            value = varint()
-        elif wire == 1:
-            value, pos = buf[pos:pos + 8], pos + 8
-        elif wire == 2:
-            length = varint()
-            value, pos = buf[pos:pos + length], pos + length
-        elif wire == 5:
-            value, pos = buf[pos:pos + 4], pos + 4
-        else:
-            raise AssertionError('unexpected wire type %d' % wire)
-        fields.setdefault(field, []).append(value)
-    return fields
-
-
-def _read_events(log_dir):
-    files = [f for f in os.listdir(log_dir) if f.startswith('events.out.tfevents.')]
-    assert len(files) == 1
-    name = files[0]
-    assert int(name.split('.')[3]) > 1e9 and name.split('.', 4)[4] == socket.gethostname()
-    events = [_parse_proto(r) for r in _read_records(os.path.join(log_dir, name))]
-    assert events[0][3] == [b'brain.Event:2']
-    scalars, histograms = {}, {}
-    for ev in events[1:]:
-        step = ev.get(2, [0])[0]
-        for value in _parse_proto(ev[5][0])[1]:
-            value = _parse_proto(value)
-            tag = value[1][0].decode()
-            if 2 in value:
-                scalars.setdefault(tag, []).append((step, struct.unpack('<f', value[2][0])[0]))
-            if 5 in value:
-                histo = _parse_proto(value[5][0])
-                decoded = {k: struct.unpack('<d', histo[f][0])[0]
-                           for k, f in (('min', 1), ('max', 2), ('num', 3), ('sum', 4),
-                                        ('sum_squares', 5))}
-                decoded['limits'] = np.frombuffer(histo[6][0], '<f8')
-                decoded['counts'] = np.frombuffer(histo[7][0], '<f8')
-                histograms.setdefault(tag, []).append((step, decoded))
-    return os.path.join(log_dir, name), scalars, histograms
-
-
-class _Layer(object):
-    def __init__(self, weights):
-        self.weights = weights
-
-
-def test_crc32c_known_answer(backend):
-    assert event_file.crc32c(b'123456789') == 0xE3069283
-    assert event_file.crc32c(b'') == 0
-    data = bytes(range(256)) * 3
-    assert event_file.crc32c(data) == _reference_crc32c(data)
-
-
-def test_tensorboard_writes_scalars_per_epoch(backend, tmp_path):
-    K = backend
-    log_dir = str(tmp_path / 'logs')
-    board = callbacks.TensorBoard(log_dir=log_dir)
-    _run_epochs([board], FakeModel(K), [
-        {'val_loss': 0.5, 'loss': 0.75, 'acc': np.float32(0.25)},
-        {'val_loss': 0.25, 'loss': K.constant(0.5), 'acc': 0.5}])
-    assert board.writer.closed
-    _, scalars, histograms = _read_events(log_dir)
-    assert scalars == {'val_loss': [(0, 0.5), (1, 0.25)], 'loss': [(0, 0.75), (1, 0.5)],
-                       'acc': [(0, 0.25), (1, 0.5)]}
-    assert histograms == {}
-
-
-def test_tensorboard_batch_updates_and_histograms(backend, tmp_path):
-    K = backend
-    log_dir = str(tmp_path / 'logs')
-    model = FakeModel(K)
-    kernel = np.array([[-1.5, 0.], [0.25, 3.]], dtype='float32')
-    model.layers = [_Layer([K.variable(kernel, name='dense_1/kernel:0'),
-                            K.variable(np.zeros(2), name='dense_1/bias:0')]), _Layer([])]
-    board = callbacks.TensorBoard(log_dir=log_dir, histogram_freq=2, update_freq='batch')
-    board.validation_data = [np.zeros((4, 2))]
-    cbk_list = _start([board], model)
-    for epoch in range(3):
-        cbk_list.on_epoch_begin(epoch)
-        for i in range(2):
-            logs = _batch_logs(K, i, 10, 1. / (1 + i + epoch), 0.5)
-            cbk_list.on_batch_begin(i, logs)
-            cbk_list.on_batch_end(i, logs)
-        cbk_list.on_epoch_end(epoch, Logs(loss=0.25 * epoch, val_loss=1.))
-    cbk_list.on_train_end()
-    _, scalars, histograms = _read_events(log_dir)
-    # Batch logs at the number of samples seen; epoch logs too, as Keras 2.2.4 does.
-    assert scalars['loss'][:3] == [(10, 1.), (20, 0.5), (20, 0.)]
-    assert [step for step, _ in scalars['val_loss']] == [20, 40, 60]
-    assert scalars['acc'] == [(s, 0.5) for s in (10, 20, 30, 40, 50, 60)]
-    assert sorted(histograms) == ['dense_1/bias_0', 'dense_1/kernel_0']
-    assert [step for step, _ in histograms['dense_1/kernel_0']] == [0, 2]
-    histo = histograms['dense_1/kernel_0'][0][1]
-    assert (histo['min'], histo['max'], histo['num']) == (-1.5, 3., 4.)
-    assert histo['sum'] == 1.75 and histo['sum_squares'] == 1.5 ** 2 + 0.25 ** 2 + 9
-    assert histo['counts'].sum() == 4 and (np.diff(histo['limits']) > 0).all()
-    # Each value lies in its bucket: [previous limit, limit).
-    for value in kernel.ravel():
-        i = np.searchsorted(histo['limits'], value, side='right')
-        assert histo['counts'][i] >= 1
-    zeros = histograms['dense_1/bias_0'][0][1]
-    assert zeros['num'] == 2 and list(zeros['counts'][zeros['counts'] > 0]) == [2.]
-
-
-def test_tensorboard_needs_validation_data_for_histograms(backend, tmp_path):
-    K = backend
-    board = callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1)
-    with pytest.raises(ValueError, match='If printing histograms, validation_data must be '
-                                         'provided, and cannot be a generator.'):
-        _run_epochs([board], FakeModel(K), [{'loss': 1.}])
-    with pytest.warns(UserWarning, match='write_images'):
-        board = callbacks.TensorBoard(log_dir=str(tmp_path), write_images=True)
-    assert board.write_images is False
-
-
-def test_tensorboard_files_read_by_tensorboard_itself(backend, tmp_path):
-    event_accumulator = pytest.importorskip(
-        'tensorboard.backend.event_processing.event_accumulator')
-    K = backend
-    model = FakeModel(K)
-    model.layers = [_Layer([K.variable(np.arange(6.).reshape(2, 3), name='d/kernel:0')])]
-    board = callbacks.TensorBoard(log_dir=str(tmp_path), histogram_freq=1)
-    board.validation_data = [np.zeros(1)]
-    _run_epochs([board], model, [{'loss': 0.5}, {'loss': 0.25}])
-    acc = event_accumulator.EventAccumulator(str(tmp_path))
-    acc.Reload()
-    assert [(e.step, e.value) for e in acc.Scalars('loss')] == [(0, 0.5), (1, 0.25)]
-    histo = acc.Histograms('d/kernel_0')[0].histogram_value
-    assert (histo.num, histo.sum, histo.max) == (6, 15, 5)
-
-
 # --- with the training loop --------------------------------------------------------------------
 
 def _small_model():
@@ -1128,28 +945,3 @@ def test_validation_data_of_temporal_weights_and_learning_phase_models(backend):
     assert len(data) == 4
     np.testing.assert_array_equal(data[2], np.ones((6, 4)))
     assert data[3] == 0.
-
-
-def test_tensorboard_histograms_with_validation_tuple_in_fit_generator(backend, tmp_path):
-    model, x, y = _small_model()
-    log_dir = str(tmp_path / 'logs')
-
-    def batches():
-        while True:
-            yield x[:8], y[:8]
-
-    board = callbacks.TensorBoard(log_dir=log_dir, histogram_freq=1)
-    model.fit_generator(batches(), steps_per_epoch=2, epochs=2, verbose=0,
-                        validation_data=(x[:10], y[:10]), callbacks=[board])
-    _, scalars, histograms = _read_events(log_dir)
-    assert [step for step, _ in scalars['val_loss']] == [0, 1]
-    kernel = [name for name in histograms if 'kernel' in name]
-    assert len(kernel) == 2
-    assert [step for step, _ in histograms[kernel[0]]] == [0, 1]
-    # A generator gives no validation arrays: histograms cannot be asked for.
-    with pytest.raises(ValueError, match='If printing histograms, validation_data must be '
-                                         'provided, and cannot be a generator.'):
-        model.fit_generator(batches(), steps_per_epoch=2, epochs=1, verbose=0,
-                            validation_data=batches(), validation_steps=1,
-                            callbacks=[callbacks.TensorBoard(log_dir=str(tmp_path / 'gen'),
-                                                             histogram_freq=1)])

@@ -3,14 +3,35 @@ dataset used in place of a NumPy array), the overwrite prompt, and `H5Dict`, the
 view over an HDF5 group (or a plain dict) through which models are saved and pickled.
 """
 import pickle
+import sys
 from collections import defaultdict
 
 import numpy as np
 
-try:
-    import h5py
-except ImportError:  # pragma: no cover - h5py is a dependency; kept importable without it
-    h5py = None
+
+def h5py_module():
+    """The `h5py` module, imported at first use rather than with cornu (a program that
+    reads or writes no HDF5 file never pays for its import).
+
+    # Returns
+        The module, or `None` when h5py is not installed.
+    """
+    try:
+        import h5py
+    except ImportError:  # pragma: no cover - h5py is a dependency; kept importable without it
+        return None
+    return h5py
+
+
+def is_h5py_group(obj):
+    """Whether `obj` is an `h5py.Group` (or `File`); imports nothing: an object can only be
+    one if h5py has been imported already."""
+    return _is_h5py_instance(obj, 'Group')
+
+
+def _is_h5py_instance(obj, class_name):
+    h5py = sys.modules.get('h5py')
+    return h5py is not None and isinstance(obj, getattr(h5py, class_name))
 
 # Largest attribute HDF5 keeps in an object header (64 KB less some room for the header).
 HDF5_OBJECT_HEADER_LIMIT = 64512
@@ -45,6 +66,7 @@ class HDF5Matrix(object):
     refs = defaultdict(int)
 
     def __init__(self, datapath, dataset, start=0, end=None, normalizer=None):
+        h5py = h5py_module()
         if h5py is None:
             raise ImportError('The use of HDF5Matrix requires HDF5 and h5py installed.')
         f = self.refs.get(datapath)
@@ -163,7 +185,7 @@ def _read_attribute(attrs, name):
     """Reads an attribute; variable-length ASCII strings (how h5py 3 stores Python bytes)
     come back as bytes, as they went in, rather than as str."""
     val = attrs[name]
-    info = h5py.check_string_dtype(attrs.get_id(name).dtype)
+    info = h5py_module().check_string_dtype(attrs.get_id(name).dtype)
     if info is None or info.length is not None or info.encoding != 'ascii':
         return val
     if isinstance(val, str):
@@ -200,10 +222,11 @@ class H5Dict(object):
     """
 
     def __init__(self, path, mode='a'):
-        if h5py is not None and isinstance(path, h5py.Group):
+        if is_h5py_group(path):
             self.data = path
             self._is_file = False
         elif isinstance(path, str):
+            h5py = h5py_module()
             if h5py is None:
                 raise ImportError('H5Dict needs h5py to open HDF5 files.')
             self.data = h5py.File(path, mode=mode)
@@ -313,7 +336,7 @@ class H5Dict(object):
             return val
         if attr in self.data:
             val = self.data[attr]
-            if isinstance(val, h5py.Dataset):
+            if _is_h5py_instance(val, 'Dataset'):
                 return np.asarray(val)
             return H5Dict(val, mode='r' if self.read_only else 'a')
         if self._is_chunked(attr):
@@ -381,7 +404,7 @@ class H5Dict(object):
 
     def close(self):
         """Flushes the HDF5 file, and closes it if this H5Dict opened it."""
-        if h5py is not None and isinstance(self.data, h5py.Group):
+        if is_h5py_group(self.data):
             if not self.data.id.valid:
                 return
             self.data.file.flush()

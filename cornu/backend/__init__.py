@@ -38,6 +38,7 @@ from .common import (epsilon, set_epsilon, floatx, set_floatx, cast_to_floatx,
                      clear_session, manual_variable_initialization)
 from .engine_choice import ENGINE as _ENGINE
 from .engine_neutral import symbolic_operators as _symbolic_operators
+from .sessions import without_tensorflow as _without_tensorflow
 from . import phase as _phase
 from .phase import (learning_phase, set_learning_phase, learning_phase_scope,
                     reset_learning_phase as _reset_learning_phase)
@@ -124,3 +125,13 @@ in_train_phase = _symbolic.dispatching(in_train_phase)
 in_test_phase = _symbolic.dispatching(in_test_phase)
 _symbolic.install_operators(_symbolic_operators())
 _common.on_clear_session(_reset_learning_phase)
+
+# Keras 2's `keras.backend.tensorflow_backend`, for code that reaches into it.
+from . import tensorflow_backend  # noqa: E402,F401
+
+
+def __getattr__(name):
+    # Keras 2's TensorFlow backend exposed TensorFlow itself as `K.tf`.
+    if name == 'tf':
+        raise AttributeError(_without_tensorflow('K.tf'))
+    raise AttributeError('module %r has no attribute %r' % (__name__, name))

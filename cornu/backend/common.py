@@ -180,23 +180,59 @@ def config_path():
     return os.path.join(base, 'cornu.json')
 
 
-def load_user_config():
-    """Reads `cornu.json` and applies floatx/epsilon/image_data_format/streaming_threshold;
-    returns the dict."""
-    path = config_path()
+def keras_config_path():
+    """The path of Keras' own configuration file, `~/.keras/keras.json` (or
+    `$KERAS_HOME/keras.json`, as Keras 2 looked for it)."""
+    base = os.environ.get('KERAS_HOME') or os.path.join(os.path.expanduser('~'), '.keras')
+    return os.path.join(base, 'keras.json')
+
+
+def user_config_file():
+    """The configuration file in use: `cornu.json` when it exists, else Keras' `keras.json`
+    when that exists (so scripts written for a machine set up for Keras 2 keep their
+    `image_data_format`, `floatx` and `epsilon`), else `None`."""
+    for path in (config_path(), keras_config_path()):
+        if os.path.isfile(path):
+            return path
+    return None
+
+
+def read_user_config():
+    """Reads the configuration file in use (see `user_config_file`) without applying it.
+
+    # Returns
+        The tuple `(path, config)`: the file's path (`None` when there is none) and its
+        contents as a dict (`{}` when there is no file, or it holds no JSON object).
+    """
+    path = user_config_file()
+    if path is None:
+        return None, {}
     try:
         with open(path) as f:
             config = json.load(f)
     except (OSError, ValueError):
-        return {}
-    if not isinstance(config, dict):
-        return {}
+        return path, {}
+    return path, config if isinstance(config, dict) else {}
+
+
+def load_user_config():
+    """Reads the configuration file in use (`cornu.json`, else Keras' `keras.json`) and
+    applies its floatx, epsilon, image_data_format (or Keras 1's `image_dim_ordering`) and
+    streaming_threshold; values of the wrong kind are ignored.
+
+    # Returns
+        The file's contents, a dict (`{}` when there is no file).
+    """
+    _, config = read_user_config()
     if config.get('floatx') in _VALID_FLOATX:
         set_floatx(config['floatx'])
-    if isinstance(config.get('epsilon'), (int, float)):
+    if isinstance(config.get('epsilon'), (int, float)) and \
+            not isinstance(config['epsilon'], bool):
         set_epsilon(config['epsilon'])
     if config.get('image_data_format') in _VALID_DATA_FORMATS:
         set_image_data_format(config['image_data_format'])
+    elif config.get('image_dim_ordering') in ('tf', 'th'):
+        set_image_dim_ordering(config['image_dim_ordering'])
     threshold = config.get('streaming_threshold')
     if isinstance(threshold, int) and not isinstance(threshold, bool) and threshold >= 0:
         set_streaming_threshold(threshold)

@@ -1,6 +1,6 @@
 """Backend functions that are the same on every engine: `K` takes `placeholder`,
-`is_placeholder`, `name_scope`, `get_session` and `set_session` from here as they are (through
-`cornu.backend.api.core`), and the engines' `function` builds on `function` here.
+`is_placeholder` and `name_scope` from here as they are (through `cornu.backend.api.core`),
+and the engines' `function` builds on `function` here.
 
 They touch no tensor library.
 """
@@ -71,28 +71,6 @@ def function(inputs, outputs, updates=None, **kwargs):
     if symbolic._function_builder is None:
         raise RuntimeError('K.function needs cornu.engine; import cornu first.')
     return symbolic._function_builder(inputs, outputs, updates, kwargs)
-
-
-def get_session():
-    """Kept for Keras 2 code written against TensorFlow: cornu has no session.
-
-    # Raises
-        RuntimeError: always, saying how to read values instead.
-    """
-    raise RuntimeError('cornu has no TensorFlow session: values are computed eagerly; use '
-                       'K.get_value / K.eval.')
-
-
-def set_session(session):
-    """Kept for Keras 2 code written against TensorFlow: cornu has no session to set.
-
-    # Arguments
-        session: ignored.
-
-    # Raises
-        RuntimeError: always.
-    """
-    raise RuntimeError('cornu has no TensorFlow session to set.')
 
 
 def _rsub(a, b):

@@ -5,7 +5,6 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import kernels
-from ..backend import symbolic
 from ..backend.run_context import current, run_context
 from .._common.generic_utils import (to_list, unpack_singleton, is_all_none, to_snake_case,
                                    object_list_uid)
@@ -13,6 +12,7 @@ from ..mixed_precision.policy import get_policy
 from .autocast import policy_call
 from .input_spec import InputSpec, check_input_compatibility
 from .node import Node
+from . import call_losses as symbolic_call_losses
 from . import shape_inference
 
 _ALLOWED_KWARGS = frozenset(['input_shape', 'batch_input_shape', 'batch_size', 'dtype', 'name',
@@ -284,7 +284,7 @@ class Layer(object):
         if context.probing:
             # Only a count of the call's losses is wanted from a probe (see
             # `_losses_added_in_call_at`); elsewhere probes add nothing.
-            if type(context.call_losses) is CallLosses:
+            if type(context.call_losses) is symbolic_call_losses.CallLosses:
                 context.call_losses.extend(x for x in to_list(losses) if x is not None)
             return
         # While a model runs, losses added on concrete tensors go to the run's collector.
@@ -361,50 +361,13 @@ class Layer(object):
         return losses
 
     def _activity_losses_at(self, node_index):
-        """The activity regularization of the outputs of the layer's call at `node_index`:
-        symbolic scalars in the graph, made when first asked for (so building a model
-        costs nothing for them), the same tensors afterwards. Training computes these
-        losses as the layer runs; nothing here is added to the training loss."""
-        regularizer = getattr(self, 'activity_regularizer', None)
-        if regularizer is None:
-            return []
-        cache = self.__dict__.setdefault('_activity_loss_cache', {})
-        cached = cache.get(node_index)
-        if cached is None or cached[0] is not regularizer:
-            outputs = self._inbound_nodes[node_index].output_tensors
-            losses = [symbolic.record(activity_regularization, (output, regularizer), {})
-                      for output in outputs]
-            cached = cache[node_index] = (regularizer, losses)
-        return list(cached[1])
+        return symbolic_call_losses.activity_losses_at(self, node_index)
 
     def _losses_added_in_call_at(self, node_index):
-        """The losses that `call` adds with `add_loss` in the layer's call at `node_index`,
-        for a layer defined outside this package (built-in layers add none): symbolic
-        tensors that run the call on its inputs and give the loss, made when first asked
-        for. How many there are is found by running the call once on shape probes."""
+        # Built-in layers add no losses in `call`; only a user's `call` needs probing.
         if type(self).__module__.startswith('cornu.') or type(self).call is Layer.call:
             return []
-        cache = self.__dict__.setdefault('_added_loss_cache', {})
-        if node_index not in cache:
-            node = self._inbound_nodes[node_index]
-            inputs = tuple(node.input_tensors)
-            arguments = dict(node.arguments)
-            counts = []
-
-            def count_losses(*values):
-                collected = CallLosses()
-                with run_context(call_losses=collected):
-                    self.call(unpack_singleton(list(values)), **arguments)
-                counts.append(len(collected))
-
-            try:
-                shape_inference.probe(count_losses, inputs, {})
-            except Exception:  # a call that cannot run on probes: its losses go unlisted
-                counts = []
-            cache[node_index] = [
-                symbolic.record(_loss_added_in_call(self, arguments, index), inputs, {})
-                for index in range(min(counts) if counts else 0)]
-        return list(cache[node_index])
+        return symbolic_call_losses.losses_added_in_call_at(self, node_index)
 
     def _call_updates(self, inputs, kwargs):
         """The updates a call on the symbolic `inputs` with `kwargs` makes when it runs in
@@ -769,28 +732,6 @@ class Layer(object):
 
     def __repr__(self):
         return '<%s name=%s>' % (self.__class__.__name__, self.name)
-
-
-class CallLosses(list):
-    """Collects the losses that a layer's `call` adds, on shape probes too (where losses are
-    otherwise dropped): the list that counts and computes the losses listed for a call."""
-
-
-def _loss_added_in_call(layer, arguments, index):
-    """A function of a call's inputs giving the `index`-th loss that the layer's `call`
-    adds (recorded as a graph op; see `Layer._losses_added_in_call_at`)."""
-    def loss_added_in_call(*values):
-        collected = CallLosses()
-        with run_context(call_losses=collected):
-            layer.call(unpack_singleton(list(values)), **arguments)
-        return collected[index]
-    return loss_added_in_call
-
-
-def activity_regularization(output, regularizer):
-    """The activity regularization of one output (recorded as a graph op; see
-    `Layer.get_losses_for`)."""
-    return regularizer(output)
 
 
 def _like(error, message):

@@ -30,17 +30,13 @@ import numpy as np
 
 from .. import backend as K
 from .._version import __keras_version__
-from .._common.io_utils import H5Dict, ask_to_proceed_with_overwrite
+from .._common.io_utils import (H5Dict, ask_to_proceed_with_overwrite, h5py_module,
+                               is_h5py_group)
 from .._common.serialization import CustomObjectScope, json_default
 from . import config_conversion
 from .model_config import model_from_config
 from .weight_conversion import preprocess_weights_for_loading
 from . import weights_tree
-
-try:
-    import h5py
-except ImportError:  # pragma: no cover - h5py is a dependency
-    h5py = None
 
 
 # ---------------------------------------------------------------------- small helpers
@@ -70,12 +66,12 @@ def _where(source):
 
 
 def _require_h5py(what):
-    if h5py is None:
+    if h5py_module() is None:
         raise ImportError('`' + what + '` requires h5py.')
 
 
 def _is_group(obj):
-    return h5py is not None and isinstance(obj, h5py.Group)
+    return is_h5py_group(obj)
 
 
 def _is_binary_stream(obj, method):
@@ -107,7 +103,7 @@ def _stream_for_writing(stream):
         # HDF5 reads what is already there before writing: start from an empty stream.
         stream.seek(0)
         stream.truncate()
-        f = h5py.File(stream, 'w')
+        f = h5py_module().File(stream, 'w')
     except (OSError, ValueError) as error:
         raise OSError('Cannot save to ' + _stream_name(stream) + ': it must be a binary '
                       'file object open for reading and writing (' + str(error) + ').') \
@@ -574,7 +570,7 @@ def _atomic_h5_file(filepath):
     """Yields an `h5py.File` open for writing that replaces `filepath` once the block ends
     without error; on an error, `filepath` is left as it was."""
     with atomic_file(filepath) as temporary:
-        f = h5py.File(temporary, 'w')
+        f = h5py_module().File(temporary, 'w')
         try:
             yield f
             f.flush()
@@ -627,7 +623,7 @@ def _open_for_reading(filepath):
     if _is_binary_stream(filepath, 'read'):
         source = _stream_name(filepath)
         try:
-            f = h5py.File(filepath, 'r')
+            f = h5py_module().File(filepath, 'r')
         except OSError as error:
             raise OSError('Unable to load ' + source + ': it does not hold an HDF5 file (' +
                           str(error) + ').') from error
@@ -643,7 +639,7 @@ def _open_for_reading(filepath):
         raise IsADirectoryError(path + ' is a directory, not an HDF5 file (cornu reads the '
                                 'Keras 2 HDF5 format; TensorFlow SavedModel directories are '
                                 'not supported).')
-    if not h5py.is_hdf5(path):
+    if not h5py_module().is_hdf5(path):
         with open(path, 'rb') as handle:
             head = handle.read(4)
         if not head:
@@ -655,7 +651,7 @@ def _open_for_reading(filepath):
             reason = 'it is not an HDF5 file (no HDF5 signature found)'
         raise OSError('Unable to load ' + path + ': ' + reason + '.')
     try:
-        f = h5py.File(path, 'r')
+        f = h5py_module().File(path, 'r')
     except OSError as error:
         raise OSError('Unable to load ' + path + ': the HDF5 file is truncated or damaged (' +
                       str(error) + ').') from error

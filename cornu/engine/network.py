@@ -500,6 +500,15 @@ class Network(Layer):
         `torch.compile` and `DistributedDataParallel`. It lists the weights the model has when
         it is made: make it again after adding layers.
 
+        For serving, put it in `eval()` mode and export it: `torch.export.export` (its
+        default non-strict mode or strict), `torch.jit.trace` or `torch.onnx.export`; the
+        recurrent layers then record a plain loop of standard ops. `forward(*inputs)` takes
+        its inputs as one variadic argument, so a free batch axis reads
+        `dynamic_shapes=(({0: batch},) * len(model.inputs),)` with
+        `batch = torch.export.Dim('batch')`. Parameters handed to the module in place of its
+        own (`torch.func.functional_call`, the export's placeholders) are what it computes
+        with.
+
         # Returns
             A `torch.nn.Module`.
 

@@ -10,6 +10,7 @@ import importlib
 from .. import backend as K
 from ..backend import kernels
 from ..backend.run_context import run_context
+from .weight_substitution import substituted_weights
 
 
 def torch_interop(feature):
@@ -28,25 +29,32 @@ def torch_interop(feature):
 
 
 class _ModelRunner(object):
-    """Computes a model for its torch module: `run(inputs, phase)` runs the execution plan in
-    that learning phase and keeps the losses that layers add during the call (activity
-    regularization, `add_loss` in `call`) and the values of the model's symbolic `add_loss`
-    terms; `losses()` returns them with the weight-regularization and fixed losses."""
+    """Computes a model for its torch module: `run(inputs, phase, substitutes)` runs the
+    execution plan in that learning phase (with other tensors in place of some weights, when
+    the module's parameters were replaced) and keeps the losses that layers add during the
+    call (activity regularization, `add_loss` in `call`) and the values of the model's
+    symbolic `add_loss` terms; `losses()` returns them with the weight-regularization and
+    fixed losses."""
 
-    def __init__(self, model):
+    def __init__(self, model, is_module):
         from .step_logic import stored_losses
         self.model = model
+        self.is_module = is_module
         self.graph_losses, self.fixed_losses = stored_losses(model)
         self.num_outputs = len(model.outputs)
         self.call_losses = []
 
-    def run(self, inputs, phase):
+    def run(self, inputs, phase, substitutes=None):
         model = self.model
         plan = model.plan_for(list(model.outputs) + self.graph_losses) \
             if self.graph_losses else model._plan
         collector = []
         with run_context(learning_phase=phase, call_losses=collector):
-            results = plan.run(inputs)
+            if substitutes:
+                with substituted_weights(model, substitutes, self.is_module):
+                    results = plan.run(inputs)
+            else:
+                results = plan.run(inputs)
         self.call_losses = collector + results[self.num_outputs:]
         return results[:self.num_outputs]
 
@@ -74,4 +82,4 @@ def as_torch_module(model):
     training = set(id(w) for w in model.trainable_weights)
     training.update(id(w) for w in getattr(model, '_collected_trainable_weights', ()))
     frozen = [w for w in model.weights if id(w) not in training]
-    return interop.ModelModule(model, _ModelRunner(model), frozen)
+    return interop.ModelModule(model, _ModelRunner(model, interop.is_module), frozen)

@@ -5,50 +5,29 @@ is reported where it was written, before any engine traceback.
 """
 from .. import backend as K
 from .._common import conv_utils
+from .._common import layer_arguments
+from .._common.layer_arguments import describe  # noqa: F401 (the layers' message prefix)
 
 
-def describe(layer):
-    """`'Layer conv2d_1 (Conv2D): '`, the prefix of the layer's error messages."""
-    return 'Layer ' + str(layer.name) + ' (' + type(layer).__name__ + '): '
-
-
-def checked(layer, function, *args):
-    """Calls an argument normaliser, prefixing the layer to any `ValueError` it raises."""
-    try:
-        return function(*args)
-    except ValueError as error:
-        raise ValueError(describe(layer) + str(error)) from None
-
-
-def normalize_tuple(layer, value, n, name):
-    """`conv_utils.normalize_tuple` with errors that name the layer."""
-    return checked(layer, conv_utils.normalize_tuple, value, n, name)
+def normalize_tuple(layer, value, n, name, minimum=1):
+    """`conv_utils.normalize_tuple` with errors that name the layer; every entry must be at
+    least `minimum` (1 for sizes, strides and rates, 0 for paddings and croppings)."""
+    return layer_arguments.int_tuple(layer, name, value, n, minimum)
 
 
 def normalize_data_format(layer, value):
     """`K.normalize_data_format` with errors that name the layer."""
-    return checked(layer, K.normalize_data_format, value)
+    return layer_arguments.data_format(layer, value)
 
 
 def normalize_padding(layer, value, allow_causal=False):
     """Checks `padding`; `'causal'` only where `allow_causal` (1-D convolutions)."""
-    padding = checked(layer, conv_utils.normalize_padding, value)
-    if padding == 'causal' and not allow_causal:
-        raise ValueError(describe(layer) + 'padding="causal" is only supported by `Conv1D` '
-                         '(causal convolutions are temporal); use "valid" or "same".')
-    return padding
+    return layer_arguments.padding(layer, value, allow_causal)
 
 
 def normalize_filters(layer, filters):
     """Checks `filters` is a positive integer (kept as a Python int)."""
-    try:
-        as_int = int(filters)
-    except (TypeError, ValueError):
-        as_int = None
-    if as_int is None or as_int != filters or as_int <= 0 or isinstance(filters, bool):
-        raise ValueError(describe(layer) + 'The `filters` argument must be a positive '
-                         'integer. Received: ' + repr(filters))
-    return as_int
+    return layer_arguments.positive_int(layer, 'filters', filters)
 
 
 def spatial_axes(rank, data_format):

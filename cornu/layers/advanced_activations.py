@@ -4,6 +4,7 @@ from .. import activations
 from .. import initializers
 from .. import regularizers
 from .. import constraints
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ._legacy import legacy_interface
@@ -33,7 +34,7 @@ class LeakyReLU(Layer):
     def __init__(self, alpha=0.3, **kwargs):
         super(LeakyReLU, self).__init__(**kwargs)
         self.supports_masking = True
-        self.alpha = float(alpha)
+        self.alpha = layer_arguments.number(self, 'alpha', alpha)
 
     def call(self, inputs):
         return K.relu(inputs, alpha=self.alpha)
@@ -80,10 +81,14 @@ class PReLU(Layer):
         self.alpha_constraint = constraints.get(alpha_constraint)
         if shared_axes is None:
             self.shared_axes = None
-        elif not isinstance(shared_axes, (list, tuple)):
-            self.shared_axes = [shared_axes]
         else:
-            self.shared_axes = list(shared_axes)
+            self.shared_axes = layer_arguments.axis(self, 'shared_axes', shared_axes,
+                                                    allow_list=True)
+            if not isinstance(self.shared_axes, list):
+                self.shared_axes = [self.shared_axes]
+            if any(axis < 1 for axis in self.shared_axes):
+                layer_arguments.refuse(self, 'shared_axes', shared_axes, 'axes >= 1 (the batch '
+                                       'axis 0 has no parameters)')
 
     def build(self, input_shape):
         param_shape = list(input_shape[1:])
@@ -150,7 +155,7 @@ class ELU(Layer):
     def __init__(self, alpha=1.0, **kwargs):
         super(ELU, self).__init__(**kwargs)
         self.supports_masking = True
-        self.alpha = float(alpha)
+        self.alpha = layer_arguments.number(self, 'alpha', alpha)
 
     def call(self, inputs):
         return K.elu(inputs, self.alpha)
@@ -184,7 +189,7 @@ class ThresholdedReLU(Layer):
     def __init__(self, theta=1.0, **kwargs):
         super(ThresholdedReLU, self).__init__(**kwargs)
         self.supports_masking = True
-        self.theta = float(theta)
+        self.theta = layer_arguments.number(self, 'theta', theta)
 
     def call(self, inputs, mask=None):
         return inputs * K.cast(K.greater(inputs, self.theta), K.dtype(inputs))
@@ -216,7 +221,7 @@ class Softmax(Layer):
     def __init__(self, axis=-1, **kwargs):
         super(Softmax, self).__init__(**kwargs)
         self.supports_masking = True
-        self.axis = axis
+        self.axis = layer_arguments.axis(self, 'axis', axis)
 
     def call(self, inputs):
         return activations.softmax(inputs, axis=self.axis)
@@ -255,16 +260,12 @@ class ReLU(Layer):
 
     def __init__(self, max_value=None, negative_slope=0., threshold=0., **kwargs):
         super(ReLU, self).__init__(**kwargs)
-        if max_value is not None and max_value < 0.:
-            raise ValueError('max_value of Relu layer cannot be negative value: ' +
-                             str(max_value))
-        if negative_slope < 0.:
-            raise ValueError('negative_slope of Relu layer cannot be negative value: ' +
-                             str(negative_slope))
         self.supports_masking = True
-        self.max_value = None if max_value is None else float(max_value)
-        self.negative_slope = float(negative_slope)
-        self.threshold = float(threshold)
+        self.max_value = (None if max_value is None else
+                          layer_arguments.non_negative_number(self, 'max_value', max_value))
+        self.negative_slope = layer_arguments.non_negative_number(self, 'negative_slope',
+                                                                  negative_slope)
+        self.threshold = layer_arguments.number(self, 'threshold', threshold)
 
     def call(self, inputs):
         return K.relu(inputs, alpha=self.negative_slope, max_value=self.max_value,

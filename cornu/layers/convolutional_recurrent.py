@@ -16,6 +16,7 @@ from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .._common import conv_utils
+from .._common import layer_arguments
 from .._common.generic_utils import transpose_shape
 from ._legacy import legacy_interface, _conv2d_preprocessor, _DIM_ORDERING
 from .recurrent.base import RNN
@@ -175,12 +176,13 @@ class ConvLSTM2DCell(Layer):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0., recurrent_dropout=0., **kwargs):
         super(ConvLSTM2DCell, self).__init__(**kwargs)
-        self.filters = filters
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2, 'kernel_size')
-        self.strides = conv_utils.normalize_tuple(strides, 2, 'strides')
-        self.padding = conv_utils.normalize_padding(padding)
-        self.data_format = K.normalize_data_format(data_format)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2, 'dilation_rate')
+        self.filters = layer_arguments.positive_int(self, 'filters', filters)
+        self.kernel_size = layer_arguments.int_tuple(self, 'kernel_size', kernel_size, 2)
+        self.strides = layer_arguments.int_tuple(self, 'strides', strides, 2)
+        self.padding = layer_arguments.padding(self, padding)
+        self.data_format = layer_arguments.data_format(self, data_format)
+        self.dilation_rate = layer_arguments.int_tuple(self, 'dilation_rate', dilation_rate, 2)
+        layer_arguments.strides_without_dilation(self, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = use_bias
@@ -194,8 +196,9 @@ class ConvLSTM2DCell(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1., max(0., dropout))
-        self.recurrent_dropout = min(1., max(0., recurrent_dropout))
+        self.dropout = layer_arguments.rate(self, 'dropout', dropout)
+        self.recurrent_dropout = layer_arguments.rate(self, 'recurrent_dropout',
+                                                      recurrent_dropout)
         self.state_size = (self.filters, self.filters)
         self._dropout_mask = None
         self._recurrent_dropout_mask = None
@@ -412,7 +415,7 @@ class ConvLSTM2D(ConvRNN2D):
                  recurrent_constraint=None, bias_constraint=None, return_sequences=False,
                  go_backwards=False, stateful=False, dropout=0., recurrent_dropout=0.,
                  **kwargs):
-        cell = ConvLSTM2DCell(
+        cell = layer_arguments.made_for(type(self), kwargs.get('name'), lambda: ConvLSTM2DCell(
             filters=filters, kernel_size=kernel_size, strides=strides, padding=padding,
             data_format=data_format, dilation_rate=dilation_rate, activation=activation,
             recurrent_activation=recurrent_activation, use_bias=use_bias,
@@ -421,7 +424,7 @@ class ConvLSTM2D(ConvRNN2D):
             kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-            dropout=dropout, recurrent_dropout=recurrent_dropout)
+            dropout=dropout, recurrent_dropout=recurrent_dropout))
         super(ConvLSTM2D, self).__init__(cell, return_sequences=return_sequences,
                                          go_backwards=go_backwards, stateful=stateful,
                                          **kwargs)

@@ -15,6 +15,7 @@ from .. import constraints
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
+from .._common import layer_arguments
 from .._common.generic_utils import func_dump, func_load, has_arg
 from .._common.serialization import (array_from_json, check_code_loading_allowed,
                                      deserialize_keras_object)
@@ -64,6 +65,11 @@ class Dropout(Layer):
             entries take the input's size), e.g. `(batch_size, 1, features)` to drop the same
             features at every timestep.
         seed: int, random seed.
+
+    # Raises
+        ValueError: for a `rate` outside [0, 1] (a rate of 1 leaves the input unchanged,
+            as in Keras 2), or a `noise_shape` entry below 1.
+        TypeError: for a `rate` that is not a number.
     """
 
     _rows_independent = True
@@ -71,7 +77,8 @@ class Dropout(Layer):
     @legacy_dropout_support
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(Dropout, self).__init__(**kwargs)
-        self.rate = min(1., max(0., rate))
+        self.rate = layer_arguments.rate(self, 'rate', rate)
+        layer_arguments.optional_shape(self, 'noise_shape', noise_shape)
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True
@@ -133,7 +140,7 @@ class SpatialDropout2D(Dropout):
     @legacy_spatialdropout_support
     def __init__(self, rate, data_format=None, **kwargs):
         super(SpatialDropout2D, self).__init__(rate, **kwargs)
-        self.data_format = K.normalize_data_format(data_format)
+        self.data_format = layer_arguments.data_format(self, data_format)
         self.input_spec = InputSpec(ndim=4)
 
     def _get_noise_shape(self, inputs):
@@ -159,7 +166,7 @@ class SpatialDropout3D(Dropout):
     @legacy_spatialdropout_support
     def __init__(self, rate, data_format=None, **kwargs):
         super(SpatialDropout3D, self).__init__(rate, **kwargs)
-        self.data_format = K.normalize_data_format(data_format)
+        self.data_format = layer_arguments.data_format(self, data_format)
         self.input_spec = InputSpec(ndim=5)
 
     def _get_noise_shape(self, inputs):
@@ -186,7 +193,8 @@ class Activation(Layer):
     def __init__(self, activation, **kwargs):
         super(Activation, self).__init__(**kwargs)
         self.supports_masking = True
-        self.activation = activations.get(activation)
+        self.activation = layer_arguments.looked_up(self, 'activation', activations.get,
+                                                    activation)
 
     def call(self, inputs):
         return self.activation(inputs)
@@ -239,7 +247,7 @@ class Reshape(Layer):
 
     def __init__(self, target_shape, **kwargs):
         super(Reshape, self).__init__(**kwargs)
-        self.target_shape = tuple(target_shape)
+        self.target_shape = layer_arguments.target_shape(self, 'target_shape', target_shape)
 
     def compute_output_shape(self, input_shape):
         if None in input_shape[1:]:
@@ -272,11 +280,7 @@ class Permute(Layer):
 
     def __init__(self, dims, **kwargs):
         super(Permute, self).__init__(**kwargs)
-        self.dims = tuple(dims)
-        if sorted(self.dims) != list(range(1, len(self.dims) + 1)):
-            raise ValueError('Invalid permutation `dims` for Permute Layer: %s. The set of '
-                             'indices in `dims` must be consecutive and start from 1.'
-                             % (dims,))
+        self.dims = layer_arguments.permutation(self, 'dims', dims)
         self.input_spec = InputSpec(ndim=len(self.dims) + 1)
 
     def compute_output_shape(self, input_shape):
@@ -309,7 +313,7 @@ class Flatten(Layer):
     def __init__(self, data_format=None, **kwargs):
         super(Flatten, self).__init__(**kwargs)
         self.input_spec = InputSpec(min_ndim=3)
-        self.data_format = K.normalize_data_format(data_format)
+        self.data_format = layer_arguments.data_format(self, data_format)
 
     def compute_output_shape(self, input_shape):
         if not all(input_shape[1:]):
@@ -342,7 +346,7 @@ class RepeatVector(Layer):
 
     def __init__(self, n, **kwargs):
         super(RepeatVector, self).__init__(**kwargs)
-        self.n = n
+        self.n = layer_arguments.positive_int(self, 'n', n)
         self.input_spec = InputSpec(ndim=2)
 
     def compute_output_shape(self, input_shape):
@@ -376,6 +380,9 @@ class Lambda(Layer):
 
     def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
         super(Lambda, self).__init__(**kwargs)
+        if not callable(function):
+            layer_arguments.refuse(self, 'function', function, 'a function (of the input '
+                                   'tensor or list of tensors)', layer_arguments.ArgumentTypeError)
         self.function = function
         self.arguments = arguments if arguments else {}
         if mask is not None:
@@ -492,6 +499,10 @@ class Dense(Layer):
 
     # Output shape
         N-D tensor `(batch_size, ..., units)`.
+
+    # Raises
+        ValueError: for `units` below 1 or not a whole number, or an unknown activation.
+        TypeError: for `units` that is not a number.
     """
 
     _rows_independent = True
@@ -504,8 +515,9 @@ class Dense(Layer):
         if 'input_shape' not in kwargs and 'input_dim' in kwargs:
             kwargs['input_shape'] = (kwargs.pop('input_dim'),)
         super(Dense, self).__init__(**kwargs)
-        self.units = int(units)
-        self.activation = activations.get(activation)
+        self.units = layer_arguments.positive_int(self, 'units', units)
+        self.activation = layer_arguments.looked_up(self, 'activation', activations.get,
+                                                    activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
@@ -583,8 +595,8 @@ class ActivityRegularization(Layer):
     def __init__(self, l1=0., l2=0., **kwargs):
         super(ActivityRegularization, self).__init__(**kwargs)
         self.supports_masking = True
-        self.l1 = l1
-        self.l2 = l2
+        self.l1 = layer_arguments.non_negative_number(self, 'l1', l1)
+        self.l2 = layer_arguments.non_negative_number(self, 'l2', l2)
         self.activity_regularizer = regularizers.L1L2(l1=l1, l2=l2)
 
     def compute_output_shape(self, input_shape):

@@ -21,6 +21,7 @@ from ..backend import kernels
 from .. import initializers
 from .. import regularizers
 from .. import constraints
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from .recurrent.base import RNN
@@ -94,7 +95,7 @@ class _CuDNNRNN(RNN):
                                bias_initializer, kernel_regularizer, recurrent_regularizer,
                                bias_regularizer, activity_regularizer, kernel_constraint,
                                recurrent_constraint, bias_constraint):
-        self.units = units
+        self.units = layer_arguments.positive_int(self, 'units', units)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)

@@ -5,6 +5,7 @@ from .. import backend as K
 from .. import initializers
 from .. import regularizers
 from .. import constraints
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ._legacy import legacy_interface
 
@@ -83,8 +84,12 @@ class Embedding(Layer):
             else:
                 kwargs['input_shape'] = (None,)
         super(Embedding, self).__init__(**kwargs)
-        self.input_dim = input_dim
-        self.output_dim = output_dim
+        self.input_dim = layer_arguments.positive_int(self, 'input_dim', input_dim)
+        self.output_dim = layer_arguments.positive_int(self, 'output_dim', output_dim)
+        if isinstance(input_length, (list, tuple)):
+            layer_arguments.optional_shape(self, 'input_length', input_length)
+        else:
+            layer_arguments.optional_positive_int(self, 'input_length', input_length)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)

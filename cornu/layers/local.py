@@ -1,40 +1,22 @@
 """Locally-connected layers: convolutions with unshared weights."""
-import numbers
-
 from .. import backend as K
 from .. import activations
 from .. import initializers
 from .. import regularizers
 from .. import constraints
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ._legacy import legacy_conv1d_support, legacy_conv2d_support
+from . import _conv_checks
 
 
-def _normalize_tuple(value, n, name):
-    """`value` (an int or an iterable of `n` ints) as a tuple of `n` ints."""
-    if isinstance(value, numbers.Integral):
-        return (int(value),) * n
-    try:
-        values = tuple(value)
-    except TypeError as error:
-        raise ValueError('The `' + name + '` argument must be a tuple of ' + str(n) +
-                         ' integers. Received: ' + str(value)) from error
-    if len(values) != n or not all(isinstance(v, numbers.Integral) for v in values):
-        raise ValueError('The `' + name + '` argument must be a tuple of ' + str(n) +
-                         ' integers. Received: ' + str(value))
-    return tuple(int(v) for v in values)
-
-
-def _normalize_padding(padding, layer_class):
-    padding = str(padding).lower()
-    if padding not in ('valid', 'same', 'causal'):
-        raise ValueError('The `padding` argument must be one of "valid", "same" (or '
-                         '"causal", only for `Conv1D`). Received: ' + str(padding))
-    if padding != 'valid':
-        raise ValueError('Invalid border mode for ' + layer_class + ' (only "valid" is '
-                         'supported): ' + padding)
-    return padding
+def _normalize_padding(layer, padding):
+    """Checks `padding`: only 'valid' (each output position has its own weights)."""
+    if not isinstance(padding, str) or padding.lower() != 'valid':
+        layer_arguments.refuse(layer, 'padding', padding, '"valid" (the only padding '
+                               'locally-connected layers support)')
+    return 'valid'
 
 
 def _valid_output_length(input_length, kernel_size, stride):
@@ -95,11 +77,11 @@ class LocallyConnected1D(Layer):
                  activity_regularizer=None, kernel_constraint=None, bias_constraint=None,
                  **kwargs):
         super(LocallyConnected1D, self).__init__(**kwargs)
-        self.filters = filters
-        self.kernel_size = _normalize_tuple(kernel_size, 1, 'kernel_size')
-        self.strides = _normalize_tuple(strides, 1, 'strides')
-        self.padding = _normalize_padding(padding, 'LocallyConnected1D')
-        self.data_format = K.normalize_data_format(data_format)
+        self.filters = layer_arguments.positive_int(self, 'filters', filters)
+        self.kernel_size = layer_arguments.int_tuple(self, 'kernel_size', kernel_size, 1)
+        self.strides = layer_arguments.int_tuple(self, 'strides', strides, 1)
+        self.padding = _normalize_padding(self, padding)
+        self.data_format = _conv_checks.normalize_data_format(self, data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -227,11 +209,11 @@ class LocallyConnected2D(Layer):
                  kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, **kwargs):
         super(LocallyConnected2D, self).__init__(**kwargs)
-        self.filters = filters
-        self.kernel_size = _normalize_tuple(kernel_size, 2, 'kernel_size')
-        self.strides = _normalize_tuple(strides, 2, 'strides')
-        self.padding = _normalize_padding(padding, 'LocallyConnected2D')
-        self.data_format = K.normalize_data_format(data_format)
+        self.filters = layer_arguments.positive_int(self, 'filters', filters)
+        self.kernel_size = layer_arguments.int_tuple(self, 'kernel_size', kernel_size, 2)
+        self.strides = layer_arguments.int_tuple(self, 'strides', strides, 2)
+        self.padding = _normalize_padding(self, padding)
+        self.data_format = _conv_checks.normalize_data_format(self, data_format)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

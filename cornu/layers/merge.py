@@ -1,6 +1,7 @@
 """Layers that merge a list of inputs into one tensor: Add, Subtract, Multiply, Average,
 Maximum, Minimum, Concatenate, Dot, and their functional forms."""
 from .. import backend as K
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 
 
@@ -286,7 +287,7 @@ class Concatenate(_Merge):
 
     def __init__(self, axis=-1, **kwargs):
         super(Concatenate, self).__init__(**kwargs)
-        self.axis = axis
+        self.axis = layer_arguments.axis(self, 'axis', axis)
         self.supports_masking = True
         self._reshape_required = False
 
@@ -390,13 +391,13 @@ class Dot(_Merge):
 
     def __init__(self, axes, normalize=False, **kwargs):
         super(Dot, self).__init__(**kwargs)
-        if not isinstance(axes, int):
-            if not isinstance(axes, (list, tuple)):
-                raise TypeError('Invalid type for `axes` - should be a list or an int.')
+        if isinstance(axes, (list, tuple)):
             if len(axes) != 2:
-                raise ValueError('Invalid format for `axes` - should contain two elements.')
-            if not isinstance(axes[0], int) or not isinstance(axes[1], int):
-                raise ValueError('Invalid format for `axes` - list elements should be "int".')
+                layer_arguments.refuse(self, 'axes', axes, 'an integer or a list of two '
+                                       'integers (one axis per input)')
+            layer_arguments.axis(self, 'axes', axes, allow_list=True)
+        else:
+            layer_arguments.axis(self, 'axes', axes)
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = True

@@ -3,6 +3,7 @@ GaussianDropout, AlphaDropout."""
 import numpy as np
 
 from .. import backend as K
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ._legacy import legacy_interface
 
@@ -49,7 +50,7 @@ class GaussianNoise(Layer):
     def __init__(self, stddev, seed=None, **kwargs):
         super(GaussianNoise, self).__init__(**kwargs)
         self.supports_masking = True
-        self.stddev = stddev
+        self.stddev = layer_arguments.non_negative_number(self, 'stddev', stddev)
         self.seed = seed
         self._uses_learning_phase = True
 
@@ -97,7 +98,7 @@ class GaussianDropout(Layer):
     def __init__(self, rate, seed=None, **kwargs):
         super(GaussianDropout, self).__init__(**kwargs)
         self.supports_masking = True
-        self.rate = rate
+        self.rate = layer_arguments.rate(self, 'rate', rate)
         self.seed = seed
         self._uses_learning_phase = 0 < rate < 1
 
@@ -149,7 +150,8 @@ class AlphaDropout(Layer):
 
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super(AlphaDropout, self).__init__(**kwargs)
-        self.rate = rate
+        self.rate = layer_arguments.rate(self, 'rate', rate)
+        layer_arguments.optional_shape(self, 'noise_shape', noise_shape)
         self.noise_shape = noise_shape
         self.seed = seed
         self.supports_masking = True

@@ -4,6 +4,7 @@ from ..backend import kernels
 from .. import initializers
 from .. import regularizers
 from .. import constraints
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ..engine.network import in_frozen_network
 from ..engine.input_spec import InputSpec
@@ -106,9 +107,9 @@ class BatchNormalization(Layer):
         super(BatchNormalization, self).__init__(**kwargs)
         self.supports_masking = True
         self._uses_learning_phase = True
-        self.axis = axis
-        self.momentum = momentum
-        self.epsilon = epsilon
+        self.axis = layer_arguments.axis(self, 'axis', axis)
+        self.momentum = layer_arguments.rate(self, 'momentum', momentum)
+        self.epsilon = layer_arguments.non_negative_number(self, 'epsilon', epsilon)
         self.center = center
         self.scale = scale
         self.beta_initializer = initializers.get(beta_initializer)

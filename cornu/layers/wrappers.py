@@ -3,6 +3,7 @@ and `Bidirectional` (Keras 2.2.4)."""
 import copy
 
 from .. import backend as K
+from .._common import layer_arguments
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
 from ..engine import shape_inference
@@ -37,6 +38,9 @@ class Wrapper(Layer):
     _rows_independent = True
 
     def __init__(self, layer, **kwargs):
+        if not isinstance(layer, Layer):
+            layer_arguments.refuse(self, 'layer', layer, 'a layer instance (e.g. `Dense(8)`, '
+                                   'not `Dense`)', layer_arguments.ArgumentTypeError)
         self.layer = layer
         # Maps the wrapper's inputs to the inner layer's (reshaped) inputs.
         self._input_map = {}
@@ -318,9 +322,11 @@ class Bidirectional(Wrapper):
     """
 
     def __init__(self, layer, merge_mode='concat', weights=None, **kwargs):
-        if merge_mode not in ['sum', 'mul', 'ave', 'concat', None]:
-            raise ValueError('Invalid merge mode. Merge mode should be one of '
-                             '{"sum", "mul", "ave", "concat", None}')
+        layer_arguments.one_of(self, 'merge_mode', merge_mode,
+                               ('sum', 'mul', 'ave', 'concat', None))
+        if not isinstance(layer, Layer) or not hasattr(layer, 'return_sequences'):
+            layer_arguments.refuse(self, 'layer', layer, 'a recurrent layer instance (e.g. '
+                                   '`LSTM(8)`)', layer_arguments.ArgumentTypeError)
         self.forward_layer = copy.copy(layer)
         config = layer.get_config()
         config['go_backwards'] = not config['go_backwards']

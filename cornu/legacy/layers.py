@@ -16,6 +16,7 @@ from .. import constraints
 from .. import initializers
 from .. import regularizers
 from .._common import conv_utils
+from .._common import layer_arguments
 from .._common.generic_utils import to_list
 from ..engine.base_layer import Layer
 from ..engine.input_spec import InputSpec
@@ -84,9 +85,9 @@ class MaxoutDense(Layer):
         if input_dim and 'input_shape' not in kwargs:
             kwargs['input_shape'] = (input_dim,)
         super(MaxoutDense, self).__init__(weights=weights, **kwargs)
-        self.output_dim = output_dim
-        self.nb_feature = nb_feature
-        self.input_dim = input_dim
+        self.output_dim = layer_arguments.positive_int(self, 'output_dim', output_dim)
+        self.nb_feature = layer_arguments.positive_int(self, 'nb_feature', nb_feature)
+        self.input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
         _keras1_weight_arguments(self, init, W_regularizer, b_regularizer,
                                  activity_regularizer, W_constraint, b_constraint, bias)
         self.input_spec = InputSpec(ndim=2)
@@ -159,7 +160,7 @@ class Highway(Layer):
             kwargs['input_shape'] = (input_dim,)
         super(Highway, self).__init__(weights=weights, **kwargs)
         self.activation = activations.get(activation)
-        self.input_dim = input_dim
+        self.input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
         _keras1_weight_arguments(self, init, W_regularizer, b_regularizer,
                                  activity_regularizer, W_constraint, b_constraint, bias)
         self.input_spec = InputSpec(ndim=2)
@@ -345,12 +346,13 @@ class ConvRecurrent2D(Recurrent):
         super(ConvRecurrent2D, self).__init__(return_sequences=return_sequences,
                                               go_backwards=go_backwards, stateful=stateful,
                                               **kwargs)
-        self.filters = filters
-        self.kernel_size = conv_utils.normalize_tuple(kernel_size, 2, 'kernel_size')
-        self.strides = conv_utils.normalize_tuple(strides, 2, 'strides')
-        self.padding = conv_utils.normalize_padding(padding)
-        self.data_format = K.normalize_data_format(data_format)
-        self.dilation_rate = conv_utils.normalize_tuple(dilation_rate, 2, 'dilation_rate')
+        self.filters = layer_arguments.positive_int(self, 'filters', filters)
+        self.kernel_size = layer_arguments.int_tuple(self, 'kernel_size', kernel_size, 2)
+        self.strides = layer_arguments.int_tuple(self, 'strides', strides, 2)
+        self.padding = layer_arguments.padding(self, padding)
+        self.data_format = layer_arguments.data_format(self, data_format)
+        self.dilation_rate = layer_arguments.int_tuple(self, 'dilation_rate', dilation_rate, 2)
+        layer_arguments.strides_without_dilation(self, self.strides, self.dilation_rate)
         self.input_spec = [InputSpec(ndim=5)]
         self.state_spec = None
 

@@ -1,9 +1,10 @@
 """Wrappers that give cornu models the scikit-learn estimator API (Keras 2.2.4's
 `keras.wrappers.scikit_learn`): `KerasClassifier` and `KerasRegressor`.
 
-scikit-learn itself is not imported here: the wrappers follow its conventions (constructor
-parameters, `get_params`/`set_params`, `fit`/`predict`/`score`), so `cross_val_score`,
-`GridSearchCV`, `Pipeline` and `clone` work with them.
+scikit-learn is not imported with this module: the wrappers follow its conventions
+(constructor parameters, `get_params`/`set_params`, `fit`/`predict`/`score`, the fitted-estimator
+protocol `__sklearn_is_fitted__` and fitted attributes ending in `_`, the estimator tags), so
+`Pipeline`, `cross_val_score`, `GridSearchCV`, `clone` and `check_is_fitted` work with them.
 """
 import copy
 import types
@@ -17,14 +18,28 @@ from ..utils.np_utils import to_categorical
 
 def _sklearn_tags(estimator_type):
     """The tags by which scikit-learn 1.6 and later tell classifiers from regressors (older
-    releases read the `_estimator_type` attribute instead)."""
+    releases read the `_estimator_type` attribute and `_more_tags` instead). Training starts
+    from random weights, so two fits differ: the estimator is non-deterministic."""
     from sklearn.utils import ClassifierTags, RegressorTags, Tags, TargetTags
-    tags = Tags(estimator_type=estimator_type, target_tags=TargetTags(required=True))
+    tags = Tags(estimator_type=estimator_type, target_tags=TargetTags(required=True),
+                non_deterministic=True)
     if estimator_type == 'classifier':
         tags.classifier_tags = ClassifierTags()
     elif estimator_type == 'regressor':
         tags.regressor_tags = RegressorTags()
     return tags
+
+
+def _not_fitted_error(estimator):
+    """The error of a method that needs a fitted estimator: scikit-learn's `NotFittedError`
+    (a `ValueError` and an `AttributeError`) when scikit-learn is installed."""
+    message = ('This %s instance is not fitted yet. Call `fit` with appropriate arguments '
+               'before using this estimator.' % type(estimator).__name__)
+    try:
+        from sklearn.exceptions import NotFittedError
+    except ImportError:
+        return AttributeError(message)
+    return NotFittedError(message)
 
 
 def _loss_name(model):
@@ -49,21 +64,45 @@ class BaseWrapper(object):
     `predict`, `predict_proba` and `score` come, in order of precedence, from the keyword
     arguments of those methods, then from `sk_params`, then from the defaults of the
     `Sequential` methods. With scikit-learn's model selection tools (`GridSearchCV`...), every
-    parameter that `sk_params` accepts can be tuned, `epochs` and `batch_size` included.
+    parameter that `sk_params` accepts can be tuned, `epochs` and `batch_size` included, and
+    `build_fn` itself.
+
+    `fit` makes `model` (the fitted Keras model) and, for one 2D array of samples,
+    `n_features_in_`; scikit-learn's `check_is_fitted` (and so `Pipeline`) asks
+    `__sklearn_is_fitted__`, and `predict`, `predict_proba` and `score` raise its
+    `NotFittedError` before `fit`.
     """
+
+    _estimator_type = None
 
     def __init__(self, build_fn=None, **sk_params):
         self.build_fn = build_fn
         self.sk_params = sk_params
         self.check_params(sk_params)
 
-    def _build_callable(self):
-        """The callable that builds the model, and the function whose arguments it takes."""
-        if self.build_fn is None:
+    def __sklearn_is_fitted__(self):
+        """Whether `fit` has made the model (scikit-learn's `check_is_fitted` asks this)."""
+        return hasattr(self, 'model')
+
+    def __sklearn_tags__(self):
+        return _sklearn_tags(self._estimator_type)
+
+    def _more_tags(self):
+        # The tags of scikit-learn releases before 1.6.
+        return {'non_deterministic': True, 'requires_y': True}
+
+    def _check_fitted(self):
+        if not self.__sklearn_is_fitted__():
+            raise _not_fitted_error(self)
+
+    def _build_callable(self, build_fn):
+        """The callable that builds the model with `build_fn` (`self.build_fn` or one about
+        to replace it), and the function whose arguments it takes."""
+        if build_fn is None:
             return self.__call__, self.__call__
-        if not isinstance(self.build_fn, (types.FunctionType, types.MethodType)):
-            return self.build_fn, self.build_fn.__call__
-        return self.build_fn, self.build_fn
+        if not isinstance(build_fn, (types.FunctionType, types.MethodType)):
+            return build_fn, build_fn.__call__
+        return build_fn, build_fn
 
     def check_params(self, params):
         """Checks for user typos in `params`.
@@ -74,8 +113,12 @@ class BaseWrapper(object):
         # Raises
             ValueError: if any member of `params` is not a valid argument.
         """
+        self._check_params_of(params, self.build_fn)
+
+    def _check_params_of(self, params, build_fn):
+        """`check_params` against the arguments of `build_fn`."""
         legal_params_fns = [Sequential.fit, Sequential.predict, Sequential.predict_classes,
-                            Sequential.evaluate, self._build_callable()[1]]
+                            Sequential.evaluate, self._build_callable(build_fn)[1]]
         for name in params:
             if name == 'nb_epoch':  # Keras 1's name of `epochs`, still accepted by `fit`
                 continue
@@ -89,9 +132,10 @@ class BaseWrapper(object):
             **params: ignored (exists for API compatibility).
 
         # Returns
-            Dictionary of parameter names mapped to their values.
+            Dictionary of parameter names mapped to their values: the values themselves,
+            not copies (scikit-learn's `clone` checks that the constructor kept them).
         """
-        result = copy.deepcopy(self.sk_params)
+        result = dict(self.sk_params)
         result.update({'build_fn': self.build_fn})
         return result
 
@@ -99,12 +143,20 @@ class BaseWrapper(object):
         """Sets the parameters of this estimator.
 
         # Arguments
-            **params: Dictionary of parameter names mapped to their values.
+            **params: Dictionary of parameter names mapped to their values; `build_fn`
+                replaces the model builder (the other names are then checked against it).
 
         # Returns
             self
+
+        # Raises
+            ValueError: if a parameter is not an argument of the builder nor of the
+                `Sequential` methods (nothing is changed then).
         """
-        self.check_params(params)
+        params = dict(params)
+        build_fn = params.pop('build_fn') if 'build_fn' in params else self.build_fn
+        self._check_params_of(params, build_fn)
+        self.build_fn = build_fn
         self.sk_params.update(params)
         return self
 
@@ -119,8 +171,14 @@ class BaseWrapper(object):
         # Returns
             history: the `History` of the training.
         """
-        build, signature = self._build_callable()
+        build, signature = self._build_callable(self.build_fn)
         self.model = build(**self.filter_sk_params(signature))
+        # scikit-learn's number of features, defined for one 2D array of samples.
+        shape = getattr(x, 'shape', None)
+        if shape is not None and len(shape) == 2:
+            self.n_features_in_ = shape[1]
+        elif hasattr(self, 'n_features_in_'):
+            del self.n_features_in_
 
         # Integer labels for a categorical crossentropy are one-hot encoded.
         if _loss_name(self.model) == 'categorical_crossentropy' and len(y.shape) != 2:
@@ -157,9 +215,6 @@ class KerasClassifier(BaseWrapper):
     """
 
     _estimator_type = 'classifier'
-
-    def __sklearn_tags__(self):
-        return _sklearn_tags(self._estimator_type)
 
     def fit(self, x, y, sample_weight=None, **kwargs):
         """Constructs a new model with `build_fn` and fits it to `(x, y)`.
@@ -200,6 +255,7 @@ class KerasClassifier(BaseWrapper):
         # Returns
             preds: array-like, shape `(n_samples,)`. Class predictions (labels of `classes_`).
         """
+        self._check_fitted()
         kwargs = self.filter_sk_params(Sequential.predict_classes, kwargs)
         classes = self.model.predict_classes(x, **kwargs)
         return self.classes_[classes]
@@ -217,6 +273,7 @@ class KerasClassifier(BaseWrapper):
                 API, an array of shape `(n_samples, 2)` (probabilities of class 0, then 1)
                 instead of Keras' `(n_samples, 1)`.
         """
+        self._check_fitted()
         kwargs = self.filter_sk_params(Sequential.predict_proba, kwargs)
         probs = self.model.predict_proba(x, **kwargs)
         if probs.shape[1] == 1:
@@ -238,6 +295,7 @@ class KerasClassifier(BaseWrapper):
             ValueError: If the underlying model isn't configured to compute accuracy. You
                 should pass `metrics=["accuracy"]` to the `.compile()` method of the model.
         """
+        self._check_fitted()
         y = np.searchsorted(self.classes_, y)
         kwargs = self.filter_sk_params(Sequential.evaluate, kwargs)
         if _loss_name(self.model) == 'categorical_crossentropy' and len(y.shape) != 2:
@@ -257,9 +315,6 @@ class KerasRegressor(BaseWrapper):
 
     _estimator_type = 'regressor'
 
-    def __sklearn_tags__(self):
-        return _sklearn_tags(self._estimator_type)
-
     def predict(self, x, **kwargs):
         """Returns predictions for the given test data.
 
@@ -270,6 +325,7 @@ class KerasRegressor(BaseWrapper):
         # Returns
             preds: array-like, shape `(n_samples,)`. Predictions (axes of length 1 removed).
         """
+        self._check_fitted()
         kwargs = self.filter_sk_params(Sequential.predict, kwargs)
         return np.squeeze(self.model.predict(x, **kwargs))
 
@@ -285,6 +341,7 @@ class KerasRegressor(BaseWrapper):
         # Returns
             score: float. Minus the mean loss of predictions on `x` wrt. `y`.
         """
+        self._check_fitted()
         kwargs = self.filter_sk_params(Sequential.evaluate, kwargs)
         loss = self.model.evaluate(x, y, **kwargs)
         if isinstance(loss, list):

@@ -256,7 +256,8 @@ _MODULE_SETTINGS = {
     '_unsafe_allowed',  # enable_unsafe_deserialization
     '_op_recorder', '_function_builder',  # registered once by the engine
     '_global_stream',  # the random stream of unseeded dropout (jax)
-    '_BUCKET_LIMITS', 'CLASS_INDEX', 'pydot',  # loaded once, on first use
+    '_BUCKET_LIMITS', 'CLASS_INDEX', 'pydot', 'requests',  # loaded once, on first use
+    '_LOCAL_DEVICES',  # the device list of tensorflow_backend, read once as Keras 2 did
     '_SHARED_SEQUENCES',  # Sequences shared with worker processes
     '_global_policy', '_mixed_seen',  # mixed_precision.set_global_policy, a mixed policy made
 }

@@ -878,8 +878,9 @@ def test_argument_errors():
         Conv3D(2, 3, strides=(1, 2))
     with pytest.raises(ValueError, match=r'\(Conv1D\).*dilation_rate'):
         Conv1D(2, 3, dilation_rate=(1, 2))
-    with pytest.raises(ValueError, match=r'\(Conv2D\): padding="causal" is only supported by '
-                                         r'`Conv1D`'):
+    with pytest.raises(ValueError, match=r'\(Conv2D\): The `padding` argument must be "valid" '
+                                         r'or "same" \("causal" padding is only supported by '
+                                         r'`Conv1D`\)\. Received: \'causal\''):
         Conv2D(2, 3, padding='causal')
     for layer_class in (SeparableConv1D, Conv2DTranspose):
         with pytest.raises(ValueError, match='causal'):
@@ -889,16 +890,19 @@ def test_argument_errors():
         Conv1D(2, 3, padding='causal', data_format='channels_first')
     with pytest.raises(ValueError, match='padding'):
         Conv2D(2, 3, padding='full')
-    with pytest.raises(ValueError, match=r'Stride \(2, 2\) must be greater than output '
-                                         r'padding \(2, 2\)'):
+    with pytest.raises(ValueError, match=r'The `output_padding` argument must be smaller than '
+                                         r'`strides` \(2, 2\) along every axis\. Received: 2'):
         Conv2DTranspose(2, 3, strides=2, output_padding=2)
     with pytest.raises(ValueError, match='`filters` argument must be a positive integer'):
         Conv2D(0, 3)
     with pytest.raises(ValueError, match='depth_multiplier'):
         DepthwiseConv2D(3, depth_multiplier=0)
-    with pytest.raises(ValueError, match=r'ZeroPadding2D.*should have 2 elements'):
+    with pytest.raises(ValueError, match=r'ZeroPadding2D.*`padding` argument must be a non-'
+                                         r'negative int, a tuple of 2 ints .*Received: '
+                                         r'\(1, 2, 3\)'):
         ZeroPadding2D((1, 2, 3))
-    with pytest.raises(ValueError, match=r'Cropping3D.*2nd entry of cropping'):
+    with pytest.raises(ValueError, match=r'Cropping3D.*`cropping` argument .*Received: '
+                                         r'\(1, \(1, 2, 3\), 1\)'):
         Cropping3D((1, (1, 2, 3), 1))
     with pytest.raises(TypeError, match='Keyword argument not understood'):
         Conv2D(2, 3, nonsense=1)

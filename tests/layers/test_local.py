@@ -133,10 +133,10 @@ def test_locally_connected_2d_sequential_param_count(backend):
 
 
 def test_padding_other_than_valid_is_rejected():
-    with pytest.raises(ValueError, match='Invalid border mode for LocallyConnected1D '
-                                         r'\(only "valid" is supported\): same'):
+    with pytest.raises(ValueError, match=r'\(LocallyConnected1D\): The `padding` argument must '
+                                         r'be "valid" .*Received: \'same\''):
         LocallyConnected1D(2, 3, padding='same')
-    with pytest.raises(ValueError, match='Invalid border mode for LocallyConnected2D'):
+    with pytest.raises(ValueError, match=r'\(LocallyConnected2D\): The `padding` argument'):
         LocallyConnected2D(2, 3, padding='same')
     assert LocallyConnected1D(2, 3, padding='VALID').padding == 'valid'
 

@@ -221,11 +221,14 @@ def test_dot_matrices(backend):
 
 
 def test_dot_arguments_and_errors():
-    with pytest.raises(TypeError, match='Invalid type for `axes`'):
+    with pytest.raises(TypeError, match=r"\(Dot\): The `axes` argument must be an integer\. "
+                                        r"Received: '1'"):
         Dot(axes='1')
-    with pytest.raises(ValueError, match='two elements'):
+    with pytest.raises(ValueError, match=r'`axes` argument must be an integer or a list of two '
+                                         r'integers .*Received: \(1, 2, 3\)'):
         Dot(axes=(1, 2, 3))
-    with pytest.raises(ValueError, match='should be "int"'):
+    with pytest.raises(TypeError, match=r'`axes` argument must be an integer or a list of '
+                                        r'integers. Received: \(1, 1.5\)'):
         Dot(axes=(1, 1.5))
     with pytest.raises(ValueError, match=r'Dimension incompatibility 3 != 4.*dot_'):
         Dot(axes=1)([Input(shape=(3,)), Input(shape=(4,))])

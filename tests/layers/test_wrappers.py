@@ -281,7 +281,8 @@ def test_bidirectional_weights_names_and_initial_weights(backend):
         np.testing.assert_array_equal(a, b)
     wrapper.trainable = False
     assert wrapper.trainable_weights == [] and len(wrapper.non_trainable_weights) == 6
-    with pytest.raises(ValueError, match='Invalid merge mode'):
+    with pytest.raises(ValueError, match="`merge_mode` argument must be one of 'sum', 'mul', "
+                                         "'ave', 'concat', None. Received: 'max'"):
         Bidirectional(LSTM(2), merge_mode='max')
 
 

@@ -9,7 +9,11 @@ from cornu.wrappers.scikit_learn import BaseWrapper, KerasClassifier, KerasRegre
 sklearn = pytest.importorskip('sklearn')
 from sklearn.base import clone, is_classifier, is_regressor  # noqa: E402
 from sklearn.datasets import load_iris  # noqa: E402
-from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
+from sklearn.exceptions import NotFittedError  # noqa: E402
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score  # noqa: E402
+from sklearn.pipeline import Pipeline, make_pipeline  # noqa: E402
+from sklearn.preprocessing import StandardScaler  # noqa: E402
+from sklearn.utils.validation import check_is_fitted  # noqa: E402
 
 
 @pytest.fixture(scope='module')
@@ -31,6 +35,27 @@ def build_regressor(hidden=8):
                                layers.Dense(1)])
     model.compile(optimizers.Adam(lr=0.02), 'mse')
     return model
+
+
+def build_linear_regressor(lr=0.02):
+    model = models.Sequential([layers.Dense(1, input_shape=(3,))])
+    model.compile(optimizers.Adam(lr=lr), 'mse')
+    return model
+
+
+@pytest.fixture(scope='module')
+def raw_iris():
+    """Iris as it comes (unscaled features), with the species names as labels."""
+    x, y = load_iris(return_X_y=True)
+    return x.astype('float32'), np.array(['setosa', 'versicolor', 'virginica'])[y]
+
+
+@pytest.fixture(scope='module')
+def regression_data():
+    rng = np.random.RandomState(0)
+    x = (rng.rand(60, 3) * [1., 10., 100.]).astype('float32')   # unscaled features
+    y = (x[:, 0] + x[:, 1] / 10. - x[:, 2] / 100.).astype('float32')
+    return x, y
 
 
 class ClassifierBuilder(object):
@@ -216,3 +241,177 @@ def test_regressor_score_with_metrics_is_minus_the_loss(backend):
 def test_base_wrapper_without_a_builder(backend):
     with pytest.raises(AttributeError):
         BaseWrapper(epochs=1)   # needs a build_fn or a subclass with __call__
+
+
+# ---------------------------------------------------------------- scikit-learn's protocol
+
+def test_fitted_estimator_protocol(backend, iris):
+    x, y = iris
+    for estimator in (KerasClassifier(build_classifier, epochs=1, verbose=0),
+                      KerasRegressor(build_regressor, epochs=1, verbose=0)):
+        assert not estimator.__sklearn_is_fitted__()
+        with pytest.raises(NotFittedError):
+            check_is_fitted(estimator)
+    clf = KerasClassifier(build_classifier, epochs=1, verbose=0)
+    for method in (clf.predict, clf.predict_proba):
+        with pytest.raises(NotFittedError, match='This KerasClassifier instance is not '
+                                                 'fitted yet'):
+            method(x)
+    with pytest.raises(NotFittedError):
+        clf.score(x, y)
+    clf.fit(x, y)
+    check_is_fitted(clf)
+    assert clf.n_features_in_ == 4
+    reg = KerasRegressor(build_regressor, epochs=1, verbose=0)
+    with pytest.raises(NotFittedError, match='KerasRegressor'):
+        reg.predict(x[:, :3])
+    reg.fit(x[:, :3], y.astype('float32'))
+    check_is_fitted(reg)   # a regressor has no `classes_`: the protocol method answers
+    assert reg.n_features_in_ == 3
+
+
+def test_tags(backend):
+    from sklearn.utils import get_tags
+    tags = get_tags(KerasClassifier(build_classifier))
+    assert tags.estimator_type == 'classifier' and tags.classifier_tags is not None
+    assert tags.regressor_tags is None and tags.target_tags.required
+    assert tags.non_deterministic            # random initial weights
+    tags = get_tags(KerasRegressor(build_regressor))
+    assert tags.estimator_type == 'regressor' and tags.regressor_tags is not None
+    assert tags.classifier_tags is None
+    # What scikit-learn releases before 1.6 read.
+    assert KerasClassifier._estimator_type == 'classifier'
+    assert KerasRegressor._estimator_type == 'regressor'
+    assert KerasRegressor(build_regressor)._more_tags() == {'non_deterministic': True,
+                                                            'requires_y': True}
+
+
+def test_clone_keeps_every_parameter_object(backend, iris):
+    x, y = iris
+    metrics = ['accuracy']
+    clf = KerasClassifier(build_classifier, metrics=metrics, epochs=1, verbose=0)
+    assert clf.get_params()['metrics'] is metrics     # not a copy: clone checks identity
+    twin = clone(clf)                                 # a list parameter used to break clone
+    assert twin.get_params().keys() == clf.get_params().keys()
+    assert twin.get_params()['metrics'] == ['accuracy']
+    twin.fit(x, y)
+    assert twin.model.metrics_names == ['loss', 'acc']
+    assert not clf.__sklearn_is_fitted__()
+
+
+def test_set_params_replaces_the_builder(backend, iris):
+    x, y = iris
+    clf = KerasClassifier(build_classifier, hidden=5, epochs=1, verbose=0)
+
+    def narrow(width=2):
+        return build_classifier(hidden=width)
+
+    # `hidden` is no argument of the new builder: refused, and nothing changes.
+    with pytest.raises(ValueError, match='^hidden is not a legal parameter$'):
+        clf.set_params(build_fn=narrow, hidden=3)
+    assert clf.build_fn is build_classifier and clf.sk_params['hidden'] == 5
+    clf = KerasClassifier(build_classifier, epochs=1, verbose=0)
+    assert clf.set_params(build_fn=narrow, width=3) is clf
+    assert clf.build_fn is narrow and clf.get_params()['width'] == 3
+    assert 'build_fn' not in clf.sk_params
+    clf.fit(x, y)
+    assert clf.model.layers[0].units == 3
+
+
+def test_pipeline_classifier_with_string_labels(backend, raw_iris):
+    x, names = raw_iris
+    pipeline = make_pipeline(StandardScaler(),
+                             KerasClassifier(build_classifier, epochs=25, batch_size=16,
+                                             verbose=0))
+    with pytest.raises(NotFittedError):
+        pipeline.predict(x)
+    pipeline.fit(x, names)
+    check_is_fitted(pipeline)
+    scaler, clf = pipeline.named_steps['standardscaler'], pipeline.named_steps[
+        'kerasclassifier']
+    assert list(clf.classes_) == ['setosa', 'versicolor', 'virginica']
+    predictions = pipeline.predict(x)
+    assert predictions.shape == (150,) and set(predictions) <= set(clf.classes_)
+    # The model saw the scaled features: its own predictions on them, as labels.
+    scaled = scaler.transform(x)
+    np.testing.assert_array_equal(
+        predictions, clf.classes_[clf.model.predict(scaled).argmax(axis=1)])
+    proba = pipeline.predict_proba(x)
+    np.testing.assert_allclose(proba, clf.model.predict(scaled), rtol=1e-6)
+    # The score is the model's accuracy from `evaluate`, on the labels' indices.
+    indices = np.searchsorted(clf.classes_, names)
+    loss, accuracy = clf.model.evaluate(scaled, np.eye(3)[indices], verbose=0)
+    assert pipeline.score(x, names) == pytest.approx(accuracy, abs=1e-6)
+    assert accuracy == pytest.approx(np.mean(predictions == names), abs=1e-6)
+    assert accuracy > 0.8
+
+
+def test_cross_val_score_of_a_pipeline(backend, raw_iris, regression_data):
+    x, names = raw_iris
+    pipeline = Pipeline([('scale', StandardScaler()),
+                         ('net', KerasClassifier(build_classifier, epochs=15, batch_size=16,
+                                                 verbose=0))])
+    scores = cross_val_score(pipeline, x, names, cv=3, error_score='raise')
+    assert scores.shape == (3,) and np.all(np.isfinite(scores))
+    assert np.all((scores >= 0) & (scores <= 1)) and scores.mean() > 0.6
+    x, y = regression_data
+    pipeline = make_pipeline(StandardScaler(),
+                             KerasRegressor(build_linear_regressor, epochs=2, verbose=0))
+    scores = cross_val_score(pipeline, x, y, cv=2, error_score='raise')
+    assert scores.shape == (2,) and np.all(np.isfinite(scores)) and np.all(scores <= 0)
+
+
+def test_pipeline_regressor_score_is_minus_the_evaluated_loss(backend, regression_data):
+    x, y = regression_data
+    pipeline = make_pipeline(StandardScaler(),
+                             KerasRegressor(build_linear_regressor, lr=0.05, epochs=40,
+                                            batch_size=8, verbose=0))
+    pipeline.fit(x, y)
+    check_is_fitted(pipeline)
+    scaled = pipeline[0].transform(x)
+    model = pipeline[-1].model
+    predictions = pipeline.predict(x)
+    np.testing.assert_allclose(predictions, model.predict(scaled)[:, 0], rtol=1e-6)
+    loss = model.evaluate(scaled, y, verbose=0)
+    assert pipeline.score(x, y) == pytest.approx(-loss, rel=1e-6)
+    np.testing.assert_allclose(loss, np.mean((predictions - y) ** 2), rtol=1e-4)
+
+
+def test_grid_search_over_a_pipeline(backend, raw_iris):
+    x, names = raw_iris
+    pipeline = make_pipeline(StandardScaler(),
+                             KerasClassifier(build_classifier, verbose=0))
+    grid = {'kerasclassifier__hidden': [3, 8], 'kerasclassifier__epochs': [2, 10],
+            'kerasclassifier__batch_size': [16]}
+    search = GridSearchCV(pipeline, grid, cv=KFold(2, shuffle=True, random_state=0),
+                          error_score='raise')
+    search.fit(x, names)
+    scores = search.cv_results_['mean_test_score']
+    assert len(scores) == 4 and np.all(np.isfinite(scores))
+    assert search.best_score_ == pytest.approx(np.max(scores))
+    best = search.best_estimator_.named_steps['kerasclassifier']
+    assert best.sk_params['hidden'] == search.best_params_['kerasclassifier__hidden']
+    assert best.model.layers[0].units == best.sk_params['hidden']
+    assert best.sk_params['epochs'] == search.best_params_['kerasclassifier__epochs']
+    # The grid's estimators were clones: the pipeline given is left unfitted.
+    assert not pipeline[-1].__sklearn_is_fitted__()
+    assert search.score(x, names) == pytest.approx(
+        np.mean(search.predict(x) == names), abs=1e-6)
+
+
+def test_grid_search_over_builders(backend, iris):
+    x, y = iris
+
+    def wide():
+        return build_classifier(hidden=9)
+
+    def narrow():
+        return build_classifier(hidden=2)
+
+    search = GridSearchCV(KerasClassifier(build_classifier, epochs=1, verbose=0),
+                          {'build_fn': [wide, narrow]}, cv=2, error_score='raise')
+    search.fit(x, y)
+    assert len(search.cv_results_['mean_test_score']) == 2
+    best = search.best_estimator_
+    assert best.build_fn is search.best_params_['build_fn']
+    assert best.model.layers[0].units == (9 if best.build_fn is wide else 2)

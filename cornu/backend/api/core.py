@@ -5,8 +5,9 @@ Each function's signature, docstring and argument-only checks are written here o
 engine's function of the same name (`cornu.backend.<engine>.core`) computes. A few names need
 no engine function of their own and are written here whole: `is_keras_tensor`,
 `get_variable_shape`, `count_params` and `Function` (built on the engine's `is_tensor`,
-`int_shape` and on `function`); `placeholder`, `is_placeholder`, `name_scope`, `get_session`
-and `set_session` are the engine-neutral ones of `engine_neutral.py`, re-exported as they are.
+`int_shape` and on `function`); `placeholder`, `is_placeholder` and `name_scope` are the
+engine-neutral ones of `engine_neutral.py`, and `get_session` and `set_session` those of
+`sessions.py`, re-exported as they are.
 
 The variable an engine makes: on PyTorch a `torch.nn.Parameter` on the engine's device,
 updated in place; on JAX an object holding an immutable jax array, which assignments replace
@@ -18,8 +19,8 @@ import numpy as np
 from .. import common
 from ..arguments import check_assignable
 from ..engine_choice import engine_module
-from ..engine_neutral import (name_scope, placeholder, is_placeholder,  # noqa: F401 (K names)
-                              get_session, set_session)
+from ..engine_neutral import name_scope, placeholder, is_placeholder  # noqa: F401 (K names)
+from ..sessions import get_session, set_session  # noqa: F401 (K names)
 from ..run_context import state_constructor
 from ..symbolic import KerasTensor, graph_op, is_symbolic
 

@@ -11,6 +11,7 @@ computed before its loop.
 import torch
 
 from ..symbolic import graph_op
+from .rnn_steps import recording_graph
 from .lstm_kernel import tanh_into
 
 __all__ = ['gru_recurrence']
@@ -183,7 +184,7 @@ def gru_recurrence(projected, initial_h, recurrent_kernel, recurrent_activation,
         if mask.dim() > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         mask = mask if mask.dtype == torch.bool else mask != 0
-    if torch.jit.is_tracing():
+    if recording_graph():
         return _traceable_gru(projected, initial_h, recurrent_kernel, mask, hard, go_backwards)
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     recurrent_kernel.requires_grad):

@@ -77,6 +77,13 @@ class ModelModule(torch.nn.Module):
     updated), `eval()` phase 0. A new module is in training mode, as every `torch.nn.Module`.
     It returns a tensor, or a tuple of tensors for a model with several outputs.
 
+    When a parameter slot of the module holds another tensor than the model's variable
+    (`torch.func.functional_call`, the placeholders of `torch.export`, `load_state_dict` with
+    `assign=True`: the model itself keeps its variables), `forward` computes with that
+    tensor. So the module exports: with
+    `torch.export.export` (non-strict or strict), `torch.jit.trace` and `torch.onnx.export`;
+    the recurrent layers then record a plain loop of standard ops.
+
     Hooks, `state_dict`, `torch.compile` and `DistributedDataParallel` work as on any module
     whose parameters are registered on it; hooks apply to the whole model, since its layers
     are not modules themselves.
@@ -88,8 +95,9 @@ class ModelModule(torch.nn.Module):
     # Arguments
         model: a built cornu model.
         runner: what computes it (made by `cornu.engine.torch_interop`):
-            `runner.run(inputs, phase)` returns the list of outputs, `runner.losses()` the
-            loss terms of `losses`.
+            `runner.run(inputs, phase, substitutes)` returns the list of outputs computed
+            with the tensors of `substitutes` (`{id(variable): tensor}`) in place of those
+            variables, `runner.losses()` the loss terms of `losses`.
         frozen: the weights that training leaves alone; their `requires_grad` is turned off.
     """
 
@@ -98,6 +106,9 @@ class ModelModule(torch.nn.Module):
         self.keras_model = model
         self._runner = runner
         self._num_inputs = len(model.inputs)
+        # (holding module, key, variable) of every registered weight, to see replacements
+        # (read through the module: `torch.export` may leave it a new parameter dict).
+        self._weight_slots = []
         for weight in frozen:
             if weight.requires_grad:
                 weight.requires_grad_(False)
@@ -118,14 +129,19 @@ class ModelModule(torch.nn.Module):
                 containers[path] = LayerWeights()
                 parent.add_module(_free_name(parent, _attribute_name(part)), containers[path])
         container = containers[path]
-        container.register_parameter(_free_name(container, _attribute_name(parts[-1])), weight)
+        key = _free_name(container, _attribute_name(parts[-1]))
+        container.register_parameter(key, weight)
+        self._weight_slots.append((container, key, weight))
 
     def forward(self, *inputs):
         if len(inputs) != self._num_inputs:
             raise ValueError('Model %s expects %d input tensor(s), got %d.'
                              % (self.keras_model.name, self._num_inputs, len(inputs)))
         inputs = [x if isinstance(x, torch.Tensor) else convert_to_tensor(x) for x in inputs]
-        outputs = self._runner.run(inputs, 1 if self.training else 0)
+        substitutes = {id(weight): holder._parameters[key]
+                       for holder, key, weight in self._weight_slots
+                       if holder._parameters[key] is not weight}
+        outputs = self._runner.run(inputs, 1 if self.training else 0, substitutes)
         if len(outputs) == 1:
             return outputs[0]
         return tuple(outputs)

@@ -8,6 +8,7 @@ import torch
 
 from ..symbolic import graph_op
 from . import lstm_loops
+from .rnn_steps import recording_graph
 
 __all__ = ['lstm_recurrence']
 
@@ -274,7 +275,7 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         if mask.dim() > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         mask = mask if mask.dtype == torch.bool else mask != 0
-    if torch.jit.is_tracing():
+    if recording_graph():
         return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
                                go_backwards)
     # On the CPU, the compiled loops where they could be built (`lstm_loops.py`).

@@ -12,6 +12,7 @@ import warnings
 import torch
 
 from ..symbolic import graph_op
+from .rnn_steps import recording_graph
 
 __all__ = ['lstm_sequence', 'gru_sequence']
 
@@ -19,6 +20,10 @@ _zero_biases = {}
 
 
 def _zero_bias(size, like):
+    if recording_graph():
+        # Under `torch.export` tensors made here are placeholders of the trace: one kept
+        # for later calls would be a fake tensor.
+        return torch.zeros(size, dtype=like.dtype, device=like.device)
     key = (size, like.dtype, like.device)
     bias = _zero_biases.get(key)
     if bias is None:

@@ -26,12 +26,27 @@ def rnn_zero_states(inputs, shapes):
             for shape in shapes]
 
 
+# `torch.compiler.is_exporting` came with torch 2.5; before it, only `jit.trace` is seen.
+_is_exporting = getattr(getattr(torch, 'compiler', None), 'is_exporting', lambda: False)
+
+
+def recording_graph():
+    """Whether the computation is being recorded as a graph for export rather than run:
+    `torch.jit.trace` (and the TorchScript ONNX exporter that uses it) or `torch.export`
+    (strict or not, and the ONNX exporter built on it).
+
+    The recurrent kernels then take their plain loop of traceable ops, and data-dependent
+    shortcuts are off: a recorded graph keeps one branch for every input. `torch.compile`
+    alone is not export: compiled training keeps the kernels' custom autograd functions."""
+    return torch.jit.is_tracing() or _is_exporting()
+
+
 def rnn_mask_all_valid(mask):
     """Whether no timestep of `mask` is masked (reads the mask: a host sync on GPU).
 
-    While `torch.jit.trace` records (ONNX export), `False`: the trace keeps one branch for
-    every input, and only the masked path is right for any mask."""
-    if torch.jit.is_tracing():
+    While a graph is recorded for export (`recording_graph`), `False`: the graph keeps one
+    branch for every input, and only the masked path is right for any mask."""
+    if recording_graph():
         return False
     return bool(mask.all())
 

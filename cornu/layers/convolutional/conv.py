@@ -10,6 +10,7 @@ from ...backend import kernels
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
 from ..._common import conv_utils
+from ..._common import layer_arguments
 from .. import _conv_checks as _utils
 from .._legacy import legacy_conv1d_support, legacy_conv2d_support, legacy_conv3d_support
 
@@ -39,8 +40,10 @@ class _Conv(Layer):
         kernel_constraint, bias_constraint: constraints.
 
     # Raises
-        ValueError: naming the layer, for a badly sized tuple argument, an unknown
+        ValueError: naming the layer, for a badly sized tuple argument, a size, stride or
+            dilation rate below 1, strides and dilation rates both above 1, an unknown
             `padding` or `data_format`, or `"causal"` padding outside `Conv1D`.
+        TypeError: for a `filters`, `padding` or `data_format` of the wrong type.
     """
 
     _rows_independent = True
@@ -60,6 +63,7 @@ class _Conv(Layer):
         self.padding = _utils.normalize_padding(self, padding, self._allows_causal)
         self.data_format = _utils.normalize_data_format(self, data_format)
         self.dilation_rate = _utils.normalize_tuple(self, dilation_rate, rank, 'dilation_rate')
+        layer_arguments.strides_without_dilation(self, self.strides, self.dilation_rate)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
         self.kernel_initializer = initializers.get(kernel_initializer)

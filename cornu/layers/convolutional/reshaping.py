@@ -3,6 +3,7 @@ ZeroPadding1D/2D/3D and Cropping1D/2D/3D."""
 from ... import backend as K
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
+from ..._common import layer_arguments
 from .. import _conv_checks as _utils
 from .._legacy import (legacy_upsampling1d_support, legacy_spatial_support,
                       legacy_zeropadding2d_support)
@@ -142,24 +143,24 @@ class UpSampling3D(_UpSampling):
 
 
 def _normalize_pairs(layer, value, rank, what):
-    """`value` as `rank` pairs `(before, after)`: an int, `rank` ints (symmetric) or `rank`
-    pairs."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        return ((value, value),) * rank
-    if hasattr(value, '__len__'):
-        if len(value) != rank:
-            raise ValueError(_utils.describe(layer) + '`' + what + '` should have ' + str(rank) +
-                             ' elements. Found: ' + str(value))
-        ordinals = ('1st', '2nd', '3rd')
-        return tuple(_utils.normalize_tuple(layer, entry, 2, ordinals[i] + ' entry of ' + what)
-                     for i, entry in enumerate(value))
+    """`value` as `rank` pairs `(before, after)` of non-negative ints: an int, `rank` ints
+    (symmetric) or `rank` pairs."""
     names = ('height', 'width') if rank == 2 else ('dim1', 'dim2', 'dim3')
-    raise ValueError(_utils.describe(layer) + '`' + what + '` should be either an int, a tuple '
-                     'of ' + str(rank) + ' ints (' +
-                     ', '.join('symmetric_' + n for n in names) + '), or a tuple of ' +
-                     str(rank) + ' tuples of 2 ints (' +
-                     ', '.join('(' + n + '_before, ' + n + '_after)' for n in names) +
-                     '). Found: ' + str(value))
+    expected = ('a non-negative int, a tuple of ' + str(rank) + ' ints (' +
+                ', '.join('symmetric_' + n for n in names) + '), or a tuple of ' + str(rank) +
+                ' tuples of 2 ints (' +
+                ', '.join('(' + n + '_before, ' + n + '_after)' for n in names) + ')')
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value < 0:
+            layer_arguments.refuse(layer, what, value, expected)
+        return ((value, value),) * rank
+    if not hasattr(value, '__len__') or len(value) != rank:
+        layer_arguments.refuse(layer, what, value, expected)
+    try:
+        return tuple(layer_arguments.int_tuple(layer, what, entry, 2, minimum=0)
+                     for entry in value)
+    except ValueError:
+        layer_arguments.refuse(layer, what, value, expected)
 
 
 def _check_amounts(layer, pairs, what):
@@ -188,7 +189,7 @@ class ZeroPadding1D(Layer):
 
     def __init__(self, padding=1, **kwargs):
         super(ZeroPadding1D, self).__init__(**kwargs)
-        self.padding = _utils.normalize_tuple(self, padding, 2, 'padding')
+        self.padding = _utils.normalize_tuple(self, padding, 2, 'padding', minimum=0)
         _check_amounts(self, (self.padding,), 'padding')
         self.input_spec = InputSpec(ndim=3)
 
@@ -360,7 +361,7 @@ class Cropping1D(_Cropping):
 
     def __init__(self, cropping=(1, 1), **kwargs):
         super(Cropping1D, self).__init__(**kwargs)
-        self._init_cropping(_utils.normalize_tuple(self, cropping, 2, 'cropping'),
+        self._init_cropping(_utils.normalize_tuple(self, cropping, 2, 'cropping', minimum=0),
                             'channels_last')
 
     def _pairs(self):

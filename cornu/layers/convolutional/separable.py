@@ -4,6 +4,7 @@ from ... import backend as K
 from ... import initializers
 from ... import regularizers
 from ... import constraints
+from ..._common import layer_arguments
 from ...engine.input_spec import InputSpec
 from .. import _conv_checks as _utils
 from .conv import _Conv, Conv2D
@@ -41,8 +42,8 @@ class _SeparableConv(_Conv):
             activation=activation, use_bias=use_bias, bias_initializer=bias_initializer,
             bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
             bias_constraint=bias_constraint, **kwargs)
-        self.depth_multiplier = _utils.checked(self, _positive_int, depth_multiplier,
-                                               'depth_multiplier')
+        self.depth_multiplier = layer_arguments.positive_int(self, 'depth_multiplier',
+                                                             depth_multiplier)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
@@ -90,16 +91,6 @@ class _SeparableConv(_Conv):
         config['pointwise_constraint'] = constraints.serialize(self.pointwise_constraint)
         return config
 
-
-def _positive_int(value, name):
-    try:
-        as_int = int(value)
-    except (TypeError, ValueError):
-        as_int = None
-    if as_int is None or as_int != value or as_int <= 0 or isinstance(value, bool):
-        raise ValueError('The `' + name + '` argument must be a positive integer. '
-                         'Received: ' + repr(value))
-    return as_int
 
 
 class SeparableConv1D(_SeparableConv):
@@ -255,8 +246,8 @@ class DepthwiseConv2D(Conv2D):
             bias_initializer=bias_initializer, bias_regularizer=bias_regularizer,
             activity_regularizer=activity_regularizer, bias_constraint=bias_constraint,
             **kwargs)
-        self.depth_multiplier = _utils.checked(self, _positive_int, depth_multiplier,
-                                               'depth_multiplier')
+        self.depth_multiplier = layer_arguments.positive_int(self, 'depth_multiplier',
+                                                             depth_multiplier)
         self.depthwise_initializer = initializers.get(depthwise_initializer)
         self.depthwise_regularizer = regularizers.get(depthwise_regularizer)
         self.depthwise_constraint = constraints.get(depthwise_constraint)

@@ -2,6 +2,7 @@
 from ... import backend as K
 from ...engine.input_spec import InputSpec
 from ..._common import conv_utils
+from ..._common import layer_arguments
 from .. import _conv_checks as _utils
 from .conv import Conv2D, Conv3D, _LINEAR
 from .._legacy import legacy_deconv2d_support
@@ -15,12 +16,12 @@ class _TransposeMixin(object):
         self.output_padding = output_padding
         if output_padding is not None:
             self.output_padding = _utils.normalize_tuple(self, output_padding, self.rank,
-                                                         'output_padding')
-            for stride, out_pad in zip(self.strides, self.output_padding):
-                if out_pad >= stride:
-                    raise ValueError(_utils.describe(self) + 'Stride ' + str(self.strides) +
-                                     ' must be greater than output padding ' +
-                                     str(self.output_padding))
+                                                         'output_padding', minimum=0)
+            if any(out_pad >= stride
+                   for stride, out_pad in zip(self.strides, self.output_padding)):
+                layer_arguments.refuse(self, 'output_padding', output_padding,
+                                       'smaller than `strides` ' + str(self.strides) +
+                                       ' along every axis')
         # Output shapes of the inputs seen so far, keyed by their spatial sizes: the backend
         # needs the output shape, and working it out is Python arithmetic best done once.
         self._output_shapes = {}

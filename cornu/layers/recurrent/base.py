@@ -20,6 +20,7 @@ from ... import backend as K
 from ...engine.base_layer import Layer
 from ...engine.input_spec import InputSpec
 from ...engine.state_update import StateUpdate
+from ..._common import layer_arguments
 from ..._common.generic_utils import has_arg, to_list
 from ..._common.serialization import deserialize_layer
 from ._util import (_build_inner, _cells_of, _output_size, _standardize_args, _state_sizes,
@@ -77,12 +78,10 @@ class RNN(Layer):
                  stateful=False, unroll=False, **kwargs):
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
-        if not hasattr(cell, 'call'):
-            raise ValueError('`cell` should have a `call` method. The RNN was passed: ' +
-                             str(cell))
-        if not hasattr(cell, 'state_size'):
-            raise ValueError('The RNN cell should have an attribute `state_size` (tuple of '
-                             'integers, one integer per RNN state).')
+        if not hasattr(cell, 'call') or not hasattr(cell, 'state_size'):
+            layer_arguments.refuse(self, 'cell', cell, 'an RNN cell: an object with a `call` '
+                                   'method and a `state_size` attribute (an integer, or a '
+                                   'tuple of one integer per state)')
         super(RNN, self).__init__(**kwargs)
         self.cell = cell
         self.return_sequences = return_sequences

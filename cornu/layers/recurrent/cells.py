@@ -15,6 +15,7 @@ from ... import activations
 from ... import initializers
 from ... import regularizers
 from ... import constraints
+from ..._common import layer_arguments
 from ...engine.base_layer import Layer
 from ._util import (_generate_dropout_mask, _phase, engine_has, forget_bias_initializer,
                     step_matmul, zero_states)
@@ -52,6 +53,10 @@ def _config_of(cell, names):
     return config
 
 
+# Keras 2.2.4's modes (0, deprecated, computes as 1): the results are the same in every mode.
+_IMPLEMENTATIONS = (0, 1, 2)
+
+
 class _RecurrentCell(Layer):
     """What the built-in cells share: arguments, weights, dropout masks and the fast paths."""
 
@@ -65,7 +70,7 @@ class _RecurrentCell(Layer):
                  bias_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
                  bias_constraint=None, dropout=0., recurrent_dropout=0., **kwargs):
         super(_RecurrentCell, self).__init__(**kwargs)
-        self.units = units
+        self.units = layer_arguments.positive_int(self, 'units', units)
         self.activation = activations.get(activation)
         if recurrent_activation is not None or self._gates > 1:
             self.recurrent_activation = activations.get(recurrent_activation)
@@ -79,8 +84,9 @@ class _RecurrentCell(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.recurrent_constraint = constraints.get(recurrent_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
-        self.dropout = min(1., max(0., dropout))
-        self.recurrent_dropout = min(1., max(0., recurrent_dropout))
+        self.dropout = layer_arguments.rate(self, 'dropout', dropout)
+        self.recurrent_dropout = layer_arguments.rate(self, 'recurrent_dropout',
+                                                      recurrent_dropout)
         self.state_size = self.units
         self.output_size = self.units
         self._dropout_mask = None
@@ -290,7 +296,8 @@ class GRUCell(_RecurrentCell):
             bias_regularizer=bias_regularizer, kernel_constraint=kernel_constraint,
             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
             dropout=dropout, recurrent_dropout=recurrent_dropout, **kwargs)
-        self.implementation = implementation
+        self.implementation = layer_arguments.one_of(self, 'implementation', implementation,
+                                                     _IMPLEMENTATIONS)
         self.reset_after = reset_after
 
     def build(self, input_shape):
@@ -438,7 +445,8 @@ class LSTMCell(_RecurrentCell):
             recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
             dropout=dropout, recurrent_dropout=recurrent_dropout, **kwargs)
         self.unit_forget_bias = unit_forget_bias
-        self.implementation = implementation
+        self.implementation = layer_arguments.one_of(self, 'implementation', implementation,
+                                                     _IMPLEMENTATIONS)
         self.state_size = (self.units, self.units)
 
     def build(self, input_shape):

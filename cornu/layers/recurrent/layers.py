@@ -8,6 +8,7 @@ argument names (`output_dim`, `init`, `inner_init`, `W_regularizer`, `dropout_W`
 import warnings
 
 from ... import regularizers
+from ..._common import layer_arguments
 from .._legacy import legacy_interface
 from .base import RNN
 from .cells import SimpleRNNCell, GRUCell, LSTMCell
@@ -64,7 +65,8 @@ class _CellLayer(RNN):
                  **kwargs):
         cell_kwargs = {key: kwargs.pop(key) for key in list(kwargs)
                        if key in self._cell_arguments}
-        cell = self._cell_class(units, **cell_kwargs)
+        cell = layer_arguments.made_for(type(self), kwargs.get('name'),
+                                        lambda: self._cell_class(units, **cell_kwargs))
         super(_CellLayer, self).__init__(cell, return_sequences=return_sequences,
                                          return_state=return_state,
                                          go_backwards=go_backwards, stateful=stateful,

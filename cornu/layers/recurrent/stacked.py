@@ -3,6 +3,7 @@ import warnings
 
 from ... import backend as K
 from ...engine.base_layer import Layer
+from ..._common import layer_arguments
 from ..._common.generic_utils import has_arg
 from ..._common.serialization import deserialize_layer
 from ._util import _build_inner, _output_size, _state_sizes
@@ -35,6 +36,8 @@ class StackedRNNCells(Layer):
     _rows_independent = True
 
     def __init__(self, cells, **kwargs):
+        if not isinstance(cells, (list, tuple)) or not cells:
+            layer_arguments.refuse(self, 'cells', cells, 'a non-empty list of RNN cells')
         for cell in cells:
             if not hasattr(cell, 'call'):
                 raise ValueError('All cells must have a `call` method. received cells: ' +

@@ -3,7 +3,6 @@
 import warnings
 
 import numpy as np
-from scipy import linalg
 
 from ... import backend
 from ._random import current_rng, seeded, using_rng
@@ -627,6 +626,9 @@ class ImageDataGenerator(object):
         if self.zca_whitening:
             flat_x = np.reshape(x, (x.shape[0], x.shape[1] * x.shape[2] * x.shape[3]))
             sigma = np.dot(flat_x.T, flat_x) / flat_x.shape[0]
+            # SciPy's SVD, as Keras 2 used; imported here, not with cornu (it is slow to
+            # import and most programs never whiten).
+            from scipy import linalg
             u, s, _ = linalg.svd(sigma)
             s_inv = 1. / np.sqrt(s[np.newaxis] + self.zca_epsilon)
             self.principal_components = (u * s_inv).dot(u.T)

@@ -8,32 +8,38 @@ import numpy as np
 
 from ... import backend
 
-try:
-    from PIL import Image as pil_image
-    from PIL import ImageEnhance
-except ImportError:  # Pillow is a dependency of cornu; this keeps the error clear.
-    pil_image = None
-    ImageEnhance = None
-
-if pil_image is not None:
-    _PIL_INTERPOLATION_METHODS = {
-        'nearest': pil_image.NEAREST,
-        'bilinear': pil_image.BILINEAR,
-        'bicubic': pil_image.BICUBIC,
-        'hamming': pil_image.HAMMING,
-        'box': pil_image.BOX,
-        'lanczos': pil_image.LANCZOS,
-    }
-else:
-    _PIL_INTERPOLATION_METHODS = {}
+# Pillow's constant for each `interpolation` name of `load_img`.
+_PIL_INTERPOLATION_NAMES = {
+    'nearest': 'NEAREST',
+    'bilinear': 'BILINEAR',
+    'bicubic': 'BICUBIC',
+    'hamming': 'HAMMING',
+    'box': 'BOX',
+    'lanczos': 'LANCZOS',
+}
 
 _COLOR_MODES = {'grayscale': 'L', 'rgb': 'RGB', 'rgba': 'RGBA'}
 
 
-def _require_pil(what):
-    if pil_image is None:
+def pil_modules(what):
+    """Pillow's `Image` and `ImageEnhance` modules, imported at first use rather than with
+    cornu (most programs never touch an image file).
+
+    # Arguments
+        what: the name of the function that needs Pillow, for the error message.
+
+    # Returns
+        The tuple `(PIL.Image, PIL.ImageEnhance)`.
+
+    # Raises
+        ImportError: if Pillow is not installed.
+    """
+    try:
+        from PIL import Image, ImageEnhance
+    except ImportError:  # Pillow is a dependency of cornu; this keeps the error clear.
         raise ImportError('Could not import PIL.Image. The use of `%s` requires PIL '
-                          '(pip install pillow).' % what)
+                          '(pip install pillow).' % what) from None
+    return Image, ImageEnhance
 
 
 def _check_data_format(data_format):
@@ -66,7 +72,7 @@ def array_to_img(x, data_format=None, scale=True, dtype=None):
         ValueError: if `x` is not 3D, has an unsupported number of channels, or
             `data_format` is invalid.
     """
-    _require_pil('array_to_img')
+    pil_image, _ = pil_modules('array_to_img')
     if dtype is None:
         dtype = backend.floatx()
     x = np.asarray(x, dtype=dtype)
@@ -177,7 +183,7 @@ def load_img(path, grayscale=False, color_mode='rgb', target_size=None,
     if grayscale is True:
         warnings.warn('grayscale is deprecated. Please use color_mode = "grayscale"')
         color_mode = 'grayscale'
-    _require_pil('load_img')
+    pil_image, _ = pil_modules('load_img')
     if color_mode not in _COLOR_MODES:
         raise ValueError('color_mode must be "grayscale", "rgb", or "rgba"')
     with pil_image.open(path) as opened:
@@ -188,12 +194,13 @@ def load_img(path, grayscale=False, color_mode='rgb', target_size=None,
     if target_size is not None:
         width_height_tuple = (target_size[1], target_size[0])
         if img.size != width_height_tuple:
-            if interpolation not in _PIL_INTERPOLATION_METHODS:
+            if interpolation not in _PIL_INTERPOLATION_NAMES:
                 raise ValueError(
                     'Invalid interpolation method {} specified. Supported '
                     'methods are {}'.format(interpolation,
-                                            ', '.join(_PIL_INTERPOLATION_METHODS.keys())))
-            img = img.resize(width_height_tuple, _PIL_INTERPOLATION_METHODS[interpolation])
+                                            ', '.join(_PIL_INTERPOLATION_NAMES.keys())))
+            method = getattr(pil_image, _PIL_INTERPOLATION_NAMES[interpolation])
+            img = img.resize(width_height_tuple, method)
     return img
 
 
