@@ -1,6 +1,8 @@
-"""`model.fit` of Keras 2's imdb_lstm example against a hand-written PyTorch loop.
+"""`model.fit` of Keras 2's imdb_lstm example against a hand-written PyTorch loop, and the
+LSTM recurrence alone against torch's fused `nn.LSTM`.
 
     python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
+    python benchmarks/lstm.py --recurrence [--rounds N]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
 Dense(1, sigmoid), binary crossentropy, Adam, batch 32, sequences of 80 word ids, here on
@@ -12,13 +14,24 @@ shuffled batch order.
 Rows:
 - `recurrent_activation='sigmoid'`: the LSTM's formula is nn.LSTM's, so cornu runs it in the
   same native kernel;
-- Keras 2's default `hard_sigmoid`: no native kernel has it; cornu runs its step loop (the
-  PyTorch side still runs nn.LSTM, i.e. a different, cheaper formula: this row says what
-  keeping Keras 2's default costs).
+- Keras 2's default `hard_sigmoid`: no native kernel has it; cornu runs its own recurrence
+  (on the CPU its compiled C loops, `cornu/backend/torch/lstm_loops.py`; the PyTorch side
+  still runs nn.LSTM, i.e. a different formula: this row says what keeping Keras 2's
+  default costs).
+
+`--recurrence` times the layer's work alone on the model's shapes (batch 32, 80 steps, 128
+inputs and units): the input projection and `kernels.lstm_recurrence` with hard-sigmoid gates
+(through the C loops, and through engine ops as `CORNU_COMPILE_KERNELS=0` has it) against
+`nn.LSTM`, training (forward and backward) and inference. The three run in turn, round after
+round, in one process; the table has the median of each's rounds, wall and CPU time, and the
+ratio of nn.LSTM's median time to each's (above 1: faster than nn.LSTM).
 """
 import argparse
 import contextlib
 import io
+import os
+import statistics
+import time
 
 import numpy as np
 
@@ -109,6 +122,63 @@ def torch_predict(net, x):
         torch.cat(outputs).numpy()
 
 
+def recurrence_table(rounds):
+    """Medians of `rounds` alternating runs of the recurrence through cornu's C loops, its
+    engine ops and nn.LSTM; prints the table."""
+    from cornu.backend import kernels
+    torch.manual_seed(0)
+    inputs = torch.randn(BATCH_SIZE, MAXLEN, UNITS)
+    net = torch.nn.LSTM(UNITS, UNITS, batch_first=True)
+    kernel, recurrent, bias = (torch.randn(UNITS, 4 * UNITS) * 0.1,
+                               torch.randn(UNITS, 4 * UNITS) * 0.1, torch.zeros(4 * UNITS))
+    weights = [w.clone().requires_grad_() for w in (kernel, recurrent, bias)]
+    states = torch.zeros(BATCH_SIZE, UNITS)
+
+    def cornu_run(training, loops):
+        os.environ['CORNU_COMPILE_KERNELS'] = '1' if loops else '0'
+        x = inputs.clone().requires_grad_() if training else inputs
+        w_in, w_rec, b = weights if training else (kernel, recurrent, bias)
+        with contextlib.nullcontext() if training else torch.inference_mode():
+            projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
+                BATCH_SIZE, MAXLEN, 4 * UNITS)
+            _, h, _ = kernels.lstm_recurrence(projected, states, states, w_rec, 'hard_sigmoid')
+        if training:
+            h.sum().backward()
+
+    def torch_run(training):
+        x = inputs.clone().requires_grad_() if training else inputs
+        with contextlib.nullcontext() if training else torch.inference_mode():
+            _, (h, _) = net(x)
+        if training:
+            h.sum().backward()
+
+    print('LSTM recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads): '
+          'median of %d rounds' % (BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(), rounds))
+    print('%-9s %-22s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms', 'vs nn.LSTM wall',
+                                               'vs nn.LSTM CPU'))
+    for training in (True, False):
+        runs = {'nn.LSTM': lambda: torch_run(training),
+                'cornu C loops': lambda: cornu_run(training, True),
+                'cornu engine ops': lambda: cornu_run(training, False)}
+        times = {name: ([], []) for name in runs}
+        for fn in runs.values():
+            fn()
+        for _ in range(rounds):
+            for name, fn in runs.items():
+                wall, cpu = time.perf_counter(), time.process_time()
+                fn()
+                times[name][0].append(time.perf_counter() - wall)
+                times[name][1].append(time.process_time() - cpu)
+        medians = {name: (statistics.median(w), statistics.median(c))
+                   for name, (w, c) in times.items()}
+        reference = medians['nn.LSTM']
+        for name, (wall, cpu) in medians.items():
+            print('%-9s %-22s %10.2f %10.2f %13.3fx %13.3fx' % (
+                'train' if training else 'predict', name, wall * 1e3, cpu * 1e3,
+                reference[0] / wall, reference[1] / cpu))
+    os.environ.pop('CORNU_COMPILE_KERNELS')
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument('--epochs', type=int, default=1)
@@ -117,7 +187,14 @@ def main():
     parser.add_argument('--activations', nargs='+', default=['sigmoid', 'hard_sigmoid'],
                         choices=['sigmoid', 'hard_sigmoid'],
                         help='the recurrent_activation rows to run')
+    parser.add_argument('--recurrence', action='store_true',
+                        help='time the LSTM recurrence alone against nn.LSTM instead')
+    parser.add_argument('--rounds', type=int, default=15,
+                        help='alternating rounds of --recurrence')
     args = parser.parse_args()
+    if args.recurrence:
+        recurrence_table(args.rounds)
+        return
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
     y = np.random.randint(0, 2, size=args.samples).astype('float32')
     rows = []

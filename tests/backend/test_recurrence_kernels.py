@@ -1,7 +1,10 @@
 """`kernels.lstm_recurrence` and `kernels.gru_recurrence` (the LSTM's and the GRU's recurrence
 in one engine call) against NumPy loops written here: outputs and final states on the
 inference and the training path, and the gradients into every input against central
-differences of the NumPy loop, for both gate activations, masks and go_backwards."""
+differences of the NumPy loop, for both gate activations, masks and go_backwards.
+
+On torch the LSTM runs on the CPU in compiled C loops where they can be built, else in engine
+ops: its tests run both (`lstm_path`)."""
 import numpy as np
 import pytest
 
@@ -46,11 +49,28 @@ def _problem(seed, batch=3, steps=5, units=4):
 
 _MASK = np.array([[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [1, 0, 0, 1, 1]], bool)
 
+# Torch's LSTM kernel has two CPU paths: the compiled C loops and engine ops.
+LSTM_PATHS = ['c loops', 'engine ops'] if K.backend() == 'torch' else ['xla']
+
+
+@pytest.fixture(params=LSTM_PATHS)
+def lstm_path(request, monkeypatch):
+    """Runs the test on one of the engine's LSTM paths."""
+    if request.param != 'xla':
+        from cornu.backend.torch import lstm_loops
+        import torch
+        if request.param == 'engine ops':
+            monkeypatch.setattr(lstm_loops, 'loops_for', lambda dtype: None)
+        else:
+            assert lstm_loops.loops_for(torch.float64) is not None, \
+                'the C loops could not be built here (is there a C compiler?)'
+    return request.param
+
 
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_inference_path_matches_numpy(backend, activation, go_backwards, masked):
+def test_inference_path_matches_numpy(backend, lstm_path, activation, go_backwards, masked):
     K = backend
     arrays = _problem(0)
     mask = _MASK if masked else None
@@ -85,8 +105,8 @@ def _numeric_gradient(loss, arrays, index, eps=1e-6):
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_training_path_outputs_and_gradients_match_numpy(backend, activation, go_backwards,
-                                                         masked):
+def test_training_path_outputs_and_gradients_match_numpy(backend, lstm_path, activation,
+                                                         go_backwards, masked):
     """The gradients of a weighted sum of the outputs and both final states (so that each
     incoming gradient is used) into the projections, initial states and recurrent kernel."""
     K = backend
@@ -200,11 +220,13 @@ def test_torch_kernels_tanh_is_tanh_within_float32_rounding():
 
 @pytest.mark.skipif(K.backend() != 'torch', reason="the torch kernels' own tanh")
 def test_torch_kernels_with_torchs_tanh_match_numpy(monkeypatch):
-    """The kernels' path for devices other than the CPU (torch's tanh) computes the same."""
+    """The kernels' path for devices other than the CPU (torch's tanh, engine ops) computes the
+    same."""
     import torch
-    from cornu.backend.torch import gru_kernel, lstm_kernel
+    from cornu.backend.torch import gru_kernel, lstm_kernel, lstm_loops
     for module in (gru_kernel, lstm_kernel):
         monkeypatch.setattr(module, 'tanh_into', lambda like: torch.tanh)
+    monkeypatch.setattr(lstm_loops, 'loops_for', lambda dtype: None)
     for training in (False, True):
         arrays = _problem(6)
         tensors = [torch.tensor(a, requires_grad=training) for a in arrays]

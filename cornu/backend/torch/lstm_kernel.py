@@ -7,6 +7,7 @@ names.
 import torch
 
 from ..symbolic import graph_op
+from . import lstm_loops
 from .rnn_steps import recording_graph
 
 __all__ = ['lstm_recurrence']
@@ -277,6 +278,11 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
     if recording_graph():
         return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
                                go_backwards)
+    # On the CPU, the compiled loops where they could be built (`lstm_loops.py`).
+    looped = lstm_loops.lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
+                                        mask, hard, go_backwards)
+    if looped is not None:
+        return looped
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     initial_c.requires_grad or recurrent_kernel.requires_grad):
         return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,

@@ -1,0 +1,240 @@
+/* The loops of Keras 2's LSTM recurrence on the CPU: per step one matrix product (the BLAS
+ * gemm the engine links) and one pass over the cells for everything elementwise, instead of
+ * a dozen engine ops per step, each with its dispatch cost.
+ *
+ * Built by `lstm_loops.py` once per floating point type: `-DREAL=float` or `-DREAL=double`.
+ * Layouts (row-major, contiguous):
+ *   projected (batch, steps, 4 units): inputs @ kernel + bias, gates i, f, c, o, in time order;
+ *   kernel (units, 4 units): the recurrent kernel;
+ *   mask (batch, steps) bytes, or NULL: at a masked step the states stay and the output
+ *     repeats the previous one (Keras 2.2.4's rule);
+ *   outputs (batch, steps, units), in processing order (reversed time for go_backwards).
+ */
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#ifndef REAL
+#error "REAL must be defined (float or double)"
+#endif
+
+/* Fortran BLAS gemm (column-major): C = alpha op(A) op(B) + beta C. */
+typedef void (*gemm_fn)(const char *, const char *, const int *, const int *, const int *,
+                        const REAL *, const REAL *, const int *, const REAL *, const int *,
+                        const REAL *, REAL *, const int *);
+
+static gemm_fn gemm = 0;
+
+void set_gemm(void *fn) { gemm = (gemm_fn)fn; }
+
+#if FLOAT32
+/* exp within a few float32 ulps as 2^n p(r), x = n ln2 + r, written without branches or
+ * library calls so that the loops calling it vectorise. Arguments are clamped to where
+ * the result is a normal float; NaN stays NaN (comparisons with it are false). */
+static inline REAL exp_r(REAL x) {
+    x = x < -87.f ? -87.f : x;
+    x = x > 88.f ? 88.f : x;
+    REAL t = x * 1.44269504088896341f + 128.5f;
+    int n = (int)t; /* t > 0: truncation is floor, n = round(x / ln2) + 128 */
+    REAL fn = (REAL)n - 128.f;
+    REAL r = x - fn * 0.693359375f + fn * 2.12194440e-4f;
+    REAL p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.f;
+    int32_t bits = (n - 1) << 23; /* the float 2^(n - 128): exponent field n - 128 + 127 */
+    REAL scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+#else
+static inline REAL exp_r(REAL x) { return exp(x); }
+#endif
+
+static inline REAL sigmoid_r(REAL x) { return 1 / (1 + exp_r(-x)); }
+
+/* tanh as 2 sigmoid(2x) - 1: one exp (within about 2e-7 of tanh in float32). */
+static inline REAL tanh_r(REAL x) { return 2 / (1 + exp_r(-2 * x)) - 1; }
+
+/* Keras' hard sigmoid clip(0.2 x + 0.5, 0, 1); NaN stays NaN. */
+static inline REAL hard_sigmoid_r(REAL x) {
+    REAL y = (REAL)0.2 * x + (REAL)0.5;
+    y = y < 0 ? 0 : y;
+    return y > 1 ? 1 : y;
+}
+
+/* Its slope: 0.2 where clipping leaves 0.2 x + 0.5 as it is (the ends included). */
+static inline REAL hard_sigmoid_slope_r(REAL x) {
+    REAL y = (REAL)0.2 * x + (REAL)0.5;
+    return (y >= 0 && y <= 1) ? (REAL)0.2 : 0;
+}
+
+/* One step's cells of one sample: c updated in place, h written; with `factors` and `carried`
+ * (training), what the backward pass multiplies the incoming gradients by:
+ *   factors = (g i', c_prev f', i (1 - g^2), tanh(c) o'),  carried = (o (1 - tanh(c)^2), f)
+ * so that dz = (dc factors[0:3], dh factors[3]) with dc = dc_next + dh carried[0], and
+ * dc_prev = dc carried[1]. */
+static void cells_hard(int units, const REAL *restrict x, const REAL *restrict z,
+                       REAL *restrict c, REAL *restrict h, REAL *restrict factors,
+                       REAL *restrict carried) {
+    if (!factors) {
+        for (int u = 0; u < units; ++u) {
+            REAL i = hard_sigmoid_r(x[u] + z[u]);
+            REAL f = hard_sigmoid_r(x[units + u] + z[units + u]);
+            REAL g = tanh_r(x[2 * units + u] + z[2 * units + u]);
+            REAL o = hard_sigmoid_r(x[3 * units + u] + z[3 * units + u]);
+            REAL c_new = f * c[u] + i * g;
+            c[u] = c_new;
+            h[u] = o * tanh_r(c_new);
+        }
+        return;
+    }
+    for (int u = 0; u < units; ++u) {
+        REAL zi = x[u] + z[u], zf = x[units + u] + z[units + u];
+        REAL zg = x[2 * units + u] + z[2 * units + u];
+        REAL zo = x[3 * units + u] + z[3 * units + u];
+        REAL i = hard_sigmoid_r(zi), f = hard_sigmoid_r(zf), o = hard_sigmoid_r(zo);
+        REAL g = tanh_r(zg), c_prev = c[u];
+        REAL c_new = f * c_prev + i * g;
+        REAL tanh_c = tanh_r(c_new);
+        c[u] = c_new;
+        h[u] = o * tanh_c;
+        factors[u] = g * hard_sigmoid_slope_r(zi);
+        factors[units + u] = c_prev * hard_sigmoid_slope_r(zf);
+        factors[2 * units + u] = i * (1 - g * g);
+        factors[3 * units + u] = tanh_c * hard_sigmoid_slope_r(zo);
+        carried[u] = o * (1 - tanh_c * tanh_c);
+        carried[units + u] = f;
+    }
+}
+
+/* The same with sigmoid gates (x' = x (1 - x)). */
+static void cells_sigmoid(int units, const REAL *restrict x, const REAL *restrict z,
+                          REAL *restrict c, REAL *restrict h, REAL *restrict factors,
+                          REAL *restrict carried) {
+    if (!factors) {
+        for (int u = 0; u < units; ++u) {
+            REAL i = sigmoid_r(x[u] + z[u]);
+            REAL f = sigmoid_r(x[units + u] + z[units + u]);
+            REAL g = tanh_r(x[2 * units + u] + z[2 * units + u]);
+            REAL o = sigmoid_r(x[3 * units + u] + z[3 * units + u]);
+            REAL c_new = f * c[u] + i * g;
+            c[u] = c_new;
+            h[u] = o * tanh_r(c_new);
+        }
+        return;
+    }
+    for (int u = 0; u < units; ++u) {
+        REAL i = sigmoid_r(x[u] + z[u]);
+        REAL f = sigmoid_r(x[units + u] + z[units + u]);
+        REAL g = tanh_r(x[2 * units + u] + z[2 * units + u]);
+        REAL o = sigmoid_r(x[3 * units + u] + z[3 * units + u]);
+        REAL c_prev = c[u];
+        REAL c_new = f * c_prev + i * g;
+        REAL tanh_c = tanh_r(c_new);
+        c[u] = c_new;
+        h[u] = o * tanh_c;
+        factors[u] = g * i * (1 - i);
+        factors[units + u] = c_prev * f * (1 - f);
+        factors[2 * units + u] = i * (1 - g * g);
+        factors[3 * units + u] = tanh_c * o * (1 - o);
+        carried[u] = o * (1 - tanh_c * tanh_c);
+        carried[units + u] = f;
+    }
+}
+
+/* The forward loop. h0, c (batch, units): the initial states, c updated in place to the
+ * final cell state; z (batch, 4 units): scratch; factors (steps, batch, 4 units) and carried
+ * (steps, batch, 2 units): per step in processing order, for the backward pass, or NULL
+ * (inference). Returns 0, or -1 when no gemm was set. */
+int lstm_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
+                 REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask, int hard,
+                 int backwards, REAL *z, REAL *factors, REAL *carried) {
+    if (!gemm) return -1;
+    const int width = 4 * units, ld_outputs = steps * units;
+    const REAL one = 1, zero = 0;
+    for (int k = 0; k < steps; ++k) {
+        const int t = backwards ? steps - 1 - k : k;
+        const REAL *h_prev = k ? outputs + (long)(k - 1) * units : h0;
+        const int ld_prev = k ? ld_outputs : units;
+        /* z = h_prev @ kernel, as column-major z^T = kernel^T h_prev^T. */
+        gemm("N", "N", &width, &batch, &units, &one, kernel, &width, h_prev, &ld_prev, &zero, z,
+             &width);
+        for (int b = 0; b < batch; ++b) {
+            const REAL *x = projected + ((long)b * steps + t) * width;
+            REAL *h = outputs + (long)b * ld_outputs + (long)k * units;
+            REAL *factors_b = factors ? factors + ((long)k * batch + b) * width : 0;
+            REAL *carried_b = carried ? carried + ((long)k * batch + b) * 2 * units : 0;
+            if (mask && !mask[(long)b * steps + t]) {
+                /* The states stay: nothing flows through the gates backwards. */
+                memcpy(h, h_prev + (long)b * ld_prev, units * sizeof(REAL));
+                if (factors_b) {
+                    for (int u = 0; u < width; ++u) factors_b[u] = 0;
+                    for (int u = 0; u < units; ++u) carried_b[u] = 0;
+                    for (int u = 0; u < units; ++u) carried_b[units + u] = 1;
+                }
+                continue;
+            }
+            (hard ? cells_hard : cells_sigmoid)(units, x, z + (long)b * width,
+                                                c + (long)b * units, h, factors_b, carried_b);
+        }
+    }
+    return 0;
+}
+
+/* One step's cells of one sample backwards: dh (with the step's output gradient d_out, if
+ * any, added) and dc become the gradients of the previous states but for dh's part through
+ * the recurrent kernel; dz the gradients of the step's pre-activations. */
+static void cells_backward(int units, const REAL *restrict factors,
+                           const REAL *restrict carried, const REAL *restrict d_out,
+                           REAL *restrict dh, REAL *restrict dc, REAL *restrict dz) {
+    if (d_out)
+        for (int u = 0; u < units; ++u) dh[u] += d_out[u];
+    for (int u = 0; u < units; ++u) {
+        REAL d_c = dc[u] + dh[u] * carried[u];
+        dz[u] = d_c * factors[u];
+        dz[units + u] = d_c * factors[units + u];
+        dz[2 * units + u] = d_c * factors[2 * units + u];
+        dz[3 * units + u] = dh[u] * factors[3 * units + u];
+        dc[u] = d_c * carried[units + u];
+    }
+}
+
+/* The backward loop, from the last step processed to the first. d_outputs (batch, steps,
+ * units) in processing order, or NULL; dh, dc (batch, units): the final states' gradients,
+ * replaced by the initial states'; dzs (batch, steps, 4 units): the projections' gradients
+ * in processing order; scratch (batch, units). Returns 0, or -1 when no gemm was set. */
+int lstm_backward(int steps, int batch, int units, const REAL *factors, const REAL *carried,
+                  const REAL *kernel, const uint8_t *mask, int backwards,
+                  const REAL *d_outputs, REAL *dh, REAL *dc, REAL *dzs, REAL *scratch) {
+    if (!gemm) return -1;
+    const int width = 4 * units, ld_dzs = steps * width;
+    const REAL one = 1, zero = 0;
+    for (int k = steps - 1; k >= 0; --k) {
+        const int t = backwards ? steps - 1 - k : k;
+        int any_masked = 0;
+        for (int b = 0; b < batch; ++b) {
+            REAL *dh_b = dh + (long)b * units;
+            cells_backward(units, factors + ((long)k * batch + b) * width,
+                           carried + ((long)k * batch + b) * 2 * units,
+                           d_outputs ? d_outputs + ((long)b * steps + k) * units : 0, dh_b,
+                           dc + (long)b * units, dzs + ((long)b * steps + k) * width);
+            if (mask) {
+                /* A masked step passed the previous output on: dh_prev gets dh itself. */
+                int kept = mask[(long)b * steps + t];
+                any_masked |= !kept;
+                REAL *restrict scratch_b = scratch + (long)b * units;
+                for (int u = 0; u < units; ++u) scratch_b[u] = kept ? 0 : dh_b[u];
+            }
+        }
+        /* dh_prev = dz @ kernel^T (+ what masked steps pass on), as column-major
+         * dh_prev^T = kernel dz^T. */
+        gemm("T", "N", &units, &batch, &width, &one, kernel, &width, dzs + (long)k * width,
+             &ld_dzs, any_masked ? &one : &zero, scratch, &units);
+        memcpy(dh, scratch, (long)batch * units * sizeof(REAL));
+    }
+    return 0;
+}

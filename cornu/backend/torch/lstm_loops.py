@@ -1,0 +1,269 @@
+"""Keras 2's LSTM recurrence on the CPU as compiled C loops (`lstm_loops.c`): forward,
+backward and inference, each one call per sequence.
+
+Why: at Keras' sizes (a batch of 32, 128 units) a step's matrix product takes about 50
+microseconds and the dozen engine ops of its gates together as long again, most of it
+dispatch; torch's fused `nn.LSTM` has no hard sigmoid. The C loops call the BLAS gemm that
+torch links (the same product `torch.mm` runs) and do all of a step's elementwise work in
+one vectorised pass over the cells.
+
+How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
+per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
+source, the compiler flags and the CPU; about a second once per machine. Wherever they
+cannot be built or loaded (no compiler, not Linux, no gemm exported by torch's library, a
+build that fails its first check) `lstm_recurrence` returns `None` and the caller runs the
+engine-op kernel instead, silently: both compute the same numbers. `CORNU_COMPILE_KERNELS=0`
+in the environment turns the loops off.
+
+Internal to the torch engine (the JAX engine compiles its own loop with XLA).
+"""
+import ctypes
+import hashlib
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+
+import torch
+
+from ..common import config_path
+
+__all__ = ['lstm_recurrence', 'loops_for']
+
+_SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lstm_loops.c')
+_TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 'sgemm_'),
+          torch.float64: ('double', [], 'dgemm_')}
+# The vectorised exp of `lstm_loops.c` needs float comparisons that may be if-converted
+# (`-fno-trapping-math`, as torch itself is built) and, for GCC, no partial redundancy
+# elimination, which turns its clamp into branches that stop the loops from vectorising.
+# The second set is for compilers that refuse the first.
+_FLAGS = (['-O3', '-march=native', '-fno-math-errno', '-fno-trapping-math', '-fno-tree-pre'],
+          ['-O2'])
+_COMPILE_TIMEOUT_S = 60
+
+_lock = threading.Lock()
+_loops = {}
+
+
+def _enabled():
+    return (sys.platform.startswith('linux') and
+            os.environ.get('CORNU_COMPILE_KERNELS', '1').lower() not in ('0', 'false', 'off'))
+
+
+def _cpu_signature():
+    """What the machine code of `-march=native` depends on."""
+    try:
+        with open('/proc/cpuinfo') as f:
+            lines = [line for line in f if line.startswith(('model name', 'flags', 'Features'))]
+    except OSError:
+        lines = []
+    return ''.join(sorted(set(lines)))
+
+
+def _build(real, defines):
+    """The path of the shared library for `real` (built if not cached), or `None`."""
+    with open(_SOURCE, 'rb') as f:
+        source = f.read()
+    compiler = os.environ.get('CC', 'cc')
+    directory = os.path.join(os.path.dirname(config_path()), 'kernels')
+    for flags in _FLAGS:
+        options = flags + ['-DREAL=%s' % real] + defines + ['-shared', '-fPIC']
+        # (Not the compiler: a library built once serves whichever is installed later.)
+        key = hashlib.sha256(source + repr(options).encode() +
+                             _cpu_signature().encode()).hexdigest()[:16]
+        path = os.path.join(directory, 'lstm_loops_%s_%s.so' % (real, key))
+        if os.path.exists(path):
+            return path
+        try:
+            os.makedirs(directory, exist_ok=True)
+            # Built beside its final name and renamed: processes building at once each
+            # publish a whole library.
+            handle, partial = tempfile.mkstemp(suffix='.so', dir=directory)
+            os.close(handle)
+        except OSError:
+            return None
+        try:
+            done = subprocess.run([compiler] + options + [_SOURCE, '-lm', '-o', partial],
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=subprocess.DEVNULL, timeout=_COMPILE_TIMEOUT_S)
+            if done.returncode == 0:
+                os.replace(partial, path)
+                return path
+        except (OSError, subprocess.SubprocessError):
+            pass
+        finally:
+            if os.path.exists(partial):
+                os.remove(partial)
+    return None
+
+
+def _gemm_address(name):
+    """The address of BLAS' `sgemm_`/`dgemm_` as torch's CPU library exports it, or `None`."""
+    library = os.path.join(os.path.dirname(torch.__file__), 'lib', 'libtorch_cpu.so')
+    try:
+        return ctypes.cast(getattr(ctypes.CDLL(library), name), ctypes.c_void_p).value
+    except (OSError, AttributeError):
+        return None
+
+
+def _load(dtype):
+    real, defines, gemm_name = _TYPES[dtype]
+    gemm = _gemm_address(gemm_name)
+    path = _build(real, defines) if gemm else None
+    if path is None:
+        return None
+    try:
+        library = ctypes.CDLL(path)
+    except OSError:
+        return None
+    library.set_gemm(ctypes.c_void_p(gemm))
+    pointer, integer = ctypes.c_void_p, ctypes.c_int
+    library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + [integer] * 2 + \
+        [pointer] * 3
+    library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + [pointer] * 5
+    library.lstm_forward.restype = library.lstm_backward.restype = integer
+    return library if _agrees_with_torch(library, dtype) else None
+
+
+def _agrees_with_torch(library, dtype):
+    """A first check of a freshly loaded library: one step of a tiny LSTM against torch ops
+    (a BLAS whose calling convention differs would fail it)."""
+    # (On the CPU by name: the loops run there whatever the engine's device.)
+    generator = torch.Generator().manual_seed(0)
+    projected = torch.randn(2, 1, 12, generator=generator, dtype=dtype, device='cpu')
+    h, c = torch.randn(2, 2, 3, generator=generator, dtype=dtype, device='cpu')
+    kernel = torch.randn(3, 12, generator=generator, dtype=dtype, device='cpu')
+    outputs, new_c, scratch = projected.new_empty((2, 1, 3)), c.clone(), h.new_empty((2, 12))
+    if library.lstm_forward(1, 2, 3, *_pointers(projected, h, outputs, new_c, kernel, None),
+                            1, 0, *_pointers(scratch, None, None)):
+        return False
+    z = projected[:, 0] + h @ kernel
+    gates = torch.clamp(0.2 * z + 0.5, 0., 1.)
+    expected_c = gates[:, 3:6] * c + gates[:, :3] * torch.tanh(z[:, 6:9])
+    expected_h = gates[:, 9:] * torch.tanh(expected_c)
+    return bool(torch.allclose(new_c, expected_c, atol=1e-5) and
+                torch.allclose(outputs[:, 0], expected_h, atol=1e-5))
+
+
+def loops_for(dtype):
+    """The loaded C loops for tensors of `dtype` (built on the first call), or `None` where
+    there are none (any dtype but float32 and float64, or see the module's docstring)."""
+    if dtype not in _TYPES or not _enabled():
+        return None
+    try:
+        return _loops[dtype]
+    except KeyError:
+        pass
+    with _lock:
+        if dtype not in _loops:
+            _loops[dtype] = _load(dtype)
+    return _loops[dtype]
+
+
+def _pointers(*tensors):
+    """The tensors' data addresses for a C call (the caller keeps the tensors alive: a
+    temporary made in the call's arguments would be freed before the call)."""
+    return [None if t is None else t.data_ptr() for t in tensors]
+
+
+def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, training):
+    """Runs the forward loop: `(outputs, final c, factors, carried)` (the last two `None`
+    unless `training`)."""
+    batch, steps, width = projected.shape
+    units = width // 4
+    outputs = projected.new_empty((batch, steps, units))
+    c = c.clone(memory_format=torch.contiguous_format)
+    factors = projected.new_empty((steps, batch, width)) if training else None
+    carried = projected.new_empty((steps, batch, 2 * units)) if training else None
+    scratch = projected.new_empty((batch, width))
+    library.lstm_forward(steps, batch, units,
+                         *_pointers(projected, h, outputs, c, kernel, mask), int(hard),
+                         int(go_backwards), *_pointers(scratch, factors, carried))
+    return outputs, c, factors, carried
+
+
+class _LoopsRecurrence(torch.autograd.Function):
+    """The recurrence with the C loops' backward pass."""
+
+    @staticmethod
+    def forward(ctx, projected, h, c, kernel, mask, hard, go_backwards, library):
+        outputs, c, factors, carried = _forward(library, projected, h, c, kernel, mask, hard,
+                                                go_backwards, True)
+        ctx.save_for_backward(h, kernel, outputs, factors, carried)
+        ctx.mask, ctx.go_backwards, ctx.library = mask, go_backwards, library
+        # No gradient for an output nothing depends on (the sequence, for an LSTM without
+        # `return_sequences`): `None` rather than zeros to add at every step.
+        ctx.set_materialize_grads(False)
+        return outputs, outputs[:, -1].clone(), c
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, d_outputs, d_h, d_c):
+        h, kernel, outputs, factors, carried = ctx.saved_tensors
+        steps, batch, width = factors.shape
+        units = width // 4
+        # The loop accumulates into dh and dc: copies, never the incoming gradients.
+        dh = torch.zeros_like(h) if d_h is None else d_h.clone(
+            memory_format=torch.contiguous_format)
+        dc = torch.zeros_like(h) if d_c is None else d_c.clone(
+            memory_format=torch.contiguous_format)
+        if d_outputs is not None:
+            d_outputs = d_outputs.contiguous()
+        dzs, scratch = factors.new_empty((batch, steps, width)), h.new_empty(h.shape)
+        ctx.library.lstm_backward(steps, batch, units,
+                                  *_pointers(factors, carried, kernel, ctx.mask),
+                                  int(ctx.go_backwards),
+                                  *_pointers(d_outputs, dh, dc, dzs, scratch))
+        d_kernel = None
+        if ctx.needs_input_grad[3]:
+            # Each step's projections' gradient against the output before it, summed over
+            # the steps and samples: one product.
+            previous = torch.cat([h.unsqueeze(1), outputs[:, :-1]], 1)
+            d_kernel = torch.mm(previous.reshape(-1, units).t(), dzs.view(-1, width))
+        d_projected = dzs.flip(1) if ctx.go_backwards else dzs
+        return d_projected, dh, dc, d_kernel, None, None, None, None
+
+
+def _shapes_fit(projected, h, c, kernel, mask):
+    """Whether the shapes are those the C loops index by: projected `(batch, steps,
+    4 units)` with neither empty, states `(batch, units)`, kernel `(units, 4 units)`, a bool
+    mask `(batch, steps)` on the CPU or none."""
+    if projected.dim() != 3 or 0 in projected.shape or projected.shape[2] % 4:
+        return False
+    batch, steps, width = projected.shape
+    units = width // 4
+    return (tuple(h.shape) == tuple(c.shape) == (batch, units) and
+            tuple(kernel.shape) == (units, width) and
+            (mask is None or (mask.dtype == torch.bool and mask.device.type == 'cpu' and
+                              tuple(mask.shape) == (batch, steps))))
+
+
+def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
+    """`lstm_kernel.lstm_recurrence` (its arguments, `mask` a bool tensor or `None`, `hard`
+    whether the gates are hard sigmoids) through the C loops, or `None` where they do not
+    apply: tensors not all on the CPU or not all float32 or float64, an empty batch or
+    sequence, shapes that do not fit together (the engine ops then raise their error: the C
+    loops would read out of bounds), inside `torch.compile`'s tracing, or no loops built.
+
+    # Returns
+        `(outputs, h, c)` as `lstm_kernel.lstm_recurrence`, or `None`.
+    """
+    dtype = projected.dtype
+    if (projected.device.type != 'cpu' or
+            any(t.device.type != 'cpu' or t.dtype != dtype for t in (h, c, kernel)) or
+            not _shapes_fit(projected, h, c, kernel, mask) or
+            torch.compiler.is_compiling()):
+        return None
+    library = loops_for(dtype)
+    if library is None:
+        return None
+    projected, h, kernel = (t.contiguous() for t in (projected, h, kernel))
+    if mask is not None:
+        mask = mask.contiguous()
+    if torch.is_grad_enabled() and any(t.requires_grad for t in (projected, h, c, kernel)):
+        return _LoopsRecurrence.apply(projected, h, c, kernel, mask, hard, go_backwards,
+                                      library)
+    outputs, c, _, _ = _forward(library, projected, h, c, kernel, mask, hard, go_backwards,
+                                False)
+    return outputs, outputs[:, -1], c

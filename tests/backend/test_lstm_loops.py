@@ -1,0 +1,215 @@
+"""The torch engine's LSTM recurrence in compiled C loops (`cornu/backend/torch/lstm_loops.py`):
+float32 numbers against a NumPy loop and the engine-op kernel, the build, its cache, its switch
+and the silent fallback where nothing can be built. (Float64 runs through the NumPy and
+gradient checks of `test_recurrence_kernels.py` on both paths.)"""
+import os
+import shutil
+import sys
+
+import numpy as np
+import pytest
+
+from cornu import backend as K
+
+pytestmark = pytest.mark.skipif(K.backend() != 'torch', reason='the torch engine\'s C loops')
+
+if K.backend() == 'torch':
+    import torch
+    from cornu.backend.torch import lstm_kernel, lstm_loops
+
+
+def _activation(name):
+    if name == 'hard_sigmoid':
+        return lambda x: np.clip(0.2 * x + 0.5, 0., 1.)
+    return lambda x: 1. / (1. + np.exp(-x))
+
+
+def np_lstm(projected, h, c, kernel, activation, mask=None, go_backwards=False):
+    """Keras 2.2.4's LSTM step loop over `projected = x @ W + b` (gates i, f, c, o)."""
+    gate = _activation(activation)
+    units = h.shape[1]
+    steps = range(projected.shape[1])
+    outputs = []
+    for t in (steps[::-1] if go_backwards else steps):
+        z = projected[:, t] + h @ kernel
+        i, f = gate(z[:, :units]), gate(z[:, units:2 * units])
+        g, o = np.tanh(z[:, 2 * units:3 * units]), gate(z[:, 3 * units:])
+        new_c = f * c + i * g
+        new_h = o * np.tanh(new_c)
+        if mask is not None:
+            keep = mask[:, t][:, None]
+            new_h, new_c = np.where(keep, new_h, h), np.where(keep, new_c, c)
+        h, c = new_h, new_c
+        outputs.append(h)
+    return np.stack(outputs, 1), h, c
+
+
+def _problem(seed, batch=5, steps=7, units=21):
+    """Units not a multiple of a vector's lanes, so that the loops' tails run too; large
+    enough pre-activations that hard-sigmoid gates saturate."""
+    rng = np.random.RandomState(seed)
+    arrays = (rng.randn(batch, steps, 4 * units) * 2., rng.randn(batch, units),
+              rng.randn(batch, units), rng.randn(units, 4 * units) * 0.3)
+    mask = rng.rand(batch, steps) > 0.3
+    return [a.astype('float32') for a in arrays], mask
+
+
+@pytest.fixture
+def loops_off(monkeypatch):
+    """Runs `lstm_kernel.lstm_recurrence` on engine ops."""
+    def off():
+        monkeypatch.setattr(lstm_loops, 'loops_for', lambda dtype: None)
+    return off
+
+
+@pytest.fixture
+def fresh_build(monkeypatch, tmp_path):
+    """An empty build cache and no library loaded yet in this process."""
+    monkeypatch.setenv('CORNU_HOME', str(tmp_path))
+    monkeypatch.setattr(lstm_loops, '_loops', {})
+    return tmp_path
+
+
+def _run(arrays, activation, mask, go_backwards, weights):
+    """Outputs and final states, and the gradients of a weighted sum of them into every
+    input, through `lstm_kernel.lstm_recurrence`."""
+    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+    results = lstm_kernel.lstm_recurrence(
+        *tensors, activation, mask=None if mask is None else torch.tensor(mask),
+        go_backwards=go_backwards)
+    loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights))
+    grads = torch.autograd.grad(loss, tensors)
+    with torch.no_grad():
+        inference = lstm_kernel.lstm_recurrence(
+            *[torch.tensor(a) for a in arrays], activation,
+            mask=None if mask is None else torch.tensor(mask), go_backwards=go_backwards)
+    return ([r.detach().numpy() for r in results], [g.numpy() for g in grads],
+            [r.numpy() for r in inference])
+
+
+def test_the_loops_are_built_where_there_is_a_c_compiler(fresh_build):
+    if not (sys.platform.startswith('linux') and shutil.which(os.environ.get('CC', 'cc'))):
+        pytest.skip('no C compiler here: the engine-op kernel runs instead')
+    assert lstm_loops.loops_for(torch.float32) is not None
+    assert lstm_loops.loops_for(torch.float64) is not None
+    assert len(os.listdir(fresh_build / 'kernels')) == 2
+    assert lstm_loops.loops_for(torch.float16) is None
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_float32_loops_match_numpy_and_the_engine_ops(loops_off, activation, go_backwards,
+                                                       masked):
+    assert lstm_loops.loops_for(torch.float32) is not None
+    arrays, mask = _problem(0)
+    mask = mask if masked else None
+    rng = np.random.RandomState(1)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(5, 7, 21), (5, 21), (5, 21)]]
+    results, grads, inference = _run(arrays, activation, mask, go_backwards, weights)
+    expected = np_lstm(*[a.astype('float64') for a in arrays], activation, mask=mask,
+                       go_backwards=go_backwards)
+    for got in (results, inference):
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+    loops_off()
+    engine_results, engine_grads, _ = _run(arrays, activation, mask, go_backwards, weights)
+    for a, b in zip(results + grads, engine_results + engine_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_saturating_and_nan_pre_activations(loops_off):
+    """The loops' own exp clamps its argument: huge pre-activations saturate the gates as
+    the engine ops do; a NaN stays a NaN."""
+    arrays, _ = _problem(2, batch=2, steps=3, units=20)
+    arrays[0][0] *= 1e30
+    arrays[0][1, 1, 5] = np.nan
+    got = [r.numpy() for r in lstm_kernel.lstm_recurrence(
+        *[torch.tensor(a) for a in arrays], 'sigmoid')]
+    assert np.isfinite(got[0][0]).all()
+    assert np.isnan(got[0][1, 1:]).any() and np.isfinite(got[0][1, 0]).all()
+    loops_off()
+    expected = [r.numpy() for r in lstm_kernel.lstm_recurrence(
+        *[torch.tensor(a) for a in arrays], 'sigmoid')]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+
+
+def test_incoming_gradients_and_inputs_stay_as_they_were():
+    """The backward loop accumulates into copies; non-contiguous inputs are read right."""
+    arrays, mask = _problem(3)
+    projected = torch.tensor(arrays[0].transpose(1, 0, 2).copy()).transpose(0, 1)
+    assert not projected.is_contiguous()
+    tensors = [projected.requires_grad_()] + [torch.tensor(a, requires_grad=True)
+                                              for a in arrays[1:]]
+    results = lstm_kernel.lstm_recurrence(*tensors, 'hard_sigmoid', mask=torch.tensor(mask))
+    incoming = [torch.ones_like(r) for r in results]
+    grads = torch.autograd.grad(results, tensors, incoming)
+    for g in incoming:
+        assert bool((g == 1).all())
+    expected = np_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask)
+    for a, b in zip(results, expected):
+        np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-5, atol=2e-6)
+    assert all(bool(torch.isfinite(g).all()) for g in grads)
+
+
+def test_the_build_is_cached_on_disk(fresh_build, monkeypatch):
+    assert lstm_loops.loops_for(torch.float32) is not None
+    built = os.listdir(fresh_build / 'kernels')
+    # A later process loads the library without a compiler.
+    monkeypatch.setattr(lstm_loops, '_loops', {})
+    monkeypatch.setenv('CC', str(fresh_build / 'no-such-compiler'))
+    assert lstm_loops.loops_for(torch.float32) is not None
+    assert os.listdir(fresh_build / 'kernels') == built
+
+
+def test_without_a_compiler_the_engine_ops_run(fresh_build, monkeypatch):
+    monkeypatch.setenv('CC', str(fresh_build / 'no-such-compiler'))
+    assert lstm_loops.loops_for(torch.float32) is None
+    arrays, mask = _problem(4)
+    got = lstm_kernel.lstm_recurrence(*[torch.tensor(a) for a in arrays], 'hard_sigmoid',
+                                      mask=torch.tensor(mask))
+    expected = np_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask)
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a.numpy(), b, rtol=1e-5, atol=2e-6)
+    # Nothing half-built is left behind.
+    assert os.listdir(fresh_build / 'kernels') == []
+
+
+def test_a_compiler_that_fails_leaves_the_engine_ops(fresh_build, monkeypatch):
+    failing = fresh_build / 'failing-cc'
+    failing.write_text('#!/bin/sh\nexit 1\n')
+    failing.chmod(0o755)
+    monkeypatch.setenv('CC', str(failing))
+    assert lstm_loops.loops_for(torch.float64) is None
+    assert os.listdir(fresh_build / 'kernels') == []
+
+
+def test_the_switch_turns_the_loops_off(fresh_build, monkeypatch):
+    monkeypatch.setenv('CORNU_COMPILE_KERNELS', '0')
+    assert lstm_loops.loops_for(torch.float32) is None
+    assert not (fresh_build / 'kernels').exists()
+
+
+def test_a_library_that_fails_its_check_is_not_used(fresh_build, monkeypatch):
+    """A loaded library whose first step disagrees with torch ops (say, a BLAS with another
+    calling convention) is dropped."""
+    monkeypatch.setattr(lstm_loops, '_agrees_with_torch', lambda library, dtype: False)
+    assert lstm_loops.loops_for(torch.float32) is None
+
+
+@pytest.mark.parametrize('shapes', [
+    [(2, 3, 8), (2, 2), (2, 2), (2, 12)],      # kernel of the wrong width
+    [(2, 3, 8), (3, 2), (2, 2), (2, 8)],       # states of another batch
+    [(2, 3, 9), (2, 2), (2, 2), (2, 9)],       # projections not four gates wide
+    [(2, 0, 8), (2, 2), (2, 2), (2, 8)],       # an empty sequence
+])
+def test_shapes_that_do_not_fit_are_left_to_the_engine_ops(shapes):
+    """The C loops index by the shapes they are given: any that do not fit together go to
+    the engine ops (which raise their error, or handle the empty sequence)."""
+    tensors = [torch.zeros(*shape) for shape in shapes]
+    assert lstm_loops.lstm_recurrence(*tensors, None, True, False) is None
+    mask = torch.ones(2, 4, dtype=torch.bool)
+    fitting = [torch.zeros(2, 3, 8), torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 8)]
+    assert lstm_loops.lstm_recurrence(*fitting, mask, True, False) is None
+    assert lstm_loops.lstm_recurrence(*fitting, mask[:, :3], True, False) is not None
