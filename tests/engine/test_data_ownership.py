@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cornu import backend as K
+from cornu.backend import kernels
 from cornu.initializers import Constant
 from cornu.layers import (Activation, BatchNormalization, Dense, Dropout, GaussianNoise, Input,
                           Lambda, LSTM, Reshape)
@@ -206,6 +207,15 @@ def test_values_read_are_writable_copies_of_the_model_state(read):
         value[...] = 123.
     for got, expected in zip(state(), before):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_engine_values_read_to_numpy_are_never_views_of_variables():
+    variable = K.variable(np.arange(6.).reshape(2, 3))
+    for value in (variable, variable[0]):  # the variable, and a view of it (on PyTorch)
+        array = kernels.to_numpy(value)
+        assert array.flags.writeable
+        array[...] = -1.
+    np.testing.assert_array_equal(K.get_value(variable), np.arange(6.).reshape(2, 3))
 
 
 # ---------------------------------------------------------------- updates take NumPy arrays

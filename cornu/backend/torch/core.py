@@ -140,12 +140,13 @@ def to_numpy(x):
     the result changes neither the model nor the caller's data.
     """
     if isinstance(x, torch.Tensor):
-        if x.device.type == 'cpu' and x.dtype != torch.bfloat16 and _borrows_memory(x):
-            return x.detach().numpy().copy()
-        x = x.detach()
-        if x.dtype == torch.bfloat16:
-            x = x.float()
-        return x.cpu().numpy()
+        if x.dtype is torch.bfloat16:
+            return x.detach().float().cpu().numpy()  # NumPy has no bfloat16: a new array
+        if x.is_cpu:
+            # (Asked of `x` itself: a detached variable no longer says it is one.)
+            array = (x.detach() if x.requires_grad else x).numpy()
+            return array.copy() if _borrows_memory(x) else array
+        return x.detach().cpu().numpy()
     if is_symbolic(x):
         raise TypeError(f'Cannot evaluate the symbolic tensor {x!r} directly: build a '
                         '`K.function` or a `Model` that computes it.')
@@ -156,8 +157,13 @@ def _borrows_memory(tensor):
     """Whether the memory of `tensor` belongs to something else: a variable (or the tensor
     is a view of one), or a NumPy array (`torch.from_numpy` memory, which torch cannot
     resize)."""
-    base = tensor._base if tensor._base is not None else tensor
-    return isinstance(base, torch.nn.Parameter) or not base.untyped_storage().resizable()
+    base = tensor._base
+    if base is None:
+        base = tensor
+    # (`isinstance` on a `Parameter` runs Python code: asked only of subclasses of Tensor.)
+    if type(base) is not torch.Tensor and isinstance(base, torch.nn.Parameter):
+        return True
+    return not base.untyped_storage().resizable()
 
 
 def _private_tensor(value, dtype):
