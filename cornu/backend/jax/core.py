@@ -65,6 +65,11 @@ def _pick_device():
 
 DEVICE = _pick_device()
 
+# JAX runs threads of its own once it has a device (picked above, at import): a process forked
+# from it may deadlock on a lock one of them held (JAX warns when it sees a fork), so data
+# workers (`use_multiprocessing=True`) are started as new processes instead.
+WORKERS_MAY_FORK = False
+
 _Array = jax.Array
 _Tracer = jax.core.Tracer
 

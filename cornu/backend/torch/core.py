@@ -44,6 +44,10 @@ def _pick_device():
 
 DEVICE = _pick_device()
 
+# Data workers (`use_multiprocessing=True`) may be forked from a process running torch, as
+# torch's own `DataLoader` forks them.
+WORKERS_MAY_FORK = True
+
 _DTYPES = {
     'float16': torch.float16, 'float32': torch.float32, 'float64': torch.float64,
     'bfloat16': torch.bfloat16, 'int8': torch.int8, 'int16': torch.int16, 'int32': torch.int32,
