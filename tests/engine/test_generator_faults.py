@@ -125,8 +125,9 @@ def test_a_sequence_read_by_processes_trains_as_without_workers_and_forks_only_s
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter('always')
         got = _trained_weights(sequence, workers=2, use_multiprocessing=True)
-    assert not [w for w in caught if 'fork' in str(w.message)], \
-        [str(w.message) for w in caught]
+    forks = [str(w.message) for w in caught if 'fork' in str(w.message)]
+    if not kernels.WORKERS_MAY_FORK:
+        assert not forks, forks  # JAX's warning about a fork after its threads started
     for a, b in zip(got, expected):
         np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7)
     context, not_forked = enqueuers._worker_processes()
