@@ -66,11 +66,12 @@ class Constant(Initializer):
     """Initializer that generates tensors filled with a constant.
 
     # Arguments
-        value: float, the value of every entry.
+        value: float, the value of every entry (or a NumPy array of the shape asked for,
+            copied: changing the array afterwards does not change the initializer).
     """
 
     def __init__(self, value=0):
-        self.value = value
+        self.value = np.array(value) if isinstance(value, np.ndarray) else value
 
     def __call__(self, shape, dtype=None):
         return K.constant(self.value, shape=shape, dtype=dtype)

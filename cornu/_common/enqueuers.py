@@ -9,6 +9,7 @@ watches the stop signal, and `stop()` joins every thread and process it started.
 import concurrent.futures
 import itertools
 import multiprocessing
+import pickle
 import queue
 import random
 import threading
@@ -17,8 +18,32 @@ from abc import abstractmethod
 
 import numpy as np
 
+from ..backend import kernels
+from ..backend.engine_choice import ENGINE
+
 # How often blocked enqueuer loops look at their stop signal, in seconds.
 _POLL = 0.1
+
+# `get()` skips a `None` batch, as Keras 2 does, but gives up after this many in a row (or a
+# whole pass over a shorter Sequence): a source that yields only `None` would otherwise keep
+# the consumer waiting for ever.
+MAX_SKIPPED_BATCHES = 100
+
+
+def not_a_batch(output, repeats=1):
+    """The `ValueError` for an `output` of a generator or `Sequence` that is no batch.
+
+    # Arguments
+        output: what the generator or Sequence gave.
+        repeats: how many times in a row it gave it (more than one: `None` batches the
+            enqueuers skipped).
+    """
+    message = ('Output of generator should be a tuple `(x, y, sample_weight)` or `(x, y)`. '
+               'Found: ' + str(output))
+    if repeats > 1:
+        message += (' (' + str(repeats) + ' times in a row: the workers skip a None batch, '
+                    'but not without end)')
+    return ValueError(message + '.' if repeats > 1 else message)
 
 
 # ------------------------------------------------------------------------------------------
@@ -140,13 +165,35 @@ def next_sample(uid):
     return next(_SHARED_SEQUENCES[uid])
 
 
-def _process_context():
-    """The multiprocessing context for worker pools: `fork` where the platform has it
-    (Sequences and generators defined in a script need not be picklable), else the
-    default."""
-    if 'fork' in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context('fork')
-    return multiprocessing.get_context()
+def _worker_processes():
+    """`(context, reason)`: the multiprocessing context that starts worker processes, and
+    why it does not fork them (`None` when it does).
+
+    Forked workers need nothing pickled (Sequences and generators defined in a script work
+    as they are) and start at once, so they are used wherever the platform can fork and the
+    engine allows it (`kernels.WORKERS_MAY_FORK`: not JAX, whose threads a forked process
+    may deadlock on). Otherwise each worker is a new interpreter (`spawn`): the Sequence is
+    pickled to it, and it imports the script's main module, so a script's training code
+    must sit under `if __name__ == '__main__':` (as on Windows and macOS). `forkserver`
+    would not help: its server imports the main module too (hence the engine) and forks the
+    workers from there; measured, both cost a worker about one import of cornu to start.
+    """
+    if 'fork' not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context(), 'this platform cannot fork processes'
+    if not kernels.WORKERS_MAY_FORK:
+        return multiprocessing.get_context('spawn'), (
+            'processes forked from the ' + ENGINE + ' engine, which runs threads of its '
+            'own, may deadlock')
+    return multiprocessing.get_context('fork'), None
+
+
+def _pickling_error(obj):
+    """Why `obj` cannot be pickled, or `None` when it can."""
+    try:
+        pickle.dumps(obj)
+    except Exception as e:  # pickling raises many types (PicklingError, TypeError, ...)
+        return type(e).__name__ + ': ' + str(e)
+    return None
 
 
 class _Resolved(object):
@@ -294,11 +341,21 @@ class _QueuedEnqueuer(SequenceEnqueuer):
         except ValueError:
             pass  # stop() emptied the queue meanwhile
 
+    def _skip_limit(self):
+        """How many `None` batches in a row `get()` skips before it refuses them."""
+        return MAX_SKIPPED_BATCHES
+
     def get(self):
         """Yields the prepared batches, in order; re-raises any exception from a worker.
 
-        A `None` batch is skipped, as in Keras 2.
+        A `None` batch is skipped, as in Keras 2, but not without end.
+
+        # Raises
+            ValueError: after `MAX_SKIPPED_BATCHES` `None` batches in a row (or, from a
+                shorter `Sequence`, one pass over it), as the loops do for the first `None`
+                batch they read themselves (`workers=0`).
         """
+        skipped, limit = 0, self._skip_limit()
         try:
             while True:
                 item = self._next_item()
@@ -319,8 +376,13 @@ class _QueuedEnqueuer(SequenceEnqueuer):
                     return
                 finally:
                     self._task_done()
-                if value is not None:
-                    yield value
+                if value is None:
+                    skipped += 1
+                    if skipped >= limit:
+                        raise not_a_batch(None, skipped)
+                    continue
+                skipped = 0
+                yield value
         except Exception:
             self.stop()
             raise
@@ -336,12 +398,16 @@ class OrderedEnqueuer(_QueuedEnqueuer):
     for the next epoch's first batch: no batch is read for an epoch that is never run (a
     `Sequence` is read exactly once per batch per epoch, as the `validation_data` of `fit`
     over its epochs, say). With processes, a new pool is started each epoch so that workers
-    see the changes `on_epoch_end` made.
+    see the changes `on_epoch_end` made; where workers are not forked (see
+    `_worker_processes`: on the JAX engine, or on Windows) and cost a start of their own, a
+    Sequence that keeps `Sequence.on_epoch_end` (nothing changes between epochs) is read by
+    one pool for all its epochs.
 
     # Arguments
         sequence: a `keras.utils.Sequence`.
-        use_multiprocessing: use processes instead of threads (the Sequence must be
-            picklable where processes are spawned rather than forked, e.g. on Windows).
+        use_multiprocessing: use processes instead of threads. Where workers are not forked,
+            the Sequence is pickled to them; one that cannot be pickled is read by threads,
+            with a warning.
         shuffle: whether to read the batches of each epoch in a random order.
     """
 
@@ -363,9 +429,19 @@ class OrderedEnqueuer(_QueuedEnqueuer):
         """
         self._check_start_args(workers, max_queue_size)
         workers = self.workers
-        if self.use_multiprocessing:
-            context = _process_context()
-
+        context, not_forked = _worker_processes() if self.use_multiprocessing else (None, None)
+        # A pool per epoch, unless its workers are slow to start and nothing changes.
+        self._pool_per_epoch = not not_forked or \
+            type(self.sequence).on_epoch_end is not Sequence.on_epoch_end
+        if context is not None and not_forked:
+            error = _pickling_error(self.sequence)
+            if error is not None:
+                warnings.warn('The Sequence given with `use_multiprocessing=True` is read by '
+                              'threads: worker processes are not forked here (' + not_forked +
+                              ') and get it pickled, but it cannot be pickled (' + error +
+                              ').', stacklevel=2)
+                context = None
+        if context is not None:
             def executor_fn(seqs):
                 return concurrent.futures.ProcessPoolExecutor(
                     workers, mp_context=context, initializer=_init_sequence_worker,
@@ -396,8 +472,13 @@ class OrderedEnqueuer(_QueuedEnqueuer):
                 return
             self._asked.wait(_POLL)
 
+    def _skip_limit(self):
+        # A whole pass over a short Sequence that gave no batch is enough.
+        return max(1, min(MAX_SKIPPED_BATCHES, len(self.sequence)))
+
     def _run(self):
         put = 0
+        executor = None
         try:
             self._send_sequence()
             while not self.stop_signal.is_set():
@@ -407,7 +488,8 @@ class OrderedEnqueuer(_QueuedEnqueuer):
                                      '(len(sequence) == 0): there is no batch to yield.')
                 if self.shuffle:
                     random.shuffle(indices)
-                executor = self.executor_fn({self.uid: self.sequence})
+                if executor is None:
+                    executor = self.executor_fn({self.uid: self.sequence})
                 try:
                     for i in indices:
                         if not self._put(executor.submit(get_index, self.uid, i)):
@@ -415,7 +497,9 @@ class OrderedEnqueuer(_QueuedEnqueuer):
                         put += 1
                     self._wait_queue()
                 finally:
-                    executor.shutdown(wait=True, cancel_futures=True)
+                    if self._pool_per_epoch or self.stop_signal.is_set():
+                        executor.shutdown(wait=True, cancel_futures=True)
+                        executor = None
                 if self.stop_signal.is_set():
                     return
                 self.sequence.on_epoch_end()
@@ -423,6 +507,9 @@ class OrderedEnqueuer(_QueuedEnqueuer):
                 self._wait_for_request(put)
         except BaseException as e:  # reported to the consumer, never lost in this thread
             self._put(_Failure(e))
+        finally:
+            if executor is not None:
+                executor.shutdown(wait=True, cancel_futures=True)
 
     def stop(self, timeout=None):
         """Stops the feeder thread and joins its pool (waiting at most `timeout` seconds
@@ -447,7 +534,8 @@ class GeneratorEnqueuer(_QueuedEnqueuer):
     With `use_multiprocessing=True`, each worker process gets its own copy of the generator
     (forked): items come from all copies, so they repeat unless the generator is written
     for it (e.g. random augmentation). Generators cannot be sent to processes that are
-    spawned rather than forked (Windows): threads are used there, with a warning.
+    not forked (Windows; the JAX engine, see `_worker_processes`): threads are used there,
+    with a warning.
 
     A finite generator ends `get()` when it runs out.
 
@@ -469,10 +557,12 @@ class GeneratorEnqueuer(_QueuedEnqueuer):
         self._generator = generator
         self.wait_time = 0.05 if wait_time is None else wait_time
         self._poll_interval = self.wait_time
-        if use_multiprocessing and 'fork' not in multiprocessing.get_all_start_methods():
-            warnings.warn('Using a generator with `use_multiprocessing=True` needs processes '
-                          'started with fork, which this platform lacks: generators cannot '
-                          'be sent to other processes. Using threads instead.')
+        not_forked = _worker_processes()[1] if use_multiprocessing else None
+        if not_forked:
+            warnings.warn('Using a generator with `use_multiprocessing=True` needs worker '
+                          'processes started by fork (generators cannot be sent to other '
+                          'processes), but here ' + not_forked + '. Using threads instead '
+                          '(a `keras.utils.Sequence` can be read by processes).', stacklevel=2)
             use_multiprocessing = False
         self._use_multiprocessing = use_multiprocessing
         self.seed = seed
@@ -530,7 +620,8 @@ class GeneratorEnqueuer(_QueuedEnqueuer):
     def _run_processes(self):
         try:
             executor = concurrent.futures.ProcessPoolExecutor(
-                self.workers, mp_context=_process_context(), initializer=init_pool_generator,
+                self.workers, mp_context=_worker_processes()[0],
+                initializer=init_pool_generator,
                 initargs=({self.uid: self._generator}, self.seed))
             try:
                 while not self.stop_signal.is_set():

@@ -10,7 +10,8 @@ the engine needs next to them. Code inside cornu imports it as
 Each name comes from the engine chosen for the process (`engine_choice.py`); the engines
 define them in the same files with the same names:
 
-- `core`: the device, variables' class, tensor/NumPy conversion, gradient modes, dtypes;
+- `core`: the device, variables' class, tensor/NumPy conversion, gradient modes, dtypes,
+  whether data workers may be forked from the process (`WORKERS_MAY_FORK`);
 - `compiled`: `compile_function`, how the run of a `K.function` is prepared for repeated
   calls (jitted on JAX);
 - `dense`, `gradients`, `rnn_steps`, `native_rnn`, `lstm_kernel`, `gru_kernel`, `placement`,
@@ -29,6 +30,7 @@ from .symbolic import LEARNING_PHASE, dispatching, is_symbolic, records_graph_op
 _core = engine_module('core')
 
 DEVICE = _core.DEVICE
+WORKERS_MAY_FORK = _core.WORKERS_MAY_FORK
 KerasVariable = _core.KerasVariable
 device = _core.device
 convert_to_tensor = _core.convert_to_tensor
@@ -62,7 +64,8 @@ def _kernel_names():
 _KERNELS = _kernel_names()
 globals().update(_KERNELS)
 
-__all__ = ['DEVICE', 'KerasVariable', 'device', 'convert_to_tensor', 'to_numpy', 'is_variable',
-           'is_floating', 'standardize_dtype', 'no_grad', 'enable_grad', 'inference_mode',
+__all__ = ['DEVICE', 'WORKERS_MAY_FORK', 'KerasVariable', 'device', 'convert_to_tensor',
+           'to_numpy', 'is_variable', 'is_floating', 'standardize_dtype', 'no_grad',
+           'enable_grad', 'inference_mode',
            'compile_function', 'current_run_phase', 'LEARNING_PHASE',
            'is_symbolic'] + sorted(_KERNELS)

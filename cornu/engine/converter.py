@@ -14,6 +14,7 @@ weights file together with the model's architecture (`architecture=`: a JSON fil
 """
 import os
 
+from .atomic_files import atomic_file
 from .model_config import model_from_json
 from .model_files import load_model, save_model
 from .onnx_export import export_onnx
@@ -64,8 +65,9 @@ def convert(source, target, architecture=None, weights_only=False, custom_object
             ' (ONNX Runtime agrees with cornu within %.1e)' % difference
         return 'wrote ONNX graph ' + target + checked
     if target.endswith('.json'):
-        with open(target, 'w') as handle:
-            handle.write(model.to_json())
+        with atomic_file(target) as temporary:
+            with open(temporary, 'w') as handle:
+                handle.write(model.to_json())
         return 'wrote Keras 2 architecture JSON ' + target
     if target.endswith('.weights.h5'):
         model.save_weights(target)

@@ -22,8 +22,6 @@ import contextlib
 import io
 import json
 import os
-import stat
-import uuid
 import warnings
 
 import numpy as np
@@ -37,6 +35,7 @@ from . import config_conversion
 from .model_config import model_from_config
 from .weight_conversion import preprocess_weights_for_loading
 from . import weights_tree
+from .atomic_files import atomic_file
 
 
 # ---------------------------------------------------------------------- small helpers
@@ -552,58 +551,18 @@ def restore_optimizer_state(model, values, learning_rate=None):
 
 # ---------------------------------------------------------------------- files
 
-def _temporary_path(path):
-    directory, base = os.path.split(path)
-    while True:
-        candidate = os.path.join(directory, '.' + base + '.' + uuid.uuid4().hex[:12] + '.tmp')
-        try:
-            # 0o666 less the umask, as a file opened for writing would get.
-            fd = os.open(candidate, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
-        except FileExistsError:
-            continue
-        os.close(fd)
-        return candidate
-
-
 @contextlib.contextmanager
 def _atomic_h5_file(filepath):
     """Yields an `h5py.File` open for writing that replaces `filepath` once the block ends
     without error; on an error, `filepath` is left as it was."""
     with atomic_file(filepath) as temporary:
-        f = h5py_module().File(temporary, 'w')
+        # HDF5's lock would conflict with the one `atomic_file` holds on its temporary.
+        f = h5py_module().File(temporary, 'w', locking=False)
         try:
             yield f
             f.flush()
         finally:
             f.close()
-
-
-@contextlib.contextmanager
-def atomic_file(filepath):
-    """Yields the path of a new temporary file in `filepath`'s folder, renamed over
-    `filepath` (its permissions kept) once the block ends without error, after its data
-    reached the disk; on an error it is removed and `filepath` is left as it was."""
-    path = os.path.realpath(filepath) if os.path.islink(filepath) else filepath
-    directory = os.path.dirname(os.path.abspath(path))
-    if not os.path.isdir(directory):
-        raise FileNotFoundError('Cannot save to ' + str(filepath) + ': the directory ' +
-                                directory + ' does not exist.')
-    if os.path.isdir(path):
-        raise IsADirectoryError('Cannot save to ' + str(filepath) + ': it is a directory.')
-    temporary = _temporary_path(path)
-    try:
-        yield temporary
-        with open(temporary, 'rb+') as handle:
-            os.fsync(handle.fileno())
-        if os.path.exists(path):
-            os.chmod(temporary, stat.S_IMODE(os.stat(path).st_mode))
-        os.replace(temporary, path)
-    except BaseException:
-        try:
-            os.remove(temporary)
-        except OSError:
-            pass
-        raise
 
 
 def proceed_with_overwrite(filepath, overwrite):

@@ -25,6 +25,7 @@ import zipfile
 from .. import backend as K
 from .._version import __version__
 from . import hdf5_format, weights_tree
+from .atomic_files import atomic_file
 from .keras3_config import keras3_model_config
 
 __all__ = ['is_keras_archive', 'load_keras_archive', 'load_keras_archive_weights',
@@ -239,7 +240,7 @@ def save_keras_archive(model, filepath, overwrite=True, include_optimizer=True):
         weights_path = os.path.join(folder, 'weights.h5')
         with h5py.File(weights_path, 'w') as f:
             weights_tree.write_tree(f, model)
-        with hdf5_format.atomic_file(filepath) as temporary:
+        with atomic_file(filepath) as temporary:
             with zipfile.ZipFile(temporary, 'w') as archive:
                 archive.writestr(_METADATA, json.dumps(metadata))
                 archive.writestr(_CONFIG, json.dumps(config))

@@ -5,6 +5,7 @@ import importlib
 import numpy as np
 
 from .. import backend as K
+from .atomic_files import atomic_file
 
 __all__ = ['export_onnx', 'OPSET_VERSION']
 
@@ -67,7 +68,7 @@ def export_onnx(model, path, check=True, atol=1e-4, seed=0):
         RuntimeError: when the engine is not PyTorch.
         ImportError: when the check is asked for and `onnxruntime` is not installed.
         ValueError: when the ONNX graph's outputs differ from the model's by more than
-            `atol` (the file is then removed).
+            `atol` (nothing is written then: a file `path` held stays as it was).
     """
     if K.backend() != 'torch':
         raise RuntimeError('ONNX export needs the PyTorch engine, but cornu runs on ' +
@@ -78,9 +79,19 @@ def export_onnx(model, path, check=True, atol=1e-4, seed=0):
     output_names = ['output_%d' % k for k in range(len(model.outputs))]
     module = model.as_torch_module()
     module.eval()
-    exporter.export_module(module, examples, path, input_names, output_names, OPSET_VERSION)
-    if not check:
-        return None
+    # Written and checked under a temporary name: a file that fails the check, or a write
+    # cut short, never replaces what `path` held.
+    with atomic_file(path) as temporary:
+        exporter.export_module(module, examples, temporary, input_names, output_names,
+                               OPSET_VERSION)
+        if not check:
+            return None
+        return _check_with_onnxruntime(model, temporary, input_names, atol, seed)
+
+
+def _check_with_onnxruntime(model, path, input_names, atol, seed):
+    """The largest difference between ONNX Runtime's outputs for the graph at `path` and
+    the model's (see `export_onnx`)."""
     try:
         import onnxruntime
     except ImportError:
@@ -93,8 +104,6 @@ def export_onnx(model, path, check=True, atol=1e-4, seed=0):
     expected = expected if isinstance(expected, list) else [expected]
     difference = max(float(np.max(np.abs(g - e))) for g, e in zip(got, expected))
     if not difference <= atol:
-        import os
-        os.remove(path)
         raise ValueError('The ONNX graph of ' + model.name + ' differs from the model by ' +
                          str(difference) + ' (more than ' + str(atol) + '): not written.')
     return difference

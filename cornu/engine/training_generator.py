@@ -8,6 +8,7 @@ import numpy as np
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps as engine_steps
+from .._common.enqueuers import not_a_batch
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
 from . import process_group
@@ -41,14 +42,12 @@ def _batch_stream(generator, workers, max_queue_size, use_multiprocessing, shuff
 
 def _unpack_generator_output(output):
     if not hasattr(output, '__len__') or isinstance(output, np.ndarray) and output.ndim == 0:
-        raise ValueError('Output of generator should be a tuple `(x, y, sample_weight)` or '
-                         '`(x, y)`. Found: ' + str(output))
+        raise not_a_batch(output)
     if len(output) == 2:
         return output[0], output[1], None
     if len(output) == 3:
         return output
-    raise ValueError('Output of generator should be a tuple `(x, y, sample_weight)` or '
-                     '`(x, y)`. Found: ' + str(output))
+    raise not_a_batch(output)
 
 
 def _batch_size_of(x):
@@ -361,6 +360,8 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
                 x = output[0]
             else:
                 x = output
+            if x is None:
+                raise not_a_batch(output)
             if sharded is not None:
                 positions.append(np.full(_batch_size_of(x), step * sharded.world_size +
                                          sharded.rank, dtype=np.int64))

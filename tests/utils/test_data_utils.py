@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 
 from cornu import utils
+from cornu.backend import kernels
 from cornu._common import enqueuers as _enqueuers
 from cornu.utils import data_utils
 from cornu.utils.data_utils import (GeneratorEnqueuer, OrderedEnqueuer, Sequence,
@@ -430,6 +431,11 @@ def test_generator_enqueuer_processes(no_leaks):
     enqueuer.stop()
     # Every process reads its own copy of the generator: values repeat, in increasing runs.
     assert set(got) <= set(range(10)) and got[0] == 0
+    if not kernels.WORKERS_MAY_FORK:
+        # On this engine (JAX) a generator is read by threads, with a warning (see
+        # tests/engine/test_generator_faults.py): no worker process to reseed.
+        assert not enqueuer._use_multiprocessing
+        return
 
     # Forked workers are reseeded: they do not replay the parent's random stream.
     np.random.seed(0)

@@ -65,6 +65,11 @@ def _pick_device():
 
 DEVICE = _pick_device()
 
+# JAX runs threads of its own once it has a device (picked above, at import): a process forked
+# from it may deadlock on a lock one of them held (JAX warns when it sees a fork), so data
+# workers (`use_multiprocessing=True`) are started as new processes instead.
+WORKERS_MAY_FORK = False
+
 _Array = jax.Array
 _Tracer = jax.core.Tracer
 
@@ -158,12 +163,19 @@ def host_array(value, dtype=None):
     return array
 
 
-def _numpy_to_tensor(value, dtype=None):
+def _numpy_to_tensor(value, dtype=None, copy=None):
     array = np.asarray(value)
     target = _tensor_dtype(array, dtype)
     if array.dtype.byteorder == '>':
         array = array.astype(array.dtype.newbyteorder('='))
-    return jnp.asarray(array, dtype=target)
+    return jnp.asarray(array, dtype=target, copy=copy)
+
+
+def _private_tensor(value, dtype=None):
+    """`value` (a NumPy array, a list or a number) as a jax array that shares no memory with
+    it: on the CPU, `jnp.asarray` may use the memory of a suitably aligned NumPy array, which
+    the caller could change afterwards under a variable or a constant."""
+    return _numpy_to_tensor(value, dtype, copy=True)
 
 
 def _t(x):
@@ -219,7 +231,9 @@ def to_numpy(x):
                             'is traced, not computed): use K functions on it instead.')
         if x.dtype == _DTYPES['bfloat16']:
             x = x.astype(jnp.float32)
-        return np.asarray(x)
+        # A copy: NumPy's view of a jax array's buffer is read-only (and on the CPU shares
+        # its memory), and the caller may write into what it is given.
+        return np.array(x)
     if is_symbolic(x):
         raise TypeError(f'Cannot evaluate the symbolic tensor {x!r} directly: build a '
                         '`K.function` or a `Model` that computes it.')
@@ -313,7 +327,7 @@ class KerasVariable:
 
     def numpy(self):
         """The value as a NumPy array (a copy)."""
-        return np.array(to_numpy(self.value))
+        return to_numpy(self.value)
 
     def __array__(self, dtype=None, copy=None):
         array = to_numpy(self.value)
@@ -407,7 +421,7 @@ def variable(value, dtype, name=None, constraint=None):
     if isinstance(value, (_Array, KerasVariable)):
         data = _t(value).astype(standardize_dtype(dtype))
     else:
-        data = _numpy_to_tensor(value, dtype)
+        data = _private_tensor(value, dtype)
     return KerasVariable(data, True, name or 'Variable', constraint)
 
 
@@ -415,7 +429,7 @@ def constant(value, dtype, shape=None, name=None):
     if isinstance(value, (_Array, KerasVariable)):
         tensor = _t(value).astype(standardize_dtype(dtype))
     else:
-        tensor = _numpy_to_tensor(value, dtype)
+        tensor = _private_tensor(value, dtype)
     if shape is not None:
         tensor = jnp.broadcast_to(tensor, tuple(shape))
     return tensor
@@ -473,8 +487,8 @@ def dtype(x):
 
 
 def _snapshot(x):
-    """A NumPy copy of `x` (NumPy views of jax arrays are read-only and may share memory)."""
-    return np.array(to_numpy(x))
+    """A NumPy copy of `x` (`to_numpy` copies)."""
+    return to_numpy(x)
 
 
 def eval(x):
@@ -493,7 +507,7 @@ def set_value(x, value):
     """Gives `x` the NumPy `value`, checked against its shape."""
     if value.dtype.byteorder == '>':
         value = value.astype(value.dtype.newbyteorder('='))
-    _assign(x, jnp.asarray(value, dtype=x.dtype).reshape(tuple(x.shape)))
+    _assign(x, jnp.array(value, dtype=x.dtype, copy=True).reshape(tuple(x.shape)))
 
 
 def batch_set_value(tuples):
@@ -546,7 +560,10 @@ def cast(x, dtype):
 
 
 def _new_value(x, value):
-    """`value` as the new value of the variable `x`: its dtype, broadcast to its shape."""
+    """`value` as the new value of the variable `x`: its dtype, broadcast to its shape (a
+    NumPy array is copied, never kept)."""
+    if not isinstance(value, (_Array, KerasVariable)):
+        value = _private_tensor(value) if isinstance(value, np.ndarray) else _t(value)
     value = jax.lax.stop_gradient(_t(value))
     if value.dtype != x.dtype:
         value = value.astype(x.dtype)

@@ -44,6 +44,10 @@ def _pick_device():
 
 DEVICE = _pick_device()
 
+# Data workers (`use_multiprocessing=True`) may be forked from a process running torch, as
+# torch's own `DataLoader` forks them.
+WORKERS_MAY_FORK = True
+
 _DTYPES = {
     'float16': torch.float16, 'float32': torch.float32, 'float64': torch.float64,
     'bfloat16': torch.bfloat16, 'int8': torch.int8, 'int16': torch.int16, 'int32': torch.int32,
@@ -130,16 +134,53 @@ def convert_to_tensor(x, dtype=None):
 
 
 def to_numpy(x):
-    """Returns a NumPy copy of a tensor (or passes NumPy arrays and numbers through)."""
+    """Returns a NumPy version of a tensor (or passes NumPy arrays and numbers through) that
+    shares no memory with a variable or with an array the tensor was made from.
+
+    `Tensor.numpy()` shares the memory of a CPU tensor: a tensor computed for the caller (a
+    model's output, say) is read in place, without a copy, while one that borrows memory (a
+    variable or a view of one, or an input made from the caller's NumPy array and handed
+    back unchanged, as an identity or `Reshape` model does) is copied, so that writing into
+    the result changes neither the model nor the caller's data.
+    """
     if isinstance(x, torch.Tensor):
-        x = x.detach()
-        if x.dtype == torch.bfloat16:
-            x = x.float()
-        return x.cpu().numpy()
+        if x.dtype is torch.bfloat16:
+            return x.detach().float().cpu().numpy()  # NumPy has no bfloat16: a new array
+        if x.is_cpu:
+            # (Asked of `x` itself: a detached variable no longer says it is one.)
+            array = (x.detach() if x.requires_grad else x).numpy()
+            return array.copy() if _borrows_memory(x) else array
+        return x.detach().cpu().numpy()
     if is_symbolic(x):
         raise TypeError(f'Cannot evaluate the symbolic tensor {x!r} directly: build a '
                         '`K.function` or a `Model` that computes it.')
     return np.asarray(x)
+
+
+def _borrows_memory(tensor):
+    """Whether the memory of `tensor` belongs to something else: a variable (or the tensor
+    is a view of one), or a NumPy array (`torch.from_numpy` memory, which torch cannot
+    resize)."""
+    base = tensor._base
+    if base is None:
+        base = tensor
+    # (`isinstance` on a `Parameter` runs Python code: asked only of subclasses of Tensor.)
+    if type(base) is not torch.Tensor and isinstance(base, torch.nn.Parameter):
+        return True
+    return not base.untyped_storage().resizable()
+
+
+def _private_tensor(value, dtype):
+    """`value` (a NumPy array, a list or a number) as a tensor on `DEVICE` that shares no
+    memory with it: what a variable or a constant keeps, which the caller's later changes
+    to `value` must not reach, and whose own changes must not reach the caller."""
+    array = np.asarray(value)
+    tensor = _numpy_to_tensor(array, dtype)
+    # `torch.from_numpy` (which the conversion uses where it needs no copy) starts the
+    # tensor's memory where the array's starts.
+    if tensor.device.type == 'cpu' and tensor.data_ptr() == array.ctypes.data:
+        tensor = tensor.clone()
+    return tensor
 
 
 class KerasVariable(torch.nn.Parameter):
@@ -195,12 +236,15 @@ def variable(value, dtype, name=None, constraint=None):
     if isinstance(value, torch.Tensor):
         data = value.detach().to(device=DEVICE, dtype=standardize_dtype(dtype)).clone()
     else:
-        data = _numpy_to_tensor(value, dtype)
+        data = _private_tensor(value, dtype)
     return KerasVariable(data, True, name or 'Variable', constraint)
 
 
 def constant(value, dtype, shape=None, name=None):
-    tensor = _numpy_to_tensor(value, dtype)
+    if isinstance(value, torch.Tensor):
+        tensor = value.detach().to(device=DEVICE, dtype=standardize_dtype(dtype)).clone()
+    else:
+        tensor = _private_tensor(value, dtype)
     if shape is not None:
         tensor = tensor.expand(tuple(shape)).clone()
     return tensor
@@ -256,10 +300,9 @@ def dtype(x):
 def _snapshot(x):
     """A NumPy copy of `x`: `Tensor.numpy()` shares memory with CPU tensors, and a variable's
     value read before a training step must not change with it."""
-    value = to_numpy(x)
-    if isinstance(x, torch.Tensor) and x.device.type == 'cpu':
-        value = value.copy()
-    return value
+    if isinstance(x, torch.Tensor) and x.device.type == 'cpu' and x.dtype != torch.bfloat16:
+        return x.detach().numpy().copy()
+    return to_numpy(x)
 
 
 def eval(x):
@@ -325,27 +368,42 @@ def cast(x, dtype):
     return x.to(standardize_dtype(dtype))
 
 
+def _operand_of(x, value):
+    """`value` as an operand of an in-place update of `x`: tensors and Python numbers as
+    they are, NumPy arrays (and lists, NumPy scalars) as tensors on the device of `x`."""
+    if isinstance(value, (torch.Tensor, int, float)):
+        return value
+    return torch.as_tensor(np.asarray(value), dtype=x.dtype, device=x.device)
+
+
 def update(x, new_x):
     with torch.no_grad():
-        x.copy_(new_x)
+        new_x = _operand_of(x, new_x)
+        if isinstance(new_x, torch.Tensor):
+            x.copy_(new_x)
+        else:
+            x.fill_(new_x)
     return x
 
 
 def update_add(x, increment):
     with torch.no_grad():
-        x.add_(increment)
+        x.add_(_operand_of(x, increment))
     return x
 
 
 def update_sub(x, decrement):
     with torch.no_grad():
-        x.sub_(decrement)
+        x.sub_(_operand_of(x, decrement))
     return x
 
 
 def moving_average_update(x, value, momentum):
     with torch.no_grad():
-        x.mul_(momentum).add_(value.detach().to(x.dtype), alpha=1.0 - momentum)
+        value = _operand_of(x, value)
+        if isinstance(value, torch.Tensor):
+            value = value.detach().to(x.dtype)
+        x.mul_(momentum).add_(value, alpha=1.0 - momentum)
     return x
 
 
