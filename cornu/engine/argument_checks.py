@@ -65,12 +65,14 @@ def check_epochs(epochs, initial_epoch):
 
 
 def check_validation_split(validation_split):
-    """Refuses a `validation_split` outside `[0, 1)`.
+    """Refuses a `validation_split` outside `[0, 1)` (`None` means 0, as Keras 2.2.4 took it).
 
     # Raises
         TypeError: for a value that is not a number.
         ValueError: for a number outside `[0, 1)`.
     """
+    if validation_split is None:
+        return
     if isinstance(validation_split, bool) or not isinstance(validation_split, numbers.Real):
         raise TypeError('`validation_split` must be a fraction in [0, 1), but got ' +
                         repr(validation_split) + ' (' + type(validation_split).__name__ + ').')

@@ -10,8 +10,9 @@ They run once per call of `fit`, `evaluate`, `predict` and the `*_on_batch` meth
 whole arrays (a dtype test, and one min/max per array whose values index something), so the
 loops' per-batch path checks nothing; a generator's batches are checked one by one as they
 come (each is such a call). Arrays that stay on the host and are read batch by batch
-(`np.memmap`, `HDF5Matrix`) get the dtype test only: reading them whole to check their values
-would cost an epoch's reads.
+(`np.memmap`, `HDF5Matrix`) get the dtype test there, and their values are checked batch by
+batch as they are read (`streamed_check`): reading them whole first would cost an epoch's
+reads.
 """
 import numpy as np
 
@@ -63,13 +64,17 @@ def _in_memory(array):
     return type(array) is np.ndarray
 
 
-def _first_position(array, bad):
-    """`(sample, rest of the index)` of the first element where `bad` holds."""
+def _first_position(array, bad, in_batch=False):
+    """Where the first element for which `bad` holds is, for the messages: its sample, or
+    its row in a batch read from the host (`in_batch`)."""
     position = np.unravel_index(int(np.argmax(bad)), array.shape)
-    return ' (sample ' + str(position[0]) + ')' if position else ''
+    if not position:
+        return ''
+    return (' (row ' + str(position[0]) + ' of a batch read from the host)' if in_batch
+            else ' (sample ' + str(position[0]) + ')')
 
 
-def _index_range_error(array, low, high):
+def _index_range_error(array, low, high, in_batch=False):
     """`None` if every value of `array` truncates to an integer in `[low, high)` (`high`
     `None`: no upper bound), else `(offending value, where)` for the message."""
     if array.size == 0:
@@ -77,13 +82,13 @@ def _index_range_error(array, low, high):
     smallest, largest = array.min(), array.max()
     if array.dtype.kind == 'f':
         if np.isnan(smallest) or np.isnan(largest):
-            return 'nan', _first_position(array, np.isnan(array))
+            return 'nan', _first_position(array, np.isnan(array), in_batch)
         # Keras 2 casts float indices to integers, truncating towards zero.
         smallest, largest = np.trunc(smallest), np.trunc(largest)
     if smallest < low:
-        return _number(smallest), _first_position(array, array < low)
+        return _number(smallest), _first_position(array, array < low, in_batch)
     if high is not None and largest >= high:
-        return _number(largest), _first_position(array, array >= high)
+        return _number(largest), _first_position(array, array >= high, in_batch)
     return None
 
 
@@ -123,7 +128,7 @@ def _sparse_function(output):
     return None
 
 
-def check_sparse_labels(model, targets):
+def check_sparse_labels(model, targets, in_batch=False):
     """Refuses class-index targets outside an output's classes, not whole numbers, or NaN.
 
     # Arguments
@@ -134,6 +139,8 @@ def check_sparse_labels(model, targets):
     # Raises
         ValueError: naming the output, its classes and the offending label.
     """
+    if not targets:
+        return
     for position, output, classes in sparse_outputs(model):
         labels = targets[position]
         if labels is None or not _in_memory(labels):
@@ -147,8 +154,8 @@ def check_sparse_labels(model, targets):
                              ' takes class indices as targets (' + _function_name(output) +
                              '): ' + expected + ', but its target holds ' +
                              _number_or_nan(labels[bad].flat[0]) +
-                             _first_position(labels, bad) + '.')
-        problem = _index_range_error(labels, 0, classes)
+                             _first_position(labels, bad, in_batch) + '.')
+        problem = _index_range_error(labels, 0, classes, in_batch)
         if problem is not None:
             value, where = problem
             raise ValueError('Error when checking target: output ' + output.name + ' has ' +
@@ -205,7 +212,7 @@ def _consumers_taking_indices(network, tensor):
     return found
 
 
-def check_indices(model, inputs):
+def check_indices(model, inputs, in_batch=False):
     """Refuses input arrays that feed an index-taking layer (`Embedding`) values outside its
     table.
 
@@ -220,7 +227,7 @@ def check_indices(model, inputs):
         array = inputs[position] if position < len(inputs) else None
         if array is None or not _in_memory(array):
             continue
-        problem = _index_range_error(array, 0, limit)
+        problem = _index_range_error(array, 0, limit, in_batch)
         if problem is not None:
             value, where = problem
             raise ValueError('Error when checking input: ' + model._feed_input_names[position] +
@@ -273,3 +280,23 @@ def check_not_empty(arrays, names, prefix):
             raise ValueError('Error when checking ' + prefix + ': ' + name + ' holds 0 '
                              'samples (shape ' + str(tuple(shape)) + '); there is nothing to '
                              'train or evaluate on.')
+
+
+def streamed_check(model, with_targets=True):
+    """The check of each batch of arrays that stay on the host (see `StreamedBatches`):
+    a function of the batch's arrays, `[inputs..., targets of every output..., weights...]`
+    (inputs alone when not `with_targets`), that raises as `check_indices` and
+    `check_sparse_labels` do; `None` when the model has nothing to check."""
+    feeds = index_feeds(model)
+    sparse = sparse_outputs(model) if with_targets else []
+    if not feeds and not sparse:
+        return None
+    count = len(model._feed_inputs)
+    fed = [output.index for output in model._compile_spec.fed_outputs] if sparse else []
+
+    def check(arrays):
+        check_indices(model, arrays[:count], in_batch=True)
+        if fed:
+            targets = arrays[count:]
+            check_sparse_labels(model, [targets[index] for index in fed], in_batch=True)
+    return check

@@ -333,7 +333,8 @@ class Model(Network):
                          for output in outputs]
         return training_arrays.ArrayBatches(inputs, full_targets, full_weights,
                                             [x.dtype for x in self._feed_inputs],
-                                            target_dtypes)
+                                            target_dtypes,
+                                            check=data_checks.streamed_check(self))
 
     # ------------------------------------------------------------------ training
 
@@ -367,9 +368,13 @@ class Model(Network):
             A `History` object; its `history` attribute records loss and metric values.
 
         # Raises
-            ValueError: for mismatched data, wrong shapes or invalid arguments, or a
-                `batch_size` that the devices of the model's `DataParallel` distribution
-                cannot share evenly.
+            ValueError: for mismatched data, wrong shapes, values the model cannot take
+                (sparse labels outside the output's classes, indices outside an
+                `Embedding`'s `input_dim`), no samples, arguments outside their domain
+                (say `batch_size=0`, `validation_split=1.5`), or a `batch_size` that the
+                devices of the model's `DataParallel` distribution cannot share evenly.
+            TypeError: for data that do not hold numbers (an object array of `None`s, say)
+                or arguments of the wrong type (say `batch_size=2.5`).
         """
         if 'nb_epoch' in kwargs:
             import warnings
@@ -467,8 +472,10 @@ class Model(Network):
             A scalar loss (no metrics, one output) or a list in `model.metrics_names` order.
 
         # Raises
-            ValueError: for a `batch_size` that the devices of the model's `DataParallel`
-                distribution cannot share evenly.
+            ValueError: as for `fit`: data the model cannot take, no samples, arguments
+                outside their domain, or a `batch_size` that the devices of the model's
+                `DataParallel` distribution cannot share evenly.
+            TypeError: for data that do not hold numbers, or arguments of the wrong type.
         """
         argument_checks.check_positive_int(batch_size, 'batch_size')
         argument_checks.check_verbose(verbose)
@@ -569,9 +576,11 @@ class Model(Network):
             NumPy array(s) of predictions.
 
         # Raises
-            ValueError: when the input data does not match the model's inputs, or for a
-                `batch_size` that the devices of the model's `DataParallel` distribution
-                cannot share evenly.
+            ValueError: when the input data does not match the model's inputs (indices
+                outside an `Embedding`'s `input_dim` included), for arguments outside their
+                domain (say `steps=0`), or for a `batch_size` that the devices of the
+                model's `DataParallel` distribution cannot share evenly.
+            TypeError: for data that do not hold numbers, or arguments of the wrong type.
         """
         argument_checks.check_positive_int(batch_size, 'batch_size')
         argument_checks.check_verbose(verbose)
@@ -605,7 +614,9 @@ class Model(Network):
         one_batch = len(slices) == 1 and steps is None and parallel is None and \
             all(type(a) is np.ndarray for a in arrays)
         data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
-                                            [], may_stream=not one_batch)
+                                            [], may_stream=not one_batch,
+                                            check=data_checks.streamed_check(
+                                                self, with_targets=False))
 
         progbar = Progbar(target=num_samples if steps is None else len(slices)) \
             if verbose == 1 else None

@@ -118,6 +118,36 @@ def test_a_sparse_metric_checks_its_labels_too(backend):
              np.array([0, 1, 2, 4, 0, 1]), verbose=0)
 
 
+def _memmap(path, array):
+    mapped = np.lib.format.open_memmap(str(path), mode='w+', dtype=array.dtype,
+                                       shape=array.shape)
+    mapped[:] = array
+    mapped.flush()
+    return np.load(str(path), mmap_mode='r')
+
+
+def test_labels_read_from_disk_are_checked_batch_by_batch(backend, tmp_path):
+    model = _classifier()
+    x = _memmap(tmp_path / 'x.npy', _x(8))
+    y = _memmap(tmp_path / 'y.npy', np.array([0, 1, 2, 0, 1, 2, 0, 7]))
+    unchanged = _Unchanged(model)
+    _refused(ValueError, ['output probs', '7', 'row 3 of a batch'], model.fit, x, y,
+             batch_size=4, shuffle=False, verbose=0)
+    _refused(ValueError, ['output probs', '7'], model.evaluate, x, y, batch_size=4, verbose=0)
+    # The second batch was refused: only the first one trained.
+    assert any((a != b).any() for a, b in zip(unchanged.weights, model.get_weights()))
+
+
+def test_embedding_indices_read_from_disk_are_checked_batch_by_batch(backend, tmp_path):
+    model = _embedder()
+    x = _memmap(tmp_path / 'x.npy', np.array([[1, 2, 3], [4, 11, 6]], dtype='int32'))
+    unchanged = _Unchanged(model)
+    _refused(ValueError, ['tokens', 'words', '11', 'row 1 of a batch'], model.fit, x,
+             np.zeros((2, 1), dtype='float32'), shuffle=False, verbose=0)
+    _refused(ValueError, ['tokens', 'words', '11'], model.predict, x, batch_size=1)
+    unchanged.check()
+
+
 # ------------------------------------------------------------------------------ Embedding
 
 @pytest.mark.parametrize('index', [10, 12, -1])
@@ -242,6 +272,12 @@ def test_fit_arguments_outside_their_domain_are_refused(backend, arguments, erro
     arguments.setdefault('verbose', 0)
     _refused(error, fragments, model.fit, x, y, **arguments)
     unchanged.check()
+
+
+def test_validation_split_none_means_no_split_as_in_keras_2(backend):
+    model = _regressor()
+    history = model.fit(np.ones((4, 2)), np.ones((4, 1)), validation_split=None, verbose=0)
+    assert sorted(history.history) == ['loss']
 
 
 def test_zero_epochs_trains_nothing_as_in_keras_2(backend):
