@@ -305,12 +305,12 @@ class Model(Network):
         data_checks.check_numeric(targets, names, 'target')
         data_checks.check_sparse_labels(self, targets)
         sample_weights = training_utils.standardize_sample_weights(sample_weight, names)
-        data_checks.check_numeric(sample_weights, ['sample_weight of ' + name for name in names],
-                                  'sample_weight')
         class_weights = training_utils.standardize_class_weights(class_weight, names)
         data_checks.check_class_weight(class_weights, fed)
         weights = [training_utils.standardize_weights(t, sw, cw, output.sample_weight_mode)
                    for t, sw, cw, output in zip(targets, sample_weights, class_weights, fed)]
+        data_checks.check_numeric(weights, ['sample_weight of ' + name for name in names],
+                                  'sample_weight')
         if check_array_lengths:
             # `None` weights stand for all ones here (Keras 2 made arrays of them).
             training_utils.check_array_length_consistency(

@@ -228,6 +228,12 @@ def test_object_arrays_of_none_are_refused(backend, argument):
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
 
+def test_a_list_of_sample_weights_holding_none_is_refused(backend):
+    model = _regressor()
+    _refused(TypeError, ['sample_weight of out', 'dtype object'], model.fit,
+             np.ones((2, 2)), np.ones((2, 1)), sample_weight=[1., None], verbose=0)
+
+
 def test_strings_are_refused_by_predict(backend):
     model = _regressor()
     _refused(TypeError, ['values', 'dtype <U1'], model.predict, np.array([['a', 'b']]))
