@@ -64,31 +64,38 @@ def _in_memory(array):
     return type(array) is np.ndarray
 
 
-def _first_position(array, bad, in_batch=False):
-    """Where the first element for which `bad` holds is, for the messages: its sample, or
-    its row in a batch read from the host (`in_batch`)."""
-    position = np.unravel_index(int(np.argmax(bad)), array.shape)
+def _first_bad(array, bad, in_batch=False):
+    """`(value, where)` of the first element of `array` for which `bad` holds, for the
+    messages: where is its sample, or its row in a batch read from the host (`in_batch`)."""
+    flat_index = int(np.argmax(bad))
+    value = array.flat[flat_index]
+    position = np.unravel_index(flat_index, array.shape)
     if not position:
-        return ''
-    return (' (row ' + str(position[0]) + ' of a batch read from the host)' if in_batch
-            else ' (sample ' + str(position[0]) + ')')
+        return _number_or_nan(value), ''
+    where = (' (row ' + str(position[0]) + ' of a batch read from the host)' if in_batch
+             else ' (sample ' + str(position[0]) + ')')
+    return _number_or_nan(value), where
 
 
 def _index_range_error(array, low, high, in_batch=False):
     """`None` if every value of `array` truncates to an integer in `[low, high)` (`high`
-    `None`: no upper bound), else `(offending value, where)` for the message."""
+    `None`: no upper bound), else `(first offending value, where)` for the message."""
     if array.size == 0:
         return None
     smallest, largest = array.min(), array.max()
+    values = array
     if array.dtype.kind == 'f':
         if np.isnan(smallest) or np.isnan(largest):
-            return 'nan', _first_position(array, np.isnan(array), in_batch)
-        # Keras 2 casts float indices to integers, truncating towards zero.
+            return _first_bad(array, np.isnan(array), in_batch)
+        # Keras 2 casts float indices to integers, truncating towards zero (-0.5 is 0).
         smallest, largest = np.trunc(smallest), np.trunc(largest)
-    if smallest < low:
-        return _number(smallest), _first_position(array, array < low, in_batch)
-    if high is not None and largest >= high:
-        return _number(largest), _first_position(array, array >= high, in_batch)
+        if smallest < low or (high is not None and largest >= high):
+            values = np.trunc(array)  # only to find the first bad value
+    if smallest < low or (high is not None and largest >= high):
+        bad = values < low
+        if high is not None:
+            bad |= values >= high
+        return _first_bad(array, bad, in_batch)
     return None
 
 
@@ -150,11 +157,11 @@ def check_sparse_labels(model, targets, in_batch=False):
         if labels.dtype.kind == 'f' and labels.size and \
                 not np.array_equal(labels, np.floor(labels)):
             bad = labels != np.floor(labels)
+            value, where = _first_bad(labels, bad, in_batch)
             raise ValueError('Error when checking target: output ' + output.name +
                              ' takes class indices as targets (' + _function_name(output) +
-                             '): ' + expected + ', but its target holds ' +
-                             _number_or_nan(labels[bad].flat[0]) +
-                             _first_position(labels, bad, in_batch) + '.')
+                             '): ' + expected + ', but its target holds ' + value + where +
+                             '.')
         problem = _index_range_error(labels, 0, classes, in_batch)
         if problem is not None:
             value, where = problem

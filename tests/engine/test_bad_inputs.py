@@ -175,6 +175,9 @@ def test_embedding_float_indices_are_truncated_as_keras_2_casts_them(backend):
     np.testing.assert_allclose(got, np.concatenate([table[9], table[0]])[None], rtol=1e-6)
     _refused(ValueError, ['words', 'input_dim=10', '10'], model.predict,
              np.array([[10., 0.]], dtype='float32'))
+    # -0.5 truncates to 0 (valid): the message points at -1.5, the first bad index.
+    _refused(ValueError, ['words', 'but it holds -1.5 (sample 1)'], model.predict,
+             np.array([[-0.5, 0.], [1., -1.5]], dtype='float32'))
 
 
 def test_embedding_inside_a_nested_model_is_checked(backend):
