@@ -48,8 +48,14 @@ def check_numeric(arrays, names, prefix):
             hint = (' (an object array, e.g. one holding None or arrays of different '
                     'lengths: replace missing values and convert it with '
                     'np.asarray(values, dtype="float32"))')
-        raise TypeError('Error when checking ' + prefix + ': expected ' + name + ' to hold '
-                        'numbers, but got an array of dtype ' + str(dtype) + hint + '.')
+        given = ' (given as `' + _ARGUMENTS[prefix] + '`)' if prefix in _ARGUMENTS else ''
+        raise TypeError('Error when checking ' + prefix + ': expected ' + name + given +
+                        ' to hold numbers, but got an array of dtype ' + str(dtype) + hint +
+                        '.')
+
+
+# The argument of `fit`, `evaluate` or `predict` that each kind of array is given as.
+_ARGUMENTS = {'input': 'x', 'target': 'y'}
 
 
 def _is_numeric(dtype):

@@ -226,7 +226,8 @@ def test_object_arrays_of_none_are_refused(backend, argument):
     data[argument] = np.full(data[argument].shape, None, dtype=object)
     name = {'x': 'values', 'y': 'out', 'sample_weight': 'sample_weight of out'}[argument]
     unchanged = _Unchanged(model, data['x'], data['y'])
-    _refused(TypeError, [name, 'dtype object', 'None'], model.fit, verbose=0, **data)
+    _refused(TypeError, [name, '`' + argument + '`', 'dtype object', 'None'], model.fit,
+             verbose=0, **data)
     unchanged.check()
     assert all(np.isfinite(w).all() for w in model.get_weights())
 
