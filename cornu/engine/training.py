@@ -309,7 +309,8 @@ class Model(Network):
         data_checks.check_class_weight(class_weights, fed)
         weights = [training_utils.standardize_weights(t, sw, cw, output.sample_weight_mode)
                    for t, sw, cw, output in zip(targets, sample_weights, class_weights, fed)]
-        data_checks.check_numeric(weights, ['sample_weight of ' + name for name in names],
+        data_checks.check_numeric(weights, ['`sample_weight` for output ' + name
+                                            for name in names],
                                   'sample_weight')
         if check_array_lengths:
             # `None` weights stand for all ones here (Keras 2 made arrays of them).

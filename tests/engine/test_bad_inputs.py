@@ -224,7 +224,8 @@ def test_object_arrays_of_none_are_refused(backend, argument):
     data = {'x': np.ones((4, 2), dtype='float32'), 'y': np.ones((4, 1), dtype='float32'),
             'sample_weight': np.ones(4, dtype='float32')}
     data[argument] = np.full(data[argument].shape, None, dtype=object)
-    name = {'x': 'values', 'y': 'out', 'sample_weight': 'sample_weight of out'}[argument]
+    name = {'x': 'values', 'y': 'out',
+            'sample_weight': '`sample_weight` for output out'}[argument]
     unchanged = _Unchanged(model, data['x'], data['y'])
     _refused(TypeError, [name, '`' + argument + '`', 'dtype object', 'None'], model.fit,
              verbose=0, **data)
@@ -234,7 +235,7 @@ def test_object_arrays_of_none_are_refused(backend, argument):
 
 def test_a_list_of_sample_weights_holding_none_is_refused(backend):
     model = _regressor()
-    _refused(TypeError, ['sample_weight of out', 'dtype object'], model.fit,
+    _refused(TypeError, ['`sample_weight` for output out', 'dtype object'], model.fit,
              np.ones((2, 2)), np.ones((2, 1)), sample_weight=[1., None], verbose=0)
 
 
