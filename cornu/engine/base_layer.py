@@ -14,6 +14,7 @@ from .input_spec import InputSpec, check_input_compatibility
 from .node import Node
 from . import call_losses as symbolic_call_losses
 from . import shape_inference
+from .shape_arguments import checked_shape, checked_size
 
 _ALLOWED_KWARGS = frozenset(['input_shape', 'batch_input_shape', 'batch_size', 'dtype', 'name',
                              'trainable', 'weights', 'input_dtype'])
@@ -95,11 +96,14 @@ class Layer(object):
         self._uses_learning_phase = False
 
         if 'input_shape' in kwargs or 'batch_input_shape' in kwargs:
+            owner = 'Layer ' + self.name
             if 'batch_input_shape' in kwargs:
-                batch_input_shape = tuple(kwargs['batch_input_shape'])
+                batch_input_shape = checked_shape(kwargs['batch_input_shape'],
+                                                  'batch_input_shape', owner)
             else:
-                batch_input_shape = ((kwargs.get('batch_size'),) +
-                                     tuple(_as_shape(kwargs['input_shape'], self.name)))
+                batch_input_shape = ((checked_size(kwargs.get('batch_size'), 'batch_size',
+                                                   owner),) +
+                                     checked_shape(kwargs['input_shape'], 'input_shape', owner))
             self.batch_input_shape = batch_input_shape
         dtype = kwargs.get('dtype') or kwargs.get('input_dtype')
         # `dtype` may name a policy (`'mixed_bfloat16'`, a `Policy`): the layer's variables
@@ -742,13 +746,3 @@ def _like(error, message):
         return type(error)(message)
     except Exception:
         return RuntimeError(message)
-
-
-def _as_shape(shape, layer_name):
-    if isinstance(shape, int):
-        return (shape,)
-    try:
-        return tuple(None if d is None else int(d) for d in shape)
-    except TypeError as error:
-        raise TypeError(f'Layer {layer_name}: `input_shape` must be a tuple of ints or None '
-                        f'(without the batch axis), got {shape!r}') from error

@@ -3,6 +3,7 @@ from .. import backend as K
 from .._common.generic_utils import unpack_singleton
 from .base_layer import Layer
 from .node import Node
+from .shape_arguments import checked_shape, checked_size
 
 
 class InputLayer(Layer):
@@ -32,14 +33,17 @@ class InputLayer(Layer):
         if input_shape is not None and batch_input_shape is not None:
             raise ValueError('Only provide the input_shape OR batch_input_shape argument to '
                              'InputLayer, not both at the same time.')
+        owner = 'InputLayer ' + name
         if input_tensor is not None and batch_input_shape is None:
-            batch_input_shape = K.int_shape(input_tensor)
+            batch_input_shape = tuple(K.int_shape(input_tensor))
+        elif batch_input_shape is not None:
+            batch_input_shape = checked_shape(batch_input_shape, 'batch_input_shape', owner)
         if batch_input_shape is None:
             if input_shape is None:
                 raise ValueError('An Input layer should be passed either a `batch_input_shape` '
                                  'or an `input_shape`.')
-            batch_input_shape = (batch_size,) + tuple(input_shape)
-        batch_input_shape = tuple(None if d is None else int(d) for d in batch_input_shape)
+            batch_input_shape = ((checked_size(batch_size, 'batch_size', owner),) +
+                                 checked_shape(input_shape, 'input_shape', owner))
         self.batch_input_shape = batch_input_shape
         self.dtype = dtype or K.floatx()
 
@@ -83,6 +87,11 @@ def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, ten
 
     # Returns
         A symbolic tensor.
+
+    # Raises
+        TypeError: for a `shape` or `batch_shape` that is not a tuple (or list) of ints and
+            `None`s, e.g. `shape=784` (write `shape=(784,)`).
+        ValueError: for a size that is not a positive whole number, e.g. `shape=(-3, 4)`.
     """
     if not batch_shape and tensor is None:
         if shape is None:
@@ -90,9 +99,9 @@ def Input(shape=None, batch_shape=None, name=None, dtype=None, sparse=False, ten
                              'argument. Note that `shape` does not include the batch '
                              'dimension.')
     if shape is not None and not batch_shape:
-        if isinstance(shape, int):
-            shape = (shape,)
-        batch_shape = (None,) + tuple(shape)
+        batch_shape = (None,) + checked_shape(shape, 'shape', 'Input')
+    elif batch_shape is not None:
+        batch_shape = checked_shape(batch_shape, 'batch_shape', 'Input')
     layer = InputLayer(batch_input_shape=batch_shape, name=name, dtype=dtype or K.floatx(),
                        sparse=sparse, input_tensor=tensor)
     return unpack_singleton(layer._inbound_nodes[0].output_tensors)

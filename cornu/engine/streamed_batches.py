@@ -71,10 +71,14 @@ class StreamedBatches(object):
         dtypes: the engine dtype of each array's batches.
         prefetch: start the copy of the next expected batch when one is taken (default:
             unless the device is the host's memory).
+        check: a function of each batch's host arrays, called before they are copied, that
+            raises on values the model cannot take (see `cornu.engine.data_checks`), or
+            `None`.
     """
 
-    def __init__(self, arrays, dtypes, prefetch=None):
+    def __init__(self, arrays, dtypes, prefetch=None, check=None):
         self.arrays = list(arrays)
+        self.check = check
         self.dtypes = list(dtypes)
         self.prefetch = (not streaming.device_is_host()) if prefetch is None else prefetch
         # HDF5 reads want increasing indices; then every array reads its rows in that order,
@@ -144,8 +148,10 @@ class StreamedBatches(object):
     def _start(self, rows):
         if self.sorted_reads and not isinstance(rows, slice):
             rows = np.sort(rows)
-        return streaming.start_copy([_read_rows(a, rows, d)
-                                     for a, d in zip(self.arrays, self.dtypes)], self.dtypes)
+        batch = [_read_rows(a, rows, d) for a, d in zip(self.arrays, self.dtypes)]
+        if self.check is not None:
+            self.check(batch)
+        return streaming.start_copy(batch, self.dtypes)
 
 
 def _read_rows(array, rows, dtype):

@@ -13,11 +13,24 @@ from . import compile_utils
 from . import training_utils
 from . import training_arrays
 from . import process_group
+from . import argument_checks
+from . import data_checks
 from .compile_spec import build_compile_spec
 from .stateful_metrics import find_stateful_metrics
 from .callback_data import callback_validation_data
 from ..distribute.data_parallel import current_distribution
 from .trainer import Trainer
+
+
+class _Required(object):
+    """The default of an argument that must be given, so that leaving it out gets a message
+    saying what to pass."""
+
+    def __repr__(self):
+        return '<required>'
+
+
+_REQUIRED = _Required()
 
 
 class Model(Network):
@@ -66,13 +79,16 @@ class Model(Network):
                 for array, x in zip(arrays, self._feed_inputs)]
 
     def _standardize_inputs(self, x):
-        return training_utils.standardize_input_data(
+        inputs = training_utils.standardize_input_data(
             x, self._feed_input_names, self._feed_input_shapes, check_batch_axis=False,
             exception_prefix='input')
+        data_checks.check_numeric(inputs, self._feed_input_names, 'input')
+        data_checks.check_indices(self, inputs)
+        return inputs
 
     # ------------------------------------------------------------------ compile
 
-    def compile(self, optimizer, loss=None, metrics=None, loss_weights=None,
+    def compile(self, optimizer=_REQUIRED, loss=None, metrics=None, loss_weights=None,
                 sample_weight_mode=None, weighted_metrics=None, target_tensors=None, **kwargs):
         """Configures the model for training.
 
@@ -119,8 +135,12 @@ class Model(Network):
 
         # Raises
             ValueError: for unknown names, or lists/dicts that do not match the outputs.
-            TypeError: for an unknown keyword argument.
+            TypeError: for an unknown keyword argument, or when no optimizer is given.
         """
+        if optimizer is _REQUIRED:
+            raise TypeError('compile() of model ' + self.name + ' is missing its optimizer: '
+                            "pass one first, by name (compile(optimizer='rmsprop', loss=...)) "
+                            'or as an instance (compile(optimizer=Adam(lr=1e-3), ...)).')
         for key in kwargs:
             if key not in _COMPILE_OPTIONS:
                 raise TypeError('Invalid keyword argument passed to compile: ' + str(key))
@@ -257,9 +277,7 @@ class Model(Network):
         """Inputs, targets and sample weights as lists of NumPy arrays, checked."""
         self._ensure_graph(x)
         self._require_compiled()
-        inputs = training_utils.standardize_input_data(
-            x, self._feed_input_names, self._feed_input_shapes, check_batch_axis=False,
-            exception_prefix='input')
+        inputs = self._standardize_inputs(x)
         fed = self._compile_spec.fed_outputs
         names = [output.name for output in fed]
         target_tensors = self._compile_spec.target_tensors
@@ -294,16 +312,24 @@ class Model(Network):
                                      compile_utils.integer_labels_advice(target.shape)) \
                         from shape_error
             raise
+        data_checks.check_numeric(targets, names, 'target')
+        data_checks.check_sparse_labels(self, targets)
         sample_weights = training_utils.standardize_sample_weights(sample_weight, names)
         class_weights = training_utils.standardize_class_weights(class_weight, names)
+        data_checks.check_class_weight(class_weights, fed)
         weights = [training_utils.standardize_weights(t, sw, cw, output.sample_weight_mode)
                    for t, sw, cw, output in zip(targets, sample_weights, class_weights, fed)]
+        data_checks.check_numeric(weights, ['`sample_weight` for output ' + name
+                                            for name in names],
+                                  'sample_weight')
         if check_array_lengths:
             # `None` weights stand for all ones here (Keras 2 made arrays of them).
             training_utils.check_array_length_consistency(
                 inputs, targets, [w for w in weights if w is not None])
         compile_utils.check_loss_and_target_compatibility(
             targets, [output.loss for output in fed], [output.output_shape for output in fed])
+        data_checks.check_not_empty(inputs, self._feed_input_names, 'input')
+        data_checks.check_not_empty(targets, names, 'target')
         return inputs, targets, weights
 
     def _array_batches(self, inputs, targets, weights):
@@ -318,7 +344,8 @@ class Model(Network):
                          for output in outputs]
         return training_arrays.ArrayBatches(inputs, full_targets, full_weights,
                                             [x.dtype for x in self._feed_inputs],
-                                            target_dtypes)
+                                            target_dtypes,
+                                            check=data_checks.streamed_check(self))
 
     # ------------------------------------------------------------------ training
 
@@ -352,9 +379,13 @@ class Model(Network):
             A `History` object; its `history` attribute records loss and metric values.
 
         # Raises
-            ValueError: for mismatched data, wrong shapes or invalid arguments, or a
-                `batch_size` that the devices of the model's `DataParallel` distribution
-                cannot share evenly.
+            ValueError: for mismatched data, wrong shapes, values the model cannot take
+                (sparse labels outside the output's classes, indices outside an
+                `Embedding`'s `input_dim`), no samples, arguments outside their domain
+                (say `batch_size=0`, `validation_split=1.5`), or a `batch_size` that the
+                devices of the model's `DataParallel` distribution cannot share evenly.
+            TypeError: for data that do not hold numbers (an object array of `None`s, say)
+                or arguments of the wrong type (say `batch_size=2.5`).
         """
         if 'nb_epoch' in kwargs:
             import warnings
@@ -362,6 +393,12 @@ class Model(Network):
             epochs = kwargs.pop('nb_epoch')
         if kwargs:
             raise TypeError('Unrecognized keyword arguments: ' + str(kwargs))
+        argument_checks.check_positive_int(batch_size, 'batch_size')
+        argument_checks.check_epochs(epochs, initial_epoch)
+        argument_checks.check_verbose(verbose)
+        argument_checks.check_validation_split(validation_split)
+        argument_checks.check_positive_int(steps_per_epoch, 'steps_per_epoch')
+        argument_checks.check_positive_int(validation_steps, 'validation_steps')
         if batch_size is None and steps_per_epoch is None:
             batch_size = 32
         if x is None and y is None and steps_per_epoch is None:
@@ -389,7 +426,11 @@ class Model(Network):
             val_arrays = callback_validation_data(self, val_inputs, val_targets, val_weights)
         elif validation_split and 0. < validation_split < 1.:
             arrays = inputs + targets + weights
-            train, val, _ = training_utils.split_validation(arrays, validation_split)
+            train, val, split_at = training_utils.split_validation(arrays, validation_split)
+            if split_at == 0:
+                raise ValueError('`validation_split=' + str(validation_split) + '` holds out '
+                                 'every one of the ' + str(len(val[0])) + ' samples, leaving '
+                                 'none to train on.')
             n_in, n_t = len(inputs), len(targets)
             inputs, targets, weights = train[:n_in], train[n_in:n_in + n_t], train[n_in + n_t:]
             val_batches = self._array_batches(val[:n_in], val[n_in:n_in + n_t],
@@ -442,9 +483,14 @@ class Model(Network):
             A scalar loss (no metrics, one output) or a list in `model.metrics_names` order.
 
         # Raises
-            ValueError: for a `batch_size` that the devices of the model's `DataParallel`
-                distribution cannot share evenly.
+            ValueError: as for `fit`: data the model cannot take, no samples, arguments
+                outside their domain, or a `batch_size` that the devices of the model's
+                `DataParallel` distribution cannot share evenly.
+            TypeError: for data that do not hold numbers, or arguments of the wrong type.
         """
+        argument_checks.check_positive_int(batch_size, 'batch_size')
+        argument_checks.check_verbose(verbose)
+        argument_checks.check_positive_int(steps, 'steps')
         if batch_size is None and steps is None:
             batch_size = 32
         inputs, targets, weights = self._standardize_user_data(x, y,
@@ -541,10 +587,15 @@ class Model(Network):
             NumPy array(s) of predictions.
 
         # Raises
-            ValueError: when the input data does not match the model's inputs, or for a
-                `batch_size` that the devices of the model's `DataParallel` distribution
-                cannot share evenly.
+            ValueError: when the input data does not match the model's inputs (indices
+                outside an `Embedding`'s `input_dim` included), for arguments outside their
+                domain (say `steps=0`), or for a `batch_size` that the devices of the
+                model's `DataParallel` distribution cannot share evenly.
+            TypeError: for data that do not hold numbers, or arguments of the wrong type.
         """
+        argument_checks.check_positive_int(batch_size, 'batch_size')
+        argument_checks.check_verbose(verbose)
+        argument_checks.check_positive_int(steps, 'steps')
         if batch_size is None and steps is None:
             batch_size = 32
         if steps is not None and batch_size is not None:
@@ -574,7 +625,9 @@ class Model(Network):
         one_batch = len(slices) == 1 and steps is None and parallel is None and \
             all(type(a) is np.ndarray for a in arrays)
         data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
-                                            [], may_stream=not one_batch)
+                                            [], may_stream=not one_batch,
+                                            check=data_checks.streamed_check(
+                                                self, with_targets=False))
 
         progbar = Progbar(target=num_samples if steps is None else len(slices)) \
             if verbose == 1 else None

@@ -37,9 +37,12 @@ class ArrayBatches(object):
             batch of NumPy arrays in memory (not memmaps), which is copied whole either way:
             the question costs a size sum and, on a GPU, a query of the device's free memory,
             much of what `predict` on a few samples would otherwise spend.
+        check: for streamed arrays, the check of each batch's values as it is read (see
+            `cornu.engine.data_checks.streamed_check`), or `None`.
     """
 
-    def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes, may_stream=True):
+    def __init__(self, inputs, targets, weights, input_dtypes, target_dtypes, may_stream=True,
+                 check=None):
         weight_dtypes = [K.floatx()] * len(weights)
         arrays = list(inputs) + list(targets) + list(weights)
         dtypes = list(input_dtypes) + list(target_dtypes) + weight_dtypes
@@ -47,7 +50,7 @@ class ArrayBatches(object):
         self.num_samples = int(sizes[0]) if sizes else 0
         self.streamed = None
         if may_stream and streamed_batches.should_stream(arrays, dtypes):
-            self.streamed = streamed_batches.StreamedBatches(arrays, dtypes)
+            self.streamed = streamed_batches.StreamedBatches(arrays, dtypes, check=check)
             self.inputs, self.targets, self.weights = (list(inputs), list(targets),
                                                        list(weights))
         else:

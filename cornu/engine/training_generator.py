@@ -11,6 +11,7 @@ from ..backend import steps as engine_steps
 from .._common.enqueuers import not_a_batch
 from .._common.generic_utils import Progbar, to_list, unpack_singleton
 from ..callbacks.logs import Logs, stack_for_reading
+from . import argument_checks
 from . import process_group
 from . import training_utils
 from .stateful_metrics import reset_metric_states, stateful_metric_indices
@@ -80,7 +81,16 @@ def fit_generator(model, generator, steps_per_epoch=None, epochs=1, verbose=1, c
 
     # Returns
         A `History` object.
+
+    # Raises
+        ValueError: for arguments outside their domain (say `steps_per_epoch=0`), or
+            batches that do not fit the model.
+        TypeError: for arguments of the wrong type, or batches that do not hold numbers.
     """
+    argument_checks.check_steps(steps_per_epoch, 'steps_per_epoch')
+    argument_checks.check_steps(validation_steps, 'validation_steps')
+    argument_checks.check_epochs(epochs, initial_epoch)
+    argument_checks.check_verbose(verbose)
     if model._is_graph_network or not model._can_build_later():
         model._ensure_graph()
         model._require_compiled()
@@ -286,6 +296,8 @@ def _evaluate_stream(model, stream, steps, progbar=None, parallel=None):
 def evaluate_generator(model, generator, steps=None, max_queue_size=10, workers=1,
                        use_multiprocessing=False, verbose=0):
     """Evaluates `model` on batches from a generator or `Sequence` (weighted by batch size)."""
+    argument_checks.check_steps(steps, 'steps')
+    argument_checks.check_verbose(verbose)
     if not model._can_build_later():
         model._ensure_graph()
         model._require_compiled()
@@ -323,6 +335,8 @@ def predict_generator(model, generator, steps=None, max_queue_size=10, workers=1
     When several processes run together, a `Sequence` is shared out by batch and every
     process returns all the predictions, in order; a generator is drawn from in each process,
     which returns the predictions of its own batches."""
+    argument_checks.check_steps(steps, 'steps')
+    argument_checks.check_verbose(verbose)
     if not model._can_build_later():
         model._ensure_graph()
     parallel = process_group.current()

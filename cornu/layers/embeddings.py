@@ -129,12 +129,25 @@ class Embedding(Layer):
                 lengths[index] = given
         return (input_shape[0],) + tuple(lengths) + (self.output_dim,)
 
+    @property
+    def _input_index_limit(self):
+        # A model checks the indices its inputs feed this layer against it, on the host,
+        # once per call of fit/evaluate/predict (see `cornu.engine.data_checks`).
+        return self.input_dim
+
     def call(self, inputs):
         # Indexes may come as floats (a Sequential's default input dtype): truncate them
         # to integers as Keras 2's cast to int32 does.
         if K.dtype(inputs) not in _INTEGER_DTYPES:
             inputs = K.cast(inputs, 'int32')
-        return K.gather(self.embeddings, inputs)
+        try:
+            return K.gather(self.embeddings, inputs)
+        except IndexError as error:
+            # Indices computed inside the model (not fed from an input, which the model
+            # checks first): PyTorch's message names neither the layer nor the bound.
+            raise ValueError('Layer ' + self.name + ' (Embedding with input_dim=' +
+                             str(self.input_dim) + ') got an index outside [0, ' +
+                             str(self.input_dim - 1) + ']: ' + str(error)) from error
 
     def get_config(self):
         config = {
