@@ -75,6 +75,11 @@ class Embedding(Layer):
     def __init__(self, input_dim, output_dim, embeddings_initializer='uniform',
                  embeddings_regularizer=None, activity_regularizer=None,
                  embeddings_constraint=None, mask_zero=False, input_length=None, **kwargs):
+        # Checked before it becomes the layer's `input_shape`, so that the error names it.
+        if isinstance(input_length, (list, tuple)):
+            layer_arguments.optional_shape(self, 'input_length', input_length)
+        else:
+            layer_arguments.optional_positive_int(self, 'input_length', input_length)
         if 'input_shape' not in kwargs and 'batch_input_shape' not in kwargs:
             if input_length:
                 if isinstance(input_length, (list, tuple)):
@@ -86,10 +91,6 @@ class Embedding(Layer):
         super(Embedding, self).__init__(**kwargs)
         self.input_dim = layer_arguments.positive_int(self, 'input_dim', input_dim)
         self.output_dim = layer_arguments.positive_int(self, 'output_dim', output_dim)
-        if isinstance(input_length, (list, tuple)):
-            layer_arguments.optional_shape(self, 'input_length', input_length)
-        else:
-            layer_arguments.optional_positive_int(self, 'input_length', input_length)
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.activity_regularizer = regularizers.get(activity_regularizer)

@@ -82,12 +82,14 @@ class MaxoutDense(Layer):
                  W_constraint=None, b_constraint=None, bias=True, input_dim=None, **kwargs):
         warnings.warn('The `MaxoutDense` layer is deprecated and will be removed after '
                       '06/2017.', stacklevel=2)
+        # Checked before it becomes the layer's `input_shape`, so that the error names it.
+        input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
         if input_dim and 'input_shape' not in kwargs:
             kwargs['input_shape'] = (input_dim,)
         super(MaxoutDense, self).__init__(weights=weights, **kwargs)
         self.output_dim = layer_arguments.positive_int(self, 'output_dim', output_dim)
         self.nb_feature = layer_arguments.positive_int(self, 'nb_feature', nb_feature)
-        self.input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
+        self.input_dim = input_dim
         _keras1_weight_arguments(self, init, W_regularizer, b_regularizer,
                                  activity_regularizer, W_constraint, b_constraint, bias)
         self.input_spec = InputSpec(ndim=2)
@@ -156,11 +158,13 @@ class Highway(Layer):
             kwargs.pop('transform_bias')
             warnings.warn('`transform_bias` argument is deprecated and has been removed.',
                           stacklevel=2)
+        # Checked before it becomes the layer's `input_shape`, so that the error names it.
+        input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
         if input_dim and 'input_shape' not in kwargs:
             kwargs['input_shape'] = (input_dim,)
         super(Highway, self).__init__(weights=weights, **kwargs)
         self.activation = activations.get(activation)
-        self.input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
+        self.input_dim = input_dim
         _keras1_weight_arguments(self, init, W_regularizer, b_regularizer,
                                  activity_regularizer, W_constraint, b_constraint, bias)
         self.input_spec = InputSpec(ndim=2)
