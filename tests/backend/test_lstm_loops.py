@@ -18,30 +18,6 @@ if K.backend() == 'torch':
     from cornu.backend.torch import lstm_kernel, lstm_loops
 
 
-def _activation(name):
-    if name == 'hard_sigmoid':
-        return lambda x: np.clip(0.2 * x + 0.5, 0., 1.)
-    return lambda x: 1. / (1. + np.exp(-x))
-
-
-def np_lstm(projected, h, c, kernel, activation, mask=None, go_backwards=False):
-    """Keras 2.2.4's LSTM step loop over `projected = x @ W + b` (gates i, f, c, o)."""
-    gate = _activation(activation)
-    units = h.shape[1]
-    steps = range(projected.shape[1])
-    outputs = []
-    for t in (steps[::-1] if go_backwards else steps):
-        z = projected[:, t] + h @ kernel
-        i, f = gate(z[:, :units]), gate(z[:, units:2 * units])
-        g, o = np.tanh(z[:, 2 * units:3 * units]), gate(z[:, 3 * units:])
-        new_c = f * c + i * g
-        new_h = o * np.tanh(new_c)
-        if mask is not None:
-            keep = mask[:, t][:, None]
-            new_h, new_c = np.where(keep, new_h, h), np.where(keep, new_c, c)
-        h, c = new_h, new_c
-        outputs.append(h)
-    return np.stack(outputs, 1), h, c
 
 
 def _problem(seed, batch=5, steps=7, units=21):
@@ -99,15 +75,15 @@ def test_the_loops_are_built_where_there_is_a_c_compiler(fresh_build):
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_float32_loops_match_numpy_and_the_engine_ops(loops_off, activation, go_backwards,
-                                                       masked):
+def test_float32_loops_match_numpy_and_the_engine_ops(numpy_lstm, loops_off, activation,
+                                                     go_backwards, masked):
     assert lstm_loops.loops_for(torch.float32) is not None
     arrays, mask = _problem(0)
     mask = mask if masked else None
     rng = np.random.RandomState(1)
     weights = [rng.randn(*shape).astype('float32') for shape in [(5, 7, 21), (5, 21), (5, 21)]]
     results, grads, inference = _run(arrays, activation, mask, go_backwards, weights)
-    expected = np_lstm(*[a.astype('float64') for a in arrays], activation, mask=mask,
+    expected = numpy_lstm(*[a.astype('float64') for a in arrays], activation, mask=mask,
                        go_backwards=go_backwards)
     for got in (results, inference):
         for a, b in zip(got, expected):
@@ -135,7 +111,7 @@ def test_saturating_and_nan_pre_activations(loops_off):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
 
 
-def test_incoming_gradients_and_inputs_stay_as_they_were():
+def test_incoming_gradients_and_inputs_stay_as_they_were(numpy_lstm):
     """The backward loop accumulates into copies; non-contiguous inputs are read right."""
     arrays, mask = _problem(3)
     projected = torch.tensor(arrays[0].transpose(1, 0, 2).copy()).transpose(0, 1)
@@ -147,7 +123,7 @@ def test_incoming_gradients_and_inputs_stay_as_they_were():
     grads = torch.autograd.grad(results, tensors, incoming)
     for g in incoming:
         assert bool((g == 1).all())
-    expected = np_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask)
+    expected = numpy_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask)
     for a, b in zip(results, expected):
         np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-5, atol=2e-6)
     assert all(bool(torch.isfinite(g).all()) for g in grads)
@@ -163,13 +139,13 @@ def test_the_build_is_cached_on_disk(fresh_build, monkeypatch):
     assert os.listdir(fresh_build / 'kernels') == built
 
 
-def test_without_a_compiler_the_engine_ops_run(fresh_build, monkeypatch):
+def test_without_a_compiler_the_engine_ops_run(numpy_lstm, fresh_build, monkeypatch):
     monkeypatch.setenv('CC', str(fresh_build / 'no-such-compiler'))
     assert lstm_loops.loops_for(torch.float32) is None
     arrays, mask = _problem(4)
     got = lstm_kernel.lstm_recurrence(*[torch.tensor(a) for a in arrays], 'hard_sigmoid',
                                       mask=torch.tensor(mask))
-    expected = np_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask)
+    expected = numpy_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask)
     for a, b in zip(got, expected):
         np.testing.assert_allclose(a.numpy(), b, rtol=1e-5, atol=2e-6)
     # Nothing half-built is left behind.

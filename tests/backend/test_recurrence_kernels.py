@@ -18,25 +18,6 @@ def _activation(name):
     return lambda x: 1. / (1. + np.exp(-x))
 
 
-def np_recurrence(projected, h, c, kernel, activation, mask=None, go_backwards=False):
-    """Keras 2.2.4's LSTM step loop over `projected = x @ W + b`: a masked step keeps the
-    states and repeats the previous output."""
-    gate = _activation(activation)
-    units = h.shape[1]
-    steps = range(projected.shape[1])
-    outputs = []
-    for t in (steps[::-1] if go_backwards else steps):
-        z = projected[:, t] + h @ kernel
-        i, f = gate(z[:, :units]), gate(z[:, units:2 * units])
-        g, o = np.tanh(z[:, 2 * units:3 * units]), gate(z[:, 3 * units:])
-        new_c = f * c + i * g
-        new_h = o * np.tanh(new_c)
-        if mask is not None:
-            keep = mask[:, t][:, None]
-            new_h, new_c = np.where(keep, new_h, h), np.where(keep, new_c, c)
-        h, c = new_h, new_c
-        outputs.append(h)
-    return np.stack(outputs, 1), h, c
 
 
 def _problem(seed, batch=3, steps=5, units=4):
@@ -70,11 +51,12 @@ def lstm_path(request, monkeypatch):
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_inference_path_matches_numpy(backend, lstm_path, activation, go_backwards, masked):
+def test_inference_path_matches_numpy(numpy_lstm, backend, lstm_path, activation,
+                                      go_backwards, masked):
     K = backend
     arrays = _problem(0)
     mask = _MASK if masked else None
-    expected = np_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    expected = numpy_lstm(*arrays, activation, mask=mask, go_backwards=go_backwards)
     with kernels.no_grad():
         got = kernels.lstm_recurrence(*[K.constant(a) for a in arrays], activation,
                                       mask=None if mask is None else K.constant(mask, 'bool'),
@@ -105,8 +87,8 @@ def _numeric_gradient(loss, arrays, index, eps=1e-6):
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_training_path_outputs_and_gradients_match_numpy(backend, lstm_path, activation,
-                                                         go_backwards, masked):
+def test_training_path_outputs_and_gradients_match_numpy(numpy_lstm, backend, lstm_path,
+                                                         activation, go_backwards, masked):
     """The gradients of a weighted sum of the outputs and both final states (so that each
     incoming gradient is used) into the projections, initial states and recurrent kernel."""
     K = backend
@@ -116,7 +98,7 @@ def test_training_path_outputs_and_gradients_match_numpy(backend, lstm_path, act
     weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4), (3, 4)]]
 
     def np_loss(values):
-        results = np_recurrence(*values, activation, mask=mask, go_backwards=go_backwards)
+        results = numpy_lstm(*values, activation, mask=mask, go_backwards=go_backwards)
         return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
 
     inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
@@ -125,7 +107,7 @@ def test_training_path_outputs_and_gradients_match_numpy(backend, lstm_path, act
                                       go_backwards=go_backwards)
     loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
     got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
-    expected = np_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
+    expected = numpy_lstm(*arrays, activation, mask=mask, go_backwards=go_backwards)
     for a, b in zip(got[:3], expected):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
     for index, grad in enumerate(got[3:]):
@@ -219,7 +201,7 @@ def test_torch_kernels_tanh_is_tanh_within_float32_rounding():
 
 
 @pytest.mark.skipif(K.backend() != 'torch', reason="the torch kernels' own tanh")
-def test_torch_kernels_with_torchs_tanh_match_numpy(monkeypatch):
+def test_torch_kernels_with_torchs_tanh_match_numpy(numpy_lstm, monkeypatch):
     """The kernels' path for devices other than the CPU (torch's tanh, engine ops) computes the
     same."""
     import torch
@@ -231,7 +213,7 @@ def test_torch_kernels_with_torchs_tanh_match_numpy(monkeypatch):
         arrays = _problem(6)
         tensors = [torch.tensor(a, requires_grad=training) for a in arrays]
         got = lstm_kernel.lstm_recurrence(*tensors, 'hard_sigmoid', mask=torch.tensor(_MASK))
-        expected = np_recurrence(*arrays, 'hard_sigmoid', mask=_MASK)
+        expected = numpy_lstm(*arrays, 'hard_sigmoid', mask=_MASK)
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)
         arrays = _gru_problem(7)
