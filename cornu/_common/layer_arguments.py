@@ -287,3 +287,23 @@ def data_format(owner, value):
         return K.normalize_data_format(value)
     except ValueError:
         refuse(owner, 'data_format', value, expected)
+
+
+def convolution_2d(owner, filters, kernel_size, strides, padding_, data_format_,
+                   dilation_rate):
+    """Checks the arguments of a 2-D convolution inside a recurrent layer (`ConvLSTM2D`'s
+    cell, Keras 1's `ConvRecurrent2D`).
+
+    # Returns
+        `(filters, kernel_size, strides, padding, data_format, dilation_rate)`, normalised
+        (pairs for the sizes, lower-case padding, the configured default for a `None` data
+        format).
+    """
+    checked = (positive_int(owner, 'filters', filters),
+               int_tuple(owner, 'kernel_size', kernel_size, 2),
+               int_tuple(owner, 'strides', strides, 2),
+               padding(owner, padding_),
+               data_format(owner, data_format_),
+               int_tuple(owner, 'dilation_rate', dilation_rate, 2))
+    strides_without_dilation(owner, checked[2], checked[5])
+    return checked

@@ -350,13 +350,9 @@ class ConvRecurrent2D(Recurrent):
         super(ConvRecurrent2D, self).__init__(return_sequences=return_sequences,
                                               go_backwards=go_backwards, stateful=stateful,
                                               **kwargs)
-        self.filters = layer_arguments.positive_int(self, 'filters', filters)
-        self.kernel_size = layer_arguments.int_tuple(self, 'kernel_size', kernel_size, 2)
-        self.strides = layer_arguments.int_tuple(self, 'strides', strides, 2)
-        self.padding = layer_arguments.padding(self, padding)
-        self.data_format = layer_arguments.data_format(self, data_format)
-        self.dilation_rate = layer_arguments.int_tuple(self, 'dilation_rate', dilation_rate, 2)
-        layer_arguments.strides_without_dilation(self, self.strides, self.dilation_rate)
+        (self.filters, self.kernel_size, self.strides, self.padding, self.data_format,
+         self.dilation_rate) = layer_arguments.convolution_2d(
+            self, filters, kernel_size, strides, padding, data_format, dilation_rate)
         self.input_spec = [InputSpec(ndim=5)]
         self.state_spec = None
 
