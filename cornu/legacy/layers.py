@@ -45,6 +45,15 @@ def _keras1_weight_config(layer):
             'bias': layer.bias}
 
 
+def _first_layer_input_dim(layer, input_dim, kwargs):
+    """Keras 1's `input_dim` of a first layer, checked before it becomes the layer's
+    `input_shape` in `kwargs` (so that an error names `input_dim`); returns it."""
+    input_dim = layer_arguments.optional_positive_int(layer, 'input_dim', input_dim)
+    if input_dim and 'input_shape' not in kwargs:
+        kwargs['input_shape'] = (input_dim,)
+    return input_dim
+
+
 def _input_dim_of(input_shape, layer):
     input_dim = input_shape[-1]
     if input_dim is None:
@@ -82,10 +91,7 @@ class MaxoutDense(Layer):
                  W_constraint=None, b_constraint=None, bias=True, input_dim=None, **kwargs):
         warnings.warn('The `MaxoutDense` layer is deprecated and will be removed after '
                       '06/2017.', stacklevel=2)
-        # Checked before it becomes the layer's `input_shape`, so that the error names it.
-        input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
-        if input_dim and 'input_shape' not in kwargs:
-            kwargs['input_shape'] = (input_dim,)
+        input_dim = _first_layer_input_dim(self, input_dim, kwargs)
         super(MaxoutDense, self).__init__(weights=weights, **kwargs)
         self.output_dim = layer_arguments.positive_int(self, 'output_dim', output_dim)
         self.nb_feature = layer_arguments.positive_int(self, 'nb_feature', nb_feature)
@@ -158,10 +164,7 @@ class Highway(Layer):
             kwargs.pop('transform_bias')
             warnings.warn('`transform_bias` argument is deprecated and has been removed.',
                           stacklevel=2)
-        # Checked before it becomes the layer's `input_shape`, so that the error names it.
-        input_dim = layer_arguments.optional_positive_int(self, 'input_dim', input_dim)
-        if input_dim and 'input_shape' not in kwargs:
-            kwargs['input_shape'] = (input_dim,)
+        input_dim = _first_layer_input_dim(self, input_dim, kwargs)
         super(Highway, self).__init__(weights=weights, **kwargs)
         self.activation = activations.get(activation)
         self.input_dim = input_dim
