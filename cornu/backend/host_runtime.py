@@ -15,7 +15,8 @@ left as it is: `PASSIVE` halves the CPU time of a convolution on a busy machine 
 made small models' steps several times slower in wall time, each parallel region waiting for
 its threads to wake.)
 
-The environment variable `CORNU_HOST_RUNTIME=default` leaves malloc as it is.
+The environment variable `CORNU_HOST_RUNTIME=default` leaves malloc as it is, and so does any
+setting of glibc's own (`MALLOC_MMAP_THRESHOLD_` and the like, or `glibc.malloc` tunables).
 """
 import ctypes
 import ctypes.util
@@ -32,6 +33,8 @@ _M_MMAP_THRESHOLD = -3
 # threshold at its top. Newer glibc releases refuse an mmap threshold above 32 MB (their
 # largest), hence the second choice.
 MALLOC_THRESHOLDS = ((256 << 20, 512 << 20), (32 << 20, 512 << 20))
+_GLIBC_MALLOC_VARIABLES = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_',
+                           'MALLOC_MMAP_MAX_')
 
 
 def _tune_malloc():
@@ -52,6 +55,13 @@ def _tune_malloc():
     return None
 
 
+def _malloc_set_by_user():
+    """Whether glibc's mmap and trim behaviour was set through its own environment variables
+    or `glibc.malloc` tunables: the user's settings are then left as they are."""
+    return (any(name in os.environ for name in _GLIBC_MALLOC_VARIABLES) or
+            'glibc.malloc.' in os.environ.get('GLIBC_TUNABLES', ''))
+
+
 def configure_host_runtime(engine):
     """Applies the host settings for `engine` (`engine_choice` calls it once per process and
     keeps the result as `HOST_RUNTIME`).
@@ -61,8 +71,8 @@ def configure_host_runtime(engine):
 
     # Returns
         A dict: `'malloc'`, the `(mmap, trim)` thresholds set, or `None`; empty when
-        `CORNU_HOST_RUNTIME=default`.
+        `CORNU_HOST_RUNTIME=default` or glibc's malloc is configured by the environment.
     """
-    if os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default':
+    if os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default' or _malloc_set_by_user():
         return {}
     return {'malloc': _tune_malloc()}

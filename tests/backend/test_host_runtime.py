@@ -45,8 +45,10 @@ print(faults() - start)
 
 def _run(code, **env_changes):
     env = dict(os.environ, PYTHONPATH=ROOT)
-    for name in ('OMP_WAIT_POLICY', 'CORNU_HOST_RUNTIME'):
+    for name in ('OMP_WAIT_POLICY', 'CORNU_HOST_RUNTIME', 'GLIBC_TUNABLES'):
         env.pop(name, None)
+    for name in [name for name in env if name.startswith('MALLOC_')]:
+        env.pop(name)
     env.update(env_changes)
     result = subprocess.run([sys.executable, '-c', code], env=env, capture_output=True,
                             text=True, timeout=300)
@@ -67,6 +69,13 @@ def test_both_engines_set_the_malloc_thresholds(engine):
         mmap_threshold, trim_threshold = report['applied']['malloc']
         assert mmap_threshold >= 32 << 20
         assert trim_threshold >= 512 << 20
+
+
+@pytest.mark.parametrize('setting', [{'MALLOC_MMAP_THRESHOLD_': '131072'},
+                                     {'GLIBC_TUNABLES': 'glibc.malloc.trim_threshold=0'}])
+def test_the_users_own_malloc_settings_are_left_alone(setting):
+    report = json.loads(_run(_REPORT, **setting))
+    assert report['applied'] == {}
 
 
 def test_default_host_runtime_changes_nothing():
