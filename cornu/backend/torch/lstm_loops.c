@@ -13,6 +13,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef REAL
@@ -27,6 +28,55 @@ typedef void (*gemm_fn)(const char *, const char *, const int *, const int *, co
 static gemm_fn gemm = 0;
 
 void set_gemm(void *fn) { gemm = (gemm_fn)fn; }
+
+/* MKL's packed gemm: the recurrent kernel, every step's left operand, laid out the way the
+ * gemm reads it once per call instead of once per step (the gemm's own copying took about a
+ * tenth of the loops' time). Optional: without it every step calls gemm. */
+typedef size_t (*pack_size_fn)(const char *, const int *, const int *, const int *);
+typedef void (*pack_fn)(const char *, const char *, const int *, const int *, const int *,
+                        const REAL *, const REAL *, const int *, REAL *);
+typedef void (*compute_fn)(const char *, const char *, const int *, const int *, const int *,
+                           const REAL *, const int *, const REAL *, const int *, const REAL *,
+                           REAL *, const int *);
+
+static pack_size_fn pack_size = 0;
+static pack_fn pack = 0;
+static compute_fn compute = 0;
+
+void set_packed_gemm(void *size_fn, void *pack_fn_, void *compute_fn_) {
+    pack_size = (pack_size_fn)size_fn;
+    pack = (pack_fn)pack_fn_;
+    compute = (compute_fn)compute_fn_;
+}
+
+/* A step product's left operand op(kernel) (m x k), packed where the BLAS can. */
+struct left_operand {
+    const char *trans;
+    const REAL *kernel;
+    int m, k, ld;
+    REAL *packed; /* NULL: plain gemm */
+};
+
+static struct left_operand left_operand(const char *trans, int m, int batch, int k,
+                                        const REAL *kernel, int ld) {
+    struct left_operand a = {trans, kernel, m, k, ld, 0};
+    if (pack_size && pack && compute) {
+        const REAL one = 1;
+        a.packed = malloc(pack_size("A", &m, &batch, &k));
+        if (a.packed) pack("A", trans, &m, &batch, &k, &one, kernel, &ld, a.packed);
+    }
+    return a;
+}
+
+/* c (m x n, column-major) = op(kernel) b + beta c. */
+static void step_product(const struct left_operand *a, int n, const REAL *b, int ldb,
+                         const REAL *beta, REAL *c, int ldc) {
+    const REAL one = 1;
+    if (a->packed)
+        compute("P", "N", &a->m, &n, &a->k, a->packed, &a->ld, b, &ldb, beta, c, &ldc);
+    else
+        gemm(a->trans, "N", &a->m, &n, &a->k, &one, a->kernel, &a->ld, b, &ldb, beta, c, &ldc);
+}
 
 #if FLOAT32
 /* exp within a few float32 ulps as 2^n p(r), x = n ln2 + r, written without branches or
@@ -207,7 +257,8 @@ static void split_rows(rows_fn fn, const void *args, int batch, int threads) {
 
 struct forward_args {
     int steps, batch, units, hard, backwards;
-    const REAL *projected, *h0, *kernel;
+    const struct left_operand *kernel;
+    const REAL *projected, *h0;
     const uint8_t *mask;
     REAL *outputs, *c, *z, *factors, *carried;
 };
@@ -217,15 +268,14 @@ static void forward_rows(const void *pointer, int first, int end) {
     const struct forward_args *a = pointer;
     const int steps = a->steps, batch = a->batch, units = a->units, rows = end - first;
     const int width = 4 * units, ld_outputs = steps * units;
-    const REAL one = 1, zero = 0;
+    const REAL zero = 0;
     REAL *z = a->z + (long)first * width;
     for (int k = 0; k < steps; ++k) {
         const int t = a->backwards ? steps - 1 - k : k;
         const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
         const int ld_prev = k ? ld_outputs : units;
         /* z = h_prev @ kernel, as column-major z^T = kernel^T h_prev^T. */
-        gemm("N", "N", &width, &rows, &units, &one, a->kernel, &width,
-             h_prev + (long)first * ld_prev, &ld_prev, &zero, z, &width);
+        step_product(a->kernel, rows, h_prev + (long)first * ld_prev, ld_prev, &zero, z, width);
         for (int b = first; b < end; ++b) {
             const REAL *x = a->projected + ((long)b * steps + t) * width;
             REAL *h = a->outputs + (long)b * ld_outputs + (long)k * units;
@@ -257,9 +307,12 @@ int lstm_forward(int steps, int batch, int units, const REAL *projected, const R
                  REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask, int hard,
                  int backwards, REAL *z, REAL *factors, REAL *carried, int threads) {
     if (!gemm) return -1;
-    const struct forward_args args = {steps, batch, units, hard, backwards, projected, h0,
-                                      kernel, mask, outputs, c, z, factors, carried};
+    const int width = 4 * units;
+    struct left_operand left = left_operand("N", width, batch, units, kernel, width);
+    const struct forward_args args = {steps, batch, units, hard, backwards, &left, projected,
+                                      h0, mask, outputs, c, z, factors, carried};
     split_rows(forward_rows, &args, batch, threads);
+    free(left.packed);
     return 0;
 }
 
@@ -283,7 +336,8 @@ static void cells_backward(int units, const REAL *restrict factors,
 
 struct backward_args {
     int steps, batch, units, backwards;
-    const REAL *factors, *carried, *kernel, *d_outputs;
+    const struct left_operand *kernel;
+    const REAL *factors, *carried, *d_outputs;
     const uint8_t *mask;
     REAL *dh, *dc, *dzs, *scratch;
 };
@@ -314,9 +368,8 @@ static void backward_rows(const void *pointer, int first, int end) {
         }
         /* dh_prev = dz @ kernel^T (+ what masked steps pass on), as column-major
          * dh_prev^T = kernel dz^T. */
-        gemm("T", "N", &units, &rows, &width, &one, a->kernel, &width,
-             a->dzs + (long)first * ld_dzs + (long)k * width, &ld_dzs,
-             any_masked ? &one : &zero, scratch, &units);
+        step_product(a->kernel, rows, a->dzs + (long)first * ld_dzs + (long)k * width, ld_dzs,
+                     any_masked ? &one : &zero, scratch, units);
         memcpy(a->dh + (long)first * units, scratch, (long)rows * units * sizeof(REAL));
     }
 }
@@ -331,8 +384,11 @@ int lstm_backward(int steps, int batch, int units, const REAL *factors, const RE
                   const REAL *d_outputs, REAL *dh, REAL *dc, REAL *dzs, REAL *scratch,
                   int threads) {
     if (!gemm) return -1;
-    const struct backward_args args = {steps, batch, units, backwards, factors, carried,
-                                       kernel, d_outputs, mask, dh, dc, dzs, scratch};
+    const int width = 4 * units;
+    struct left_operand left = left_operand("T", units, batch, width, kernel, width);
+    const struct backward_args args = {steps, batch, units, backwards, &left, factors, carried,
+                                       d_outputs, mask, dh, dc, dzs, scratch};
     split_rows(backward_rows, &args, batch, threads);
+    free(left.packed);
     return 0;
 }

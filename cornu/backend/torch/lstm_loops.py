@@ -34,8 +34,8 @@ from ..common import config_path
 __all__ = ['lstm_recurrence', 'loops_for']
 
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lstm_loops.c')
-_TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 'sgemm_'),
-          torch.float64: ('double', [], 'dgemm_')}
+_TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 's'),
+          torch.float64: ('double', [], 'd')}
 # The vectorised exp of `lstm_loops.c` needs float comparisons that may be if-converted
 # (`-fno-trapping-math`, as torch itself is built) and, for GCC, no partial redundancy
 # elimination, which turns its clamp into branches that stop the loops from vectorising.
@@ -102,7 +102,7 @@ def _build(real, defines):
 
 def _torch_symbol(name):
     """The address of a function torch's CPU library exports (BLAS' `sgemm_`/`dgemm_`, MKL's
-    `MKL_Set_Num_Threads_Local`), or `None`."""
+    `MKL_Set_Num_Threads_Local` and packed gemm), or `None`."""
     library = os.path.join(os.path.dirname(torch.__file__), 'lib', 'libtorch_cpu.so')
     try:
         return ctypes.cast(getattr(ctypes.CDLL(library), name), ctypes.c_void_p).value
@@ -111,8 +111,8 @@ def _torch_symbol(name):
 
 
 def _load(dtype):
-    real, defines, gemm_name = _TYPES[dtype]
-    gemm = _torch_symbol(gemm_name)
+    real, defines, prefix = _TYPES[dtype]
+    gemm = _torch_symbol(prefix + 'gemm_')
     path = _build(real, defines) if gemm else None
     if path is None:
         return None
@@ -122,6 +122,8 @@ def _load(dtype):
         return None
     library.set_gemm(ctypes.c_void_p(gemm))
     library.set_blas_threads_local(ctypes.c_void_p(_torch_symbol('MKL_Set_Num_Threads_Local')))
+    library.set_packed_gemm(*[ctypes.c_void_p(_torch_symbol(prefix + name))
+                              for name in ('gemm_pack_get_size', 'gemm_pack', 'gemm_compute')])
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + [integer] * 2 + \
         [pointer] * 3 + [integer]
