@@ -120,6 +120,25 @@ def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeyp
             np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
 
 
+def test_the_plain_gemm_gives_the_packed_gemms_numbers(monkeypatch):
+    """Where the BLAS has no packed gemm every step calls the plain one: the same numbers."""
+    library = lstm_loops.loops_for(torch.float32)
+    assert library is not None
+    arrays, mask = _problem(7, batch=9, steps=5, units=19)
+    rng = np.random.RandomState(8)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(9, 5, 19), (9, 19), (9, 19)]]
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 2)
+    packed = _run(arrays, 'hard_sigmoid', mask, False, weights)
+    library.set_packed_gemm(None, None, None)
+    try:
+        plain = _run(arrays, 'hard_sigmoid', mask, False, weights)
+    finally:
+        lstm_loops._set_packed_gemm(library, 's')
+    for part_packed, part_plain in zip(packed, plain):
+        for a, b in zip(part_packed, part_plain):
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
 def test_saturating_and_nan_pre_activations(loops_off):
     """The loops' own exp clamps its argument: huge pre-activations saturate the gates as
     the engine ops do; a NaN stays a NaN."""

@@ -110,6 +110,13 @@ def _torch_symbol(name):
         return None
 
 
+def _set_packed_gemm(library, prefix):
+    """Gives the loops MKL's packed gemm (`prefix` 's' or 'd'), or leaves them the plain gemm
+    where torch's library does not export it all."""
+    library.set_packed_gemm(*[ctypes.c_void_p(_torch_symbol(prefix + name))
+                              for name in ('gemm_pack_get_size', 'gemm_pack', 'gemm_compute')])
+
+
 def _load(dtype):
     real, defines, prefix = _TYPES[dtype]
     gemm = _torch_symbol(prefix + 'gemm_')
@@ -122,8 +129,7 @@ def _load(dtype):
         return None
     library.set_gemm(ctypes.c_void_p(gemm))
     library.set_blas_threads_local(ctypes.c_void_p(_torch_symbol('MKL_Set_Num_Threads_Local')))
-    library.set_packed_gemm(*[ctypes.c_void_p(_torch_symbol(prefix + name))
-                              for name in ('gemm_pack_get_size', 'gemm_pack', 'gemm_compute')])
+    _set_packed_gemm(library, prefix)
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + [integer] * 2 + \
         [pointer] * 3 + [integer]
