@@ -2,7 +2,7 @@
 LSTM recurrence alone against torch's fused `nn.LSTM`.
 
     python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
-    python benchmarks/lstm.py --recurrence [--rounds N]
+    python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
 Dense(1, sigmoid), binary crossentropy, Adam, batch 32, sequences of 80 word ids, here on
@@ -24,7 +24,9 @@ inputs and units): the input projection and `kernels.lstm_recurrence` with hard-
 (through the C loops, and through engine ops as `CORNU_COMPILE_KERNELS=0` has it) against
 `nn.LSTM`, training (forward and backward) and inference. The three run in turn, round after
 round, in one process; the table has the median of each's rounds, wall and CPU time, and the
-ratio of nn.LSTM's median time to each's (above 1: faster than nn.LSTM).
+ratio of nn.LSTM's median time to each's (above 1: faster than nn.LSTM). With `--cell gru`
+the same for Keras 2's default GRU (`reset_after=False`, hard sigmoid gates: its reset gate
+acts before the recurrent product, which nn.GRU's formula does not) against nn.GRU.
 """
 import argparse
 import contextlib
@@ -122,15 +124,19 @@ def torch_predict(net, x):
         torch.cat(outputs).numpy()
 
 
-def recurrence_table(rounds):
-    """Medians of `rounds` alternating runs of the recurrence through cornu's C loops, its
-    engine ops and nn.LSTM; prints the table."""
+def recurrence_table(rounds, cell='lstm'):
+    """Medians of `rounds` alternating runs of the recurrence of `cell` ('lstm' or 'gru')
+    through cornu's C loops, its engine ops and torch's nn.LSTM or nn.GRU; prints the table.
+    (The GRU has no C loops: its row of engine ops is cornu's.)"""
     from cornu.backend import kernels
     torch.manual_seed(0)
+    gates = 4 if cell == 'lstm' else 3
+    native = 'nn.LSTM' if cell == 'lstm' else 'nn.GRU'
     inputs = torch.randn(BATCH_SIZE, MAXLEN, UNITS)
-    net = torch.nn.LSTM(UNITS, UNITS, batch_first=True)
-    kernel, recurrent, bias = (torch.randn(UNITS, 4 * UNITS) * 0.1,
-                               torch.randn(UNITS, 4 * UNITS) * 0.1, torch.zeros(4 * UNITS))
+    net = (torch.nn.LSTM if cell == 'lstm' else torch.nn.GRU)(UNITS, UNITS, batch_first=True)
+    kernel, recurrent, bias = (torch.randn(UNITS, gates * UNITS) * 0.1,
+                               torch.randn(UNITS, gates * UNITS) * 0.1,
+                               torch.zeros(gates * UNITS))
     weights = [w.clone().requires_grad_() for w in (kernel, recurrent, bias)]
     states = torch.zeros(BATCH_SIZE, UNITS)
 
@@ -140,26 +146,32 @@ def recurrence_table(rounds):
         w_in, w_rec, b = weights if training else (kernel, recurrent, bias)
         with contextlib.nullcontext() if training else torch.inference_mode():
             projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
-                BATCH_SIZE, MAXLEN, 4 * UNITS)
-            _, h, _ = kernels.lstm_recurrence(projected, states, states, w_rec, 'hard_sigmoid')
+                BATCH_SIZE, MAXLEN, gates * UNITS)
+            if cell == 'lstm':
+                _, h, _ = kernels.lstm_recurrence(projected, states, states, w_rec,
+                                                  'hard_sigmoid')
+            else:
+                _, h = kernels.gru_recurrence(projected, states, w_rec, 'hard_sigmoid')
         if training:
             h.sum().backward()
 
     def torch_run(training):
         x = inputs.clone().requires_grad_() if training else inputs
         with contextlib.nullcontext() if training else torch.inference_mode():
-            _, (h, _) = net(x)
+            _, h = net(x)
         if training:
-            h.sum().backward()
+            (h[0] if cell == 'lstm' else h).sum().backward()
 
-    print('LSTM recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads): '
-          'median of %d rounds' % (BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(), rounds))
-    print('%-9s %-22s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms', 'vs nn.LSTM wall',
-                                               'vs nn.LSTM CPU'))
+    print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads): '
+          'median of %d rounds' % (cell.upper(), BATCH_SIZE, MAXLEN, UNITS,
+                                   torch.get_num_threads(), rounds))
+    print('%-9s %-22s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
+                                               'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
-        runs = {'nn.LSTM': lambda: torch_run(training),
-                'cornu C loops': lambda: cornu_run(training, True),
-                'cornu engine ops': lambda: cornu_run(training, False)}
+        runs = {native: lambda: torch_run(training)}
+        if cell == 'lstm':
+            runs['cornu C loops'] = lambda: cornu_run(training, True)
+        runs['cornu engine ops'] = lambda: cornu_run(training, False)
         times = {name: ([], []) for name in runs}
         for fn in runs.values():
             fn()
@@ -171,7 +183,7 @@ def recurrence_table(rounds):
                 times[name][1].append(time.process_time() - cpu)
         medians = {name: (statistics.median(w), statistics.median(c))
                    for name, (w, c) in times.items()}
-        reference = medians['nn.LSTM']
+        reference = medians[native]
         for name, (wall, cpu) in medians.items():
             print('%-9s %-22s %10.2f %10.2f %13.3fx %13.3fx' % (
                 'train' if training else 'predict', name, wall * 1e3, cpu * 1e3,
@@ -191,9 +203,12 @@ def main():
                         help='time the LSTM recurrence alone against nn.LSTM instead')
     parser.add_argument('--rounds', type=int, default=15,
                         help='alternating rounds of --recurrence')
+    parser.add_argument('--cell', default='lstm', choices=['lstm', 'gru'],
+                        help='the recurrence --recurrence times (the GRU: Keras 2\'s default, '
+                             'reset_after=False, against nn.GRU)')
     args = parser.parse_args()
     if args.recurrence:
-        recurrence_table(args.rounds)
+        recurrence_table(args.rounds, args.cell)
         return
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
     y = np.random.randint(0, 2, size=args.samples).astype('float32')

@@ -94,6 +94,51 @@ def test_float32_loops_match_numpy_and_the_engine_ops(numpy_lstm, loops_off, act
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize('threads', [2, 3])
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeypatch, threads,
+                                                             activation, go_backwards):
+    """With several threads each runs the loops over its own rows of the batch (13 samples:
+    parts of 6 and 7, or 4, 4 and 5): outputs, states and every gradient as with one."""
+    assert lstm_loops.loops_for(torch.float32) is not None
+    arrays, mask = _problem(5, batch=13, steps=6, units=19)
+    rng = np.random.RandomState(6)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(13, 6, 19), (13, 19),
+                                                                  (13, 19)]]
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 1)
+    alone = _run(arrays, activation, mask, go_backwards, weights)
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    split = _run(arrays, activation, mask, go_backwards, weights)
+    expected = numpy_lstm(*[a.astype('float64') for a in arrays], activation, mask=mask,
+                          go_backwards=go_backwards)
+    for got in (split[0], split[2]):
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+    for part_alone, part_split in zip(alone, split):
+        for a, b in zip(part_alone, part_split):
+            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+
+
+def test_the_plain_gemm_gives_the_packed_gemms_numbers(monkeypatch):
+    """Where the BLAS has no packed gemm every step calls the plain one: the same numbers."""
+    library = lstm_loops.loops_for(torch.float32)
+    assert library is not None
+    arrays, mask = _problem(7, batch=9, steps=5, units=19)
+    rng = np.random.RandomState(8)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(9, 5, 19), (9, 19), (9, 19)]]
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 2)
+    packed = _run(arrays, 'hard_sigmoid', mask, False, weights)
+    library.set_packed_gemm(None, None, None)
+    try:
+        plain = _run(arrays, 'hard_sigmoid', mask, False, weights)
+    finally:
+        lstm_loops._set_packed_gemm(library, 's')
+    for part_packed, part_plain in zip(packed, plain):
+        for a, b in zip(part_packed, part_plain):
+            np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-6)
+
+
 def test_saturating_and_nan_pre_activations(loops_off):
     """The loops' own exp clamps its argument: huge pre-activations saturate the gates as
     the engine ops do; a NaN stays a NaN."""

@@ -11,7 +11,9 @@
  *   outputs (batch, steps, units), in processing order (reversed time for go_backwards).
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #ifndef REAL
@@ -26,6 +28,55 @@ typedef void (*gemm_fn)(const char *, const char *, const int *, const int *, co
 static gemm_fn gemm = 0;
 
 void set_gemm(void *fn) { gemm = (gemm_fn)fn; }
+
+/* MKL's packed gemm: the recurrent kernel, every step's left operand, laid out the way the
+ * gemm reads it once per call instead of once per step (the gemm's own copying took about a
+ * tenth of the loops' time). Optional: without it every step calls gemm. */
+typedef size_t (*pack_size_fn)(const char *, const int *, const int *, const int *);
+typedef void (*pack_fn)(const char *, const char *, const int *, const int *, const int *,
+                        const REAL *, const REAL *, const int *, REAL *);
+typedef void (*compute_fn)(const char *, const char *, const int *, const int *, const int *,
+                           const REAL *, const int *, const REAL *, const int *, const REAL *,
+                           REAL *, const int *);
+
+static pack_size_fn pack_size = 0;
+static pack_fn pack = 0;
+static compute_fn compute = 0;
+
+void set_packed_gemm(void *size_fn, void *pack_fn_, void *compute_fn_) {
+    pack_size = (pack_size_fn)size_fn;
+    pack = (pack_fn)pack_fn_;
+    compute = (compute_fn)compute_fn_;
+}
+
+/* A step product's left operand op(kernel) (m x k), packed where the BLAS can. */
+struct left_operand {
+    const char *trans;
+    const REAL *kernel;
+    int m, k, ld;
+    REAL *packed; /* NULL: plain gemm */
+};
+
+static struct left_operand left_operand(const char *trans, int m, int batch, int k,
+                                        const REAL *kernel, int ld) {
+    struct left_operand a = {trans, kernel, m, k, ld, 0};
+    if (pack_size && pack && compute) {
+        const REAL one = 1;
+        a.packed = malloc(pack_size("A", &m, &batch, &k));
+        if (a.packed) pack("A", trans, &m, &batch, &k, &one, kernel, &ld, a.packed);
+    }
+    return a;
+}
+
+/* c (m x n, column-major) = op(kernel) b + beta c. */
+static void step_product(const struct left_operand *a, int n, const REAL *b, int ldb,
+                         const REAL *beta, REAL *c, int ldc) {
+    const REAL one = 1;
+    if (a->packed)
+        compute("P", "N", &a->m, &n, &a->k, a->packed, &a->ld, b, &ldb, beta, c, &ldc);
+    else
+        gemm(a->trans, "N", &a->m, &n, &a->k, &one, a->kernel, &a->ld, b, &ldb, beta, c, &ldc);
+}
 
 #if FLOAT32
 /* exp within a few float32 ulps as 2^n p(r), x = n ln2 + r, written without branches or
@@ -146,29 +197,91 @@ static void cells_sigmoid(int units, const REAL *restrict x, const REAL *restric
     }
 }
 
-/* The forward loop. h0, c (batch, units): the initial states, c updated in place to the
- * final cell state; z (batch, 4 units): scratch; factors (steps, batch, 4 units) and carried
- * (steps, batch, 2 units): per step in processing order, for the backward pass, or NULL
- * (inference). Returns 0, or -1 when no gemm was set. */
-int lstm_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
-                 REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask, int hard,
-                 int backwards, REAL *z, REAL *factors, REAL *carried) {
-    if (!gemm) return -1;
+/* The samples of a batch are independent all through the recurrence: with several threads
+ * each runs the whole loop over its own rows, with no synchronisation between steps. Each
+ * thread's gemm then runs on one thread (BLAS' own threads would compete with ours); the
+ * BLAS' thread-local setter is given by the caller, or NULL. A thread needs at least
+ * MIN_ROWS samples: fewer make the gemm too narrow to pay for the thread. */
+#define MAX_THREADS 64
+#define MIN_ROWS 4
+
+typedef int (*blas_threads_fn)(int);
+static blas_threads_fn blas_threads_local = 0;
+
+void set_blas_threads_local(void *fn) { blas_threads_local = (blas_threads_fn)fn; }
+
+typedef void (*rows_fn)(const void *args, int first, int end);
+
+struct rows_task {
+    rows_fn fn;
+    const void *args;
+    int first, end;
+};
+
+static void *run_rows_task(void *pointer) {
+    const struct rows_task *task = pointer;
+    int previous = blas_threads_local ? blas_threads_local(1) : 0;
+    task->fn(task->args, task->first, task->end);
+    if (blas_threads_local) blas_threads_local(previous);
+    return 0;
+}
+
+/* Runs fn over the rows [0, batch) split into up to `threads` contiguous parts, the first on
+ * the calling thread; a part whose thread cannot be started runs on the calling thread. */
+static void split_rows(rows_fn fn, const void *args, int batch, int threads) {
+    if (threads > batch / MIN_ROWS) threads = batch / MIN_ROWS;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    if (threads < 2) {
+        fn(args, 0, batch);
+        return;
+    }
+    struct rows_task tasks[MAX_THREADS];
+    pthread_t ids[MAX_THREADS];
+    int started[MAX_THREADS];
+    for (int i = 0; i < threads; ++i) {
+        tasks[i].fn = fn;
+        tasks[i].args = args;
+        tasks[i].first = (int)((long)batch * i / threads);
+        tasks[i].end = (int)((long)batch * (i + 1) / threads);
+    }
+    for (int i = 1; i < threads; ++i)
+        started[i] = pthread_create(&ids[i], 0, run_rows_task, &tasks[i]) == 0;
+    run_rows_task(&tasks[0]);
+    for (int i = 1; i < threads; ++i) {
+        if (started[i])
+            pthread_join(ids[i], 0);
+        else
+            run_rows_task(&tasks[i]);
+    }
+}
+
+struct forward_args {
+    int steps, batch, units, hard, backwards;
+    const struct left_operand *kernel;
+    const REAL *projected, *h0;
+    const uint8_t *mask;
+    REAL *outputs, *c, *z, *factors, *carried;
+};
+
+/* The forward loop over the samples [first, end). */
+static void forward_rows(const void *pointer, int first, int end) {
+    const struct forward_args *a = pointer;
+    const int steps = a->steps, batch = a->batch, units = a->units, rows = end - first;
     const int width = 4 * units, ld_outputs = steps * units;
-    const REAL one = 1, zero = 0;
+    const REAL zero = 0;
+    REAL *z = a->z + (long)first * width;
     for (int k = 0; k < steps; ++k) {
-        const int t = backwards ? steps - 1 - k : k;
-        const REAL *h_prev = k ? outputs + (long)(k - 1) * units : h0;
+        const int t = a->backwards ? steps - 1 - k : k;
+        const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
         const int ld_prev = k ? ld_outputs : units;
         /* z = h_prev @ kernel, as column-major z^T = kernel^T h_prev^T. */
-        gemm("N", "N", &width, &batch, &units, &one, kernel, &width, h_prev, &ld_prev, &zero, z,
-             &width);
-        for (int b = 0; b < batch; ++b) {
-            const REAL *x = projected + ((long)b * steps + t) * width;
-            REAL *h = outputs + (long)b * ld_outputs + (long)k * units;
-            REAL *factors_b = factors ? factors + ((long)k * batch + b) * width : 0;
-            REAL *carried_b = carried ? carried + ((long)k * batch + b) * 2 * units : 0;
-            if (mask && !mask[(long)b * steps + t]) {
+        step_product(a->kernel, rows, h_prev + (long)first * ld_prev, ld_prev, &zero, z, width);
+        for (int b = first; b < end; ++b) {
+            const REAL *x = a->projected + ((long)b * steps + t) * width;
+            REAL *h = a->outputs + (long)b * ld_outputs + (long)k * units;
+            REAL *factors_b = a->factors ? a->factors + ((long)k * batch + b) * width : 0;
+            REAL *carried_b = a->carried ? a->carried + ((long)k * batch + b) * 2 * units : 0;
+            if (a->mask && !a->mask[(long)b * steps + t]) {
                 /* The states stay: nothing flows through the gates backwards. */
                 memcpy(h, h_prev + (long)b * ld_prev, units * sizeof(REAL));
                 if (factors_b) {
@@ -178,10 +291,28 @@ int lstm_forward(int steps, int batch, int units, const REAL *projected, const R
                 }
                 continue;
             }
-            (hard ? cells_hard : cells_sigmoid)(units, x, z + (long)b * width,
-                                                c + (long)b * units, h, factors_b, carried_b);
+            (a->hard ? cells_hard : cells_sigmoid)(units, x, a->z + (long)b * width,
+                                                   a->c + (long)b * units, h, factors_b,
+                                                   carried_b);
         }
     }
+}
+
+/* The forward loop. h0, c (batch, units): the initial states, c updated in place to the
+ * final cell state; z (batch, 4 units): scratch; factors (steps, batch, 4 units) and carried
+ * (steps, batch, 2 units): per step in processing order, for the backward pass, or NULL
+ * (inference); threads: how many threads may share the batch. Returns 0, or -1 when no gemm
+ * was set. */
+int lstm_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
+                 REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask, int hard,
+                 int backwards, REAL *z, REAL *factors, REAL *carried, int threads) {
+    if (!gemm) return -1;
+    const int width = 4 * units;
+    struct left_operand left = left_operand("N", width, batch, units, kernel, width);
+    const struct forward_args args = {steps, batch, units, hard, backwards, &left, projected,
+                                      h0, mask, outputs, c, z, factors, carried};
+    split_rows(forward_rows, &args, batch, threads);
+    free(left.packed);
     return 0;
 }
 
@@ -203,38 +334,61 @@ static void cells_backward(int units, const REAL *restrict factors,
     }
 }
 
-/* The backward loop, from the last step processed to the first. d_outputs (batch, steps,
- * units) in processing order, or NULL; dh, dc (batch, units): the final states' gradients,
- * replaced by the initial states'; dzs (batch, steps, 4 units): the projections' gradients
- * in processing order; scratch (batch, units). Returns 0, or -1 when no gemm was set. */
-int lstm_backward(int steps, int batch, int units, const REAL *factors, const REAL *carried,
-                  const REAL *kernel, const uint8_t *mask, int backwards,
-                  const REAL *d_outputs, REAL *dh, REAL *dc, REAL *dzs, REAL *scratch) {
-    if (!gemm) return -1;
+struct backward_args {
+    int steps, batch, units, backwards;
+    const struct left_operand *kernel;
+    const REAL *factors, *carried, *d_outputs;
+    const uint8_t *mask;
+    REAL *dh, *dc, *dzs, *scratch;
+};
+
+/* The backward loop over the samples [first, end). */
+static void backward_rows(const void *pointer, int first, int end) {
+    const struct backward_args *a = pointer;
+    const int steps = a->steps, batch = a->batch, units = a->units, rows = end - first;
     const int width = 4 * units, ld_dzs = steps * width;
     const REAL one = 1, zero = 0;
+    REAL *scratch = a->scratch + (long)first * units;
     for (int k = steps - 1; k >= 0; --k) {
-        const int t = backwards ? steps - 1 - k : k;
+        const int t = a->backwards ? steps - 1 - k : k;
         int any_masked = 0;
-        for (int b = 0; b < batch; ++b) {
-            REAL *dh_b = dh + (long)b * units;
-            cells_backward(units, factors + ((long)k * batch + b) * width,
-                           carried + ((long)k * batch + b) * 2 * units,
-                           d_outputs ? d_outputs + ((long)b * steps + k) * units : 0, dh_b,
-                           dc + (long)b * units, dzs + ((long)b * steps + k) * width);
-            if (mask) {
+        for (int b = first; b < end; ++b) {
+            REAL *dh_b = a->dh + (long)b * units;
+            cells_backward(units, a->factors + ((long)k * batch + b) * width,
+                           a->carried + ((long)k * batch + b) * 2 * units,
+                           a->d_outputs ? a->d_outputs + ((long)b * steps + k) * units : 0,
+                           dh_b, a->dc + (long)b * units, a->dzs + ((long)b * steps + k) * width);
+            if (a->mask) {
                 /* A masked step passed the previous output on: dh_prev gets dh itself. */
-                int kept = mask[(long)b * steps + t];
+                int kept = a->mask[(long)b * steps + t];
                 any_masked |= !kept;
-                REAL *restrict scratch_b = scratch + (long)b * units;
+                REAL *restrict scratch_b = a->scratch + (long)b * units;
                 for (int u = 0; u < units; ++u) scratch_b[u] = kept ? 0 : dh_b[u];
             }
         }
         /* dh_prev = dz @ kernel^T (+ what masked steps pass on), as column-major
          * dh_prev^T = kernel dz^T. */
-        gemm("T", "N", &units, &batch, &width, &one, kernel, &width, dzs + (long)k * width,
-             &ld_dzs, any_masked ? &one : &zero, scratch, &units);
-        memcpy(dh, scratch, (long)batch * units * sizeof(REAL));
+        step_product(a->kernel, rows, a->dzs + (long)first * ld_dzs + (long)k * width, ld_dzs,
+                     any_masked ? &one : &zero, scratch, units);
+        memcpy(a->dh + (long)first * units, scratch, (long)rows * units * sizeof(REAL));
     }
+}
+
+/* The backward loop, from the last step processed to the first. d_outputs (batch, steps,
+ * units) in processing order, or NULL; dh, dc (batch, units): the final states' gradients,
+ * replaced by the initial states'; dzs (batch, steps, 4 units): the projections' gradients
+ * in processing order; scratch (batch, units); threads as for lstm_forward. Returns 0, or
+ * -1 when no gemm was set. */
+int lstm_backward(int steps, int batch, int units, const REAL *factors, const REAL *carried,
+                  const REAL *kernel, const uint8_t *mask, int backwards,
+                  const REAL *d_outputs, REAL *dh, REAL *dc, REAL *dzs, REAL *scratch,
+                  int threads) {
+    if (!gemm) return -1;
+    const int width = 4 * units;
+    struct left_operand left = left_operand("T", units, batch, width, kernel, width);
+    const struct backward_args args = {steps, batch, units, backwards, &left, factors, carried,
+                                       d_outputs, mask, dh, dc, dzs, scratch};
+    split_rows(backward_rows, &args, batch, threads);
+    free(left.packed);
     return 0;
 }

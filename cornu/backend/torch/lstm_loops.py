@@ -5,7 +5,9 @@ Why: at Keras' sizes (a batch of 32, 128 units) a step's matrix product takes ab
 microseconds and the dozen engine ops of its gates together as long again, most of it
 dispatch; torch's fused `nn.LSTM` has no hard sigmoid. The C loops call the BLAS gemm that
 torch links (the same product `torch.mm` runs) and do all of a step's elementwise work in
-one vectorised pass over the cells.
+one vectorised pass over the cells. The samples of a batch never meet in the recurrence,
+so with several intra-op threads (`torch.set_num_threads`) each thread runs the loops over its
+own rows, its gemm on one thread, without waiting for the others between steps.
 
 How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
 per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
@@ -32,8 +34,8 @@ from ..common import config_path
 __all__ = ['lstm_recurrence', 'loops_for']
 
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lstm_loops.c')
-_TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 'sgemm_'),
-          torch.float64: ('double', [], 'dgemm_')}
+_TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 's'),
+          torch.float64: ('double', [], 'd')}
 # The vectorised exp of `lstm_loops.c` needs float comparisons that may be if-converted
 # (`-fno-trapping-math`, as torch itself is built) and, for GCC, no partial redundancy
 # elimination, which turns its clamp into branches that stop the loops from vectorising.
@@ -68,7 +70,7 @@ def _build(real, defines):
     compiler = os.environ.get('CC', 'cc')
     directory = os.path.join(os.path.dirname(config_path()), 'kernels')
     for flags in _FLAGS:
-        options = flags + ['-DREAL=%s' % real] + defines + ['-shared', '-fPIC']
+        options = flags + ['-DREAL=%s' % real] + defines + ['-shared', '-fPIC', '-pthread']
         # (Not the compiler: a library built once serves whichever is installed later.)
         key = hashlib.sha256(source + repr(options).encode() +
                              _cpu_signature().encode()).hexdigest()[:16]
@@ -98,8 +100,9 @@ def _build(real, defines):
     return None
 
 
-def _gemm_address(name):
-    """The address of BLAS' `sgemm_`/`dgemm_` as torch's CPU library exports it, or `None`."""
+def _torch_symbol(name):
+    """The address of a function torch's CPU library exports (BLAS' `sgemm_`/`dgemm_`, MKL's
+    `MKL_Set_Num_Threads_Local` and packed gemm), or `None`."""
     library = os.path.join(os.path.dirname(torch.__file__), 'lib', 'libtorch_cpu.so')
     try:
         return ctypes.cast(getattr(ctypes.CDLL(library), name), ctypes.c_void_p).value
@@ -107,9 +110,16 @@ def _gemm_address(name):
         return None
 
 
+def _set_packed_gemm(library, prefix):
+    """Gives the loops MKL's packed gemm (`prefix` 's' or 'd'), or leaves them the plain gemm
+    where torch's library does not export it all."""
+    library.set_packed_gemm(*[ctypes.c_void_p(_torch_symbol(prefix + name))
+                              for name in ('gemm_pack_get_size', 'gemm_pack', 'gemm_compute')])
+
+
 def _load(dtype):
-    real, defines, gemm_name = _TYPES[dtype]
-    gemm = _gemm_address(gemm_name)
+    real, defines, prefix = _TYPES[dtype]
+    gemm = _torch_symbol(prefix + 'gemm_')
     path = _build(real, defines) if gemm else None
     if path is None:
         return None
@@ -118,10 +128,13 @@ def _load(dtype):
     except OSError:
         return None
     library.set_gemm(ctypes.c_void_p(gemm))
+    library.set_blas_threads_local(ctypes.c_void_p(_torch_symbol('MKL_Set_Num_Threads_Local')))
+    _set_packed_gemm(library, prefix)
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + [integer] * 2 + \
-        [pointer] * 3
-    library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + [pointer] * 5
+        [pointer] * 3 + [integer]
+    library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + \
+        [pointer] * 5 + [integer]
     library.lstm_forward.restype = library.lstm_backward.restype = integer
     return library if _agrees_with_torch(library, dtype) else None
 
@@ -136,7 +149,7 @@ def _agrees_with_torch(library, dtype):
     kernel = torch.randn(3, 12, generator=generator, dtype=dtype, device='cpu')
     outputs, new_c, scratch = projected.new_empty((2, 1, 3)), c.clone(), h.new_empty((2, 12))
     if library.lstm_forward(1, 2, 3, *_pointers(projected, h, outputs, new_c, kernel, None),
-                            1, 0, *_pointers(scratch, None, None)):
+                            1, 0, *_pointers(scratch, None, None), 1):
         return False
     z = projected[:, 0] + h @ kernel
     gates = torch.clamp(0.2 * z + 0.5, 0., 1.)
@@ -167,6 +180,12 @@ def _pointers(*tensors):
     return [None if t is None else t.data_ptr() for t in tensors]
 
 
+def _threads():
+    """How many threads the loops may split a batch across: as many as torch's intra-op
+    ops use (`torch.set_num_threads`)."""
+    return torch.get_num_threads()
+
+
 def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, training):
     """Runs the forward loop: `(outputs, final c, factors, carried)` (the last two `None`
     unless `training`)."""
@@ -179,7 +198,8 @@ def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, trainin
     scratch = projected.new_empty((batch, width))
     library.lstm_forward(steps, batch, units,
                          *_pointers(projected, h, outputs, c, kernel, mask), int(hard),
-                         int(go_backwards), *_pointers(scratch, factors, carried))
+                         int(go_backwards), *_pointers(scratch, factors, carried),
+                         _threads())
     return outputs, c, factors, carried
 
 
@@ -214,7 +234,8 @@ class _LoopsRecurrence(torch.autograd.Function):
         ctx.library.lstm_backward(steps, batch, units,
                                   *_pointers(factors, carried, kernel, ctx.mask),
                                   int(ctx.go_backwards),
-                                  *_pointers(d_outputs, dh, dc, dzs, scratch))
+                                  *_pointers(d_outputs, dh, dc, dzs, scratch),
+                                  _threads())
         d_kernel = None
         if ctx.needs_input_grad[3]:
             # Each step's projections' gradient against the output before it, summed over
