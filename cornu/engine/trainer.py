@@ -78,6 +78,9 @@ class Trainer:
         self.steps_per_call = spec.steps_per_execution
         self.params = list(model._collected_trainable_weights)
         engine.prepare_trainable(self.params)
+        # Whether the update may skip the engine's dispatch to tensor subclasses (see
+        # `kernels.update_mode`).
+        self._plain_update = kernels.dispatches_plainly(self.params)
         self.optimizer = model.optimizer
         self.custom_updates = False
         if self.optimizer is not None:
@@ -136,8 +139,10 @@ class Trainer:
     def _train_body(self, inputs, targets, weights, rows, valid):
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
-        total, aux, grads = self._value_and_grad(inputs, targets, weights,
-                                                 self._real_rows(valid, list(inputs) + list(targets)))
+        # (`valid` is `None` for a batch that is not padded, every batch on PyTorch: no
+        # lists to build then.)
+        real = None if valid is None else self._real_rows(valid, list(inputs) + list(targets))
+        total, aux, grads = self._value_and_grad(inputs, targets, weights, real)
         differentiated = total
         if self.loss_scale is not None:
             # `total` was scaled; the logs show the loss itself.
@@ -149,7 +154,7 @@ class Trainer:
                 self.optimizer.get_updates(differentiated, self.params)
             total = K.stop_gradient(total)
         elif self.params:
-            with kernels.no_grad():
+            with kernels.update_mode(self._plain_update, grads):
                 self.optimizer.apply_gradients(self.params, grads)
         if self.logic.report_output_losses:
             per_output = K.stop_gradient(per_output)
@@ -159,7 +164,7 @@ class Trainer:
         inputs, targets, weights = engine.take_rows((inputs, targets, weights), rows,
                                                     self.placement)
         logic = self.logic
-        real = self._real_rows(valid, list(inputs) + list(targets))
+        real = None if valid is None else self._real_rows(valid, list(inputs) + list(targets))
         outputs, masks, call_losses, graph_values, loss_inputs = logic.forward(
             inputs, training=False)
         total, per_output = logic.losses(loss_inputs, masks, targets, weights, call_losses,

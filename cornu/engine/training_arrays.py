@@ -175,7 +175,7 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     limit = batch_size if steps_per_epoch is None else num_samples
     # Several batches may run in one engine call where nothing needs the model between them
     # (see `_steps_together`).
-    groupable = parallel is None and steps_per_epoch is None
+    groupable = parallel is None and steps_per_epoch is None and trainer.steps_per_call > 1
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):

@@ -20,8 +20,20 @@ __all__ = [
     'scalar_value', 'assign_scalar', 'advance_counter', 'forget_scalar', 'clip_gradients',
     'apply_constraints', 'sgd_update', 'rmsprop_update', 'adagrad_update', 'adadelta_update',
     'adam_update', 'adamax_update', 'nadam_update', 'is_native_optimizer', 'native_optimizer',
-    'native_optimizer_step', 'native_optimizer_lr',
+    'native_optimizer_step', 'native_optimizer_lr', 'dispatches_plainly', 'update_mode',
 ]
+
+
+def dispatches_plainly(tensors):
+    """Always `True` on JAX, which has no tensor subclasses to dispatch to (the name
+    mirrors `cornu.backend.torch.optim`)."""
+    return True
+
+
+def update_mode(plain, grads):
+    """The context of an optimizer update: `core.no_grad()` (nothing to turn off on JAX;
+    see `cornu.backend.torch.optim.update_mode`)."""
+    return core.no_grad()
 
 
 def scalar_value(variable):
