@@ -363,6 +363,43 @@ def test_conv_other_activations_and_no_bias_values_and_gradients(backend, activa
         np.testing.assert_allclose(value, reference, rtol=RTOL, atol=ATOL, err_msg=name)
 
 
+@pytest.mark.parametrize('rank,data_format,padding,strides,dilation,use_bias,crop', [
+    (2, 'channels_last', 'valid', 1, 1, True, False),
+    (2, 'channels_first', 'same', 2, 1, True, False),
+    (2, 'channels_last', 'same', 1, 2, False, False),
+    (2, 'channels_first', 'valid', 1, 1, False, True),
+    (2, 'channels_last', 'same', 2, 1, True, True),
+    (1, 'channels_last', 'causal', 1, 2, True, False),
+    (1, 'channels_first', 'same', 2, 1, False, False),
+])
+def test_conv_relu_prediction_matches_numpy(backend, rank, data_format, padding, strides,
+                                            dilation, use_bias, crop):
+    """Prediction, where no gradient is wanted (torch then takes oneDNN's convolution with
+    the ReLU fused into it), against NumPy: both layouts, padding kinds, strides, dilation,
+    with and without bias, and an input that is a strided view (cropped before the layer)."""
+    layer_class = {1: Conv1D, 2: Conv2D}[rank]
+    x = rand(*((3,) + (8, 9)[:rank] + (3,)))
+    kernel = rand(*((3, 2)[:rank] + (3, 4)))
+    bias = rand(4)
+    x_in = x if data_format == 'channels_last' else to_first(x)
+    inputs = Input(shape=x_in.shape[1:])
+    hidden = inputs
+    if crop:
+        hidden = Cropping2D(((1, 0), (0, 2)), data_format=data_format)(inputs)
+        x = x[:, 1:, :-2]
+    layer = layer_class(4, kernel.shape[:rank], strides=strides, padding=padding,
+                        dilation_rate=dilation, data_format=data_format, activation='relu',
+                        use_bias=use_bias)
+    model = Model(inputs, layer(hidden))
+    layer.set_weights([kernel, bias] if use_bias else [kernel])
+    pre = np_conv(x, kernel, (strides,) * rank, padding, (dilation,) * rank)
+    expected = np.maximum(pre + bias if use_bias else pre, 0.)
+    got = model.predict(x_in, batch_size=2)
+    if data_format == 'channels_first':
+        got = to_last(got)
+    np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
+
+
 def test_conv_relu_output_read_by_two_layers_trains_as_numpy(backend):
     """The ReLU written into the convolution's output must leave autograd's saved values
     intact when that output feeds two branches; one SGD step against NumPy."""
