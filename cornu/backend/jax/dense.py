@@ -45,8 +45,8 @@ def _per_gate_loop(inputs, masks, kernel, bias):
 # projection does: the transposes on both sides then cancel out in XLA, and each gate's
 # kernel gradient is a product of contiguous operands. Left to autodiff, the per-gate
 # products of the batch-major projection cost a transposed copy of every gate's block of
-# the gradient (measured: ~7 ms of a ~55 ms Embedding + LSTM(128) training step on one
-# thread).
+# the gradient (measured: ~6-7 ms of the ~55 ms of CPU time of an Embedding(20000, 128) +
+# LSTM(128, dropout=0.2) training step at batch 32).
 
 @jax.custom_vjp
 def _sequence_per_gate(inputs, masks, kernel, bias):
