@@ -153,13 +153,7 @@ class _RecurrentCell(Layer):
             return kernels.dense(inputs, self.kernel, bias)
         if self._gates == 1 or getattr(self, 'implementation', 1) != 1:
             return kernels.dense(inputs * dp_mask[0], self.kernel, bias)
-        size = self.units
-        parts = []
-        for gate in range(self._gates):
-            part_bias = None if bias is None else bias[gate * size:(gate + 1) * size]
-            parts.append(kernels.dense(inputs * dp_mask[gate],
-                                       self.kernel[:, gate * size:(gate + 1) * size], part_bias))
-        return K.concatenate(parts, axis=-1)
+        return kernels.dense_per_gate(inputs, dp_mask, self.kernel, bias)
 
     def _input_bias(self):
         return self.bias
