@@ -230,19 +230,30 @@ def trim(outputs, valid):
     the device."""
     if valid is None or not outputs or outputs[0].shape[0] == valid:
         return outputs
-    return [np.asarray(output)[:valid] for output in jax.device_get(list(outputs))]
+    return [output[:valid] for output in _fetched(outputs)]
 
 
 def to_host(parts):
     """The outputs of several batches of one output (device or NumPy arrays) as one NumPy
     array, joined on the host: one transfer for all, and no concatenation compiled per
     combination of batch lengths."""
-    host = [_host_values(part) for part in jax.device_get(list(parts))]
+    host = [_host_values(part) for part in _fetched(parts)]
     if len(host) > 1:
         return np.concatenate(host, axis=0)
     # One batch: the host view of a device buffer is read-only; the caller gets an ordinary
     # array it may write into, as the concatenation above gives for several batches.
     return host[0] if host[0].flags.writeable else host[0].copy()
+
+
+def _fetched(arrays):
+    """`arrays` (device or NumPy arrays) read on the host: several with one
+    `jax.device_get` (their copies overlap, one wait for the device); one alone with
+    `np.asarray`, whose read of the buffer costs a few microseconds where `device_get`'s
+    pytree walk costs tens (much of a one-sample `predict`). The one place where this module
+    reads device values."""
+    if len(arrays) == 1:
+        return [np.asarray(arrays[0])]
+    return jax.device_get(list(arrays))
 
 
 def _host_values(array):
