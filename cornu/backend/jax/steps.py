@@ -173,6 +173,19 @@ def _gather(array, rows):
     return array.take(rows, axis=0)
 
 
+# The counts of real rows as device scalars, made once each: a NumPy scalar argument costs
+# the jitted call a conversion (a few microseconds) every step.
+_REAL_COUNTS = {}
+
+
+def _real_count(count):
+    value = _REAL_COUNTS.get(count)
+    if value is None:
+        # Uncommitted, as a NumPy argument is: the step runs it on its own device.
+        value = _REAL_COUNTS[count] = jax.device_put(np.int32(count))
+    return value
+
+
 def feed(groups, rows, placement, limit=None, pad=False):
     """The batch a step is called with: the rows `rows` of the host arrays in `groups`,
     gathered with NumPy. On one device the NumPy batch is the step's argument (the jitted
@@ -195,7 +208,8 @@ def feed(groups, rows, placement, limit=None, pad=False):
     # Returns
         `(groups, rows, valid)`: the batch (NumPy arrays for one device; device arrays split
         over a mesh's devices, global arrays on a mesh over several processes), `rows` `None`,
-        and `valid`, the number of real rows as a NumPy `int32` (`None` without `pad`).
+        and `valid`, the number of real rows as an `int32` scalar (`None` without `pad`):
+        NumPy, or for a full batch a device scalar made once per count.
         Batches already on the device (streamed data) are not padded.
     """
     if placement is None and rows is not None:
@@ -204,7 +218,7 @@ def feed(groups, rows, placement, limit=None, pad=False):
         count = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
         if not pad or count == limit:
             return (tuple([None if a is None else _gather(a, rows) for a in group]
-                          for group in groups), None, np.int32(count) if pad else None)
+                          for group in groups), None, _real_count(count) if pad else None)
     count = _count(groups, rows)
     # A streamed batch (already on the device, copied by `streamed_batches`) runs as it is:
     # padding it would gather a second copy there.
@@ -245,7 +259,10 @@ def trim(outputs, valid):
     (`valid`: the number of real rows, or `None`): slicing on the host compiles nothing,
     where a jax slice to each new length would be compiled anew. Unpadded outputs stay on
     the device."""
-    if valid is None or not outputs or outputs[0].shape[0] == valid:
+    # A count on the device comes with a batch that was not padded (`feed` makes those for
+    # full batches only); it is not read back.
+    if valid is None or not outputs or isinstance(valid, jax.Array) or \
+            outputs[0].shape[0] == valid:
         return outputs
     return [output[:valid] for output in _fetched(outputs)]
 
