@@ -318,10 +318,11 @@ class Trainer:
                     on_batch_end(index, stop)
         return collected
 
-    def predict_on_batch(self, inputs):
-        """The outputs for one batch of (engine) inputs."""
+    def predict_on_batch(self, inputs, limit=None):
+        """The outputs for one batch of (engine) inputs; a padded batch is at most `limit`
+        rows long (`None`: the next power of two)."""
         predictor = self._predictor()
-        (inputs,), rows, valid = engine.feed((list(inputs),), None, self.placement, None,
+        (inputs,), rows, valid = engine.feed((list(inputs),), None, self.placement, limit,
                                              self._padding('predict'))
         with _predicting():
             return engine.trim(predictor(list(inputs), rows), valid)

@@ -624,6 +624,12 @@ class Model(Network):
         # One batch of arrays in memory (say `predict(x[:1])`) has no streaming to decide.
         one_batch = len(slices) == 1 and steps is None and parallel is None and \
             all(type(a) is np.ndarray for a in arrays)
+        if one_batch and verbose != 1:
+            # The batch as `predict_on_batch` runs it (padded to the same length as in the
+            # loop below): a one-sample `predict`, as a server calls it, skips the loop's
+            # per-call set-up.
+            outputs = self._trainer.predict_on_batch(self._feed_tensors(arrays), batch_size)
+            return unpack_singleton([engine_steps.to_host([o]) for o in outputs])
         data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
                                             [], may_stream=not one_batch,
                                             check=data_checks.streamed_check(

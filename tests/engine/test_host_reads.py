@@ -6,7 +6,9 @@ the host from running ahead of the device.
 
 - every call of `cornu.backend.kernels.to_numpy` (how cornu copies a tensor to NumPy) counts
   once, whatever the engine does inside it, and so does every `jax.device_get` (which copies
-  several arrays, waiting for the device once);
+  several arrays, waiting for the device once) and every read of step outputs by the JAX
+  engine's `steps` (`_fetched`: NumPy reads a lone array through its buffer, which no
+  patched method sees);
 - any other direct read of a tensor's value counts too: on PyTorch, `Tensor.item`,
   `tolist`, `numpy`, `__float__`, `__int__`, `__bool__`, `__index__` and `__array__`, seen by
   a `TorchFunctionMode`; on JAX the same methods of `jax.Array`, replaced for the test.
@@ -65,6 +67,10 @@ class _HostReads(object):
             import jax.numpy as jnp
             # One read of several arrays (one wait for the device), as `to_numpy` is.
             self._monkeypatch.setattr(jax, 'device_get', self._counted(jax.device_get))
+            # The steps' reads of outputs: NumPy reads one array through its buffer, which
+            # no Python method below sees.
+            steps = engine_module('steps')
+            self._monkeypatch.setattr(steps, '_fetched', self._counted(steps._fetched))
             array_type = type(jnp.zeros(()))
             for name in _READ_METHODS:
                 if hasattr(array_type, name):

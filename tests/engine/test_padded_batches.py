@@ -89,6 +89,19 @@ def test_single_sample_prediction_reuses_its_compile():
 
 
 @jax_only
+def test_one_batch_predict_pads_no_further_than_the_batch_size():
+    """`predict` on one batch runs as `predict_on_batch` does, but padded as the loop pads:
+    20 rows with `batch_size=20` stay 20 (not 32), the shape of the loop's full batches."""
+    model = _mlp()
+    x, _ = _data(40)
+    one = model.predict(x[:20], batch_size=20)
+    assert _traces(model._trainer._predict_step) == 1
+    both = model.predict(x, batch_size=20)
+    assert _traces(model._trainer._predict_step) == 1
+    np.testing.assert_allclose(both[:20], one, rtol=1e-6, atol=1e-7)
+
+
+@jax_only
 def test_the_exact_fallback_compiles_each_remainder():
     """A model that cannot be padded (BatchNormalization in training) runs each short batch at
     its size; its test and predict steps are still padded."""
@@ -308,3 +321,23 @@ def test_a_layer_added_after_predicting_decides_the_padding_again():
     dense = x.dot(kernel) + bias
     np.testing.assert_allclose(model.predict(x, batch_size=32),
                                dense - dense.mean(axis=0, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+
+@jax_only
+def test_feed_gives_the_rows_asked_for():
+    """A batch's rows, asked for by a slice or by indices (an epoch's shuffled order), full
+    or short (padded to 8 by repeating the last row), as NumPy indexing gives them, and the
+    count of real rows."""
+    from cornu.backend import steps
+    x, y = _data(40)
+    held = [steps.hold(x, 'float32')], [steps.hold(y, 'float32')], [None]
+    order = np.random.RandomState(3).permutation(40)
+    for index, real in (((0, 8), 8), ((8, 13), 5), (order[:8], 8), (order[32:37], 5)):
+        wanted = np.arange(*index) if isinstance(index, tuple) else index
+        wanted = np.concatenate([wanted, np.repeat(wanted[-1:], 8 - real)])
+        (inputs, targets, weights), _, valid = steps.feed(held, steps.batch_rows(index), None,
+                                                          8, True)
+        assert int(valid) == real and weights == [None]
+        np.testing.assert_array_equal(inputs[0], x[wanted])
+        np.testing.assert_array_equal(targets[0], y[wanted])

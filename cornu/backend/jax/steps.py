@@ -164,6 +164,28 @@ def _on_host(groups):
     return all(a is None or isinstance(a, np.ndarray) for group in groups for a in group)
 
 
+def _gather(array, rows):
+    """The rows `rows` (a slice, or row indices) of the NumPy array `array`: a slice is a
+    view; indices are taken with `take`, a few times faster than indexing with them for a
+    batch's rows, and the same rows."""
+    if isinstance(rows, slice):
+        return array[rows]
+    return array.take(rows, axis=0)
+
+
+# The counts of real rows as device scalars, made once each: a NumPy scalar argument costs
+# the jitted call a conversion (a few microseconds) every step.
+_REAL_COUNTS = {}
+
+
+def _real_count(count):
+    value = _REAL_COUNTS.get(count)
+    if value is None:
+        # Uncommitted, as a NumPy argument is: the step runs it on its own device.
+        value = _REAL_COUNTS[count] = jax.device_put(np.int32(count))
+    return value
+
+
 def feed(groups, rows, placement, limit=None, pad=False):
     """The batch a step is called with: the rows `rows` of the host arrays in `groups`,
     gathered with NumPy. On one device the NumPy batch is the step's argument (the jitted
@@ -186,9 +208,17 @@ def feed(groups, rows, placement, limit=None, pad=False):
     # Returns
         `(groups, rows, valid)`: the batch (NumPy arrays for one device; device arrays split
         over a mesh's devices, global arrays on a mesh over several processes), `rows` `None`,
-        and `valid`, the number of real rows as a NumPy `int32` (`None` without `pad`).
+        and `valid`, the number of real rows as an `int32` scalar (`None` without `pad`):
+        NumPy, or for a full batch a device scalar made once per count.
         Batches already on the device (streamed data) are not padded.
     """
+    if placement is None and rows is not None:
+        # The loops' usual batch: rows of host arrays, for one device, not padded (a full
+        # batch, or padding not asked for): gathered and handed over as they are.
+        count = rows.stop - rows.start if isinstance(rows, slice) else len(rows)
+        if not pad or count == limit:
+            return (tuple([None if a is None else _gather(a, rows) for a in group]
+                          for group in groups), None, _real_count(count) if pad else None)
     count = _count(groups, rows)
     # A streamed batch (already on the device, copied by `streamed_batches`) runs as it is:
     # padding it would gather a second copy there.
@@ -204,7 +234,8 @@ def feed(groups, rows, placement, limit=None, pad=False):
             rows = np.arange(rows.start, rows.stop)
         return multihost.global_batch(groups, rows, placement), None, valid
     if rows is not None:
-        groups = tuple([None if a is None else a[rows] for a in group] for group in groups)
+        groups = tuple([None if a is None else _gather(a, rows) for a in group]
+                       for group in groups)
     if placement is None:
         # NumPy arrays go to the jitted step as they are: its C++ dispatch copies them to the
         # device for a fraction of what `jax.device_put`'s Python path costs per call (about
@@ -228,21 +259,35 @@ def trim(outputs, valid):
     (`valid`: the number of real rows, or `None`): slicing on the host compiles nothing,
     where a jax slice to each new length would be compiled anew. Unpadded outputs stay on
     the device."""
-    if valid is None or not outputs or outputs[0].shape[0] == valid:
+    # A count on the device comes with a batch that was not padded (`feed` makes those for
+    # full batches only); it is not read back.
+    if valid is None or not outputs or isinstance(valid, jax.Array) or \
+            outputs[0].shape[0] == valid:
         return outputs
-    return [np.asarray(output)[:valid] for output in jax.device_get(list(outputs))]
+    return [output[:valid] for output in _fetched(outputs)]
 
 
 def to_host(parts):
     """The outputs of several batches of one output (device or NumPy arrays) as one NumPy
     array, joined on the host: one transfer for all, and no concatenation compiled per
     combination of batch lengths."""
-    host = [_host_values(part) for part in jax.device_get(list(parts))]
+    host = [_host_values(part) for part in _fetched(parts)]
     if len(host) > 1:
         return np.concatenate(host, axis=0)
     # One batch: the host view of a device buffer is read-only; the caller gets an ordinary
     # array it may write into, as the concatenation above gives for several batches.
     return host[0] if host[0].flags.writeable else host[0].copy()
+
+
+def _fetched(arrays):
+    """`arrays` (device or NumPy arrays) read on the host: several with one
+    `jax.device_get` (their copies overlap, one wait for the device); one alone with
+    `np.asarray`, whose read of the buffer costs a few microseconds where `device_get`'s
+    pytree walk costs tens (much of a one-sample `predict`). The one place where this module
+    reads device values."""
+    if len(arrays) == 1:
+        return [np.asarray(arrays[0])]
+    return jax.device_get(list(arrays))
 
 
 def _host_values(array):

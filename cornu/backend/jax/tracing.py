@@ -253,8 +253,8 @@ class TracedStep(object):
                 state = self._state()
                 if self.mesh is not None:
                     state = replicate(state, self.mesh)
-                new_state, rng, step, outputs = self._compiled_for_phase()(
-                    state, self.rng, self.step, args)
+                compiled = self._compiled.get(_phase_key()) or self._compiled_for_phase()
+                new_state, rng, step, outputs = compiled(state, self.rng, self.step, args)
                 break
             except _StateGrew:
                 self._grow()
