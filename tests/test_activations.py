@@ -59,6 +59,23 @@ def test_elu_alpha_and_selu_constants(backend):
     np.testing.assert_allclose(out, [[-SELU_SCALE * SELU_ALPHA, SELU_SCALE]], rtol=1e-6)
 
 
+@pytest.mark.parametrize('name, scale, alpha', [
+    ('elu', 1., 1.),
+    ('selu', SELU_SCALE, SELU_ALPHA),
+])
+def test_elu_and_selu_float32_within_a_few_ulp_of_exact(backend, name, scale, alpha):
+    # The negative branch is `scale * alpha * expm1(x)`: computed as `exp(x) - 1` in float32
+    # it loses every digit near 0 (cancellation), so the reference is the exact value
+    # rounded to float32 and the tolerance is counted in units in the last place. A float32
+    # reference `(np.exp(x) - 1) * scale * alpha` is itself off by one or more ulp wherever
+    # NumPy's vectorised float32 `exp` is (e.g. at x = -1), so it cannot serve at rtol=1e-7.
+    K = backend
+    x = -np.logspace(-6, 1, 200).astype('float32')
+    out = _run(K, getattr(activations, name), x)
+    exact = (scale * alpha * np.expm1(x.astype('float64'))).astype('float32')
+    np.testing.assert_array_max_ulp(out, exact, maxulp=4)
+
+
 @pytest.mark.parametrize('kwargs', [
     dict(alpha=0.1), dict(max_value=1.), dict(max_value=6.), dict(threshold=0.5),
     dict(alpha=0.2, max_value=2., threshold=0.5),
