@@ -10,15 +10,22 @@ float activation of a small CNN is 19 MB); on JAX, XLA allocates a compiled step
 temporaries as one block per run (an Embedding(20000, 128) + LSTM(128) training step at
 batch 32: 37 MB, measured 9,000 faults and ~18 ms of system time in a 62 ms step). Raising
 glibc's mmap and trim thresholds keeps freed blocks in the process, to be reused by the next
-step, as TensorFlow's and PyTorch's GPU allocators do. Those thresholds hold for the main
-thread's heap; a block freed by another thread (JAX runs its compiled steps on a thread of its
-own) goes back to that thread's arena, made of heaps of at most 64 MB that glibc unmaps as soon
-as one holds nothing (the imdb_lstm training step's 43 MB of temporaries on JAX: ~8,000 faults
-and ~15 ms of system time a step). A top pad of 64 MB keeps such a heap, and the main heap's
-growth is padded alike (address space only: pages are touched when used). (The OpenMP threads' wait policy is
-left as it is: `PASSIVE` halves the CPU time of a convolution on a busy machine but, measured,
-made small models' steps several times slower in wall time, each parallel region waiting for
-its threads to wake.)
+step, as TensorFlow's and PyTorch's GPU allocators do.
+
+Those thresholds hold for the main thread's heap. A block freed by another thread goes back to
+that thread's arena, made of heaps of at most 64 MB that glibc unmaps as soon as one holds
+nothing, and a block larger than such a heap is always a mapping of its own. A top pad of
+64 MB keeps a thread's heap (address space only: pages are touched when used). JAX runs its
+compiled steps and their convolutions' scratch on threads of its own, with blocks well over
+64 MB (the MNIST CNN step: 183, 200 and 85 MB, measured 86,000 faults a step), so on JAX every
+thread shares the main heap, large blocks come from it, and its top is kept up to a quarter of
+the machine's memory (within 512 MB and 2 GB). The price: memory freed below the heap's top
+stays in the process, and the threads share one allocator lock (JAX's threads allocate a few
+large blocks per step, not many small ones).
+
+(The OpenMP threads' wait policy is left as it is: `PASSIVE` halves the CPU time of a
+convolution on a busy machine but, measured, made small models' steps several times slower in
+wall time, each parallel region waiting for its threads to wake.)
 
 The environment variable `CORNU_HOST_RUNTIME=default` leaves malloc as it is, and so does any
 setting of glibc's own (`MALLOC_MMAP_THRESHOLD_` and the like, or `glibc.malloc` tunables).
@@ -34,6 +41,8 @@ __all__ = ['configure_host_runtime', 'MALLOC_THRESHOLDS']
 _M_TRIM_THRESHOLD = -1
 _M_TOP_PAD = -2
 _M_MMAP_THRESHOLD = -3
+_M_MMAP_MAX = -4
+_M_ARENA_MAX = -8
 
 # Blocks below the mmap threshold come from the heap and stay there when freed, up to the trim
 # threshold at its top. Newer glibc releases refuse an mmap threshold above 32 MB (their
@@ -42,26 +51,56 @@ MALLOC_THRESHOLDS = ((256 << 20, 512 << 20), (32 << 20, 512 << 20))
 # The size of the heaps of glibc's other arenas (its HEAP_MAX_SIZE on 64-bit systems).
 MALLOC_TOP_PAD = 64 << 20
 _GLIBC_MALLOC_VARIABLES = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_',
-                           'MALLOC_MMAP_MAX_')
+                           'MALLOC_MMAP_MAX_', 'MALLOC_ARENA_MAX')
 
 
-def _tune_malloc():
-    """Raises glibc's mmap and trim thresholds and its top pad; returns `(mmap threshold,
-    trim threshold, top pad)` as set (`None` for one refused), or `None` where the C library
-    is not glibc."""
+def _mallopt():
+    """glibc's `mallopt`, or `None` where the C library is not glibc."""
     if not sys.platform.startswith('linux'):
         return None
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
-        mallopt = libc.mallopt
+        return ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6').mallopt
     except (OSError, AttributeError):
         return None
+
+
+def _tune_malloc(mallopt):
+    """Raises glibc's mmap and trim thresholds and its top pad; returns `(mmap threshold,
+    trim threshold, top pad)` as set (`None` for one refused), or `None` if no mmap threshold
+    was taken."""
     for mmap_threshold, trim_threshold in MALLOC_THRESHOLDS:
         if mallopt(_M_MMAP_THRESHOLD, mmap_threshold):
             if not mallopt(_M_TRIM_THRESHOLD, trim_threshold):
                 trim_threshold = None
             top_pad = MALLOC_TOP_PAD if mallopt(_M_TOP_PAD, MALLOC_TOP_PAD) else None
             return mmap_threshold, trim_threshold, top_pad
+    return None
+
+
+def _one_heap_trim_threshold():
+    """The trim threshold with one shared heap: a step's freed temporaries sit at the heap's
+    top (the MNIST CNN step's: ~570 MB, which 512 MB would hand back and fault in again at
+    every step), so a quarter of the machine's memory, within 512 MB and mallopt's int."""
+    try:
+        physical = os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES')
+    except (ValueError, OSError, AttributeError):
+        physical = 0
+    return min(max(physical // 4, 512 << 20), 2 ** 31 - 1)
+
+
+def _share_one_heap(mallopt):
+    """Every thread allocates from the main arena, large blocks from its heap rather than from
+    mappings of their own, and the heap's top is kept up to `_one_heap_trim_threshold` (see
+    the module doc). Threads that already have an arena keep it: this runs before the engine
+    starts its own.
+
+    # Returns
+        The trim threshold set, or `None` if glibc refused a setting.
+    """
+    trim_threshold = _one_heap_trim_threshold()
+    if (mallopt(_M_ARENA_MAX, 1) and mallopt(_M_MMAP_MAX, 0) and
+            mallopt(_M_TRIM_THRESHOLD, trim_threshold)):
+        return trim_threshold
     return None
 
 
@@ -80,9 +119,17 @@ def configure_host_runtime(engine):
         engine: `'torch'` or `'jax'` (the same settings apply to both).
 
     # Returns
-        A dict: `'malloc'`, the `(mmap threshold, trim threshold, top pad)` set, or `None`; empty when
+        A dict: `'malloc'`, the `(mmap threshold, trim threshold, top pad)` set, or `None`; on JAX also
+        `'one_heap'`, the trim threshold of the heap every thread then shares (`None` where
+        glibc refused). Empty when
         `CORNU_HOST_RUNTIME=default` or glibc's malloc is configured by the environment.
     """
     if os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default' or _malloc_set_by_user():
         return {}
-    return {'malloc': _tune_malloc()}
+    mallopt = _mallopt()
+    if mallopt is None:
+        return {'malloc': None}
+    applied = {'malloc': _tune_malloc(mallopt)}
+    if engine == 'jax':
+        applied['one_heap'] = _share_one_heap(mallopt)
+    return applied

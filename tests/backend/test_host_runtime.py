@@ -67,6 +67,41 @@ thread.join()
 print(counts[0])
 """
 
+# The same from a thread started after cornu chose its engine (as the engine's worker threads
+# are), with 100 MB blocks (above what a thread's own glibc arena can hold: 64 MB heaps) taken
+# from malloc as XLA takes them (NumPy would ask for huge pages, with fewer faults to count).
+_LARGE_THREAD_FAULTS = """
+import ctypes, ctypes.util, resource, threading
+import cornu
+
+libc = ctypes.CDLL(ctypes.util.find_library('c') or 'libc.so.6')
+libc.malloc.restype = ctypes.c_void_p
+libc.free.argtypes = [ctypes.c_void_p]
+SIZE = 100 << 20
+
+def faults():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+def fill_and_free():
+    block = libc.malloc(SIZE)
+    ctypes.memset(block, 1, SIZE)
+    libc.free(block)
+
+counts = []
+
+def work():
+    fill_and_free()
+    start = faults()
+    for _ in range(10):
+        fill_and_free()
+    counts.append(faults() - start)
+
+thread = threading.Thread(target=work)
+thread.start()
+thread.join()
+print(counts[0])
+"""
+
 
 def _run(code, **env_changes):
     env = dict(os.environ, PYTHONPATH=ROOT)
@@ -89,12 +124,15 @@ def test_both_engines_set_the_malloc_thresholds(engine):
     assert report['engine'] == engine
     # The OpenMP wait policy is never changed (PASSIVE slows small models' steps).
     assert report['policy'] is None
-    assert set(report['applied']) == {'malloc'}
+    # On JAX every thread also shares the main arena's heap (XLA allocates from its threads).
+    assert set(report['applied']) == ({'malloc', 'one_heap'} if engine == 'jax' else {'malloc'})
     if sys.platform.startswith('linux'):
         mmap_threshold, trim_threshold, top_pad = report['applied']['malloc']
         assert mmap_threshold >= 32 << 20
         assert trim_threshold >= 512 << 20
         assert top_pad == 64 << 20
+        if engine == 'jax':
+            assert 512 << 20 <= report['applied']['one_heap'] < 2 ** 31
 
 
 @pytest.mark.parametrize('setting', [{'MALLOC_MMAP_THRESHOLD_': '131072'},
@@ -126,3 +164,13 @@ def test_blocks_freed_by_another_thread_are_reused_without_new_page_faults():
     # Untouched, each 40 MB block gets a heap of its own, unmapped when it is freed: ~10,000
     # faults per array, twice per loop.
     assert tuned * 4 < untouched, (tuned, untouched)
+
+
+@pytest.mark.skipif(not sys.platform.startswith('linux'), reason='glibc malloc settings')
+def test_on_jax_threads_reuse_freed_blocks_larger_than_their_own_arena():
+    pytest.importorskip('jax', reason='the JAX engine is not installed')
+    tuned = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND='jax'))
+    untouched = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND='jax', CORNU_HOST_RUNTIME='default'))
+    # Untouched, each 100 MB block is mapped afresh: ~24,000 faults each, ten times.
+    assert untouched > 100000, untouched
+    assert tuned * 20 < untouched, (tuned, untouched)

@@ -130,6 +130,94 @@ def test_pooling3d(backend, layer_class, mode, pool_size, strides, padding):
                        x, expected)
 
 
+def np_max_pool_gradient(x, grad, pool_size, strides, padding):
+    """The gradient of the sum of `grad` times the max pooling of channels_last `x`, with
+    explicit loops: each window passes its entry of `grad` to its first maximum in row-major
+    order (ties included; padding never wins over a finite value)."""
+    spatial = x.shape[1:-1]
+    befores = []
+    for size, pool, stride in zip(spatial, pool_size, strides):
+        out = -(-size // stride) if padding == 'same' else (size - pool) // stride + 1
+        total = max((out - 1) * stride + pool - size, 0) if padding == 'same' else 0
+        befores.append(total // 2)
+    result = np.zeros(x.shape, 'float64')
+    for n, channel in itertools.product(range(x.shape[0]), range(x.shape[-1])):
+        for idx in itertools.product(*[range(s) for s in grad.shape[1:-1]]):
+            best = None
+            for offsets in itertools.product(*[range(p) for p in pool_size]):
+                at = tuple(i * s - b + o for i, s, b, o in zip(idx, strides, befores, offsets))
+                if all(0 <= a < size for a, size in zip(at, spatial)):
+                    if best is None or x[(n,) + at + (channel,)] > x[(n,) + best + (channel,)]:
+                        best = at
+            result[(n,) + best + (channel,)] += grad[(n,) + idx + (channel,)]
+    return result
+
+
+@pytest.mark.parametrize('data_format', FORMATS)
+@pytest.mark.parametrize('shape,pool_size,strides,padding', [
+    ((2, 6, 6, 3), (2, 2), (2, 2), 'valid'), ((2, 7, 5, 3), (2, 2), (2, 2), 'valid'),
+    ((2, 7, 5, 3), (2, 3), (2, 3), 'same'), ((2, 6, 6, 3), (3, 3), (2, 2), 'same'),
+    ((1, 5, 4, 3, 2), (2, 2, 2), (2, 2, 2), 'same'), ((1, 4, 4, 4, 2), (2, 1, 2), (2, 1, 2), 'valid'),
+])
+def test_max_pooling_gradient_goes_to_the_first_maximum(backend, data_format, shape, pool_size,
+                                                        strides, padding):
+    K = backend
+    # Few distinct values: many windows hold several maxima.
+    x = np.random.randint(0, 3, shape).astype('float32')
+    pool = K.pool2d if len(pool_size) == 2 else K.pool3d
+    expected_out = np_pool(x, pool_size, strides, padding, 'max')
+    grad = np.random.uniform(-1, 1, expected_out.shape).astype('float32')
+    if data_format == 'channels_first':
+        x_in, grad_in = to_first(x), to_first(grad)
+    else:
+        x_in, grad_in = x, grad
+    v = K.placeholder(shape=x_in.shape)
+    g = K.placeholder(shape=grad_in.shape)
+    out = pool(v, pool_size, strides, padding, data_format, pool_mode='max')
+    loss = K.sum(out * g)
+    result, gradient = K.function([v, g], [out] + K.gradients(loss, [v]))([x_in, grad_in])
+    if data_format == 'channels_first':
+        result, gradient = to_last(result), to_last(gradient)
+    np.testing.assert_allclose(result, expected_out, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(gradient, np_max_pool_gradient(x, grad, pool_size, strides,
+                                                              padding), rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize('values', ['ties', 'infinities', 'nans'])
+@pytest.mark.parametrize('padding', ['valid', 'same'])
+def test_jax_max_pooling_gradient_is_xlas_own(backend, values, padding):
+    # On JAX, max pooling over windows that tile the input has a derivative of its own
+    # (element-wise ops instead of XLA's select-and-scatter): it must give XLA's numbers
+    # exactly, -inf and NaN entries and padded windows included.
+    K = backend
+    if K.backend() != 'jax':
+        pytest.skip("compares with XLA's derivative of the jax engine")
+    import jax
+    from jax import lax
+    rng = np.random.RandomState(3)
+    x = rng.randint(0, 2, (2, 7, 5, 3)).astype('float32')
+    if values == 'infinities':
+        x[rng.rand(*x.shape) < 0.4] = -np.inf
+    elif values == 'nans':
+        x[rng.rand(*x.shape) < 0.2] = np.nan
+    pool_size = (2, 3)
+    pads = [(0, 0), (0, 1), (0, 1), (0, 0)] if padding == 'same' else [(0, 0)] * 4
+
+    def xla_pool(inputs):
+        return lax.reduce_window(inputs, np.float32(-np.inf), lax.max, (1, 2, 3, 1),
+                                 (1, 2, 3, 1), pads)
+
+    expected_out, pullback = jax.vjp(xla_pool, x)
+    grad = rng.uniform(-1, 1, expected_out.shape).astype('float32')
+    expected_gradient, = pullback(grad)
+    v = K.placeholder(shape=x.shape)
+    g = K.placeholder(shape=grad.shape)
+    out = K.pool2d(v, pool_size, pool_size, padding, 'channels_last', pool_mode='max')
+    result, gradient = K.function([v, g], [out] + K.gradients(K.sum(out * g), [v]))([x, grad])
+    np.testing.assert_array_equal(result, np.asarray(expected_out))
+    np.testing.assert_array_equal(gradient, np.asarray(expected_gradient))
+
+
 def test_same_average_excludes_padding(backend):
     K = backend
     x = np.ones((1, 3, 3, 1), 'float32')

@@ -4,7 +4,11 @@ padding (split from `nn.py`).
 Bare implementations: each function's signature, docstring and argument-only checks are
 in `cornu.backend.api.conv`, which calls these.
 """
+import functools
+import itertools
+
 import numpy as np
+import jax
 import jax.numpy as jnp
 from jax import lax
 
@@ -182,6 +186,8 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
     # have gradients (a traced initial value makes a generic, non-differentiable window).
     if pool_mode == 'max':
         if jnp.issubdtype(x.dtype, jnp.floating):
+            if window == window_strides:
+                return _tiled_max_pool(x, window, tuple(full_pads))
             low = np.array(-np.inf, dtype=x.dtype)
         else:
             low = np.array(jnp.iinfo(x.dtype).min, dtype=x.dtype)
@@ -197,6 +203,62 @@ def _pool(x, pool_size, strides, padding, data_format, pool_mode, nd):
                                 else (1,) + counts.shape + (1,))
         return sums / jnp.asarray(counts, x.dtype)
     raise ValueError('Invalid pool_mode: ' + str(pool_mode))
+
+
+# Max pooling over windows that tile the input (strides equal to the pool size, Keras's
+# default): the same values as `reduce_window`, with a derivative of element-wise ops. JAX's own
+# derivative of a max window is a variadic `reduce_window` that carries each window's choice
+# and a scatter of the gradient through it: measured, 52 ms of CPU for the 128 x 24 x 24 x 64
+# pooling of the Keras 2 MNIST CNN (forward and gradient), against 6.5 ms this way.
+
+@functools.partial(jax.custom_jvp, nondiff_argnums=(1, 2))
+def _tiled_max_pool(x, window, full_pads):
+    """`reduce_window` max of a floating `x` over windows of the full-rank `window` with strides
+    equal to it, padded by `full_pads` (`(before, after)` per axis)."""
+    return lax.reduce_window(x, np.array(-np.inf, dtype=x.dtype), lax.max, window, window,
+                             full_pads)
+
+
+@_tiled_max_pool.defjvp
+def _tiled_max_pool_jvp(window, full_pads, primals, tangents):
+    x, = primals
+    tangent, = tangents
+    chosen = _chosen_in_windows(x, window, full_pads)
+    picked = jnp.where(chosen, _tiles(tangent, window, full_pads, 0),
+                       jnp.zeros((), tangent.dtype))
+    return (_tiled_max_pool(x, window, full_pads),
+            jnp.sum(picked, axis=tuple(range(1, 2 * x.ndim, 2))))
+
+
+def _tiles(x, window, full_pads, fill):
+    """`x` padded by `full_pads` with `fill`, cut to whole windows and reshaped so that each
+    axis of size `n * k` (`k` its window size) becomes two, `(n, k)`."""
+    x = lax.pad(x, np.array(fill, x.dtype), [(before, after, 0) for before, after in full_pads])
+    counts = [size // k for size, k in zip(x.shape, window)]
+    x = lax.slice(x, (0,) * x.ndim, tuple(n * k for n, k in zip(counts, window)))
+    return x.reshape(tuple(d for n, k in zip(counts, window) for d in (n, k)))
+
+
+def _chosen_in_windows(x, window, full_pads):
+    """A boolean mask, in the layout of `_tiles`, of the element of each window that the
+    gradient of XLA's max pooling goes to: the window's elements, padding included as -inf,
+    are scanned in row-major order, and a later one replaces the choice so far unless the
+    choice is greater than or equal to it (XLA's select-and-scatter with `>=`: a tie goes to
+    the first maximum; a NaN is chosen when met, and replaced by the next element). A window
+    whose choice is padding passes no gradient on."""
+    tiles = _tiles(x, window, full_pads, -np.inf)
+    best = choice = None
+    for index, offsets in enumerate(itertools.product(*[range(k) for k in window])):
+        element = tiles[tuple(i for offset in offsets for i in (slice(None), offset))]
+        if best is None:
+            best, choice = element, jnp.zeros(element.shape, jnp.int32)
+            continue
+        take = ~(best >= element)
+        best = jnp.where(take, element, best)
+        choice = jnp.where(take, np.int32(index), choice)
+    positions = np.arange(int(np.prod(window)), dtype=np.int32).reshape(window)
+    positions = positions.reshape(tuple(d for k in window for d in (1, k)))
+    return jnp.expand_dims(choice, tuple(range(1, 2 * x.ndim, 2))) == positions
 
 
 def _window_counts(sizes, pool_size, strides, pairs):
