@@ -27,12 +27,14 @@ def tf_values(name):
 
 def assert_matches_tf(got, name):
     """`got` equals TensorFlow's values for case `name`: uniform draws bit for bit; normal
-    ones bit for bit but for a few values off by an ulp or two, where TensorFlow's float32
-    `logf`, `sinf` or `cosf` round differently from correctly rounded results."""
+    ones bit for bit but for a few values off by an ulp or two, where TensorFlow's `logf`,
+    `sinf` or `cosf` round differently from correctly rounded results."""
     expected = tf_values(name)
     got = np.asarray(got)
     assert got.shape == expected.shape and got.dtype == expected.dtype
-    if case(name)['op'] == 'uniform' or expected.dtype == np.float64:
+    # float64 normals matched exactly where measured, but NumPy's float64 log/sin/cos may be
+    # SIMD versions on other machines: held to the same bound as float32.
+    if case(name)['op'] == 'uniform':
         np.testing.assert_array_equal(got, expected)
         return
     np.testing.assert_allclose(got, expected, rtol=0,

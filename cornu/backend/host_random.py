@@ -9,9 +9,10 @@ Float draws (`uniform`, `normal`, `truncated_normal`) give what Keras 2's Tensor
 computed for the same seed: TensorFlow 1's Philox kernels under its default graph seed (see
 `philox`), scaled in the draw's dtype in TensorFlow's order (`rnd * (maxval - minval) + minval`,
 `rnd * stddev + mean`). So a Keras 2 script that called `np.random.seed(...)` starts from the
-weights it started from with TensorFlow: uniform floats and float64 normals bit for bit;
-about 1.5% of float32 normal and truncated normal values differ by an ulp or two, where
-TensorFlow's float32 `logf`, `sinf` or `cosf` did not round correctly (here they do).
+weights it started from with TensorFlow: uniform floats bit for bit; about 1.5% of float32
+normal and truncated normal values differ by an ulp or two, where TensorFlow's float32
+`logf`, `sinf` or `cosf` did not round correctly (here they do), and float64 normals follow
+NumPy's float64 `log`, `sin` and `cos`.
 float16 and bfloat16 values are rounded from a float32 draw.
 
 Integer draws (`uniform` with an integer dtype) and `binomial` use a fresh
