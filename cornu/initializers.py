@@ -7,7 +7,8 @@ given a `seed` returns the same values on every call.
 Random initializers draw with NumPy (`cornu.backend.host_random`) whatever the engine, so the
 same seed gives the same initial weights on PyTorch and on JAX; without a `seed`, each call
 takes its seed from NumPy's global generator, so `np.random.seed(...)` at the top of a script
-makes its initial weights reproducible, as in Keras 2.
+makes its initial weights reproducible. The numbers are those TensorFlow 1 drew for Keras 2
+with the same seed (see `cornu.backend.host_random`).
 """
 import numpy as np
 

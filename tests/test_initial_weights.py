@@ -1,6 +1,7 @@
-"""Initial weights do not depend on the engine: the draws are made with NumPy, so a seed
-(`np.random.seed(...)` at the top of a script, or an initializer's `seed=`) gives the same
-weights on PyTorch and on JAX."""
+"""Initial weights do not depend on the engine, and are Keras 2's: the draws are made with
+NumPy as TensorFlow's kernels made them, so a seed (`np.random.seed(...)` at the top of a
+script, or an initializer's `seed=`) gives the same weights on PyTorch and on JAX as it gave
+Keras 2 on TensorFlow (compared with TensorFlow's own draws, `tests/fixtures/tf_random`)."""
 import importlib.util
 import json
 import os
@@ -11,68 +12,65 @@ import numpy as np
 import pytest
 
 from cornu import initializers
-from cornu.layers import Dense, Embedding, LSTM
+from cornu.layers import Dense
 from cornu.models import Sequential
+from tests.tf_random_fixture import assert_matches_tf, case
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def _expected_uniform(seed, shape, low, high):
-    """The documented draw: PCG64 seeded with `seed`, float32 numbers in [0, 1) scaled."""
-    values = np.random.default_rng(seed).random(shape, dtype=np.float32)
-    return values * np.float32(high - low) + np.float32(low)
+def _draw(backend, initializer, name):
+    return backend.eval(initializer(tuple(case(name)['shape'])))
 
 
-def _expected_truncated_normal(seed, shape, stddev):
-    rng = np.random.default_rng(seed)
-    values = rng.standard_normal(shape, dtype=np.float32).reshape(-1)
-    rejected = np.flatnonzero(np.abs(values) >= 2.)
-    while rejected.size:
-        values[rejected] = rng.standard_normal(rejected.size, dtype=np.float32)
-        rejected = rejected[np.abs(values[rejected]) >= 2.]
-    return values.reshape(shape) * np.float32(stddev)
+def test_seeded_initializers_draw_tensorflows_numbers(backend):
+    c = case('uniform_f32_a')
+    assert_matches_tf(_draw(backend, initializers.RandomUniform(c['a'], c['b'], seed=c['seed']),
+                            'uniform_f32_a'), 'uniform_f32_a')
+    c = case('random_normal_5x3')
+    assert_matches_tf(_draw(backend, initializers.RandomNormal(c['a'], c['b'], seed=c['seed']),
+                            'random_normal_5x3'), 'random_normal_5x3')
+    c = case('truncated_f32_b')
+    initializer = initializers.TruncatedNormal(c['a'], c['b'], seed=c['seed'])
+    assert_matches_tf(_draw(backend, initializer, 'truncated_f32_b'), 'truncated_f32_b')
 
 
-def test_seeded_initializers_draw_the_documented_numbers(backend):
-    got = backend.eval(initializers.RandomUniform(-0.2, 0.3, seed=11)((6, 4)))
-    np.testing.assert_array_equal(got, _expected_uniform(11, (6, 4), -0.2, 0.3))
-
-    got = backend.eval(initializers.RandomNormal(0.5, 2., seed=12)((5, 3)))
-    expected = (np.random.default_rng(12).standard_normal((5, 3), dtype=np.float32) *
-                np.float32(2.) + np.float32(0.5))
-    np.testing.assert_array_equal(got, expected)
-
-    # he_normal: truncated normal of stddev sqrt(2 / fan_in), divided by the truncated
-    # standard normal's own standard deviation.
-    got = backend.eval(initializers.he_normal(seed=13)((300, 40)))
-    stddev = np.sqrt(2. / 300) / .87962566103423978
-    np.testing.assert_allclose(got, _expected_truncated_normal(13, (300, 40), stddev),
-                               rtol=1e-6)
+def test_variance_scaling_initializers_draw_tensorflows_numbers(backend):
+    for make, name in [(initializers.glorot_uniform, 'glorot_uniform_7x5'),
+                       (initializers.glorot_normal, 'glorot_normal_6x10'),
+                       (initializers.he_normal, 'he_normal_50x20')]:
+        assert_matches_tf(_draw(backend, make(seed=case(name)['seed']), name), name)
 
 
-def test_unseeded_weights_follow_numpys_global_seed(backend):
+def test_unseeded_weights_follow_numpys_global_seed_as_in_keras_2(backend):
     np.random.seed(42)
-    layer = Dense(3, input_dim=4)
-    model = Sequential([layer])
-    kernel = model.get_weights()[0]
-    # The kernel's draw takes its seed from NumPy's global generator, as Keras 2 did.
-    seed = np.random.RandomState(42).randint(10e6)
-    limit = np.sqrt(6. / (4 + 3))
-    np.testing.assert_allclose(kernel, _expected_uniform(seed, (4, 3), -limit, limit),
-                               rtol=1e-6)
+    model = Sequential([Dense(3, input_dim=4)])
+    kernel, bias = model.get_weights()
+    # The kernel's op seed is np.random.randint(10e6) right after the seed, as in Keras 2.
+    assert_matches_tf(kernel, 'dense_4x3_numpy_seed_42')
+    np.testing.assert_array_equal(bias, np.zeros(3, np.float32))
 
     np.random.seed(42)
     again = Sequential([Dense(3, input_dim=4)]).get_weights()[0]
     np.testing.assert_array_equal(again, kernel)
 
 
-def test_k_random_variables_are_engine_independent(backend):
-    got = backend.eval(backend.random_uniform_variable((4, 5), -1., 2., seed=3))
-    np.testing.assert_array_equal(got, _expected_uniform(3, (4, 5), -1., 2.))
-    got = backend.eval(backend.random_normal_variable((4, 5), 1., 3., seed=4))
-    expected = (np.random.default_rng(4).standard_normal((4, 5), dtype=np.float32) *
-                np.float32(3.) + np.float32(1.))
-    np.testing.assert_array_equal(got, expected)
+def test_k_random_variables_draw_tensorflows_numbers(backend):
+    c = case('uniform_f32_b')
+    got = backend.eval(backend.random_uniform_variable(tuple(c['shape']), c['a'], c['b'],
+                                                       seed=c['seed']))
+    assert_matches_tf(got, 'uniform_f32_b')
+    c = case('normal_f32_a')
+    got = backend.eval(backend.random_normal_variable(tuple(c['shape']), c['a'], c['b'],
+                                                      seed=c['seed']))
+    assert_matches_tf(got, 'normal_f32_a')
+
+
+def test_float64_weights_draw_tensorflows_float64_numbers(backend):
+    c = case('uniform_f64')
+    got = backend.eval(initializers.RandomUniform(c['a'], c['b'], seed=c['seed'])(
+        tuple(c['shape']), dtype='float64'))
+    assert_matches_tf(got, 'uniform_f64')
 
 
 _WEIGHTS_SCRIPT = '''

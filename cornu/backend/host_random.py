@@ -5,13 +5,24 @@ Initial weights come from here, so that a seed (an initializer's `seed=`, or
 Keras 2's TensorFlow backend did) gives the same numbers on PyTorch and on JAX: a script's
 results do not depend on the engine that runs it. The engines put the arrays on their device.
 
-Each function draws from a fresh `numpy.random.Generator` (PCG64) seeded with the seed, in
-float32 unless float64 is asked for (a float32 draw is twice as fast, and float16 or bfloat16
-weights are rounded from it), and returns a NumPy array of the requested dtype.
+Float draws (`uniform`, `normal`, `truncated_normal`) give what Keras 2's TensorFlow backend
+computed for the same seed: TensorFlow 1's Philox kernels under its default graph seed (see
+`philox`), scaled in the draw's dtype in TensorFlow's order (`rnd * (maxval - minval) + minval`,
+`rnd * stddev + mean`). So a Keras 2 script that called `np.random.seed(...)` starts from the
+weights it started from with TensorFlow: uniform floats bit for bit; about 1.5% of float32
+normal and truncated normal values differ by an ulp or two, where TensorFlow's float32
+`logf`, `sinf` or `cosf` did not round correctly (here they do), and float64 normals follow
+NumPy's float64 `log`, `sin` and `cos`.
+float16 and bfloat16 values are rounded from a float32 draw.
+
+Integer draws (`uniform` with an integer dtype) and `binomial` use a fresh
+`numpy.random.Generator` (PCG64) seeded with the seed instead: the same on every engine, but
+not TensorFlow's numbers.
 """
 import numpy as np
 
 from . import common
+from . import philox
 from .arguments import seed_or_draw
 
 __all__ = ['generator', 'draw_dtype', 'uniform', 'normal', 'truncated_normal', 'binomial']
@@ -26,6 +37,15 @@ def draw_dtype(dtype):
     """The NumPy dtype to draw floats of `dtype` (a name, a dtype or `None` for floatx) in:
     float64 for float64, else float32 (narrower floats are rounded from a float32 draw)."""
     return np.float64 if 'float64' in str(dtype or common.floatx()) else np.float32
+
+
+def _size(shape):
+    return int(np.prod(shape, dtype=np.int64))
+
+
+def _philox_seed(seed):
+    """The Philox op seed TensorFlow used for a Keras 2 op seed (drawn when `None`)."""
+    return philox.op_seed(seed_or_draw(seed))
 
 
 def _draw_dtype(dtype):
@@ -54,13 +74,13 @@ def uniform(shape, minval, maxval, dtype, seed):
         A NumPy array.
     """
     dtype = np.dtype(dtype)
-    rng = generator(seed)
     if not np.issubdtype(dtype, np.floating):
-        return rng.integers(int(minval), int(maxval), shape).astype(dtype)
+        return generator(seed).integers(int(minval), int(maxval), shape).astype(dtype)
     draw = _draw_dtype(dtype)
-    values = rng.random(shape, dtype=draw)
-    values *= np.asarray(maxval - minval, draw)
-    values += np.asarray(minval, draw)
+    values = philox.uniform(_size(shape), _philox_seed(seed), draw).reshape(shape)
+    low = np.asarray(minval, draw)
+    values *= np.asarray(maxval, draw) - low  # TensorFlow's float order: rnd * (max - min) + min
+    values += low
     return _cast_below(values, maxval, dtype)
 
 
@@ -79,7 +99,7 @@ def normal(shape, mean, stddev, dtype, seed):
     """
     dtype = np.dtype(dtype)
     draw = _draw_dtype(dtype)
-    values = generator(seed).standard_normal(shape, dtype=draw)
+    values = philox.standard_normal(_size(shape), _philox_seed(seed), draw).reshape(shape)
     values *= np.asarray(stddev, draw)
     values += np.asarray(mean, draw)
     return values.astype(dtype, copy=False)
@@ -100,15 +120,8 @@ def truncated_normal(shape, mean, stddev, dtype, seed):
     """
     dtype = np.dtype(dtype)
     draw = _draw_dtype(dtype)
-    rng = generator(seed)
-    values = rng.standard_normal(shape, dtype=draw)
-    flat = values.reshape(-1)
-    # Redraw only the rejected entries; each round keeps ~95% of them, so few rounds run.
-    redraw = np.flatnonzero(np.abs(flat) >= 2.)
-    while redraw.size:
-        fresh = rng.standard_normal(redraw.size, dtype=draw)
-        flat[redraw] = fresh
-        redraw = redraw[np.abs(fresh) >= 2.]
+    values = philox.truncated_standard_normal(
+        _size(shape), _philox_seed(seed), draw).reshape(shape)
     values *= np.asarray(stddev, draw)
     values += np.asarray(mean, draw)
     return values.astype(dtype, copy=False)
