@@ -66,6 +66,18 @@ def test_k_random_variables_draw_tensorflows_numbers(backend):
     assert_matches_tf(got, 'normal_f32_a')
 
 
+def test_unseeded_k_random_variables_draw_their_seed_as_keras_2(backend):
+    # Keras 2 drew these variables' seeds with randint(10e8), not the ops' randint(10e6).
+    expected_seeds = np.random.RandomState(11).randint(10e8, size=2)
+    np.random.seed(11)
+    uniform = backend.eval(backend.random_uniform_variable((6, 4), -2., 3.))
+    normal = backend.eval(backend.random_normal_variable((6, 4), 1., 0.5))
+    np.testing.assert_array_equal(uniform, backend.eval(backend.random_uniform_variable(
+        (6, 4), -2., 3., seed=expected_seeds[0])))
+    np.testing.assert_array_equal(normal, backend.eval(backend.random_normal_variable(
+        (6, 4), 1., 0.5, seed=expected_seeds[1])))
+
+
 def test_float64_weights_draw_tensorflows_float64_numbers(backend):
     c = case('uniform_f64')
     got = backend.eval(initializers.RandomUniform(c['a'], c['b'], seed=c['seed'])(

@@ -19,18 +19,34 @@ Integer draws (`uniform` with an integer dtype) and `binomial` use a fresh
 `numpy.random.Generator` (PCG64) seeded with the seed instead: the same on every engine, but
 not TensorFlow's numbers.
 """
+import hashlib
+
 import numpy as np
 
 from . import common
 from . import philox
 from .arguments import seed_or_draw
 
-__all__ = ['generator', 'draw_dtype', 'uniform', 'normal', 'truncated_normal', 'binomial']
+__all__ = ['generator', 'seed_from_global_state', 'draw_dtype', 'uniform', 'normal', 'truncated_normal', 'binomial']
 
 
 def generator(seed):
     """A fresh NumPy generator for `seed` (drawn from NumPy's global generator when `None`)."""
     return np.random.default_rng(int(seed_or_draw(seed)))
+
+
+def seed_from_global_state():
+    """A seed in `[0, 2**31 - 1)` decided by the state of NumPy's global generator, without
+    drawing from it.
+
+    An engine's own random streams (a compiled step's dropout key) start from here:
+    `np.random.seed(...)` still makes them repeatable, and the draws a script makes afterwards
+    (`fit`'s shuffles, the next layer's initial weights) stay those every engine makes.
+    """
+    _, keys, position = np.random.get_state()[:3]
+    digest = hashlib.blake2b(keys.tobytes() + int(position).to_bytes(4, 'little'),
+                             digest_size=8).digest()
+    return int.from_bytes(digest, 'little') % (2 ** 31 - 1)
 
 
 def draw_dtype(dtype):

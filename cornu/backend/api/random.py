@@ -4,6 +4,8 @@ Each function's signature, docstring and argument-only checks are written here o
 engine's function of the same name (`cornu.backend.<engine>.random`) computes. Checks that
 need the engine's tensor (its shape, its rank) stay in the engine, calling `arguments.py`.
 """
+import numpy as np
+
 from .. import common
 from ..engine_choice import engine_module
 from ..run_context import state_constructor
@@ -15,6 +17,13 @@ __all__ = [
     'random_uniform', 'random_normal', 'truncated_normal', 'random_binomial',
     'random_uniform_variable', 'random_normal_variable', 'set_random_seed',
 ]
+
+
+def _variable_seed(seed):
+    """`seed`, or one drawn from NumPy's global generator. Keras 2 drew the seeds of random
+    variables from a wider range than those of random ops (`randint(10e8)` against
+    `randint(10e6)`), so `np.random.seed` gives its numbers only with the same range."""
+    return np.random.randint(10e8) if seed is None else seed
 
 
 @graph_op
@@ -94,13 +103,14 @@ def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
         high: upper bound (excluded).
         dtype: dtype name (default `floatx()`).
         name: optional variable name.
-        seed: int or `None`.
+        seed: int or `None` (then one drawn from NumPy's global generator).
 
     # Returns
         A variable.
     """
     dtype = dtype or common.floatx()
-    return _engine.random_uniform_variable(shape, low, high, dtype, name, seed)
+    return _engine.random_uniform_variable(shape, low, high, dtype, name,
+                                           _variable_seed(seed))
 
 
 @state_constructor
@@ -113,13 +123,14 @@ def random_normal_variable(shape, mean, scale, dtype=None, name=None, seed=None)
         scale: standard deviation of the distribution.
         dtype: dtype name (default `floatx()`).
         name: optional variable name.
-        seed: int or `None`.
+        seed: int or `None` (then one drawn from NumPy's global generator).
 
     # Returns
         A variable.
     """
     dtype = dtype or common.floatx()
-    return _engine.random_normal_variable(shape, mean, scale, dtype, name, seed)
+    return _engine.random_normal_variable(shape, mean, scale, dtype, name,
+                                          _variable_seed(seed))
 
 
 def set_random_seed(seed):

@@ -56,7 +56,7 @@ def _split_scope_key(scope):
 def _global_generator():
     global _global_stream
     if _global_stream is None:
-        _global_stream = np.random.default_rng(np.random.randint(2 ** 31 - 1))
+        _global_stream = np.random.default_rng(host_random.seed_from_global_state())
     return _global_stream
 
 

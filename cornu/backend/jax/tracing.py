@@ -28,6 +28,7 @@ import jax.numpy as jnp
 from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
+from .. import host_random
 from .. import phase
 from ..run_context import current, run_context
 from . import core
@@ -239,8 +240,9 @@ class TracedStep(object):
 
     def __call__(self, *args):
         if self.rng is None:
-            # Drawn from NumPy's generator, so that np.random.seed makes training repeatable.
-            self.rng = jax.random.PRNGKey(np.random.randint(2 ** 31 - 1))
+            # Decided by NumPy's generator, so that np.random.seed makes training repeatable,
+            # but not drawn from it: fit's shuffles stay those of the other engines.
+            self.rng = jax.random.PRNGKey(host_random.seed_from_global_state())
             self.step = jnp.zeros((), jnp.int64)
         if self.mesh is not None:
             # A no-op for values already replicated (the previous call's outputs); values set
