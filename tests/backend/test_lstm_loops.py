@@ -94,14 +94,17 @@ def test_float32_loops_match_numpy_and_the_engine_ops(numpy_lstm, loops_off, act
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize('team', [True, False], ids=['openmp_team', 'own_threads'])
 @pytest.mark.parametrize('threads', [2, 3])
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeypatch, threads,
-                                                             activation, go_backwards):
+                                                             activation, go_backwards, team):
     """With several threads each runs the loops over its own rows of the batch (13 samples:
-    parts of 6 and 7, or 4, 4 and 5): outputs, states and every gradient as with one."""
+    parts of 6 and 7, or 4, 4 and 5), on torch's OpenMP team or on threads of the loops'
+    own: outputs, states and every gradient as with one."""
     assert lstm_loops.loops_for(torch.float32) is not None
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
     arrays, mask = _problem(5, batch=13, steps=6, units=19)
     rng = np.random.RandomState(6)
     weights = [rng.randn(*shape).astype('float32') for shape in [(13, 6, 19), (13, 19),
