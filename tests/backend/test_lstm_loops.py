@@ -104,6 +104,10 @@ def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeyp
     parts of 6 and 7, or 4, 4 and 5), on torch's OpenMP team or on threads of the loops'
     own: outputs, states and every gradient as with one."""
     assert lstm_loops.loops_for(torch.float32) is not None
+    if team and lstm_loops._use_team():
+        # (Else the loops would quietly run on their own threads.)
+        assert all(lstm_loops._torch_symbol(name) for name in (
+            'GOMP_parallel', 'omp_get_thread_num', 'omp_get_num_threads'))
     monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
     arrays, mask = _problem(5, batch=13, steps=6, units=19)
     rng = np.random.RandomState(6)
@@ -121,6 +125,11 @@ def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeyp
     for part_alone, part_split in zip(alone, split):
         for a, b in zip(part_alone, part_split):
             np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+
+
+def test_the_loops_split_on_torchs_openmp_team_where_torch_runs_on_openmp():
+    backend = torch.__config__.parallel_info().split('ATen parallel backend:')[-1].strip()
+    assert lstm_loops._use_team() == backend.startswith('OpenMP')
 
 
 def test_the_plain_gemm_gives_the_packed_gemms_numbers(monkeypatch):
