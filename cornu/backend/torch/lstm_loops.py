@@ -7,7 +7,10 @@ dispatch; torch's fused `nn.LSTM` has no hard sigmoid. The C loops call the BLAS
 torch links (the same product `torch.mm` runs) and do all of a step's elementwise work in
 one vectorised pass over the cells. The samples of a batch never meet in the recurrence,
 so with several intra-op threads (`torch.set_num_threads`) each thread runs the loops over its
-own rows, its gemm on one thread, without waiting for the others between steps.
+own rows, its gemm on one thread, without waiting for the others between steps. The threads
+are torch's own OpenMP team where torch's parallel ops run on OpenMP: its workers wait busily
+for a while after every op, and threads of the loops' own would compete with them for the
+cores; elsewhere the loops start threads of their own.
 
 How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
 per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
