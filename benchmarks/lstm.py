@@ -2,7 +2,7 @@
 LSTM recurrence alone against torch's fused `nn.LSTM`.
 
     python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
-    python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru]
+    python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru] [--omp-wait-default]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
 Dense(1, sigmoid), binary crossentropy, Adam, batch 32, sequences of 80 word ids, here on
@@ -22,7 +22,14 @@ Rows:
 `--recurrence` times the layer's work alone on the model's shapes (batch 32, 80 steps, 128
 inputs and units): the input projection and `kernels.lstm_recurrence` with hard-sigmoid gates
 (through the C loops, and through engine ops as `CORNU_COMPILE_KERNELS=0` has it) against
-`nn.LSTM`, training (forward and backward) and inference. The three run in turn, round after
+`nn.LSTM`, training (forward and backward) and inference. With more than one thread
+(`BENCH_THREADS`) the C loops split the batch on torch's OpenMP team; the row "own threads"
+has them start threads of their own instead, as they did before.
+
+The benchmarks run torch's OpenMP workers with `OMP_WAIT_POLICY=PASSIVE` (they sleep as soon
+as an op ends); `--omp-wait-default` leaves libgomp's default, which users' processes get:
+after each parallel op its workers wait busily for a while, competing for the cores with
+any other thread. The three run in turn, round after
 round, in one process; the table has the median of each's rounds, wall and CPU time, and the
 ratio of nn.LSTM's median time to each's (above 1: faster than nn.LSTM). With `--cell gru`
 the same for Keras 2's default GRU (`reset_after=False`, hard sigmoid gates: its reset gate
@@ -33,12 +40,17 @@ import contextlib
 import io
 import os
 import statistics
+import sys
 import time
 
 import numpy as np
 
-from common import pin_threads, compare, print_table
+_USER_WAIT_POLICY = os.environ.get('OMP_WAIT_POLICY')
+from common import pin_threads, compare, print_table  # noqa: E402
 
+if '--omp-wait-default' in sys.argv and _USER_WAIT_POLICY is None:
+    # (Before torch loads OpenMP, which reads the variable once.)
+    os.environ.pop('OMP_WAIT_POLICY', None)
 pin_threads()
 
 import torch  # noqa: E402
@@ -155,6 +167,15 @@ def recurrence_table(rounds, cell='lstm'):
         if training:
             h.sum().backward()
 
+    def own_threads_run(training):
+        from cornu.backend.torch import lstm_loops
+        use_team = lstm_loops._use_team
+        lstm_loops._use_team = lambda: False
+        try:
+            cornu_run(training, True)
+        finally:
+            lstm_loops._use_team = use_team
+
     def torch_run(training):
         x = inputs.clone().requires_grad_() if training else inputs
         with contextlib.nullcontext() if training else torch.inference_mode():
@@ -162,15 +183,18 @@ def recurrence_table(rounds, cell='lstm'):
         if training:
             (h[0] if cell == 'lstm' else h).sum().backward()
 
-    print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads): '
-          'median of %d rounds' % (cell.upper(), BATCH_SIZE, MAXLEN, UNITS,
-                                   torch.get_num_threads(), rounds))
-    print('%-9s %-22s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
+    print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads, '
+          'OMP_WAIT_POLICY=%s): median of %d rounds' % (
+              cell.upper(), BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(),
+              os.environ.get('OMP_WAIT_POLICY', 'default'), rounds))
+    print('%-9s %-26s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
                                                'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
         runs = {native: lambda: torch_run(training)}
         if cell == 'lstm':
             runs['cornu C loops'] = lambda: cornu_run(training, True)
+            if torch.get_num_threads() > 1:
+                runs['cornu C loops, own threads'] = lambda: own_threads_run(training)
         runs['cornu engine ops'] = lambda: cornu_run(training, False)
         times = {name: ([], []) for name in runs}
         for fn in runs.values():
@@ -185,7 +209,7 @@ def recurrence_table(rounds, cell='lstm'):
                    for name, (w, c) in times.items()}
         reference = medians[native]
         for name, (wall, cpu) in medians.items():
-            print('%-9s %-22s %10.2f %10.2f %13.3fx %13.3fx' % (
+            print('%-9s %-26s %10.2f %10.2f %13.3fx %13.3fx' % (
                 'train' if training else 'predict', name, wall * 1e3, cpu * 1e3,
                 reference[0] / wall, reference[1] / cpu))
     os.environ.pop('CORNU_COMPILE_KERNELS')
@@ -203,6 +227,8 @@ def main():
                         help='time the LSTM recurrence alone against nn.LSTM instead')
     parser.add_argument('--rounds', type=int, default=15,
                         help='alternating rounds of --recurrence')
+    parser.add_argument('--omp-wait-default', action='store_true',
+                        help='leave libgomp\'s default wait policy (read before parsing)')
     parser.add_argument('--cell', default='lstm', choices=['lstm', 'gru'],
                         help='the recurrence --recurrence times (the GRU: Keras 2\'s default, '
                              'reset_after=False, against nn.GRU)')

@@ -94,14 +94,21 @@ def test_float32_loops_match_numpy_and_the_engine_ops(numpy_lstm, loops_off, act
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+@pytest.mark.parametrize('team', [True, False], ids=['openmp_team', 'own_threads'])
 @pytest.mark.parametrize('threads', [2, 3])
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeypatch, threads,
-                                                             activation, go_backwards):
+                                                             activation, go_backwards, team):
     """With several threads each runs the loops over its own rows of the batch (13 samples:
-    parts of 6 and 7, or 4, 4 and 5): outputs, states and every gradient as with one."""
+    parts of 6 and 7, or 4, 4 and 5), on torch's OpenMP team or on threads of the loops'
+    own: outputs, states and every gradient as with one."""
     assert lstm_loops.loops_for(torch.float32) is not None
+    if team and lstm_loops._use_team():
+        # (Else the loops would quietly run on their own threads.)
+        assert all(lstm_loops._torch_symbol(name) for name in (
+            'GOMP_parallel', 'omp_get_thread_num', 'omp_get_num_threads'))
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
     arrays, mask = _problem(5, batch=13, steps=6, units=19)
     rng = np.random.RandomState(6)
     weights = [rng.randn(*shape).astype('float32') for shape in [(13, 6, 19), (13, 19),
@@ -118,6 +125,11 @@ def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeyp
     for part_alone, part_split in zip(alone, split):
         for a, b in zip(part_alone, part_split):
             np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+
+
+def test_the_loops_split_on_torchs_openmp_team_where_torch_runs_on_openmp():
+    backend = torch.__config__.parallel_info().split('ATen parallel backend:')[-1].strip()
+    assert lstm_loops._use_team() == backend.startswith('OpenMP')
 
 
 def test_the_plain_gemm_gives_the_packed_gemms_numbers(monkeypatch):

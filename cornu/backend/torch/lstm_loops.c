@@ -20,6 +20,14 @@
 #error "REAL must be defined (float or double)"
 #endif
 
+/* A hint to fetch a cache line ahead of its use into the outer caches; nothing where the
+ * compiler has no such builtin. */
+#if defined(__GNUC__) || defined(__clang__)
+#define PREFETCH(address) __builtin_prefetch((address), 0, 2)
+#else
+#define PREFETCH(address) ((void)(address))
+#endif
+
 /* Fortran BLAS gemm (column-major): C = alpha op(A) op(B) + beta C. */
 typedef void (*gemm_fn)(const char *, const char *, const int *, const int *, const int *,
                         const REAL *, const REAL *, const int *, const REAL *, const int *,
@@ -201,7 +209,12 @@ static void cells_sigmoid(int units, const REAL *restrict x, const REAL *restric
  * each runs the whole loop over its own rows, with no synchronisation between steps. Each
  * thread's gemm then runs on one thread (BLAS' own threads would compete with ours); the
  * BLAS' thread-local setter is given by the caller, or NULL. A thread needs at least
- * MIN_ROWS samples: fewer make the gemm too narrow to pay for the thread. */
+ * MIN_ROWS samples: fewer make the gemm too narrow to pay for the thread.
+ *
+ * The threads are the engine's own OpenMP team where the caller gives its runtime's entry
+ * points (`set_openmp`): after each of its parallel ops the team's workers wait for the next
+ * one busily for a while, so threads of our own would compete with them for the cores.
+ * Without them, threads of our own (pthreads). */
 #define MAX_THREADS 64
 #define MIN_ROWS 4
 
@@ -209,6 +222,20 @@ typedef int (*blas_threads_fn)(int);
 static blas_threads_fn blas_threads_local = 0;
 
 void set_blas_threads_local(void *fn) { blas_threads_local = (blas_threads_fn)fn; }
+
+/* GNU OpenMP's `GOMP_parallel(fn, data, num_threads, flags)` (what `#pragma omp parallel`
+ * compiles to; other OpenMP runtimes export it too) and `omp_get_thread_num`,
+ * `omp_get_num_threads`. */
+typedef void (*team_parallel_fn)(void (*)(void *), void *, unsigned, unsigned);
+typedef int (*team_int_fn)(void);
+static team_parallel_fn team_parallel = 0;
+static team_int_fn team_thread_num = 0, team_size = 0;
+
+void set_openmp(void *parallel, void *thread_num, void *num_threads) {
+    team_parallel = (team_parallel_fn)parallel;
+    team_thread_num = (team_int_fn)thread_num;
+    team_size = (team_int_fn)num_threads;
+}
 
 typedef void (*rows_fn)(const void *args, int first, int end);
 
@@ -226,9 +253,23 @@ static void *run_rows_task(void *pointer) {
     return 0;
 }
 
-/* Runs fn over the rows [0, batch) split into up to `threads` contiguous parts, the first on
- * the calling thread; a part whose thread cannot be started runs on the calling thread. */
-static void split_rows(rows_fn fn, const void *args, int batch, int threads) {
+struct team_work {
+    struct rows_task *tasks;
+    int count;
+};
+
+/* One member's share of the parts: all of them where the runtime gave a smaller team than
+ * asked (inside another parallel region, say). */
+static void run_team_share(void *pointer) {
+    const struct team_work *work = pointer;
+    const int members = team_size(), member = team_thread_num();
+    for (int i = member; i < work->count; i += members) run_rows_task(&work->tasks[i]);
+}
+
+/* Runs fn over the rows [0, batch) split into up to `threads` contiguous parts: on the
+ * OpenMP team where there is one (`use_team`), else the first on the calling thread and the
+ * others on pthreads; a part whose thread cannot be started runs on the calling thread. */
+static void split_rows(rows_fn fn, const void *args, int batch, int threads, int use_team) {
     if (threads > batch / MIN_ROWS) threads = batch / MIN_ROWS;
     if (threads > MAX_THREADS) threads = MAX_THREADS;
     if (threads < 2) {
@@ -243,6 +284,11 @@ static void split_rows(rows_fn fn, const void *args, int batch, int threads) {
         tasks[i].args = args;
         tasks[i].first = (int)((long)batch * i / threads);
         tasks[i].end = (int)((long)batch * (i + 1) / threads);
+    }
+    if (use_team && team_parallel && team_thread_num && team_size) {
+        struct team_work work = {tasks, threads};
+        team_parallel(run_team_share, &work, (unsigned)threads, 0);
+        return;
     }
     for (int i = 1; i < threads; ++i)
         started[i] = pthread_create(&ids[i], 0, run_rows_task, &tasks[i]) == 0;
@@ -274,6 +320,13 @@ static void forward_rows(const void *pointer, int first, int end) {
         const int t = a->backwards ? steps - 1 - k : k;
         const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
         const int ld_prev = k ? ld_outputs : units;
+        /* The step's projections lie a sequence apart per sample, beyond the caches: asked
+         * for now, they arrive while the product runs instead of stalling the cells. */
+        for (int b = first; b < end; ++b) {
+            const char *x = (const char *)(a->projected + ((long)b * steps + t) * width);
+            for (long byte = 0; byte < (long)width * (long)sizeof(REAL); byte += 64)
+                PREFETCH(x + byte);
+        }
         /* z = h_prev @ kernel, as column-major z^T = kernel^T h_prev^T. */
         step_product(a->kernel, rows, h_prev + (long)first * ld_prev, ld_prev, &zero, z, width);
         for (int b = first; b < end; ++b) {
@@ -301,17 +354,18 @@ static void forward_rows(const void *pointer, int first, int end) {
 /* The forward loop. h0, c (batch, units): the initial states, c updated in place to the
  * final cell state; z (batch, 4 units): scratch; factors (steps, batch, 4 units) and carried
  * (steps, batch, 2 units): per step in processing order, for the backward pass, or NULL
- * (inference); threads: how many threads may share the batch. Returns 0, or -1 when no gemm
- * was set. */
+ * (inference); threads: how many threads may share the batch, use_team: whether on the
+ * OpenMP team (where `set_openmp` gave one). Returns 0, or -1 when no gemm was set. */
 int lstm_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
                  REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask, int hard,
-                 int backwards, REAL *z, REAL *factors, REAL *carried, int threads) {
+                 int backwards, REAL *z, REAL *factors, REAL *carried, int threads,
+                 int use_team) {
     if (!gemm) return -1;
     const int width = 4 * units;
     struct left_operand left = left_operand("N", width, batch, units, kernel, width);
     const struct forward_args args = {steps, batch, units, hard, backwards, &left, projected,
                                       h0, mask, outputs, c, z, factors, carried};
-    split_rows(forward_rows, &args, batch, threads);
+    split_rows(forward_rows, &args, batch, threads, use_team);
     free(left.packed);
     return 0;
 }
@@ -377,18 +431,18 @@ static void backward_rows(const void *pointer, int first, int end) {
 /* The backward loop, from the last step processed to the first. d_outputs (batch, steps,
  * units) in processing order, or NULL; dh, dc (batch, units): the final states' gradients,
  * replaced by the initial states'; dzs (batch, steps, 4 units): the projections' gradients
- * in processing order; scratch (batch, units); threads as for lstm_forward. Returns 0, or
- * -1 when no gemm was set. */
+ * in processing order; scratch (batch, units); threads and use_team as for lstm_forward.
+ * Returns 0, or -1 when no gemm was set. */
 int lstm_backward(int steps, int batch, int units, const REAL *factors, const REAL *carried,
                   const REAL *kernel, const uint8_t *mask, int backwards,
                   const REAL *d_outputs, REAL *dh, REAL *dc, REAL *dzs, REAL *scratch,
-                  int threads) {
+                  int threads, int use_team) {
     if (!gemm) return -1;
     const int width = 4 * units;
     struct left_operand left = left_operand("T", units, batch, width, kernel, width);
     const struct backward_args args = {steps, batch, units, backwards, &left, factors, carried,
                                        d_outputs, mask, dh, dc, dzs, scratch};
-    split_rows(backward_rows, &args, batch, threads);
+    split_rows(backward_rows, &args, batch, threads, use_team);
     free(left.packed);
     return 0;
 }

@@ -7,7 +7,10 @@ dispatch; torch's fused `nn.LSTM` has no hard sigmoid. The C loops call the BLAS
 torch links (the same product `torch.mm` runs) and do all of a step's elementwise work in
 one vectorised pass over the cells. The samples of a batch never meet in the recurrence,
 so with several intra-op threads (`torch.set_num_threads`) each thread runs the loops over its
-own rows, its gemm on one thread, without waiting for the others between steps.
+own rows, its gemm on one thread, without waiting for the others between steps. The threads
+are torch's own OpenMP team where torch's parallel ops run on OpenMP: its workers wait busily
+for a while after every op, and threads of the loops' own would compete with them for the
+cores; elsewhere the loops start threads of their own.
 
 How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
 per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
@@ -20,6 +23,7 @@ in the environment turns the loops off.
 Internal to the torch engine (the JAX engine compiles its own loop with XLA).
 """
 import ctypes
+import functools
 import hashlib
 import os
 import subprocess
@@ -117,6 +121,14 @@ def _set_packed_gemm(library, prefix):
                               for name in ('gemm_pack_get_size', 'gemm_pack', 'gemm_compute')])
 
 
+def _set_openmp(library):
+    """Gives the loops the OpenMP runtime torch's parallel ops run on (its `GOMP_parallel`,
+    `omp_get_thread_num`, `omp_get_num_threads`), or leaves them their own threads where
+    torch's library does not reach one."""
+    library.set_openmp(*[ctypes.c_void_p(_torch_symbol(name)) for name in
+                         ('GOMP_parallel', 'omp_get_thread_num', 'omp_get_num_threads')])
+
+
 def _load(dtype):
     real, defines, prefix = _TYPES[dtype]
     gemm = _torch_symbol(prefix + 'gemm_')
@@ -130,11 +142,12 @@ def _load(dtype):
     library.set_gemm(ctypes.c_void_p(gemm))
     library.set_blas_threads_local(ctypes.c_void_p(_torch_symbol('MKL_Set_Num_Threads_Local')))
     _set_packed_gemm(library, prefix)
+    _set_openmp(library)
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + [integer] * 2 + \
-        [pointer] * 3 + [integer]
+        [pointer] * 3 + [integer] * 2
     library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + \
-        [pointer] * 5 + [integer]
+        [pointer] * 5 + [integer] * 2
     library.lstm_forward.restype = library.lstm_backward.restype = integer
     return library if _agrees_with_torch(library, dtype) else None
 
@@ -149,7 +162,7 @@ def _agrees_with_torch(library, dtype):
     kernel = torch.randn(3, 12, generator=generator, dtype=dtype, device='cpu')
     outputs, new_c, scratch = projected.new_empty((2, 1, 3)), c.clone(), h.new_empty((2, 12))
     if library.lstm_forward(1, 2, 3, *_pointers(projected, h, outputs, new_c, kernel, None),
-                            1, 0, *_pointers(scratch, None, None), 1):
+                            1, 0, *_pointers(scratch, None, None), 1, 0):
         return False
     z = projected[:, 0] + h @ kernel
     gates = torch.clamp(0.2 * z + 0.5, 0., 1.)
@@ -186,6 +199,15 @@ def _threads():
     return torch.get_num_threads()
 
 
+@functools.lru_cache(maxsize=None)
+def _use_team():
+    """Whether the loops split a batch on torch's OpenMP team rather than threads of their
+    own: where torch's parallel ops run on OpenMP, whose workers wait busily after each op
+    and would compete with threads of the loops' own."""
+    backend = torch.__config__.parallel_info().split('ATen parallel backend:')[-1]
+    return backend.strip().startswith('OpenMP')
+
+
 def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, training):
     """Runs the forward loop: `(outputs, final c, factors, carried)` (the last two `None`
     unless `training`)."""
@@ -199,7 +221,7 @@ def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, trainin
     library.lstm_forward(steps, batch, units,
                          *_pointers(projected, h, outputs, c, kernel, mask), int(hard),
                          int(go_backwards), *_pointers(scratch, factors, carried),
-                         _threads())
+                         _threads(), int(_use_team()))
     return outputs, c, factors, carried
 
 
@@ -235,7 +257,7 @@ class _LoopsRecurrence(torch.autograd.Function):
                                   *_pointers(factors, carried, kernel, ctx.mask),
                                   int(ctx.go_backwards),
                                   *_pointers(d_outputs, dh, dc, dzs, scratch),
-                                  _threads())
+                                  _threads(), int(_use_team()))
         d_kernel = None
         if ctx.needs_input_grad[3]:
             # Each step's projections' gradient against the output before it, summed over
