@@ -509,11 +509,17 @@ class LSTMCell(_RecurrentCell):
                 (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
             return None
         dp_mask, _ = self._sequence_masks(inputs, training)
-        outputs, h, c = kernels.lstm_recurrence(self._project_inputs(inputs, dp_mask),
-                                                initial_state[0], initial_state[1],
-                                                self.recurrent_kernel,
-                                                _RECURRENCE_GATES[self.recurrent_activation],
-                                                mask=mask, go_backwards=go_backwards)
+        gates = _RECURRENCE_GATES[self.recurrent_activation]
+        if dp_mask is None:
+            # No input dropout (prediction, or none asked for): the engine may project each
+            # step's inputs inside its loop.
+            outputs, h, c = kernels.lstm_input_recurrence(
+                inputs, self.kernel, self._input_bias(), initial_state[0], initial_state[1],
+                self.recurrent_kernel, gates, mask=mask, go_backwards=go_backwards)
+        else:
+            outputs, h, c = kernels.lstm_recurrence(
+                self._project_inputs(inputs, dp_mask), initial_state[0], initial_state[1],
+                self.recurrent_kernel, gates, mask=mask, go_backwards=go_backwards)
         return h, outputs, [h, c]
 
     def _config_names(self):
