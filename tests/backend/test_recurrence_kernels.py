@@ -115,6 +115,93 @@ def test_training_path_outputs_and_gradients_match_numpy(numpy_lstm, backend, ls
                                    rtol=1e-5, atol=1e-6)
 
 
+# ------------------------------------------------- the LSTM over its inputs (no input dropout)
+
+def _input_problem(seed, batch=3, steps=5, input_dim=3, units=4, bias=True):
+    """Inputs, kernel, bias (or `None`), initial states and recurrent kernel."""
+    rng = np.random.RandomState(seed)
+    return (rng.randn(batch, steps, input_dim), rng.randn(input_dim, 4 * units),
+            rng.randn(4 * units) if bias else None, rng.randn(batch, units),
+            rng.randn(batch, units), rng.randn(units, 4 * units) * 0.5)
+
+
+def _np_input_lstm(numpy_lstm, inputs, kernel, bias, h, c, recurrent_kernel, activation,
+                   input_masks=None, **options):
+    if input_masks is None:
+        projected = inputs @ kernel
+    else:
+        size = kernel.shape[1] // len(input_masks)
+        projected = np.concatenate([(inputs * m) @ kernel[:, g * size:(g + 1) * size]
+                                    for g, m in enumerate(input_masks)], -1)
+    projected = projected + (0. if bias is None else bias)
+    return numpy_lstm(projected, h, c, recurrent_kernel, activation, **options)
+
+
+def _input_masks(seed, batch=3, input_dim=3):
+    """Four input dropout masks, one per gate, the same at every step (as Keras 2's LSTM
+    with `implementation=1` draws them): kept inputs scaled by 1 / (1 - rate)."""
+    rng = np.random.RandomState(seed)
+    return [(rng.rand(batch, 1, input_dim) > 0.3) / 0.7 for _ in range(4)]
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('bias', [True, False])
+def test_input_recurrence_inference_matches_numpy(numpy_lstm, backend, lstm_path, activation,
+                                                  go_backwards, masked, bias):
+    K = backend
+    arrays = _input_problem(3, bias=bias)
+    mask = _MASK if masked else None
+    expected = _np_input_lstm(numpy_lstm, *arrays, activation, mask=mask,
+                              go_backwards=go_backwards)
+    with kernels.no_grad():
+        got = kernels.lstm_input_recurrence(
+            *[None if a is None else K.constant(a) for a in arrays], activation,
+            mask=None if mask is None else K.constant(mask, 'bool'), go_backwards=go_backwards)
+        got = [kernels.to_numpy(g) for g in got]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('dropout', [False, True])
+def test_input_recurrence_outputs_and_gradients_match_numpy(numpy_lstm, backend, lstm_path,
+                                                            activation, go_backwards, masked,
+                                                            dropout):
+    """The gradients into the inputs, both kernels, the bias and the initial states, without
+    and with one input dropout mask per gate."""
+    K = backend
+    arrays = _input_problem(4)
+    mask = _MASK if masked else None
+    input_masks = _input_masks(6) if dropout else None
+    rng = np.random.RandomState(5)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = _np_input_lstm(numpy_lstm, *values, activation, input_masks=input_masks,
+                                 mask=mask, go_backwards=go_backwards)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.lstm_input_recurrence(
+        *inputs, activation, mask=None if mask is None else K.constant(mask, 'bool'),
+        go_backwards=go_backwards,
+        input_masks=None if input_masks is None else [K.constant(m, 'float64')
+                                                      for m in input_masks])
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = _np_input_lstm(numpy_lstm, *arrays, activation, input_masks=input_masks,
+                              mask=mask, go_backwards=go_backwards)
+    for a, b in zip(got[:3], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[3:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, list(arrays), index),
+                                   rtol=1e-5, atol=1e-6)
+
+
 # ---------------------------------------------------------------- GRU (reset_after=False)
 
 def np_gru_recurrence(projected, h, kernel, activation, mask=None, go_backwards=False):

@@ -8,9 +8,10 @@ import torch
 
 from ..symbolic import graph_op
 from . import lstm_loops
+from .dense import dense, dense_per_gate
 from .rnn_steps import recording_graph
 
-__all__ = ['lstm_recurrence']
+__all__ = ['lstm_recurrence', 'lstm_input_recurrence']
 
 # Where the time goes: at Keras' sizes (a batch of 32, 128 units) one step's matrix product
 # costs about as much as a dozen small elementwise ops do in dispatch, so the loops keep the
@@ -292,3 +293,28 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
     hs = buffers.hs
     # (Views of this call's own buffers: nothing else holds them.)
     return hs[1:].transpose(0, 1), hs[-1], buffers.cs[projected.shape[1] % 2]
+
+
+@graph_op
+def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_kernel,
+                          recurrent_activation, mask=None, go_backwards=False,
+                          input_masks=None):
+    """Keras' LSTM (tanh activation) over a whole sequence of inputs: `lstm_recurrence` of
+    `inputs @ kernel + bias` (or, with `input_masks`, of `dense_per_gate`). On torch the
+    whole sequence is projected first (the JAX engine projects each step inside its loop).
+
+    # Arguments
+        inputs: `(samples, time, input_dim)`.
+        kernel: `(input_dim, 4 * units)`; bias: `(4 * units,)` or `None`.
+        initial_h, initial_c, recurrent_kernel, recurrent_activation, mask, go_backwards:
+            as for `lstm_recurrence`.
+        input_masks: `None`, or one input dropout mask per gate (Keras 2's
+            `implementation=1`), each `(samples, 1, input_dim)`: the same at every step.
+
+    # Returns
+        `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
+    """
+    projected = dense(inputs, kernel, bias) if input_masks is None else \
+        dense_per_gate(inputs, input_masks, kernel, bias)
+    return lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
+                           recurrent_activation, mask=mask, go_backwards=go_backwards)

@@ -509,11 +509,14 @@ class LSTMCell(_RecurrentCell):
                 (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
             return None
         dp_mask, _ = self._sequence_masks(inputs, training)
-        outputs, h, c = kernels.lstm_recurrence(self._project_inputs(inputs, dp_mask),
-                                                initial_state[0], initial_state[1],
-                                                self.recurrent_kernel,
-                                                _RECURRENCE_GATES[self.recurrent_activation],
-                                                mask=mask, go_backwards=go_backwards)
+        if dp_mask is not None and getattr(self, 'implementation', 1) != 1:
+            # One mask for all gates (as `_project_inputs` applies it).
+            inputs, dp_mask = inputs * dp_mask[0], None
+        # The engine may project each step's inputs inside its loop.
+        outputs, h, c = kernels.lstm_input_recurrence(
+            inputs, self.kernel, self._input_bias(), initial_state[0], initial_state[1],
+            self.recurrent_kernel, _RECURRENCE_GATES[self.recurrent_activation], mask=mask,
+            go_backwards=go_backwards, input_masks=dp_mask)
         return h, outputs, [h, c]
 
     def _config_names(self):
