@@ -2,7 +2,6 @@
 argument (or input, output, layer), the value given and what is expected; the model's weights
 and the user's arrays are left as they were.
 """
-import os
 
 import numpy as np
 import pytest
@@ -11,6 +10,7 @@ from cornu import backend as K
 from cornu.layers import Dense, Embedding, Flatten, Input, Lambda
 from cornu.models import Model, Sequential
 from cornu.utils import Sequence
+from tests.engine_frames import engine_frames
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -23,9 +23,7 @@ def _refused(exc_type, fragments, fn, *args, **kwargs):
     message = str(info.value)
     for fragment in fragments:
         assert fragment in message, (fragment, message)
-    paths = [str(entry.path) for entry in info.traceback]
-    engine = [p for p in paths if 'torch' + os.sep in p or 'jax' + os.sep in p or
-              os.sep + 'backend' + os.sep in p]
+    engine = engine_frames(info.traceback)
     assert not engine, 'error raised from engine code: ' + str(engine)
     return info.value
 

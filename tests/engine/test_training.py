@@ -7,7 +7,6 @@ into which batch is read off the per-batch loss of a model that outputs zeros, w
 chosen so that the loss of a batch spells out its members (`_BatchSpy`).
 """
 import dataclasses
-import os
 import re
 import warnings
 
@@ -19,6 +18,7 @@ from cornu import losses, metrics, optimizers, regularizers
 from cornu.callbacks import Callback, LambdaCallback
 from cornu.layers import Dense, Input
 from cornu.models import Model, Sequential
+from tests.engine_frames import engine_frames
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -113,9 +113,7 @@ def _raises_cleanly(exc_type, message, fn, *args, **kwargs):
     any engine (torch / jax / cornu.backend) frame is entered."""
     with pytest.raises(exc_type, match=message) as info:
         fn(*args, **kwargs)
-    paths = [str(entry.path) for entry in info.traceback]
-    engine = [p for p in paths if 'torch' + os.sep in p or 'jax' + os.sep in p or
-              os.sep + 'backend' + os.sep in p]
+    engine = engine_frames(info.traceback)
     assert not engine, 'error raised from engine code: ' + str(engine)
     return info.value
 
