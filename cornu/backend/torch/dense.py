@@ -43,16 +43,16 @@ def _narrow_inference(inputs, kernel, bias):
     """Whether `inputs @ kernel (+ bias)` is a big enough product into a narrow output that
     needs no gradient, on CPU tensors, outside graph capture (which should see the portable
     `addmm`)."""
-    if (kernel.shape[1] not in _NARROW_UNITS or
-            inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK or
-            inputs.device.type != 'cpu'):
+    # Graph capture first: under torch.export, reading the (symbolic) batch size would put
+    # a guard on it.
+    if (torch.jit.is_tracing() or torch.compiler.is_compiling() or
+            torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active()):
+        return False
+    if (kernel.shape[1] not in _NARROW_UNITS or inputs.device.type != 'cpu' or
+            inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK):
         return False
     tensors = (inputs, kernel) if bias is None else (inputs, kernel, bias)
-    if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):
-        return False
-    return not (torch.jit.is_tracing() or torch.compiler.is_compiling() or
-                torch.compiler.is_exporting() or
-                torch._C._are_functorch_transforms_active())
+    return not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
 
 
 def _transposed_product(inputs, kernel, bias):
