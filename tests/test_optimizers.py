@@ -186,6 +186,37 @@ CASES = [
 ]
 
 
+
+@pytest.mark.parametrize('dtype,rtol', [('float16', 2e-2), ('float32', 2e-6),
+                                        ('float64', 1e-12)])
+def test_adadelta_across_dtypes_and_gradient_scales(backend, dtype, rtol):
+    # Gradients from 1e-3 to 1e2 (float16's squares stay finite), so that the update's
+    # ratio `(d + eps) / (a + eps)` spans many orders of magnitude in every dtype.
+    K = backend
+    rng = np.random.RandomState(3)
+    start = rng.randn(4, 6)
+    scales = np.logspace(-3, 2, 24).reshape(4, 6)
+    grads = [(scales * rng.choice([-1., 1.], size=(4, 6)) * (1. + 0.1 * k)).astype(dtype)
+             for k in range(5)]
+    params = start.astype(dtype).astype(np.float64)
+    acc, delta = np.zeros((4, 6)), np.zeros((4, 6))
+    for g in grads:
+        g = g.astype(np.float64)
+        acc = 0.95 * acc + 0.05 * g ** 2
+        update = g * np.sqrt(delta + EPS) / np.sqrt(acc + EPS)
+        params = params - 0.5 * update
+        delta = 0.95 * delta + 0.05 * update ** 2
+    variable = K.variable(start, dtype=dtype)
+    optimizer = optimizers.Adadelta(lr=0.5)
+    optimizer.build([variable])
+    for g in grads:
+        with kernels.no_grad():
+            optimizer.apply_gradients([variable], [K.constant(g, dtype=dtype)])
+    got = K.get_value(variable)
+    assert got.dtype == np.dtype(dtype)
+    np.testing.assert_allclose(got.astype(np.float64), params, rtol=rtol)
+
+
 @pytest.mark.parametrize('name,kwargs,reference', CASES,
                          ids=['%s-%s' % (c[0], '-'.join(sorted(c[1])) or 'defaults')
                               for c in CASES])

@@ -79,6 +79,15 @@ class _Pooling(Layer):
             _utils.reraise_explained(self, inputs)
             raise
 
+    def _commutes_with_relu(self):
+        """Whether `call(relu(x)) == relu(call(x))`, values and gradients: max pooling as
+        this library computes it (not a subclass's own pooling). An execution plan then
+        applies a preceding convolution's ReLU to this layer's output, a quarter of the
+        data for 2x2 windows (see `ExecutionPlan`)."""
+        cls = type(self)
+        return (cls._pooling_function in _MAX_POOLING_FUNCTIONS and cls.call is _Pooling.call and
+                cls._pool in (_Pooling._pool, _Pooling1D._pool))
+
     def get_config(self):
         config = {'pool_size': self.pool_size, 'padding': self.padding,
                   'strides': self.strides, 'data_format': self.data_format}
@@ -303,6 +312,12 @@ class AveragePooling3D(_Pooling3D):
     def _pooling_function(self, inputs, pool_size, strides, padding, data_format):
         return K.pool3d(inputs, pool_size, strides, padding, data_format, pool_mode='avg')
 
+
+
+# Max pooling commutes with the ReLU (both keep the largest value; a NaN wins both): what
+# `_Pooling._commutes_with_relu` looks for.
+_MAX_POOLING_FUNCTIONS = (MaxPooling1D._pooling_function, MaxPooling2D._pooling_function,
+                          MaxPooling3D._pooling_function)
 
 class _GlobalPooling(Layer):
     """Abstract global pooling layer: reduces all spatial axes, keeping batch and channels.

@@ -20,6 +20,9 @@ __all__ = [
 # torch function mode) asks for Python-level dispatch.
 _has_torch_function = torch._C._has_torch_function
 
+# The float types whose range holds Adadelta's ratio `(d + eps) / (a + eps)`.
+_WIDE_FLOATS = (torch.float32, torch.float64)
+
 _NUMPY_SCALARS = {torch.float16: np.float16, torch.float32: np.float32,
                   torch.float64: np.float64}
 
@@ -201,14 +204,25 @@ def adagrad_update(params, grads, accumulators, lr, epsilon):
 def adadelta_update(params, grads, accumulators, delta_accumulators, lr, rho, epsilon):
     """Keras 2 Adadelta: `a = rho * a + (1 - rho) * g^2`;
     `u = g * sqrt(d + eps) / sqrt(a + eps)` (old `d`); `p -= lr * u`;
-    `d = rho * d + (1 - rho) * u^2`."""
+    `d = rho * d + (1 - rho) * u^2`.
+
+    In float32 and float64 the ratio of square roots is taken as one square root of the
+    ratio, `sqrt((d + eps) / (a + eps))`: equal up to rounding (an ulp or so), and one pass
+    over the weights fewer, the costlier one (a square root costs several multiplies). The
+    ratio stays a normal number unless a gradient passes ~1e16 (float32). Half-precision
+    accumulators, whose range the ratio could leave, keep the two square roots.
+    """
     torch._foreach_mul_(accumulators, rho)
     torch._foreach_addcmul_(accumulators, grads, grads, value=1. - rho)
     steps = torch._foreach_add(delta_accumulators, epsilon)
-    torch._foreach_sqrt_(steps)
     denominators = torch._foreach_add(accumulators, epsilon)
-    torch._foreach_sqrt_(denominators)
-    torch._foreach_div_(steps, denominators)
+    if all(a.dtype in _WIDE_FLOATS for a in accumulators):
+        torch._foreach_div_(steps, denominators)
+        torch._foreach_sqrt_(steps)
+    else:
+        torch._foreach_sqrt_(steps)
+        torch._foreach_sqrt_(denominators)
+        torch._foreach_div_(steps, denominators)
     torch._foreach_mul_(steps, grads)
     torch._foreach_add_(params, steps, alpha=-lr)
     torch._foreach_mul_(delta_accumulators, rho)

@@ -142,6 +142,26 @@ class _Conv(Layer):
             return outputs
         return activation(outputs)
 
+    def _relu_split(self):
+        """The layer's call up to, not including, its ReLU activation, or `None` when its
+        activation is not ReLU or a subclass computes it its own way. An execution plan in
+        which a max pooling alone reads this layer's output applies the ReLU after the
+        pooling instead (they commute), on a fraction of the data."""
+        cls = type(self)
+        if (self.activation is not _RELU or cls.call is not _Conv.call or
+                cls._convolve is not _Conv._convolve or cls._fused_call is not _Conv._fused_call):
+            return None
+        return self._before_relu
+
+    def _before_relu(self, inputs):
+        try:
+            return kernels.fused_conv(inputs, self.kernel, self.bias if self.use_bias else None,
+                                      self.rank, self.strides, self.padding, self.data_format,
+                                      self.dilation_rate, False)
+        except Exception:
+            _utils.reraise_explained(self, inputs)
+            raise
+
     def _output_space(self, input_shape):
         """Spatial output sizes for a full input shape; a `ValueError` naming the layer when
         the input is too small."""
