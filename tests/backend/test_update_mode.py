@@ -91,3 +91,12 @@ if K.backend() == 'torch':
         assert not _Traced.seen
         torch.add(traced, 1.)
         assert _Traced.seen
+
+
+def test_the_counter_advances_by_one():
+    for start in (0, 41, 2 ** 40):
+        counter = K.variable(start, dtype='int64')
+        for step in range(1, 4):
+            assert kernels.advance_counter(counter, kernels.scalar_value(counter)) == \
+                start + step
+            assert int(K.get_value(counter)) == start + step

@@ -226,10 +226,21 @@ def take_rows(groups, rows, placement=None):
         start, stop = rows
         for group in groups:
             taken.append([None if a is None else a[start:stop] for a in group])
+    elif type(rows) is torch.Tensor and rows.dtype is torch.int64 and rows.dim() == 1:
+        # Row indices (a slice of the epoch's order): `index_select` gathers the rows of a
+        # contiguous array as `a[rows]` does, without the parsing of an indexing expression
+        # (~30% fewer instructions for a small batch).
+        for group in groups:
+            taken.append([None if a is None else
+                          _index_select(a, 0, rows) if a.is_contiguous() else a[rows]
+                          for a in group])
     else:
         for group in groups:
             taken.append([None if a is None else a[rows] for a in group])
     return taken
+
+
+_index_select = torch.index_select
 
 
 def trim(outputs, valid):
