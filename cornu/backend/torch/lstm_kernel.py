@@ -299,20 +299,10 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
 def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_kernel,
                           recurrent_activation, mask=None, go_backwards=False,
                           input_masks=None):
-    """Keras' LSTM (tanh activation) over a whole sequence of inputs: `lstm_recurrence` of
-    `inputs @ kernel + bias` (or, with `input_masks`, of `dense_per_gate`). On torch the
-    whole sequence is projected first (the JAX engine projects each step inside its loop).
-
-    # Arguments
-        inputs: `(samples, time, input_dim)`.
-        kernel: `(input_dim, 4 * units)`; bias: `(4 * units,)` or `None`.
-        initial_h, initial_c, recurrent_kernel, recurrent_activation, mask, go_backwards:
-            as for `lstm_recurrence`.
-        input_masks: `None`, or one input dropout mask per gate (Keras 2's
-            `implementation=1`), each `(samples, 1, input_dim)`: the same at every step.
-
-    # Returns
-        `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
+    """Keras' LSTM (tanh activation) over a whole sequence of inputs, with the arguments and
+    result of the JAX engine's `lstm_input_recurrence`. On torch the whole sequence is
+    projected first (`dense`, or `dense_per_gate` with Keras 2's per-gate `input_masks`), then
+    run through `lstm_recurrence` (the JAX engine projects each step inside its loop).
     """
     projected = dense(inputs, kernel, bias) if input_masks is None else \
         dense_per_gate(inputs, input_masks, kernel, bias)
