@@ -12,6 +12,7 @@ import torch.nn.functional as F
 from .. import common
 from ..conv_arithmetic import (check_causal, normalize_tuple, padding_pairs,
                                transposed_padding)
+from .core import graph_capture_active
 from .math import _t
 
 __all__ = [
@@ -81,20 +82,13 @@ def _pair(pad):
     return (pad, pad) if isinstance(pad, int) else tuple(pad)
 
 
-def _being_traced():
-    # Graphs taken by the JIT tracer (the ONNX exporter's), torch.compile / torch.export and
-    # torch.func transforms must see the portable `conv2d` + `relu_` ops.
-    return (torch.jit.is_tracing() or torch.compiler.is_compiling() or
-            torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active())
-
-
 def _onednn_relu_applies(x, weight, bias, groups):
     """Whether the ReLU of a 2-D convolution of `x` can be oneDNN's post-op: no gradient
     wanted, plain float32 tensors on the CPU, one group, a non-empty batch, oneDNN built in
     and enabled, no CPU autocast (which the direct call would bypass), and no graph being
     traced."""
     if (_CONV_POINTWISE is None or groups != 1 or type(x) is not torch.Tensor or
-            x.device.type != 'cpu' or x.numel() == 0 or _being_traced()):
+            x.device.type != 'cpu' or x.numel() == 0 or graph_capture_active()):
         return False
     tensors = (x, weight) if bias is None else (x, weight, bias)
     if torch.is_grad_enabled() and any(t.requires_grad for t in tensors):

@@ -448,3 +448,12 @@ class no_grad(object):
 
 enable_grad = torch.enable_grad
 inference_mode = torch.inference_mode
+
+
+def graph_capture_active():
+    """Whether torch ops are being captured into a graph rather than run: the JIT tracer
+    (the ONNX exporter's), torch.compile, torch.export or a torch.func transform. Kernels
+    that take a CPU-only shortcut (oneDNN's fused ReLU, a transposed product) skip it then,
+    so captured graphs hold the portable ops."""
+    return (torch.jit.is_tracing() or torch.compiler.is_compiling() or
+            torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active())

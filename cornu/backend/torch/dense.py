@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from ..symbolic import graph_op
+from .core import graph_capture_active
 
 __all__ = ['dense', 'dense_per_gate']
 
@@ -45,8 +46,7 @@ def _narrow_inference(inputs, kernel, bias):
     `addmm`)."""
     # Graph capture first: under torch.export, reading the (symbolic) batch size would put
     # a guard on it.
-    if (torch.jit.is_tracing() or torch.compiler.is_compiling() or
-            torch.compiler.is_exporting() or torch._C._are_functorch_transforms_active()):
+    if graph_capture_active():
         return False
     if (kernel.shape[1] not in _NARROW_UNITS or inputs.device.type != 'cpu' or
             inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK):
