@@ -313,11 +313,11 @@ class AveragePooling3D(_Pooling3D):
         return K.pool3d(inputs, pool_size, strides, padding, data_format, pool_mode='avg')
 
 
-
 # Max pooling commutes with the ReLU (both keep the largest value; a NaN wins both): what
 # `_Pooling._commutes_with_relu` looks for.
 _MAX_POOLING_FUNCTIONS = (MaxPooling1D._pooling_function, MaxPooling2D._pooling_function,
                           MaxPooling3D._pooling_function)
+
 
 class _GlobalPooling(Layer):
     """Abstract global pooling layer: reduces all spatial axes, keeping batch and channels.

@@ -48,6 +48,19 @@ def lstm_path(request, monkeypatch):
     return request.param
 
 
+def _assert_inference_matches(kernel, K, arrays, activation, mask, go_backwards, expected):
+    """Runs the recurrence `kernel` without gradients on the NumPy `arrays` (`None` for one
+    left out), asserts its results match `expected`, and returns them as NumPy arrays."""
+    with kernels.no_grad():
+        got = kernel(*[None if a is None else K.constant(a) for a in arrays], activation,
+                     mask=None if mask is None else K.constant(mask, 'bool'),
+                     go_backwards=go_backwards)
+        got = [kernels.to_numpy(g) for g in got]
+    for a, b in zip(got, expected):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    return got
+
+
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
@@ -57,13 +70,8 @@ def test_inference_path_matches_numpy(numpy_lstm, backend, lstm_path, activation
     arrays = _problem(0)
     mask = _MASK if masked else None
     expected = numpy_lstm(*arrays, activation, mask=mask, go_backwards=go_backwards)
-    with kernels.no_grad():
-        got = kernels.lstm_recurrence(*[K.constant(a) for a in arrays], activation,
-                                      mask=None if mask is None else K.constant(mask, 'bool'),
-                                      go_backwards=go_backwards)
-        got = [kernels.to_numpy(g) for g in got]
-    for a, b in zip(got, expected):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    got = _assert_inference_matches(kernels.lstm_recurrence, K, arrays, activation, mask,
+                                    go_backwards, expected)
     # The inference path's buffers are its own: a second call leaves the first's results.
     with kernels.no_grad():
         again = kernels.lstm_recurrence(*[K.constant(a * 0.5) for a in arrays], activation,
@@ -155,13 +163,8 @@ def test_input_recurrence_inference_matches_numpy(numpy_lstm, backend, lstm_path
     mask = _MASK if masked else None
     expected = _np_input_lstm(numpy_lstm, *arrays, activation, mask=mask,
                               go_backwards=go_backwards)
-    with kernels.no_grad():
-        got = kernels.lstm_input_recurrence(
-            *[None if a is None else K.constant(a) for a in arrays], activation,
-            mask=None if mask is None else K.constant(mask, 'bool'), go_backwards=go_backwards)
-        got = [kernels.to_numpy(g) for g in got]
-    for a, b in zip(got, expected):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    _assert_inference_matches(kernels.lstm_input_recurrence, K, arrays, activation, mask,
+                              go_backwards, expected)
 
 
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
@@ -237,13 +240,8 @@ def test_gru_inference_path_matches_numpy(backend, activation, go_backwards, mas
     arrays = _gru_problem(3)
     mask = _MASK if masked else None
     expected = np_gru_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
-    with kernels.no_grad():
-        got = kernels.gru_recurrence(*[K.constant(a) for a in arrays], activation,
-                                     mask=None if mask is None else K.constant(mask, 'bool'),
-                                     go_backwards=go_backwards)
-        got = [kernels.to_numpy(g) for g in got]
-    for a, b in zip(got, expected):
-        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-5)
+    _assert_inference_matches(kernels.gru_recurrence, K, arrays, activation, mask,
+                              go_backwards, expected)
 
 
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])

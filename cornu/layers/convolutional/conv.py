@@ -131,13 +131,7 @@ class _Conv(Layer):
         convolutions; the layers that convolve otherwise override `_convolve`)."""
         activation = self.activation
         relu = activation is _RELU
-        try:
-            outputs = kernels.fused_conv(inputs, self.kernel, self.bias if self.use_bias else None,
-                                         self.rank, self.strides, self.padding, self.data_format,
-                                         self.dilation_rate, relu)
-        except Exception:
-            _utils.reraise_explained(self, inputs)
-            raise
+        outputs = self._conv_and_bias(inputs, relu)
         if relu or activation is _LINEAR:
             return outputs
         return activation(outputs)
@@ -154,10 +148,14 @@ class _Conv(Layer):
         return self._before_relu
 
     def _before_relu(self, inputs):
+        return self._conv_and_bias(inputs, False)
+
+    def _conv_and_bias(self, inputs, relu):
+        """Convolution and bias, and the ReLU when `relu`, in one kernel call."""
         try:
             return kernels.fused_conv(inputs, self.kernel, self.bias if self.use_bias else None,
                                       self.rank, self.strides, self.padding, self.data_format,
-                                      self.dilation_rate, False)
+                                      self.dilation_rate, relu)
         except Exception:
             _utils.reraise_explained(self, inputs)
             raise
