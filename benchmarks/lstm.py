@@ -136,7 +136,7 @@ def torch_predict(net, x):
         torch.cat(outputs).numpy()
 
 
-def recurrence_table(rounds, cell='lstm'):
+def recurrence_table(rounds, cell='lstm', least=False):
     """Medians of `rounds` alternating runs of the recurrence of `cell` ('lstm' or 'gru')
     through cornu's C loops, its engine ops and torch's nn.LSTM or nn.GRU; prints the table.
     (The GRU has no C loops: its row of engine ops is cornu's.)"""
@@ -176,6 +176,15 @@ def recurrence_table(rounds, cell='lstm'):
         finally:
             lstm_loops._use_team = use_team
 
+    def blas_run(training):
+        from cornu.backend.torch import lstm_loops
+        library = lstm_loops.loops_for(torch.float32)
+        library.set_fused(0)
+        try:
+            cornu_run(training, True)
+        finally:
+            library.set_fused(1)
+
     def torch_run(training):
         x = inputs.clone().requires_grad_() if training else inputs
         with contextlib.nullcontext() if training else torch.inference_mode():
@@ -183,10 +192,16 @@ def recurrence_table(rounds, cell='lstm'):
         if training:
             (h[0] if cell == 'lstm' else h).sum().backward()
 
+    fused = False
+    if cell == 'lstm':
+        from cornu.backend.torch import lstm_loops
+        library = lstm_loops.loops_for(torch.float32)
+        fused = library is not None and bool(library.set_fused(1))
     print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads, '
-          'OMP_WAIT_POLICY=%s): median of %d rounds' % (
+          'OMP_WAIT_POLICY=%s): %s of %d rounds' % (
               cell.upper(), BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(),
-              os.environ.get('OMP_WAIT_POLICY', 'default'), rounds))
+              os.environ.get('OMP_WAIT_POLICY', 'default'), 'least' if least else 'median',
+              rounds))
     print('%-9s %-26s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
                                                'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
@@ -195,6 +210,8 @@ def recurrence_table(rounds, cell='lstm'):
             runs['cornu C loops'] = lambda: cornu_run(training, True)
             if torch.get_num_threads() > 1:
                 runs['cornu C loops, own threads'] = lambda: own_threads_run(training)
+            if fused:
+                runs['cornu C loops, BLAS gemm'] = lambda: blas_run(training)
         runs['cornu engine ops'] = lambda: cornu_run(training, False)
         times = {name: ([], []) for name in runs}
         for fn in runs.values():
@@ -207,6 +224,8 @@ def recurrence_table(rounds, cell='lstm'):
                 times[name][1].append(time.process_time() - cpu)
         medians = {name: (statistics.median(w), statistics.median(c))
                    for name, (w, c) in times.items()}
+        if least:
+            medians = {name: (min(w), min(c)) for name, (w, c) in times.items()}
         reference = medians[native]
         for name, (wall, cpu) in medians.items():
             print('%-9s %-26s %10.2f %10.2f %13.3fx %13.3fx' % (
@@ -227,6 +246,9 @@ def main():
                         help='time the LSTM recurrence alone against nn.LSTM instead')
     parser.add_argument('--rounds', type=int, default=15,
                         help='alternating rounds of --recurrence')
+    parser.add_argument('--least', action='store_true',
+                        help='--recurrence reports each run\'s least time instead of the '
+                             'median (the least disturbed on a busy machine)')
     parser.add_argument('--omp-wait-default', action='store_true',
                         help='leave libgomp\'s default wait policy (read before parsing)')
     parser.add_argument('--cell', default='lstm', choices=['lstm', 'gru'],
@@ -234,7 +256,7 @@ def main():
                              'reset_after=False, against nn.GRU)')
     args = parser.parse_args()
     if args.recurrence:
-        recurrence_table(args.rounds, args.cell)
+        recurrence_table(args.rounds, args.cell, args.least)
         return
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
     y = np.random.randint(0, 2, size=args.samples).astype('float32')

@@ -149,6 +149,9 @@ def _load(dtype):
     library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + \
         [pointer] * 5 + [integer] * 2
     library.lstm_forward.restype = library.lstm_backward.restype = integer
+    library.set_fused.argtypes = [integer]
+    library.tanh_array.argtypes = [integer, pointer, pointer, integer]
+    library.set_fused.restype = library.tanh_array.restype = integer
     return library if _agrees_with_torch(library, dtype) else None
 
 
