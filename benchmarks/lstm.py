@@ -20,11 +20,15 @@ Rows:
   default costs).
 
 `--recurrence` times the layer's work alone on the model's shapes (batch 32, 80 steps, 128
-inputs and units): the input projection and `kernels.lstm_recurrence` with hard-sigmoid gates
-(through the C loops, and through engine ops as `CORNU_COMPILE_KERNELS=0` has it) against
-`nn.LSTM`, training (forward and backward) and inference. With more than one thread
-(`BENCH_THREADS`) the C loops split the batch on torch's OpenMP team; the row "own threads"
-has them start threads of their own instead, as they did before.
+inputs and units): `kernels.lstm_input_recurrence` (what the LSTM layer calls: the input
+projection and the recurrence) with hard-sigmoid gates (through the C loops, and through
+engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`, training (forward and
+backward) and inference. Where the C loops have their fused float32 path (AVX-512), the row
+"BLAS gemm" has them run as without it: the whole sequence projected first, each step's
+product by the BLAS gemm. With more than one thread (`BENCH_THREADS`) the C loops split the
+batch on torch's OpenMP team; the row "own threads" has them start threads of their own
+instead, as they did before. `--least` reports each row's least time rather than its
+median: on a machine busy with other work, the least disturbed run.
 
 The benchmarks run torch's OpenMP workers with `OMP_WAIT_POLICY=PASSIVE` (they sleep as soon
 as an op ends); `--omp-wait-default` leaves libgomp's default, which users' processes get:
@@ -157,12 +161,13 @@ def recurrence_table(rounds, cell='lstm', least=False):
         x = inputs.clone().requires_grad_() if training else inputs
         w_in, w_rec, b = weights if training else (kernel, recurrent, bias)
         with contextlib.nullcontext() if training else torch.inference_mode():
-            projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
-                BATCH_SIZE, MAXLEN, gates * UNITS)
             if cell == 'lstm':
-                _, h, _ = kernels.lstm_recurrence(projected, states, states, w_rec,
-                                                  'hard_sigmoid')
+                # (What the LSTM layer calls.)
+                _, h, _ = kernels.lstm_input_recurrence(x, w_in, b, states, states, w_rec,
+                                                        'hard_sigmoid')
             else:
+                projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
+                    BATCH_SIZE, MAXLEN, gates * UNITS)
                 _, h = kernels.gru_recurrence(projected, states, w_rec, 'hard_sigmoid')
         if training:
             h.sum().backward()

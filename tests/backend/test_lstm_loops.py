@@ -340,3 +340,94 @@ def test_the_fused_loops_give_the_blas_loops_numbers(monkeypatch, blas_loops, th
                                        atol=2e-6 * max(1., float(np.abs(b).max())))
     # And they are the loops' numbers, not the engine ops' (which would pass as well).
     assert lstm_loops.loops_for(torch.float32) is library
+
+
+def _run_inputs(arrays, activation, mask, go_backwards, weights):
+    """`_run` for `lstm_kernel.lstm_input_recurrence` over `(inputs, kernel, bias or None,
+    h, c, recurrent kernel)`: results, the gradients into every given tensor, inference."""
+    tensors = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
+    given = [t for t in tensors if t is not None]
+    mask = None if mask is None else torch.tensor(mask)
+    results = lstm_kernel.lstm_input_recurrence(*tensors, activation, mask=mask,
+                                                go_backwards=go_backwards)
+    loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights))
+    grads = torch.autograd.grad(loss, given)
+    with torch.no_grad():
+        inference = lstm_kernel.lstm_input_recurrence(
+            *[None if a is None else torch.tensor(a) for a in arrays], activation, mask=mask,
+            go_backwards=go_backwards)
+    return ([r.detach().numpy() for r in results], [g.numpy() for g in grads],
+            [r.numpy() for r in inference])
+
+
+def _input_problem(seed, batch, steps, input_dim, units, bias):
+    rng = np.random.RandomState(seed)
+    arrays = [rng.randn(batch, steps, input_dim), rng.randn(input_dim, 4 * units) * 0.5,
+              rng.randn(4 * units), rng.randn(batch, units), rng.randn(batch, units),
+              rng.randn(units, 4 * units) * 0.3]
+    arrays = [a.astype('float32') for a in arrays]
+    if not bias:
+        arrays[2] = None
+    mask = rng.rand(batch, steps) > 0.3
+    weights = [rng.randn(*shape).astype('float32')
+               for shape in [(batch, steps, units), (batch, units), (batch, units)]]
+    return arrays, mask, weights
+
+
+@pytest.mark.parametrize('threads,team', [(1, True), (3, True), (2, False)])
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('bias', [True, False], ids=['bias', 'no_bias'])
+def test_the_fused_input_projection_gives_numpys_and_the_blas_loops_numbers(
+        numpy_lstm, monkeypatch, blas_loops, threads, team, activation, go_backwards, masked,
+        bias):
+    """`lstm_input_recurrence` with each step's inputs projected inside the fused loops
+    (the bias starting the accumulators): outputs and states as NumPy's loop over
+    `x @ W + b` has them, and outputs, states, inference and the gradients of inputs,
+    kernel, bias, states and recurrent kernel as the sequence projected first and run
+    through the BLAS loops (the tolerance of `test_the_fused_loops_give_the_blas_loops_
+    numbers`). 11 inputs and 37 units: partial blocks in both panels."""
+    library = _fused_loops()
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    arrays, mask, weights = _input_problem(11, 13, 6, 11, 37, bias)
+    mask = mask if masked else None
+    calls = []
+    forward = library.lstm_input_forward
+    monkeypatch.setattr(library, 'lstm_input_forward',
+                        lambda *args: calls.append(1) or forward(*args))
+    fused = _run_inputs(arrays, activation, mask, go_backwards, weights)
+    assert len(calls) == 2  # (training and inference: the fused path ran)
+    x, kernel, b, h, c, recurrent = [None if a is None else a.astype('float64')
+                                     for a in arrays]
+    projected = x @ kernel + (0. if b is None else b)
+    expected = numpy_lstm(projected, h, c, recurrent, activation, mask=mask,
+                          go_backwards=go_backwards)
+    for got in (fused[0], fused[2]):
+        for a, e in zip(got, expected):
+            np.testing.assert_allclose(a, e, rtol=1e-5, atol=2e-6)
+    blas_loops(library)
+    blas = _run_inputs(arrays, activation, mask, go_backwards, weights)
+    assert len(calls) == 2
+    for part_fused, part_blas in zip(fused, blas):
+        for a, e in zip(part_fused, part_blas):
+            np.testing.assert_allclose(a, e, rtol=1e-5,
+                                       atol=2e-6 * max(1., float(np.abs(e).max())))
+
+
+@pytest.mark.parametrize('change', ['kernel', 'bias', 'empty'])
+def test_inputs_that_do_not_fit_are_left_to_the_projection_first(change):
+    """Shapes the fused input projection cannot index by go to `dense` and the recurrence
+    (which raise their error, or handle the empty input)."""
+    _fused_loops()
+    tensors = [torch.zeros(2, 3, 5), torch.zeros(5, 8), torch.zeros(8), torch.zeros(2, 2),
+               torch.zeros(2, 2), torch.zeros(2, 8)]
+    assert lstm_loops.lstm_input_recurrence(*tensors, None, True, False) is not None
+    if change == 'kernel':
+        tensors[1] = torch.zeros(4, 8)
+    elif change == 'bias':
+        tensors[2] = torch.zeros(9)
+    else:
+        tensors[0] = torch.zeros(2, 3, 0)
+    assert lstm_loops.lstm_input_recurrence(*tensors, None, True, False) is None

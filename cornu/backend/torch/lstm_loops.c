@@ -341,6 +341,10 @@ struct forward_args {
     const uint8_t *mask;
     REAL *outputs, *c, *z, *factors, *carried;
     const REAL *panels; /* the fused loops' packed kernel (FUSED), or NULL */
+    /* The fused loops' own input projection (`projected` NULL): the inputs (batch, steps,
+     * input_dim), their kernel packed as `panels` is, the bias (4 units) or NULL. */
+    int input_dim;
+    const REAL *inputs, *input_panels, *bias;
 };
 
 
@@ -469,17 +473,18 @@ static ALWAYS_INLINE __mmask16 lanes_of(int block, int units) {
     return left >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
 }
 
-/* Forward panels: for each block of 16 units, (units, gate, 16 lanes). */
-static float *pack_forward(int units, const float *kernel) {
+/* Forward panels of a kernel (rows, 4 units): for each block of 16 units, (rows, gate,
+ * 16 lanes). */
+static float *pack_forward(int rows, int units, const float *kernel) {
     const int blocks = (units + LANES - 1) / LANES, width = 4 * units;
-    float *panels = aligned_alloc(64, (size_t)blocks * units * 4 * LANES * sizeof(float));
+    float *panels = aligned_alloc(64, (size_t)blocks * rows * 4 * LANES * sizeof(float));
     if (!panels) return 0;
     for (int block = 0; block < blocks; ++block)
-        for (int k = 0; k < units; ++k)
+        for (int k = 0; k < rows; ++k)
             for (int gate = 0; gate < 4; ++gate)
                 for (int l = 0; l < LANES; ++l) {
                     int u = block * LANES + l;
-                    panels[(((long)block * units + k) * 4 + gate) * LANES + l] =
+                    panels[(((long)block * rows + k) * 4 + gate) * LANES + l] =
                         u < units ? kernel[(long)k * width + gate * units + u] : 0.f;
                 }
     return panels;
@@ -526,11 +531,13 @@ static ALWAYS_INLINE void cells_v(const struct forward_args *a, long row, int of
         }
         return;
     }
-    const float *x = a->projected + ((long)b * steps + t) * width + offset;
-    zi = _mm512_add_ps(zi, _mm512_maskz_loadu_ps(lanes, x));
-    zf = _mm512_add_ps(zf, _mm512_maskz_loadu_ps(lanes, x + units));
-    zg = _mm512_add_ps(zg, _mm512_maskz_loadu_ps(lanes, x + 2 * units));
-    zo = _mm512_add_ps(zo, _mm512_maskz_loadu_ps(lanes, x + 3 * units));
+    if (a->projected) {
+        const float *x = a->projected + ((long)b * steps + t) * width + offset;
+        zi = _mm512_add_ps(zi, _mm512_maskz_loadu_ps(lanes, x));
+        zf = _mm512_add_ps(zf, _mm512_maskz_loadu_ps(lanes, x + units));
+        zg = _mm512_add_ps(zg, _mm512_maskz_loadu_ps(lanes, x + 2 * units));
+        zo = _mm512_add_ps(zo, _mm512_maskz_loadu_ps(lanes, x + 3 * units));
+    }
     __m512 i, f, o;
     if (a->hard) {
         i = hard_sigmoid_v(zi);
@@ -585,10 +592,40 @@ static ALWAYS_INLINE void forward_tile(const int rows, const struct forward_args
     const int units = a->units;
     const float *panel = a->panels + (long)block * units * 4 * LANES;
     __m512 acc[FUSED_ROWS][4];
-#pragma GCC unroll 8
-    for (int r = 0; r < rows; ++r)
+    if (a->inputs) {
+        /* The step's input projection first: bias + x_t @ kernel. */
+        const __mmask16 lanes = lanes_of(block, units);
+        const int input_dim = a->input_dim, steps = a->steps;
+        const float *input_panel = a->input_panels + (long)block * input_dim * 4 * LANES;
+        const float *x = a->inputs + ((long)first * steps + t) * input_dim;
+        const long ld_x = (long)steps * input_dim;
 #pragma GCC unroll 4
-        for (int gate = 0; gate < 4; ++gate) acc[r][gate] = _mm512_setzero_ps();
+        for (int gate = 0; gate < 4; ++gate) {
+            __m512 b = a->bias ? _mm512_maskz_loadu_ps(lanes, a->bias + gate * units +
+                                                                  block * LANES)
+                               : _mm512_setzero_ps();
+#pragma GCC unroll 8
+            for (int r = 0; r < rows; ++r) acc[r][gate] = b;
+        }
+        for (int j = 0; j < input_dim; ++j) {
+            const float *p = input_panel + (long)j * 4 * LANES;
+            __m512 p0 = _mm512_load_ps(p), p1 = _mm512_load_ps(p + LANES);
+            __m512 p2 = _mm512_load_ps(p + 2 * LANES), p3 = _mm512_load_ps(p + 3 * LANES);
+#pragma GCC unroll 8
+            for (int r = 0; r < rows; ++r) {
+                __m512 xr = _mm512_set1_ps(x[r * ld_x + j]);
+                acc[r][0] = _mm512_fmadd_ps(xr, p0, acc[r][0]);
+                acc[r][1] = _mm512_fmadd_ps(xr, p1, acc[r][1]);
+                acc[r][2] = _mm512_fmadd_ps(xr, p2, acc[r][2]);
+                acc[r][3] = _mm512_fmadd_ps(xr, p3, acc[r][3]);
+            }
+        }
+    } else {
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 4
+            for (int gate = 0; gate < 4; ++gate) acc[r][gate] = _mm512_setzero_ps();
+    }
     const float *h = h_prev + (long)first * ld_prev;
     for (int j = 0; j < units; ++j) {
         const float *p = panel + (long)j * 4 * LANES;
@@ -622,7 +659,7 @@ static void forward_rows_fused(const void *pointer, int first, int end) {
         const int t = a->backwards ? steps - 1 - k : k;
         const float *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
         const int ld_prev = k ? ld_outputs : units;
-        for (int b = first; b < end; ++b) {
+        for (int b = first; b < end && a->projected; ++b) {
             const char *x = (const char *)(a->projected + ((long)b * steps + t) * width);
             for (long byte = 0; byte < (long)width * (long)sizeof(float); byte += 64)
                 PREFETCH(x + byte);
@@ -739,6 +776,9 @@ int set_fused(int on) {
     return FUSED;
 }
 
+/* Whether the fused loops run: built in and not set off. */
+int fused_active(void) { return fused_on; }
+
 /* tanh of n values as the loops compute it: y = tanh(x), 16 lanes at a time where the fused
  * loops are built in and `vector` is set, else one at a time. Returns whether on vectors. */
 int tanh_array(int n, const REAL *x, REAL *y, int vector) {
@@ -811,10 +851,11 @@ int lstm_forward(int steps, int batch, int units, const REAL *projected, const R
     const int width = 4 * units;
 #if FUSED
     if (fused_on) {
-        float *panels = pack_forward(units, kernel);
+        float *panels = pack_forward(units, units, kernel);
         if (panels) {
             const struct forward_args args = {steps, batch, units, hard, backwards, 0, projected,
-                                              h0, mask, outputs, c, z, factors, carried, panels};
+                                              h0, mask, outputs, c, z, factors, carried, panels,
+                                              0, 0, 0, 0};
             split_rows(forward_rows_fused, &args, batch, threads, use_team);
             free(panels);
             return 0;
@@ -823,10 +864,42 @@ int lstm_forward(int steps, int batch, int units, const REAL *projected, const R
 #endif
     struct left_operand left = left_operand("N", width, batch, units, kernel, width);
     const struct forward_args args = {steps, batch, units, hard, backwards, &left, projected,
-                                      h0, mask, outputs, c, z, factors, carried, 0};
+                                      h0, mask, outputs, c, z, factors, carried, 0, 0, 0, 0, 0};
     split_rows(forward_rows, &args, batch, threads, use_team);
     free(left.packed);
     return 0;
+}
+
+/* The forward loop with the input projection done step by step inside it (the fused loops
+ * only): as lstm_forward, with inputs (batch, steps, input_dim), input_kernel (input_dim,
+ * 4 units) and bias (4 units) or NULL in place of `projected`. Returns 0, or -2 where the
+ * fused loops are not built in or are off (the caller projects and calls lstm_forward). */
+int lstm_input_forward(int steps, int batch, int units, int input_dim, const REAL *inputs,
+                       const REAL *input_kernel, const REAL *bias, const REAL *h0,
+                       REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask,
+                       int hard, int backwards, REAL *factors, REAL *carried, int threads,
+                       int use_team) {
+#if FUSED
+    if (fused_on) {
+        float *panels = pack_forward(units, units, kernel);
+        float *input_panels = panels ? pack_forward(input_dim, units, input_kernel) : 0;
+        if (input_panels) {
+            const struct forward_args args = {steps, batch, units, hard, backwards, 0, 0, h0,
+                                              mask, outputs, c, 0, factors, carried, panels,
+                                              input_dim, inputs, input_panels, bias};
+            split_rows(forward_rows_fused, &args, batch, threads, use_team);
+            free(panels);
+            free(input_panels);
+            return 0;
+        }
+        free(panels);
+    }
+#else
+    (void)steps; (void)batch; (void)units; (void)input_dim; (void)inputs; (void)input_kernel;
+    (void)bias; (void)h0; (void)outputs; (void)c; (void)kernel; (void)mask; (void)hard;
+    (void)backwards; (void)factors; (void)carried; (void)threads; (void)use_team;
+#endif
+    return -2;
 }
 
 /* The backward loop over the samples [first, end). */

@@ -35,7 +35,7 @@ import torch
 
 from ..common import config_path
 
-__all__ = ['lstm_recurrence', 'loops_for']
+__all__ = ['lstm_recurrence', 'lstm_input_recurrence', 'loops_for']
 
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lstm_loops.c')
 _TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 's'),
@@ -149,7 +149,11 @@ def _load(dtype):
     library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + \
         [pointer] * 5 + [integer] * 2
     library.lstm_forward.restype = library.lstm_backward.restype = integer
+    library.lstm_input_forward.argtypes = [integer] * 4 + [pointer] * 8 + [integer] * 2 + \
+        [pointer] * 2 + [integer] * 2
+    library.lstm_input_forward.restype = integer
     library.set_fused.argtypes = [integer]
+    library.fused_active.restype = integer
     library.tanh_array.argtypes = [integer, pointer, pointer, integer]
     library.set_fused.restype = library.tanh_array.restype = integer
     return library if _agrees_with_torch(library, dtype) else None
@@ -246,29 +250,94 @@ class _LoopsRecurrence(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, d_outputs, d_h, d_c):
         h, kernel, outputs, factors, carried = ctx.saved_tensors
-        steps, batch, width = factors.shape
-        units = width // 4
-        # The loop accumulates into dh and dc: copies, never the incoming gradients.
-        dh = torch.zeros_like(h) if d_h is None else d_h.clone(
-            memory_format=torch.contiguous_format)
-        dc = torch.zeros_like(h) if d_c is None else d_c.clone(
-            memory_format=torch.contiguous_format)
-        if d_outputs is not None:
-            d_outputs = d_outputs.contiguous()
-        dzs, scratch = factors.new_empty((batch, steps, width)), h.new_empty(h.shape)
-        ctx.library.lstm_backward(steps, batch, units,
-                                  *_pointers(factors, carried, kernel, ctx.mask),
-                                  int(ctx.go_backwards),
-                                  *_pointers(d_outputs, dh, dc, dzs, scratch),
-                                  _threads(), int(_use_team()))
-        d_kernel = None
-        if ctx.needs_input_grad[3]:
-            # Each step's projections' gradient against the output before it, summed over
-            # the steps and samples: one product.
-            previous = torch.cat([h.unsqueeze(1), outputs[:, :-1]], 1)
-            d_kernel = torch.mm(previous.reshape(-1, units).t(), dzs.view(-1, width))
+        dzs, dh, dc, d_kernel = _backward(ctx.library, h, kernel, outputs, factors, carried,
+                                          ctx.mask, ctx.go_backwards, d_outputs, d_h, d_c,
+                                          ctx.needs_input_grad[3])
         d_projected = dzs.flip(1) if ctx.go_backwards else dzs
         return d_projected, dh, dc, d_kernel, None, None, None, None
+
+
+def _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask, hard,
+                   go_backwards, training):
+    """Runs the forward loop with the input projection inside it: `(outputs, final c,
+    factors, carried)` as `_forward`, or `None` where the library has no fused loops."""
+    batch, steps, input_dim = inputs.shape
+    units = h.shape[1]
+    width = 4 * units
+    outputs = inputs.new_empty((batch, steps, units))
+    c = c.clone(memory_format=torch.contiguous_format)
+    factors = inputs.new_empty((steps, batch, width)) if training else None
+    carried = inputs.new_empty((steps, batch, 2 * units)) if training else None
+    if library.lstm_input_forward(steps, batch, units, input_dim,
+                                  *_pointers(inputs, kernel, bias, h, outputs, c,
+                                             recurrent_kernel, mask),
+                                  int(hard), int(go_backwards), *_pointers(factors, carried),
+                                  _threads(), int(_use_team())):
+        return None
+    return outputs, c, factors, carried
+
+
+def _backward(library, h, kernel, outputs, factors, carried, mask, go_backwards, d_outputs,
+              d_h, d_c, needs_kernel_grad):
+    """The backward loop: `(dzs, dh, dc, d_kernel)`, dzs the projections' gradients in
+    processing order, d_kernel the recurrent kernel's (or `None` unless
+    `needs_kernel_grad`)."""
+    steps, batch, width = factors.shape
+    units = width // 4
+    # The loop accumulates into dh and dc: copies, never the incoming gradients.
+    dh = torch.zeros_like(h) if d_h is None else d_h.clone(
+        memory_format=torch.contiguous_format)
+    dc = torch.zeros_like(h) if d_c is None else d_c.clone(
+        memory_format=torch.contiguous_format)
+    if d_outputs is not None:
+        d_outputs = d_outputs.contiguous()
+    dzs, scratch = factors.new_empty((batch, steps, width)), h.new_empty(h.shape)
+    library.lstm_backward(steps, batch, units, *_pointers(factors, carried, kernel, mask),
+                          int(go_backwards), *_pointers(d_outputs, dh, dc, dzs, scratch),
+                          _threads(), int(_use_team()))
+    d_kernel = None
+    if needs_kernel_grad:
+        # Each step's projections' gradient against the output before it, summed over
+        # the steps and samples: one product.
+        previous = torch.cat([h.unsqueeze(1), outputs[:, :-1]], 1)
+        d_kernel = torch.mm(previous.reshape(-1, units).t(), dzs.view(-1, width))
+    return dzs, dh, dc, d_kernel
+
+
+class _LoopsInputRecurrence(torch.autograd.Function):
+    """The recurrence with its input projection inside the fused loops, and its backward
+    pass (the C loops' recurrence, then the projection's gradients as whole-sequence
+    products)."""
+
+    @staticmethod
+    def forward(ctx, inputs, kernel, bias, h, c, recurrent_kernel, mask, hard, go_backwards,
+                library):
+        results = _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask,
+                                 hard, go_backwards, True)
+        outputs, c, factors, carried = results
+        ctx.save_for_backward(inputs, kernel, h, recurrent_kernel, outputs, factors, carried)
+        ctx.mask, ctx.go_backwards, ctx.library = mask, go_backwards, library
+        ctx.set_materialize_grads(False)
+        return outputs, outputs[:, -1].clone(), c
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, d_outputs, d_h, d_c):
+        inputs, kernel, h, recurrent_kernel, outputs, factors, carried = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        dzs, dh, dc, d_recurrent = _backward(ctx.library, h, recurrent_kernel, outputs,
+                                             factors, carried, ctx.mask, ctx.go_backwards,
+                                             d_outputs, d_h, d_c, needs[5])
+        # The projections' gradients in time order, as the inputs are laid out.
+        d_projected = (dzs.flip(1) if ctx.go_backwards else dzs).reshape(-1, dzs.shape[2])
+        d_inputs = d_kernel = d_bias = None
+        if needs[0]:
+            d_inputs = torch.mm(d_projected, kernel.t()).view(inputs.shape)
+        if needs[1]:
+            d_kernel = torch.mm(inputs.reshape(-1, inputs.shape[2]).t(), d_projected)
+        if needs[2]:
+            d_bias = d_projected.sum(0)
+        return (d_inputs, d_kernel, d_bias, dh, dc, d_recurrent) + (None,) * 4
 
 
 def _shapes_fit(projected, h, c, kernel, mask):
@@ -283,6 +352,19 @@ def _shapes_fit(projected, h, c, kernel, mask):
             tuple(kernel.shape) == (units, width) and
             (mask is None or (mask.dtype == torch.bool and mask.device.type == 'cpu' and
                               tuple(mask.shape) == (batch, steps))))
+
+
+def _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask):
+    """`_shapes_fit` for inputs `(batch, steps, input_dim)` (none empty), their kernel
+    `(input_dim, 4 units)` and bias `(4 units,)` or `None`."""
+    if inputs.dim() != 3 or 0 in inputs.shape or kernel.dim() != 2:
+        return False
+    batch, steps, input_dim = inputs.shape
+    width = kernel.shape[1]
+    return (kernel.shape[0] == input_dim and
+            (bias is None or tuple(bias.shape) == (width,)) and
+            _shapes_fit(inputs.new_empty(()).expand(batch, steps, width), h, c,
+                        recurrent_kernel, mask))
 
 
 def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
@@ -312,4 +394,40 @@ def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
                                       library)
     outputs, c, _, _ = _forward(library, projected, h, c, kernel, mask, hard, go_backwards,
                                 False)
+    return outputs, outputs[:, -1], c
+
+
+def lstm_input_recurrence(inputs, kernel, bias, h, c, recurrent_kernel, mask, hard,
+                          go_backwards):
+    """`lstm_kernel.lstm_input_recurrence` without per-gate input masks (`bias` may be
+    `None`; `mask` and `hard` as for `lstm_recurrence`) through the fused loops, which
+    project each step's inputs inside the step (the bias starts the accumulators, the
+    sequence's projections are never stored), or `None` where they do not apply: those of
+    `lstm_recurrence`, inputs not `(batch, steps, input_dim)` with a kernel
+    `(input_dim, 4 units)`, or a library without the fused loops.
+
+    # Returns
+        `(outputs, h, c)` as `lstm_kernel.lstm_input_recurrence`, or `None`.
+    """
+    dtype = inputs.dtype
+    if (any(t is not None and (t.device.type != 'cpu' or t.dtype != dtype)
+            for t in (inputs, kernel, bias, h, c, recurrent_kernel)) or
+            not _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask) or
+            torch.compiler.is_compiling()):
+        return None
+    library = loops_for(dtype)
+    if library is None or not library.fused_active():
+        return None
+    inputs, kernel, h, recurrent_kernel = (
+        t.contiguous() for t in (inputs, kernel, h, recurrent_kernel))
+    bias = None if bias is None else bias.contiguous()
+    if mask is not None:
+        mask = mask.contiguous()
+    tensors = (inputs, kernel, bias, h, c, recurrent_kernel)
+    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+        return _LoopsInputRecurrence.apply(inputs, kernel, bias, h, c, recurrent_kernel, mask,
+                                           hard, go_backwards, library)
+    results = _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask,
+                             hard, go_backwards, False)
+    outputs, c, _, _ = results
     return outputs, outputs[:, -1], c
