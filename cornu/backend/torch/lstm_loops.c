@@ -299,12 +299,25 @@ static void run_team_share(void *pointer) {
     for (int i = member; i < work->count; i += members) run_rows_task(&work->tasks[i]);
 }
 
+/* How many parts split_rows makes of a batch for `threads` threads (at least 1). */
+static int parts_for(int batch, int threads) {
+    if (threads > batch / MIN_ROWS) threads = batch / MIN_ROWS;
+    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    return threads < 1 ? 1 : threads;
+}
+
+/* Which of `parts` parts of a batch starts at row `first`. */
+static inline int part_of(int first, int batch, int parts) {
+    int part = 0;
+    while (part + 1 < parts && (int)((long)batch * (part + 1) / parts) <= first) ++part;
+    return part;
+}
+
 /* Runs fn over the rows [0, batch) split into up to `threads` contiguous parts: on the
  * OpenMP team where there is one (`use_team`), else the first on the calling thread and the
  * others on pthreads; a part whose thread cannot be started runs on the calling thread. */
 static void split_rows(rows_fn fn, const void *args, int batch, int threads, int use_team) {
-    if (threads > batch / MIN_ROWS) threads = batch / MIN_ROWS;
-    if (threads > MAX_THREADS) threads = MAX_THREADS;
+    threads = parts_for(batch, threads);
     if (threads < 2) {
         fn(args, 0, batch);
         return;
@@ -373,6 +386,15 @@ struct backward_args {
     const uint8_t *mask;
     REAL *dh, *dc, *dzs, *scratch;
     const REAL *panels; /* the fused loops' packed kernel (FUSED), or NULL */
+    /* The fused loops' input path (`inputs` not NULL): per step also the inputs' gradients
+     * (d_inputs, batch x steps x input_dim, from the input kernel's panels) and, summed
+     * into one buffer per part of the batch (`sums`, parts of `sums_size`: the recurrent
+     * kernel's gradient (units, 4 units), then the input kernel's (input_dim, 4 units)),
+     * the outer products of the states and inputs with the step's dz. */
+    int input_dim, parts;
+    const REAL *inputs, *input_panels, *h0, *outputs;
+    REAL *d_inputs, *sums;
+    long sums_size;
 };
 
 /* The fused loops (float32 where the compiler targets AVX-512): a step's product and its
@@ -492,8 +514,8 @@ static float *pack_forward(int rows, int units, const float *kernel) {
 
 /* Backward panels: the kernel transposed, for each group of up to 4 blocks of 16 units,
  * (4 units, the group's lanes). */
-static float *pack_backward(int units, const float *kernel) {
-    const int blocks = (units + LANES - 1) / LANES, width = 4 * units;
+static float *pack_backward(int rows, int units, const float *kernel) {
+    const int blocks = (rows + LANES - 1) / LANES, width = 4 * units;
     float *panels = aligned_alloc(64, (size_t)blocks * width * LANES * sizeof(float));
     if (!panels) return 0;
     for (int group = 0; group * 4 < blocks; ++group) {
@@ -502,7 +524,7 @@ static float *pack_backward(int units, const float *kernel) {
         for (int j = 0; j < width; ++j)
             for (int l = 0; l < span; ++l) {
                 int u = group * 4 * LANES + l;
-                panel[(long)j * span + l] = u < units ? kernel[(long)u * width + j] : 0.f;
+                panel[(long)j * span + l] = u < rows ? kernel[(long)u * width + j] : 0.f;
             }
     }
     return panels;
@@ -678,15 +700,12 @@ static void forward_rows_fused(const void *pointer, int first, int end) {
     }
 }
 
-/* dh_prev of a tile of `rows` samples from `first` on a group of `spans` blocks of units
- * from `group`: dz kernel^T, plus dh itself where the step was masked. */
-static ALWAYS_INLINE void backward_tile(const int rows, const int spans,
-                                        const struct backward_args *a, int first, int group,
-                                        int k, const uint8_t *kept) {
-    const int units = a->units, width = 4 * units, steps = a->steps;
-    const float *panel = a->panels + (long)group * 4 * LANES * width;
-    const float *dz = a->dzs + ((long)first * steps + k) * width;
-    const long ld_dz = (long)steps * width;
+/* out (rows x the group's lanes) = dz (rows x width) panel, plus out itself in the rows
+ * whose `kept` is 0 (`kept` NULL: none); `lanes` of out's row are valid (`out_units`). */
+static ALWAYS_INLINE void product_tile(const int rows, const int spans, const float *panel,
+                                       int width, const float *dz, long ld_dz, float *out,
+                                       long ld_out, int out_units, int group,
+                                       const uint8_t *kept) {
     __m512 acc[FUSED_ROWS][4];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; ++r)
@@ -706,28 +725,110 @@ static ALWAYS_INLINE void backward_tile(const int rows, const int spans,
     }
 #pragma GCC unroll 8
     for (int r = 0; r < rows; ++r) {
-        float *dh = a->dh + (long)(first + r) * units;
+        float *row = out + r * ld_out;
 #pragma GCC unroll 4
         for (int s = 0; s < spans; ++s) {
             const int block = group * 4 + s;
-            const __mmask16 lanes = lanes_of(block, units);
+            const __mmask16 lanes = lanes_of(block, out_units);
             __m512 value = acc[r][s];
-            if (!kept[r])
+            if (kept && !kept[r])
                 value = _mm512_add_ps(value,
-                                      _mm512_maskz_loadu_ps(lanes, dh + block * LANES));
-            _mm512_mask_storeu_ps(dh + block * LANES, lanes, value);
+                                      _mm512_maskz_loadu_ps(lanes, row + block * LANES));
+            _mm512_mask_storeu_ps(row + block * LANES, lanes, value);
         }
     }
 }
 
-static ALWAYS_INLINE void backward_group(const int rows, const struct backward_args *a,
-                                         int first, int group, int spans, int k,
-                                         const uint8_t *kept) {
-    switch (spans) {
-    case 4: backward_tile(rows, 4, a, first, group, k, kept); break;
-    case 3: backward_tile(rows, 3, a, first, group, k, kept); break;
-    case 2: backward_tile(rows, 2, a, first, group, k, kept); break;
-    default: backward_tile(rows, 1, a, first, group, k, kept); break;
+/* All of out's groups for a tile of `rows`: out = dz kernel^T from the kernel's panels. */
+static ALWAYS_INLINE void product_rows(const int rows, const float *panels, int width,
+                                       const float *dz, long ld_dz, float *out, long ld_out,
+                                       int out_units, const uint8_t *kept) {
+    const int blocks = (out_units + LANES - 1) / LANES;
+    for (int group = 0; group * 4 < blocks; ++group) {
+        const float *panel = panels + (long)group * 4 * LANES * width;
+        switch (blocks - group * 4 < 4 ? blocks - group * 4 : 4) {
+        case 4: product_tile(rows, 4, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+        case 3: product_tile(rows, 3, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+        case 2: product_tile(rows, 2, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+        default: product_tile(rows, 1, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+        }
+    }
+}
+
+static void product(int rows, const float *panels, int width, const float *dz, long ld_dz,
+                    float *out, long ld_out, int out_units, const uint8_t *kept) {
+    switch (rows) {
+    case 6: product_rows(6, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+    case 5: product_rows(5, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+    case 4: product_rows(4, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+    case 3: product_rows(3, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+    case 2: product_rows(2, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+    default: product_rows(1, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+    }
+}
+
+/* sum[i][j] += sum over the samples r of left[r][i] dz[r][j], for the `cols` rows i of sum
+ * from `left`'s column 0 and a group of `spans` blocks of dz's width from `group`. */
+static ALWAYS_INLINE void outer_tile(const int cols, const int spans, float *sum, int width,
+                                     const float *left, long ld_left, const float *dz,
+                                     long ld_dz, int samples, int group) {
+    __m512 acc[FUSED_ROWS][4];
+    __mmask16 lanes[4];
+#pragma GCC unroll 4
+    for (int s = 0; s < spans; ++s) lanes[s] = lanes_of(group * 4 + s, width);
+#pragma GCC unroll 8
+    for (int i = 0; i < cols; ++i)
+#pragma GCC unroll 4
+        for (int s = 0; s < spans; ++s)
+            acc[i][s] = _mm512_maskz_loadu_ps(lanes[s], sum + (long)i * width +
+                                                            (group * 4 + s) * LANES);
+    for (int r = 0; r < samples; ++r) {
+        const float *d = dz + r * ld_dz + group * 4 * LANES;
+        __m512 q[4];
+#pragma GCC unroll 4
+        for (int s = 0; s < spans; ++s) q[s] = _mm512_maskz_loadu_ps(lanes[s], d + s * LANES);
+#pragma GCC unroll 8
+        for (int i = 0; i < cols; ++i) {
+            __m512 l = _mm512_set1_ps(left[r * ld_left + i]);
+#pragma GCC unroll 4
+            for (int s = 0; s < spans; ++s) acc[i][s] = _mm512_fmadd_ps(l, q[s], acc[i][s]);
+        }
+    }
+#pragma GCC unroll 8
+    for (int i = 0; i < cols; ++i)
+#pragma GCC unroll 4
+        for (int s = 0; s < spans; ++s)
+            _mm512_mask_storeu_ps(sum + (long)i * width + (group * 4 + s) * LANES, lanes[s],
+                                  acc[i][s]);
+}
+
+static ALWAYS_INLINE void outer_cols(const int cols, float *sum, int width, const float *left,
+                                     long ld_left, const float *dz, long ld_dz, int samples) {
+    const int blocks = (width + LANES - 1) / LANES;
+    for (int group = 0; group * 4 < blocks; ++group) {
+        switch (blocks - group * 4 < 4 ? blocks - group * 4 : 4) {
+        case 4: outer_tile(cols, 4, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+        case 3: outer_tile(cols, 3, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+        case 2: outer_tile(cols, 2, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+        default: outer_tile(cols, 1, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+        }
+    }
+}
+
+/* sum (n x width) += left^T dz over `samples` rows: left (samples x n), dz (samples x
+ * width). */
+static void outer(int n, float *sum, int width, const float *left, long ld_left,
+                  const float *dz, long ld_dz, int samples) {
+    for (int i = 0; i < n; i += FUSED_ROWS) {
+        float *rows = sum + (long)i * width;
+        switch (n - i < FUSED_ROWS ? n - i : FUSED_ROWS) {
+        case 6: outer_cols(6, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
+        case 5: outer_cols(5, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
+        case 4: outer_cols(4, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
+        case 3: outer_cols(3, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
+        case 2: outer_cols(2, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
+        default: outer_cols(1, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
+        }
     }
 }
 
@@ -735,7 +836,6 @@ static ALWAYS_INLINE void backward_group(const int rows, const struct backward_a
 static void backward_rows_fused(const void *pointer, int first, int end) {
     const struct backward_args *a = pointer;
     const int steps = a->steps, batch = a->batch, units = a->units, width = 4 * units;
-    const int blocks = (units + LANES - 1) / LANES;
     uint8_t kept[FUSED_ROWS];
     for (int k = steps - 1; k >= 0; --k) {
         const int t = a->backwards ? steps - 1 - k : k;
@@ -745,22 +845,32 @@ static void backward_rows_fused(const void *pointer, int first, int end) {
                            a->d_outputs ? a->d_outputs + ((long)b * steps + k) * units : 0,
                            a->dh + (long)b * units, a->dc + (long)b * units,
                            a->dzs + ((long)b * steps + k) * width);
+        const long ld_dz = (long)steps * width;
+        const float *dz = a->dzs + ((long)first * steps + k) * width;
+        if (a->inputs) {
+            /* The step's gradient sums (before dh is replaced by dh_prev), then d_inputs. */
+            const int input_dim = a->input_dim;
+            const float *h_prev = k ? a->outputs + ((long)first * steps + k - 1) * units
+                                    : a->h0 + (long)first * units;
+            float *sum = a->sums + a->sums_size * part_of(first, batch, a->parts);
+            outer(units, sum, width, h_prev, k ? (long)steps * units : units, dz, ld_dz,
+                  end - first);
+            outer(input_dim, sum + (long)units * width, width,
+                  a->inputs + ((long)first * steps + t) * input_dim, (long)steps * input_dim,
+                  dz, ld_dz, end - first);
+            for (int row = first; row < end; row += FUSED_ROWS)
+                product(end - row < FUSED_ROWS ? end - row : FUSED_ROWS, a->input_panels,
+                        width, dz + (long)(row - first) * ld_dz,
+                        ld_dz, a->d_inputs + ((long)row * steps + t) * input_dim,
+                        (long)steps * input_dim, input_dim, 0);
+        }
         for (int row = first; row < end; row += FUSED_ROWS) {
             const int rows = end - row < FUSED_ROWS ? end - row : FUSED_ROWS;
             /* A masked step passed the previous output on: dh_prev gets dh itself. */
             for (int r = 0; r < rows; ++r)
                 kept[r] = a->mask ? a->mask[(long)(row + r) * steps + t] : 1;
-            for (int group = 0; group * 4 < blocks; ++group) {
-                const int spans = blocks - group * 4 < 4 ? blocks - group * 4 : 4;
-                switch (rows) {
-                case 6: backward_group(6, a, row, group, spans, k, kept); break;
-                case 5: backward_group(5, a, row, group, spans, k, kept); break;
-                case 4: backward_group(4, a, row, group, spans, k, kept); break;
-                case 3: backward_group(3, a, row, group, spans, k, kept); break;
-                case 2: backward_group(2, a, row, group, spans, k, kept); break;
-                default: backward_group(1, a, row, group, spans, k, kept); break;
-                }
-            }
+            product(rows, a->panels, width, dz + (long)(row - first) * ld_dz, ld_dz,
+                    a->dh + (long)row * units, units, units, kept);
         }
     }
 }
@@ -947,11 +1057,11 @@ int lstm_backward(int steps, int batch, int units, const REAL *factors, const RE
     const int width = 4 * units;
 #if FUSED
     if (fused_on) {
-        float *panels = pack_backward(units, kernel);
+        float *panels = pack_backward(units, units, kernel);
         if (panels) {
             const struct backward_args args = {steps, batch, units, backwards, 0, factors,
                                                carried, d_outputs, mask, dh, dc, dzs, scratch,
-                                               panels};
+                                               panels, 0, 1, 0, 0, 0, 0, 0, 0, 0};
             split_rows(backward_rows_fused, &args, batch, threads, use_team);
             free(panels);
             return 0;
@@ -960,8 +1070,59 @@ int lstm_backward(int steps, int batch, int units, const REAL *factors, const RE
 #endif
     struct left_operand left = left_operand("T", units, batch, width, kernel, width);
     const struct backward_args args = {steps, batch, units, backwards, &left, factors, carried,
-                                       d_outputs, mask, dh, dc, dzs, scratch, 0};
+                                       d_outputs, mask, dh, dc, dzs, scratch, 0, 0, 1, 0, 0, 0,
+                                       0, 0, 0, 0};
     split_rows(backward_rows, &args, batch, threads, use_team);
     free(left.packed);
     return 0;
+}
+
+/* The backward loop of lstm_input_forward (the fused loops only): as lstm_backward, and
+ * besides d_inputs (batch, steps, input_dim), d_input_kernel (input_dim, 4 units) and
+ * d_kernel (units, 4 units), each step's share computed while its dz is at hand (dzs are
+ * still written: the bias' gradient is their sum). inputs, input_kernel, h0 and outputs
+ * are those the forward loop had and gave. Returns 0, -1 when out of memory, or -2 where
+ * the fused loops are not built in or are off. */
+int lstm_input_backward(int steps, int batch, int units, int input_dim, const REAL *factors,
+                        const REAL *carried, const REAL *kernel, const REAL *input_kernel,
+                        const REAL *inputs, const REAL *h0, const REAL *outputs,
+                        const uint8_t *mask, int backwards, const REAL *d_outputs, REAL *dh,
+                        REAL *dc, REAL *dzs, REAL *d_inputs, REAL *d_input_kernel,
+                        REAL *d_kernel, int threads, int use_team) {
+#if FUSED
+    if (!fused_on) return -2;
+    const int width = 4 * units, parts = parts_for(batch, threads);
+    const long sums_size = (long)(units + input_dim) * width;
+    float *panels = pack_backward(units, units, kernel);
+    float *input_panels = pack_backward(input_dim, units, input_kernel);
+    float *sums = calloc((size_t)parts * sums_size, sizeof(float));
+    int status = -1;
+    if (panels && input_panels && sums) {
+        const struct backward_args args = {steps, batch, units, backwards, 0, factors,
+                                           carried, d_outputs, mask, dh, dc, dzs, 0, panels,
+                                           input_dim, parts, inputs, input_panels, h0,
+                                           outputs, d_inputs, sums, sums_size};
+        split_rows(backward_rows_fused, &args, batch, threads, use_team);
+        /* The parts' sums, in part order. */
+        for (long i = 0; i < sums_size; ++i) {
+            float total = sums[i];
+            for (int part = 1; part < parts; ++part) total += sums[part * sums_size + i];
+            if (i < (long)units * width)
+                d_kernel[i] = total;
+            else
+                d_input_kernel[i - (long)units * width] = total;
+        }
+        status = 0;
+    }
+    free(panels);
+    free(input_panels);
+    free(sums);
+    return status;
+#else
+    (void)steps; (void)batch; (void)units; (void)input_dim; (void)factors; (void)carried;
+    (void)kernel; (void)input_kernel; (void)inputs; (void)h0; (void)outputs; (void)mask;
+    (void)backwards; (void)d_outputs; (void)dh; (void)dc; (void)dzs; (void)d_inputs;
+    (void)d_input_kernel; (void)d_kernel; (void)threads; (void)use_team;
+    return -2;
+#endif
 }

@@ -151,7 +151,9 @@ def _load(dtype):
     library.lstm_forward.restype = library.lstm_backward.restype = integer
     library.lstm_input_forward.argtypes = [integer] * 4 + [pointer] * 8 + [integer] * 2 + \
         [pointer] * 2 + [integer] * 2
-    library.lstm_input_forward.restype = integer
+    library.lstm_input_backward.argtypes = [integer] * 4 + [pointer] * 8 + [integer] + \
+        [pointer] * 7 + [integer] * 2
+    library.lstm_input_forward.restype = library.lstm_input_backward.restype = integer
     library.set_fused.argtypes = [integer]
     library.fused_active.restype = integer
     library.tanh_array.argtypes = [integer, pointer, pointer, integer]
@@ -324,20 +326,30 @@ class _LoopsInputRecurrence(torch.autograd.Function):
     @torch.autograd.function.once_differentiable
     def backward(ctx, d_outputs, d_h, d_c):
         inputs, kernel, h, recurrent_kernel, outputs, factors, carried = ctx.saved_tensors
+        steps, batch, width = factors.shape
+        dh = torch.zeros_like(h) if d_h is None else d_h.clone(
+            memory_format=torch.contiguous_format)
+        dc = torch.zeros_like(h) if d_c is None else d_c.clone(
+            memory_format=torch.contiguous_format)
+        if d_outputs is not None:
+            d_outputs = d_outputs.contiguous()
+        dzs = factors.new_empty((batch, steps, width))
+        d_inputs = torch.empty_like(inputs)
+        d_kernel = torch.empty_like(kernel)
+        d_recurrent = torch.empty_like(recurrent_kernel)
+        if ctx.library.lstm_input_backward(
+                steps, batch, width // 4, inputs.shape[2],
+                *_pointers(factors, carried, recurrent_kernel, kernel, inputs, h, outputs,
+                           ctx.mask),
+                int(ctx.go_backwards),
+                *_pointers(d_outputs, dh, dc, dzs, d_inputs, d_kernel, d_recurrent),
+                _threads(), int(_use_team())):
+            raise MemoryError('the LSTM loops\' backward pass could not allocate its '
+                              'buffers')
         needs = ctx.needs_input_grad
-        dzs, dh, dc, d_recurrent = _backward(ctx.library, h, recurrent_kernel, outputs,
-                                             factors, carried, ctx.mask, ctx.go_backwards,
-                                             d_outputs, d_h, d_c, needs[5])
-        # The projections' gradients in time order, as the inputs are laid out.
-        d_projected = (dzs.flip(1) if ctx.go_backwards else dzs).reshape(-1, dzs.shape[2])
-        d_inputs = d_kernel = d_bias = None
-        if needs[0]:
-            d_inputs = torch.mm(d_projected, kernel.t()).view(inputs.shape)
-        if needs[1]:
-            d_kernel = torch.mm(inputs.reshape(-1, inputs.shape[2]).t(), d_projected)
-        if needs[2]:
-            d_bias = d_projected.sum(0)
-        return (d_inputs, d_kernel, d_bias, dh, dc, d_recurrent) + (None,) * 4
+        d_bias = dzs.view(-1, width).sum(0) if needs[2] else None
+        return ((d_inputs if needs[0] else None, d_kernel if needs[1] else None, d_bias, dh,
+                 dc, d_recurrent if needs[5] else None) + (None,) * 4)
 
 
 def _shapes_fit(projected, h, c, kernel, mask):
