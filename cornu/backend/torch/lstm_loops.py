@@ -422,21 +422,30 @@ def lstm_input_recurrence(inputs, kernel, bias, h, c, recurrent_kernel, mask, ha
         `(outputs, h, c)` as `lstm_kernel.lstm_input_recurrence`, or `None`.
     """
     dtype = inputs.dtype
-    if (any(t is not None and (t.device.type != 'cpu' or t.dtype != dtype)
-            for t in (inputs, kernel, bias, h, c, recurrent_kernel)) or
-            not _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask) or
+    # (Loops rather than generators: this runs on every call of a layer, a single-sample
+    # predict included.)
+    tensors = [inputs, kernel, h, c, recurrent_kernel]
+    if bias is not None:
+        tensors.append(bias)
+    for t in tensors:
+        if t.device.type != 'cpu' or t.dtype != dtype:
+            return None
+    if (not _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask) or
             torch.compiler.is_compiling()):
         return None
     library = loops_for(dtype)
     if library is None or not library.fused_active():
         return None
-    inputs, kernel, h, recurrent_kernel = (
-        t.contiguous() for t in (inputs, kernel, h, recurrent_kernel))
+    needs_grad = False
+    if torch.is_grad_enabled():
+        for t in tensors:
+            needs_grad = needs_grad or t.requires_grad
+    inputs, kernel = inputs.contiguous(), kernel.contiguous()
+    h, recurrent_kernel = h.contiguous(), recurrent_kernel.contiguous()
     bias = None if bias is None else bias.contiguous()
     if mask is not None:
         mask = mask.contiguous()
-    tensors = (inputs, kernel, bias, h, c, recurrent_kernel)
-    if torch.is_grad_enabled() and any(t is not None and t.requires_grad for t in tensors):
+    if needs_grad:
         return _LoopsInputRecurrence.apply(inputs, kernel, bias, h, c, recurrent_kernel, mask,
                                            hard, go_backwards, library)
     results = _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask,
