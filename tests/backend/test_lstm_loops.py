@@ -350,7 +350,8 @@ def _run_inputs(arrays, activation, mask, go_backwards, weights):
     mask = None if mask is None else torch.tensor(mask)
     results = lstm_kernel.lstm_input_recurrence(*tensors, activation, mask=mask,
                                                 go_backwards=go_backwards)
-    loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights))
+    loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights)
+               if w is not None)
     grads = torch.autograd.grad(loss, given)
     with torch.no_grad():
         inference = lstm_kernel.lstm_input_recurrence(
@@ -431,3 +432,22 @@ def test_inputs_that_do_not_fit_are_left_to_the_projection_first(change):
     else:
         tensors[0] = torch.zeros(2, 3, 0)
     assert lstm_loops.lstm_input_recurrence(*tensors, None, True, False) is None
+
+
+@pytest.mark.parametrize('go_backwards', [False, True])
+def test_the_fused_input_path_without_a_gradient_for_the_sequence(monkeypatch, blas_loops,
+                                                                  go_backwards):
+    """An LSTM without `return_sequences`: no gradient reaches the outputs' sequence (the
+    loop's `d_outputs` is NULL); the gradients are still the BLAS loops' (2 threads, a
+    mask)."""
+    library = _fused_loops()
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 2)
+    arrays, mask, weights = _input_problem(12, 13, 6, 11, 37, True)
+    weights[0] = None
+    fused = _run_inputs(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    blas_loops(library)
+    blas = _run_inputs(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    for part_fused, part_blas in zip(fused, blas):
+        for a, e in zip(part_fused, part_blas):
+            np.testing.assert_allclose(a, e, rtol=1e-5,
+                                       atol=2e-6 * max(1., float(np.abs(e).max())))

@@ -270,7 +270,8 @@ class _LoopsRecurrence(torch.autograd.Function):
 def _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask, hard,
                    go_backwards, training):
     """Runs the forward loop with the input projection inside it: `(outputs, final c,
-    factors, carried)` as `_forward`, or `None` where the library has no fused loops."""
+    factors, carried)` as `_forward`, or `None` where the library has no fused loops or
+    could not allocate its packed kernels."""
     batch, steps, input_dim = inputs.shape
     units = h.shape[1]
     width = 4 * units
@@ -324,6 +325,9 @@ class _LoopsInputRecurrence(torch.autograd.Function):
                 library):
         results = _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask,
                                  hard, go_backwards, True)
+        if results is None:
+            raise MemoryError('the LSTM loops\' forward pass could not allocate its packed '
+                              'kernels')
         outputs, c, factors, carried = results
         ctx.save_for_backward(inputs, kernel, h, recurrent_kernel, outputs, factors, carried)
         ctx.mask, ctx.go_backwards, ctx.library = mask, go_backwards, library
@@ -458,5 +462,7 @@ def lstm_input_recurrence(inputs, kernel, bias, h, c, recurrent_kernel, mask, ha
                                            hard, go_backwards, library)
     results = _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask,
                              hard, go_backwards, False)
+    if results is None:
+        return None  # (no memory for the packed kernels: the caller projects first)
     outputs, c, _, _ = results
     return outputs, outputs[:, -1], c
