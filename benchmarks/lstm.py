@@ -20,11 +20,15 @@ Rows:
   default costs).
 
 `--recurrence` times the layer's work alone on the model's shapes (batch 32, 80 steps, 128
-inputs and units): the input projection and `kernels.lstm_recurrence` with hard-sigmoid gates
-(through the C loops, and through engine ops as `CORNU_COMPILE_KERNELS=0` has it) against
-`nn.LSTM`, training (forward and backward) and inference. With more than one thread
-(`BENCH_THREADS`) the C loops split the batch on torch's OpenMP team; the row "own threads"
-has them start threads of their own instead, as they did before.
+inputs and units): `kernels.lstm_input_recurrence` (what the LSTM layer calls: the input
+projection and the recurrence) with hard-sigmoid gates (through the C loops, and through
+engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`, training (forward and
+backward) and inference. Where the C loops have their fused float32 path (AVX-512), the row
+"BLAS gemm" has them run as without it: the whole sequence projected first, each step's
+product by the BLAS gemm. With more than one thread (`BENCH_THREADS`) the C loops split the
+batch on torch's OpenMP team; the row "own threads" has them start threads of their own
+instead, as they did before. `--least` reports each row's least time rather than its
+median: on a machine busy with other work, the least disturbed run.
 
 The benchmarks run torch's OpenMP workers with `OMP_WAIT_POLICY=PASSIVE` (they sleep as soon
 as an op ends); `--omp-wait-default` leaves libgomp's default, which users' processes get:
@@ -136,7 +140,7 @@ def torch_predict(net, x):
         torch.cat(outputs).numpy()
 
 
-def recurrence_table(rounds, cell='lstm'):
+def recurrence_table(rounds, cell='lstm', least=False):
     """Medians of `rounds` alternating runs of the recurrence of `cell` ('lstm' or 'gru')
     through cornu's C loops, its engine ops and torch's nn.LSTM or nn.GRU; prints the table.
     (The GRU has no C loops: its row of engine ops is cornu's.)"""
@@ -157,12 +161,13 @@ def recurrence_table(rounds, cell='lstm'):
         x = inputs.clone().requires_grad_() if training else inputs
         w_in, w_rec, b = weights if training else (kernel, recurrent, bias)
         with contextlib.nullcontext() if training else torch.inference_mode():
-            projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
-                BATCH_SIZE, MAXLEN, gates * UNITS)
             if cell == 'lstm':
-                _, h, _ = kernels.lstm_recurrence(projected, states, states, w_rec,
-                                                  'hard_sigmoid')
+                # (What the LSTM layer calls.)
+                _, h, _ = kernels.lstm_input_recurrence(x, w_in, b, states, states, w_rec,
+                                                        'hard_sigmoid')
             else:
+                projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
+                    BATCH_SIZE, MAXLEN, gates * UNITS)
                 _, h = kernels.gru_recurrence(projected, states, w_rec, 'hard_sigmoid')
         if training:
             h.sum().backward()
@@ -176,6 +181,15 @@ def recurrence_table(rounds, cell='lstm'):
         finally:
             lstm_loops._use_team = use_team
 
+    def blas_run(training):
+        from cornu.backend.torch import lstm_loops
+        library = lstm_loops.loops_for(torch.float32)
+        library.set_fused(0)
+        try:
+            cornu_run(training, True)
+        finally:
+            library.set_fused(1)
+
     def torch_run(training):
         x = inputs.clone().requires_grad_() if training else inputs
         with contextlib.nullcontext() if training else torch.inference_mode():
@@ -183,10 +197,16 @@ def recurrence_table(rounds, cell='lstm'):
         if training:
             (h[0] if cell == 'lstm' else h).sum().backward()
 
+    fused = False
+    if cell == 'lstm':
+        from cornu.backend.torch import lstm_loops
+        library = lstm_loops.loops_for(torch.float32)
+        fused = library is not None and bool(library.set_fused(1))
     print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads, '
-          'OMP_WAIT_POLICY=%s): median of %d rounds' % (
+          'OMP_WAIT_POLICY=%s): %s of %d rounds' % (
               cell.upper(), BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(),
-              os.environ.get('OMP_WAIT_POLICY', 'default'), rounds))
+              os.environ.get('OMP_WAIT_POLICY', 'default'), 'least' if least else 'median',
+              rounds))
     print('%-9s %-26s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
                                                'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
@@ -195,6 +215,8 @@ def recurrence_table(rounds, cell='lstm'):
             runs['cornu C loops'] = lambda: cornu_run(training, True)
             if torch.get_num_threads() > 1:
                 runs['cornu C loops, own threads'] = lambda: own_threads_run(training)
+            if fused:
+                runs['cornu C loops, BLAS gemm'] = lambda: blas_run(training)
         runs['cornu engine ops'] = lambda: cornu_run(training, False)
         times = {name: ([], []) for name in runs}
         for fn in runs.values():
@@ -207,6 +229,8 @@ def recurrence_table(rounds, cell='lstm'):
                 times[name][1].append(time.process_time() - cpu)
         medians = {name: (statistics.median(w), statistics.median(c))
                    for name, (w, c) in times.items()}
+        if least:
+            medians = {name: (min(w), min(c)) for name, (w, c) in times.items()}
         reference = medians[native]
         for name, (wall, cpu) in medians.items():
             print('%-9s %-26s %10.2f %10.2f %13.3fx %13.3fx' % (
@@ -227,6 +251,9 @@ def main():
                         help='time the LSTM recurrence alone against nn.LSTM instead')
     parser.add_argument('--rounds', type=int, default=15,
                         help='alternating rounds of --recurrence')
+    parser.add_argument('--least', action='store_true',
+                        help='--recurrence reports each run\'s least time instead of the '
+                             'median (the least disturbed on a busy machine)')
     parser.add_argument('--omp-wait-default', action='store_true',
                         help='leave libgomp\'s default wait policy (read before parsing)')
     parser.add_argument('--cell', default='lstm', choices=['lstm', 'gru'],
@@ -234,7 +261,7 @@ def main():
                              'reset_after=False, against nn.GRU)')
     args = parser.parse_args()
     if args.recurrence:
-        recurrence_table(args.rounds, args.cell)
+        recurrence_table(args.rounds, args.cell, args.least)
         return
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
     y = np.random.randint(0, 2, size=args.samples).astype('float32')

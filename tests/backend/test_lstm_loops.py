@@ -39,6 +39,20 @@ def loops_off(monkeypatch):
 
 
 @pytest.fixture
+def blas_loops():
+    """Runs a library's loops on the BLAS gemm with separate cells (`set_fused(0)`) until
+    the test ends."""
+    libraries = []
+
+    def off(library):
+        libraries.append(library)
+        library.set_fused(0)
+    yield off
+    for library in libraries:
+        library.set_fused(1)
+
+
+@pytest.fixture
 def fresh_build(monkeypatch, tmp_path):
     """An empty build cache and no library loaded yet in this process."""
     monkeypatch.setenv('CORNU_HOME', str(tmp_path))
@@ -132,10 +146,11 @@ def test_the_loops_split_on_torchs_openmp_team_where_torch_runs_on_openmp():
     assert lstm_loops._use_team() == backend.startswith('OpenMP')
 
 
-def test_the_plain_gemm_gives_the_packed_gemms_numbers(monkeypatch):
+def test_the_plain_gemm_gives_the_packed_gemms_numbers(monkeypatch, blas_loops):
     """Where the BLAS has no packed gemm every step calls the plain one: the same numbers."""
     library = lstm_loops.loops_for(torch.float32)
     assert library is not None
+    blas_loops(library)
     arrays, mask = _problem(7, batch=9, steps=5, units=19)
     rng = np.random.RandomState(8)
     weights = [rng.randn(*shape).astype('float32') for shape in [(9, 5, 19), (9, 19), (9, 19)]]
@@ -246,3 +261,193 @@ def test_shapes_that_do_not_fit_are_left_to_the_engine_ops(shapes):
     fitting = [torch.zeros(2, 3, 8), torch.zeros(2, 2), torch.zeros(2, 2), torch.zeros(2, 8)]
     assert lstm_loops.lstm_recurrence(*fitting, mask, True, False) is None
     assert lstm_loops.lstm_recurrence(*fitting, mask[:, :3], True, False) is not None
+
+
+def _fused_loops():
+    """The float32 library, or a skip where it was built without the fused loops (a compiler
+    not targeting AVX-512: the BLAS loops, which the other tests check, are all there is)."""
+    library = lstm_loops.loops_for(torch.float32)
+    assert library is not None
+    if not library.set_fused(1):
+        pytest.skip('the fused loops need AVX-512; this build has the BLAS loops only')
+    return library
+
+
+def _float32_sweep():
+    """Every 997th float32 bit pattern, both signs (NaNs, infinities, subnormals and both
+    zeros among them), and the special values themselves."""
+    bits = np.arange(0, 2 ** 31, 997, dtype=np.uint32)
+    positive = bits.view(np.float32)
+    specials = np.array([0., np.inf, np.nan, np.finfo(np.float32).max,
+                         np.finfo(np.float32).tiny, 1e-45, 0.625, 9., 1e-4],
+                        dtype=np.float32)
+    values = np.concatenate([positive, specials])
+    return np.concatenate([values, -values])
+
+
+@pytest.mark.parametrize('vector', [True, False], ids=['vector', 'scalar'])
+def test_the_loops_tanh_is_within_two_ulps_of_numpys_over_the_float_range(vector):
+    """The cells' tanh (16 lanes at a time in the fused loops, one at a time in the BLAS
+    loops' cells) against NumPy's tanh in float64: at most 2 float32 ulps of the exact value
+    away everywhere; NaN for NaN, ±1 for ±inf, the sign of zero kept."""
+    library = lstm_loops.loops_for(torch.float32)
+    assert library is not None
+    x = _float32_sweep()
+    y = np.empty_like(x)
+    used_vectors = library.tanh_array(x.size, x.ctypes.data, y.ctypes.data, int(vector))
+    if vector and not used_vectors:
+        pytest.skip('the fused loops need AVX-512; this build has the scalar tanh only')
+    with np.errstate(invalid='ignore'):  # (signalling NaNs among the patterns)
+        exact = np.tanh(x.astype(np.float64))
+    nan = np.isnan(x)
+    assert np.isnan(y[nan]).all()
+    finite = ~nan
+    ulp = np.spacing(np.abs(exact[finite]).astype(np.float32)).astype(np.float64)
+    error = np.abs(y[finite].astype(np.float64) - exact[finite]) / ulp
+    assert error.max() <= 2., (x[finite][error.argmax()], error.max())
+    assert (np.signbit(y[finite]) == np.signbit(x[finite])).all()
+    assert list(y[np.isinf(x)]) == [1., -1.]
+
+
+@pytest.mark.parametrize('threads,team', [(1, True), (2, True), (3, True), (2, False),
+                                          (3, False)])
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('units', [37, 80])
+def test_the_fused_loops_give_the_blas_loops_numbers(monkeypatch, blas_loops, threads, team,
+                                                     activation, go_backwards, masked, units):
+    """The fused loops (the step product on 16-lane tiles, the cells on its registers) give
+    the numbers of the BLAS gemm with separate cells within float32 rounding (1e-5
+    relative, and 2e-6 of the largest magnitude absolute: a gradient summed over steps and
+    samples may cancel to near zero): outputs, states, inference and every gradient. 37 units: two
+    whole blocks of 16 and one of 5 lanes; 80: a backward group of four blocks and one of
+    one; 13 samples: tiles of 6, 6 and 1 rows, or the threads' parts of them."""
+    library = _fused_loops()
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    arrays, mask = _problem(9, batch=13, steps=6, units=units)
+    mask = mask if masked else None
+    rng = np.random.RandomState(10)
+    weights = [rng.randn(*shape).astype('float32')
+               for shape in [(13, 6, units), (13, units), (13, units)]]
+    fused = _run(arrays, activation, mask, go_backwards, weights)
+    blas_loops(library)
+    blas = _run(arrays, activation, mask, go_backwards, weights)
+    for part_fused, part_blas in zip(fused, blas):
+        for a, b in zip(part_fused, part_blas):
+            np.testing.assert_allclose(a, b, rtol=1e-5,
+                                       atol=2e-6 * max(1., float(np.abs(b).max())))
+    # And they are the loops' numbers, not the engine ops' (which would pass as well).
+    assert lstm_loops.loops_for(torch.float32) is library
+
+
+def _run_inputs(arrays, activation, mask, go_backwards, weights):
+    """`_run` for `lstm_kernel.lstm_input_recurrence` over `(inputs, kernel, bias or None,
+    h, c, recurrent kernel)`: results, the gradients into every given tensor, inference."""
+    tensors = [None if a is None else torch.tensor(a, requires_grad=True) for a in arrays]
+    given = [t for t in tensors if t is not None]
+    mask = None if mask is None else torch.tensor(mask)
+    results = lstm_kernel.lstm_input_recurrence(*tensors, activation, mask=mask,
+                                                go_backwards=go_backwards)
+    loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights)
+               if w is not None)
+    grads = torch.autograd.grad(loss, given)
+    with torch.no_grad():
+        inference = lstm_kernel.lstm_input_recurrence(
+            *[None if a is None else torch.tensor(a) for a in arrays], activation, mask=mask,
+            go_backwards=go_backwards)
+    return ([r.detach().numpy() for r in results], [g.numpy() for g in grads],
+            [r.numpy() for r in inference])
+
+
+def _input_problem(seed, batch, steps, input_dim, units, bias):
+    rng = np.random.RandomState(seed)
+    arrays = [rng.randn(batch, steps, input_dim), rng.randn(input_dim, 4 * units) * 0.5,
+              rng.randn(4 * units), rng.randn(batch, units), rng.randn(batch, units),
+              rng.randn(units, 4 * units) * 0.3]
+    arrays = [a.astype('float32') for a in arrays]
+    if not bias:
+        arrays[2] = None
+    mask = rng.rand(batch, steps) > 0.3
+    weights = [rng.randn(*shape).astype('float32')
+               for shape in [(batch, steps, units), (batch, units), (batch, units)]]
+    return arrays, mask, weights
+
+
+@pytest.mark.parametrize('threads,team', [(1, True), (3, True), (2, False)])
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('bias', [True, False], ids=['bias', 'no_bias'])
+def test_the_fused_input_projection_gives_numpys_and_the_blas_loops_numbers(
+        numpy_lstm, monkeypatch, blas_loops, threads, team, activation, go_backwards, masked,
+        bias):
+    """`lstm_input_recurrence` with each step's inputs projected inside the fused loops
+    (the bias starting the accumulators): outputs and states as NumPy's loop over
+    `x @ W + b` has them, and outputs, states, inference and the gradients of inputs,
+    kernel, bias, states and recurrent kernel as the sequence projected first and run
+    through the BLAS loops (the tolerance of `test_the_fused_loops_give_the_blas_loops_
+    numbers`). 11 inputs and 37 units: partial blocks in both panels."""
+    library = _fused_loops()
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    arrays, mask, weights = _input_problem(11, 13, 6, 11, 37, bias)
+    mask = mask if masked else None
+    calls = []
+    forward = library.lstm_input_forward
+    monkeypatch.setattr(library, 'lstm_input_forward',
+                        lambda *args: calls.append(1) or forward(*args))
+    fused = _run_inputs(arrays, activation, mask, go_backwards, weights)
+    assert len(calls) == 2  # (training and inference: the fused path ran)
+    x, kernel, b, h, c, recurrent = [None if a is None else a.astype('float64')
+                                     for a in arrays]
+    projected = x @ kernel + (0. if b is None else b)
+    expected = numpy_lstm(projected, h, c, recurrent, activation, mask=mask,
+                          go_backwards=go_backwards)
+    for got in (fused[0], fused[2]):
+        for a, e in zip(got, expected):
+            np.testing.assert_allclose(a, e, rtol=1e-5, atol=2e-6)
+    blas_loops(library)
+    blas = _run_inputs(arrays, activation, mask, go_backwards, weights)
+    assert len(calls) == 2
+    for part_fused, part_blas in zip(fused, blas):
+        for a, e in zip(part_fused, part_blas):
+            np.testing.assert_allclose(a, e, rtol=1e-5,
+                                       atol=2e-6 * max(1., float(np.abs(e).max())))
+
+
+@pytest.mark.parametrize('change', ['kernel', 'bias', 'empty'])
+def test_inputs_that_do_not_fit_are_left_to_the_projection_first(change):
+    """Shapes the fused input projection cannot index by go to `dense` and the recurrence
+    (which raise their error, or handle the empty input)."""
+    _fused_loops()
+    tensors = [torch.zeros(2, 3, 5), torch.zeros(5, 8), torch.zeros(8), torch.zeros(2, 2),
+               torch.zeros(2, 2), torch.zeros(2, 8)]
+    assert lstm_loops.lstm_input_recurrence(*tensors, None, True, False) is not None
+    if change == 'kernel':
+        tensors[1] = torch.zeros(4, 8)
+    elif change == 'bias':
+        tensors[2] = torch.zeros(9)
+    else:
+        tensors[0] = torch.zeros(2, 3, 0)
+    assert lstm_loops.lstm_input_recurrence(*tensors, None, True, False) is None
+
+
+@pytest.mark.parametrize('go_backwards', [False, True])
+def test_the_fused_input_path_without_a_gradient_for_the_sequence(monkeypatch, blas_loops,
+                                                                  go_backwards):
+    """An LSTM without `return_sequences`: no gradient reaches the outputs' sequence (the
+    loop's `d_outputs` is NULL); the gradients are still the BLAS loops' (2 threads, a
+    mask)."""
+    library = _fused_loops()
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 2)
+    arrays, mask, weights = _input_problem(12, 13, 6, 11, 37, True)
+    weights[0] = None
+    fused = _run_inputs(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    blas_loops(library)
+    blas = _run_inputs(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    for part_fused, part_blas in zip(fused, blas):
+        for a, e in zip(part_fused, part_blas):
+            np.testing.assert_allclose(a, e, rtol=1e-5,
+                                       atol=2e-6 * max(1., float(np.abs(e).max())))

@@ -252,6 +252,15 @@ class _LSTMRecurrence(torch.autograd.Function):
         return d_projected, dh, dc, d_kernel, None, None, None
 
 
+def _bool_mask(mask):
+    """A `(samples, time)` bool tensor from a mask of any type with trailing unit axes."""
+    if mask is None:
+        return None
+    if mask.dim() > 2:
+        mask = mask.reshape(mask.shape[0], mask.shape[1])
+    return mask if mask.dtype == torch.bool else mask != 0
+
+
 @graph_op
 def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
                     mask=None, go_backwards=False):
@@ -272,10 +281,7 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
     """
     hard = recurrent_activation == 'hard_sigmoid'
-    if mask is not None:
-        if mask.dim() > 2:
-            mask = mask.reshape(mask.shape[0], mask.shape[1])
-        mask = mask if mask.dtype == torch.bool else mask != 0
+    mask = _bool_mask(mask)
     if recording_graph():
         return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
                                go_backwards)
@@ -300,10 +306,18 @@ def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_
                           recurrent_activation, mask=None, go_backwards=False,
                           input_masks=None):
     """Keras' LSTM (tanh activation) over a whole sequence of inputs, with the arguments and
-    result of the JAX engine's `lstm_input_recurrence`. On torch the whole sequence is
-    projected first (`dense`, or `dense_per_gate` with Keras 2's per-gate `input_masks`), then
-    run through `lstm_recurrence` (the JAX engine projects each step inside its loop).
+    result of the JAX engine's `lstm_input_recurrence`. On the CPU without per-gate input
+    masks, the C loops' fused path projects each step inside its loop where it is built
+    (`lstm_loops.lstm_input_recurrence`); elsewhere the whole sequence is projected first
+    (`dense`, or `dense_per_gate` with Keras 2's per-gate `input_masks`), then run through
+    `lstm_recurrence`.
     """
+    if input_masks is None and not recording_graph():
+        looped = lstm_loops.lstm_input_recurrence(
+            inputs, kernel, bias, initial_h, initial_c, recurrent_kernel, _bool_mask(mask),
+            recurrent_activation == 'hard_sigmoid', go_backwards)
+        if looped is not None:
+            return looped
     projected = dense(inputs, kernel, bias) if input_masks is None else \
         dense_per_gate(inputs, input_masks, kernel, bias)
     return lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
