@@ -115,6 +115,30 @@ def test_gradients_of_a_non_scalar_loss_raise_as_autograd_does():
         gradient_function()
 
 
+@pytest.mark.skipif(K.backend() != 'torch', reason='the PyTorch engine\'s gradient function')
+def test_gradients_changed_in_place_leave_the_next_steps_alone():
+    # The backward pass's seed is kept from step to step; a loss that hands it on unchanged
+    # as a weight's gradient must not let an in-place change of that gradient (clipping)
+    # reach the next step's gradients. Losses of two dtypes share the function too.
+    import torch
+    from cornu.backend.torch.steps import GradientFunction
+
+    weight = torch.nn.Parameter(torch.tensor(2.))
+    double = torch.nn.Parameter(torch.tensor(2., dtype=torch.float64))
+    passed_on = GradientFunction(lambda: (weight + 0., None), [weight])
+    scaled = GradientFunction(lambda w: (w * 3., None), [weight, double])
+    for _ in range(3):
+        _, _, grads = passed_on()
+        assert grads[0].item() == 1.
+        grads[0].mul_(0.)
+        _, _, grads = scaled(weight)
+        assert grads[0].item() == 3. and grads[1] is None
+        grads[0].mul_(0.)
+        _, _, grads = scaled(double)
+        assert grads[1].item() == 3. and grads[1].dtype == torch.float64
+        grads[1].mul_(0.)
+
+
 def _batch(seed=0, rows=16, classes=5):
     rng = np.random.RandomState(seed)
     logits = rng.randn(rows, classes).astype('float32')
