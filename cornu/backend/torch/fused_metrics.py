@@ -67,7 +67,7 @@ def mean_crossentropy_from_logits(target, logits):
     if logits.dim() == 2 and target.dtype == logits.dtype and target.shape == logits.shape \
             and logits.shape[0]:
         # Averaged by the loss op itself: one op and one autograd node fewer, forward and
-        # backward (~4% of a small model's step). It sums the batch's products in one
+        # backward (~3% of a small model's step). It sums the batch's products in one
         # reduction where the general formula sums each row, then averages the rows: the
         # same number up to rounding (an ulp or so), and the same gradients.
         return _cross_entropy_loss(logits, target, None, _MEAN_REDUCTION, -100, 0.)

@@ -110,7 +110,7 @@ class update_mode(object):
     and accumulator pay for it many times over. Turning the search off changes no number.
 
     There too, the ops are dispatched below autograd: with gradients off, its kernels only
-    pass each op on, once per tensor of a multi-tensor op (~20% of a small model's SGD
+    pass each op on, once per tensor of a multi-tensor op (~15% of a small model's SGD
     update). In-place writes still count in the tensors' versions (the dispatch key that
     counts them stays), so autograd's checks of saved tensors and `scalar_value`'s cache
     see them.
