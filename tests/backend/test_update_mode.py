@@ -2,6 +2,7 @@
 PyTorch no search for `__torch_function__` on variables, while a tensor subclass that
 overrides it keeps its dispatch and the numbers are those of the plain update."""
 import numpy as np
+import pytest
 
 from cornu import backend as K
 from cornu import optimizers
@@ -91,6 +92,24 @@ if K.backend() == 'torch':
         assert not _Traced.seen
         torch.add(traced, 1.)
         assert _Traced.seen
+
+    def test_writes_inside_the_mode_still_count_in_versions():
+        # The mode dispatches below autograd; a weight written there must still look
+        # changed to autograd (a graph that saved it refuses to differentiate) and to the
+        # cached numbers of `scalar_value`.
+        weight = K.variable(np.array([1., 2.], 'float32'))
+        product = (weight * weight).sum()
+        rate = K.variable(0.5)
+        assert kernels.scalar_value(rate) == 0.5
+        with kernels.update_mode(True, [torch.ones(2)]):
+            torch._foreach_add_([weight], [torch.ones(2)])
+            rate.add_(1.)
+            result = weight * 2.
+        assert not result.requires_grad
+        np.testing.assert_array_equal(K.get_value(weight), [2., 3.])
+        assert kernels.scalar_value(rate) == 1.5
+        with pytest.raises(RuntimeError, match='modified by an inplace operation'):
+            product.backward()
 
 
 def test_the_counter_advances_by_one():

@@ -115,6 +115,30 @@ def test_gradients_of_a_non_scalar_loss_raise_as_autograd_does():
         gradient_function()
 
 
+@pytest.mark.skipif(K.backend() != 'torch', reason='the PyTorch engine\'s gradient function')
+def test_gradients_changed_in_place_leave_the_next_steps_alone():
+    # The backward pass's seed is kept from step to step; a loss that hands it on unchanged
+    # as a weight's gradient must not let an in-place change of that gradient (clipping)
+    # reach the next step's gradients. Losses of two dtypes share the function too.
+    import torch
+    from cornu.backend.torch.steps import GradientFunction
+
+    weight = torch.nn.Parameter(torch.tensor(2.))
+    double = torch.nn.Parameter(torch.tensor(2., dtype=torch.float64))
+    passed_on = GradientFunction(lambda: (weight + 0., None), [weight])
+    scaled = GradientFunction(lambda w: (w * 3., None), [weight, double])
+    for _ in range(3):
+        _, _, grads = passed_on()
+        assert grads[0].item() == 1.
+        grads[0].mul_(0.)
+        _, _, grads = scaled(weight)
+        assert grads[0].item() == 3. and grads[1] is None
+        grads[0].mul_(0.)
+        _, _, grads = scaled(double)
+        assert grads[1].item() == 3. and grads[1].dtype == torch.float64
+        grads[1].mul_(0.)
+
+
 def _batch(seed=0, rows=16, classes=5):
     rng = np.random.RandomState(seed)
     logits = rng.randn(rows, classes).astype('float32')
@@ -146,9 +170,38 @@ def test_fused_batch_means_equal_the_k_formulas(backend):
     fused = backend.eval(kernels.mean_crossentropy_from_logits(y_true, y_logits))
     general = backend.eval(backend.mean(
         backend.categorical_crossentropy(y_true, y_logits, from_logits=True)))
-    assert fused == general
+    # (The PyTorch engine averages inside the loss op: equal up to rounding.)
+    np.testing.assert_allclose(fused, general, rtol=3e-7)
     np.testing.assert_allclose(fused, np.mean(-np.sum(targets * np.log(probabilities), -1)),
                                rtol=1e-5)
+
+
+if K.backend() == 'torch':
+    import torch
+
+    @pytest.mark.parametrize('rows', [1, 7, 32, 33])
+    @pytest.mark.parametrize('one_hot', [True, False])
+    def test_fused_crossentropy_mean_has_the_gradients_of_the_k_formula(rows, one_hot):
+        from cornu.backend import kernels
+
+        rng = np.random.RandomState(rows)
+        logits = (rng.randn(rows, 10) * 3).astype('float32')
+        targets = np.eye(10, dtype='float32')[rng.randint(0, 10, rows)] if one_hot else \
+            rng.dirichlet(np.ones(10), rows).astype('float32')
+        fused_logits = torch.tensor(logits, requires_grad=True)
+        general_logits = torch.tensor(logits, requires_grad=True)
+        y_true = torch.tensor(targets)
+        fused = kernels.mean_crossentropy_from_logits(y_true, fused_logits)
+        general = K.mean(K.categorical_crossentropy(y_true, general_logits, from_logits=True))
+        fused.backward()
+        general.backward()
+        # The gradients, what training follows, are the general formula's bit for bit.
+        np.testing.assert_array_equal(fused_logits.grad.numpy(), general_logits.grad.numpy())
+        np.testing.assert_allclose(fused.item(), general.item(), rtol=3e-7)
+        shifted = logits - logits.max(-1, keepdims=True)
+        log_softmax = shifted - np.log(np.exp(shifted).sum(-1, keepdims=True))
+        np.testing.assert_allclose(fused.item(), np.mean(-np.sum(targets * log_softmax, -1)),
+                                   rtol=1e-5)
 
 
 def test_fused_categorical_accuracy_of_boolean_targets_in_float64(backend):

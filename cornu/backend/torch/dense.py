@@ -44,15 +44,18 @@ def _narrow_inference(inputs, kernel, bias):
     """Whether `inputs @ kernel (+ bias)` is a big enough product into a narrow output that
     needs no gradient, on CPU tensors, outside graph capture (which should see the portable
     `addmm`)."""
-    # Graph capture first: under torch.export, reading the (symbolic) batch size would put
-    # a guard on it.
+    # What reads neither the batch size nor the capture state first: a training step's
+    # products end here, without the capture checks (a dozen Python calls each).
+    if kernel.shape[1] not in _NARROW_UNITS:
+        return False
+    if torch.is_grad_enabled() and (inputs.requires_grad or kernel.requires_grad or
+                                    (bias is not None and bias.requires_grad)):
+        return False
+    # Graph capture before the batch size: under torch.export, reading the (symbolic) batch
+    # size would put a guard on it.
     if graph_capture_active():
         return False
-    if (kernel.shape[1] not in _NARROW_UNITS or inputs.device.type != 'cpu' or
-            inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK):
-        return False
-    tensors = (inputs, kernel) if bias is None else (inputs, kernel, bias)
-    return not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
+    return inputs.device.type == 'cpu' and inputs.shape[0] * inputs.shape[1] >= _NARROW_MIN_WORK
 
 
 def _transposed_product(inputs, kernel, bias):

@@ -3,8 +3,9 @@ function.
 
 A training step averages a built-in accuracy over the batch: `K.mean` of the metric, four
 `K` calls and their dispatch for a handful of tensor ops. These functions run the same ops
-in the same order (identical numbers) from one Python frame; the step uses them only where
-no sample weight or mask is involved (see `cornu.engine.step_logic`).
+in the same order (identical numbers) from one Python frame, except the crossentropy, which
+is averaged inside the loss op (equal up to rounding); the step uses them only where no
+sample weight or mask is involved (see `cornu.engine.step_logic`).
 `cornu.backend.jax.fused_metrics` has the same names, built from the same `K` formulas.
 """
 import torch
@@ -12,6 +13,9 @@ import torch
 from .. import common
 from .core import standardize_dtype
 from .nn import categorical_crossentropy, softmax
+
+_cross_entropy_loss = torch._C._nn.cross_entropy_loss
+_MEAN_REDUCTION = 1  # `torch.nn._reduction.get_enum('mean')`
 
 __all__ = ['mean_categorical_accuracy', 'mean_binary_accuracy',
            'mean_crossentropy_from_logits', 'probabilities_from_logits']
@@ -60,6 +64,13 @@ def mean_crossentropy_from_logits(target, logits):
     # Returns
         A scalar tensor.
     """
+    if logits.dim() == 2 and target.dtype == logits.dtype and target.shape == logits.shape \
+            and logits.shape[0]:
+        # Averaged by the loss op itself: one op and one autograd node fewer, forward and
+        # backward (~3% of a small model's step). It sums the batch's products in one
+        # reduction where the general formula sums each row, then averages the rows: the
+        # same number up to rounding (an ulp or so), and the same gradients.
+        return _cross_entropy_loss(logits, target, None, _MEAN_REDUCTION, -100, 0.)
     return torch.mean(categorical_crossentropy(target, logits, from_logits=True))
 
 

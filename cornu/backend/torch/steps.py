@@ -58,6 +58,9 @@ class GradientFunction:
         # Tensor subclasses that override torch functions are differentiated through
         # `torch.autograd.grad`, which dispatches to them.
         self._overridden = has_torch_function(self._param_tuple)
+        # The backward pass's seed, a one of the loss's dtype and device, kept from step to
+        # step (see `gradients`).
+        self._seed = None
 
     def __call__(self, *args):
         loss, aux = self.forward(*args)
@@ -76,8 +79,19 @@ class GradientFunction:
             return torch.autograd.grad(loss, self.params, allow_unused=True)
         # What `torch.autograd.grad(loss, params, allow_unused=True)` does for a scalar loss
         # of plain tensors, without its argument normalisation (~40 Python calls a step).
-        return self._run_backward((loss,), (torch.ones_like(loss),), False, False,
-                                  self._param_tuple, True, False)
+        # The seed is made once: autograd reads it and never writes it.
+        seed = self._seed
+        if seed is None or seed.dtype is not loss.dtype or seed.device != loss.device:
+            seed = self._seed = torch.ones_like(loss)
+        grads = self._run_backward((loss,), (seed,), False, False, self._param_tuple, True,
+                                   False)
+        for grad in grads:
+            if grad is seed:
+                # The loss passed its seed on unchanged to a weight (a scalar weight added
+                # to the loss as it is): that gradient is the caller's to change in place
+                # (clipping), so the next step makes a new seed.
+                self._seed = None
+        return grads
 
 
 def _autograd_engine_call(compiled):
