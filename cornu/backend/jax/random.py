@@ -88,9 +88,10 @@ def _hash_applies(key, size):
 
 def _uniform(key, shape, dtype, minval=0., maxval=1.):
     """`jax.random.uniform(key, shape, dtype, minval, maxval)`, the same numbers; float32
-    draws are computed by the written-out hash (see the module doc)."""
+    draws between scalar bounds are computed by the written-out hash (see the module doc)."""
     size = int(np.prod(shape, dtype=np.int64))
-    if standardize_dtype(dtype) != 'float32' or not _hash_applies(key, size):
+    if (standardize_dtype(dtype) != 'float32' or np.ndim(minval) or np.ndim(maxval)
+            or not _hash_applies(key, size)):
         return jax.random.uniform(key, shape, dtype=dtype, minval=minval, maxval=maxval)
     # jax's counters for a draw: the row-major position of each number, as a 64-bit count
     # split into a high and a low word (the high word is 0 below 2 ** 32 numbers).
