@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+from cornu import backend as engine_api
 from cornu.backend import kernels
 
 SHAPE = (200, 50)
@@ -93,3 +94,24 @@ def test_numpy_seed_makes_unseeded_calls_reproducible(backend):
     np.random.seed(7)
     np.testing.assert_array_equal(K.eval(K.random_uniform((3, 4))), first)
     assert not np.array_equal(K.eval(K.random_uniform((3, 4))), first)
+
+
+@pytest.mark.skipif(engine_api.backend() != 'jax', reason="the jax engine's written-out Threefry hash")
+@pytest.mark.parametrize('shape,low,high', [((128, 512), 0., 1.), ((3, 5, 7), -2.5, 3.25),
+                                            ((1,), 0., 1.), ((4097,), -1e-3, 1e-3)])
+@pytest.mark.parametrize('seed', [0, 1, 2 ** 31 - 1])
+def test_jax_steps_draw_jax_random_numbers(shape, low, high, seed):
+    # Inside jitted steps uniform numbers and key splits come from the hash written out in
+    # the engine's random module: they must be jax.random's, bit for bit.
+    import jax
+    from cornu.backend.jax import random as jax_random
+    key = jax.random.fold_in(jax.random.PRNGKey(seed), 77)
+    for dtype in ['float32', 'float64', 'float16']:
+        expected = jax.jit(lambda k: jax.random.uniform(k, shape, dtype, low, high))(key)
+        drawn = jax.jit(lambda k: jax_random._uniform(k, shape, dtype, low, high))(key)
+        assert drawn.dtype == expected.dtype
+        np.testing.assert_array_equal(np.asarray(drawn), np.asarray(expected))
+    expected = jax.random.split(key)
+    split = jax.jit(jax_random._split)(key)
+    np.testing.assert_array_equal(np.asarray(split[0]), np.asarray(expected[0]))
+    np.testing.assert_array_equal(np.asarray(split[1]), np.asarray(expected[1]))
