@@ -44,12 +44,13 @@ def _narrow_inference(inputs, kernel, bias):
     """Whether `inputs @ kernel (+ bias)` is a big enough product into a narrow output that
     needs no gradient, on CPU tensors, outside graph capture (which should see the portable
     `addmm`)."""
-    # Graph capture first: under torch.export, reading the (symbolic) batch size would put
-    # a guard on it.
-    if graph_capture_active():
+    # The kernel's width first: a weight's shape is static even under graph capture, and
+    # most layers are wider than `_NARROW_UNITS` (the capture checks cost ~10 Python calls,
+    # at every call of every Dense). Graph capture before the batch size: under
+    # torch.export, reading the (symbolic) batch size would put a guard on it.
+    if kernel.shape[1] not in _NARROW_UNITS or inputs.device.type != 'cpu':
         return False
-    if (kernel.shape[1] not in _NARROW_UNITS or inputs.device.type != 'cpu' or
-            inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK):
+    if graph_capture_active() or inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK:
         return False
     tensors = (inputs, kernel) if bias is None else (inputs, kernel, bias)
     return not (torch.is_grad_enabled() and any(t.requires_grad for t in tensors))
