@@ -164,6 +164,28 @@ def test_dropout_called_directly_with_training(backend):
     np.testing.assert_array_equal(K.eval(layer(K.constant(x))), x)  # test phase by default
 
 
+def test_dropout_called_on_a_symbolic_tensor_in_the_test_phase_records_the_selection(backend):
+    # Concrete inputs in the test phase skip the phase selection; a symbolic one, even while
+    # the phase is 0, gets the recorded selection, decided when the graph runs.
+    K = backend
+    inputs = K.placeholder(shape=(None, 50))
+    with K.learning_phase_scope(0):
+        outputs = Dropout(0.25).call(inputs)
+    assert outputs is not inputs
+    assert K.int_shape(outputs) == (None, 50)
+
+
+def test_dropout_in_a_test_phase_run_is_the_identity(backend):
+    K = backend
+    x = K.constant(np.random.rand(6, 5).astype('float32'))
+    with K.learning_phase_scope(0):
+        assert Dropout(0.5).call(x) is x
+    with K.learning_phase_scope(1):
+        out = K.get_value(Dropout(0.5).call(x))
+    assert set(np.unique(out)) <= {0.} | set(np.unique(2 * K.get_value(x)))
+    assert (out == 0).any()
+
+
 def test_dropout_noise_shape(backend):
     K = backend
     x = np.ones((8, 5, 6), dtype='float32')

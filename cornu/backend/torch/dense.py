@@ -44,9 +44,10 @@ def _narrow_inference(inputs, kernel, bias):
     """Whether `inputs @ kernel (+ bias)` is a big enough product into a narrow output that
     needs no gradient, on CPU tensors, outside graph capture (which should see the portable
     `addmm`)."""
-    # What reads neither the batch size nor the capture state first: a training step's
-    # products end here, without the capture checks (a dozen Python calls each).
-    if kernel.shape[1] not in _NARROW_UNITS:
+    # What reads neither the batch size nor the capture state first: a weight's shape is
+    # static even under graph capture, most layers are wider than `_NARROW_UNITS`, and a
+    # training step's products end here too, without the capture checks (~10 Python calls).
+    if kernel.shape[1] not in _NARROW_UNITS or inputs.device.type != 'cpu':
         return False
     if torch.is_grad_enabled() and (inputs.requires_grad or kernel.requires_grad or
                                     (bias is not None and bias.requires_grad)):
@@ -55,7 +56,7 @@ def _narrow_inference(inputs, kernel, bias):
     # size would put a guard on it.
     if graph_capture_active():
         return False
-    return inputs.device.type == 'cpu' and inputs.shape[0] * inputs.shape[1] >= _NARROW_MIN_WORK
+    return inputs.shape[0] * inputs.shape[1] >= _NARROW_MIN_WORK
 
 
 def _transposed_product(inputs, kernel, bias):
