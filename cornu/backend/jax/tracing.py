@@ -393,9 +393,12 @@ class TracedStep(object):
             donated = tuple([slot._value for slot in plan.donated])
             kept = tuple([slot._value for slot in plan.kept])
         if self.mesh is not None:
-            # A no-op for values already replicated (the previous call's outputs); values
-            # set since (`set_weights`, a new variable) are copied to every device once.
+            # A no-op for values already replicated (the previous call's outputs, the read
+            # values kept below); values set since (`set_weights`, a new variable) are
+            # copied to every device once.
             donated, kept = replicate((donated, kept), self.mesh)
+            for slot, value in zip(plan.kept, kept):
+                slot._value = value
         return donated, kept
 
     def _grow(self):
