@@ -215,7 +215,7 @@ assert_close(model.get_weights(), alone.get_weights(), 1e-4)
 # The work is spread: the state lives on the 4 devices, and the compiled step splits a batch
 # of 8 into rows of 2 per device and sums the gradients across them.
 trainer = parallel._trainer
-for value in [w._value for w in model.weights] + [trainer._train_step.rng]:
+for value in [w._value for w in model.weights + parallel.optimizer.weights]:
     assert len(value.sharding.device_set) == 4, value.sharding
 data = training_arrays.ArrayBatches([x], [y], [None], ['float32'], ['float32'])
 groups, rows, valid = steps.feed(steps.place_arrays(data, trainer.placement), np.arange(8),
@@ -223,9 +223,9 @@ groups, rows, valid = steps.feed(steps.place_arrays(data, trainer.placement), np
 inputs, targets, weights = groups
 step = trainer._train_step
 with K.learning_phase_scope(1):
-    compiled = step._compiled_for_phase().lower(
-        step._state(), step.rng, step.step,
-        (list(inputs), list(targets), list(weights), rows, valid)).compile()
+    plan = step._plans[1]
+    compiled = plan.compiled.lower(
+        *step._values(plan), (list(inputs), list(targets), list(weights), rows, valid)).compile()
 program = compiled.as_text()
 assert 'all-reduce' in program, 'the gradients are not summed across devices'
 assert 'f32[2,3]' in program, 'the batch is not split over the devices'

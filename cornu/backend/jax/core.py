@@ -86,6 +86,11 @@ class _Scope:
     """Values standing in for variables while a function is traced (see the module doc);
     active inside `_in_scope(scope)`.
 
+    Reading `rng` or `step` records that the traced function uses them (`uses_rng`,
+    `uses_step`): a traced step whose function draws nothing and folds in no step is then
+    compiled without them (see `cornu.backend.jax.tracing`). Code that only carries the key
+    along (out of a differentiated function, say) reads `_rng`.
+
     # Arguments
         values: dict mapping `id(variable)` to the value it has in the scope.
         rng: a PRNG key for the random ops drawn in the scope (`None`: the global stream).
@@ -97,9 +102,25 @@ class _Scope:
         self.written = {}
         self.unknown = {}
         self.log = []
-        self.rng = rng
-        self.step = step
+        self._rng = rng
+        self._step = step
+        self.uses_rng = False
+        self.uses_step = False
         self.seeded_calls = 0
+
+    @property
+    def rng(self):
+        self.uses_rng = True
+        return self._rng
+
+    @rng.setter
+    def rng(self, value):
+        self._rng = value
+
+    @property
+    def step(self):
+        self.uses_step = True
+        return self._step
 
     def read(self, variable):
         value = self.values.get(id(variable))

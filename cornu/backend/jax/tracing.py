@@ -137,6 +137,62 @@ class _StateGrew(Exception):
     state (so that donated buffers are not spent on a run whose results would be dropped)."""
 
 
+class _Replanned(Exception):
+    """Raised while tracing, before anything runs, when the step writes or uses state that
+    its plan does not pass it (see `_Plan`): it is traced again with a wider plan."""
+
+
+class _Slot(object):
+    """Holds a `TracedStep`'s PRNG key or step counter, as a variable holds its value."""
+
+    __slots__ = ('_value',)
+
+    def __init__(self):
+        self._value = None
+
+
+class _Plan(object):
+    """How the compiled function of a `TracedStep` for one learning phase is called: which
+    state values (of variables, and the PRNG key and step counter, `_Slot`s) it is given
+    donated, which it is given to read only, and which new values it returns.
+
+    A training step donates and returns the values it writes (XLA updates them in place)
+    and reads the others (an optimizer's learning rate, say) without returning them: a value
+    handed back unchanged costs the call about as much as one that changed. The key and the
+    counter are passed only to a step that draws random numbers or folds in the counter
+    (seeded dropout); the others' calls are counted on the host (`TracedStep._lag`).
+
+    # Arguments
+        donated: the slots passed donated (a training step's written ones).
+        kept: the slots passed to read only.
+        returned: the slots whose new values the function returns, in order.
+        step_slot: the step counter's slot.
+        recorded: the first trace of the step (see `TracedStep._learn`): `(jaxpr, input
+            tree, input types, output tree)`, or `None`.
+    """
+
+    __slots__ = ('donated', 'kept', 'returned', 'compiled', 'counts_on_host', 'recorded')
+
+    def __init__(self, donated, kept, returned, step_slot, recorded=None):
+        self.donated = tuple(donated)
+        self.kept = tuple(kept)
+        self.returned = tuple(returned)
+        self.compiled = None
+        self.counts_on_host = not any(slot is step_slot for slot in self.returned)
+        self.recorded = recorded
+
+    def passes(self, slots):
+        """Whether the plan passes and returns every slot in `slots`."""
+        returned = set(map(id, self.returned))
+        return all(id(slot) in returned for slot in slots)
+
+
+def _types(leaves):
+    """The shapes and dtypes of `leaves` (arrays, or tracers standing in for them)."""
+    return tuple((np.shape(leaf), str(getattr(leaf, 'dtype', type(leaf).__name__)))
+                 for leaf in leaves)
+
+
 class TracedStep(object):
     """A stateful Python function compiled into a pure, jitted one (see the module doc).
 
@@ -144,9 +200,9 @@ class TracedStep(object):
         body: the function; it receives the call's arguments (pytrees of arrays) and returns
             a pytree of arrays.
         variables: the variables it reads and assigns (more are found while tracing).
-        donate: whether the step gives the state's buffers to XLA to update in place (a
-            training step); the step then returns every state value, and the arrays the
-            variables held before the call are spent.
+        donate: whether the step gives the buffers of the state it writes to XLA to update in
+            place (a training step); the arrays the variables held before the call are then
+            spent.
         mesh: a `replica_mesh`, or `None`: the state, PRNG key, counter and outputs are then
             replicated on its devices (the body splits the batch with `shard_rows`).
     """
@@ -158,8 +214,12 @@ class TracedStep(object):
         self._add(variables)
         self.donate = donate
         self.mesh = mesh
-        self.rng = None
-        self.step = None
+        self._rng = _Slot()
+        self._step = _Slot()
+        # Calls not yet counted by the step counter on the device (those of compiled
+        # functions that do not read it).
+        self._lag = 0
+        self._plans = {}
         self._compiled = {}
         self._found = None
         self._may_grow = True
@@ -170,62 +230,176 @@ class TracedStep(object):
         # device; cleared when a grouped trace fails).
         self.groups_steps = donate and mesh is None
 
+    @property
+    def rng(self):
+        """The PRNG key that the step's random ops draw from."""
+        return self._rng._value
+
+    @property
+    def step(self):
+        """The step counter (how many times the step ran), a device scalar."""
+        self._catch_up()
+        return self._step._value
+
     def _add(self, variables):
         for variable in variables:
             if id(variable) not in self._index:
                 self._index[id(variable)] = len(self.variables)
                 self.variables.append(variable)
 
-    def _pure(self, state_values, rng, step, args):
-        self.traces += 1
-        values = {id(v): value for v, value in zip(self.variables, state_values)}
+    def _slots(self):
+        return self.variables + [self._rng, self._step]
+
+    def _trace_body(self, values, rng, step, args):
+        """Runs the body in a state scope of `values` (by variable id), `rng` and `step`;
+        returns the scope and the outputs. Variables met outside the state raise
+        `_StateGrew` (while they may still join it)."""
         scope = core._Scope(values, rng, step)
         with core._in_scope(scope):
             outputs = self.body(*args)
         if scope.unknown and self._may_grow:
             self._found = list(scope.unknown.values())
             raise _StateGrew()
+        self.traces += 1
+        return scope, outputs
+
+    def _needs(self, scope):
+        """The slots that the trace in `scope` writes or uses (the key, the counter)."""
+        needs = [self.variables[self._index[key]] for key in scope.written
+                 if key in self._index]
+        if scope.uses_rng:
+            needs.append(self._rng)
+        if scope.uses_step:
+            needs.append(self._step)
+        return needs
+
+    def _plan_for(self, needs, recorded=None):
+        """The plan of a step that writes or uses the slots `needs`."""
+        needed = set(map(id, needs))
+        slots = self._slots()
+        returned = [slot for slot in slots if id(slot) in needed]
         if self.donate:
-            # Unassigned values go back too: a donated buffer is spent unless returned.
-            new_state = tuple(scope.values[id(v)] for v in self.variables)
+            kept = [v for v in self.variables if id(v) not in needed]
+            return _Plan(returned, kept, returned, self._step, recorded)
+        # Nothing donated: every variable is read, and the key and counter if used.
+        kept = [slot for slot in slots if id(slot) in needed or
+                (slot is not self._rng and slot is not self._step)]
+        return _Plan((), kept, returned, self._step, recorded)
+
+    def _learn(self, key, args):
+        """Traces the step once with its whole state (`jax.make_jaxpr`, no compile) to learn
+        its plan; the compiled function then replays that trace for this input signature
+        rather than running the body again (so the body runs once per signature, as
+        before plans existed)."""
+        self._catch_up()
+        variables = self.variables
+        values = tuple([slot._value for slot in self._slots()])
+        learned = []
+
+        def whole(values, args):
+            state = {id(v): value for v, value in zip(variables, values)}
+            scope, outputs = self._trace_body(state, values[-2], values[-1], args)
+            learned.append(self._needs(scope))
+            new = tuple(scope.values[id(v)] for v in variables)
+            return new + (scope._rng, values[-1] + 1), outputs
+
+        closed, shapes = jax.make_jaxpr(whole, return_shape=True)(values, args)
+        leaves, tree = jax.tree_util.tree_flatten((values, args))
+        recorded = (closed, tree, _types(leaves), jax.tree_util.tree_structure(shapes))
+        plan = self._plans[key] = self._plan_for(learned[0], recorded)
+        return plan
+
+    def _pure(self, plan, donated, kept, args):
+        given = {id(slot): value for slot, value in zip(plan.donated + plan.kept,
+                                                       donated + kept)}
+        slots = self._slots()
+        # A key and a counter the plan does not pass: constants, which a trace that needs
+        # them replaces by a wider plan before they run.
+        rng = given.get(id(self._rng))
+        if rng is None:
+            rng = jax.random.PRNGKey(0)
+        step = given.get(id(self._step))
+        if step is None:
+            step = jnp.zeros((), jnp.int64)
+        values = tuple([given[id(v)] for v in self.variables]) + (rng, step)
+        recorded = plan.recorded
+        leaves, tree = jax.tree_util.tree_flatten((values, args))
+        if recorded is not None and tree == recorded[1] and _types(leaves) == recorded[2]:
+            # The trace `_learn` made, for these very input types: replayed.
+            closed, out_tree = recorded[0], recorded[3]
+            new, outputs = jax.tree_util.tree_unflatten(
+                out_tree, jax.core.eval_jaxpr(closed.jaxpr, closed.consts, *leaves))
         else:
-            index = self._index
-            new_state = {index[key]: scope.values[key] for key in scope.written if key in index}
-        return new_state, scope.rng, step + 1, outputs
+            state = {id(v): value for v, value in zip(self.variables, values)}
+            scope, outputs = self._trace_body(state, rng, step, args)
+            if not plan.passes(self._needs(scope)):
+                # (A plan is only ever widened: this ends.)
+                self.traces -= 1
+                self._plans[self._key_of(plan)] = self._plan_for(
+                    self._needs(scope) + list(plan.returned))
+                raise _Replanned()
+            new = tuple(scope.values[id(v)] for v in self.variables) + (scope._rng, step + 1)
+        position = {id(slot): index for index, slot in enumerate(slots)}
+        # (A plan returns what the step wrote when it was learned; a trace for other types
+        # that writes less gives the rest back unchanged.)
+        return tuple([new[position[id(slot)]] for slot in plan.returned]), outputs
 
-    def _compiled_for_phase(self):
-        key = _phase_key()
-        compiled = self._compiled.get(key)
-        if compiled is None:
-            donated = (0, 1, 2) if self.donate else ()
+    def _key_of(self, plan):
+        return next(key for key, known in self._plans.items() if known is plan)
 
-            # A function of its own per phase: jax caches traces by the function jitted, and
-            # the phase is no argument of it, so one bound method for every phase would give
-            # each phase the first phase's trace.
-            def pure(state_values, rng, step, args):
-                return self._pure(state_values, rng, step, args)
+    def _compiled_plan(self, key, args):
+        plan = self._plans.get(key)
+        if plan is None:
+            plan = self._learn(key, args)
+        if plan.compiled is None:
+            # A function of its own per plan: jax caches traces by the function jitted, and
+            # the plan (and phase) is no argument of it.
+            def pure(donated, kept, args):
+                return self._pure(plan, donated, kept, args)
 
+            donated = (0,) if plan.donated else ()
             if self.mesh is None:
-                compiled = jax.jit(pure, donate_argnums=donated)
+                plan.compiled = jax.jit(pure, donate_argnums=donated)
             else:
                 # Replicated outputs: the next call finds its state where it wants it.
-                compiled = jax.jit(pure, donate_argnums=donated,
-                                   out_shardings=NamedSharding(self.mesh, PartitionSpec()))
-            self._compiled[key] = compiled
-        return compiled
+                plan.compiled = jax.jit(pure, donate_argnums=donated,
+                                        out_shardings=NamedSharding(self.mesh, PartitionSpec()))
+        return plan
 
-    def _state(self):
-        state = tuple([v._value for v in self.variables])
-        if self.donate and len(set(map(id, state))) < len(state):
+    def _start(self):
+        # Decided by NumPy's generator, so that np.random.seed makes training repeatable,
+        # but not drawn from it: fit's shuffles stay those of the other engines.
+        self._rng._value = jax.random.PRNGKey(host_random.seed_from_global_state())
+        self._step._value = jnp.zeros((), jnp.int64)
+
+    def _catch_up(self):
+        """Counts on the device the calls counted on the host (`_lag`)."""
+        if self._lag:
+            self._step._value = self._step._value + self._lag
+            self._lag = 0
+
+    def _values(self, plan):
+        """The values `plan` passes: `(donated, kept)` tuples."""
+        donated = tuple([slot._value for slot in plan.donated])
+        kept = tuple([slot._value for slot in plan.kept])
+        if donated and len(set(map(id, donated + kept))) < len(donated) + len(kept):
             # One array held by two variables (`K.set_value(a, b.value)`) cannot be donated
-            # twice: each variable gets its own copy.
+            # (or donated and read): each variable gets its own copy.
             seen = set()
-            for variable in self.variables:
-                if id(variable._value) in seen:
-                    variable._value = jnp.array(variable._value, copy=True)
-                seen.add(id(variable._value))
-            state = tuple([v._value for v in self.variables])
-        return state
+            for slot in plan.donated + plan.kept:
+                if id(slot._value) in seen:
+                    slot._value = jnp.array(slot._value, copy=True)
+                seen.add(id(slot._value))
+            donated = tuple([slot._value for slot in plan.donated])
+            kept = tuple([slot._value for slot in plan.kept])
+        if self.mesh is not None:
+            # A no-op for values already replicated (the previous call's outputs, the read
+            # values kept below); values set since (`set_weights`, a new variable) are
+            # copied to every device once.
+            donated, kept = replicate((donated, kept), self.mesh)
+            for slot, value in zip(plan.kept, kept):
+                slot._value = value
+        return donated, kept
 
     def _grow(self):
         # The trace met variables outside the state (a stateful RNN's states, accumulators a
@@ -236,38 +410,34 @@ class TracedStep(object):
                 variable._value = jnp.zeros(variable.shape, variable.dtype)
         self._add(self._found)
         self._found = None
+        self._plans.clear()
         self._compiled.clear()
 
     def __call__(self, *args):
-        if self.rng is None:
-            # Decided by NumPy's generator, so that np.random.seed makes training repeatable,
-            # but not drawn from it: fit's shuffles stay those of the other engines.
-            self.rng = jax.random.PRNGKey(host_random.seed_from_global_state())
-            self.step = jnp.zeros((), jnp.int64)
-        if self.mesh is not None:
-            # A no-op for values already replicated (the previous call's outputs); values set
-            # since (`set_weights`, a new variable) are copied to every device once.
-            self.rng, self.step = replicate((self.rng, self.step), self.mesh)
-        for attempt in range(_MAX_RETRACES + 1):
-            # On the last attempt, variables made anew at every trace stay constants.
-            self._may_grow = attempt < _MAX_RETRACES
+        if self._rng._value is None:
+            self._start()
+        key = _phase_key()
+        grown = 0
+        while True:
+            # On the last growth, variables made anew at every trace stay constants.
+            self._may_grow = grown < _MAX_RETRACES
             try:
-                state = self._state()
-                if self.mesh is not None:
-                    state = replicate(state, self.mesh)
-                compiled = self._compiled.get(_phase_key()) or self._compiled_for_phase()
-                new_state, rng, step, outputs = compiled(state, self.rng, self.step, args)
+                plan = self._plans.get(key)
+                if plan is None or plan.compiled is None:
+                    plan = self._compiled_plan(key, args)
+                if not plan.counts_on_host:
+                    self._catch_up()
+                new_values, outputs = plan.compiled(*self._values(plan), args)
                 break
             except _StateGrew:
                 self._grow()
-        variables = self.variables
-        if self.donate:
-            for variable, value in zip(variables, new_state):
-                variable._value = value
-        else:
-            for position, value in new_state.items():
-                variables[position]._value = value
-        self.rng, self.step = rng, step
+                grown += 1
+            except _Replanned:
+                pass
+        for slot, value in zip(plan.returned, new_values):
+            slot._value = value
+        if plan.counts_on_host:
+            self._lag += 1
         return outputs
 
     def run_steps(self, stacked_args):
@@ -298,9 +468,11 @@ class TracedStep(object):
             compiled = self._compiled[key] = jax.jit(self._pure_steps, donate_argnums=(0, 1, 2))
         # State met outside the known state raises `_StateGrew` while tracing (no grouping).
         self._may_grow = True
-        state = self._state()
+        self._catch_up()
+        state, _ = self._values(_Plan(self._slots(), (), (), self._step))
+        state, rng, step = state[:-2], state[-2], state[-1]
         try:
-            new_state, rng, step, outputs = compiled(state, self.rng, self.step, stacked_args)
+            new_state, rng, step, outputs = compiled(state, rng, step, stacked_args)
         except (_StateGrew, TypeError, ValueError) as error:
             # Raised while tracing (the carried state's types changing from step to step, or
             # state found outside it), before the donated buffers were spent.
@@ -313,17 +485,21 @@ class TracedStep(object):
             return None
         for variable, value in zip(self.variables, new_state):
             variable._value = value
-        self.rng, self.step = rng, step
+        self._rng._value, self._step._value = rng, step
         return outputs
 
     def _pure_steps(self, state_values, rng, step, stacked_args):
+        variables = self.variables
+
         def one_step(carry, args):
             state, rng, step = carry
-            new_state, rng, step, outputs = self._pure(state, rng, step, args)
-            # The carry keeps each value's type (an assignment may give a weakly typed one).
-            new_state = tuple(lax.convert_element_type(new, old.dtype)
-                              for new, old in zip(new_state, state))
-            return (new_state, rng, step), outputs
+            values = {id(v): value for v, value in zip(variables, state)}
+            scope, outputs = self._trace_body(values, rng, step, args)
+            # Every value is carried; each keeps its type (an assignment may give a weakly
+            # typed one).
+            new_state = tuple(lax.convert_element_type(scope.values[id(v)], old.dtype)
+                              for v, old in zip(variables, state))
+            return (new_state, scope._rng, step + 1), outputs
 
         (state, rng, step), outputs = lax.scan(one_step, (tuple(state_values), rng, step),
                                                stacked_args)
@@ -396,7 +572,8 @@ def value_and_grad(fn, params):
         loss = core._t(loss)
         assigned = {key: scope.values[key] for key in scope.written}
         objective = jnp.sum(loss) if loss.ndim else loss
-        return objective, (loss, aux, assigned, scope.rng)
+        # (The key is carried out, not used: `_rng`, see `core._Scope`.)
+        return objective, (loss, aux, assigned, scope._rng)
 
     (_, (loss, aux, assigned, rng)), grads = jax.value_and_grad(
         differentiated, has_aux=True)(start)
@@ -405,7 +582,7 @@ def value_and_grad(fn, params):
     for key, value in zip(ids, start):
         scope.values[key] = value
     scope.values.update(assigned)
-    scope.rng = rng
+    scope._rng = rng
     return loss, aux, list(grads)
 
 
