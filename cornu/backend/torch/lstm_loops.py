@@ -288,6 +288,17 @@ def _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask, 
     return outputs, c, factors, carried
 
 
+def _incoming_grads(h, d_outputs, d_h, d_c):
+    """The gradients a backward loop starts from, as it reads them: `d_outputs` contiguous
+    (or `None`), and dh, dc as copies (zeros where `None`), since the loop accumulates into
+    them and must never write into the incoming gradients."""
+    dh = torch.zeros_like(h) if d_h is None else d_h.clone(
+        memory_format=torch.contiguous_format)
+    dc = torch.zeros_like(h) if d_c is None else d_c.clone(
+        memory_format=torch.contiguous_format)
+    return (None if d_outputs is None else d_outputs.contiguous()), dh, dc
+
+
 def _backward(library, h, kernel, outputs, factors, carried, mask, go_backwards, d_outputs,
               d_h, d_c, needs_kernel_grad):
     """The backward loop: `(dzs, dh, dc, d_kernel)`, dzs the projections' gradients in
@@ -295,13 +306,7 @@ def _backward(library, h, kernel, outputs, factors, carried, mask, go_backwards,
     `needs_kernel_grad`)."""
     steps, batch, width = factors.shape
     units = width // 4
-    # The loop accumulates into dh and dc: copies, never the incoming gradients.
-    dh = torch.zeros_like(h) if d_h is None else d_h.clone(
-        memory_format=torch.contiguous_format)
-    dc = torch.zeros_like(h) if d_c is None else d_c.clone(
-        memory_format=torch.contiguous_format)
-    if d_outputs is not None:
-        d_outputs = d_outputs.contiguous()
+    d_outputs, dh, dc = _incoming_grads(h, d_outputs, d_h, d_c)
     dzs, scratch = factors.new_empty((batch, steps, width)), h.new_empty(h.shape)
     library.lstm_backward(steps, batch, units, *_pointers(factors, carried, kernel, mask),
                           int(go_backwards), *_pointers(d_outputs, dh, dc, dzs, scratch),
@@ -339,12 +344,7 @@ class _LoopsInputRecurrence(torch.autograd.Function):
     def backward(ctx, d_outputs, d_h, d_c):
         inputs, kernel, h, recurrent_kernel, outputs, factors, carried = ctx.saved_tensors
         steps, batch, width = factors.shape
-        dh = torch.zeros_like(h) if d_h is None else d_h.clone(
-            memory_format=torch.contiguous_format)
-        dc = torch.zeros_like(h) if d_c is None else d_c.clone(
-            memory_format=torch.contiguous_format)
-        if d_outputs is not None:
-            d_outputs = d_outputs.contiguous()
+        d_outputs, dh, dc = _incoming_grads(h, d_outputs, d_h, d_c)
         dzs = factors.new_empty((batch, steps, width))
         d_inputs = torch.empty_like(inputs)
         d_kernel = torch.empty_like(kernel)
