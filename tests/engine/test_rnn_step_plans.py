@@ -138,3 +138,27 @@ def test_a_loop_that_draws_nothing_leaves_the_key_out():
     out = np.asarray(step(x))
     np.testing.assert_array_equal(out, np.cumsum(x, axis=1))
     assert not _passes_key(step, next(iter(step._plans.values())))
+
+
+@jax_only
+def test_what_a_loop_draws_once_and_keeps_is_not_drawn_again_after_it():
+    """A step function that draws on its first call and keeps the draw for every timestep
+    (as the cells keep their dropout masks) draws it while the loop is probed; the draws
+    made after the loop come from keys that follow it, not from the same key again."""
+    from cornu.backend.jax.tracing import TracedStep
+
+    def body(x):
+        kept = {}
+
+        def step_function(x_t, states):
+            if 'noise' not in kept:
+                kept['noise'] = K.random_uniform((2, 3))
+            return x_t * kept['noise'], [states[0]]
+
+        last, outputs, _ = K.rnn(step_function, x, [K.zeros((2, 3))])
+        return last, K.random_uniform((2, 3))
+
+    step = TracedStep(body, [])
+    last, after = [np.asarray(a) for a in step(np.ones((2, 4, 3), 'float32'))]
+    assert ((last > 0.) & (last < 1.)).all()
+    assert not np.array_equal(last, after)

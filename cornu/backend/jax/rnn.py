@@ -62,11 +62,14 @@ def _scoped_scan(scope, body, init, xs):
     assigned = {}
     for key in scope.log[logged:]:
         assigned[key] = scope.written[key]
-    # Forget what the probe did (its values belong to its own trace).
+    # Forget what the probe did (its values belong to its own trace). Not the keys it drew
+    # with: what it drew may be kept (a cell's dropout masks, drawn at its first call), and
+    # the loop and the draws after it must not use those keys again.
     scope.values.clear()
     scope.values.update(values)
     scope.written = written
-    scope._rng, scope.seeded_calls = rng, calls
+    scope.seeded_calls = calls
+    rng = scope._rng
     del scope.log[logged:]
     keys = list(assigned)
     carries_key = draws and rng is not None
