@@ -28,9 +28,10 @@ def _scan(body, init, xs):
     """`lax.scan(body, init, xs)` for bodies that may assign variables or draw random numbers
     (a BatchNormalization inside a TimeDistributed loop, dropout in a step function).
 
-    The body first runs once outside the loop to find the variables it assigns; their values
-    (and the random key) then travel in the carry, and the last ones become the values of the
-    variables (in the state scope, or in the variables themselves outside a traced step).
+    The body first runs once outside the loop to find the variables it assigns and whether
+    it draws random numbers; those values (and the random key, only when it draws) then
+    travel in the carry, and the last ones become the values of the variables (in the state
+    scope, or in the variables themselves outside a traced step).
     """
     scope = current().state_scope
     if scope is None:
@@ -45,41 +46,53 @@ def _scan(body, init, xs):
 
 
 def _scoped_scan(scope, body, init, xs):
-    values, written, rng = dict(scope.values), dict(scope.written), scope.rng
+    # The key is read as `_rng`, which does not mark it used: a loop whose body draws
+    # nothing (any recurrent layer at inference) leaves the key out of its carry, and a
+    # traced step made of such loops is compiled without a key (see `tracing._Plan`).
+    values, written, rng = dict(scope.values), dict(scope.written), scope._rng
     calls, logged = scope.seeded_calls, len(scope.log)
+    used_rng = scope.uses_rng
+    scope.uses_rng = False
     # One step run outside the loop (as Keras 2's TensorFlow `rnn` did): it shows which
-    # variables the body assigns, and what a cell caches on its first call (dropout masks) is
-    # made here rather than inside the loop's trace.
+    # variables the body assigns and whether it draws, and what a cell caches on its first
+    # call (dropout masks) is made here rather than inside the loop's trace.
     body(init, jax.tree_util.tree_map(lambda x: x[0], xs))
+    draws = scope.uses_rng
+    scope.uses_rng = used_rng or draws
     assigned = {}
     for key in scope.log[logged:]:
         assigned[key] = scope.written[key]
-    # Forget what the probe did (its values belong to its own trace).
+    # Forget what the probe did (its values belong to its own trace). Not the keys it drew
+    # with: what it drew may be kept (a cell's dropout masks, drawn at its first call), and
+    # the loop and the draws after it must not use those keys again.
     scope.values.clear()
     scope.values.update(values)
     scope.written = written
-    scope.rng, scope.seeded_calls = rng, calls
+    scope.seeded_calls = calls
+    rng = scope._rng
     del scope.log[logged:]
     keys = list(assigned)
-    if not keys and rng is None:
+    carries_key = draws and rng is not None
+    if not keys and not carries_key:
         return lax.scan(body, init, xs)
 
     def carried(carry, x):
         inner, state_values, key = carry
         for k, value in zip(keys, state_values):
             scope.values[k] = value
-        if key is not None:
-            scope.rng = key
+        if carries_key:
+            scope._rng = key
         inner, y = body(inner, x)
         new_values = [scope.values[k] for k in keys]
-        return (inner, new_values, scope.rng if key is not None else None), y
+        return (inner, new_values, scope._rng if carries_key else None), y
 
     start = [scope.read(assigned[k]) for k in keys]
-    (final, state_values, key), ys = lax.scan(carried, (init, start, rng), xs)
+    (final, state_values, key), ys = lax.scan(carried, (init, start,
+                                                        rng if carries_key else None), xs)
     for k, value in zip(keys, state_values):
         scope.write(assigned[k], value)
-    if rng is not None:
-        scope.rng = key
+    if carries_key:
+        scope._rng = key
     return final, ys
 
 
