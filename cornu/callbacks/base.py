@@ -1,6 +1,7 @@
 """`Callback`, the base class of everything called during training, and `CallbackList`, which
 dispatches each training event to a list of callbacks.
 """
+import threading
 import time
 import warnings
 from collections import deque
@@ -8,8 +9,8 @@ from collections import deque
 import numpy as np
 
 from .. import backend as K
-from ..backend import distributed
-from .logs import CHUNK, alias_of, stack_for_reading, stack_padded, to_python
+from ..backend import distributed, kernels
+from .logs import CHUNK, alias_of, stack_for_reading, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
 # batch itself, earns Keras 2's "is slow compared to the batch update" warning.
@@ -29,18 +30,54 @@ def monitored_value(logs, name):
     return value
 
 
+class _WeightedSums(object):
+    """`total + sum(terms * weights)` for engine scalars of one dtype, in one call: on JAX one
+    compiled function (its eager ops, a stack, a constant, a product, a sum and an add, each
+    cost a dispatch of their own, about six times the compiled call), shared by every running
+    sum of the process and compiled once per dtype."""
+
+    def __init__(self):
+        self._run = None
+        self._zeros = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _sum_into(values):
+        # values: the padded terms, then their weights, then the total so far.
+        terms, weights, total = values[:-2], values[-2], values[-1]
+        return [total + K.sum(K.stack(terms) * weights)]
+
+    def add(self, total, terms, weights, size):
+        """`total` (`None` for none yet) plus the weighted `terms`, padded to `size` terms
+        with zeros of zero weight: every call has the same signature."""
+        dtype = K.dtype(terms[0])
+        with self._lock:
+            if self._run is None:
+                self._run = kernels.compile_function(self._sum_into)
+            zero = self._zeros.get(dtype)
+            if zero is None:
+                zero = self._zeros[dtype] = K.zeros_like(terms[0])
+            padding = size - len(terms)
+            padded = list(terms) + [zero] * padding
+            weights = K.constant(list(weights) + [0.] * padding, dtype=dtype)
+            return self._run(padded + [weights, zero if total is None else total])[0]
+
+
+_weighted_sums = _WeightedSums()
+
+
 class LazyWeightedSum(object):
     """A running sum of `value * weight` whose values may stay engine tensors on the device.
 
     Adding a term only remembers it (no engine op, no copy to the host): a callback called
     after every batch then costs next to nothing. The terms are summed on the device in one
-    op when `pending` of them have gathered or when the sum is read, and copied to the host
+    call when `pending` of them have gathered or when the sum is read, and copied to the host
     once, by `result()`.
     """
 
     __slots__ = ('_values', '_weights', '_device_total', '_host_total')
 
-    # A fixed-length stack, padded: one compiled op on JAX whatever the number of batches.
+    # Folds of a fixed length, padded: one compiled call on JAX whatever the number of batches.
     pending = CHUNK
 
     def __init__(self):
@@ -62,19 +99,13 @@ class LazyWeightedSum(object):
     def _fold(self):
         values, weights = self._values, self._weights
         self._values, self._weights = [], []
-        try:
-            stacked = stack_padded(values, self.pending)
-        except Exception:  # mixed shapes or types: each term on its own, below
-            stacked = None
-        if stacked is not None and K.ndim(stacked) == 1:
-            # The padding entries (zeros) get zero weights.
-            weights = list(weights) + [0.] * (K.int_shape(stacked)[0] - len(weights))
-            partial = K.sum(stacked * K.constant(weights, dtype=K.dtype(stacked)))
-            # The first fold adds too: the one add op (compiled once on JAX) is then ready
-            # before a long epoch needs it, rather than compiled in its middle.
-            total = self._device_total
-            self._device_total = (K.zeros_like(partial) if total is None else total) + partial
+        dtype = K.dtype(values[0]) if K.is_tensor(values[0]) else None
+        if dtype is not None and all(K.is_tensor(v) and K.ndim(v) == 0 and K.dtype(v) == dtype
+                                     for v in values):
+            self._device_total = _weighted_sums.add(self._device_total, values, weights,
+                                                    self.pending)
             return
+        # Terms of mixed shapes or types: each on its own, on the host.
         for value, weight in zip(values, weights):
             self._host_total = self._host_total + np.asarray(to_python(value)) * weight
 
