@@ -403,7 +403,7 @@ struct backward_args {
  *
  * Forward, per block of LANES units: the recurrent kernel's columns of those units in the four
  * gates, packed once per call as panels (units, 4 x LANES) that a step reads in order; a tile
- * of up to FUSED_ROWS samples accumulates its 4 gate vectors per sample in registers (from the
+ * of up to FORWARD_ROWS samples accumulates its 4 gate vectors per sample in registers (from the
  * bias and the step's inputs first, where the loops project them: lstm_input_forward), then
  * the cells run on the tile (from an L1 copy: on the registers the accumulators hold, the
  * cells' temporaries would spill), so the pre-activations never reach memory. Backward: the
@@ -419,19 +419,24 @@ struct backward_args {
 #if FLOAT32 && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
 #include <immintrin.h>
 #define FUSED 1
-#define FUSED_ROWS 6
 #define OUTER_BLOCK 48
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static int fused_on = 1;
 
 /* The vector operations the fused loops are written in, on the widest registers the target
- * has. A tile keeps FUSED_ROWS x TILE_VECTORS accumulators in registers, besides
- * TILE_VECTORS panel vectors and one broadcast value: with AVX-512's 32 registers
- * 6 x 4 + 4 + 1 = 29, with AVX2's 16 registers 6 x 2 + 2 + 1 = 15 (a tile of 4 gates then
- * accumulates in two passes of 2). */
+ * has, and the tiles' shapes, which the register count sets: a tile keeps its accumulators,
+ * its panel vectors and one broadcast value in registers.
+ *   Forward: FORWARD_ROWS samples x 4 gates. AVX-512's 32 registers: 6 x 4 + 4 + 1 = 29.
+ *     AVX2's 16: 3 x 4 + 4 + 1 = 17, one panel vector read from L1 by its FMAs (measured
+ *     faster than 6 samples x 2 gates in two passes, which reads h twice).
+ *   Backward products: PRODUCT_ROWS samples x TILE_VECTORS blocks (the backward panels'
+ *     groups): 6 x 4 + 4 + 1 = 29; 6 x 2 + 2 + 1 = 15.
+ *   Outer products: OUTER_COLS x OUTER_SPANS blocks, likewise. */
 #if defined(__AVX512F__)
 #define LANES 16
+#define FORWARD_ROWS 6
+#define PRODUCT_ROWS 6
 #define TILE_VECTORS 4
 #define OUTER_COLS 6
 #define OUTER_SPANS 4
@@ -494,6 +499,8 @@ static ALWAYS_INLINE vec v_within(vec y, vec low, vec high, vec value) {
 }
 #else
 #define LANES 8
+#define FORWARD_ROWS 3
+#define PRODUCT_ROWS 6
 #define TILE_VECTORS 2
 #define OUTER_COLS 6
 #define OUTER_SPANS 2
@@ -654,138 +661,189 @@ static float *pack_backward(int rows, int units, const float *kernel) {
     return panels;
 }
 
-/* One sample's cells on one block of LANES units, from the step's products `zi..zo` (without
- * the projections). */
-static ALWAYS_INLINE void cells_v(const struct forward_args *a, long row, int offset,
-                                  lanes_t lanes, const float *h_prev, int k, int t,
-                                  vec zi, vec zf, vec zg, vec zo) {
-    const int units = a->units, steps = a->steps, width = 4 * units;
-    const int b = (int)row;
-    float *h = a->outputs + ((long)b * steps + k) * units + offset;
-    float *c = a->c + (long)b * units + offset;
-    float *factors = a->factors ? a->factors + ((long)k * a->batch + b) * width + offset : 0;
-    float *carried = a->carried ? a->carried + ((long)k * a->batch + b) * 2 * units + offset
-                                : 0;
-    if (a->mask && !a->mask[(long)b * steps + t]) {
-        /* The states stay: nothing flows through the gates backwards. */
-        v_store_part(h, lanes, v_load_part(lanes, h_prev + offset));
-        if (factors) {
-            for (int gate = 0; gate < 4; ++gate)
-                v_store_part(factors + gate * units, lanes, v_zero());
-            v_store_part(carried, lanes, v_zero());
-            v_store_part(carried + units, lanes, v_set1(1.f));
-        }
-        return;
-    }
-    if (a->projected) {
-        const float *x = a->projected + ((long)b * steps + t) * width + offset;
-        zi = v_add(zi, v_load_part(lanes, x));
-        zf = v_add(zf, v_load_part(lanes, x + units));
-        zg = v_add(zg, v_load_part(lanes, x + 2 * units));
-        zo = v_add(zo, v_load_part(lanes, x + 3 * units));
-    }
-    vec i, f, o;
-    if (a->hard) {
-        i = hard_sigmoid_v(zi);
-        f = hard_sigmoid_v(zf);
-        o = hard_sigmoid_v(zo);
-    } else {
-        i = sigmoid_v(zi);
-        f = sigmoid_v(zf);
-        o = sigmoid_v(zo);
-    }
-    vec g = tanh_v(zg), c_prev = v_load_part(lanes, c);
-    vec c_new = v_fmadd(f, c_prev, v_mul(i, g));
-    vec tanh_c = tanh_v(c_new);
-    v_store_part(c, lanes, c_new);
-    v_store_part(h, lanes, v_mul(o, tanh_c));
-    if (!factors) return;
-    const vec one = v_set1(1.f);
-    vec si, sf, so;
-    if (a->hard) {
-        si = hard_sigmoid_slope_v(zi);
-        sf = hard_sigmoid_slope_v(zf);
-        so = hard_sigmoid_slope_v(zo);
-    } else {
-        si = sigmoid_slope_v(i);
-        sf = sigmoid_slope_v(f);
-        so = sigmoid_slope_v(o);
-    }
-    v_store_part(factors, lanes, v_mul(g, si));
-    v_store_part(factors + units, lanes, v_mul(c_prev, sf));
-    v_store_part(factors + 2 * units, lanes,
-                          v_mul(i, v_fnmadd(g, g, one)));
-    v_store_part(factors + 3 * units, lanes, v_mul(tanh_c, so));
-    v_store_part(carried, lanes, v_mul(o, v_fnmadd(tanh_c, tanh_c, one)));
-    v_store_part(carried + units, lanes, f);
+/* Whether sample b's step t is masked: its states stay. */
+static ALWAYS_INLINE int masked(const struct forward_args *a, int b, int t) {
+    return a->mask && !a->mask[(long)b * a->steps + t];
 }
 
-/* The cells of a tile's samples, from their products. */
+/* A masked sample's cells on one block of LANES units: the states stay, and nothing flows
+ * through the gates backwards. */
+static ALWAYS_INLINE void cells_kept(const struct forward_args *a, int b, int offset,
+                                     lanes_t lanes, const float *h_prev, int k) {
+    const int units = a->units;
+    v_store_part(a->outputs + ((long)b * a->steps + k) * units + offset, lanes,
+                 v_load_part(lanes, h_prev + offset));
+    if (a->factors) {
+        float *factors = a->factors + ((long)k * a->batch + b) * 4 * units + offset;
+        float *carried = a->carried + ((long)k * a->batch + b) * 2 * units + offset;
+        for (int gate = 0; gate < 4; ++gate)
+            v_store_part(factors + gate * units, lanes, v_zero());
+        v_store_part(carried, lanes, v_zero());
+        v_store_part(carried + units, lanes, v_set1(1.f));
+    }
+}
+
+#define CELL_ROWS 2
+
+/* The cells of `n` (at most CELL_ROWS) samples from `first` on one block of LANES units,
+ * none of them masked, from the step's products (without the projections). The samples go
+ * side by side through each stage: their chains of exp, division and tanh are independent,
+ * and so they overlap instead of waiting on each other's latency. */
+static ALWAYS_INLINE void cells_v(const int n, const struct forward_args *a, int first,
+                                  int offset, lanes_t lanes, int k, int t,
+                                  vec products[][4]) {
+    const int units = a->units, steps = a->steps, width = 4 * units;
+    vec zi[CELL_ROWS], zf[CELL_ROWS], zg[CELL_ROWS], zo[CELL_ROWS];
+    vec i[CELL_ROWS], f[CELL_ROWS], o[CELL_ROWS], g[CELL_ROWS];
+    vec c_prev[CELL_ROWS], c_new[CELL_ROWS], tanh_c[CELL_ROWS];
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        const int b = first + r;
+        zi[r] = products[r][0];
+        zf[r] = products[r][1];
+        zg[r] = products[r][2];
+        zo[r] = products[r][3];
+        if (a->projected) {
+            const float *x = a->projected + ((long)b * steps + t) * width + offset;
+            zi[r] = v_add(zi[r], v_load_part(lanes, x));
+            zf[r] = v_add(zf[r], v_load_part(lanes, x + units));
+            zg[r] = v_add(zg[r], v_load_part(lanes, x + 2 * units));
+            zo[r] = v_add(zo[r], v_load_part(lanes, x + 3 * units));
+        }
+        c_prev[r] = v_load_part(lanes, a->c + (long)b * units + offset);
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        if (a->hard) {
+            i[r] = hard_sigmoid_v(zi[r]);
+            f[r] = hard_sigmoid_v(zf[r]);
+            o[r] = hard_sigmoid_v(zo[r]);
+        } else {
+            i[r] = sigmoid_v(zi[r]);
+            f[r] = sigmoid_v(zf[r]);
+            o[r] = sigmoid_v(zo[r]);
+        }
+        g[r] = tanh_v(zg[r]);
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) c_new[r] = v_fmadd(f[r], c_prev[r], v_mul(i[r], g[r]));
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) tanh_c[r] = tanh_v(c_new[r]);
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        const int b = first + r;
+        v_store_part(a->c + (long)b * units + offset, lanes, c_new[r]);
+        v_store_part(a->outputs + ((long)b * steps + k) * units + offset, lanes,
+                     v_mul(o[r], tanh_c[r]));
+    }
+    if (!a->factors) return;
+    const vec one = v_set1(1.f);
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        const int b = first + r;
+        float *factors = a->factors + ((long)k * a->batch + b) * width + offset;
+        float *carried = a->carried + ((long)k * a->batch + b) * 2 * units + offset;
+        vec si, sf, so;
+        if (a->hard) {
+            si = hard_sigmoid_slope_v(zi[r]);
+            sf = hard_sigmoid_slope_v(zf[r]);
+            so = hard_sigmoid_slope_v(zo[r]);
+        } else {
+            si = sigmoid_slope_v(i[r]);
+            sf = sigmoid_slope_v(f[r]);
+            so = sigmoid_slope_v(o[r]);
+        }
+        v_store_part(factors, lanes, v_mul(g[r], si));
+        v_store_part(factors + units, lanes, v_mul(c_prev[r], sf));
+        v_store_part(factors + 2 * units, lanes, v_mul(i[r], v_fnmadd(g[r], g[r], one)));
+        v_store_part(factors + 3 * units, lanes, v_mul(tanh_c[r], so));
+        v_store_part(carried, lanes, v_mul(o[r], v_fnmadd(tanh_c[r], tanh_c[r], one)));
+        v_store_part(carried + units, lanes, f[r]);
+    }
+}
+
+/* The cells of a tile's samples on `lanes` of a block, from their products: unmasked
+ * samples CELL_ROWS at a time. */
+static ALWAYS_INLINE void cells_lanes(lanes_t lanes, const struct forward_args *a, int first,
+                                      int rows, int block, const float *h_prev, int ld_prev,
+                                      int k, int t, vec products[][4]) {
+    const int offset = block * LANES;
+    for (int r = 0; r < rows;) {
+        if (masked(a, first + r, t)) {
+            cells_kept(a, first + r, offset, lanes, h_prev + (long)r * ld_prev, k);
+            r += 1;
+        } else if (r + 1 < rows && !masked(a, first + r + 1, t)) {
+            cells_v(2, a, first + r, offset, lanes, k, t, products + r);
+            r += 2;
+        } else {
+            cells_v(1, a, first + r, offset, lanes, k, t, products + r);
+            r += 1;
+        }
+    }
+}
+
+/* The cells of a tile's samples, from their products (a whole block's lanes as a constant:
+ * without mask registers, AVX2 would test them at every load and store). */
 static __attribute__((noinline)) void cells_tile(const struct forward_args *a, int first,
                                                  int rows, int block, const float *h_prev,
                                                  int ld_prev, int k, int t,
                                                  vec products[][4]) {
     const lanes_t lanes = lanes_of(block, a->units);
-    for (int r = 0; r < rows; ++r)
-        cells_v(a, first + r, block * LANES, lanes, h_prev + (long)r * ld_prev, k, t,
-                products[r][0], products[r][1], products[r][2], products[r][3]);
+    if (lanes == ALL_LANES)
+        cells_lanes(ALL_LANES, a, first, rows, block, h_prev, ld_prev, k, t, products);
+    else
+        cells_lanes(lanes, a, first, rows, block, h_prev, ld_prev, k, t, products);
 }
 
-/* acc[r][g] += sum over j < count of left[r][j] panel[j][pass + g], for a tile's `rows` and
- * the TILE_VECTORS gates from `pass` on (panel: count x 4 gates x LANES). */
-static ALWAYS_INLINE void accumulate(const int rows, vec acc[][TILE_VECTORS],
-                                     const float *panel, int pass, const float *left,
-                                     long ld_left, int count) {
+/* acc[r][g] += sum over j < count of left[r][j] panel[j][g], for a tile's `rows` and the
+ * four gates (panel: count x 4 gates x LANES). */
+static ALWAYS_INLINE void accumulate(const int rows, vec acc[][4], const float *panel,
+                                     const float *left, long ld_left, int count) {
     for (int j = 0; j < count; ++j) {
-        const float *p = panel + (long)j * 4 * LANES + pass * LANES;
-        vec q[TILE_VECTORS];
+        const float *p = panel + (long)j * 4 * LANES;
+        vec q[4];
 #pragma GCC unroll 4
-        for (int g = 0; g < TILE_VECTORS; ++g) q[g] = v_load(p + g * LANES);
+        for (int g = 0; g < 4; ++g) q[g] = v_load(p + g * LANES);
 #pragma GCC unroll 8
         for (int r = 0; r < rows; ++r) {
             vec l = v_set1(left[r * ld_left + j]);
 #pragma GCC unroll 4
-            for (int g = 0; g < TILE_VECTORS; ++g) acc[r][g] = v_fmadd(l, q[g], acc[r][g]);
+            for (int g = 0; g < 4; ++g) acc[r][g] = v_fmadd(l, q[g], acc[r][g]);
         }
     }
 }
 
-/* A tile of `rows` samples from `first` on one block of units in one step: its four gates
- * in passes of TILE_VECTORS (one pass with AVX-512, two with AVX2). */
+/* A tile of `rows` samples from `first` on one block of units in one step. */
 static ALWAYS_INLINE void forward_tile(const int rows, const struct forward_args *a, int first,
                                        int block, const float *h_prev, int ld_prev, int k,
                                        int t) {
     const int units = a->units;
     const lanes_t lanes = lanes_of(block, units);
-    const float *panel = a->panels + (long)block * units * 4 * LANES;
     const float *h = h_prev + (long)first * ld_prev;
-    /* The cells run from a copy in L1: on the registers the accumulators hold, the cells'
-     * own values would spill. */
-    vec products[FUSED_ROWS][4];
-#pragma GCC unroll 2
-    for (int pass = 0; pass < 4; pass += TILE_VECTORS) {
-        vec acc[FUSED_ROWS][TILE_VECTORS];
+    vec acc[FORWARD_ROWS][4];
 #pragma GCC unroll 4
-        for (int g = 0; g < TILE_VECTORS; ++g) {
-            /* The step's input projection first, where the loops do it: bias + x_t @ kernel. */
-            vec b = a->inputs && a->bias
-                        ? v_load_part(lanes, a->bias + (pass + g) * units + block * LANES)
-                        : v_zero();
+    for (int g = 0; g < 4; ++g) {
+        /* The step's input projection first, where the loops do it: bias + x_t @ kernel. */
+        vec b = a->inputs && a->bias
+                    ? v_load_part(lanes, a->bias + g * units + block * LANES)
+                    : v_zero();
 #pragma GCC unroll 8
-            for (int r = 0; r < rows; ++r) acc[r][g] = b;
-        }
-        if (a->inputs) {
-            const int input_dim = a->input_dim, steps = a->steps;
-            accumulate(rows, acc, a->input_panels + (long)block * input_dim * 4 * LANES, pass,
-                       a->inputs + ((long)first * steps + t) * input_dim,
-                       (long)steps * input_dim, input_dim);
-        }
-        accumulate(rows, acc, panel, pass, h, ld_prev, units);
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; ++r)
-#pragma GCC unroll 4
-            for (int g = 0; g < TILE_VECTORS; ++g) products[r][pass + g] = acc[r][g];
+        for (int r = 0; r < rows; ++r) acc[r][g] = b;
     }
+    if (a->inputs) {
+        const int input_dim = a->input_dim, steps = a->steps;
+        accumulate(rows, acc, a->input_panels + (long)block * input_dim * 4 * LANES,
+                   a->inputs + ((long)first * steps + t) * input_dim, (long)steps * input_dim,
+                   input_dim);
+    }
+    accumulate(rows, acc, a->panels + (long)block * units * 4 * LANES, h, ld_prev, units);
+    /* The cells from a copy in L1: on the registers the accumulators hold, the cells' own
+     * values would spill. */
+    vec products[FORWARD_ROWS][4];
+#pragma GCC unroll 8
+    for (int r = 0; r < rows; ++r)
+#pragma GCC unroll 4
+        for (int g = 0; g < 4; ++g) products[r][g] = acc[r][g];
     cells_tile(a, first, rows, block, h, ld_prev, k, t, products);
 }
 
@@ -804,11 +862,17 @@ static void forward_rows_fused(const void *pointer, int first, int end) {
                 PREFETCH(x + byte);
         }
         for (int block = 0; block < blocks; ++block)
-            for (int row = first; row < end; row += FUSED_ROWS) {
-                switch (end - row < FUSED_ROWS ? end - row : FUSED_ROWS) {
+            for (int row = first; row < end; row += FORWARD_ROWS) {
+                switch (end - row < FORWARD_ROWS ? end - row : FORWARD_ROWS) {
+#if FORWARD_ROWS >= 6
                 case 6: forward_tile(6, a, row, block, h_prev, ld_prev, k, t); break;
+#endif
+#if FORWARD_ROWS >= 5
                 case 5: forward_tile(5, a, row, block, h_prev, ld_prev, k, t); break;
+#endif
+#if FORWARD_ROWS >= 4
                 case 4: forward_tile(4, a, row, block, h_prev, ld_prev, k, t); break;
+#endif
                 case 3: forward_tile(3, a, row, block, h_prev, ld_prev, k, t); break;
                 case 2: forward_tile(2, a, row, block, h_prev, ld_prev, k, t); break;
                 default: forward_tile(1, a, row, block, h_prev, ld_prev, k, t); break;
@@ -823,7 +887,7 @@ static ALWAYS_INLINE void product_tile(const int rows, const int spans, const fl
                                        int width, const float *dz, long ld_dz, float *out,
                                        long ld_out, int out_units, int group,
                                        const uint8_t *kept) {
-    vec acc[FUSED_ROWS][TILE_VECTORS];
+    vec acc[PRODUCT_ROWS][TILE_VECTORS];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; ++r)
 #pragma GCC unroll 4
@@ -863,8 +927,10 @@ static ALWAYS_INLINE void product_rows(const int rows, const float *panels, int 
     for (int group = 0; group * TILE_VECTORS < blocks; ++group) {
         const float *panel = panels + (long)group * TILE_VECTORS * LANES * width;
         switch (spans_of(group, blocks)) {
-#if TILE_VECTORS == 4
+#if TILE_VECTORS >= 4
         case 4: product_tile(rows, 4, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+#endif
+#if TILE_VECTORS >= 3
         case 3: product_tile(rows, 3, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
 #endif
         case 2: product_tile(rows, 2, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
@@ -876,9 +942,15 @@ static ALWAYS_INLINE void product_rows(const int rows, const float *panels, int 
 static void product(int rows, const float *panels, int width, const float *dz, long ld_dz,
                     float *out, long ld_out, int out_units, const uint8_t *kept) {
     switch (rows) {
+#if PRODUCT_ROWS >= 6
     case 6: product_rows(6, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+#endif
+#if PRODUCT_ROWS >= 5
     case 5: product_rows(5, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+#endif
+#if PRODUCT_ROWS >= 4
     case 4: product_rows(4, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+#endif
     case 3: product_rows(3, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
     case 2: product_rows(2, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
     default: product_rows(1, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
@@ -930,8 +1002,10 @@ static ALWAYS_INLINE void outer_cols(const int cols, float *sum, int width, cons
         return;
     }
     switch (left_blocks < OUTER_SPANS ? left_blocks : OUTER_SPANS) {
-#if OUTER_SPANS == 4
+#if OUTER_SPANS >= 4
     case 4: outer_tile(cols, 4, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+#endif
+#if OUTER_SPANS >= 3
     case 3: outer_tile(cols, 3, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
 #endif
     case 2: outer_tile(cols, 2, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
@@ -954,9 +1028,15 @@ static void outer(int n, float *sum, int width, const float *left, long ld_left,
                 float *rows = sum + (long)i * width;
                 const float *l = left + i;
                 switch (end - i < OUTER_COLS ? end - i : OUTER_COLS) {
+#if OUTER_COLS >= 6
                 case 6: outer_cols(6, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+#endif
+#if OUTER_COLS >= 5
                 case 5: outer_cols(5, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+#endif
+#if OUTER_COLS >= 4
                 case 4: outer_cols(4, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+#endif
                 case 3: outer_cols(3, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
                 case 2: outer_cols(2, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
                 default: outer_cols(1, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
@@ -976,7 +1056,7 @@ static void backward_rows_fused(const void *pointer, int first, int end) {
     const struct backward_args *a = pointer;
     const int steps = a->steps, batch = a->batch, units = a->units, width = 4 * units;
     const int samples = end - first, input_dim = a->input_dim;
-    uint8_t kept[FUSED_ROWS];
+    uint8_t kept[PRODUCT_ROWS];
     /* On the input path, each step's dz and its outer products' left operands (h_prev, then
      * the inputs) copied side by side: in place their samples' rows lie a whole sequence
      * apart, a multiple of 4 KiB for the usual sizes, so that all of them fall into one
@@ -1019,14 +1099,14 @@ static void backward_rows_fused(const void *pointer, int first, int end) {
                 outer(units, sum, width, h_prev, ld_h, dz, ld_dz, samples);
                 outer(input_dim, sum + (long)units * width, width, x, ld_x, dz, ld_dz, samples);
             }
-            for (int row = first; row < end; row += FUSED_ROWS)
-                product(end - row < FUSED_ROWS ? end - row : FUSED_ROWS, a->input_panels,
+            for (int row = first; row < end; row += PRODUCT_ROWS)
+                product(end - row < PRODUCT_ROWS ? end - row : PRODUCT_ROWS, a->input_panels,
                         width, dz + (long)(row - first) * ld_dz,
                         ld_dz, a->d_inputs + ((long)row * steps + t) * input_dim,
                         ld_x, input_dim, 0);
         }
-        for (int row = first; row < end; row += FUSED_ROWS) {
-            const int rows = end - row < FUSED_ROWS ? end - row : FUSED_ROWS;
+        for (int row = first; row < end; row += PRODUCT_ROWS) {
+            const int rows = end - row < PRODUCT_ROWS ? end - row : PRODUCT_ROWS;
             /* A masked step passed the previous output on: dh_prev gets dh itself. */
             for (int r = 0; r < rows; ++r)
                 kept[r] = a->mask ? a->mask[(long)(row + r) * steps + t] : 1;
