@@ -1131,6 +1131,16 @@ int set_fused(int on) {
 /* Whether the fused loops run: built in and not set off. */
 int fused_active(void) { return fused_on; }
 
+/* The lanes of the fused loops' vectors: 16 (AVX-512), 8 (AVX2), or 0 where they are not
+ * built in. */
+int fused_lanes(void) {
+#if FUSED
+    return LANES;
+#else
+    return 0;
+#endif
+}
+
 /* tanh of n values as the loops compute it: y = tanh(x), LANES lanes at a time where the
  * fused loops are built in and `vector` is set, else one at a time. Returns whether on
  * vectors. */

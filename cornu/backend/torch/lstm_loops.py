@@ -184,7 +184,7 @@ def _load(dtype):
         [pointer] * 7 + [integer] * 2
     library.lstm_input_forward.restype = library.lstm_input_backward.restype = integer
     library.set_fused.argtypes = [integer]
-    library.fused_active.restype = integer
+    library.fused_active.restype = library.fused_lanes.restype = integer
     library.tanh_array.argtypes = [integer, pointer, pointer, integer]
     library.set_fused.restype = library.tanh_array.restype = integer
     return library if _agrees_with_torch(library, dtype) else None
