@@ -156,8 +156,12 @@ def recurrence_table(rounds, cell='lstm', least=False):
     weights = [w.clone().requires_grad_() for w in (kernel, recurrent, bias)]
     states = torch.zeros(BATCH_SIZE, UNITS)
 
+    from cornu.backend.torch import lstm_loops
+    enabled = lstm_loops._ENABLED
+
     def cornu_run(training, loops):
-        os.environ['CORNU_COMPILE_KERNELS'] = '1' if loops else '0'
+        # (What `CORNU_COMPILE_KERNELS=0` at import sets.)
+        lstm_loops._ENABLED = loops
         x = inputs.clone().requires_grad_() if training else inputs
         w_in, w_rec, b = weights if training else (kernel, recurrent, bias)
         with contextlib.nullcontext() if training else torch.inference_mode():
@@ -173,7 +177,6 @@ def recurrence_table(rounds, cell='lstm', least=False):
             h.sum().backward()
 
     def own_threads_run(training):
-        from cornu.backend.torch import lstm_loops
         use_team = lstm_loops._use_team
         lstm_loops._use_team = lambda: False
         try:
@@ -182,7 +185,6 @@ def recurrence_table(rounds, cell='lstm', least=False):
             lstm_loops._use_team = use_team
 
     def blas_run(training):
-        from cornu.backend.torch import lstm_loops
         library = lstm_loops.loops_for(torch.float32)
         library.set_fused(0)
         try:
@@ -199,7 +201,6 @@ def recurrence_table(rounds, cell='lstm', least=False):
 
     fused = False
     if cell == 'lstm':
-        from cornu.backend.torch import lstm_loops
         library = lstm_loops.loops_for(torch.float32)
         fused = library is not None and bool(library.set_fused(1))
     print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads, '
@@ -236,7 +237,7 @@ def recurrence_table(rounds, cell='lstm', least=False):
             print('%-9s %-26s %10.2f %10.2f %13.3fx %13.3fx' % (
                 'train' if training else 'predict', name, wall * 1e3, cpu * 1e3,
                 reference[0] / wall, reference[1] / cpu))
-    os.environ.pop('CORNU_COMPILE_KERNELS')
+    lstm_loops._ENABLED = enabled
 
 
 def main():

@@ -234,9 +234,29 @@ def test_a_compiler_that_fails_leaves_the_engine_ops(fresh_build, monkeypatch):
 
 
 def test_the_switch_turns_the_loops_off(fresh_build, monkeypatch):
-    monkeypatch.setenv('CORNU_COMPILE_KERNELS', '0')
+    monkeypatch.setattr(lstm_loops, '_ENABLED', False)
     assert lstm_loops.loops_for(torch.float32) is None
     assert not (fresh_build / 'kernels').exists()
+    monkeypatch.setattr(lstm_loops, '_ENABLED', True)
+    assert lstm_loops.loops_for(torch.float32) is not None
+
+
+@pytest.mark.parametrize('value,enabled', [('0', False), ('false', False), ('OFF', False),
+                                           ('1', True), ('', True), (None, True)])
+def test_the_switch_is_read_from_the_environment(monkeypatch, value, enabled):
+    """`CORNU_COMPILE_KERNELS` (read once, at import: `_ENABLED`) turns the loops off."""
+    if value is None:
+        monkeypatch.delenv('CORNU_COMPILE_KERNELS', raising=False)
+    else:
+        monkeypatch.setenv('CORNU_COMPILE_KERNELS', value)
+    assert lstm_loops._enabled_by_environment() == (enabled and sys.platform.startswith('linux'))
+
+
+def test_the_switch_is_read_once_at_import(monkeypatch):
+    """Setting the variable later changes nothing: a layer call reads no environment."""
+    assert lstm_loops.loops_for(torch.float32) is not None
+    monkeypatch.setenv('CORNU_COMPILE_KERNELS', '0')
+    assert lstm_loops.loops_for(torch.float32) is not None
 
 
 def test_a_library_that_fails_its_check_is_not_used(fresh_build, monkeypatch):

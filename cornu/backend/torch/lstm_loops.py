@@ -28,7 +28,7 @@ this machine's CPU (`-march=native`); `CORNU_KERNELS_MARCH` names another target
 cannot be built or loaded (no compiler, not Linux, no gemm exported by torch's library, a
 build that fails its first check) `lstm_recurrence` returns `None` and the caller runs the
 engine-op kernel instead, silently: both compute the same numbers. `CORNU_COMPILE_KERNELS=0`
-in the environment turns the loops off.
+in the environment (read once, at import) turns the loops off.
 
 Internal to the torch engine (the JAX engine compiles its own loop with XLA).
 """
@@ -63,9 +63,15 @@ _lock = threading.Lock()
 _loops = {}
 
 
-def _enabled():
+def _enabled_by_environment():
+    """Whether the loops may be built and run here: on Linux, unless `CORNU_COMPILE_KERNELS`
+    is '0', 'false' or 'off'."""
     return (sys.platform.startswith('linux') and
             os.environ.get('CORNU_COMPILE_KERNELS', '1').lower() not in ('0', 'false', 'off'))
+
+
+# (Read once, not at every layer call; tests and benchmarks set it to turn the loops off.)
+_ENABLED = _enabled_by_environment()
 
 
 def _cpu_signature():
@@ -213,7 +219,7 @@ def _agrees_with_torch(library, dtype):
 def loops_for(dtype):
     """The loaded C loops for tensors of `dtype` (built on the first call), or `None` where
     there are none (any dtype but float32 and float64, or see the module's docstring)."""
-    if dtype not in _TYPES or not _enabled():
+    if not _ENABLED or dtype not in _TYPES:
         return None
     try:
         return _loops[dtype]
