@@ -25,7 +25,8 @@ projection and the recurrence) with hard-sigmoid gates (through the C loops, and
 engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`, training (forward and
 backward) and inference. Where the C loops have their fused float32 path (AVX-512), the row
 "BLAS gemm" has them run as without it: the whole sequence projected first, each step's
-product by the BLAS gemm. With more than one thread (`BENCH_THREADS`) the C loops split the
+product by the BLAS gemm. `CORNU_KERNELS_MARCH=x86-64-v3` builds the loops for AVX2 with FMA
+(their 8-lane fused path), as on CPUs without AVX-512. With more than one thread (`BENCH_THREADS`) the C loops split the
 batch on torch's OpenMP team; the row "own threads" has them start threads of their own
 instead, as they did before. `--least` reports each row's least time rather than its
 median: on a machine busy with other work, the least disturbed run.
@@ -208,6 +209,9 @@ def recurrence_table(rounds, cell='lstm', least=False):
               cell.upper(), BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(),
               os.environ.get('OMP_WAIT_POLICY', 'default'), 'least' if least else 'median',
               rounds))
+    if fused:
+        print('C loops built for -march=%s: fused loops on %d-lane vectors' % (
+            lstm_loops._MARCH, library.fused_lanes()))
     print('%-9s %-26s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
                                                'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
