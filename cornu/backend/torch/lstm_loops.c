@@ -534,7 +534,8 @@ static ALWAYS_INLINE lanes_t lanes_of(int block, int units) {
 /* AVX2 has no mask registers: a partial block's lanes go through vmaskmov, whole blocks
  * through plain loads and stores (vmaskmov's stores are slow on some CPUs). */
 static ALWAYS_INLINE __m256i lane_mask(lanes_t lanes) {
-    return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
 
 static ALWAYS_INLINE vec v_load_part(lanes_t lanes, const float *p) {
@@ -654,7 +655,7 @@ static float *pack_backward(int rows, int units, const float *kernel) {
         float *panel = panels + (long)group * TILE_VECTORS * LANES * width;
         for (int j = 0; j < width; ++j)
             for (int l = 0; l < span; ++l) {
-                int u = (group * TILE_VECTORS) * LANES + l;
+                int u = group * TILE_VECTORS * LANES + l;
                 panel[(long)j * span + l] = u < rows ? kernel[(long)u * width + j] : 0.f;
             }
     }
