@@ -25,7 +25,8 @@ projection and the recurrence) with hard-sigmoid gates (through the C loops, and
 engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`, training (forward and
 backward) and inference. Where the C loops have their fused float32 path (AVX-512), the row
 "BLAS gemm" has them run as without it: the whole sequence projected first, each step's
-product by the BLAS gemm. With more than one thread (`BENCH_THREADS`) the C loops split the
+product by the BLAS gemm. `CORNU_KERNELS_MARCH=x86-64-v3` builds the loops for AVX2 with FMA
+(their 8-lane fused path), as on CPUs without AVX-512. With more than one thread (`BENCH_THREADS`) the C loops split the
 batch on torch's OpenMP team; the row "own threads" has them start threads of their own
 instead, as they did before. `--least` reports each row's least time rather than its
 median: on a machine busy with other work, the least disturbed run.
@@ -156,8 +157,12 @@ def recurrence_table(rounds, cell='lstm', least=False):
     weights = [w.clone().requires_grad_() for w in (kernel, recurrent, bias)]
     states = torch.zeros(BATCH_SIZE, UNITS)
 
+    from cornu.backend.torch import lstm_loops
+    enabled = lstm_loops._ENABLED
+
     def cornu_run(training, loops):
-        os.environ['CORNU_COMPILE_KERNELS'] = '1' if loops else '0'
+        # (What `CORNU_COMPILE_KERNELS=0` at import sets.)
+        lstm_loops._ENABLED = loops
         x = inputs.clone().requires_grad_() if training else inputs
         w_in, w_rec, b = weights if training else (kernel, recurrent, bias)
         with contextlib.nullcontext() if training else torch.inference_mode():
@@ -173,7 +178,6 @@ def recurrence_table(rounds, cell='lstm', least=False):
             h.sum().backward()
 
     def own_threads_run(training):
-        from cornu.backend.torch import lstm_loops
         use_team = lstm_loops._use_team
         lstm_loops._use_team = lambda: False
         try:
@@ -182,7 +186,6 @@ def recurrence_table(rounds, cell='lstm', least=False):
             lstm_loops._use_team = use_team
 
     def blas_run(training):
-        from cornu.backend.torch import lstm_loops
         library = lstm_loops.loops_for(torch.float32)
         library.set_fused(0)
         try:
@@ -199,7 +202,6 @@ def recurrence_table(rounds, cell='lstm', least=False):
 
     fused = False
     if cell == 'lstm':
-        from cornu.backend.torch import lstm_loops
         library = lstm_loops.loops_for(torch.float32)
         fused = library is not None and bool(library.set_fused(1))
     print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads, '
@@ -207,6 +209,9 @@ def recurrence_table(rounds, cell='lstm', least=False):
               cell.upper(), BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(),
               os.environ.get('OMP_WAIT_POLICY', 'default'), 'least' if least else 'median',
               rounds))
+    if fused:
+        print('C loops built for -march=%s: fused loops on %d-lane vectors' % (
+            lstm_loops._MARCH, library.fused_lanes()))
     print('%-9s %-26s %10s %10s %14s %14s' % ('', '', 'wall ms', 'CPU ms',
                                                'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
@@ -236,7 +241,7 @@ def recurrence_table(rounds, cell='lstm', least=False):
             print('%-9s %-26s %10.2f %10.2f %13.3fx %13.3fx' % (
                 'train' if training else 'predict', name, wall * 1e3, cpu * 1e3,
                 reference[0] / wall, reference[1] / cpu))
-    os.environ.pop('CORNU_COMPILE_KERNELS')
+    lstm_loops._ENABLED = enabled
 
 
 def main():

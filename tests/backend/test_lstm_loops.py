@@ -234,9 +234,29 @@ def test_a_compiler_that_fails_leaves_the_engine_ops(fresh_build, monkeypatch):
 
 
 def test_the_switch_turns_the_loops_off(fresh_build, monkeypatch):
-    monkeypatch.setenv('CORNU_COMPILE_KERNELS', '0')
+    monkeypatch.setattr(lstm_loops, '_ENABLED', False)
     assert lstm_loops.loops_for(torch.float32) is None
     assert not (fresh_build / 'kernels').exists()
+    monkeypatch.setattr(lstm_loops, '_ENABLED', True)
+    assert lstm_loops.loops_for(torch.float32) is not None
+
+
+@pytest.mark.parametrize('value,enabled', [('0', False), ('false', False), ('OFF', False),
+                                           ('1', True), ('', True), (None, True)])
+def test_the_switch_is_read_from_the_environment(monkeypatch, value, enabled):
+    """`CORNU_COMPILE_KERNELS` (read once, at import: `_ENABLED`) turns the loops off."""
+    if value is None:
+        monkeypatch.delenv('CORNU_COMPILE_KERNELS', raising=False)
+    else:
+        monkeypatch.setenv('CORNU_COMPILE_KERNELS', value)
+    assert lstm_loops._enabled_by_environment() == (enabled and sys.platform.startswith('linux'))
+
+
+def test_the_switch_is_read_once_at_import(monkeypatch):
+    """Setting the variable later changes nothing: a layer call reads no environment."""
+    assert lstm_loops.loops_for(torch.float32) is not None
+    monkeypatch.setenv('CORNU_COMPILE_KERNELS', '0')
+    assert lstm_loops.loops_for(torch.float32) is not None
 
 
 def test_a_library_that_fails_its_check_is_not_used(fresh_build, monkeypatch):
@@ -265,11 +285,13 @@ def test_shapes_that_do_not_fit_are_left_to_the_engine_ops(shapes):
 
 def _fused_loops():
     """The float32 library, or a skip where it was built without the fused loops (a compiler
-    not targeting AVX-512: the BLAS loops, which the other tests check, are all there is)."""
+    targeting neither AVX-512 nor AVX2 with FMA: the BLAS loops, which the other tests check,
+    are all there is)."""
     library = lstm_loops.loops_for(torch.float32)
     assert library is not None
     if not library.set_fused(1):
-        pytest.skip('the fused loops need AVX-512; this build has the BLAS loops only')
+        pytest.skip('the fused loops need AVX-512 or AVX2 with FMA; this build has the BLAS '
+                    'loops only')
     return library
 
 
@@ -287,7 +309,7 @@ def _float32_sweep():
 
 @pytest.mark.parametrize('vector', [True, False], ids=['vector', 'scalar'])
 def test_the_loops_tanh_is_within_two_ulps_of_numpys_over_the_float_range(vector):
-    """The cells' tanh (16 lanes at a time in the fused loops, one at a time in the BLAS
+    """The cells' tanh (16 or 8 lanes at a time in the fused loops, one at a time in the BLAS
     loops' cells) against NumPy's tanh in float64: at most 2 float32 ulps of the exact value
     away everywhere; NaN for NaN, ±1 for ±inf, the sign of zero kept."""
     library = lstm_loops.loops_for(torch.float32)
@@ -296,7 +318,8 @@ def test_the_loops_tanh_is_within_two_ulps_of_numpys_over_the_float_range(vector
     y = np.empty_like(x)
     used_vectors = library.tanh_array(x.size, x.ctypes.data, y.ctypes.data, int(vector))
     if vector and not used_vectors:
-        pytest.skip('the fused loops need AVX-512; this build has the scalar tanh only')
+        pytest.skip('the fused loops need AVX-512 or AVX2 with FMA; this build has the '
+                    'scalar tanh only')
     with np.errstate(invalid='ignore'):  # (signalling NaNs among the patterns)
         exact = np.tanh(x.astype(np.float64))
     nan = np.isnan(x)
@@ -317,7 +340,7 @@ def test_the_loops_tanh_is_within_two_ulps_of_numpys_over_the_float_range(vector
 @pytest.mark.parametrize('units', [37, 80])
 def test_the_fused_loops_give_the_blas_loops_numbers(monkeypatch, blas_loops, threads, team,
                                                      activation, go_backwards, masked, units):
-    """The fused loops (the step product on 16-lane tiles, the cells on its registers) give
+    """The fused loops (the step product on 16- or 8-lane tiles, the cells on its registers) give
     the numbers of the BLAS gemm with separate cells within float32 rounding (1e-5
     relative, and 2e-6 of the largest magnitude absolute: a gradient summed over steps and
     samples may cancel to near zero): outputs, states, inference and every gradient. 37 units: two
@@ -451,3 +474,53 @@ def test_the_fused_input_path_without_a_gradient_for_the_sequence(monkeypatch, b
         for a, e in zip(part_fused, part_blas):
             np.testing.assert_allclose(a, e, rtol=1e-5,
                                        atol=2e-6 * max(1., float(np.abs(e).max())))
+
+
+@pytest.mark.parametrize('value,march', [('x86-64-v3', 'x86-64-v3'), ('', 'native'),
+                                         ('  ', 'native'), ('armv8.2-a+fp16', 'native'),
+                                         ('x86-64 -O0', 'native'), ('znver3', 'znver3')])
+def test_the_build_target_comes_from_the_environment(monkeypatch, value, march):
+    """`CORNU_KERNELS_MARCH` names the `-march` to build for; empty, or anything but one
+    plain word (it goes onto the compiler's command line), leaves this machine's."""
+    monkeypatch.setenv('CORNU_KERNELS_MARCH', value)
+    assert lstm_loops._march_from_environment() == march
+    assert '-march=' + march in lstm_loops._flag_sets(march)[0]
+
+
+def _cpu_flags():
+    try:
+        with open('/proc/cpuinfo') as f:
+            return set(next(line for line in f if line.startswith('flags')).split(':')[1].split())
+    except (OSError, StopIteration):
+        return set()
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('masked', [False, True])
+def test_an_avx2_build_runs_8_lane_fused_loops_with_the_same_numbers(
+        numpy_lstm, fresh_build, monkeypatch, blas_loops, activation, masked):
+    """Built for `x86-64-v3` (AVX2 with FMA, no AVX-512), as on CPUs without AVX-512: the
+    fused loops run on 8 lanes and give NumPy's outputs and the BLAS loops' gradients
+    (13 samples, 37 units: tails of tiles and of blocks; 2 threads)."""
+    if not {'avx2', 'fma'} <= _cpu_flags():
+        pytest.skip('this CPU cannot run an AVX2 build')
+    monkeypatch.setattr(lstm_loops, '_MARCH', 'x86-64-v3')
+    library = lstm_loops.loops_for(torch.float32)
+    assert library is not None and library.set_fused(1) and library.fused_lanes() == 8
+    assert library.tanh_array(0, None, None, 1) == 1
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 2)
+    arrays, mask, weights = _input_problem(13, 13, 6, 11, 37, True)
+    mask = mask if masked else None
+    fused = _run_inputs(arrays, activation, mask, False, weights)
+    x, kernel, b, h, c, recurrent = [a.astype('float64') for a in arrays]
+    expected = numpy_lstm(x @ kernel + b, h, c, recurrent, activation, mask=mask)
+    for got in (fused[0], fused[2]):
+        for a, e in zip(got, expected):
+            np.testing.assert_allclose(a, e, rtol=1e-5, atol=2e-6)
+    blas_loops(library)
+    blas = _run_inputs(arrays, activation, mask, False, weights)
+    for part_fused, part_blas in zip(fused, blas):
+        for a, e in zip(part_fused, part_blas):
+            np.testing.assert_allclose(a, e, rtol=1e-5,
+                                       atol=2e-6 * max(1., float(np.abs(e).max())))
+    assert lstm_loops.loops_for(torch.float32) is library

@@ -397,108 +397,232 @@ struct backward_args {
     long sums_size;
 };
 
-/* The fused loops (float32 where the compiler targets AVX-512): a step's product and its
- * cells in one pass, with a product of our own on 16-lane vectors instead of the BLAS gemm.
+/* The fused loops (float32 where the compiler targets AVX-512, or AVX2 with FMA): a step's
+ * product and its cells in one pass, with a product of our own on LANES-lane vectors instead
+ * of the BLAS gemm.
  *
- * Forward, per block of 16 units: the recurrent kernel's columns of those units in the four
- * gates, packed once per call as panels (units, 4 x 16) that a step reads in order; a tile of
- * up to FUSED_ROWS samples accumulates its 4 gate vectors per sample in registers (from the
+ * Forward, per block of LANES units: the recurrent kernel's columns of those units in the four
+ * gates, packed once per call as panels (units, 4 x LANES) that a step reads in order; a tile
+ * of up to FORWARD_ROWS samples accumulates its 4 gate vectors per sample in registers (from the
  * bias and the step's inputs first, where the loops project them: lstm_input_forward), then
  * the cells run on the tile (from an L1 copy: on the registers the accumulators hold, the
  * cells' temporaries would spill), so the pre-activations never reach memory. Backward: the
  * step's cells first, then dh_prev = dz kernel^T on tiles of the transposed kernel, packed
- * as panels (4 units, up to 64 lanes); on the input path also d_inputs the same way and the
- * kernels' gradients as per-step outer products. A last block of fewer lanes is padded with
- * zeros in the panels and loaded and stored under a lane mask, so any number of units runs.
+ * as panels (4 units, up to TILE_VECTORS x LANES lanes); on the input path also d_inputs the
+ * same way and the kernels' gradients as per-step outer products. A last block of fewer lanes
+ * is padded with zeros in the panels and loaded and stored lane by lane (`lanes_t`), so any
+ * number of units runs.
  *
  * Why: at Keras' sizes (32 x 128 by 128 x 512 per step) these tiles were measured faster
  * than torch's BLAS (MKL) on the same products, by 1.3x on a step's product alone, and
  * the cells read and write their operands once. */
-#if FLOAT32 && defined(__AVX512F__)
+#if FLOAT32 && (defined(__AVX512F__) || (defined(__AVX2__) && defined(__FMA__)))
 #include <immintrin.h>
 #define FUSED 1
-#define FUSED_ROWS 6
-#define LANES 16
+#define OUTER_BLOCK 48
 #define ALWAYS_INLINE inline __attribute__((always_inline))
 
 static int fused_on = 1;
 
-static ALWAYS_INLINE __m512 exp_v(__m512 x) {
-    /* exp_r on 16 lanes (the same operations; max and min return their second operand
-     * where either is NaN, which keeps a NaN). */
-    x = _mm512_max_ps(_mm512_set1_ps(-87.f), x);
-    x = _mm512_min_ps(_mm512_set1_ps(88.f), x);
-    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(1.44269504088896341f),
-                               _mm512_set1_ps(128.5f));
-    __m512i n = _mm512_cvttps_epi32(t);
-    __m512 fn = _mm512_sub_ps(_mm512_cvtepi32_ps(n), _mm512_set1_ps(128.f));
-    __m512 r = _mm512_fnmadd_ps(fn, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fmadd_ps(fn, _mm512_set1_ps(2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_add_ps(_mm512_fmadd_ps(_mm512_mul_ps(p, r), r, r), _mm512_set1_ps(1.f));
-    __m512i bits = _mm512_slli_epi32(_mm512_sub_epi32(n, _mm512_set1_epi32(1)), 23);
-    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+/* The vector operations the fused loops are written in, on the widest registers the target
+ * has, and the tiles' shapes, which the register count sets: a tile keeps its accumulators,
+ * its panel vectors and one broadcast value in registers.
+ *   Forward: FORWARD_ROWS samples x 4 gates. AVX-512's 32 registers: 6 x 4 + 4 + 1 = 29.
+ *     AVX2's 16: 3 x 4 + 4 + 1 = 17, one panel vector read from L1 by its FMAs (measured
+ *     faster than 6 samples x 2 gates in two passes, which reads h twice).
+ *   Backward products: PRODUCT_ROWS samples x TILE_VECTORS blocks (the backward panels'
+ *     groups): 6 x 4 + 4 + 1 = 29; 6 x 2 + 2 + 1 = 15.
+ *   Outer products: OUTER_COLS x OUTER_SPANS blocks, likewise. */
+#if defined(__AVX512F__)
+#define LANES 16
+#define FORWARD_ROWS 6
+#define PRODUCT_ROWS 6
+#define TILE_VECTORS 4
+#define OUTER_COLS 6
+#define OUTER_SPANS 4
+typedef __m512 vec;
+typedef __m512i ivec;
+typedef __mmask16 lanes_t; /* the lanes of a vector that hold values */
+#define ALL_LANES ((lanes_t)0xFFFF)
+#define v_set1 _mm512_set1_ps
+#define v_zero _mm512_setzero_ps
+#define v_load _mm512_load_ps /* (aligned) */
+#define v_add _mm512_add_ps
+#define v_sub _mm512_sub_ps
+#define v_mul _mm512_mul_ps
+#define v_div _mm512_div_ps
+#define v_max _mm512_max_ps
+#define v_min _mm512_min_ps
+#define v_fmadd _mm512_fmadd_ps   /* a b + c */
+#define v_fnmadd _mm512_fnmadd_ps /* c - a b */
+#define v_abs _mm512_abs_ps
+#define v_truncate _mm512_cvttps_epi32
+#define i_to_float _mm512_cvtepi32_ps
+#define i_set1 _mm512_set1_epi32
+#define i_sub _mm512_sub_epi32
+#define i_shift_left _mm512_slli_epi32
+#define i_as_float _mm512_castsi512_ps
+
+/* The lanes of block `block` of LANES units that are units (all but in a last, partial
+ * one). */
+static ALWAYS_INLINE lanes_t lanes_of(int block, int units) {
+    int left = units - block * LANES;
+    return left >= LANES ? (lanes_t)0xFFFF : (lanes_t)((1u << left) - 1);
 }
 
-/* tanh_r on 16 lanes. */
-static ALWAYS_INLINE __m512 tanh_v(__m512 x) {
+/* A vector's `lanes` from p (the others 0), and to p (the others untouched). */
+static ALWAYS_INLINE vec v_load_part(lanes_t lanes, const float *p) {
+    return _mm512_maskz_loadu_ps(lanes, p);
+}
+
+static ALWAYS_INLINE void v_store_part(float *p, lanes_t lanes, vec v) {
+    _mm512_mask_storeu_ps(p, lanes, v);
+}
+
+/* y (non-negative) with x's sign. */
+static ALWAYS_INLINE vec v_with_sign_of(vec y, vec x) {
     const __m512i sign = _mm512_set1_epi32((int)0x80000000u);
-    __m512 a = _mm512_abs_ps(x), a2 = _mm512_mul_ps(a, a);
-    __m512 p = _mm512_set1_ps(TANH_P0);
-    p = _mm512_fmadd_ps(p, a2, _mm512_set1_ps(TANH_P1));
-    p = _mm512_fmadd_ps(p, a2, _mm512_set1_ps(TANH_P2));
-    p = _mm512_fmadd_ps(p, a2, _mm512_set1_ps(TANH_P3));
-    p = _mm512_fmadd_ps(p, a2, _mm512_set1_ps(TANH_P4));
-    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(a, a2), p, a);
-    __m512 e = exp_v(_mm512_add_ps(a, a));
-    __m512 large = _mm512_sub_ps(_mm512_set1_ps(1.f),
-                                 _mm512_div_ps(_mm512_set1_ps(2.f),
-                                               _mm512_add_ps(e, _mm512_set1_ps(1.f))));
-    __mmask16 is_small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(TANH_SMALL), _CMP_LT_OQ);
-    __m512 y = _mm512_mask_blend_ps(is_small, large, small);
     return _mm512_castsi512_ps(_mm512_or_si512(
         _mm512_castps_si512(y), _mm512_and_si512(_mm512_castps_si512(x), sign)));
 }
 
-static ALWAYS_INLINE __m512 sigmoid_v(__m512 x) {
-    return _mm512_div_ps(_mm512_set1_ps(1.f),
-                         _mm512_add_ps(_mm512_set1_ps(1.f), exp_v(_mm512_sub_ps(
-                             _mm512_setzero_ps(), x))));
+/* if_less where a < b, else otherwise (NaN compares false). */
+static ALWAYS_INLINE vec v_pick_less(vec a, vec b, vec if_less, vec otherwise) {
+    return _mm512_mask_blend_ps(_mm512_cmp_ps_mask(a, b, _CMP_LT_OQ), otherwise, if_less);
+}
+
+/* value where low <= y <= high, else 0. */
+static ALWAYS_INLINE vec v_within(vec y, vec low, vec high, vec value) {
+    __mmask16 inside = _mm512_cmp_ps_mask(y, low, _CMP_GE_OQ) &
+                       _mm512_cmp_ps_mask(y, high, _CMP_LE_OQ);
+    return _mm512_maskz_mov_ps(inside, value);
+}
+#else
+#define LANES 8
+#define FORWARD_ROWS 3
+#define PRODUCT_ROWS 6
+#define TILE_VECTORS 2
+#define OUTER_COLS 6
+#define OUTER_SPANS 2
+typedef __m256 vec;
+typedef __m256i ivec;
+typedef int lanes_t; /* how many of a vector's first lanes hold values */
+#define ALL_LANES LANES
+#define v_set1 _mm256_set1_ps
+#define v_zero _mm256_setzero_ps
+#define v_load _mm256_load_ps /* (aligned) */
+#define v_add _mm256_add_ps
+#define v_sub _mm256_sub_ps
+#define v_mul _mm256_mul_ps
+#define v_div _mm256_div_ps
+#define v_max _mm256_max_ps
+#define v_min _mm256_min_ps
+#define v_fmadd _mm256_fmadd_ps   /* a b + c */
+#define v_fnmadd _mm256_fnmadd_ps /* c - a b */
+#define v_truncate _mm256_cvttps_epi32
+#define i_to_float _mm256_cvtepi32_ps
+#define i_set1 _mm256_set1_epi32
+#define i_sub _mm256_sub_epi32
+#define i_shift_left _mm256_slli_epi32
+#define i_as_float _mm256_castsi256_ps
+
+static ALWAYS_INLINE lanes_t lanes_of(int block, int units) {
+    int left = units - block * LANES;
+    return left >= LANES ? LANES : left;
+}
+
+/* AVX2 has no mask registers: a partial block's lanes go through vmaskmov, whole blocks
+ * through plain loads and stores (vmaskmov's stores are slow on some CPUs). */
+static ALWAYS_INLINE __m256i lane_mask(lanes_t lanes) {
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32(lanes),
+                              _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+static ALWAYS_INLINE vec v_load_part(lanes_t lanes, const float *p) {
+    return lanes == LANES ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, lane_mask(lanes));
+}
+
+static ALWAYS_INLINE void v_store_part(float *p, lanes_t lanes, vec v) {
+    if (lanes == LANES)
+        _mm256_storeu_ps(p, v);
+    else
+        _mm256_maskstore_ps(p, lane_mask(lanes), v);
+}
+
+static ALWAYS_INLINE vec v_abs(vec x) { return _mm256_andnot_ps(_mm256_set1_ps(-0.f), x); }
+
+static ALWAYS_INLINE vec v_with_sign_of(vec y, vec x) {
+    return _mm256_or_ps(y, _mm256_and_ps(x, _mm256_set1_ps(-0.f)));
+}
+
+static ALWAYS_INLINE vec v_pick_less(vec a, vec b, vec if_less, vec otherwise) {
+    return _mm256_blendv_ps(otherwise, if_less, _mm256_cmp_ps(a, b, _CMP_LT_OQ));
+}
+
+static ALWAYS_INLINE vec v_within(vec y, vec low, vec high, vec value) {
+    __m256 inside = _mm256_and_ps(_mm256_cmp_ps(y, low, _CMP_GE_OQ),
+                                  _mm256_cmp_ps(y, high, _CMP_LE_OQ));
+    return _mm256_and_ps(inside, value);
+}
+#endif
+
+static ALWAYS_INLINE vec exp_v(vec x) {
+    /* exp_r on LANES lanes (the same operations; max and min return their second operand
+     * where either is NaN, which keeps a NaN). */
+    x = v_max(v_set1(-87.f), x);
+    x = v_min(v_set1(88.f), x);
+    vec t = v_fmadd(x, v_set1(1.44269504088896341f), v_set1(128.5f));
+    ivec n = v_truncate(t);
+    vec fn = v_sub(i_to_float(n), v_set1(128.f));
+    vec r = v_fnmadd(fn, v_set1(0.693359375f), x);
+    r = v_fmadd(fn, v_set1(2.12194440e-4f), r);
+    vec p = v_set1(1.9875691500e-4f);
+    p = v_fmadd(p, r, v_set1(1.3981999507e-3f));
+    p = v_fmadd(p, r, v_set1(8.3334519073e-3f));
+    p = v_fmadd(p, r, v_set1(4.1665795894e-2f));
+    p = v_fmadd(p, r, v_set1(1.6666665459e-1f));
+    p = v_fmadd(p, r, v_set1(5.0000001201e-1f));
+    p = v_add(v_fmadd(v_mul(p, r), r, r), v_set1(1.f));
+    ivec bits = i_shift_left(i_sub(n, i_set1(1)), 23);
+    return v_mul(p, i_as_float(bits));
+}
+
+/* tanh_r on LANES lanes. */
+static ALWAYS_INLINE vec tanh_v(vec x) {
+    vec a = v_abs(x), a2 = v_mul(a, a);
+    vec p = v_set1(TANH_P0);
+    p = v_fmadd(p, a2, v_set1(TANH_P1));
+    p = v_fmadd(p, a2, v_set1(TANH_P2));
+    p = v_fmadd(p, a2, v_set1(TANH_P3));
+    p = v_fmadd(p, a2, v_set1(TANH_P4));
+    vec small = v_fmadd(v_mul(a, a2), p, a);
+    vec e = exp_v(v_add(a, a));
+    vec large = v_sub(v_set1(1.f), v_div(v_set1(2.f), v_add(e, v_set1(1.f))));
+    return v_with_sign_of(v_pick_less(a, v_set1(TANH_SMALL), small, large), x);
+}
+
+static ALWAYS_INLINE vec sigmoid_v(vec x) {
+    return v_div(v_set1(1.f), v_add(v_set1(1.f), exp_v(v_sub(v_zero(), x))));
 }
 
 /* clip(0.2 x + 0.5, 0, 1), NaN kept (max and min as in exp_v). */
-static ALWAYS_INLINE __m512 hard_sigmoid_v(__m512 x) {
-    __m512 y = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), x, _mm512_set1_ps(0.5f));
-    y = _mm512_max_ps(_mm512_setzero_ps(), y);
-    return _mm512_min_ps(_mm512_set1_ps(1.f), y);
+static ALWAYS_INLINE vec hard_sigmoid_v(vec x) {
+    vec y = v_fmadd(v_set1(0.2f), x, v_set1(0.5f));
+    y = v_max(v_zero(), y);
+    return v_min(v_set1(1.f), y);
 }
 
 /* 0.2 where 0 <= 0.2 x + 0.5 <= 1, else 0. */
-static ALWAYS_INLINE __m512 hard_sigmoid_slope_v(__m512 x) {
-    __m512 y = _mm512_fmadd_ps(_mm512_set1_ps(0.2f), x, _mm512_set1_ps(0.5f));
-    __mmask16 inside = _mm512_cmp_ps_mask(y, _mm512_setzero_ps(), _CMP_GE_OQ) &
-                       _mm512_cmp_ps_mask(y, _mm512_set1_ps(1.f), _CMP_LE_OQ);
-    return _mm512_maskz_mov_ps(inside, _mm512_set1_ps(0.2f));
+static ALWAYS_INLINE vec hard_sigmoid_slope_v(vec x) {
+    vec y = v_fmadd(v_set1(0.2f), x, v_set1(0.5f));
+    return v_within(y, v_zero(), v_set1(1.f), v_set1(0.2f));
 }
 
 /* x (1 - x): a sigmoid's slope from its value. */
-static ALWAYS_INLINE __m512 sigmoid_slope_v(__m512 s) {
-    return _mm512_mul_ps(s, _mm512_sub_ps(_mm512_set1_ps(1.f), s));
-}
+static ALWAYS_INLINE vec sigmoid_slope_v(vec s) { return v_mul(s, v_sub(v_set1(1.f), s)); }
 
-/* The lanes of block `block` of 16 units that are units (all but in a last, partial one). */
-static ALWAYS_INLINE __mmask16 lanes_of(int block, int units) {
-    int left = units - block * LANES;
-    return left >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << left) - 1);
-}
-
-/* Forward panels of a kernel (rows, 4 units): for each block of 16 units, (rows, gate,
- * 16 lanes). */
+/* Forward panels of a kernel (rows, 4 units): for each block of LANES units, (rows, gate,
+ * LANES lanes). */
 static float *pack_forward(int rows, int units, const float *kernel) {
     const int blocks = (units + LANES - 1) / LANES, width = 4 * units;
     float *panels = aligned_alloc(64, (size_t)blocks * rows * 4 * LANES * sizeof(float));
@@ -514,99 +638,180 @@ static float *pack_forward(int rows, int units, const float *kernel) {
     return panels;
 }
 
-/* Backward panels: the kernel transposed, for each group of up to 4 blocks of 16 units,
- * (4 units, the group's lanes). */
+/* How many blocks group `group` of up to TILE_VECTORS blocks has, of `blocks` in all. */
+static inline int spans_of(int group, int blocks) {
+    const int left = blocks - group * TILE_VECTORS;
+    return left < TILE_VECTORS ? left : TILE_VECTORS;
+}
+
+/* Backward panels: the kernel transposed, for each group of up to TILE_VECTORS blocks of
+ * LANES units, (4 units, the group's lanes). */
 static float *pack_backward(int rows, int units, const float *kernel) {
     const int blocks = (rows + LANES - 1) / LANES, width = 4 * units;
     float *panels = aligned_alloc(64, (size_t)blocks * width * LANES * sizeof(float));
     if (!panels) return 0;
-    for (int group = 0; group * 4 < blocks; ++group) {
-        const int span = (blocks - group * 4 < 4 ? blocks - group * 4 : 4) * LANES;
-        float *panel = panels + (long)group * 4 * LANES * width;
+    for (int group = 0; group * TILE_VECTORS < blocks; ++group) {
+        const int span = spans_of(group, blocks) * LANES;
+        float *panel = panels + (long)group * TILE_VECTORS * LANES * width;
         for (int j = 0; j < width; ++j)
             for (int l = 0; l < span; ++l) {
-                int u = group * 4 * LANES + l;
+                int u = group * TILE_VECTORS * LANES + l;
                 panel[(long)j * span + l] = u < rows ? kernel[(long)u * width + j] : 0.f;
             }
     }
     return panels;
 }
 
-/* One sample's cells on one block of 16 units, from the step's products `zi..zo` (without
- * the projections). */
-static ALWAYS_INLINE void cells_v(const struct forward_args *a, long row, int offset,
-                                  __mmask16 lanes, const float *h_prev, int k, int t,
-                                  __m512 zi, __m512 zf, __m512 zg, __m512 zo) {
-    const int units = a->units, steps = a->steps, width = 4 * units;
-    const int b = (int)row;
-    float *h = a->outputs + ((long)b * steps + k) * units + offset;
-    float *c = a->c + (long)b * units + offset;
-    float *factors = a->factors ? a->factors + ((long)k * a->batch + b) * width + offset : 0;
-    float *carried = a->carried ? a->carried + ((long)k * a->batch + b) * 2 * units + offset
-                                : 0;
-    if (a->mask && !a->mask[(long)b * steps + t]) {
-        /* The states stay: nothing flows through the gates backwards. */
-        _mm512_mask_storeu_ps(h, lanes, _mm512_maskz_loadu_ps(lanes, h_prev + offset));
-        if (factors) {
-            for (int gate = 0; gate < 4; ++gate)
-                _mm512_mask_storeu_ps(factors + gate * units, lanes, _mm512_setzero_ps());
-            _mm512_mask_storeu_ps(carried, lanes, _mm512_setzero_ps());
-            _mm512_mask_storeu_ps(carried + units, lanes, _mm512_set1_ps(1.f));
-        }
-        return;
-    }
-    if (a->projected) {
-        const float *x = a->projected + ((long)b * steps + t) * width + offset;
-        zi = _mm512_add_ps(zi, _mm512_maskz_loadu_ps(lanes, x));
-        zf = _mm512_add_ps(zf, _mm512_maskz_loadu_ps(lanes, x + units));
-        zg = _mm512_add_ps(zg, _mm512_maskz_loadu_ps(lanes, x + 2 * units));
-        zo = _mm512_add_ps(zo, _mm512_maskz_loadu_ps(lanes, x + 3 * units));
-    }
-    __m512 i, f, o;
-    if (a->hard) {
-        i = hard_sigmoid_v(zi);
-        f = hard_sigmoid_v(zf);
-        o = hard_sigmoid_v(zo);
-    } else {
-        i = sigmoid_v(zi);
-        f = sigmoid_v(zf);
-        o = sigmoid_v(zo);
-    }
-    __m512 g = tanh_v(zg), c_prev = _mm512_maskz_loadu_ps(lanes, c);
-    __m512 c_new = _mm512_fmadd_ps(f, c_prev, _mm512_mul_ps(i, g));
-    __m512 tanh_c = tanh_v(c_new);
-    _mm512_mask_storeu_ps(c, lanes, c_new);
-    _mm512_mask_storeu_ps(h, lanes, _mm512_mul_ps(o, tanh_c));
-    if (!factors) return;
-    const __m512 one = _mm512_set1_ps(1.f);
-    __m512 si, sf, so;
-    if (a->hard) {
-        si = hard_sigmoid_slope_v(zi);
-        sf = hard_sigmoid_slope_v(zf);
-        so = hard_sigmoid_slope_v(zo);
-    } else {
-        si = sigmoid_slope_v(i);
-        sf = sigmoid_slope_v(f);
-        so = sigmoid_slope_v(o);
-    }
-    _mm512_mask_storeu_ps(factors, lanes, _mm512_mul_ps(g, si));
-    _mm512_mask_storeu_ps(factors + units, lanes, _mm512_mul_ps(c_prev, sf));
-    _mm512_mask_storeu_ps(factors + 2 * units, lanes,
-                          _mm512_mul_ps(i, _mm512_fnmadd_ps(g, g, one)));
-    _mm512_mask_storeu_ps(factors + 3 * units, lanes, _mm512_mul_ps(tanh_c, so));
-    _mm512_mask_storeu_ps(carried, lanes, _mm512_mul_ps(o, _mm512_fnmadd_ps(tanh_c, tanh_c, one)));
-    _mm512_mask_storeu_ps(carried + units, lanes, f);
+/* Whether sample b's step t is masked: its states stay. */
+static ALWAYS_INLINE int masked(const struct forward_args *a, int b, int t) {
+    return a->mask && !a->mask[(long)b * a->steps + t];
 }
 
-/* The cells of a tile's samples, from their products. */
+/* A masked sample's cells on one block of LANES units: the states stay, and nothing flows
+ * through the gates backwards. */
+static ALWAYS_INLINE void cells_kept(const struct forward_args *a, int b, int offset,
+                                     lanes_t lanes, const float *h_prev, int k) {
+    const int units = a->units;
+    v_store_part(a->outputs + ((long)b * a->steps + k) * units + offset, lanes,
+                 v_load_part(lanes, h_prev + offset));
+    if (a->factors) {
+        float *factors = a->factors + ((long)k * a->batch + b) * 4 * units + offset;
+        float *carried = a->carried + ((long)k * a->batch + b) * 2 * units + offset;
+        for (int gate = 0; gate < 4; ++gate)
+            v_store_part(factors + gate * units, lanes, v_zero());
+        v_store_part(carried, lanes, v_zero());
+        v_store_part(carried + units, lanes, v_set1(1.f));
+    }
+}
+
+#define CELL_ROWS 2
+
+/* The cells of `n` (at most CELL_ROWS) samples from `first` on one block of LANES units,
+ * none of them masked, from the step's products (without the projections). The samples go
+ * side by side through each stage: their chains of exp, division and tanh are independent,
+ * and so they overlap instead of waiting on each other's latency. */
+static ALWAYS_INLINE void cells_v(const int n, const struct forward_args *a, int first,
+                                  int offset, lanes_t lanes, int k, int t,
+                                  vec products[][4]) {
+    const int units = a->units, steps = a->steps, width = 4 * units;
+    vec zi[CELL_ROWS], zf[CELL_ROWS], zg[CELL_ROWS], zo[CELL_ROWS];
+    vec i[CELL_ROWS], f[CELL_ROWS], o[CELL_ROWS], g[CELL_ROWS];
+    vec c_prev[CELL_ROWS], c_new[CELL_ROWS], tanh_c[CELL_ROWS];
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        const int b = first + r;
+        zi[r] = products[r][0];
+        zf[r] = products[r][1];
+        zg[r] = products[r][2];
+        zo[r] = products[r][3];
+        if (a->projected) {
+            const float *x = a->projected + ((long)b * steps + t) * width + offset;
+            zi[r] = v_add(zi[r], v_load_part(lanes, x));
+            zf[r] = v_add(zf[r], v_load_part(lanes, x + units));
+            zg[r] = v_add(zg[r], v_load_part(lanes, x + 2 * units));
+            zo[r] = v_add(zo[r], v_load_part(lanes, x + 3 * units));
+        }
+        c_prev[r] = v_load_part(lanes, a->c + (long)b * units + offset);
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        if (a->hard) {
+            i[r] = hard_sigmoid_v(zi[r]);
+            f[r] = hard_sigmoid_v(zf[r]);
+            o[r] = hard_sigmoid_v(zo[r]);
+        } else {
+            i[r] = sigmoid_v(zi[r]);
+            f[r] = sigmoid_v(zf[r]);
+            o[r] = sigmoid_v(zo[r]);
+        }
+        g[r] = tanh_v(zg[r]);
+    }
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) c_new[r] = v_fmadd(f[r], c_prev[r], v_mul(i[r], g[r]));
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) tanh_c[r] = tanh_v(c_new[r]);
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        const int b = first + r;
+        v_store_part(a->c + (long)b * units + offset, lanes, c_new[r]);
+        v_store_part(a->outputs + ((long)b * steps + k) * units + offset, lanes,
+                     v_mul(o[r], tanh_c[r]));
+    }
+    if (!a->factors) return;
+    const vec one = v_set1(1.f);
+#pragma GCC unroll 2
+    for (int r = 0; r < n; ++r) {
+        const int b = first + r;
+        float *factors = a->factors + ((long)k * a->batch + b) * width + offset;
+        float *carried = a->carried + ((long)k * a->batch + b) * 2 * units + offset;
+        vec si, sf, so;
+        if (a->hard) {
+            si = hard_sigmoid_slope_v(zi[r]);
+            sf = hard_sigmoid_slope_v(zf[r]);
+            so = hard_sigmoid_slope_v(zo[r]);
+        } else {
+            si = sigmoid_slope_v(i[r]);
+            sf = sigmoid_slope_v(f[r]);
+            so = sigmoid_slope_v(o[r]);
+        }
+        v_store_part(factors, lanes, v_mul(g[r], si));
+        v_store_part(factors + units, lanes, v_mul(c_prev[r], sf));
+        v_store_part(factors + 2 * units, lanes, v_mul(i[r], v_fnmadd(g[r], g[r], one)));
+        v_store_part(factors + 3 * units, lanes, v_mul(tanh_c[r], so));
+        v_store_part(carried, lanes, v_mul(o[r], v_fnmadd(tanh_c[r], tanh_c[r], one)));
+        v_store_part(carried + units, lanes, f[r]);
+    }
+}
+
+/* The cells of a tile's samples on `lanes` of a block, from their products: unmasked
+ * samples CELL_ROWS at a time. */
+static ALWAYS_INLINE void cells_lanes(lanes_t lanes, const struct forward_args *a, int first,
+                                      int rows, int block, const float *h_prev, int ld_prev,
+                                      int k, int t, vec products[][4]) {
+    const int offset = block * LANES;
+    for (int r = 0; r < rows;) {
+        if (masked(a, first + r, t)) {
+            cells_kept(a, first + r, offset, lanes, h_prev + (long)r * ld_prev, k);
+            r += 1;
+        } else if (r + 1 < rows && !masked(a, first + r + 1, t)) {
+            cells_v(2, a, first + r, offset, lanes, k, t, products + r);
+            r += 2;
+        } else {
+            cells_v(1, a, first + r, offset, lanes, k, t, products + r);
+            r += 1;
+        }
+    }
+}
+
+/* The cells of a tile's samples, from their products (a whole block's lanes as a constant:
+ * without mask registers, AVX2 would test them at every load and store). */
 static __attribute__((noinline)) void cells_tile(const struct forward_args *a, int first,
                                                  int rows, int block, const float *h_prev,
                                                  int ld_prev, int k, int t,
-                                                 __m512 products[][4]) {
-    const __mmask16 lanes = lanes_of(block, a->units);
-    for (int r = 0; r < rows; ++r)
-        cells_v(a, first + r, block * LANES, lanes, h_prev + (long)r * ld_prev, k, t,
-                products[r][0], products[r][1], products[r][2], products[r][3]);
+                                                 vec products[][4]) {
+    const lanes_t lanes = lanes_of(block, a->units);
+    if (lanes == ALL_LANES)
+        cells_lanes(ALL_LANES, a, first, rows, block, h_prev, ld_prev, k, t, products);
+    else
+        cells_lanes(lanes, a, first, rows, block, h_prev, ld_prev, k, t, products);
+}
+
+/* acc[r][g] += sum over j < count of left[r][j] panel[j][g], for a tile's `rows` and the
+ * four gates (panel: count x 4 gates x LANES). */
+static ALWAYS_INLINE void accumulate(const int rows, vec acc[][4], const float *panel,
+                                     const float *left, long ld_left, int count) {
+    for (int j = 0; j < count; ++j) {
+        const float *p = panel + (long)j * 4 * LANES;
+        vec q[4];
+#pragma GCC unroll 4
+        for (int g = 0; g < 4; ++g) q[g] = v_load(p + g * LANES);
+#pragma GCC unroll 8
+        for (int r = 0; r < rows; ++r) {
+            vec l = v_set1(left[r * ld_left + j]);
+#pragma GCC unroll 4
+            for (int g = 0; g < 4; ++g) acc[r][g] = v_fmadd(l, q[g], acc[r][g]);
+        }
+    }
 }
 
 /* A tile of `rows` samples from `first` on one block of units in one step. */
@@ -614,63 +819,32 @@ static ALWAYS_INLINE void forward_tile(const int rows, const struct forward_args
                                        int block, const float *h_prev, int ld_prev, int k,
                                        int t) {
     const int units = a->units;
-    const float *panel = a->panels + (long)block * units * 4 * LANES;
-    __m512 acc[FUSED_ROWS][4];
-    if (a->inputs) {
-        /* The step's input projection first: bias + x_t @ kernel. */
-        const __mmask16 lanes = lanes_of(block, units);
-        const int input_dim = a->input_dim, steps = a->steps;
-        const float *input_panel = a->input_panels + (long)block * input_dim * 4 * LANES;
-        const float *x = a->inputs + ((long)first * steps + t) * input_dim;
-        const long ld_x = (long)steps * input_dim;
-#pragma GCC unroll 4
-        for (int gate = 0; gate < 4; ++gate) {
-            __m512 b = a->bias ? _mm512_maskz_loadu_ps(lanes, a->bias + gate * units +
-                                                                  block * LANES)
-                               : _mm512_setzero_ps();
-#pragma GCC unroll 8
-            for (int r = 0; r < rows; ++r) acc[r][gate] = b;
-        }
-        for (int j = 0; j < input_dim; ++j) {
-            const float *p = input_panel + (long)j * 4 * LANES;
-            __m512 p0 = _mm512_load_ps(p), p1 = _mm512_load_ps(p + LANES);
-            __m512 p2 = _mm512_load_ps(p + 2 * LANES), p3 = _mm512_load_ps(p + 3 * LANES);
-#pragma GCC unroll 8
-            for (int r = 0; r < rows; ++r) {
-                __m512 xr = _mm512_set1_ps(x[r * ld_x + j]);
-                acc[r][0] = _mm512_fmadd_ps(xr, p0, acc[r][0]);
-                acc[r][1] = _mm512_fmadd_ps(xr, p1, acc[r][1]);
-                acc[r][2] = _mm512_fmadd_ps(xr, p2, acc[r][2]);
-                acc[r][3] = _mm512_fmadd_ps(xr, p3, acc[r][3]);
-            }
-        }
-    } else {
-#pragma GCC unroll 8
-        for (int r = 0; r < rows; ++r)
-#pragma GCC unroll 4
-            for (int gate = 0; gate < 4; ++gate) acc[r][gate] = _mm512_setzero_ps();
-    }
+    const lanes_t lanes = lanes_of(block, units);
     const float *h = h_prev + (long)first * ld_prev;
-    for (int j = 0; j < units; ++j) {
-        const float *p = panel + (long)j * 4 * LANES;
-        __m512 p0 = _mm512_load_ps(p), p1 = _mm512_load_ps(p + LANES);
-        __m512 p2 = _mm512_load_ps(p + 2 * LANES), p3 = _mm512_load_ps(p + 3 * LANES);
+    vec acc[FORWARD_ROWS][4];
+#pragma GCC unroll 4
+    for (int g = 0; g < 4; ++g) {
+        /* The step's input projection first, where the loops do it: bias + x_t @ kernel. */
+        vec b = a->inputs && a->bias
+                    ? v_load_part(lanes, a->bias + g * units + block * LANES)
+                    : v_zero();
 #pragma GCC unroll 8
-        for (int r = 0; r < rows; ++r) {
-            __m512 hr = _mm512_set1_ps(h[(long)r * ld_prev + j]);
-            acc[r][0] = _mm512_fmadd_ps(hr, p0, acc[r][0]);
-            acc[r][1] = _mm512_fmadd_ps(hr, p1, acc[r][1]);
-            acc[r][2] = _mm512_fmadd_ps(hr, p2, acc[r][2]);
-            acc[r][3] = _mm512_fmadd_ps(hr, p3, acc[r][3]);
-        }
+        for (int r = 0; r < rows; ++r) acc[r][g] = b;
     }
+    if (a->inputs) {
+        const int input_dim = a->input_dim, steps = a->steps;
+        accumulate(rows, acc, a->input_panels + (long)block * input_dim * 4 * LANES,
+                   a->inputs + ((long)first * steps + t) * input_dim, (long)steps * input_dim,
+                   input_dim);
+    }
+    accumulate(rows, acc, a->panels + (long)block * units * 4 * LANES, h, ld_prev, units);
     /* The cells from a copy in L1: on the registers the accumulators hold, the cells' own
      * values would spill. */
-    __m512 products[FUSED_ROWS][4];
+    vec products[FORWARD_ROWS][4];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; ++r)
 #pragma GCC unroll 4
-        for (int gate = 0; gate < 4; ++gate) products[r][gate] = acc[r][gate];
+        for (int g = 0; g < 4; ++g) products[r][g] = acc[r][g];
     cells_tile(a, first, rows, block, h, ld_prev, k, t, products);
 }
 
@@ -689,11 +863,17 @@ static void forward_rows_fused(const void *pointer, int first, int end) {
                 PREFETCH(x + byte);
         }
         for (int block = 0; block < blocks; ++block)
-            for (int row = first; row < end; row += FUSED_ROWS) {
-                switch (end - row < FUSED_ROWS ? end - row : FUSED_ROWS) {
+            for (int row = first; row < end; row += FORWARD_ROWS) {
+                switch (end - row < FORWARD_ROWS ? end - row : FORWARD_ROWS) {
+#if FORWARD_ROWS >= 6
                 case 6: forward_tile(6, a, row, block, h_prev, ld_prev, k, t); break;
+#endif
+#if FORWARD_ROWS >= 5
                 case 5: forward_tile(5, a, row, block, h_prev, ld_prev, k, t); break;
+#endif
+#if FORWARD_ROWS >= 4
                 case 4: forward_tile(4, a, row, block, h_prev, ld_prev, k, t); break;
+#endif
                 case 3: forward_tile(3, a, row, block, h_prev, ld_prev, k, t); break;
                 case 2: forward_tile(2, a, row, block, h_prev, ld_prev, k, t); break;
                 default: forward_tile(1, a, row, block, h_prev, ld_prev, k, t); break;
@@ -708,21 +888,21 @@ static ALWAYS_INLINE void product_tile(const int rows, const int spans, const fl
                                        int width, const float *dz, long ld_dz, float *out,
                                        long ld_out, int out_units, int group,
                                        const uint8_t *kept) {
-    __m512 acc[FUSED_ROWS][4];
+    vec acc[PRODUCT_ROWS][TILE_VECTORS];
 #pragma GCC unroll 8
     for (int r = 0; r < rows; ++r)
 #pragma GCC unroll 4
-        for (int s = 0; s < spans; ++s) acc[r][s] = _mm512_setzero_ps();
+        for (int s = 0; s < spans; ++s) acc[r][s] = v_zero();
     for (int j = 0; j < width; ++j) {
         const float *p = panel + (long)j * spans * LANES;
-        __m512 q[4];
+        vec q[TILE_VECTORS];
 #pragma GCC unroll 4
-        for (int s = 0; s < spans; ++s) q[s] = _mm512_load_ps(p + s * LANES);
+        for (int s = 0; s < spans; ++s) q[s] = v_load(p + s * LANES);
 #pragma GCC unroll 8
         for (int r = 0; r < rows; ++r) {
-            __m512 d = _mm512_set1_ps(dz[r * ld_dz + j]);
+            vec d = v_set1(dz[r * ld_dz + j]);
 #pragma GCC unroll 4
-            for (int s = 0; s < spans; ++s) acc[r][s] = _mm512_fmadd_ps(d, q[s], acc[r][s]);
+            for (int s = 0; s < spans; ++s) acc[r][s] = v_fmadd(d, q[s], acc[r][s]);
         }
     }
 #pragma GCC unroll 8
@@ -730,13 +910,12 @@ static ALWAYS_INLINE void product_tile(const int rows, const int spans, const fl
         float *row = out + r * ld_out;
 #pragma GCC unroll 4
         for (int s = 0; s < spans; ++s) {
-            const int block = group * 4 + s;
-            const __mmask16 lanes = lanes_of(block, out_units);
-            __m512 value = acc[r][s];
+            const int block = group * TILE_VECTORS + s;
+            const lanes_t lanes = lanes_of(block, out_units);
+            vec value = acc[r][s];
             if (kept && !kept[r])
-                value = _mm512_add_ps(value,
-                                      _mm512_maskz_loadu_ps(lanes, row + block * LANES));
-            _mm512_mask_storeu_ps(row + block * LANES, lanes, value);
+                value = v_add(value, v_load_part(lanes, row + block * LANES));
+            v_store_part(row + block * LANES, lanes, value);
         }
     }
 }
@@ -746,11 +925,15 @@ static ALWAYS_INLINE void product_rows(const int rows, const float *panels, int 
                                        const float *dz, long ld_dz, float *out, long ld_out,
                                        int out_units, const uint8_t *kept) {
     const int blocks = (out_units + LANES - 1) / LANES;
-    for (int group = 0; group * 4 < blocks; ++group) {
-        const float *panel = panels + (long)group * 4 * LANES * width;
-        switch (blocks - group * 4 < 4 ? blocks - group * 4 : 4) {
+    for (int group = 0; group * TILE_VECTORS < blocks; ++group) {
+        const float *panel = panels + (long)group * TILE_VECTORS * LANES * width;
+        switch (spans_of(group, blocks)) {
+#if TILE_VECTORS >= 4
         case 4: product_tile(rows, 4, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+#endif
+#if TILE_VECTORS >= 3
         case 3: product_tile(rows, 3, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
+#endif
         case 2: product_tile(rows, 2, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
         default: product_tile(rows, 1, panel, width, dz, ld_dz, out, ld_out, out_units, group, kept); break;
         }
@@ -760,9 +943,15 @@ static ALWAYS_INLINE void product_rows(const int rows, const float *panels, int 
 static void product(int rows, const float *panels, int width, const float *dz, long ld_dz,
                     float *out, long ld_out, int out_units, const uint8_t *kept) {
     switch (rows) {
+#if PRODUCT_ROWS >= 6
     case 6: product_rows(6, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+#endif
+#if PRODUCT_ROWS >= 5
     case 5: product_rows(5, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+#endif
+#if PRODUCT_ROWS >= 4
     case 4: product_rows(4, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
+#endif
     case 3: product_rows(3, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
     case 2: product_rows(2, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
     default: product_rows(1, panels, width, dz, ld_dz, out, ld_out, out_units, kept); break;
@@ -770,75 +959,114 @@ static void product(int rows, const float *panels, int width, const float *dz, l
 }
 
 /* sum[i][j] += sum over the samples r of left[r][i] dz[r][j], for the `cols` rows i of sum
- * from `left`'s column 0 and a group of `spans` blocks of dz's width from `group`. */
-static ALWAYS_INLINE void outer_tile(const int cols, const int spans, float *sum, int width,
-                                     const float *left, long ld_left, const float *dz,
-                                     long ld_dz, int samples, int group) {
-    __m512 acc[FUSED_ROWS][4];
-    __mmask16 lanes[4];
+ * from `left`'s column 0 and a group of `spans` blocks of dz's width from `group`; `full`
+ * (a constant) where all of the group's lanes are in dz (the loads need no lanes then). */
+static ALWAYS_INLINE void outer_tile(const int cols, const int spans, const int full,
+                                     float *sum, int width, const float *left, long ld_left,
+                                     const float *dz, long ld_dz, int samples, int group) {
+    const int offset = group * OUTER_SPANS * LANES;
+    vec acc[OUTER_COLS][OUTER_SPANS];
+    lanes_t lanes[OUTER_SPANS];
 #pragma GCC unroll 4
-    for (int s = 0; s < spans; ++s) lanes[s] = lanes_of(group * 4 + s, width);
+    for (int s = 0; s < spans; ++s)
+        lanes[s] = full ? ALL_LANES : lanes_of(group * OUTER_SPANS + s, width);
 #pragma GCC unroll 8
     for (int i = 0; i < cols; ++i)
 #pragma GCC unroll 4
         for (int s = 0; s < spans; ++s)
-            acc[i][s] = _mm512_maskz_loadu_ps(lanes[s], sum + (long)i * width +
-                                                            (group * 4 + s) * LANES);
+            acc[i][s] = v_load_part(lanes[s], sum + (long)i * width + offset + s * LANES);
     for (int r = 0; r < samples; ++r) {
-        const float *d = dz + r * ld_dz + group * 4 * LANES;
-        __m512 q[4];
+        const float *d = dz + r * ld_dz + offset;
+        vec q[OUTER_SPANS];
 #pragma GCC unroll 4
-        for (int s = 0; s < spans; ++s) q[s] = _mm512_maskz_loadu_ps(lanes[s], d + s * LANES);
+        for (int s = 0; s < spans; ++s) q[s] = v_load_part(lanes[s], d + s * LANES);
 #pragma GCC unroll 8
         for (int i = 0; i < cols; ++i) {
-            __m512 l = _mm512_set1_ps(left[r * ld_left + i]);
+            vec l = v_set1(left[r * ld_left + i]);
 #pragma GCC unroll 4
-            for (int s = 0; s < spans; ++s) acc[i][s] = _mm512_fmadd_ps(l, q[s], acc[i][s]);
+            for (int s = 0; s < spans; ++s) acc[i][s] = v_fmadd(l, q[s], acc[i][s]);
         }
     }
 #pragma GCC unroll 8
     for (int i = 0; i < cols; ++i)
 #pragma GCC unroll 4
         for (int s = 0; s < spans; ++s)
-            _mm512_mask_storeu_ps(sum + (long)i * width + (group * 4 + s) * LANES, lanes[s],
-                                  acc[i][s]);
+            v_store_part(sum + (long)i * width + offset + s * LANES, lanes[s], acc[i][s]);
 }
 
 static ALWAYS_INLINE void outer_cols(const int cols, float *sum, int width, const float *left,
-                                     long ld_left, const float *dz, long ld_dz, int samples) {
-    const int blocks = (width + LANES - 1) / LANES;
-    for (int group = 0; group * 4 < blocks; ++group) {
-        switch (blocks - group * 4 < 4 ? blocks - group * 4 : 4) {
-        case 4: outer_tile(cols, 4, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
-        case 3: outer_tile(cols, 3, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
-        case 2: outer_tile(cols, 2, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
-        default: outer_tile(cols, 1, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
-        }
+                                     long ld_left, const float *dz, long ld_dz, int samples,
+                                     int group, int blocks) {
+    const int left_blocks = blocks - group * OUTER_SPANS;
+    if (left_blocks > OUTER_SPANS || (left_blocks == OUTER_SPANS && width % LANES == 0)) {
+        outer_tile(cols, OUTER_SPANS, 1, sum, width, left, ld_left, dz, ld_dz, samples, group);
+        return;
+    }
+    switch (left_blocks < OUTER_SPANS ? left_blocks : OUTER_SPANS) {
+#if OUTER_SPANS >= 4
+    case 4: outer_tile(cols, 4, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+#endif
+#if OUTER_SPANS >= 3
+    case 3: outer_tile(cols, 3, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+#endif
+    case 2: outer_tile(cols, 2, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
+    default: outer_tile(cols, 1, 0, sum, width, left, ld_left, dz, ld_dz, samples, group); break;
     }
 }
 
 /* sum (n x width) += left^T dz over `samples` rows: left (samples x n), dz (samples x
- * width). */
+ * width). In blocks of OUTER_BLOCK of left's columns, each across all of dz's groups: the
+ * samples' rows lie a sequence apart (beyond L1), and so a block of left stays in L1 while
+ * the groups take it, and a group of dz while the block's tiles take it. (Tile by tile
+ * across dz's whole width instead, the step's dz came from L2 once per tile of columns.) */
 static void outer(int n, float *sum, int width, const float *left, long ld_left,
                   const float *dz, long ld_dz, int samples) {
-    for (int i = 0; i < n; i += FUSED_ROWS) {
-        float *rows = sum + (long)i * width;
-        switch (n - i < FUSED_ROWS ? n - i : FUSED_ROWS) {
-        case 6: outer_cols(6, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
-        case 5: outer_cols(5, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
-        case 4: outer_cols(4, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
-        case 3: outer_cols(3, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
-        case 2: outer_cols(2, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
-        default: outer_cols(1, rows, width, left + i, ld_left, dz, ld_dz, samples); break;
-        }
+    const int blocks = (width + LANES - 1) / LANES;
+    for (int start = 0; start < n; start += OUTER_BLOCK) {
+        const int end = n - start < OUTER_BLOCK ? n : start + OUTER_BLOCK;
+        for (int group = 0; group * OUTER_SPANS < blocks; ++group)
+            for (int i = start; i < end; i += OUTER_COLS) {
+                float *rows = sum + (long)i * width;
+                const float *l = left + i;
+                switch (end - i < OUTER_COLS ? end - i : OUTER_COLS) {
+#if OUTER_COLS >= 6
+                case 6: outer_cols(6, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+#endif
+#if OUTER_COLS >= 5
+                case 5: outer_cols(5, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+#endif
+#if OUTER_COLS >= 4
+                case 4: outer_cols(4, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+#endif
+                case 3: outer_cols(3, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+                case 2: outer_cols(2, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+                default: outer_cols(1, rows, width, l, ld_left, dz, ld_dz, samples, group, blocks); break;
+                }
+            }
     }
+}
+
+/* A copy of `rows` rows of `count` floats, `ld` apart, next to each other in `to`. */
+static void gather_rows(float *to, const float *from, long ld, int rows, int count) {
+    for (int r = 0; r < rows; ++r)
+        memcpy(to + (long)r * count, from + r * ld, (size_t)count * sizeof(float));
 }
 
 /* The fused backward loop over the samples [first, end). */
 static void backward_rows_fused(const void *pointer, int first, int end) {
     const struct backward_args *a = pointer;
     const int steps = a->steps, batch = a->batch, units = a->units, width = 4 * units;
-    uint8_t kept[FUSED_ROWS];
+    const int samples = end - first, input_dim = a->input_dim;
+    uint8_t kept[PRODUCT_ROWS];
+    /* On the input path, each step's dz and its outer products' left operands (h_prev, then
+     * the inputs) copied side by side: in place their samples' rows lie a whole sequence
+     * apart, a multiple of 4 KiB for the usual sizes, so that all of them fall into one
+     * set of the L1 cache and evict each other while the products read them (measured:
+     * the outer products ran at about half the speed). NULL (out of memory, or the
+     * recurrence alone): the products read them in place. */
+    const long step_size = (long)samples * (width + units + input_dim);
+    float *step_dz = a->inputs ? aligned_alloc(64, (size_t)(step_size + 15) / 16 * 64) : 0;
+    float *step_left = step_dz ? step_dz + (long)samples * width : 0;
     for (int k = steps - 1; k >= 0; --k) {
         const int t = a->backwards ? steps - 1 - k : k;
         for (int b = first; b < end; ++b)
@@ -847,27 +1075,39 @@ static void backward_rows_fused(const void *pointer, int first, int end) {
                            a->d_outputs ? a->d_outputs + ((long)b * steps + k) * units : 0,
                            a->dh + (long)b * units, a->dc + (long)b * units,
                            a->dzs + ((long)b * steps + k) * width);
-        const long ld_dz = (long)steps * width;
+        long ld_dz = (long)steps * width;
         const float *dz = a->dzs + ((long)first * steps + k) * width;
         if (a->inputs) {
             /* The step's gradient sums (before dh is replaced by dh_prev), then d_inputs. */
-            const int input_dim = a->input_dim;
             const float *h_prev = k ? a->outputs + ((long)first * steps + k - 1) * units
                                     : a->h0 + (long)first * units;
+            const long ld_h = k ? (long)steps * units : units, ld_x = (long)steps * input_dim;
+            const float *x = a->inputs + ((long)first * steps + t) * input_dim;
             float *sum = a->sums + a->sums_size * part_of(first, batch, a->parts);
-            outer(units, sum, width, h_prev, k ? (long)steps * units : units, dz, ld_dz,
-                  end - first);
-            outer(input_dim, sum + (long)units * width, width,
-                  a->inputs + ((long)first * steps + t) * input_dim, (long)steps * input_dim,
-                  dz, ld_dz, end - first);
-            for (int row = first; row < end; row += FUSED_ROWS)
-                product(end - row < FUSED_ROWS ? end - row : FUSED_ROWS, a->input_panels,
+            if (step_dz) {
+                gather_rows(step_dz, dz, ld_dz, samples, width);
+                dz = step_dz;
+                ld_dz = width;
+                for (int r = 0; r < samples; ++r) {
+                    float *left = step_left + (long)r * (units + input_dim);
+                    memcpy(left, h_prev + r * ld_h, (size_t)units * sizeof(float));
+                    memcpy(left + units, x + r * ld_x, (size_t)input_dim * sizeof(float));
+                }
+                /* (sum: the recurrent kernel's rows, then the input kernel's.) */
+                outer(units + input_dim, sum, width, step_left, units + input_dim, dz, ld_dz,
+                      samples);
+            } else {
+                outer(units, sum, width, h_prev, ld_h, dz, ld_dz, samples);
+                outer(input_dim, sum + (long)units * width, width, x, ld_x, dz, ld_dz, samples);
+            }
+            for (int row = first; row < end; row += PRODUCT_ROWS)
+                product(end - row < PRODUCT_ROWS ? end - row : PRODUCT_ROWS, a->input_panels,
                         width, dz + (long)(row - first) * ld_dz,
                         ld_dz, a->d_inputs + ((long)row * steps + t) * input_dim,
-                        (long)steps * input_dim, input_dim, 0);
+                        ld_x, input_dim, 0);
         }
-        for (int row = first; row < end; row += FUSED_ROWS) {
-            const int rows = end - row < FUSED_ROWS ? end - row : FUSED_ROWS;
+        for (int row = first; row < end; row += PRODUCT_ROWS) {
+            const int rows = end - row < PRODUCT_ROWS ? end - row : PRODUCT_ROWS;
             /* A masked step passed the previous output on: dh_prev gets dh itself. */
             for (int r = 0; r < rows; ++r)
                 kept[r] = a->mask ? a->mask[(long)(row + r) * steps + t] : 1;
@@ -875,6 +1115,7 @@ static void backward_rows_fused(const void *pointer, int first, int end) {
                     a->dh + (long)row * units, units, units, kept);
         }
     }
+    free(step_dz);
 }
 #else
 #define FUSED 0
@@ -891,14 +1132,25 @@ int set_fused(int on) {
 /* Whether the fused loops run: built in and not set off. */
 int fused_active(void) { return fused_on; }
 
-/* tanh of n values as the loops compute it: y = tanh(x), 16 lanes at a time where the fused
- * loops are built in and `vector` is set, else one at a time. Returns whether on vectors. */
+/* The lanes of the fused loops' vectors: 16 (AVX-512), 8 (AVX2), or 0 where they are not
+ * built in. */
+int fused_lanes(void) {
+#if FUSED
+    return LANES;
+#else
+    return 0;
+#endif
+}
+
+/* tanh of n values as the loops compute it: y = tanh(x), LANES lanes at a time where the
+ * fused loops are built in and `vector` is set, else one at a time. Returns whether on
+ * vectors. */
 int tanh_array(int n, const REAL *x, REAL *y, int vector) {
 #if FUSED
     if (vector) {
         for (int i = 0; i < n; i += LANES) {
-            __mmask16 lanes = n - i >= LANES ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - i)) - 1);
-            _mm512_mask_storeu_ps(y + i, lanes, tanh_v(_mm512_maskz_loadu_ps(lanes, x + i)));
+            const lanes_t lanes = lanes_of(0, n - i);
+            v_store_part(y + i, lanes, tanh_v(v_load_part(lanes, x + i)));
         }
         return 1;
     }

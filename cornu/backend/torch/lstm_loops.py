@@ -12,8 +12,8 @@ are torch's own OpenMP team where torch's parallel ops run on OpenMP: its worker
 for a while after every op, and threads of the loops' own would compete with them for the
 cores; elsewhere the loops start threads of their own.
 
-Where the compiler targets AVX-512 (float32 only) the loops have a fused path, on by
-default: a step's product runs on register tiles of their own (the recurrent kernel packed
+Where the compiler targets AVX-512, or AVX2 with FMA (float32 only), the loops have a fused
+path, on by default: a step's product runs on register tiles of their own (the recurrent kernel packed
 once per call, its four gates' columns side by side) with the cells computed from the
 tile, and `lstm_input_recurrence` projects each step's inputs inside the same tiles. Its
 backward pass computes d_inputs and both kernels' gradients step by step, while each
@@ -22,11 +22,13 @@ step's gradients are in cache. At Keras' sizes these tiles ran faster than torch
 
 How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
 per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
-source, the compiler flags and the CPU; about a second once per machine. Wherever they
+source, the compiler flags and the CPU; about a second once per machine. They are built for
+this machine's CPU (`-march=native`); `CORNU_KERNELS_MARCH` names another target (say
+`x86-64-v3`, AVX2 with FMA) to build for instead. Wherever they
 cannot be built or loaded (no compiler, not Linux, no gemm exported by torch's library, a
 build that fails its first check) `lstm_recurrence` returns `None` and the caller runs the
 engine-op kernel instead, silently: both compute the same numbers. `CORNU_COMPILE_KERNELS=0`
-in the environment turns the loops off.
+in the environment (read once, at import) turns the loops off.
 
 Internal to the torch engine (the JAX engine compiles its own loop with XLA).
 """
@@ -34,6 +36,7 @@ import ctypes
 import functools
 import hashlib
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -52,17 +55,23 @@ _TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 's'),
 # (`-fno-trapping-math`, as torch itself is built) and, for GCC, no partial redundancy
 # elimination, which turns its clamp into branches that stop the loops from vectorising.
 # The second set is for compilers that refuse the first.
-_FLAGS = (['-O3', '-march=native', '-fno-math-errno', '-fno-trapping-math', '-fno-tree-pre'],
-          ['-O2'])
+_OPTIMIZED_FLAGS = ['-O3', '-fno-math-errno', '-fno-trapping-math', '-fno-tree-pre']
+_FALLBACK_FLAGS = ['-O2']
 _COMPILE_TIMEOUT_S = 60
 
 _lock = threading.Lock()
 _loops = {}
 
 
-def _enabled():
+def _enabled_by_environment():
+    """Whether the loops may be built and run here: on Linux, unless `CORNU_COMPILE_KERNELS`
+    is '0', 'false' or 'off'."""
     return (sys.platform.startswith('linux') and
             os.environ.get('CORNU_COMPILE_KERNELS', '1').lower() not in ('0', 'false', 'off'))
+
+
+# (Read once, not at every layer call; tests and benchmarks set it to turn the loops off.)
+_ENABLED = _enabled_by_environment()
 
 
 def _cpu_signature():
@@ -75,13 +84,31 @@ def _cpu_signature():
     return ''.join(sorted(set(lines)))
 
 
-def _build(real, defines):
-    """The path of the shared library for `real` (built if not cached), or `None`."""
+def _march_from_environment():
+    """The CPU the loops are built for (`-march`): `CORNU_KERNELS_MARCH` where it names one
+    (letters, digits, '.', '_', '-'), else this machine's (`native`)."""
+    march = os.environ.get('CORNU_KERNELS_MARCH', '').strip()
+    return march if re.fullmatch(r'[A-Za-z0-9._-]+', march) else 'native'
+
+
+# (Read once: the libraries loaded in a process are built for one target.)
+_MARCH = _march_from_environment()
+
+
+def _flag_sets(march):
+    """The compiler flags to try in turn for target `march`: optimised for it first, and
+    plain ones for compilers that refuse those."""
+    return (_OPTIMIZED_FLAGS + ['-march=' + march], _FALLBACK_FLAGS)
+
+
+def _build(real, defines, march='native'):
+    """The path of the shared library for `real` built for the CPU `march` (built if not
+    cached), or `None`."""
     with open(_SOURCE, 'rb') as f:
         source = f.read()
     compiler = os.environ.get('CC', 'cc')
     directory = os.path.join(os.path.dirname(config_path()), 'kernels')
-    for flags in _FLAGS:
+    for flags in _flag_sets(march):
         options = flags + ['-DREAL=%s' % real] + defines + ['-shared', '-fPIC', '-pthread']
         # (Not the compiler: a library built once serves whichever is installed later.)
         key = hashlib.sha256(source + repr(options).encode() +
@@ -140,7 +167,7 @@ def _set_openmp(library):
 def _load(dtype):
     real, defines, prefix = _TYPES[dtype]
     gemm = _torch_symbol(prefix + 'gemm_')
-    path = _build(real, defines) if gemm else None
+    path = _build(real, defines, _MARCH) if gemm else None
     if path is None:
         return None
     try:
@@ -163,7 +190,7 @@ def _load(dtype):
         [pointer] * 7 + [integer] * 2
     library.lstm_input_forward.restype = library.lstm_input_backward.restype = integer
     library.set_fused.argtypes = [integer]
-    library.fused_active.restype = integer
+    library.fused_active.restype = library.fused_lanes.restype = integer
     library.tanh_array.argtypes = [integer, pointer, pointer, integer]
     library.set_fused.restype = library.tanh_array.restype = integer
     return library if _agrees_with_torch(library, dtype) else None
@@ -192,7 +219,7 @@ def _agrees_with_torch(library, dtype):
 def loops_for(dtype):
     """The loaded C loops for tensors of `dtype` (built on the first call), or `None` where
     there are none (any dtype but float32 and float64, or see the module's docstring)."""
-    if dtype not in _TYPES or not _enabled():
+    if not _ENABLED or dtype not in _TYPES:
         return None
     try:
         return _loops[dtype]
