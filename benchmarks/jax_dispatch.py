@@ -37,16 +37,24 @@ sys.path.insert(0, os.path.dirname(HERE))
 sys.path.insert(0, HERE)
 
 
+def _thread_cpu_ns(thread):
+    """CPU time of thread `thread` (any thread of this process, by its kernel id), exact to
+    the moment: the kernel's per-thread CPU clock (schedstat's total lags a running thread
+    by up to a scheduler tick)."""
+    return time.clock_gettime_ns(((~thread) << 3) | 6)  # (the clock id of a thread's CPU)
+
+
 def thread_times():
     """`{thread id: (CPU nanoseconds, times put on a CPU)}` of this process's threads."""
     times = {}
     for path in glob.glob('/proc/self/task/*/schedstat'):
+        thread = int(path.split('/')[-2])
         try:
             with open(path) as f:
-                fields = f.read().split()
+                runs = int(f.read().split()[2])
+            times[thread] = (_thread_cpu_ns(thread), runs)
         except OSError:  # (a thread that ended meanwhile)
             continue
-        times[int(path.split('/')[-2])] = (int(fields[0]), int(fields[2]))
     return times
 
 
@@ -54,29 +62,39 @@ def measure(run, steps, caller):
     """Runs `run()` (one epoch of `steps` steps); returns per-step wall, process CPU, caller
     CPU, other threads' CPU (microseconds) and the other threads' runs."""
     before = thread_times()
+    mine = time.thread_time_ns()
     wall, cpu = time.perf_counter(), time.process_time()
     run()
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    mine = time.thread_time_ns() - mine
     after = thread_times()
-    mine = others = runs = 0
+    others = runs = 0
     for thread, (ns, count) in after.items():
-        ns0, count0 = before.get(thread, (0, 0))
-        if thread == caller:
-            mine += ns - ns0
-        else:
+        if thread != caller:
+            ns0, count0 = before.get(thread, (0, 0))
             others += ns - ns0
             runs += count - count0
     per = 1e6 / steps
     return (wall * per, cpu * per, mine / 1e3 / steps, others / 1e3 / steps, runs / steps)
 
 
+def _impls(text):
+    impls = text.split(',')
+    unknown = [impl for impl in impls if impl not in ('jax', 'cornu-jax')]
+    if unknown:
+        raise argparse.ArgumentTypeError('unknown implementation %r (expected jax and/or '
+                                         'cornu-jax)' % unknown[0])
+    return impls
+
+
 def main():
+    from peer_bench import workloads
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--workload', default='tiny_mlp')
+    parser.add_argument('--workload', default='tiny_mlp', choices=list(workloads.WORKLOADS))
     parser.add_argument('--samples', type=int, default=None,
                         help='rows per epoch (default: 400 batches)')
     parser.add_argument('--rounds', type=int, default=7)
-    parser.add_argument('--impls', default='jax,cornu-jax')
+    parser.add_argument('--impls', default='jax,cornu-jax', type=_impls)
     parser.add_argument('--inline', action='store_true',
                         help='run every XLA execution on the calling thread')
     args = parser.parse_args()
@@ -84,17 +102,21 @@ def main():
     import jax
     if args.inline:
         jax.config.update('jax_cpu_enable_async_dispatch', False)
-    from peer_bench import keras_api, raw_jax, workloads
+    from peer_bench import keras_api, raw_jax
     workload = workloads.WORKLOADS[args.workload]
     workload = workloads.sized(workload, samples=args.samples or 400 * workload.batch_size)
     data = workloads.make_data(workload)
     steps = -(-workload.samples // workload.batch_size)
     runners = {}
-    for impl in args.impls.split(','):
+    for impl in args.impls:
         module = raw_jax if impl == 'jax' else keras_api
         fit, _ = module.make_runner(impl, workload, data, 2)
-        fit(workload.samples)  # compiles
         runners[impl] = fit
+    # Untimed epochs of each: they compile the steps and the epochs' other ops, and XLA
+    # finishes compiling on its own threads, which would count against the next timed one.
+    for _ in range(2):
+        for fit in runners.values():
+            fit(workload.samples)
     caller = threading.get_native_id()
     rows = {impl: [] for impl in runners}
     for _ in range(args.rounds):
