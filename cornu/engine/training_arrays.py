@@ -58,6 +58,8 @@ class ArrayBatches(object):
             self.targets = [_to_engine(a, d) for a, d in zip(targets, target_dtypes)]
             self.weights = [_to_engine(w, d) for w, d in zip(weights, weight_dtypes)]
         self.indexable = self.streamed is None
+        # The host targets, for `class_index_targets` to read.
+        self._host_targets = list(targets)
         self._class_index_targets = {}
 
     def class_index_targets(self, outputs):
@@ -77,7 +79,7 @@ class ArrayBatches(object):
             for index in outputs:
                 if targets[index] is None or self.weights[index] is not None:
                     continue
-                labels = kernels.one_hot_class_indices(targets[index])
+                labels = kernels.one_hot_class_indices(self._host_targets[index])
                 if labels is not None:
                     targets[index] = labels
                     converted = True

@@ -22,12 +22,12 @@ def _one_hot(labels, classes):
 
 def _reads_indices():
     """Whether the engine under test reads one-hot targets as class indices."""
-    return kernels.one_hot_class_indices(K.constant(np.eye(2, dtype='float32'))) is not None
+    return kernels.one_hot_class_indices(np.eye(2, dtype='float32')) is not None
 
 
 def test_class_indices_of_exactly_one_hot_rows_only():
     labels = np.array([2, 0, 1, 1, 3])
-    found = kernels.one_hot_class_indices(K.constant(_one_hot(labels, 4)))
+    found = kernels.one_hot_class_indices(_one_hot(labels, 4))
     if not _reads_indices():
         assert found is None
         return
@@ -39,8 +39,12 @@ def test_class_indices_of_exactly_one_hot_rows_only():
     empty_row[2] = 0.
     with_nan = _one_hot(labels, 4)
     with_nan[0, 0] = np.nan
-    for rows in (soft, two_ones, empty_row, with_nan, labels.astype('float32')):
-        assert kernels.one_hot_class_indices(K.constant(rows)) is None
+    with_negative = _one_hot(labels, 4)
+    with_negative[4, 0] = -1.
+    with_two = _one_hot(labels, 4) * 2.
+    for rows in (soft, two_ones, empty_row, with_nan, with_negative, with_two,
+                 labels.astype('float32'), _one_hot(labels, 4).astype('int32')):
+        assert kernels.one_hot_class_indices(rows) is None
 
 
 def test_batch_means_take_class_indices():

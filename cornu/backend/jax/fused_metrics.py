@@ -86,6 +86,6 @@ def one_hot_class_indices(targets):
     one-hot rows; and the step is compiled, so reading indices would save no dispatch.)
 
     # Arguments
-        targets: a held target array.
+        targets: a NumPy array of shape `(samples, classes)`, as given to `fit`.
     """
     return None
