@@ -106,6 +106,22 @@ class StepLogic:
         self._measured_logit_outputs = [i for i in self.logit_outputs if i in measured]
         self._metric_means = [_BATCH_MEANS.get(spec.metric) for spec in self.metric_specs]
 
+    def class_index_outputs(self):
+        """The outputs whose targets the step may take as class indices
+        (`kernels.one_hot_class_indices`) when they are exactly one-hot and carry no sample
+        weights: those whose loss is the fused crossentropy from logits and whose metrics
+        are all the categorical accuracy, each computed by its batch-mean kernel (which
+        takes either form). A tuple of output indices."""
+        chosen = []
+        for (index, _, _), batch_mean in zip(self.loss_terms, self._loss_means):
+            if batch_mean is not kernels.mean_crossentropy_from_logits:
+                continue
+            measured = [mean for spec, mean in zip(self.metric_specs, self._metric_means)
+                        if spec.output_index == index]
+            if all(mean is kernels.mean_categorical_accuracy for mean in measured):
+                chosen.append(index)
+        return tuple(chosen)
+
     def _fuse_softmax_crossentropy(self, model, spec):
         """Lets outputs that end in a softmax give their logits to a crossentropy loss.
 

@@ -42,6 +42,7 @@ class Trainer:
     def __init__(self, model):
         self.model = model
         self.logic = None
+        self._index_outputs = ()
         self._train_step = self._test_step = self._predict_step = None
         self._predict_plan = None
         self._pads = {}
@@ -81,6 +82,8 @@ class Trainer:
         # Whether the update may skip the engine's dispatch to tensor subclasses (see
         # `kernels.update_mode`).
         self._plain_update = kernels.dispatches_plainly(self.params)
+        # The outputs whose one-hot targets the steps may read as class indices.
+        self._index_outputs = self.logic.class_index_outputs()
         self.optimizer = model.optimizer
         self.custom_updates = False
         if self.optimizer is not None:
@@ -269,7 +272,11 @@ class Trainer:
     def _batch(self, data, index):
         if data.indexable:
             # The step gathers the rows from the whole arrays.
-            return (*engine.place_arrays(data, self.placement), engine.batch_rows(index))
+            inputs, targets, weights = engine.place_arrays(data, self.placement)
+            if self._index_outputs:
+                # (On the engines that take class indices, see `one_hot_class_indices`.)
+                targets = data.class_index_targets(self._index_outputs) or targets
+            return inputs, targets, weights, engine.batch_rows(index)
         # Streamed data (memmaps, HDF5Matrix, arrays above the streaming threshold) is copied
         # batch by batch, here.
         return (*data.take(index), None)

@@ -58,6 +58,33 @@ class ArrayBatches(object):
             self.targets = [_to_engine(a, d) for a, d in zip(targets, target_dtypes)]
             self.weights = [_to_engine(w, d) for w, d in zip(weights, weight_dtypes)]
         self.indexable = self.streamed is None
+        # The host targets, for `class_index_targets` to read.
+        self._host_targets = list(targets)
+        self._class_index_targets = {}
+
+    def class_index_targets(self, outputs):
+        """The held targets, those at the positions `outputs` as their class indices
+        (`kernels.one_hot_class_indices`) where they are exactly one-hot and have no sample
+        weights; `None` when none is. Worked out on the first call for `outputs` (once per
+        `fit` or `evaluate`), then kept.
+
+        # Arguments
+            outputs: a tuple of output indices (`StepLogic.class_index_outputs`).
+        """
+        if outputs in self._class_index_targets:
+            return self._class_index_targets[outputs]
+        targets = list(self.targets)
+        converted = False
+        if self.indexable:
+            for index in outputs:
+                if targets[index] is None or self.weights[index] is not None:
+                    continue
+                labels = kernels.one_hot_class_indices(self._host_targets[index])
+                if labels is not None:
+                    targets[index] = labels
+                    converted = True
+        self._class_index_targets[outputs] = targets if converted else None
+        return self._class_index_targets[outputs]
 
     def expect(self, batches, order=None):
         """Announces the batches the loop takes next, so that streamed data copies each

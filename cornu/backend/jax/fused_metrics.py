@@ -7,10 +7,17 @@ the step is written once for both engines, and they are the `K` formulas themsel
 from .. import common
 from .core import cast
 from .math import argmax, equal, mean, round
-from .nn import categorical_crossentropy, softmax
+from .nn import categorical_crossentropy, softmax, sparse_categorical_crossentropy
 
 __all__ = ['mean_categorical_accuracy', 'mean_binary_accuracy',
-           'mean_crossentropy_from_logits', 'probabilities_from_logits']
+           'mean_crossentropy_from_logits', 'probabilities_from_logits',
+           'one_hot_class_indices']
+
+
+def _class_indices_of(target, scores):
+    """Whether `target` is the class indices of `scores`' rows: an integer array with one
+    dimension fewer."""
+    return target.ndim == scores.ndim - 1 and (target.dtype.kind in 'iu')
 
 
 def mean_categorical_accuracy(y_true, y_pred):
@@ -18,12 +25,14 @@ def mean_categorical_accuracy(y_true, y_pred):
     `categorical_accuracy`.
 
     # Arguments
-        y_true: one-hot targets.
-        y_pred: predicted class scores, same shape.
+        y_true: one-hot targets, or their class indices (`argmax(y_true)` itself).
+        y_pred: predicted class scores, shaped like the one-hot targets.
 
     # Returns
         A scalar tensor of `floatx()`.
     """
+    if _class_indices_of(y_true, y_pred):
+        return mean(cast(equal(y_true, argmax(y_pred, -1)), common.floatx()))
     return mean(cast(equal(argmax(y_true, -1), argmax(y_pred, -1)), common.floatx()))
 
 
@@ -45,12 +54,15 @@ def mean_crossentropy_from_logits(target, logits):
     loss of a softmax output whose crossentropy is fused with it.
 
     # Arguments
-        target: class probabilities (one-hot), shaped like `logits`.
+        target: class probabilities (one-hot), shaped like `logits`, or the class indices
+            of one-hot rows.
         logits: the output before its softmax.
 
     # Returns
         A scalar tensor.
     """
+    if _class_indices_of(target, logits):
+        return mean(sparse_categorical_crossentropy(target, logits, from_logits=True))
     return mean(categorical_crossentropy(target, logits, from_logits=True))
 
 
@@ -65,3 +77,15 @@ def probabilities_from_logits(logits):
         A tensor shaped like `logits`.
     """
     return softmax(logits, -1)
+
+
+def one_hot_class_indices(targets):
+    """`None`: JAX steps take one-hot targets as they are.
+
+    (A padded batch, `cornu.backend.steps.feed`, runs the general losses, which read the
+    one-hot rows; and the step is compiled, so reading indices would save no dispatch.)
+
+    # Arguments
+        targets: a NumPy array of shape `(samples, classes)`, as given to `fit`.
+    """
+    return None
