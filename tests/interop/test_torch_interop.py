@@ -268,7 +268,8 @@ def test_layer_in_sequential_computes_and_trains_the_module():
     assert model.output_shape == (None, 3)
     x = np.random.rand(6, 4).astype('float32')
     weight, bias = (t.detach().numpy().copy() for t in (linear.weight, linear.bias))
-    np.testing.assert_allclose(model.predict(x), np.tanh(x @ weight.T + bias), rtol=1e-5)
+    np.testing.assert_allclose(model.predict(x), np.tanh(x @ weight.T + bias),
+                               rtol=1e-5, atol=1e-6)
     model.compile(SGD(lr=0.1), 'mse')
     model.fit(x, np.random.rand(6, 3), epochs=2, batch_size=3, verbose=0)
     new_weight = linear.weight.detach().numpy()
