@@ -66,6 +66,10 @@ class _WeightedSums(object):
 _weighted_sums = _WeightedSums()
 
 
+def _kind(value):
+    return type(value), getattr(value, 'dtype', None), getattr(value, 'shape', None)
+
+
 class LazyWeightedSum(object):
     """A running sum of `value * weight` whose values may stay engine tensors on the device.
 
@@ -99,9 +103,11 @@ class LazyWeightedSum(object):
     def _fold(self):
         values, weights = self._values, self._weights
         self._values, self._weights = [], []
-        dtype = K.dtype(values[0]) if K.is_tensor(values[0]) else None
-        if dtype is not None and all(K.is_tensor(v) and K.ndim(v) == 0 and K.dtype(v) == dtype
-                                     for v in values):
+        first = values[0]
+        # (Compared by type, dtype and shape attributes, which both engines' tensors have: K's
+        # functions per term would cost more than the fold.)
+        kind = _kind(first)
+        if K.is_tensor(first) and K.ndim(first) == 0 and all(_kind(v) == kind for v in values):
             self._device_total = _weighted_sums.add(self._device_total, values, weights,
                                                     self.pending)
             return
