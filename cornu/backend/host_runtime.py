@@ -15,27 +15,35 @@ step, as TensorFlow's and PyTorch's GPU allocators do.
 Those thresholds hold for the main thread's heap. A block freed by another thread goes back to
 that thread's arena, made of heaps of at most 64 MB that glibc unmaps as soon as one holds
 nothing, and a block larger than such a heap is always a mapping of its own. A top pad of
-64 MB keeps a thread's heap (address space only: pages are touched when used). JAX runs its
-compiled steps and their convolutions' scratch on threads of its own, with blocks well over
-64 MB (the MNIST CNN step: 183, 200 and 85 MB, measured 86,000 faults a step), so on JAX every
-thread shares the main heap, large blocks come from it, and its top is kept up to a quarter of
-the machine's memory (within 512 MB and 2 GB). The price: memory freed below the heap's top
-stays in the process, and the threads share one allocator lock (JAX's threads allocate a few
-large blocks per step, not many small ones).
+64 MB keeps a thread's heap (address space only: pages are touched when used).
+
+JAX runs its compiled steps, and their convolutions' scratch, on threads of its own, with
+blocks well over 64 MB on the CPU (the MNIST CNN step: 183, 200 and 85 MB, measured 86,000
+faults a step). `CORNU_HOST_RUNTIME=one-heap` makes every thread share the main heap, large
+blocks then come from it, and its top is kept up to a quarter of the machine's memory (within
+512 MB and 2 GB). It is not the default, a trade measured on two cores with the JAX engine
+(`benchmarks/peers.py`, CPU time): with one heap the MNIST CNN trained about 1.8 times as fast
+and the IMDB LSTM about 5% faster, but the MNIST MLP trained about 8% slower and the
+32-64-10 MLP's steps took up to 1.5 times as long, because the threads then share one
+allocator lock and a JAX step allocates and frees a few hundred small blocks on the calling
+thread and a few dozen on XLA's. On a GPU the host only dispatches: the lock would be all that
+remained. glibc fixes a thread's arena at its first allocation, before cornu knows the model,
+so the choice is one per process.
 
 (The OpenMP threads' wait policy is left as it is: `PASSIVE` halves the CPU time of a
 convolution on a busy machine but, measured, made small models' steps several times slower in
 wall time, each parallel region waiting for its threads to wake.)
 
 The environment variable `CORNU_HOST_RUNTIME=default` leaves malloc as it is, and so does any
-setting of glibc's own (`MALLOC_MMAP_THRESHOLD_` and the like, or `glibc.malloc` tunables).
+setting of glibc's own (`MALLOC_MMAP_THRESHOLD_` and the like, or `glibc.malloc` tunables);
+`CORNU_HOST_RUNTIME=one-heap` adds the shared heap (either engine).
 """
 import ctypes
 import ctypes.util
 import os
 import sys
 
-__all__ = ['configure_host_runtime', 'MALLOC_THRESHOLDS']
+__all__ = ['configure_host_runtime', 'MALLOC_THRESHOLDS', 'HOST_RUNTIME_CHOICES']
 
 # glibc's mallopt parameters (malloc.h).
 _M_TRIM_THRESHOLD = -1
@@ -50,6 +58,8 @@ _M_ARENA_MAX = -8
 MALLOC_THRESHOLDS = ((256 << 20, 512 << 20), (32 << 20, 512 << 20))
 # The size of the heaps of glibc's other arenas (its HEAP_MAX_SIZE on 64-bit systems).
 MALLOC_TOP_PAD = 64 << 20
+# The values `CORNU_HOST_RUNTIME` takes ('' when unset: the thresholds only).
+HOST_RUNTIME_CHOICES = ('', 'default', 'one-heap')
 _GLIBC_MALLOC_VARIABLES = ('MALLOC_MMAP_THRESHOLD_', 'MALLOC_TRIM_THRESHOLD_', 'MALLOC_TOP_PAD_',
                            'MALLOC_MMAP_MAX_', 'MALLOC_ARENA_MAX')
 
@@ -90,9 +100,9 @@ def _one_heap_trim_threshold():
 
 def _share_one_heap(mallopt):
     """Every thread allocates from the main arena, large blocks from its heap rather than from
-    mappings of their own, and the heap's top is kept up to `_one_heap_trim_threshold` (see
-    the module doc). Threads that already have an arena keep it: this runs before the engine
-    starts its own.
+    mappings of their own, and the heap's top is kept up to `_one_heap_trim_threshold`
+    (`CORNU_HOST_RUNTIME=one-heap`, see the module doc). Threads that already have an arena
+    keep it: this runs before the engine starts its own.
 
     # Returns
         The trim threshold set, or `None` if glibc refused a setting.
@@ -111,6 +121,16 @@ def _malloc_set_by_user():
             'glibc.malloc.' in os.environ.get('GLIBC_TUNABLES', ''))
 
 
+def _host_runtime_choice():
+    """`CORNU_HOST_RUNTIME`, checked: one of `HOST_RUNTIME_CHOICES`."""
+    choice = os.environ.get('CORNU_HOST_RUNTIME', '').strip().lower()
+    if choice not in HOST_RUNTIME_CHOICES:
+        raise ValueError("CORNU_HOST_RUNTIME must be 'default' (malloc left as it is) or "
+                         "'one-heap' (every thread shares one malloc heap), or unset; got %r."
+                         % os.environ['CORNU_HOST_RUNTIME'])
+    return choice
+
+
 def configure_host_runtime(engine):
     """Applies the host settings for `engine` (`engine_choice` calls it once per process and
     keeps the result as `HOST_RUNTIME`).
@@ -119,17 +139,21 @@ def configure_host_runtime(engine):
         engine: `'torch'` or `'jax'` (the same settings apply to both).
 
     # Returns
-        A dict: `'malloc'`, the `(mmap threshold, trim threshold, top pad)` set, or `None`; on JAX also
-        `'one_heap'`, the trim threshold of the heap every thread then shares (`None` where
-        glibc refused). Empty when
+        A dict: `'malloc'`, the `(mmap threshold, trim threshold, top pad)` set, or `None`;
+        with `CORNU_HOST_RUNTIME=one-heap` also `'one_heap'`, the trim threshold of the heap
+        every thread then shares (`None` where glibc refused). Empty when
         `CORNU_HOST_RUNTIME=default` or glibc's malloc is configured by the environment.
+
+    # Raises
+        ValueError: for a `CORNU_HOST_RUNTIME` other than `default` or `one-heap`.
     """
-    if os.environ.get('CORNU_HOST_RUNTIME', '').lower() == 'default' or _malloc_set_by_user():
+    choice = _host_runtime_choice()
+    if choice == 'default' or _malloc_set_by_user():
         return {}
     mallopt = _mallopt()
     if mallopt is None:
         return {'malloc': None}
     applied = {'malloc': _tune_malloc(mallopt)}
-    if engine == 'jax':
+    if choice == 'one-heap':
         applied['one_heap'] = _share_one_heap(mallopt)
     return applied

@@ -124,15 +124,33 @@ def test_both_engines_set_the_malloc_thresholds(engine):
     assert report['engine'] == engine
     # The OpenMP wait policy is never changed (PASSIVE slows small models' steps).
     assert report['policy'] is None
-    # On JAX every thread also shares the main arena's heap (XLA allocates from its threads).
-    assert set(report['applied']) == ({'malloc', 'one_heap'} if engine == 'jax' else {'malloc'})
+    # By default each thread keeps its own arena, on either engine (see the module doc).
+    assert set(report['applied']) == {'malloc'}
     if sys.platform.startswith('linux'):
         mmap_threshold, trim_threshold, top_pad = report['applied']['malloc']
         assert mmap_threshold >= 32 << 20
         assert trim_threshold >= 512 << 20
         assert top_pad == 64 << 20
-        if engine == 'jax':
-            assert 512 << 20 <= report['applied']['one_heap'] < 2 ** 31
+
+
+@pytest.mark.parametrize('engine', ['torch', 'jax'])
+def test_one_heap_is_chosen_by_the_environment(engine):
+    if engine == 'jax':
+        pytest.importorskip('jax', reason='the JAX engine is not installed')
+    report = json.loads(_run(_REPORT, CORNU_BACKEND=engine, CORNU_HOST_RUNTIME='One-Heap'))
+    assert set(report['applied']) == {'malloc', 'one_heap'}
+    if sys.platform.startswith('linux'):
+        assert 512 << 20 <= report['applied']['one_heap'] < 2 ** 31
+
+
+def test_an_unknown_host_runtime_is_refused_with_the_choices():
+    env = dict(os.environ, PYTHONPATH=ROOT, CORNU_HOST_RUNTIME='shared')
+    result = subprocess.run([sys.executable, '-c', 'import cornu'], env=env,
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    message = result.stderr.strip().splitlines()[-1]
+    assert message.startswith('ValueError: CORNU_HOST_RUNTIME must be')
+    assert "'default'" in message and "'one-heap'" in message and "'shared'" in message
 
 
 @pytest.mark.parametrize('setting', [{'MALLOC_MMAP_THRESHOLD_': '131072'},
@@ -167,10 +185,17 @@ def test_blocks_freed_by_another_thread_are_reused_without_new_page_faults():
 
 
 @pytest.mark.skipif(not sys.platform.startswith('linux'), reason='glibc malloc settings')
-def test_on_jax_threads_reuse_freed_blocks_larger_than_their_own_arena():
-    pytest.importorskip('jax', reason='the JAX engine is not installed')
-    tuned = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND='jax'))
-    untouched = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND='jax', CORNU_HOST_RUNTIME='default'))
-    # Untouched, each 100 MB block is mapped afresh: ~24,000 faults each, ten times.
+@pytest.mark.parametrize('engine', ['torch', 'jax'])
+def test_with_one_heap_threads_reuse_freed_blocks_larger_than_their_own_arena(engine):
+    if engine == 'jax':
+        pytest.importorskip('jax', reason='the JAX engine is not installed')
+    one_heap = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND=engine,
+                        CORNU_HOST_RUNTIME='one-heap'))
+    own_arenas = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND=engine))
+    untouched = int(_run(_LARGE_THREAD_FAULTS, CORNU_BACKEND=engine,
+                         CORNU_HOST_RUNTIME='default'))
+    # In a thread's own arena (the default, and untouched) each 100 MB block is mapped
+    # afresh: ~24,000 faults each, ten times.
     assert untouched > 100000, untouched
-    assert tuned * 20 < untouched, (tuned, untouched)
+    assert own_arenas > 100000, own_arenas
+    assert one_heap * 20 < untouched, (one_heap, untouched)
