@@ -4,7 +4,7 @@ dispatches each training event to a list of callbacks.
 import threading
 import time
 import warnings
-from collections import deque
+from collections import OrderedDict, deque
 
 import numpy as np
 
@@ -36,10 +36,29 @@ class _WeightedSums(object):
     cost a dispatch of their own, about six times the compiled call), shared by every running
     sum of the process and compiled once per dtype."""
 
+    # How many weight vectors `_weights_tensor` keeps: a fit's folds all weigh full batches
+    # alike, and the last fold of each epoch is the same from epoch to epoch.
+    _KEPT_WEIGHTS = 16
+
     def __init__(self):
         self._run = None
         self._zeros = {}
+        self._weights = OrderedDict()
         self._lock = threading.Lock()
+
+    def _weights_tensor(self, weights, dtype):
+        """`weights` as an engine tensor of `dtype`, made once for the same weights: a
+        constant costs an engine op (on JAX an eager dispatch, more than the fold's compiled
+        call)."""
+        key = (dtype, tuple(weights))
+        tensor = self._weights.get(key)
+        if tensor is None:
+            tensor = self._weights[key] = K.constant(weights, dtype=dtype)
+            if len(self._weights) > self._KEPT_WEIGHTS:
+                self._weights.popitem(last=False)
+        else:
+            self._weights.move_to_end(key)
+        return tensor
 
     @staticmethod
     def _sum_into(values):
@@ -59,7 +78,7 @@ class _WeightedSums(object):
                 zero = self._zeros[dtype] = K.zeros_like(terms[0])
             padding = size - len(terms)
             padded = list(terms) + [zero] * padding
-            weights = K.constant(list(weights) + [0.] * padding, dtype=dtype)
+            weights = self._weights_tensor(list(weights) + [0.] * padding, dtype)
             return self._run(padded + [weights, zero if total is None else total])[0]
 
 

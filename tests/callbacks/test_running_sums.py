@@ -77,3 +77,34 @@ def test_float64_terms_keep_their_precision():
     for value in _scalars(values, 'float64'):
         total.add(value, 1.)
     assert total.result() == pytest.approx(1e-12, rel=1e-6)
+
+
+def test_folds_with_the_same_weights_share_one_weights_tensor():
+    from cornu.callbacks.base import _WeightedSums
+    sums = _WeightedSums()
+    terms = _scalars(np.arange(64, dtype='float32'))
+    first = sums.add(None, terms, [32] * 64, 64)
+    second = sums.add(first, terms, [32.0] * 64, 64)
+    # The weights 32 and 32.0 are one key: one constant for both folds.
+    assert len(sums._weights) == 1
+    np.testing.assert_allclose(K.get_value(second), 2 * 32 * np.arange(64).sum(), rtol=1e-6)
+    # Partial folds (the last of an epoch) are padded with zero weights: a key of their own.
+    third = sums.add(second, terms[:10], [32] * 10, 64)
+    assert len(sums._weights) == 2
+    np.testing.assert_allclose(K.get_value(third),
+                               32 * (2 * np.arange(64).sum() + np.arange(10).sum()), rtol=1e-6)
+
+
+def test_the_kept_weights_are_bounded_and_still_right():
+    from cornu.callbacks.base import _WeightedSums
+    sums = _WeightedSums()
+    terms = _scalars(np.ones(64, dtype='float32'))
+    total = None
+    expected = 0.
+    for weight in range(1, 3 * _WeightedSums._KEPT_WEIGHTS):
+        total = sums.add(total, terms, [weight] * 64, 64)
+        expected += 64 * weight
+        assert len(sums._weights) <= _WeightedSums._KEPT_WEIGHTS
+    np.testing.assert_allclose(K.get_value(total), expected, rtol=1e-6)
+    # The most recently used weights are the ones kept.
+    assert (K.floatx(), tuple([3 * _WeightedSums._KEPT_WEIGHTS - 1.] * 64)) in sums._weights
