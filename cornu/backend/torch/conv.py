@@ -111,11 +111,13 @@ def _sums_bias_gradient(x, weight, bias):
     """Whether a 2-D convolution's bias gradient is summed by torch (`_ConvolutionSummingBias`)
     rather than by oneDNN: a trained bias, a float CPU tensor whose output is large, and no
     graph being traced."""
+    # Graph capture before the batch size: under torch.export, reading the (symbolic) batch
+    # size would put a guard on it.
     return (torch.is_grad_enabled() and bias.requires_grad and x.dim() == 4 and
             type(x) is torch.Tensor and x.device.type == 'cpu' and
             x.dtype == torch.float32 and not torch.is_autocast_enabled('cpu') and
-            x.shape[0] * weight.shape[0] * x.shape[2] * x.shape[3] >= _SUMMED_BIAS_MIN_OUTPUT
-            and not graph_capture_active())
+            not graph_capture_active() and
+            x.shape[0] * weight.shape[0] * x.shape[2] * x.shape[3] >= _SUMMED_BIAS_MIN_OUTPUT)
 
 
 class _ConvolutionSummingBias(torch.autograd.Function):

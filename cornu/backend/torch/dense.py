@@ -88,9 +88,11 @@ def _onednn_training(inputs, kernel, bias):
             type(inputs) is not torch.Tensor or inputs.device.type != 'cpu'):
         return False
     tensors = (inputs, kernel) if bias is None else (inputs, kernel, bias)
-    return (all(t.dtype == torch.float32 for t in tensors) and inputs.shape[0] > 0 and
+    # Graph capture before the batch size (see `_narrow_inference`).
+    return (all(t.dtype == torch.float32 for t in tensors) and
             torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled and
-            not torch.is_autocast_enabled('cpu') and not graph_capture_active())
+            not torch.is_autocast_enabled('cpu') and not graph_capture_active() and
+            inputs.shape[0] > 0)
 
 
 class _OneDNNProduct(torch.autograd.Function):
