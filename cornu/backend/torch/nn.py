@@ -19,7 +19,7 @@ from .. import common
 from ..arguments import (batch_statistics_axes, bias_shape, check_channels_axis,
                          fused_statistics_shape, noise_shape_of, unbiased_factor)
 from ..conv_arithmetic import normalize_tuple
-from .core import convert_to_tensor
+from .core import convert_to_tensor, graph_capture_active
 from .random import _stream
 
 __all__ = [
@@ -160,8 +160,12 @@ def dropout(x, level, noise_shape=None, seed=None):
         shape = x.shape
     else:
         shape = noise_shape_of(x.shape, noise_shape)
-    words, threshold = _random_words(shape, level, x.device, _stream(seed, x.device))
+    generator = _stream(seed, x.device)
     keep = torch.empty(shape, dtype=x.dtype, device=x.device)
+    if graph_capture_active():
+        # torch.compile and torch.export trace `uniform_`, not `random_` over all 64 bits.
+        return x * keep.uniform_(generator=generator).ge_(level).div_(1. - level)
+    words, threshold = _random_words(shape, level, x.device, generator)
     torch.ge(words, threshold, out=keep)
     return x * keep.div_(1. - level)
 
