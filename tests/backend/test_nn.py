@@ -177,6 +177,19 @@ def test_dropout(backend):
         K.dropout(x, 1.)
 
 
+@pytest.mark.parametrize('level', [0.25, 0.5, 77 / 256., 6554 / 65536., 0.1, 0.7])
+def test_dropout_keeps_one_minus_level(backend, level):
+    # Levels that are multiples of 2^-8 or 2^-16 and others draw masks from random words of
+    # different widths on torch; each must keep a share 1 - level of the entries.
+    K = backend
+    x = np.ones((1000, 1000), dtype='float32')
+    result = K.eval(K.dropout(K.variable(x), level))
+    kept = result != 0
+    np.testing.assert_array_equal(result[kept], np.float32(1) / np.float32(1 - level))
+    spread = np.sqrt(level * (1 - level) / x.size)
+    assert abs(kept.mean() - (1 - level)) < 6 * spread
+
+
 def test_dropout_noise_shape(backend):
     K = backend
     x = np.ones((20, 6, 8), dtype='float32')

@@ -363,6 +363,25 @@ def test_conv_other_activations_and_no_bias_values_and_gradients(backend, activa
         np.testing.assert_allclose(value, reference, rtol=RTOL, atol=ATOL, err_msg=name)
 
 
+@pytest.mark.parametrize('data_format,padding,strides,dilation,activation', [
+    ('channels_last', 'valid', 1, 1, 'relu'), ('channels_first', 'same', 2, 1, 'relu'),
+    ('channels_last', 'same', 1, 2, None), ('channels_first', 'valid', 2, 1, 'tanh'),
+])
+def test_conv_bias_gradient_summed_apart(backend, monkeypatch, data_format, padding, strides,
+                                         dilation, activation):
+    # On torch a large enough 2-D convolution output takes its bias gradient as a sum of the
+    # output gradient; here every output is large enough.
+    if backend.backend() == 'torch':
+        import importlib
+        torch_conv = importlib.import_module('cornu.backend.torch.conv')
+        monkeypatch.setattr(torch_conv, '_SUMMED_BIAS_MIN_OUTPUT', 0)
+    got, wanted = _fused_case(backend, 2, data_format, padding, strides, dilation, activation,
+                              True)
+    for name, value, reference in zip(['output', 'input grad', 'kernel grad', 'bias grad'],
+                                      got, wanted):
+        np.testing.assert_allclose(value, reference, rtol=RTOL, atol=ATOL, err_msg=name)
+
+
 @pytest.mark.parametrize('rank,data_format,padding,strides,dilation,use_bias,crop', [
     (2, 'channels_last', 'valid', 1, 1, True, False),
     (2, 'channels_first', 'same', 2, 1, True, False),
