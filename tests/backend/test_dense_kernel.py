@@ -44,34 +44,3 @@ def test_dense_gradients_of_a_narrow_output_match_numpy(units):
     np.testing.assert_allclose(d_inputs, weights @ w.T, rtol=1e-4, atol=1e-4)
     np.testing.assert_allclose(d_kernel, x.T @ weights, rtol=1e-4, atol=1e-3)
     np.testing.assert_allclose(d_bias, weights.sum(axis=0), rtol=1e-4, atol=1e-4)
-
-
-
-def test_dense_gradients_of_a_wide_layer_match_numpy():
-    # 1024 x 256 kernel entries: on torch, CPU training runs this product through oneDNN. Its
-    # input comes from a narrow product, whose kernel gradient needs the input gradient.
-    rng = np.random.RandomState(3)
-    x, first = rng.randn(64, 16).astype(np.float32), rng.randn(16, 1024).astype(np.float32)
-    _, w, b = _problem(64, 1024, 256, seed=4)
-    weights = rng.randn(64, 256).astype(np.float32)
-    first_kernel, kernel, bias = K.variable(first), K.variable(w), K.variable(b)
-    inputs = K.placeholder(shape=(64, 16))
-    output = kernels.dense(kernels.dense(inputs, first_kernel), kernel, bias)
-    loss = K.sum(output * K.constant(weights))
-    d_first_op = K.gradients(loss, [first_kernel])[0]
-    # A gradient of a gradient: the first kernel gradient's squared norm, by kernel.
-    penalty = K.gradients(K.sum(K.square(d_first_op)), [kernel])[0]
-    got = K.function([inputs], [output] + K.gradients(loss, [first_kernel, kernel, bias]) +
-                     [penalty])([x])
-    value, d_first, d_kernel, d_bias, d_penalty = got
-    hidden = x.astype(np.float64) @ first
-    outer = x.T.astype(np.float64) @ weights
-    expected_d_first = outer @ w.T
-    for name, value, reference in [
-            ('output', value, hidden @ w + b), ('first kernel grad', d_first, expected_d_first),
-            ('kernel grad', d_kernel, hidden.T @ weights),
-            ('bias grad', d_bias, weights.sum(axis=0)),
-            ('penalty grad', d_penalty, 2 * expected_d_first.T @ outer)]:
-        scale = np.abs(reference).max()
-        np.testing.assert_allclose(value, reference, rtol=1e-4, atol=1e-5 * scale,
-                                   err_msg=name)

@@ -24,8 +24,6 @@ def dense(inputs, kernel, bias=None):
     if inputs.dim() == 2:
         if _narrow_inference(inputs, kernel, bias):
             return _transposed_product(inputs, kernel, bias)
-        if _onednn_training(inputs, kernel, bias):
-            return _OneDNNProduct.apply(inputs, kernel, bias)
         if bias is None:
             return torch.mm(inputs, kernel)
         return torch.addmm(bias, inputs, kernel)
@@ -68,58 +66,6 @@ def _transposed_product(inputs, kernel, bias):
         product = torch.addmm(bias.unsqueeze(1), kernel.t(), inputs.t())
     # Row-major again, as callers may view or reshape it (a copy of a few units per row).
     return product.t().contiguous()
-
-
-# oneDNN's float32 inner product (the op torch.compile's CPU linear fusions call). Measured on
-# an AMD EPYC (AVX-512), where torch's products run MKL's generic sgemm kernels, it is the
-# faster one for wide layers: a batch of 128 rows of 9216 inputs into 128 units on one
-# thread, 2.7 against 3.3 ms forward and 3.2 against 3.9 ms for the input gradient (the
-# kernel gradient, `inputs^T @ grad`, stays with torch: no faster there).
-_LINEAR_POINTWISE = getattr(getattr(torch.ops, 'mkldnn', None), '_linear_pointwise', None)
-# Kernel entries from which the product pays for the Python-level autograd function.
-_ONEDNN_MIN_KERNEL = 1 << 18
-
-
-def _onednn_training(inputs, kernel, bias):
-    """Whether a trained product runs as `_OneDNNProduct`: plain float32 CPU tensors, a big
-    enough kernel, oneDNN built in and enabled, no CPU autocast, no graph capture."""
-    if (_LINEAR_POINTWISE is None or kernel.shape[0] * kernel.shape[1] < _ONEDNN_MIN_KERNEL or
-            not torch.is_grad_enabled() or not kernel.requires_grad or
-            type(inputs) is not torch.Tensor or inputs.device.type != 'cpu'):
-        return False
-    tensors = (inputs, kernel) if bias is None else (inputs, kernel, bias)
-    # Graph capture before the batch size (see `_narrow_inference`).
-    return (all(t.dtype == torch.float32 for t in tensors) and
-            torch.backends.mkldnn.is_available() and torch.backends.mkldnn.enabled and
-            not torch.is_autocast_enabled('cpu') and not graph_capture_active() and
-            inputs.shape[0] > 0)
-
-
-class _OneDNNProduct(torch.autograd.Function):
-    """`inputs @ kernel + bias` by oneDNN, and the input gradient `grad @ kernel^T` too; a
-    backward that builds a graph (a gradient of gradients) uses torch's differentiable
-    products instead."""
-
-    @staticmethod
-    def forward(ctx, inputs, kernel, bias):
-        ctx.save_for_backward(inputs, kernel)
-        return _LINEAR_POINTWISE(inputs, kernel.t(), bias, 'none', [], '')
-
-    @staticmethod
-    def backward(ctx, grad):
-        inputs, kernel = ctx.saved_tensors
-        wants_inputs, wants_kernel, wants_bias = ctx.needs_input_grad
-        grad_inputs = grad_kernel = grad_bias = None
-        if wants_inputs:
-            if torch.is_grad_enabled():
-                grad_inputs = torch.mm(grad, kernel.t())
-            else:
-                grad_inputs = _LINEAR_POINTWISE(grad.contiguous(), kernel, None, 'none', [], '')
-        if wants_kernel:
-            grad_kernel = torch.mm(inputs.t(), grad)
-        if wants_bias:
-            grad_bias = grad.sum(0)
-        return grad_inputs, grad_kernel, grad_bias
 
 
 @graph_op
