@@ -109,8 +109,14 @@ def main():
     steps = -(-workload.samples // workload.batch_size)
     runners = {}
     for impl in args.impls:
-        module = raw_jax if impl == 'jax' else keras_api
-        fit, _ = module.make_runner(impl, workload, data, 2)
+        if impl == 'jax':
+            fit, _ = raw_jax.make_runner(impl, workload, data, 2)
+        else:
+            # One compiled call per step, as the hand-written loop makes: the dispatch of
+            # each step is what is measured (`fit` would otherwise run a small model's steps
+            # in groups, `steps_per_execution='auto'`).
+            fit, _ = keras_api.make_runner(impl, workload, data, 2,
+                                           compile_options={'steps_per_execution': 1})
         runners[impl] = fit
     # Untimed epochs of each: they compile the steps and the epochs' other ops, and XLA
     # finishes compiling on its own threads, which would count against the next timed one.

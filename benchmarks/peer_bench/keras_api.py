@@ -11,9 +11,10 @@ PACKAGES = {'cornu-torch': 'cornu', 'cornu-jax': 'cornu', 'keras3-torch': 'keras
             'keras3-jax': 'keras', 'tf-keras': 'tf_keras'}
 
 
-def make_runner(impl, workload, data, threads):
+def make_runner(impl, workload, data, threads, compile_options=None):
     """Returns `(fit, predict)`: one training epoch over, and a prediction of, the first
-    `count` rows of the data, as functions of `count`."""
+    `count` rows of the data, as functions of `count` (`compile_options`: further keyword
+    arguments of the model's `compile`)."""
     package = PACKAGES[impl]
     if package == 'tf_keras':
         import tensorflow as tf
@@ -24,7 +25,7 @@ def make_runner(impl, workload, data, threads):
     if 'torch' in sys.modules:  # cornu on PyTorch, Keras 3 on torch
         sys.modules['torch'].set_num_threads(threads)
         sys.modules['torch'].manual_seed(0)
-    model = build_keras_model(workload, package)
+    model = build_keras_model(workload, package, compile_options)
     x, y = data['x'], data['targets']
     batch_size = workload.batch_size
 

@@ -88,9 +88,10 @@ def make_data(workload, seed=0):
     return {'x': np.ascontiguousarray(x), 'labels': labels, 'targets': targets}
 
 
-def build_keras_model(workload, package):
+def build_keras_model(workload, package, compile_options=None):
     """The workload's model written with the Keras 2 API of `package` ('cornu', 'keras' or
-    'tf_keras'), compiled with the optimizer's string name and `metrics=['accuracy']`."""
+    'tf_keras'), compiled with the optimizer's string name and `metrics=['accuracy']` (and
+    `compile_options`, further keyword arguments of `compile`, if given)."""
     Sequential = importlib.import_module(package + '.models').Sequential
     layers = importlib.import_module(package + '.layers')
     model = Sequential()
@@ -116,5 +117,6 @@ def build_keras_model(workload, package):
     else:
         model.add(layers.Dense(64, activation='relu', input_shape=(32,)))
         model.add(layers.Dense(10, activation='softmax'))
-    model.compile(optimizer=workload.optimizer, loss=workload.loss, metrics=['accuracy'])
+    model.compile(optimizer=workload.optimizer, loss=workload.loss, metrics=['accuracy'],
+                  **(compile_options or {}))
     return model

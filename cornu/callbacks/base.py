@@ -10,7 +10,7 @@ import numpy as np
 
 from .. import backend as K
 from ..backend import distributed, kernels
-from .logs import CHUNK, alias_of, stack_for_reading, to_python
+from .logs import CHUNK, StepValue, alias_of, stack_for_reading, to_python
 
 # A callback hook slower than this (median over the last few batches), and slower than the
 # batch itself, earns Keras 2's "is slow compared to the batch update" warning.
@@ -50,7 +50,7 @@ class _WeightedSums(object):
         """`weights` as an engine tensor of `dtype`, made once for the same weights: a
         constant costs an engine op (on JAX an eager dispatch, more than the fold's compiled
         call)."""
-        key = (dtype, tuple(weights))
+        key = (dtype, tuple(tuple(row) if isinstance(row, list) else row for row in weights))
         tensor = self._weights.get(key)
         if tensor is None:
             tensor = self._weights[key] = K.constant(weights, dtype=dtype)
@@ -68,18 +68,27 @@ class _WeightedSums(object):
 
     def add(self, total, terms, weights, size):
         """`total` (`None` for none yet) plus the weighted `terms`, padded to `size` terms
-        with zeros of zero weight: every call has the same signature."""
-        dtype = K.dtype(terms[0])
+        with zeros of zero weight: every call has the same signature. The terms are engine
+        scalars of one dtype, weighted by numbers, or engine vectors of one dtype and
+        length (the values of grouped steps, `StepValues`), weighted by lists as long."""
+        first = terms[0]
+        dtype = K.dtype(first)
         with self._lock:
             if self._run is None:
                 self._run = kernels.compile_function(self._sum_into)
-            zero = self._zeros.get(dtype)
+            key = (dtype, K.int_shape(first))
+            zero = self._zeros.get(key)
             if zero is None:
-                zero = self._zeros[dtype] = K.zeros_like(terms[0])
+                zero = self._zeros[key] = K.zeros_like(first)
             padding = size - len(terms)
             padded = list(terms) + [zero] * padding
-            weights = self._weights_tensor(list(weights) + [0.] * padding, dtype)
-            return self._run(padded + [weights, zero if total is None else total])[0]
+            blank = [0.] * len(weights[0]) if isinstance(weights[0], list) else 0.
+            weights = self._weights_tensor(list(weights) + [blank] * padding, dtype)
+            if total is None:
+                total = self._zeros.get((dtype, ()))
+                if total is None:
+                    total = self._zeros[(dtype, ())] = K.constant(0., dtype=dtype)
+            return self._run(padded + [weights, total])[0]
 
 
 _weighted_sums = _WeightedSums()
@@ -95,29 +104,55 @@ class LazyWeightedSum(object):
     Adding a term only remembers it (no engine op, no copy to the host): a callback called
     after every batch then costs next to nothing. The terms are summed on the device in one
     call when `pending` of them have gathered or when the sum is read, and copied to the host
-    once, by `result()`.
+    once, by `result()`. The values of grouped steps (`StepValue`) are gathered by group, and
+    each group's vector is summed with its weights in the same way.
     """
 
-    __slots__ = ('_values', '_weights', '_device_total', '_host_total')
+    __slots__ = ('_values', '_weights', '_columns', '_device_total', '_host_total')
 
     # Folds of a fixed length, padded: one compiled call on JAX whatever the number of batches.
     pending = CHUNK
+    # How many groups' vectors a fold sums at once (padded likewise).
+    pending_columns = 8
 
     def __init__(self):
         self._values = []
         self._weights = []
+        # [StepValues, weight per entry] per group, in order.
+        self._columns = []
         self._device_total = None
         self._host_total = 0.
 
     def add(self, value, weight):
+        if isinstance(value, StepValue):
+            columns = self._columns
+            if not columns or columns[-1][0] is not value.values:
+                if len(columns) >= self.pending_columns:
+                    self._fold_columns()
+                    columns = self._columns
+                columns.append([value.values, [0.] * len(value.values.tensor)])
+            columns[-1][1][value.offset] += weight
+            return
         if isinstance(value, (float, np.floating)):
-            # Already on the host (the logs of steps run together): summed there.
+            # Already on the host: summed there.
             self._host_total = self._host_total + float(value) * weight
             return
         self._values.append(value)
         self._weights.append(weight)
         if len(self._values) >= self.pending:
             self._fold()
+
+    def _fold_columns(self):
+        columns, self._columns = self._columns, []
+        vectors = [values.tensor for values, _ in columns]
+        kind = _kind(vectors[0])
+        if all(_kind(v) == kind for v in vectors):
+            self._device_total = _weighted_sums.add(
+                self._device_total, vectors, [weights for _, weights in columns],
+                self.pending_columns)
+            return
+        for values, weights in columns:
+            self._host_total = self._host_total + float(np.dot(values.host(), weights))
 
     def _fold(self):
         values, weights = self._values, self._weights
@@ -150,6 +185,8 @@ def results(sums):
     for total in sums:
         if total._values:
             total._fold()
+        if total._columns:
+            total._fold_columns()
         device_total = total._device_total
         if device_total is not None and K.ndim(device_total) == 0:
             device_scalars.append(device_total)

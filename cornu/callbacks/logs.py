@@ -25,8 +25,44 @@ def alias_of(key):
     return None
 
 
+class StepValues(object):
+    """One logged value of every step of a group run in one engine call (see
+    `Trainer.train_steps`): an engine vector, one entry per step, copied to the host once, when
+    one of its entries is first read."""
+
+    __slots__ = ('tensor', '_host')
+
+    def __init__(self, tensor):
+        self.tensor = tensor
+        self._host = None
+
+    def host(self):
+        """The vector as a NumPy array (read from the engine on the first call)."""
+        if self._host is None:
+            self._host = kernels.to_numpy(self.tensor)
+        return self._host
+
+
+class StepValue(object):
+    """The logged value of one step of a group: entry `offset` of a `StepValues`. The batch
+    logs of grouped steps hold these; `to_python` reads them, and the running sums
+    (`LazyWeightedSum`) add them up on the device without reading them."""
+
+    __slots__ = ('values', 'offset')
+
+    def __init__(self, values, offset):
+        self.values = values
+        self.offset = offset
+
+    def read(self):
+        return float(self.values.host()[self.offset])
+
+
 def to_python(value):
-    """A Python float for 0-dim tensors and NumPy scalars; other values unchanged."""
+    """A Python float for 0-dim tensors, NumPy scalars and the values of grouped steps
+    (`StepValue`); other values unchanged."""
+    if isinstance(value, StepValue):
+        return value.read()
     if K.is_tensor(value):
         array = kernels.to_numpy(value)
         return float(array) if array.ndim == 0 else array
@@ -91,7 +127,7 @@ class Logs(dict):
             if other is not None and dict.__contains__(self, other):
                 key = other
         value = dict.__getitem__(self, key)
-        if K.is_tensor(value):
+        if isinstance(value, StepValue) or K.is_tensor(value):
             value = to_python(value)
             dict.__setitem__(self, key, value)
         return value

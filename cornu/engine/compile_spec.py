@@ -63,8 +63,8 @@ class CompileSpec:
         fuse_softmax_crossentropy: whether a softmax output trained with a crossentropy loss
             computes it from its logits (see `Model.compile`).
         jit_compile: whether the training step is compiled on PyTorch.
-        steps_per_execution: how many training steps `fit` may run in one engine call
-            (see `Model.compile`).
+        steps_per_execution: how many training steps `fit` may run in one engine call, or
+            `'auto'` (see `Model.compile`).
     """
     outputs: tuple
     metrics_names: tuple
@@ -72,7 +72,7 @@ class CompileSpec:
     target_tensors: object
     fuse_softmax_crossentropy: bool
     jit_compile: bool
-    steps_per_execution: int = 1
+    steps_per_execution: object = 'auto'
 
     @property
     def fed_outputs(self):
@@ -88,21 +88,23 @@ class CompileSpec:
 def build_compile_spec(model, loss=None, metrics=None, loss_weights=None,
                        sample_weight_mode=None, weighted_metrics=None, target_tensors=None,
                        fuse_softmax_crossentropy=True, jit_compile=False,
-                       steps_per_execution=1):
+                       steps_per_execution='auto'):
     """Resolves `compile`'s arguments for `model` into a `CompileSpec`.
 
     # Raises
         ValueError: for unknown names, or lists/dicts that do not match the outputs, or a
             `steps_per_execution` below 1.
-        TypeError: for a `steps_per_execution` that is not an integer.
+        TypeError: for a `steps_per_execution` that is neither an integer nor `'auto'`.
     """
-    if isinstance(steps_per_execution, bool) or \
-            not isinstance(steps_per_execution, numbers.Integral):
-        raise TypeError('`steps_per_execution` must be a positive integer, got %r.'
-                        % (steps_per_execution,))
-    if steps_per_execution < 1:
-        raise ValueError('`steps_per_execution` must be a positive integer, got %d.'
-                         % steps_per_execution)
+    if steps_per_execution != 'auto':
+        if isinstance(steps_per_execution, bool) or \
+                not isinstance(steps_per_execution, numbers.Integral):
+            raise TypeError("`steps_per_execution` must be a positive integer or 'auto', "
+                            'got %r.' % (steps_per_execution,))
+        if steps_per_execution < 1:
+            raise ValueError("`steps_per_execution` must be a positive integer or 'auto', "
+                             'got %d.' % steps_per_execution)
+        steps_per_execution = int(steps_per_execution)
     output_names = model.output_names
     count = len(output_names)
     loss_specs = compile_utils.per_output(loss, output_names, 'loss') if loss is not None \
@@ -176,7 +178,7 @@ def build_compile_spec(model, loss=None, metrics=None, loss_weights=None,
                        arguments=arguments, target_tensors=target_tensors,
                        fuse_softmax_crossentropy=bool(fuse_softmax_crossentropy),
                        jit_compile=bool(jit_compile),
-                       steps_per_execution=int(steps_per_execution))
+                       steps_per_execution=steps_per_execution)
 
 
 def _target_shape(loss_fn, output_shape):

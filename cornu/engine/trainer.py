@@ -47,6 +47,7 @@ class Trainer:
         self._predict_plan = None
         self._pads = {}
         self._largest = {}
+        self._group_sizes = {}
         self.placement = self._placement_of(model)
 
     @staticmethod
@@ -102,6 +103,7 @@ class Trainer:
         self._train_step = self._test_step = self._predict_step = None
         self._pads = {}
         self._largest = {}
+        self._group_sizes = {}
         self.placement = self._placement_of(model)
 
     def _padding(self, phase):
@@ -199,17 +201,12 @@ class Trainer:
                 one size, as a generator's or `train_on_batch`'s, run unpadded, and a
                 smaller last one is padded; see `cornu.backend.steps.feed`).
         """
-        if self._train_step is None:
-            state = [self.model.weights]
-            if self.optimizer is not None:
-                state.append(self.optimizer)
-            self._train_step = engine.compile_step(self._train_body, state, training=True,
-                                                   placement=self.placement)
+        step = self._training_step()
         if limit is None and rows is None:
             limit = self._largest_batch('train', inputs)
         (inputs, targets, weights), rows, valid = engine.feed(
             (inputs, targets, weights), rows, self.placement, limit, self._padding('train'))
-        return self._train_step(list(inputs), list(targets), list(weights), rows, valid)
+        return step(list(inputs), list(targets), list(weights), rows, valid)
 
     def test_batch(self, inputs, targets, weights, rows=None, limit=None):
         """Loss and metrics of one batch without training; engine scalars."""
@@ -223,37 +220,98 @@ class Trainer:
         with kernels.inference_mode():
             return self._test_step(list(inputs), list(targets), list(weights), rows, valid)
 
-    def groups_steps(self, data):
-        """Whether `train_steps` may run several of this model's training steps on `data`
-        (an `ArrayBatches`) in one engine call: where the engine's compiled training step
-        can (JAX on one device; see `TracedStep.run_steps`), once it has run a first time
-        (its state is then known), for in-memory data, with the optimizer's built-in
-        updates and no loss scaling (whose Python-side logic runs between steps)."""
-        step = self._train_step
-        return (self.steps_per_call > 1 and data.indexable and step is not None and
-                getattr(step, 'groups_steps', False) and not self.custom_updates and
-                self.loss_scale is None)
+    def pads_training_batches(self):
+        """Whether a short training batch may be padded to the loop's batch size (exact for
+        this model, see `_padding`), so that it runs in a step compiled for full batches."""
+        return self._padding('train')
 
-    def train_steps(self, data, index, count, batch_size):
+    def _training_step(self):
+        if self._train_step is None:
+            state = [self.model.weights]
+            if self.optimizer is not None:
+                state.append(self.optimizer)
+            self._train_step = engine.compile_step(self._train_body, state, training=True,
+                                                   placement=self.placement)
+        return self._train_step
+
+    def steps_per_group(self, data, batch_size):
+        """How many of this model's training steps on batches of `batch_size` rows of `data`
+        (an `ArrayBatches`) `train_steps` runs in one engine call: 1 where the engine's
+        compiled training step cannot run several (anywhere but JAX on one device; streamed
+        data; a Keras 2-style `get_updates` or loss scaling, whose Python-side logic runs
+        between steps); else the model's `steps_per_execution`, or for `'auto'`
+        (`_auto_group`) as many as keep a group's work small. Decided once per batch size."""
+        wanted = self.steps_per_call
+        if wanted == 1 or not data.indexable or self.custom_updates or \
+                self.loss_scale is not None or data.num_samples <= batch_size:
+            return 1
+        step = self._training_step()
+        if not getattr(step, 'groups_steps', False):
+            return 1
+        if wanted != 'auto':
+            return wanted
+        size = self._group_sizes.get(batch_size)
+        if size is None:
+            size = self._group_sizes[batch_size] = self._auto_group(step, data, batch_size)
+        return size
+
+    def _auto_group(self, step, data, batch_size):
+        """The group size `steps_per_execution='auto'` gives batches of `batch_size` rows: as
+        many steps (a power of two, at most `_MOST_GROUPED`) as do together about
+        `_GROUP_WORK` arithmetic operations (`step.work`, from the step's trace: nothing is
+        compiled to decide) and stack at most `_GROUP_BYTES` of data; 1, no grouping, for a
+        step whose own work makes the per-call cost negligible (fewer than
+        `_FEWEST_GROUPED` steps would fit)."""
+        args = self._stacked(data, (0, batch_size), 1, batch_size)
+        work = step.work(_one_step_of(args))
+        batch_bytes = sum(array.nbytes for group in args[:3] for array in group
+                          if array is not None)
+        fits = min(_MOST_GROUPED, _GROUP_WORK // max(work, 1),
+                   _GROUP_BYTES // max(batch_bytes, 1))
+        if fits < _FEWEST_GROUPED:
+            return 1
+        return 1 << (int(fits).bit_length() - 1)
+
+    def _stacked(self, data, index, steps, batch_size):
+        """The training step's arguments for `steps` batches of `batch_size` rows of `data`,
+        stacked along a new first axis: the rows `index` (a `(start, stop)` pair or row
+        indices) in order, the last batch, if short, padded with its last row and its real
+        rows counted in `valid`, and batches past the rows filled with that row too (a
+        grouped call stacks the same number of batches whatever it runs)."""
+        if isinstance(index, tuple):
+            index = np.arange(index[0], index[1])
+        count = len(index)
+        total = steps * batch_size
+        if count < total:
+            index = np.concatenate([index, np.repeat(index[-1:], total - count)])
+        inputs, targets, weights = engine.place_arrays(data, self.placement)
+        if self._index_outputs:
+            targets = data.class_index_targets(self._index_outputs) or targets
+        batches = tuple([None if array is None else
+                         array[index].reshape((steps, batch_size) + tuple(array.shape[1:]))
+                         for array in group] for group in (inputs, targets, weights))
+        valid = None
+        if self._padding('train'):
+            valid = np.full(steps, batch_size, np.int32)
+            full, rest = divmod(count, batch_size)
+            if rest:
+                valid[full] = rest
+        return (*batches, None, valid)
+
+    def train_steps(self, data, index, count, batch_size, steps):
         """`count` training steps in one engine call, on consecutive batches of
-        `batch_size` rows that the rows `index` of `data` hold in order.
+        `batch_size` rows (the last may be shorter, where padding is exact) that the rows
+        `index` of `data` hold in order; the call stacks `steps` batches
+        (`steps_per_group`), of which it runs `count`.
 
         # Returns
-            For each logged value a NumPy array of its `count` per-step values (the same
-            numbers as `count` calls of `train_rows` give), or `None` when the engine could
-            not run the steps together: nothing ran then.
+            For each logged value an engine vector of its per-step values, `steps` long, of
+            which the first `count` are the steps' (the same numbers as `count` calls of
+            `train_rows` give), left on the device; or `None` when the engine could not run
+            the steps together: nothing ran then.
         """
-        inputs, targets, weights = data.take(index)
-        batches = tuple([None if array is None else
-                         array.reshape((count, -1) + tuple(array.shape[1:]))
-                         for array in group] for group in (inputs, targets, weights))
-        # Full batches: with padding allowed the step is told all their rows are real, as
-        # `feed` tells it for one batch.
-        valid = np.full(count, batch_size, np.int32) if self._padding('train') else None
-        outputs = self._train_step.run_steps((*batches, None, valid))
-        if outputs is None:
-            return None
-        return [kernels.to_numpy(output) for output in outputs]
+        return self._training_step().run_steps(
+            self._stacked(data, index, steps, batch_size), count)
 
     def train_rows(self, data, index, batch_size):
         """`train_batch` on the rows `index` of `data` (an `ArrayBatches`).
@@ -334,6 +392,24 @@ class Trainer:
         with _predicting():
             return engine.trim(predictor(list(inputs), rows), valid)
 
+
+
+# `steps_per_execution='auto'` (see `Trainer._auto_group`): the arithmetic operations a
+# group of steps may do together (about a millisecond of a CPU core's work, where the ~50
+# microseconds a call costs around a small step matter), the data it may stack, and the
+# group sizes considered.
+_GROUP_WORK = 32 * 2 ** 20
+_GROUP_BYTES = 16 * 2 ** 20
+_MOST_GROUPED = 64
+_FEWEST_GROUPED = 4
+
+
+def _one_step_of(stacked):
+    """One step's arguments from `Trainer._stacked`'s (the first batch of each stack)."""
+    return tuple(None if group is None else
+                 (group[0] if not isinstance(group, list) else
+                  [None if array is None else array[0] for array in group])
+                 for group in stacked)
 
 
 class _predicting:

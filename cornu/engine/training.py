@@ -122,12 +122,16 @@ class Model(Network):
                 many training steps `fit` runs in one compiled call when it can: for arrays
                 in memory, on one device, when the callbacks' batch hooks only read the logs
                 (Keras' own loggers; a callback acting between batches gets them one by one),
-                the full batches of an epoch go in groups of this many through one
-                `lax.scan` of the step, giving the same numbers as one call per batch, and
-                the batch hooks are called after each group with each batch's values. A
-                small model's step then costs several times less; the grouped step is one
-                more compile (about as long as the step's own), paid by the first group.
-                On PyTorch each step is its own call whatever the value. Default `1`.
+                the batches of an epoch go in groups of up to this many through one compiled
+                loop of the step, giving the same numbers as one call per batch, and the
+                batch hooks are called after each group with each batch's values. A small
+                model's step then costs several times less. `'auto'` (the default) groups
+                the steps of a small model only: as many (a power of two, up to 64) as do
+                about 32 million arithmetic operations together, judged from the step's
+                trace before anything is compiled; a larger step runs one call per batch,
+                where grouping would save next to nothing. Either way the grouped loop is
+                the only training step `fit` compiles. `1` runs one call per batch. On
+                PyTorch each step is its own call whatever the value.
 
         A model compiled inside `cornu.distribute.DataParallel(...).scope()` (or while a
         distribution is set with `cornu.distribute.set_distribution`) trains, evaluates and
@@ -667,7 +671,7 @@ class Model(Network):
 
 # Keyword arguments of `compile` that Keras 2 did not have, with their defaults.
 _COMPILE_OPTIONS = {'jit_compile': False, 'fuse_softmax_crossentropy': True,
-                    'steps_per_execution': 1}
+                    'steps_per_execution': 'auto'}
 
 
 def _with_loss_scaling(model, optimizer):

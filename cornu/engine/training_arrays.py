@@ -13,7 +13,7 @@ import numpy as np
 from .. import backend as K
 from ..backend import kernels
 from ..backend import steps
-from ..callbacks.logs import Logs, stack_for_reading, stack_in_chunks
+from ..callbacks.logs import Logs, StepValue, StepValues, stack_for_reading, stack_in_chunks
 from . import streamed_batches
 from . import process_group
 from . import training_utils
@@ -201,8 +201,10 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     # the whole data: never padded).
     limit = batch_size if steps_per_epoch is None else num_samples
     # Several batches may run in one engine call where nothing needs the model between them
-    # (see `_steps_together`).
-    groupable = parallel is None and steps_per_epoch is None and trainer.steps_per_call > 1
+    # (see `_group_count`); how many is decided at the first batch.
+    groupable = parallel is None and steps_per_epoch is None and \
+        trainer.steps_per_call != 1 and callbacks.batch_hooks_only_read()
+    group = None
     callbacks.on_train_begin()
     try:
         with K.learning_phase_scope(1):
@@ -232,16 +234,21 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
                 stopped = False
                 batch_index = 0
                 while batch_index < len(batches):
-                    count = _steps_together(trainer, data, callbacks, batches, batch_index,
-                                            batch_size) if groupable else 1
-                    if count > 1:
-                        start, stop = batches[batch_index][0], batches[batch_index + count - 1][1]
+                    if group is None:
+                        group = trainer.steps_per_group(data, batch_size) if groupable else 1
+                    count = _group_count(trainer, batches, batch_index, group, batch_size) \
+                        if group > 1 else 0
+                    if count:
+                        chosen = batches[batch_index:batch_index + count]
+                        start, stop = chosen[0][0], chosen[-1][1]
                         index = (start, stop) if order is None else order[start:stop]
-                        outs = trainer.train_steps(data, index, count, batch_size)
+                        outs = trainer.train_steps(data, index, count, batch_size, group)
                         if outs is not None:
-                            _report_steps(callbacks, out_labels, outs, batch_index, batch_size)
+                            _report_steps(callbacks, out_labels, outs, batch_index,
+                                          [end - begin for begin, end in chosen])
                             batch_index += count
                             continue
+                        group = 1
                     start, stop = batches[batch_index]
                     batch_logs = Logs(batch=batch_index, size=stop - start)
                     callbacks.on_batch_begin(batch_index, batch_logs)
@@ -283,31 +290,31 @@ def fit_loop(model, data, callbacks, out_labels, batch_size, epochs, verbose, sh
     return model.history
 
 
-def _steps_together(trainer, data, callbacks, batches, first, batch_size):
-    """How many batches from `first` on the next engine call trains on: the model's
-    `steps_per_execution` when the engine can run them together (`Trainer.groups_steps`),
-    they are full batches, and the callbacks' batch hooks only read the logs — nothing then
+def _group_count(trainer, batches, first, group, batch_size):
+    """How many batches from `first` on the next grouped engine call trains on (see
+    `Trainer.steps_per_group`; the callbacks' batch hooks only read the logs, so nothing
     needs the model between them, and the hooks are called once the batches have run, with
-    each batch's own values; else one. Always that many or one, so that one grouped step
-    is compiled, whatever the number of batches."""
-    count = trainer.steps_per_call
-    if count < 2 or len(batches) - first < count or not trainer.groups_steps(data) or \
-            not callbacks.batch_hooks_only_read():
-        return 1
-    if any(stop - start != batch_size for start, stop in batches[first:first + count]):
-        return 1
+    each batch's own values): up to `group` of them, the epoch's last, shorter batch included
+    where the step may pad it (`Trainer.pads_training_batches`); 0 for that batch
+    otherwise, which then runs on its own."""
+    count = min(group, len(batches) - first)
+    start, stop = batches[first + count - 1]
+    if stop - start != batch_size and not trainer.pads_training_batches():
+        count -= 1
     return count
 
 
-def _report_steps(callbacks, out_labels, outs, first, batch_size):
+def _report_steps(callbacks, out_labels, outs, first, sizes):
     """The batch hooks of steps run together (`Trainer.train_steps`), one batch at a time,
-    each with its own logged values (host floats)."""
-    for offset in range(len(outs[0]) if outs else 0):
+    each with its own size and logged values: entries of the group's vectors, left on the
+    device (`StepValue`; read on the host only if a hook reads them)."""
+    columns = [StepValues(values) for values in outs]
+    for offset, size in enumerate(sizes):
         batch_index = first + offset
-        batch_logs = Logs(batch=batch_index, size=batch_size)
+        batch_logs = Logs(batch=batch_index, size=size)
         callbacks.on_batch_begin(batch_index, batch_logs)
-        for label, values in zip(out_labels, outs):
-            batch_logs[label] = float(values[offset])
+        for label, values in zip(out_labels, columns):
+            batch_logs[label] = StepValue(values, offset)
         callbacks.on_batch_end(batch_index, batch_logs)
 
 

@@ -19,10 +19,10 @@ from cornu.backend import _ENGINE_MODULES, kernels
 PACKAGE = os.path.dirname(cornu.backend.__file__)
 
 # Files only one engine needs: torch's nn.Module interop, ONNX export and the LSTM's C loops
-# for the CPU; jax's dtype table, gradient re-tracing, step tracing and the global arrays of
-# a mesh over several processes.
+# for the CPU; jax's dtype table, gradient re-tracing, step tracing and grouping, and the
+# global arrays of a mesh over several processes.
 ENGINE_ONLY = {'torch': {'interop', 'onnx_export', 'lstm_loops'},
-               'jax': {'dtypes', 'gradient_retracing', 'tracing', 'multihost'}}
+               'jax': {'dtypes', 'gradient_retracing', 'tracing', 'step_groups', 'multihost'}}
 
 
 def _modules(engine):

@@ -20,11 +20,12 @@ from cornu import optimizers
 jax_only = pytest.mark.skipif(K.backend() != 'jax', reason='compiled steps of the jax engine')
 
 
-def _mlp(seed=0):
+def _mlp(seed=0, steps_per_execution='auto'):
     np.random.seed(seed)
     model = Sequential([Dense(16, activation='relu', input_shape=(8,)),
                         Dense(4, activation='softmax')])
-    model.compile(optimizers.SGD(lr=0.1), 'categorical_crossentropy', metrics=['accuracy'])
+    model.compile(optimizers.SGD(lr=0.1), 'categorical_crossentropy', metrics=['accuracy'],
+                  steps_per_execution=steps_per_execution)
     return model
 
 
@@ -49,7 +50,7 @@ def _traces(step):
 
 @jax_only
 def test_fit_on_new_lengths_compiles_only_the_tail_buckets():
-    model = _mlp()
+    model = _mlp(steps_per_execution=1)  # one call per batch
     x, y = _data(2000)
     for samples in (2000, 1990, 1980):
         model.fit(x[:samples], y[:samples], batch_size=32, epochs=1, verbose=0)
@@ -58,6 +59,20 @@ def test_fit_on_new_lengths_compiles_only_the_tail_buckets():
     assert _traces(model._trainer._train_step) == 3
     model.fit(x[:1970], y[:1970], batch_size=32, epochs=2, verbose=0)  # tail 18 -> 32
     assert _traces(model._trainer._train_step) == 3
+
+
+@jax_only
+def test_grouped_fit_on_new_lengths_compiles_nothing_new():
+    model = _mlp()
+    x, y = _data(2000)
+    for samples in (2000, 1990, 1980, 1970):
+        model.fit(x[:samples], y[:samples], batch_size=32, epochs=1, verbose=0)
+    # The steps of this small model run in groups (`steps_per_execution='auto'`), each
+    # tail padded to 32 rows inside its group: one trace of the step, one grouped loop.
+    step = model._trainer._train_step
+    assert _traces(step) == 1
+    assert not step._plans
+    assert sum(1 for key in step._compiled if isinstance(key, tuple)) == 1
 
 
 @jax_only

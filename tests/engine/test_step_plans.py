@@ -32,7 +32,8 @@ def _data(samples=12, seed=0):
 def _linear_model(momentum):
     from cornu.optimizers import SGD
     model = Sequential([Dense(2, input_shape=(3,))])
-    model.compile(SGD(lr=0.1, momentum=momentum), 'mse')
+    # One call per batch: the plans are those of single calls.
+    model.compile(SGD(lr=0.1, momentum=momentum), 'mse', steps_per_execution=1)
     return model
 
 
@@ -100,7 +101,7 @@ def test_a_learning_rate_set_between_batches_is_used_from_the_next_batch(momentu
 def test_a_step_with_dropout_is_passed_the_key():
     x, y = _data()
     model = Sequential([Dense(4, input_shape=(3,)), Dropout(0.5), Dense(2)])
-    model.compile('sgd', 'mse')
+    model.compile('sgd', 'mse', steps_per_execution=1)
     model.fit(x, y, batch_size=4, epochs=1, verbose=0)
     step = model._trainer._train_step
     plan, = step._plans.values()

@@ -173,17 +173,8 @@ def _gather(array, rows):
     return array.take(rows, axis=0)
 
 
-# The counts of real rows as device scalars, made once each: a NumPy scalar argument costs
-# the jitted call a conversion (a few microseconds) every step.
-_REAL_COUNTS = {}
-
-
-def _real_count(count):
-    value = _REAL_COUNTS.get(count)
-    if value is None:
-        # Uncommitted, as a NumPy argument is: the step runs it on its own device.
-        value = _REAL_COUNTS[count] = jax.device_put(np.int32(count))
-    return value
+# The counts of real rows as device scalars, made once each.
+_real_count = tracing.int32_scalar
 
 
 def feed(groups, rows, placement, limit=None, pad=False):

@@ -33,6 +33,7 @@ from .. import phase
 from ..run_context import current, run_context
 from . import core
 from . import multihost
+from . import step_groups
 
 __all__ = ['TracedStep', 'CompiledFunction', 'value_and_grad', 'known_gradients', 'state_of',
            'replica_mesh', 'replicate', 'shard_rows']
@@ -189,8 +190,8 @@ class _Plan(object):
 
 def _types(leaves):
     """The shapes and dtypes of `leaves` (arrays, or tracers standing in for them)."""
-    return tuple((np.shape(leaf), str(getattr(leaf, 'dtype', type(leaf).__name__)))
-                 for leaf in leaves)
+    return tuple((tuple(leaf.shape) if hasattr(leaf, 'shape') else np.shape(leaf),
+                  str(getattr(leaf, 'dtype', type(leaf).__name__))) for leaf in leaves)
 
 
 class TracedStep(object):
@@ -221,6 +222,8 @@ class TracedStep(object):
         self._lag = 0
         self._plans = {}
         self._compiled = {}
+        # One step's traces, by input signature (see `_record`).
+        self._recordings = {}
         self._found = None
         self._may_grow = True
         # How many times the body was traced (each trace is followed by a compile): what
@@ -286,14 +289,22 @@ class TracedStep(object):
                 (slot is not self._rng and slot is not self._step)]
         return _Plan((), kept, returned, self._step, recorded)
 
-    def _learn(self, key, args):
-        """Traces the step once with its whole state (`jax.make_jaxpr`, no compile) to learn
-        its plan; the compiled function then replays that trace for this input signature
-        rather than running the body again (so the body runs once per signature, as
-        before plans existed)."""
+    def _record(self, args):
+        """Traces the step once with its whole state (`jax.make_jaxpr`, nothing compiled) for
+        `args` (arrays, or `jax.ShapeDtypeStruct`s standing in for them); returns `(recorded,
+        needs)`: the trace, `(jaxpr, input tree, input types, output tree)` of a function
+        `(state values, args) -> ((new state values), outputs)`, and the slots it writes or
+        uses (`_needs`). Kept by input signature (the state's and the arguments' types, the
+        phase), so that the plan of a call (`_learn`) and a group of steps (`run_steps`)
+        share one trace."""
         self._catch_up()
         variables = self.variables
         values = tuple([slot._value for slot in self._slots()])
+        leaves, tree = jax.tree_util.tree_flatten((values, args))
+        signature = (tree, _types(leaves), _phase_key())
+        known = self._recordings.get(signature)
+        if known is not None:
+            return known
         learned = []
 
         def whole(values, args):
@@ -304,9 +315,16 @@ class TracedStep(object):
             return new + (scope._rng, values[-1] + 1), outputs
 
         closed, shapes = jax.make_jaxpr(whole, return_shape=True)(values, args)
-        leaves, tree = jax.tree_util.tree_flatten((values, args))
         recorded = (closed, tree, _types(leaves), jax.tree_util.tree_structure(shapes))
-        plan = self._plans[key] = self._plan_for(learned[0], recorded)
+        known = self._recordings[signature] = (recorded, learned[0], signature)
+        return known
+
+    def _learn(self, key, args):
+        """Traces the step once (`_record`) to learn its plan; the compiled function then
+        replays that trace for this input signature rather than running the body again (so
+        the body runs once per signature, as before plans existed)."""
+        recorded, needs, _ = self._record(args)
+        plan = self._plans[key] = self._plan_for(needs, recorded)
         return plan
 
     def _pure(self, plan, donated, kept, args):
@@ -412,6 +430,7 @@ class TracedStep(object):
         self._found = None
         self._plans.clear()
         self._compiled.clear()
+        self._recordings.clear()
 
     def __call__(self, *args):
         if self._rng._value is None:
@@ -440,42 +459,70 @@ class TracedStep(object):
             self._lag += 1
         return outputs
 
-    def run_steps(self, stacked_args):
-        """Runs the step once for each entry along the first axis of `stacked_args` (the
-        step's arguments with every array stacked, `None` left as it is), in one compiled
-        call: a `lax.scan` that carries the state, the random key and the step counter from
-        one step to the next exactly as successive calls do, so that the results are those
-        of calling the step that many times. One call instead of one per step saves the
+    def _recording(self, args):
+        """`_record` for `args`, one step's arguments (arrays or `jax.ShapeDtypeStruct`s), in
+        the current phase: `(recorded, needs, signature)`. Variables the trace finds outside
+        the state join it first, as for a call."""
+        grown = 0
+        while True:
+            self._may_grow = grown < _MAX_RETRACES
+            try:
+                return self._record(args)
+            except _StateGrew:
+                self._grow()
+                grown += 1
+
+    def work(self, args):
+        """About how many arithmetic operations one step on `args` (one step's arguments,
+        arrays or `jax.ShapeDtypeStruct`s) does (`step_groups.work`), from its trace."""
+        if self._rng._value is None:
+            self._start()
+        return step_groups.work(self._recording(args)[0][0].jaxpr)
+
+    def run_steps(self, stacked_args, count):
+        """Runs the step on the first `count` entries along the first axis of `stacked_args`
+        (the step's arguments with every array stacked, `None` left as it is), one after
+        the other, in one compiled call: a loop that carries the state, the random key and
+        the step counter from one step to the next exactly as successive calls do, so that
+        the results are those of calling the step `count` times. The loop replays the
+        step's trace (`_recording`) and takes the count as an argument: one compile serves
+        every count up to the stacked length. One call instead of one per step saves the
         per-call work around a small model's step (dispatch, argument and state handling)
         that otherwise costs as much as the step itself.
 
-        Only for a training step (`donate`) on one device whose state is known (it ran
-        once): a step whose state changes shape, type or grows while traced in the loop
-        cannot be grouped; `None` is then returned, before anything ran, and the caller
-        runs the steps one by one (`groups_steps` is then `False` for good).
+        Only for a training step (`donate`) on one device: a step whose state changes
+        shape or type from one step to the next cannot be grouped; `None` is then returned,
+        before anything ran, and the caller runs the steps one by one (`groups_steps` is
+        then `False` for good).
 
         # Arguments
             stacked_args: the step's arguments, each array with a leading axis of steps.
+            count: how many steps run (at least 1, at most the length of that axis).
 
         # Returns
-            The step's outputs, each with a leading axis of steps, or `None`.
+            The step's outputs, each with the leading axis of the stacked arguments (entries
+            past `count` are zeros), or `None`.
         """
         if not self.groups_steps:
             return None
-        key = ('steps', _phase_key())
+        if self._rng._value is None:
+            self._start()
+        step_args = jax.tree_util.tree_map(
+            lambda array: jax.ShapeDtypeStruct(array.shape[1:], array.dtype), stacked_args)
+        recorded, _, signature = self._recording(step_args)
+        key = ('steps', signature)
         compiled = self._compiled.get(key)
         if compiled is None:
-            compiled = self._compiled[key] = jax.jit(self._pure_steps, donate_argnums=(0, 1, 2))
-        # State met outside the known state raises `_StateGrew` while tracing (no grouping).
-        self._may_grow = True
-        self._catch_up()
+            def grouped(state, stacked_args, count):
+                return step_groups.run_recorded(recorded, state, stacked_args, count)
+
+            compiled = self._compiled[key] = jax.jit(grouped, donate_argnums=(0,))
         state, _ = self._values(_Plan(self._slots(), (), (), self._step))
-        state, rng, step = state[:-2], state[-2], state[-1]
         try:
-            new_state, rng, step, outputs = compiled(state, rng, step, stacked_args)
-        except (_StateGrew, TypeError, ValueError) as error:
-            # Raised while tracing (the carried state's types changing from step to step, or
-            # state found outside it), before the donated buffers were spent.
+            new_state, outputs = compiled(state, stacked_args, int32_scalar(count))
+        except (TypeError, ValueError) as error:
+            # Raised while tracing (the carried state's types changing from step to step),
+            # before the donated buffers were spent.
             if any(value.is_deleted() for value in state):
                 raise
             self.groups_steps = False
@@ -483,27 +530,24 @@ class TracedStep(object):
             warnings.warn('Training steps run one call per batch: they could not be grouped '
                           '(%s).' % error)
             return None
-        for variable, value in zip(self.variables, new_state):
-            variable._value = value
-        self._rng._value, self._step._value = rng, step
+        for slot, value in zip(self._slots(), new_state):
+            slot._value = value
         return outputs
 
-    def _pure_steps(self, state_values, rng, step, stacked_args):
-        variables = self.variables
 
-        def one_step(carry, args):
-            state, rng, step = carry
-            values = {id(v): value for v, value in zip(variables, state)}
-            scope, outputs = self._trace_body(values, rng, step, args)
-            # Every value is carried; each keeps its type (an assignment may give a weakly
-            # typed one).
-            new_state = tuple(lax.convert_element_type(scope.values[id(v)], old.dtype)
-                              for v, old in zip(variables, state))
-            return (new_state, scope._rng, step + 1), outputs
+# Counts passed to compiled steps (`run_steps`' step counts, `steps.feed`'s real rows) as
+# device scalars, made once each: a NumPy scalar argument costs the jitted call a conversion
+# (a few microseconds) every time.
+_INT32_SCALARS = {}
 
-        (state, rng, step), outputs = lax.scan(one_step, (tuple(state_values), rng, step),
-                                               stacked_args)
-        return state, rng, step, outputs
+
+def int32_scalar(count):
+    """`count` as an `int32` device scalar, made once per value."""
+    value = _INT32_SCALARS.get(count)
+    if value is None:
+        # Uncommitted, as a NumPy argument is: the step runs it on its own device.
+        value = _INT32_SCALARS[count] = jax.device_put(np.int32(count))
+    return value
 
 
 class CompiledFunction(object):
