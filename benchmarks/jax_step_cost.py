@@ -33,7 +33,8 @@ def compiled_train_step(workload, batches=4):
     spec = sized(WORKLOADS[workload], samples=batches * WORKLOADS[workload].batch_size)
     data = make_data(spec)
     np.random.seed(0)
-    model = build_keras_model(spec, 'cornu')
+    # One compiled call per step (a small model's steps would otherwise run in groups).
+    model = build_keras_model(spec, 'cornu', {'steps_per_execution': 1})
     model.fit(data['x'], data['targets'], batch_size=spec.batch_size, epochs=1, verbose=0)
     step = model._trainer._train_step
     plan, = step._plans.values()
