@@ -419,3 +419,18 @@ def test_python_and_numpy_inputs(backend):
     close(K.eval(K.sum([[1., 2.], [3., 4.]], axis=1)), [3., 7.])
     close(K.eval(K.square(3.)), 9.)
     np.testing.assert_array_equal(K.eval(K.equal(np.arange(3), 1)), [False, True, False])
+
+
+def test_constants_and_variables_keep_their_values_when_the_array_changes(backend):
+    K = backend
+    # The engine may place a NumPy array without copying it (the CPU): a constant or a
+    # variable made from one must own its values.
+    for dtype in ('float32', 'float64', 'int32'):
+        array = np.arange(64, dtype=dtype).reshape(8, 8)
+        constant = K.constant(array, dtype=dtype)
+        variable = K.variable(array, dtype=dtype)
+        array[...] = -1
+        expected = np.arange(64, dtype=dtype).reshape(8, 8)
+        np.testing.assert_array_equal(K.eval(constant), expected)
+        np.testing.assert_array_equal(K.get_value(variable), expected)
+        assert K.dtype(constant) == dtype

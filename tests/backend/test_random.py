@@ -115,3 +115,15 @@ def test_jax_steps_draw_jax_random_numbers(shape, low, high, seed):
     split = jax.jit(jax_random._split)(key)
     np.testing.assert_array_equal(np.asarray(split[0]), np.asarray(expected[0]))
     np.testing.assert_array_equal(np.asarray(split[1]), np.asarray(expected[1]))
+
+
+@pytest.mark.skipif(engine_api.backend() != 'jax', reason="the jax engine's step keys")
+@pytest.mark.parametrize('seed', [0, 1, 12345, 2 ** 31 - 2])
+def test_a_compiled_step_starts_from_jax_random_key(seed):
+    # The first key of a compiled step is made from NumPy (no seeding op to compile): it
+    # must be jax.random.PRNGKey's, dtype and all.
+    import jax
+    from cornu.backend.jax import tracing
+    made, expected = tracing._new_key(seed), jax.random.PRNGKey(seed)
+    assert made.dtype == expected.dtype and made.shape == expected.shape
+    np.testing.assert_array_equal(np.asarray(made), np.asarray(expected))

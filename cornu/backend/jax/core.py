@@ -189,6 +189,11 @@ def _numpy_to_tensor(value, dtype=None, copy=None):
     target = _tensor_dtype(array, dtype)
     if array.dtype.byteorder == '>':
         array = array.astype(array.dtype.newbyteorder('='))
+    if copy:
+        # A private copy made on the host and placed as it is: `jnp.asarray(..., copy=True)`
+        # copies with an engine op, compiled on its first use for each shape and dtype (a
+        # few milliseconds each, for every new weight shape of a model).
+        return jax.device_put(np.array(array, dtype=target, copy=True))
     return jnp.asarray(array, dtype=target, copy=copy)
 
 
