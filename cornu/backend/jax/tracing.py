@@ -25,7 +25,6 @@ import warnings
 import numpy as np
 import jax
 import jax.numpy as jnp
-from jax import lax
 from jax.sharding import Mesh, NamedSharding, PartitionSpec
 
 from .. import host_random
