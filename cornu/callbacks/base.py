@@ -53,7 +53,7 @@ class _WeightedSums(object):
         key = (dtype, tuple(tuple(row) if isinstance(row, list) else row for row in weights))
         tensor = self._weights.get(key)
         if tensor is None:
-            tensor = self._weights[key] = _constant(weights, dtype)
+            tensor = self._weights[key] = K.constant(weights, dtype=dtype)
             if len(self._weights) > self._KEPT_WEIGHTS:
                 self._weights.popitem(last=False)
         else:
@@ -79,7 +79,7 @@ class _WeightedSums(object):
             key = (dtype, K.int_shape(first))
             zero = self._zeros.get(key)
             if zero is None:
-                zero = self._zeros[key] = _constant(np.zeros(key[1]), dtype)
+                zero = self._zeros[key] = K.constant(np.zeros(key[1]), dtype=dtype)
             padding = size - len(terms)
             padded = list(terms) + [zero] * padding
             blank = [0.] * len(weights[0]) if isinstance(weights[0], list) else 0.
@@ -87,21 +87,12 @@ class _WeightedSums(object):
             if total is None:
                 total = self._zeros.get((dtype, ()))
                 if total is None:
-                    total = self._zeros[(dtype, ())] = _constant(0., dtype)
+                    total = self._zeros[(dtype, ())] = K.constant(0., dtype=dtype)
             return self._run(padded + [weights, total])[0]
 
 
 _weighted_sums = _WeightedSums()
 
-
-def _constant(values, dtype):
-    """`values` as an engine tensor of `dtype`, converted by NumPy where it knows the dtype:
-    on JAX, a conversion by the engine is an op compiled on its first use in a process."""
-    try:
-        values = np.asarray(values, dtype=dtype)
-    except TypeError:  # (a dtype NumPy does not name, such as bfloat16)
-        pass
-    return K.constant(values, dtype=dtype)
 
 
 def _kind(value):
