@@ -94,7 +94,6 @@ class _WeightedSums(object):
 _weighted_sums = _WeightedSums()
 
 
-
 def _kind(value):
     return type(value), getattr(value, 'dtype', None), getattr(value, 'shape', None)
 
