@@ -496,6 +496,14 @@ class Lambda(Layer):
         return cls(**config)
 
 
+# The activations that the dense kernel applies itself (`kernels.DENSE_ACTIVATIONS`), by
+# the identity of Keras' functions: one Python call per layer and batch instead of the
+# four of `activations.relu` -> `K.relu` -> the engine.
+_DENSE_KERNEL_ACTIVATIONS = {id(activations.relu): 'relu', id(activations.sigmoid): 'sigmoid',
+                             id(activations.tanh): 'tanh', id(activations.softmax): 'softmax'}
+assert set(_DENSE_KERNEL_ACTIVATIONS.values()) <= kernels.DENSE_ACTIVATIONS
+
+
 class Dense(Layer):
     """A densely-connected layer: `output = activation(dot(input, kernel) + bias)`.
 
@@ -541,7 +549,6 @@ class Dense(Layer):
         self.bias_constraint = constraints.get(bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
-        self._linear = self.activation is activations.linear
 
     def build(self, input_shape):
         if len(input_shape) < 2:
@@ -566,10 +573,16 @@ class Dense(Layer):
         self.built = True
 
     def call(self, inputs):
+        # Read at every call: code may replace `layer.activation` after construction (to
+        # take the logits of a trained classifier, say).
+        activation = self.activation
+        kernel_activation = _DENSE_KERNEL_ACTIVATIONS.get(id(activation))
+        if kernel_activation is not None:
+            return kernels.dense(inputs, self.kernel, self.bias, kernel_activation)
         output = kernels.dense(inputs, self.kernel, self.bias)
-        if self._linear:
+        if activation is activations.linear:
             return output
-        return self.activation(output)
+        return activation(output)
 
     def _pre_activation(self, inputs):
         """The layer's output before its activation (training fuses softmax into the loss)."""

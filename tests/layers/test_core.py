@@ -73,6 +73,72 @@ def test_dense_nd_input(backend):
                                atol=1e-6)
 
 
+def _numpy_activation(name, z):
+    if name == 'relu':
+        return np.maximum(z, 0.)
+    if name == 'sigmoid':
+        return 1. / (1. + np.exp(-z))
+    if name == 'tanh':
+        return np.tanh(z)
+    e = np.exp(z - z.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+@pytest.mark.parametrize('name', ['relu', 'sigmoid', 'tanh', 'softmax'])
+@pytest.mark.parametrize('shape', [(6, 5), (2, 3, 5)])
+def test_dense_activations_that_the_kernel_applies(backend, name, shape):
+    # The dense kernel applies these four itself: the same values, and gradients, as the
+    # activation functions give.
+    K = backend
+    rng = np.random.RandomState(3)
+    x = rng.randn(*shape).astype('float32')
+    layer = Dense(4, activation=name, bias_initializer='ones')
+    out = _apply(K, layer, x, input_shape=shape[1:])
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(out, _numpy_activation(name, np.dot(x, kernel) + bias),
+                               rtol=1e-5, atol=1e-6)
+
+    # The gradient of sum(output * weights) with respect to the kernel, against NumPy's.
+    weights = rng.randn(*(shape[:-1] + (4,))).astype('float32')
+    inputs, upstream_weights = Input(shape=shape[1:]), Input(shape=weights.shape[1:])
+    output = layer(inputs)
+    gradient, = K.gradients(K.sum(output * upstream_weights), [layer.kernel])
+    computed = K.function([inputs, upstream_weights], [gradient])([x, weights])[0]
+    z = np.dot(x, kernel) + bias
+    y = _numpy_activation(name, z)
+    if name == 'relu':
+        upstream = weights * (z > 0)
+    elif name == 'sigmoid':
+        upstream = weights * y * (1. - y)
+    elif name == 'tanh':
+        upstream = weights * (1. - y ** 2)
+    else:
+        upstream = y * (weights - (weights * y).sum(axis=-1, keepdims=True))
+    expected = np.dot(x.reshape(-1, 5).T, upstream.reshape(-1, 4))
+    np.testing.assert_allclose(computed, expected, rtol=1e-4, atol=1e-5)
+
+
+def test_dense_activation_set_after_construction(backend):
+    # As in Keras 2, `call` reads `layer.activation`: code may set it between constructing
+    # the layer and calling it (or before building a model on it again, as code that takes
+    # a trained classifier's logits does).
+    from cornu import activations
+    x = np.random.RandomState(4).randn(3, 5).astype('float32')
+    layer = Dense(4)
+    layer.activation = activations.get('relu')
+    out = _apply(backend, layer, x)
+    kernel, bias = layer.get_weights()
+    np.testing.assert_allclose(out, np.maximum(x.dot(kernel) + bias, 0.), rtol=1e-5,
+                               atol=1e-6)
+    assert out.min() == 0.
+    layer.activation = activations.linear
+    np.testing.assert_allclose(_apply(backend, layer, x), x.dot(kernel) + bias, rtol=1e-5,
+                               atol=1e-6)
+    layer.activation = lambda z: 2. * z
+    np.testing.assert_allclose(_apply(backend, layer, x), 2. * (x.dot(kernel) + bias),
+                               rtol=1e-5, atol=1e-6)
+
+
 def test_dense_config_with_regularizers_and_constraints(backend):
     K = backend
     layer = Dense(2, activation='tanh',

@@ -7,24 +7,35 @@ import jax
 import jax.numpy as jnp
 
 from ..symbolic import graph_op
+from . import nn
 from .core import _t
 
-__all__ = ['dense', 'dense_per_gate']
+__all__ = ['dense', 'dense_per_gate', 'DENSE_ACTIVATIONS']
 
 
 @graph_op
-def dense(inputs, kernel, bias=None):
-    """`inputs @ kernel + bias`.
+def dense(inputs, kernel, bias=None, activation=None):
+    """`activation(inputs @ kernel + bias)`.
 
     # Arguments
         inputs: tensor of shape `(..., input_dim)`.
         kernel: `(input_dim, units)` matrix (Keras layout).
         bias: optional `(units,)` vector.
+        activation: `None` (linear), or one of `DENSE_ACTIVATIONS`: Keras' activation of
+            that name with its defaults (`'softmax'` over the last axis).
     """
     out = jnp.matmul(_t(inputs), _t(kernel))
-    if bias is None:
+    if bias is not None:
+        out = out + _t(bias)
+    if activation is None:
         return out
-    return out + _t(bias)
+    return _ACTIVATIONS[activation](out)
+
+
+# The engine's own `relu`, `sigmoid`, `tanh` and `softmax` with their defaults.
+_ACTIVATIONS = {'relu': nn.relu, 'sigmoid': nn.sigmoid, 'tanh': nn.tanh,
+                'softmax': nn.softmax}
+DENSE_ACTIVATIONS = frozenset(_ACTIVATIONS)
 
 
 def _blocks(kernel, gates):

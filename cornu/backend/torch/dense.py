@@ -9,25 +9,40 @@ import torch.nn.functional as F
 from ..symbolic import graph_op
 from .core import graph_capture_active
 
-__all__ = ['dense', 'dense_per_gate']
+__all__ = ['dense', 'dense_per_gate', 'DENSE_ACTIVATIONS']
 
 
 @graph_op
-def dense(inputs, kernel, bias=None):
-    """`inputs @ kernel + bias` as one kernel call (`addmm` for 2-D inputs).
+def dense(inputs, kernel, bias=None, activation=None):
+    """`activation(inputs @ kernel + bias)`, the product as one kernel call (`addmm` for 2-D
+    inputs).
 
     # Arguments
         inputs: tensor of shape `(..., input_dim)`.
         kernel: `(input_dim, units)` matrix (Keras layout).
         bias: optional `(units,)` vector.
+        activation: `None` (linear), or one of `DENSE_ACTIVATIONS`: Keras' activation of
+            that name with its defaults (`'softmax'` over the last axis).
     """
     if inputs.dim() == 2:
         if _narrow_inference(inputs, kernel, bias):
-            return _transposed_product(inputs, kernel, bias)
-        if bias is None:
-            return torch.mm(inputs, kernel)
-        return torch.addmm(bias, inputs, kernel)
-    return F.linear(inputs, kernel.t(), bias)
+            output = _transposed_product(inputs, kernel, bias)
+        elif bias is None:
+            output = torch.mm(inputs, kernel)
+        else:
+            output = torch.addmm(bias, inputs, kernel)
+    else:
+        output = F.linear(inputs, kernel.t(), bias)
+    if activation is None:
+        return output
+    return _ACTIVATIONS[activation](output)
+
+
+# What `K.relu`, `K.sigmoid`, `K.tanh` and `K.softmax` compute with their defaults, called
+# directly: a `Dense` layer's activation then costs one Python call instead of four.
+_ACTIVATIONS = {'relu': torch.relu, 'sigmoid': torch.sigmoid, 'tanh': torch.tanh,
+                'softmax': lambda x: torch.softmax(x, dim=-1)}
+DENSE_ACTIVATIONS = frozenset(_ACTIVATIONS)
 
 
 # CPU products with a narrow output (2 to 15 units: a classifier's last layer) are two to
@@ -52,11 +67,15 @@ def _narrow_inference(inputs, kernel, bias):
     if torch.is_grad_enabled() and (inputs.requires_grad or kernel.requires_grad or
                                     (bias is not None and bias.requires_grad)):
         return False
-    # Graph capture before the batch size: under torch.export, reading the (symbolic) batch
-    # size would put a guard on it.
-    if graph_capture_active():
+    # Under torch.compile and torch.export the batch size may be symbolic: a comparison
+    # would put a guard on it.
+    if torch.compiler.is_compiling():
         return False
-    return inputs.shape[0] * inputs.shape[1] >= _NARROW_MIN_WORK
+    # A small batch (prediction one small batch at a time) is decided before the remaining
+    # capture checks.
+    if inputs.shape[0] * inputs.shape[1] < _NARROW_MIN_WORK:
+        return False
+    return not graph_capture_active()
 
 
 def _transposed_product(inputs, kernel, bias):
