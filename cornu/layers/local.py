@@ -118,7 +118,6 @@ class LocallyConnected1D(Layer):
         else:
             self.bias = None
         self.input_spec = InputSpec(ndim=3, axes={2: input_dim})
-        self._linear = self.activation is activations.linear
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -129,7 +128,7 @@ class LocallyConnected1D(Layer):
         output = K.local_conv1d(inputs, self.kernel, self.kernel_size, self.strides)
         if self.use_bias:
             output = K.bias_add(output, self.bias)
-        if self._linear:
+        if self.activation is activations.linear:
             return output
         return self.activation(output)
 
@@ -266,7 +265,6 @@ class LocallyConnected2D(Layer):
             self.input_spec = InputSpec(ndim=4, axes={1: input_filter})
         else:
             self.input_spec = InputSpec(ndim=4, axes={-1: input_filter})
-        self._linear = self.activation is activations.linear
         self.built = True
 
     def compute_output_shape(self, input_shape):
@@ -282,7 +280,7 @@ class LocallyConnected2D(Layer):
                                 (self.output_row, self.output_col), self.data_format)
         if self.use_bias:
             output = K.bias_add(output, self.bias, data_format=self.data_format)
-        if self._linear:
+        if self.activation is activations.linear:
             return output
         return self.activation(output)
 

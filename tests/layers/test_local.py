@@ -186,3 +186,18 @@ def test_keras1_argument_names():
         layer = LocallyConnected2D(4, 3, 2, dim_ordering='th', W_regularizer='l2')
     assert (layer.kernel_size, layer.data_format) == ((3, 2), 'channels_first')
     assert layer.kernel_regularizer is not None
+
+
+def test_activation_set_after_building_is_applied(backend):
+    # `call` reads `layer.activation`, as Keras 2's does: one set after the layer was built
+    # (by calling it) applies to the next model built on it.
+    from cornu import activations
+    x = np.random.uniform(-1, 1, (2, 6, 3)).astype('float32')
+    layer = LocallyConnected1D(4, 2)
+    _apply(backend, layer, x)
+    kernel, bias = _randomize(layer)
+    layer.activation = activations.get('relu')
+    out = _apply(backend, layer, x)
+    np.testing.assert_allclose(out, np.maximum(np_local_conv1d(x, kernel, bias, 2, 1), 0.),
+                               rtol=1e-5, atol=1e-5)
+    assert out.min() == 0.
