@@ -277,6 +277,67 @@ def np_conv(x, kernel, strides, padding, dilation):
     return out
 
 
+def np_conv_gradients(x, kernel, grad, padding):
+    """The gradients of `sum(np_conv(x, kernel, unit strides) * grad)` with respect to `x`
+    and `kernel`, each offset's contribution scattered back by hand."""
+    nd = x.ndim - 2
+    k = kernel.shape[:nd]
+    pads = [same_pads(x.shape[1 + i], k[i], 1, 1) if padding == 'same' else (0, 0)
+            for i in range(nd)]
+    xp = np.pad(x.astype('float64'), [(0, 0)] + pads + [(0, 0)])
+    grad_xp = np.zeros_like(xp)
+    grad_kernel = np.zeros(kernel.shape)
+    for kpos in np.ndindex(*k):
+        window = (slice(None),) + tuple(slice(o, o + n) for o, n in zip(kpos, grad.shape[1:-1]))
+        leading = list(range(x.ndim - 1))
+        grad_kernel[kpos] = np.tensordot(xp[window], grad, axes=(leading, leading))
+        grad_xp[window] += grad @ kernel[kpos].T
+    inside = (slice(None),) + tuple(slice(low, low + size)
+                                    for (low, _), size in zip(pads, x.shape[1:-1]))
+    return grad_xp[inside], grad_kernel
+
+
+@pytest.mark.parametrize('x_shape,kernel_shape', [
+    ((2, 7, 3), (3, 3, 4)), ((2, 6, 5, 3), (3, 2, 3, 4)), ((1, 4, 5, 3, 2), (2, 3, 2, 2, 3)),
+])
+@pytest.mark.parametrize('padding', ['valid', 'same'])
+def test_conv_gradients(backend, x_shape, kernel_shape, padding):
+    # Against the scattered contributions of each kernel offset (the JAX engine writes these
+    # gradients out for unit strides, see `cornu.backend.jax.conv`).
+    K = backend
+    x, kernel = rand(*x_shape), rand(*kernel_shape)
+    conv = {3: K.conv1d, 4: K.conv2d, 5: K.conv3d}[x.ndim]
+    grad = rand(*np_conv(x, kernel, (1,) * (x.ndim - 2), padding, (1,) * (x.ndim - 2)).shape)
+    inputs, weights = K.placeholder(shape=x.shape), K.variable(kernel)
+    loss = K.sum(conv(inputs, weights, padding=padding) * K.constant(grad))
+    computed = K.function([inputs], K.gradients(loss, [inputs, weights]))([x])
+    expected = np_conv_gradients(x, kernel, grad, padding)
+    close(computed[0], expected[0], atol=1e-5)
+    close(computed[1], expected[1], atol=1e-5)
+
+
+def test_conv_gradients_inside_a_recurrence(backend):
+    # A convolution's gradient taken through `K.rnn`'s loop, as a ConvLSTM2D's is: the
+    # gradient of a two-step recurrence h <- conv(h, kernel), against the chain rule by hand.
+    K = backend
+    h0, kernel = rand(2, 5, 4, 3), rand(3, 3, 3, 3) * 0.5
+    inputs = K.placeholder(shape=(2, 2, 1))
+    weights = K.variable(kernel)
+
+    def step(x_t, states):
+        h = K.conv2d(states[0], weights, padding='same') + K.sum(x_t) * 0.
+        return h, [h]
+
+    h2 = K.rnn(step, inputs, [K.constant(h0)])[0]  # the last output: h after two steps
+    grad = rand(2, 5, 4, 3)
+    loss = K.sum(h2 * K.constant(grad))
+    computed = K.function([inputs], K.gradients(loss, [weights]))([np.zeros((2, 2, 1), 'f')])[0]
+    h1 = np_conv(h0, kernel, (1, 1), 'same', (1, 1))
+    grad_h1, grad_kernel_2 = np_conv_gradients(h1, kernel, grad, 'same')
+    _, grad_kernel_1 = np_conv_gradients(h0, kernel, grad_h1, 'same')
+    close(computed, grad_kernel_1 + grad_kernel_2, atol=1e-4)
+
+
 def np_depthwise(x, kernel, strides, padding, dilation):
     """kernel: (*k, in, multiplier); output channel c * multiplier + m."""
     channels, multiplier = kernel.shape[-2:]
