@@ -1,25 +1,19 @@
 """A smoke run of `benchmarks/conv_lstm.py` on one short sequence: a row of four times per
 engine. Not a timing test: the sizes of the numbers are not checked."""
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from cornu import backend as K
+from tests.benchmarks.script_runs import run_benchmark
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(REPO, 'benchmarks', 'conv_lstm.py')
 
 pytestmark = pytest.mark.skipif(K.backend() != 'torch',
                                 reason='conv_lstm.py runs the engines in processes of its own')
 
 
 def _run(args):
-    env = dict(os.environ, PYTHONPATH=REPO, CORNU_DEVICE='cpu')
-    return subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    return run_benchmark('conv_lstm.py', args, CORNU_DEVICE='cpu')
 
 
 def test_one_sequence_prints_a_row_of_times():

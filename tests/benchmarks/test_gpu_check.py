@@ -4,16 +4,12 @@ subprocess, print the results table and write the JSON results. Not a timing tes
 numbers of a smoke run mean nothing, only their presence is checked."""
 import importlib.util
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 from cornu import backend as K
+from tests.benchmarks.script_runs import run_benchmark
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(REPO, 'benchmarks', 'gpu_check.py')
 
 # The script runs both engines itself: one run, from the torch suite, is enough.
 pytestmark = pytest.mark.skipif(K.backend() != 'torch',
@@ -21,10 +17,8 @@ pytestmark = pytest.mark.skipif(K.backend() != 'torch',
 
 
 def _run(args, timeout=300):
-    env = dict(os.environ, PYTHONPATH=REPO, CORNU_DEVICE='cpu', BENCH_THREADS='1')
-    env.pop('CORNU_BACKEND', None)
-    return subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=timeout)
+    return run_benchmark('gpu_check.py', args, timeout=timeout, merge_output=True,
+                         CORNU_DEVICE='cpu', BENCH_THREADS='1')
 
 
 def test_quick_run_prints_the_table_and_writes_json(tmp_path):

@@ -2,17 +2,13 @@
 with five numbers. Not a timing test: only the inline mode's one structural fact is checked,
 that with asynchronous dispatch off no other thread runs the steps."""
 import importlib.util
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from cornu import backend as K
+from tests.benchmarks.script_runs import run_benchmark
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(REPO, 'benchmarks', 'jax_dispatch.py')
 
 pytestmark = [
     pytest.mark.skipif(K.backend() != 'torch', reason='jax_dispatch.py picks JAX itself'),
@@ -23,10 +19,7 @@ pytestmark = [
 
 
 def _run(args):
-    env = dict(os.environ, PYTHONPATH=REPO)
-    env.pop('CORNU_BACKEND', None)
-    return subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    return run_benchmark('jax_dispatch.py', args)
 
 
 def _rows(stdout):

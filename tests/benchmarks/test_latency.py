@@ -3,27 +3,20 @@ as a Markdown table with a time per call, ratios to the baseline and call counts
 timing test: the sizes of the numbers are not checked."""
 import importlib.util
 import json
-import os
 import re
-import subprocess
-import sys
 
 import pytest
 
 from cornu import backend as K
+from tests.benchmarks.script_runs import run_benchmark
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(REPO, 'benchmarks', 'latency.py')
 
 pytestmark = pytest.mark.skipif(K.backend() != 'torch',
                                 reason='latency.py runs both engines itself')
 
 
 def _run(args):
-    env = dict(os.environ, PYTHONPATH=REPO, CORNU_DEVICE='cpu')
-    env.pop('CORNU_BACKEND', None)
-    return subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    return run_benchmark('latency.py', args, CORNU_DEVICE='cpu')
 
 
 def test_few_calls_print_a_row_per_engine_and_model(tmp_path):

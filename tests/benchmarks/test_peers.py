@@ -6,15 +6,13 @@ import importlib.util
 import json
 import os
 import re
-import subprocess
 import sys
 
 import pytest
 
 from cornu import backend as K
+from tests.benchmarks.script_runs import REPO, run_benchmark
 
-REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SCRIPT = os.path.join(REPO, 'benchmarks', 'peers.py')
 sys.path.insert(0, os.path.join(REPO, 'benchmarks'))
 
 from peer_bench import table  # noqa: E402
@@ -26,11 +24,9 @@ JAX_LOOPS = all(importlib.util.find_spec(name) for name in ('jax', 'optax'))
 
 
 def _run(args, timeout=600):
-    env = dict(os.environ, PYTHONPATH=REPO, CORNU_DEVICE='cpu')
-    for name in ('CORNU_BACKEND', 'BENCH_PYTHON_KERAS3', 'BENCH_PYTHON_TF_KERAS'):
-        env.pop(name, None)
-    return subprocess.run([sys.executable, SCRIPT] + args, cwd=REPO, env=env, text=True,
-                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
+    return run_benchmark('peers.py', args, timeout=timeout,
+                         unset=('BENCH_PYTHON_KERAS3', 'BENCH_PYTHON_TF_KERAS'),
+                         CORNU_DEVICE='cpu')
 
 
 def _tables(text):
