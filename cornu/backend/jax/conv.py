@@ -15,7 +15,7 @@ from jax import lax
 from .. import common
 from ..conv_arithmetic import (check_causal, normalize_tuple, padding_pairs,
                                transposed_padding)
-from .core import _t
+from .core import DEVICE, _t
 
 __all__ = [
     'conv1d', 'conv2d', 'conv3d', 'depthwise_conv2d', 'separable_conv2d', 'separable_conv1d',
@@ -56,7 +56,7 @@ def _conv(x, kernel, nd, strides, padding, data_format, dilation, groups=1):
     pairs = padding_pairs(sizes, padding, kernel.shape[:nd], strides, dilation)
     _check_window(sizes, pairs, kernel.shape[:nd], strides, dilation, 'Convolution')
     kernel = kernel.astype(x.dtype)
-    if (data_format != 'channels_first' and groups == 1 and
+    if (_WRITES_OUT_CONV_GRADIENTS and data_format != 'channels_first' and groups == 1 and
             set(strides) == {1} and set(dilation) == {1} and
             int(np.prod(kernel.shape[:nd])) <= _MOST_GRADIENT_OFFSETS and
             all(0 <= low < k and 0 <= high < k
@@ -74,8 +74,10 @@ def _conv(x, kernel, nd, strides, padding, data_format, dilation, groups=1):
 # of a channels-last convolution with unit strides is written out here instead, as a
 # forward convolution (the input's) and one matrix product per kernel offset (the
 # kernel's): ~16 and ~13 ms inside a loop as outside one. Above `_MOST_GRADIENT_OFFSETS`
-# kernel offsets, the products would make too long a program.
+# kernel offsets, the products would make too long a program. Other devices keep XLA's
+# gradient (on a GPU, cuDNN's own kernels for both).
 _MOST_GRADIENT_OFFSETS = 32
+_WRITES_OUT_CONV_GRADIENTS = DEVICE.platform == 'cpu'
 
 
 def _plain_conv(x, kernel, pairs):
