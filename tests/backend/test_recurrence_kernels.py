@@ -205,6 +205,110 @@ def test_input_recurrence_outputs_and_gradients_match_numpy(numpy_lstm, backend,
                                    rtol=1e-5, atol=1e-6)
 
 
+# ------------------------------------------------ recurrent dropout (Keras 2's recurrent masks)
+
+def _recurrent_masks(seed, count, batch=3, units=4):
+    """`count` recurrent dropout masks (one for all gates, or one per gate), the same at
+    every step: kept units scaled by 1 / (1 - rate)."""
+    rng = np.random.RandomState(seed)
+    return [(rng.rand(batch, units) > 0.4) / 0.6 for _ in range(count)]
+
+
+def _constants(arrays, K, dtype='float64'):
+    return None if arrays is None else [K.constant(a, dtype) for a in arrays]
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('count', [1, 4])
+def test_recurrent_masks_outputs_and_gradients_match_numpy(numpy_lstm, backend, lstm_path,
+                                                           activation, go_backwards, masked,
+                                                           count):
+    """With recurrent dropout masks, one for all gates (`implementation=2`) or one per gate
+    (`implementation=1`): the outputs and final states with and without gradients, and the
+    gradients into the projections, initial states and recurrent kernel."""
+    K = backend
+    arrays = _problem(7)
+    mask = _MASK if masked else None
+    rec_masks = _recurrent_masks(8, count)
+    options = dict(mask=mask, go_backwards=go_backwards, recurrent_masks=rec_masks)
+    rng = np.random.RandomState(9)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = numpy_lstm(*values, activation, **options)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    expected = numpy_lstm(*arrays, activation, **options)
+    kernel_mask = None if mask is None else K.constant(mask, 'bool')
+    with kernels.no_grad():
+        got = kernels.lstm_recurrence(*[K.constant(a, 'float64') for a in arrays], activation,
+                                      mask=kernel_mask, go_backwards=go_backwards,
+                                      recurrent_masks=_constants(rec_masks, K))
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(kernels.to_numpy(a), b, rtol=1e-9, atol=1e-9)
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.lstm_recurrence(*inputs, activation, mask=kernel_mask,
+                                      go_backwards=go_backwards,
+                                      recurrent_masks=_constants(rec_masks, K))
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    for a, b in zip(got[:3], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[3:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
+                                   rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('input_dropout', [False, True])
+def test_input_recurrence_with_recurrent_masks_matches_numpy(numpy_lstm, backend, lstm_path,
+                                                             activation, go_backwards,
+                                                             input_dropout):
+    """Keras 2's LSTM with `recurrent_dropout` (and `dropout`), `implementation=1`: one
+    mask per gate on the inputs and on the recurrent state, a masked sequence; the
+    gradients into the inputs, both kernels, the bias and the initial states."""
+    K = backend
+    arrays = _input_problem(10)
+    input_masks = _input_masks(11) if input_dropout else None
+    rec_masks = _recurrent_masks(12, 4)
+    rng = np.random.RandomState(13)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4), (3, 4)]]
+    options = dict(mask=_MASK, go_backwards=go_backwards, recurrent_masks=rec_masks)
+
+    def np_loss(values):
+        results = _np_input_lstm(numpy_lstm, *values, activation, input_masks=input_masks,
+                                 **options)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.lstm_input_recurrence(
+        *inputs, activation, mask=K.constant(_MASK, 'bool'), go_backwards=go_backwards,
+        input_masks=_constants(input_masks, K), recurrent_masks=_constants(rec_masks, K))
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = _np_input_lstm(numpy_lstm, *arrays, activation, input_masks=input_masks,
+                              **options)
+    for a, b in zip(got[:3], expected):
+        np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[3:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, list(arrays), index),
+                                   rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('shapes', [[(3, 4)] * 2, [(3, 5)]])
+def test_recurrent_masks_of_another_count_or_shape_are_refused(backend, shapes):
+    K = backend
+    arrays = [K.constant(a) for a in _problem(0)]
+    with pytest.raises(ValueError, match=r'recurrent_masks must be a list of 1 or 4 masks '
+                                         r'shaped like the state \(3, 4\)'):
+        kernels.lstm_recurrence(*arrays, 'sigmoid',
+                                recurrent_masks=[K.ones(shape) for shape in shapes])
+
+
 # ---------------------------------------------------------------- GRU (reset_after=False)
 
 def np_gru_recurrence(projected, h, kernel, activation, mask=None, go_backwards=False):
@@ -307,3 +411,24 @@ def test_torch_kernels_with_torchs_tanh_match_numpy(numpy_lstm, monkeypatch):
         expected = np_gru_recurrence(*arrays, 'hard_sigmoid', mask=_MASK)
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason="torch's graph recording (torch.jit.trace)")
+@pytest.mark.parametrize('count', [1, 4])
+def test_torch_traced_recurrence_with_recurrent_masks_matches_numpy(numpy_lstm, count):
+    """Recorded for export (`torch.jit.trace`), the LSTM's plain loop applies the recurrent
+    masks as the kernels do."""
+    import torch
+    from cornu.backend.torch import lstm_kernel
+    arrays = _problem(14)
+    rec_masks = _recurrent_masks(15, count)
+
+    def recurrence(projected, h, c, kernel, *masks):
+        return lstm_kernel.lstm_recurrence(projected, h, c, kernel, 'sigmoid',
+                                           mask=torch.tensor(_MASK), recurrent_masks=masks)
+
+    tensors = [torch.tensor(a) for a in arrays + tuple(rec_masks)]
+    traced = torch.jit.trace(recurrence, tuple(tensors), check_trace=False)
+    expected = numpy_lstm(*arrays, 'sigmoid', mask=_MASK, recurrent_masks=rec_masks)
+    for a, b in zip(traced(*tensors), expected):
+        np.testing.assert_allclose(a.numpy(), b, rtol=1e-9, atol=1e-9)

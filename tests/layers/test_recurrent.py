@@ -786,6 +786,35 @@ def test_gru_recurrence_path_equals_the_step_loop_with_masks_and_states(
                                         num_states=1)
 
 
+@pytest.mark.parametrize('implementation, mask_count', [(1, 4), (2, 1)])
+def test_lstm_with_recurrent_dropout_trains_in_the_recurrence_kernel(backend, monkeypatch,
+                                                                      implementation,
+                                                                      mask_count):
+    """Training with `recurrent_dropout` runs the whole sequence in `lstm_input_recurrence`
+    with Keras 2's recurrent masks (one per gate for `implementation=1`, one for all gates
+    for `implementation=2`); prediction passes none."""
+    K = backend
+    masks_seen = []
+    original = kernels.lstm_input_recurrence
+
+    def recording(*args, **kwargs):
+        masks = kwargs.get('recurrent_masks')
+        # (Shapes only: on JAX the step is traced.)
+        masks_seen.append(None if masks is None else [K.int_shape(m) for m in masks])
+        return original(*args, **kwargs)
+    monkeypatch.setattr(kernels, 'lstm_input_recurrence', recording)
+    model = Sequential([LSTM(5, dropout=0.2, recurrent_dropout=0.5,
+                             implementation=implementation, input_shape=(4, 3))])
+    model.compile(SGD(), 'mse')
+    x = np.random.rand(6, 4, 3).astype('float32')
+    del masks_seen[:]
+    model.train_on_batch(x, np.zeros((6, 5), 'float32'))
+    assert masks_seen == [[(6, 5)] * mask_count]
+    del masks_seen[:]
+    model.predict(x)
+    assert masks_seen == [None]
+
+
 def test_gru_takes_the_recurrence_kernel_only_for_its_formula(backend, monkeypatch):
     """`reset_after=False` GRUs run `gru_recurrence`; `reset_after=True` and recurrent dropout
     while training do not (the kernel has neither)."""

@@ -25,8 +25,22 @@ def _lstm_gate_activation(z, hard):
     return jax.nn.sigmoid(z)
 
 
-def _forward(hard, steps, keep, h, c, kernel, projection=None):
-    """The step loop over time-major `steps` (`keep`: a time-major float mask or None).
+def _recurrent_product(h, kernel, rec_masks):
+    """`h @ kernel`, or with recurrent dropout (`rec_masks` `(gates, samples, units)`: one
+    mask for all gates, or one per gate) each gate's block of the kernel multiplying its own
+    masked `h`."""
+    if rec_masks is None:
+        return jnp.matmul(h, kernel)
+    if rec_masks.shape[0] == 1:
+        return jnp.matmul(h * rec_masks[0], kernel)
+    units = h.shape[1]
+    blocks = kernel.reshape(units, 4, units)
+    return jnp.einsum('gbu,ugv->bgv', h[None] * rec_masks, blocks).reshape(h.shape[0], -1)
+
+
+def _forward(hard, steps, keep, h, c, kernel, projection=None, rec_masks=None):
+    """The step loop over time-major `steps` (`keep`: a time-major float mask or None;
+    `rec_masks`: see `_recurrent_product`).
     Returns the final states and, per step, the outputs, cell states and pre-activations:
     all the backward pass needs. (The gates and tanh of the cell states it recomputes for all
     steps at once: on XLA's CPU backend each value a scan stacks costs more than that.)
@@ -41,7 +55,7 @@ def _forward(hard, steps, keep, h, c, kernel, projection=None):
         z_t, keep_t = sliced
         if projection is not None:
             z_t = _project_step(z_t, *projection)
-        z = z_t + jnp.matmul(h, kernel)
+        z = z_t + _recurrent_product(h, kernel, rec_masks)
         gates = _lstm_gate_activation(z, hard)
         g = jnp.tanh(z[:, 2 * units:3 * units])
         new_c = gates[:, units:2 * units] * c + gates[:, :units] * g
@@ -56,18 +70,18 @@ def _forward(hard, steps, keep, h, c, kernel, projection=None):
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _recurrence(hard, steps, keep, h, c, kernel):
-    (h, c), saved = _forward(hard, steps, keep, h, c, kernel)
+def _recurrence(hard, steps, keep, h, c, kernel, rec_masks):
+    (h, c), saved = _forward(hard, steps, keep, h, c, kernel, rec_masks=rec_masks)
     return saved[0], h, c
 
 
-def _recurrence_forward(hard, steps, keep, h0, c0, kernel):
-    (h, c), saved = _forward(hard, steps, keep, h0, c0, kernel)
-    return (saved[0], h, c), (keep, h0, c0, kernel) + saved
+def _recurrence_forward(hard, steps, keep, h0, c0, kernel, rec_masks):
+    (h, c), saved = _forward(hard, steps, keep, h0, c0, kernel, rec_masks=rec_masks)
+    return (saved[0], h, c), (keep, h0, c0, kernel, rec_masks) + saved
 
 
 def _recurrence_backward(hard, residuals, cotangents):
-    keep, h0, c0, kernel, hs, cs, zs = residuals
+    keep, h0, c0, kernel, rec_masks, hs, cs, zs = residuals
     d_outputs, d_h, d_c = cotangents
     units = kernel.shape[0]
     gates = _lstm_gate_activation(zs, hard)
@@ -108,15 +122,41 @@ def _recurrence_backward(hard, residuals, cotangents):
         dh = dh + d_out
         dc = dc + dh * from_dh_t
         dz = jnp.concatenate([dc, dc, dc, dh], 1) * factor
-        dh_prev = jnp.matmul(dz, kernel_t)
+        dh_prev = _recurrent_product_transpose(dz, kernel_t, rec_masks)
         if carry_t is not None:
             dh_prev = dh_prev + dh * carry_t
         return (dh_prev, dc * forget_t), dz
 
     (dh, dc), dzs = lax.scan(step, (d_h, d_c), (d_outputs, factors, from_dh, forget, carry),
                              reverse=True)
-    d_kernel = jnp.einsum('tbu,tbg->ug', h_prev, dzs)
-    return dzs, None if keep is None else jnp.zeros_like(keep), dh, dc, d_kernel
+    d_kernel = _recurrent_kernel_gradient(h_prev, dzs, rec_masks)
+    return (dzs, None if keep is None else jnp.zeros_like(keep), dh, dc, d_kernel,
+            None if rec_masks is None else jnp.zeros_like(rec_masks))
+
+
+def _recurrent_product_transpose(dz, kernel_t, rec_masks):
+    """The gradient into `h` of `_recurrent_product(h, kernel, rec_masks)` from that of its
+    result, `dz` (`kernel_t`: the kernel transposed)."""
+    if rec_masks is None:
+        return jnp.matmul(dz, kernel_t)
+    if rec_masks.shape[0] == 1:
+        return jnp.matmul(dz, kernel_t) * rec_masks[0]
+    units = kernel_t.shape[1]
+    per_gate = jnp.einsum('bgv,gvu->gbu', dz.reshape(dz.shape[0], 4, units),
+                          kernel_t.reshape(4, units, units))
+    return jnp.sum(per_gate * rec_masks, axis=0)
+
+
+def _recurrent_kernel_gradient(h_prev, dzs, rec_masks):
+    """The recurrent kernel's gradient over all steps: each step's previous output (masked
+    as the forward product had it) against its pre-activations' gradient."""
+    if rec_masks is None:
+        return jnp.einsum('tbu,tbg->ug', h_prev, dzs)
+    if rec_masks.shape[0] == 1:
+        return jnp.einsum('tbu,tbg->ug', h_prev * rec_masks[0], dzs)
+    units = h_prev.shape[-1]
+    by_gate = dzs.reshape(dzs.shape[0], dzs.shape[1], 4, units)
+    return jnp.einsum('tbu,gbu,tbgv->ugv', h_prev, rec_masks, by_gate).reshape(units, -1)
 
 
 _recurrence.defvjp(_recurrence_forward, _recurrence_backward)
@@ -124,7 +164,7 @@ _recurrence.defvjp(_recurrence_forward, _recurrence_backward)
 
 @graph_op
 def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
-                    mask=None, go_backwards=False):
+                    mask=None, go_backwards=False, recurrent_masks=None):
     """The recurrent part of Keras' LSTM (tanh activation) over a whole sequence, as its step
     loop computes it, in one `lax.scan`.
 
@@ -137,14 +177,32 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         mask: optional `(samples, time)` mask; at a masked step the states are kept and the
             output repeats the previous one (Keras 2.2.4's rule).
         go_backwards: process the sequence from its last step.
+        recurrent_masks: `None`, or Keras 2's recurrent dropout: a list of one mask
+            `(samples, units)` for all gates (`implementation=2`) or of four, one per gate
+            (`implementation=1`), the same at every step; gate `k`'s recurrent product is
+            then `(h * recurrent_masks[k]) @ recurrent_kernel[:, k-th block]`.
 
     # Returns
         `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
     """
+    initial_h, recurrent_kernel = _t(initial_h), _t(recurrent_kernel)
     steps, keep = _time_major(_t(projected), mask, go_backwards, _t(projected).dtype)
     outputs, h, c = _recurrence(recurrent_activation == 'hard_sigmoid', steps, keep,
-                                _t(initial_h), _t(initial_c), _t(recurrent_kernel))
+                                initial_h, _t(initial_c), recurrent_kernel,
+                                _stacked_recurrent_masks(recurrent_masks, initial_h))
     return jnp.swapaxes(outputs, 0, 1), h, c
+
+
+def _stacked_recurrent_masks(recurrent_masks, h):
+    """`recurrent_masks` as one `(gates, samples, units)` array of `h`'s dtype, or `None`."""
+    if recurrent_masks is None:
+        return None
+    masks = [_t(m) for m in recurrent_masks]
+    if len(masks) not in (1, 4) or any(m.shape != h.shape for m in masks):
+        raise ValueError('recurrent_masks must be a list of 1 or 4 masks shaped like the '
+                         'state %s, got shapes %s.' % (tuple(h.shape),
+                                                      [tuple(m.shape) for m in masks]))
+    return jnp.stack(masks).astype(h.dtype)
 
 
 def _time_major(sequence, mask, go_backwards, dtype):
@@ -207,26 +265,29 @@ def _projection_backward(inputs, input_kernel, masks, d_projected):
 
 
 @functools.partial(jax.custom_vjp, nondiff_argnums=(0,))
-def _input_recurrence(hard, inputs, keep, h, c, input_kernel, bias, masks, kernel):
-    (h, c), saved = _forward(hard, inputs, keep, h, c, kernel, (input_kernel, bias, masks))
+def _input_recurrence(hard, inputs, keep, h, c, input_kernel, bias, masks, kernel, rec_masks):
+    (h, c), saved = _forward(hard, inputs, keep, h, c, kernel, (input_kernel, bias, masks),
+                             rec_masks)
     return saved[0], h, c
 
 
-def _input_recurrence_forward(hard, inputs, keep, h0, c0, input_kernel, bias, masks, kernel):
-    (h, c), saved = _forward(hard, inputs, keep, h0, c0, kernel, (input_kernel, bias, masks))
+def _input_recurrence_forward(hard, inputs, keep, h0, c0, input_kernel, bias, masks, kernel,
+                              rec_masks):
+    (h, c), saved = _forward(hard, inputs, keep, h0, c0, kernel, (input_kernel, bias, masks),
+                             rec_masks)
     return (saved[0], h, c), ((inputs, input_kernel, bias, masks),
-                              (keep, h0, c0, kernel) + saved)
+                              (keep, h0, c0, kernel, rec_masks) + saved)
 
 
 def _input_recurrence_backward(hard, residuals, cotangents):
     (inputs, input_kernel, bias, masks), recurrence = residuals
-    d_projected, d_keep, d_h, d_c, d_kernel = _recurrence_backward(hard, recurrence,
-                                                                   cotangents)
+    d_projected, d_keep, d_h, d_c, d_kernel, d_rec_masks = _recurrence_backward(
+        hard, recurrence, cotangents)
     d_inputs, d_input_kernel = _projection_backward(inputs, input_kernel, masks, d_projected)
     d_bias = None if bias is None else jnp.sum(d_projected, axis=(0, 1)).astype(bias.dtype)
     return (d_inputs.astype(inputs.dtype), d_keep, d_h, d_c,
             d_input_kernel.astype(input_kernel.dtype), d_bias,
-            None if masks is None else jnp.zeros_like(masks), d_kernel)
+            None if masks is None else jnp.zeros_like(masks), d_kernel, d_rec_masks)
 
 
 _input_recurrence.defvjp(_input_recurrence_forward, _input_recurrence_backward)
@@ -235,7 +296,7 @@ _input_recurrence.defvjp(_input_recurrence_forward, _input_recurrence_backward)
 @graph_op
 def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_kernel,
                           recurrent_activation, mask=None, go_backwards=False,
-                          input_masks=None):
+                          input_masks=None, recurrent_masks=None):
     """Keras' LSTM (tanh activation) over a whole sequence of inputs: `lstm_recurrence` of
     `inputs @ kernel + bias` (or, with `input_masks`, of `dense_per_gate`), with each step's
     projection computed inside the loop (see above).
@@ -243,8 +304,8 @@ def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_
     # Arguments
         inputs: `(samples, time, input_dim)`.
         kernel: `(input_dim, 4 * units)`; bias: `(4 * units,)` or `None`.
-        initial_h, initial_c, recurrent_kernel, recurrent_activation, mask, go_backwards:
-            as for `lstm_recurrence`.
+        initial_h, initial_c, recurrent_kernel, recurrent_activation, mask, go_backwards,
+            recurrent_masks: as for `lstm_recurrence`.
         input_masks: `None`, or one input dropout mask per gate (Keras 2's
             `implementation=1`), each `(samples, 1, input_dim)`: the same at every step.
 
@@ -261,11 +322,14 @@ def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_
             # Masks of another shape: the whole sequence's projection, then the loop.
             return lstm_recurrence(dense_per_gate(inputs, masks, kernel, bias), initial_h,
                                    initial_c, recurrent_kernel, recurrent_activation,
-                                   mask=mask, go_backwards=go_backwards)
+                                   mask=mask, go_backwards=go_backwards,
+                                   recurrent_masks=recurrent_masks)
         masks = jnp.stack(masks)[:, :, 0, :]
     steps, keep = _time_major(inputs, mask, go_backwards,
                               jnp.result_type(inputs.dtype, kernel.dtype))
+    initial_h = _t(initial_h)
     outputs, h, c = _input_recurrence(recurrent_activation == 'hard_sigmoid', steps, keep,
-                                      _t(initial_h), _t(initial_c), kernel, bias, masks,
-                                      _t(recurrent_kernel))
+                                      initial_h, _t(initial_c), kernel, bias, masks,
+                                      _t(recurrent_kernel),
+                                      _stacked_recurrent_masks(recurrent_masks, initial_h))
     return jnp.swapaxes(outputs, 0, 1), h, c

@@ -100,7 +100,28 @@ def tanh_into(like):
     return tanh
 
 
-def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep):
+def _recurrent_product_into(recurrent_kernel, rec_masks):
+    """A function `(x_t, h, out)` writing `x_t + h @ recurrent_kernel` into `out`; with
+    recurrent dropout (`rec_masks` `(gates, samples, units)`: one mask for all gates or one
+    per gate) each gate's block of the kernel multiplies its own masked `h`."""
+    if rec_masks is None:
+        return lambda x_t, h, out: torch.addmm(x_t, h, recurrent_kernel, out=out)
+    if rec_masks.shape[0] == 1:
+        mask = rec_masks[0]
+        return lambda x_t, h, out: torch.addmm(x_t, h * mask, recurrent_kernel, out=out)
+    units = recurrent_kernel.shape[0]
+    blocks = [slice(k * units, (k + 1) * units) for k in range(4)]
+    gate_kernels = [recurrent_kernel[:, block] for block in blocks]
+
+    def product(x_t, h, out):
+        for block, kernel, mask in zip(blocks, gate_kernels, rec_masks.unbind(0)):
+            torch.addmm(x_t[:, block], h * mask, kernel, out=out[:, block])
+        return out
+    return product
+
+
+def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, keep,
+                rec_masks=None):
     """The forward loop of `lstm_recurrence`: returns the `_Buffers` it filled."""
     inputs = projected.unbind(1)
     masks = [None] * len(inputs) if mask is None else mask.t().unsqueeze(2).unbind(0)
@@ -108,10 +129,11 @@ def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, kee
         inputs, masks = inputs[::-1], masks[::-1]
     half = projected.new_full((), 0.5)
     tanh = tanh_into(projected)
+    recurrent_product = _recurrent_product_into(recurrent_kernel, rec_masks)
     buffers = _Buffers(projected, h, c, keep)
     for x_t, mask_t, views in zip(inputs, masks, buffers.step_views()):
         z, gates, i, f, o, z_candidate, candidate, c_prev, c_new, tanh_c, h_prev, h_new = views
-        torch.addmm(x_t, h_prev, recurrent_kernel, out=z)
+        recurrent_product(x_t, h_prev, out=z)
         if not keep:
             # Inference activates the gates in place: the candidate's tanh goes first.
             tanh(z_candidate, out=candidate)
@@ -132,7 +154,8 @@ def _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards, kee
     return buffers
 
 
-def _traceable_lstm(projected, h, c, recurrent_kernel, mask, hard, go_backwards):
+def _traceable_lstm(projected, h, c, recurrent_kernel, mask, hard, go_backwards,
+                    rec_masks=None):
     """The same recurrence without buffers or in-place ops, for `torch.jit.trace` (ONNX
     export), which records each op of the loop once per step: writes into shared buffers
     and views would not translate faithfully."""
@@ -140,7 +163,13 @@ def _traceable_lstm(projected, h, c, recurrent_kernel, mask, hard, go_backwards)
     steps = range(projected.shape[1])
     outputs = []
     for t in (reversed(steps) if go_backwards else steps):
-        z = projected[:, t] + torch.matmul(h, recurrent_kernel)
+        if rec_masks is None:
+            z = projected[:, t] + torch.matmul(h, recurrent_kernel)
+        else:
+            z = projected[:, t] + torch.cat([
+                torch.matmul(h * rec_masks[k % rec_masks.shape[0]],
+                             recurrent_kernel[:, k * units:(k + 1) * units])
+                for k in range(4)], 1)
         gates = torch.clamp(z * 0.2 + 0.5, 0., 1.) if hard else torch.sigmoid(z)
         new_c = gates[:, units:2 * units] * c + \
             gates[:, :units] * torch.tanh(z[:, 2 * units:3 * units])
@@ -158,13 +187,14 @@ class _LSTMRecurrence(torch.autograd.Function):
     (one autograd node instead of a dozen per timestep)."""
 
     @staticmethod
-    def forward(ctx, projected, h, c, recurrent_kernel, mask, hard, go_backwards):
+    def forward(ctx, projected, h, c, recurrent_kernel, mask, hard, go_backwards, rec_masks):
         buffers = _lstm_steps(projected, h, c, recurrent_kernel, mask, hard, go_backwards,
-                              True)
+                              True, rec_masks)
         hs, cs = buffers.hs, buffers.cs
         ctx.save_for_backward(recurrent_kernel, buffers.gates, buffers.zs if hard else None, cs,
                               buffers.tanh_cs, hs)
         ctx.mask, ctx.hard, ctx.go_backwards = mask, hard, go_backwards
+        ctx.rec_masks = rec_masks
         # An output nothing depends on (the sequence, for an LSTM without
         # `return_sequences`) gets a `None` gradient rather than zeros to add at every step.
         ctx.set_materialize_grads(False)
@@ -176,6 +206,7 @@ class _LSTMRecurrence(torch.autograd.Function):
     def backward(ctx, d_outputs, d_h, d_c):
         recurrent_kernel, gates, zs, cs, tanh_cs, hs = ctx.saved_tensors
         mask, hard, go_backwards = ctx.mask, ctx.hard, ctx.go_backwards
+        rec_masks = ctx.rec_masks
         steps, batch, units = tanh_cs.shape
         i, f, g, o = gates.view(steps, batch, 4, units).unbind(2)
         # Per step, with dc the cell state's gradient once the output's is added in:
@@ -218,7 +249,7 @@ class _LSTMRecurrence(torch.autograd.Function):
             carry = (~kept).to(forget.dtype).unbind(0)
         dh = d_h if d_h is not None else torch.zeros_like(tanh_cs[0])
         dc = d_c if d_c is not None else torch.zeros_like(tanh_cs[0])
-        kernel_t = recurrent_kernel.t()
+        back_product = _recurrent_product_transpose(recurrent_kernel, rec_masks)
         # The gradients of the projections, in processing order; per step, the views the loop
         # reads and writes, made up front.
         dzs = gates.new_empty((steps, batch, 4 * units))
@@ -236,20 +267,70 @@ class _LSTMRecurrence(torch.autograd.Function):
             torch.mul(dc.unsqueeze(1), factors_ifg, out=dz_ifg)
             torch.mul(dh, factor_o, out=dz_o)
             dc = dc * forget_k
-            if carry_k is None:
-                dh = torch.mm(dz, kernel_t)
-            else:
-                dh = torch.addmm(dh * carry_k, dz, kernel_t)
+            dh = back_product(dz, None if carry_k is None else dh * carry_k)
         # The recurrent kernel's gradient as one product over all steps (each step's output
         # before it against its projections' gradient), and the projections' in time order
         # (as `projected` is laid out).
         d_kernel = None
         if ctx.needs_input_grad[3]:
-            d_kernel = torch.mm(hs[:-1].reshape(-1, units).t(), dzs.reshape(-1, 4 * units))
+            d_kernel = _recurrent_kernel_gradient(hs[:-1], dzs, rec_masks)
         d_projected = None
         if ctx.needs_input_grad[0]:
             d_projected = (dzs.flip(0) if go_backwards else dzs).transpose(0, 1)
-        return d_projected, dh, dc, d_kernel, None, None, None
+        return d_projected, dh, dc, d_kernel, None, None, None, None
+
+
+def _recurrent_product_transpose(recurrent_kernel, rec_masks):
+    """A function `(dz, carried)`: the gradient into `h` of `_recurrent_product_into`'s
+    product from that of its result `dz`, plus `carried` (`None`: nothing)."""
+    kernel_t = recurrent_kernel.t()
+    if rec_masks is None:
+        return lambda dz, carried: (torch.mm(dz, kernel_t) if carried is None else
+                                    torch.addmm(carried, dz, kernel_t))
+    if rec_masks.shape[0] == 1:
+        mask = rec_masks[0]
+
+        def one_mask(dz, carried):
+            dh = torch.mm(dz, kernel_t).mul_(mask)
+            return dh if carried is None else dh.add_(carried)
+        return one_mask
+    units = recurrent_kernel.shape[0]
+    # Gate k's block of the kernel, transposed: `[k, v, u] = recurrent_kernel[u, k * units + v]`.
+    gate_kernels_t = recurrent_kernel.view(units, 4, units).permute(1, 2, 0).contiguous()
+
+    def per_gate(dz, carried):
+        by_gate = torch.bmm(dz.view(dz.shape[0], 4, units).transpose(0, 1), gate_kernels_t)
+        dh = by_gate.mul_(rec_masks).sum(0)
+        return dh if carried is None else dh.add_(carried)
+    return per_gate
+
+
+def _recurrent_kernel_gradient(h_prev, dzs, rec_masks):
+    """The recurrent kernel's gradient: each step's previous output `h_prev` `(time, samples,
+    units)` (masked as the forward product had it) against the pre-activations' gradients
+    `dzs` `(time, samples, 4 * units)`, as products over all steps at once."""
+    steps, batch, units = h_prev.shape
+    if rec_masks is None:
+        return torch.mm(h_prev.reshape(-1, units).t(), dzs.reshape(-1, 4 * units))
+    if rec_masks.shape[0] == 1:
+        return torch.mm((h_prev * rec_masks[0]).reshape(-1, units).t(),
+                        dzs.reshape(-1, 4 * units))
+    masked = (h_prev.unsqueeze(0) * rec_masks.unsqueeze(1)).reshape(4, -1, units)
+    by_gate = dzs.view(steps, batch, 4, units).permute(2, 0, 1, 3).reshape(4, -1, units)
+    # [k, u, v]: the gradient of recurrent_kernel[u, k * units + v].
+    return torch.bmm(masked.transpose(1, 2), by_gate).permute(1, 0, 2).reshape(units, -1)
+
+
+def _stacked_recurrent_masks(recurrent_masks, h):
+    """`recurrent_masks` as one `(gates, samples, units)` tensor of `h`'s dtype, or `None`."""
+    if recurrent_masks is None:
+        return None
+    masks = list(recurrent_masks)
+    if len(masks) not in (1, 4) or any(tuple(m.shape) != tuple(h.shape) for m in masks):
+        raise ValueError('recurrent_masks must be a list of 1 or 4 masks shaped like the '
+                         'state %s, got shapes %s.' % (tuple(h.shape),
+                                                      [tuple(m.shape) for m in masks]))
+    return torch.stack(masks).to(h.dtype)
 
 
 def _bool_mask(mask):
@@ -263,7 +344,7 @@ def _bool_mask(mask):
 
 @graph_op
 def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent_activation,
-                    mask=None, go_backwards=False):
+                    mask=None, go_backwards=False, recurrent_masks=None):
     """The recurrent part of Keras' LSTM (tanh activation) over a whole sequence, as its step
     loop computes it, in one engine call.
 
@@ -276,26 +357,33 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
         mask: optional `(samples, time)` mask; at a masked step the states are kept and the
             output repeats the previous one (Keras 2.2.4's rule).
         go_backwards: process the sequence from its last step.
+        recurrent_masks: `None`, or Keras 2's recurrent dropout: a list of one mask
+            `(samples, units)` for all gates (`implementation=2`) or of four, one per gate
+            (`implementation=1`), the same at every step; gate `k`'s recurrent product is
+            then `(h * recurrent_masks[k]) @ recurrent_kernel[:, k-th block]`.
 
     # Returns
         `(outputs, h, c)`: outputs `(samples, time, units)` in processing order, final states.
     """
     hard = recurrent_activation == 'hard_sigmoid'
     mask = _bool_mask(mask)
+    rec_masks = _stacked_recurrent_masks(recurrent_masks, initial_h)
     if recording_graph():
         return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
-                               go_backwards)
-    # On the CPU, the compiled loops where they could be built (`lstm_loops.py`).
-    looped = lstm_loops.lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
-                                        mask, hard, go_backwards)
-    if looped is not None:
-        return looped
+                               go_backwards, rec_masks)
+    # On the CPU, the compiled loops where they could be built (`lstm_loops.py`); they have
+    # no recurrent dropout.
+    if rec_masks is None:
+        looped = lstm_loops.lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
+                                            mask, hard, go_backwards)
+        if looped is not None:
+            return looped
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     initial_c.requires_grad or recurrent_kernel.requires_grad):
         return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,
-                                     hard, go_backwards)
+                                     hard, go_backwards, rec_masks)
     buffers = _lstm_steps(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
-                          go_backwards, False)
+                          go_backwards, False, rec_masks)
     hs = buffers.hs
     # (Views of this call's own buffers: nothing else holds them.)
     return hs[1:].transpose(0, 1), hs[-1], buffers.cs[projected.shape[1] % 2]
@@ -304,15 +392,15 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
 @graph_op
 def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_kernel,
                           recurrent_activation, mask=None, go_backwards=False,
-                          input_masks=None):
+                          input_masks=None, recurrent_masks=None):
     """Keras' LSTM (tanh activation) over a whole sequence of inputs, with the arguments and
     result of the JAX engine's `lstm_input_recurrence`. On the CPU without per-gate input
-    masks, the C loops' fused path projects each step inside its loop where it is built
-    (`lstm_loops.lstm_input_recurrence`); elsewhere the whole sequence is projected first
-    (`dense`, or `dense_per_gate` with Keras 2's per-gate `input_masks`), then run through
-    `lstm_recurrence`.
+    masks or recurrent dropout, the C loops' fused path projects each step inside its loop
+    where it is built (`lstm_loops.lstm_input_recurrence`); elsewhere the whole sequence is
+    projected first (`dense`, or `dense_per_gate` with Keras 2's per-gate `input_masks`),
+    then run through `lstm_recurrence`.
     """
-    if input_masks is None and not recording_graph():
+    if input_masks is None and recurrent_masks is None and not recording_graph():
         looped = lstm_loops.lstm_input_recurrence(
             inputs, kernel, bias, initial_h, initial_c, recurrent_kernel, _bool_mask(mask),
             recurrent_activation == 'hard_sigmoid', go_backwards)
@@ -321,4 +409,5 @@ def lstm_input_recurrence(inputs, kernel, bias, initial_h, initial_c, recurrent_
     projected = dense(inputs, kernel, bias) if input_masks is None else \
         dense_per_gate(inputs, input_masks, kernel, bias)
     return lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
-                           recurrent_activation, mask=mask, go_backwards=go_backwards)
+                           recurrent_activation, mask=mask, go_backwards=go_backwards,
+                           recurrent_masks=recurrent_masks)

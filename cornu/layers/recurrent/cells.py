@@ -502,21 +502,24 @@ class LSTMCell(_RecurrentCell):
 
     def _recurrence(self, inputs, initial_state, mask, training, go_backwards):
         """`(last_output, outputs, states)` of the step loop in one engine call, for the
-        usual gates (tanh, hard_sigmoid or sigmoid) without recurrent dropout; else `None`."""
+        usual gates (tanh, hard_sigmoid or sigmoid), dropout masks included; else `None`."""
         if (self.activation is not activations.tanh or not engine_has('lstm_recurrence') or
                 self.recurrent_activation not in _RECURRENCE_GATES or
-                type(self).call is not _RecurrentCell.call or
-                (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
+                type(self).call is not _RecurrentCell.call):
             return None
-        dp_mask, _ = self._sequence_masks(inputs, training)
-        if dp_mask is not None and getattr(self, 'implementation', 1) != 1:
-            # One mask for all gates (as `_project_inputs` applies it).
-            inputs, dp_mask = inputs * dp_mask[0], None
+        dp_mask, rec_mask = self._sequence_masks(inputs, training)
+        if getattr(self, 'implementation', 1) != 1:
+            # One mask for all gates (as `_project_inputs` and `_recurrent_matmul` apply
+            # them).
+            if dp_mask is not None:
+                inputs, dp_mask = inputs * dp_mask[0], None
+            if rec_mask is not None:
+                rec_mask = rec_mask[:1]
         # The engine may project each step's inputs inside its loop.
         outputs, h, c = kernels.lstm_input_recurrence(
             inputs, self.kernel, self._input_bias(), initial_state[0], initial_state[1],
             self.recurrent_kernel, _RECURRENCE_GATES[self.recurrent_activation], mask=mask,
-            go_backwards=go_backwards, input_masks=dp_mask)
+            go_backwards=go_backwards, input_masks=dp_mask, recurrent_masks=rec_mask)
         return h, outputs, [h, c]
 
     def _config_names(self):
