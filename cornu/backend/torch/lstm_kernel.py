@@ -110,12 +110,15 @@ def _recurrent_product_into(recurrent_kernel, rec_masks):
         mask = rec_masks[0]
         return lambda x_t, h, out: torch.addmm(x_t, h * mask, recurrent_kernel, out=out)
     units = recurrent_kernel.shape[0]
-    blocks = [slice(k * units, (k + 1) * units) for k in range(4)]
-    gate_kernels = [recurrent_kernel[:, block] for block in blocks]
+    # Gate k's block of the kernel: `[k, u, v] = recurrent_kernel[u, k * units + v]`. The four
+    # products run as one batched product (three ops a step instead of eight).
+    gate_kernels = recurrent_kernel.view(units, 4, units).transpose(0, 1).contiguous()
+    masked = rec_masks.new_empty(rec_masks.shape)
 
     def product(x_t, h, out):
-        for block, kernel, mask in zip(blocks, gate_kernels, rec_masks.unbind(0)):
-            torch.addmm(x_t[:, block], h * mask, kernel, out=out[:, block])
+        torch.mul(h, rec_masks, out=masked)
+        by_gate = torch.baddbmm(x_t.view(-1, 4, units).transpose(0, 1), masked, gate_kernels)
+        out.view(-1, 4, units).copy_(by_gate.transpose(0, 1))
         return out
     return product
 
