@@ -2,6 +2,7 @@
 LSTM recurrence alone against torch's fused `nn.LSTM`.
 
     python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
+                              [--dropout 0.2 --recurrent-dropout 0.2]
     python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru] [--omp-wait-default]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
@@ -66,10 +67,11 @@ from cornu.optimizers import Adam  # noqa: E402
 MAX_FEATURES, MAXLEN, BATCH_SIZE, UNITS = 20000, 80, 32, 128
 
 
-def build_cornu(recurrent_activation):
+def build_cornu(recurrent_activation, dropout=0., recurrent_dropout=0.):
     model = Sequential()
     model.add(Embedding(MAX_FEATURES, 128, input_length=MAXLEN))
-    model.add(LSTM(UNITS, recurrent_activation=recurrent_activation))
+    model.add(LSTM(UNITS, recurrent_activation=recurrent_activation, dropout=dropout,
+                   recurrent_dropout=recurrent_dropout))
     model.add(Dense(1, activation='sigmoid'))
     model.compile(loss='binary_crossentropy', optimizer=Adam(lr=0.001), metrics=['accuracy'])
     return model
@@ -252,6 +254,12 @@ def main():
     parser.add_argument('--activations', nargs='+', default=['sigmoid', 'hard_sigmoid'],
                         choices=['sigmoid', 'hard_sigmoid'],
                         help='the recurrent_activation rows to run')
+    parser.add_argument('--dropout', type=float, default=0.,
+                        help="the cornu LSTM's dropout (the PyTorch loop's is unchanged)")
+    parser.add_argument('--recurrent-dropout', type=float, default=0.,
+                        help="the cornu LSTM's recurrent_dropout (Keras 2's example has 0.2 "
+                             "for both; nn.LSTM has no recurrent dropout: the fit row then "
+                             "says what it costs)")
     parser.add_argument('--recurrence', action='store_true',
                         help='time the LSTM recurrence alone against nn.LSTM instead')
     parser.add_argument('--rounds', type=int, default=15,
@@ -272,9 +280,12 @@ def main():
     y = np.random.randint(0, 2, size=args.samples).astype('float32')
     rows = []
     for activation in args.activations:
-        model = build_cornu(activation)
+        model = build_cornu(activation, args.dropout, args.recurrent_dropout)
         net, optimizer = build_torch(model)
         label = 'fit, recurrent_activation=%s' % activation
+        if args.dropout or args.recurrent_dropout:
+            label = 'fit, %s, dropout %g, rec. dropout %g' % (activation, args.dropout,
+                                                              args.recurrent_dropout)
         rows.append(compare(label, args.samples * args.epochs,
                             lambda: cornu_fit(model, x, y, args.epochs),
                             lambda: torch_fit(net, optimizer, x, y, args.epochs),
