@@ -432,3 +432,24 @@ def test_torch_traced_recurrence_with_recurrent_masks_matches_numpy(numpy_lstm, 
     expected = numpy_lstm(*arrays, 'sigmoid', mask=_MASK, recurrent_masks=rec_masks)
     for a, b in zip(traced(*tensors), expected):
         np.testing.assert_allclose(a.numpy(), b, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.skipif(K.backend() != 'torch', reason='torch tensors laid out with other strides')
+def test_torch_recurrent_masks_with_non_contiguous_operands_match_numpy(numpy_lstm):
+    """Projections and a recurrent kernel that are views with other strides (a transposed
+    copy seen through `transpose`) give the same results with per-gate recurrent masks."""
+    import torch
+    projected, h, c, kernel = _problem(16)
+    rec_masks = _recurrent_masks(17, 4)
+    strided_projected = torch.tensor(projected.transpose(1, 0, 2).copy()).transpose(0, 1)
+    strided_kernel = torch.tensor(kernel.T.copy()).t()
+    assert not strided_projected.is_contiguous() and not strided_kernel.is_contiguous()
+    expected = numpy_lstm(projected, h, c, kernel, 'hard_sigmoid', recurrent_masks=rec_masks)
+    for training in (False, True):
+        tensors = [strided_projected, torch.tensor(h), torch.tensor(c), strided_kernel]
+        if training:
+            tensors = [t.detach().requires_grad_() for t in tensors]
+        got = kernels.lstm_recurrence(*tensors, 'hard_sigmoid',
+                                      recurrent_masks=[torch.tensor(m) for m in rec_masks])
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a.detach().numpy(), b, rtol=1e-9, atol=1e-9)

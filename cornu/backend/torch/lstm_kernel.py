@@ -112,12 +112,13 @@ def _recurrent_product_into(recurrent_kernel, rec_masks):
     units = recurrent_kernel.shape[0]
     # Gate k's block of the kernel: `[k, u, v] = recurrent_kernel[u, k * units + v]`. The four
     # products run as one batched product (three ops a step instead of eight).
-    gate_kernels = recurrent_kernel.view(units, 4, units).transpose(0, 1).contiguous()
+    gate_kernels = recurrent_kernel.reshape(units, 4, units).transpose(0, 1).contiguous()
     masked = rec_masks.new_empty(rec_masks.shape)
 
     def product(x_t, h, out):
         torch.mul(h, rec_masks, out=masked)
-        by_gate = torch.baddbmm(x_t.view(-1, 4, units).transpose(0, 1), masked, gate_kernels)
+        by_gate = torch.baddbmm(x_t.reshape(-1, 4, units).transpose(0, 1), masked,
+                                gate_kernels)
         out.view(-1, 4, units).copy_(by_gate.transpose(0, 1))
         return out
     return product
@@ -299,7 +300,7 @@ def _recurrent_product_transpose(recurrent_kernel, rec_masks):
         return one_mask
     units = recurrent_kernel.shape[0]
     # Gate k's block of the kernel, transposed: `[k, v, u] = recurrent_kernel[u, k * units + v]`.
-    gate_kernels_t = recurrent_kernel.view(units, 4, units).permute(1, 2, 0).contiguous()
+    gate_kernels_t = recurrent_kernel.reshape(units, 4, units).permute(1, 2, 0).contiguous()
 
     def per_gate(dz, carried):
         by_gate = torch.bmm(dz.view(dz.shape[0], 4, units).transpose(0, 1), gate_kernels_t)
