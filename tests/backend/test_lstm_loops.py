@@ -60,19 +60,21 @@ def fresh_build(monkeypatch, tmp_path):
     return tmp_path
 
 
-def _run(arrays, activation, mask, go_backwards, weights):
+def _run(arrays, activation, mask, go_backwards, weights, recurrent_masks=None):
     """Outputs and final states, and the gradients of a weighted sum of them into every
     input, through `lstm_kernel.lstm_recurrence`."""
     tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+    rec_masks = None if recurrent_masks is None else [torch.tensor(m) for m in recurrent_masks]
     results = lstm_kernel.lstm_recurrence(
         *tensors, activation, mask=None if mask is None else torch.tensor(mask),
-        go_backwards=go_backwards)
+        go_backwards=go_backwards, recurrent_masks=rec_masks)
     loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights))
     grads = torch.autograd.grad(loss, tensors)
     with torch.no_grad():
         inference = lstm_kernel.lstm_recurrence(
             *[torch.tensor(a) for a in arrays], activation,
-            mask=None if mask is None else torch.tensor(mask), go_backwards=go_backwards)
+            mask=None if mask is None else torch.tensor(mask), go_backwards=go_backwards,
+            recurrent_masks=rec_masks)
     return ([r.detach().numpy() for r in results], [g.numpy() for g in grads],
             [r.numpy() for r in inference])
 
@@ -108,6 +110,17 @@ def test_float32_loops_match_numpy_and_the_engine_ops(numpy_lstm, loops_off, act
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
+def _assert_split_matches(alone, split, expected):
+    """`_run`'s results with the batch split across threads: outputs and states (training and
+    inference) as NumPy's, and everything as with one thread."""
+    for got in (split[0], split[2]):
+        for a, b in zip(got, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
+    for part_alone, part_split in zip(alone, split):
+        for a, b in zip(part_alone, part_split):
+            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+
+
 @pytest.mark.parametrize('team', [True, False], ids=['openmp_team', 'own_threads'])
 @pytest.mark.parametrize('threads', [2, 3])
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
@@ -133,12 +146,77 @@ def test_a_batch_split_across_threads_gives_the_same_numbers(numpy_lstm, monkeyp
     split = _run(arrays, activation, mask, go_backwards, weights)
     expected = numpy_lstm(*[a.astype('float64') for a in arrays], activation, mask=mask,
                           go_backwards=go_backwards)
-    for got in (split[0], split[2]):
+    _assert_split_matches(alone, split, expected)
+
+
+def _recurrent_masks(seed, count, batch, units, rate=0.4):
+    """Keras 2's recurrent dropout masks: kept units scaled by 1 / (1 - rate)."""
+    rng = np.random.RandomState(seed)
+    return [((rng.rand(batch, units) > rate) / (1 - rate)).astype('float32')
+            for _ in range(count)]
+
+
+@pytest.fixture
+def loops_calls(monkeypatch):
+    """Counts the C loops' forward and backward calls."""
+    calls = {'forward': 0, 'backward': 0}
+    for name, key in (('_forward', 'forward'), ('_backward', 'backward')):
+        def counted(*args, _original=getattr(lstm_loops, name), _key=key, **kwargs):
+            calls[_key] += 1
+            return _original(*args, **kwargs)
+        monkeypatch.setattr(lstm_loops, name, counted)
+    return calls
+
+
+@pytest.mark.parametrize('count', [1, 4])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_float32_loops_with_recurrent_masks_match_numpy_and_the_engine_ops(
+        numpy_lstm, loops_off, loops_calls, count, go_backwards, masked):
+    """Keras 2's recurrent dropout (one mask for all gates, or one per gate) runs in the C
+    loops (their BLAS path: the fused tiles have no masks), forwards, backwards and in
+    inference: the numbers of NumPy's loop and of the engine ops."""
+    assert lstm_loops.loops_for(torch.float32) is not None
+    arrays, mask = _problem(10)
+    mask = mask if masked else None
+    rec_masks = _recurrent_masks(11, count, 5, 21)
+    rng = np.random.RandomState(12)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(5, 7, 21), (5, 21), (5, 21)]]
+    results, grads, inference = _run(arrays, 'hard_sigmoid', mask, go_backwards, weights,
+                                     rec_masks)
+    assert loops_calls == {'forward': 2, 'backward': 1}
+    expected = numpy_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask,
+                          go_backwards=go_backwards, recurrent_masks=rec_masks)
+    for got in (results, inference):
         for a, b in zip(got, expected):
             np.testing.assert_allclose(a, b, rtol=1e-5, atol=2e-6)
-    for part_alone, part_split in zip(alone, split):
-        for a, b in zip(part_alone, part_split):
-            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)
+    loops_off()
+    engine_results, engine_grads, _ = _run(arrays, 'hard_sigmoid', mask, go_backwards,
+                                           weights, rec_masks)
+    assert loops_calls == {'forward': 2, 'backward': 1}
+    for a, b in zip(results + grads, engine_results + engine_grads):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('team', [True, False], ids=['openmp_team', 'own_threads'])
+@pytest.mark.parametrize('threads', [2, 3])
+@pytest.mark.parametrize('count', [1, 4])
+def test_recurrent_masks_on_a_batch_split_across_threads(numpy_lstm, monkeypatch, threads,
+                                                         count, team):
+    """Each thread masks and multiplies its own rows: the numbers of one thread."""
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
+    arrays, mask = _problem(13, batch=13, steps=6, units=19)
+    rec_masks = _recurrent_masks(14, count, 13, 19)
+    rng = np.random.RandomState(15)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(13, 6, 19), (13, 19),
+                                                                  (13, 19)]]
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 1)
+    alone = _run(arrays, 'hard_sigmoid', mask, False, weights, rec_masks)
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    split = _run(arrays, 'hard_sigmoid', mask, False, weights, rec_masks)
+    expected = numpy_lstm(*[a.astype('float64') for a in arrays], 'hard_sigmoid', mask=mask,
+                          recurrent_masks=rec_masks)
+    _assert_split_matches(alone, split, expected)
 
 
 def test_the_loops_split_on_torchs_openmp_team_where_torch_runs_on_openmp():

@@ -9,6 +9,7 @@ import torch
 from ..symbolic import graph_op
 from . import lstm_loops
 from .dense import dense, dense_per_gate
+from .recurrent_dropout import recurrent_kernel_gradient, stacked_recurrent_masks
 from .rnn_steps import recording_graph
 
 __all__ = ['lstm_recurrence', 'lstm_input_recurrence']
@@ -277,7 +278,7 @@ class _LSTMRecurrence(torch.autograd.Function):
         # (as `projected` is laid out).
         d_kernel = None
         if ctx.needs_input_grad[3]:
-            d_kernel = _recurrent_kernel_gradient(hs[:-1], dzs, rec_masks)
+            d_kernel = recurrent_kernel_gradient(hs[:-1], dzs, rec_masks)
         d_projected = None
         if ctx.needs_input_grad[0]:
             d_projected = (dzs.flip(0) if go_backwards else dzs).transpose(0, 1)
@@ -307,34 +308,6 @@ def _recurrent_product_transpose(recurrent_kernel, rec_masks):
         dh = by_gate.mul_(rec_masks).sum(0)
         return dh if carried is None else dh.add_(carried)
     return per_gate
-
-
-def _recurrent_kernel_gradient(h_prev, dzs, rec_masks):
-    """The recurrent kernel's gradient: each step's previous output `h_prev` `(time, samples,
-    units)` (masked as the forward product had it) against the pre-activations' gradients
-    `dzs` `(time, samples, 4 * units)`, as products over all steps at once."""
-    steps, batch, units = h_prev.shape
-    if rec_masks is None:
-        return torch.mm(h_prev.reshape(-1, units).t(), dzs.reshape(-1, 4 * units))
-    if rec_masks.shape[0] == 1:
-        return torch.mm((h_prev * rec_masks[0]).reshape(-1, units).t(),
-                        dzs.reshape(-1, 4 * units))
-    masked = (h_prev.unsqueeze(0) * rec_masks.unsqueeze(1)).reshape(4, -1, units)
-    by_gate = dzs.view(steps, batch, 4, units).permute(2, 0, 1, 3).reshape(4, -1, units)
-    # [k, u, v]: the gradient of recurrent_kernel[u, k * units + v].
-    return torch.bmm(masked.transpose(1, 2), by_gate).permute(1, 0, 2).reshape(units, -1)
-
-
-def _stacked_recurrent_masks(recurrent_masks, h):
-    """`recurrent_masks` as one `(gates, samples, units)` tensor of `h`'s dtype, or `None`."""
-    if recurrent_masks is None:
-        return None
-    masks = list(recurrent_masks)
-    if len(masks) not in (1, 4) or any(tuple(m.shape) != tuple(h.shape) for m in masks):
-        raise ValueError('recurrent_masks must be a list of 1 or 4 masks shaped like the '
-                         'state %s, got shapes %s.' % (tuple(h.shape),
-                                                      [tuple(m.shape) for m in masks]))
-    return torch.stack(masks).to(h.dtype)
 
 
 def _bool_mask(mask):
@@ -371,17 +344,15 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
     """
     hard = recurrent_activation == 'hard_sigmoid'
     mask = _bool_mask(mask)
-    rec_masks = _stacked_recurrent_masks(recurrent_masks, initial_h)
+    rec_masks = stacked_recurrent_masks(recurrent_masks, initial_h)
     if recording_graph():
         return _traceable_lstm(projected, initial_h, initial_c, recurrent_kernel, mask, hard,
                                go_backwards, rec_masks)
-    # On the CPU, the compiled loops where they could be built (`lstm_loops.py`); they have
-    # no recurrent dropout.
-    if rec_masks is None:
-        looped = lstm_loops.lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
-                                            mask, hard, go_backwards)
-        if looped is not None:
-            return looped
+    # On the CPU, the compiled loops where they could be built (`lstm_loops.py`).
+    looped = lstm_loops.lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel,
+                                        mask, hard, go_backwards, rec_masks)
+    if looped is not None:
+        return looped
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     initial_c.requires_grad or recurrent_kernel.requires_grad):
         return _LSTMRecurrence.apply(projected, initial_h, initial_c, recurrent_kernel, mask,

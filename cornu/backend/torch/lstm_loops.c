@@ -358,6 +358,12 @@ struct forward_args {
      * input_dim), their kernel packed as `panels` is, the bias (4 units) or NULL. */
     int input_dim;
     const REAL *inputs, *input_panels, *bias;
+    /* Keras 2's recurrent dropout (the BLAS loops only), or mask_count 0: rec_masks
+     * (mask_count, batch, units), one mask for all gates or one per gate, the same at every
+     * step; masked_h (mask_count, batch, units) scratch for the masked previous outputs. */
+    const REAL *rec_masks;
+    int mask_count;
+    REAL *masked_h;
 };
 
 
@@ -395,6 +401,11 @@ struct backward_args {
     const REAL *inputs, *input_panels, *h0, *outputs;
     REAL *d_inputs, *sums;
     long sums_size;
+    /* Recurrent dropout as in forward_args (the BLAS loops only); product (batch, units)
+     * scratch for one gate's product. */
+    const REAL *rec_masks;
+    int mask_count;
+    REAL *product;
 };
 
 /* The fused loops (float32 where the compiler targets AVX-512, or AVX2 with FMA): a step's
@@ -1160,6 +1171,32 @@ int tanh_array(int n, const REAL *x, REAL *y, int vector) {
     return 0;
 }
 
+/* A step's product under recurrent dropout, for the rows [first, first + rows): gate g's
+ * block of z is (h_prev * rec_masks[g]) @ kernel[:, g-th block], with one mask for all
+ * gates (one product with the whole kernel) or one per gate (four products, each with its
+ * block of the kernel). */
+static void masked_product(const struct forward_args *a, int first, int rows,
+                           const REAL *h_prev, int ld_prev, REAL *z) {
+    const int units = a->units, batch = a->batch, width = 4 * units;
+    const REAL one = 1, zero = 0;
+    for (int g = 0; g < a->mask_count; ++g) {
+        REAL *restrict masked = a->masked_h + ((long)g * batch + first) * units;
+        const REAL *restrict mask = a->rec_masks + ((long)g * batch + first) * units;
+        for (int r = 0; r < rows; ++r) {
+            const REAL *restrict h = h_prev + (long)(first + r) * ld_prev;
+            for (int u = 0; u < units; ++u)
+                masked[(long)r * units + u] = h[u] * mask[(long)r * units + u];
+        }
+        if (a->mask_count == 1) {
+            step_product(a->kernel, rows, masked, units, &zero, z, width);
+        } else {
+            /* Column-major z^T's rows of gate g = kernel[:, g-th block]^T masked^T. */
+            gemm("N", "N", &units, &rows, &units, &one, a->kernel->kernel + (long)g * units,
+                 &width, masked, &units, &zero, z + (long)g * units, &width);
+        }
+    }
+}
+
 /* The forward loop over the samples [first, end). */
 static void forward_rows(const void *pointer, int first, int end) {
     const struct forward_args *a = pointer;
@@ -1179,7 +1216,11 @@ static void forward_rows(const void *pointer, int first, int end) {
                 PREFETCH(x + byte);
         }
         /* z = h_prev @ kernel, as column-major z^T = kernel^T h_prev^T. */
-        step_product(a->kernel, rows, h_prev + (long)first * ld_prev, ld_prev, &zero, z, width);
+        if (a->mask_count)
+            masked_product(a, first, rows, h_prev, ld_prev, z);
+        else
+            step_product(a->kernel, rows, h_prev + (long)first * ld_prev, ld_prev, &zero, z,
+                         width);
         for (int b = first; b < end; ++b) {
             const REAL *x = a->projected + ((long)b * steps + t) * width;
             REAL *h = a->outputs + (long)b * ld_outputs + (long)k * units;
@@ -1205,16 +1246,20 @@ static void forward_rows(const void *pointer, int first, int end) {
 /* The forward loop. h0, c (batch, units): the initial states, c updated in place to the
  * final cell state; z (batch, 4 units): scratch; factors (steps, batch, 4 units) and carried
  * (steps, batch, 2 units): per step in processing order, for the backward pass, or NULL
- * (inference); threads: how many threads may share the batch, use_team: whether on the
- * OpenMP team (where `set_openmp` gave one). Returns 0, or -1 when no gemm was set. */
+ * (inference); rec_masks (mask_count, batch, units): Keras 2's recurrent dropout masks, 1
+ * for all gates or 4, one per gate, or mask_count 0 for none, and masked_h scratch of their
+ * size (a step's masked products run on the BLAS gemm, never the fused loops); threads: how
+ * many threads may share the batch, use_team: whether on the OpenMP team (where
+ * `set_openmp` gave one). Returns 0, or -1 when no gemm was set. */
 int lstm_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
-                 REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask, int hard,
+                 REAL *outputs, REAL *c, const REAL *kernel, const uint8_t *mask,
+                 const REAL *rec_masks, int mask_count, REAL *masked_h, int hard,
                  int backwards, REAL *z, REAL *factors, REAL *carried, int threads,
                  int use_team) {
     if (!gemm) return -1;
     const int width = 4 * units;
 #if FUSED
-    if (fused_on) {
+    if (fused_on && !mask_count) {
         float *panels = pack_forward(units, units, kernel);
         if (panels) {
             const struct forward_args args = {steps, batch, units, hard, backwards, 0, projected,
@@ -1228,7 +1273,8 @@ int lstm_forward(int steps, int batch, int units, const REAL *projected, const R
 #endif
     struct left_operand left = left_operand("N", width, batch, units, kernel, width);
     const struct forward_args args = {steps, batch, units, hard, backwards, &left, projected,
-                                      h0, mask, outputs, c, z, factors, carried, 0, 0, 0, 0, 0};
+                                      h0, mask, outputs, c, z, factors, carried, 0, 0, 0, 0, 0,
+                                      rec_masks, mask_count, masked_h};
     split_rows(forward_rows, &args, batch, threads, use_team);
     free(left.packed);
     return 0;
@@ -1266,6 +1312,28 @@ int lstm_input_forward(int steps, int batch, int units, int input_dim, const REA
     return -2;
 }
 
+/* The gradient into h_prev of masked_product, for the rows [first, first + rows), added
+ * to `into` (rows, units): the sum over the gates of rec_masks[g] * (dz[g-th block] @
+ * kernel[:, g-th block]^T); one product with the whole kernel where one mask serves all
+ * gates. */
+static void masked_product_transpose(const struct backward_args *a, int first, int rows,
+                                     const REAL *dz, int ld_dz, REAL *restrict into) {
+    const int units = a->units, batch = a->batch, width = 4 * units;
+    const REAL one = 1, zero = 0;
+    REAL *restrict product = a->product + (long)first * units;
+    for (int g = 0; g < a->mask_count; ++g) {
+        if (a->mask_count == 1) {
+            step_product(a->kernel, rows, dz, ld_dz, &zero, product, units);
+        } else {
+            /* Column-major product^T = kernel[:, g-th block] dz[g-th block]^T. */
+            gemm("T", "N", &units, &rows, &units, &one, a->kernel->kernel + (long)g * units,
+                 &width, dz + (long)g * units, &ld_dz, &zero, product, &units);
+        }
+        const REAL *restrict mask = a->rec_masks + ((long)g * batch + first) * units;
+        for (long i = 0; i < (long)rows * units; ++i) into[i] += mask[i] * product[i];
+    }
+}
+
 /* The backward loop over the samples [first, end). */
 static void backward_rows(const void *pointer, int first, int end) {
     const struct backward_args *a = pointer;
@@ -1292,8 +1360,14 @@ static void backward_rows(const void *pointer, int first, int end) {
         }
         /* dh_prev = dz @ kernel^T (+ what masked steps pass on), as column-major
          * dh_prev^T = kernel dz^T. */
-        step_product(a->kernel, rows, a->dzs + (long)first * ld_dzs + (long)k * width, ld_dzs,
-                     any_masked ? &one : &zero, scratch, units);
+        const REAL *dz = a->dzs + (long)first * ld_dzs + (long)k * width;
+        if (a->mask_count) {
+            if (!a->mask) memset(scratch, 0, (long)rows * units * sizeof(REAL));
+            masked_product_transpose(a, first, rows, dz, ld_dzs, scratch);
+        } else {
+            step_product(a->kernel, rows, dz, ld_dzs, any_masked ? &one : &zero, scratch,
+                         units);
+        }
         memcpy(a->dh + (long)first * units, scratch, (long)rows * units * sizeof(REAL));
     }
 }
@@ -1301,16 +1375,17 @@ static void backward_rows(const void *pointer, int first, int end) {
 /* The backward loop, from the last step processed to the first. d_outputs (batch, steps,
  * units) in processing order, or NULL; dh, dc (batch, units): the final states' gradients,
  * replaced by the initial states'; dzs (batch, steps, 4 units): the projections' gradients
- * in processing order; scratch (batch, units); threads and use_team as for lstm_forward.
+ * in processing order; scratch (batch, units); rec_masks and mask_count as the forward loop
+ * had them, product (batch, units) scratch; threads and use_team as for lstm_forward.
  * Returns 0, or -1 when no gemm was set. */
 int lstm_backward(int steps, int batch, int units, const REAL *factors, const REAL *carried,
-                  const REAL *kernel, const uint8_t *mask, int backwards,
-                  const REAL *d_outputs, REAL *dh, REAL *dc, REAL *dzs, REAL *scratch,
-                  int threads, int use_team) {
+                  const REAL *kernel, const uint8_t *mask, const REAL *rec_masks,
+                  int mask_count, REAL *product, int backwards, const REAL *d_outputs,
+                  REAL *dh, REAL *dc, REAL *dzs, REAL *scratch, int threads, int use_team) {
     if (!gemm) return -1;
     const int width = 4 * units;
 #if FUSED
-    if (fused_on) {
+    if (fused_on && !mask_count) {
         float *panels = pack_backward(units, units, kernel);
         if (panels) {
             const struct backward_args args = {steps, batch, units, backwards, 0, factors,
@@ -1325,7 +1400,7 @@ int lstm_backward(int steps, int batch, int units, const REAL *factors, const RE
     struct left_operand left = left_operand("T", units, batch, width, kernel, width);
     const struct backward_args args = {steps, batch, units, backwards, &left, factors, carried,
                                        d_outputs, mask, dh, dc, dzs, scratch, 0, 0, 1, 0, 0, 0,
-                                       0, 0, 0, 0};
+                                       0, 0, 0, 0, rec_masks, mask_count, product};
     split_rows(backward_rows, &args, batch, threads, use_team);
     free(left.packed);
     return 0;

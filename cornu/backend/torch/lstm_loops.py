@@ -18,7 +18,9 @@ once per call, its four gates' columns side by side) with the cells computed fro
 tile, and `lstm_input_recurrence` projects each step's inputs inside the same tiles. Its
 backward pass computes d_inputs and both kernels' gradients step by step, while each
 step's gradients are in cache. At Keras' sizes these tiles ran faster than torch's BLAS
-(MKL) on the same products. Elsewhere (float64, other CPUs) the BLAS loops run.
+(MKL) on the same products. Elsewhere (float64, other CPUs) the BLAS loops run, and so does
+Keras 2's recurrent dropout: a step's masked states multiplied by the whole recurrent kernel
+(one mask for all gates) or by each gate's block of it (a mask per gate).
 
 How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
 per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
@@ -45,6 +47,7 @@ import threading
 import torch
 
 from ..common import config_path
+from .recurrent_dropout import recurrent_kernel_gradient
 
 __all__ = ['lstm_recurrence', 'lstm_input_recurrence', 'loops_for']
 
@@ -179,10 +182,11 @@ def _load(dtype):
     _set_packed_gemm(library, prefix)
     _set_openmp(library)
     pointer, integer = ctypes.c_void_p, ctypes.c_int
-    library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + [integer] * 2 + \
-        [pointer] * 3 + [integer] * 2
-    library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + [integer] + \
-        [pointer] * 5 + [integer] * 2
+    recurrent_dropout = [pointer, integer, pointer]  # masks, their count, scratch
+    library.lstm_forward.argtypes = [integer] * 3 + [pointer] * 6 + recurrent_dropout + \
+        [integer] * 2 + [pointer] * 3 + [integer] * 2
+    library.lstm_backward.argtypes = [integer] * 3 + [pointer] * 4 + recurrent_dropout + \
+        [integer] + [pointer] * 5 + [integer] * 2
     library.lstm_forward.restype = library.lstm_backward.restype = integer
     library.lstm_input_forward.argtypes = [integer] * 4 + [pointer] * 8 + [integer] * 2 + \
         [pointer] * 2 + [integer] * 2
@@ -206,7 +210,7 @@ def _agrees_with_torch(library, dtype):
     kernel = torch.randn(3, 12, generator=generator, dtype=dtype, device='cpu')
     outputs, new_c, scratch = projected.new_empty((2, 1, 3)), c.clone(), h.new_empty((2, 12))
     if library.lstm_forward(1, 2, 3, *_pointers(projected, h, outputs, new_c, kernel, None),
-                            1, 0, *_pointers(scratch, None, None), 1, 0):
+                            None, 0, None, 1, 0, *_pointers(scratch, None, None), 1, 0):
         return False
     z = projected[:, 0] + h @ kernel
     gates = torch.clamp(0.2 * z + 0.5, 0., 1.)
@@ -252,7 +256,8 @@ def _use_team():
     return backend.strip().startswith('OpenMP')
 
 
-def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, training):
+def _forward(library, projected, h, c, kernel, mask, rec_masks, hard, go_backwards,
+             training):
     """Runs the forward loop: `(outputs, final c, factors, carried)` (the last two `None`
     unless `training`)."""
     batch, steps, width = projected.shape
@@ -262,10 +267,12 @@ def _forward(library, projected, h, c, kernel, mask, hard, go_backwards, trainin
     factors = projected.new_empty((steps, batch, width)) if training else None
     carried = projected.new_empty((steps, batch, 2 * units)) if training else None
     scratch = projected.new_empty((batch, width))
+    mask_count = 0 if rec_masks is None else rec_masks.shape[0]
+    masked_h = None if rec_masks is None else torch.empty_like(rec_masks)
     library.lstm_forward(steps, batch, units,
-                         *_pointers(projected, h, outputs, c, kernel, mask), int(hard),
-                         int(go_backwards), *_pointers(scratch, factors, carried),
-                         _threads(), int(_use_team()))
+                         *_pointers(projected, h, outputs, c, kernel, mask, rec_masks),
+                         mask_count, *_pointers(masked_h), int(hard), int(go_backwards),
+                         *_pointers(scratch, factors, carried), _threads(), int(_use_team()))
     return outputs, c, factors, carried
 
 
@@ -273,11 +280,12 @@ class _LoopsRecurrence(torch.autograd.Function):
     """The recurrence with the C loops' backward pass."""
 
     @staticmethod
-    def forward(ctx, projected, h, c, kernel, mask, hard, go_backwards, library):
-        outputs, c, factors, carried = _forward(library, projected, h, c, kernel, mask, hard,
-                                                go_backwards, True)
+    def forward(ctx, projected, h, c, kernel, mask, rec_masks, hard, go_backwards, library):
+        outputs, c, factors, carried = _forward(library, projected, h, c, kernel, mask,
+                                                rec_masks, hard, go_backwards, True)
         ctx.save_for_backward(h, kernel, outputs, factors, carried)
-        ctx.mask, ctx.go_backwards, ctx.library = mask, go_backwards, library
+        ctx.mask, ctx.rec_masks = mask, rec_masks
+        ctx.go_backwards, ctx.library = go_backwards, library
         # No gradient for an output nothing depends on (the sequence, for an LSTM without
         # `return_sequences`): `None` rather than zeros to add at every step.
         ctx.set_materialize_grads(False)
@@ -288,10 +296,10 @@ class _LoopsRecurrence(torch.autograd.Function):
     def backward(ctx, d_outputs, d_h, d_c):
         h, kernel, outputs, factors, carried = ctx.saved_tensors
         dzs, dh, dc, d_kernel = _backward(ctx.library, h, kernel, outputs, factors, carried,
-                                          ctx.mask, ctx.go_backwards, d_outputs, d_h, d_c,
-                                          ctx.needs_input_grad[3])
+                                          ctx.mask, ctx.rec_masks, ctx.go_backwards,
+                                          d_outputs, d_h, d_c, ctx.needs_input_grad[3])
         d_projected = dzs.flip(1) if ctx.go_backwards else dzs
-        return d_projected, dh, dc, d_kernel, None, None, None, None
+        return (d_projected, dh, dc, d_kernel) + (None,) * 5
 
 
 def _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask, hard,
@@ -326,8 +334,8 @@ def _incoming_grads(h, d_outputs, d_h, d_c):
     return (None if d_outputs is None else d_outputs.contiguous()), dh, dc
 
 
-def _backward(library, h, kernel, outputs, factors, carried, mask, go_backwards, d_outputs,
-              d_h, d_c, needs_kernel_grad):
+def _backward(library, h, kernel, outputs, factors, carried, mask, rec_masks, go_backwards,
+              d_outputs, d_h, d_c, needs_kernel_grad):
     """The backward loop: `(dzs, dh, dc, d_kernel)`, dzs the projections' gradients in
     processing order, d_kernel the recurrent kernel's (or `None` unless
     `needs_kernel_grad`)."""
@@ -335,15 +343,19 @@ def _backward(library, h, kernel, outputs, factors, carried, mask, go_backwards,
     units = width // 4
     d_outputs, dh, dc = _incoming_grads(h, d_outputs, d_h, d_c)
     dzs, scratch = factors.new_empty((batch, steps, width)), h.new_empty(h.shape)
-    library.lstm_backward(steps, batch, units, *_pointers(factors, carried, kernel, mask),
-                          int(go_backwards), *_pointers(d_outputs, dh, dc, dzs, scratch),
-                          _threads(), int(_use_team()))
+    mask_count = 0 if rec_masks is None else rec_masks.shape[0]
+    product = None if rec_masks is None else h.new_empty(h.shape)
+    library.lstm_backward(steps, batch, units,
+                          *_pointers(factors, carried, kernel, mask, rec_masks), mask_count,
+                          *_pointers(product), int(go_backwards),
+                          *_pointers(d_outputs, dh, dc, dzs, scratch), _threads(),
+                          int(_use_team()))
     d_kernel = None
     if needs_kernel_grad:
         # Each step's projections' gradient against the output before it, summed over
-        # the steps and samples: one product.
+        # the steps and samples: one product (one per gate under per-gate masks).
         previous = torch.cat([h.unsqueeze(1), outputs[:, :-1]], 1)
-        d_kernel = torch.mm(previous.reshape(-1, units).t(), dzs.view(-1, width))
+        d_kernel = recurrent_kernel_gradient(previous, dzs, rec_masks, batch_first=True)
     return dzs, dh, dc, d_kernel
 
 
@@ -391,10 +403,11 @@ class _LoopsInputRecurrence(torch.autograd.Function):
                  dc, d_recurrent if needs[5] else None) + (None,) * 4)
 
 
-def _shapes_fit(projected, h, c, kernel, mask):
+def _shapes_fit(projected, h, c, kernel, mask, rec_masks=None):
     """Whether the shapes are those the C loops index by: projected `(batch, steps,
     4 units)` with neither empty, states `(batch, units)`, kernel `(units, 4 units)`, a bool
-    mask `(batch, steps)` on the CPU or none."""
+    mask `(batch, steps)` on the CPU or none, recurrent masks `(1 or 4, batch, units)` or
+    none."""
     if projected.dim() != 3 or 0 in projected.shape or projected.shape[2] % 4:
         return False
     batch, steps, width = projected.shape
@@ -402,7 +415,9 @@ def _shapes_fit(projected, h, c, kernel, mask):
     return (tuple(h.shape) == tuple(c.shape) == (batch, units) and
             tuple(kernel.shape) == (units, width) and
             (mask is None or (mask.dtype == torch.bool and mask.device.type == 'cpu' and
-                              tuple(mask.shape) == (batch, steps))))
+                              tuple(mask.shape) == (batch, steps))) and
+            (rec_masks is None or (rec_masks.dim() == 3 and rec_masks.shape[0] in (1, 4) and
+                                   tuple(rec_masks.shape[1:]) == (batch, units))))
 
 
 def _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask):
@@ -418,9 +433,10 @@ def _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask):
                         recurrent_kernel, mask))
 
 
-def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
+def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards, rec_masks=None):
     """`lstm_kernel.lstm_recurrence` (its arguments, `mask` a bool tensor or `None`, `hard`
-    whether the gates are hard sigmoids) through the C loops, or `None` where they do not
+    whether the gates are hard sigmoids, `rec_masks` the recurrent dropout masks stacked
+    `(1 or 4, batch, units)` or `None`) through the C loops, or `None` where they do not
     apply: tensors not all on the CPU or not all float32 or float64, an empty batch or
     sequence, shapes that do not fit together (the engine ops then raise their error: the C
     loops would read out of bounds), inside `torch.compile`'s tracing, or no loops built.
@@ -429,9 +445,10 @@ def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
         `(outputs, h, c)` as `lstm_kernel.lstm_recurrence`, or `None`.
     """
     dtype = projected.dtype
+    operands = (h, c, kernel) if rec_masks is None else (h, c, kernel, rec_masks)
     if (projected.device.type != 'cpu' or
-            any(t.device.type != 'cpu' or t.dtype != dtype for t in (h, c, kernel)) or
-            not _shapes_fit(projected, h, c, kernel, mask) or
+            any(t.device.type != 'cpu' or t.dtype != dtype for t in operands) or
+            not _shapes_fit(projected, h, c, kernel, mask, rec_masks) or
             torch.compiler.is_compiling()):
         return None
     library = loops_for(dtype)
@@ -440,11 +457,13 @@ def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards):
     projected, h, kernel = (t.contiguous() for t in (projected, h, kernel))
     if mask is not None:
         mask = mask.contiguous()
+    if rec_masks is not None:
+        rec_masks = rec_masks.contiguous()
     if torch.is_grad_enabled() and any(t.requires_grad for t in (projected, h, c, kernel)):
-        return _LoopsRecurrence.apply(projected, h, c, kernel, mask, hard, go_backwards,
-                                      library)
-    outputs, c, _, _ = _forward(library, projected, h, c, kernel, mask, hard, go_backwards,
-                                False)
+        return _LoopsRecurrence.apply(projected, h, c, kernel, mask, rec_masks, hard,
+                                      go_backwards, library)
+    outputs, c, _, _ = _forward(library, projected, h, c, kernel, mask, rec_masks, hard,
+                                go_backwards, False)
     return outputs, outputs[:, -1], c
 
 
