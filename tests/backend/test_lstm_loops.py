@@ -219,6 +219,26 @@ def test_recurrent_masks_on_a_batch_split_across_threads(numpy_lstm, monkeypatch
     _assert_split_matches(alone, split, expected)
 
 
+@pytest.mark.parametrize('threads', [1, 2])
+def test_the_loops_flush_denormals_and_give_the_thread_its_mode_back(monkeypatch, loops_off,
+                                                                     threads):
+    """Gradients in the denormal range (a long sequence's, vanishing through the forget gates)
+    are zeros inside the loops, as TensorFlow's and XLA's CPU ops have them; the engine ops
+    keep them. Afterwards the calling thread computes with denormals again."""
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    arrays, _ = _problem(16, batch=13, steps=4, units=19)
+    denormal = np.float32(1e-39)
+    weights = [np.zeros((13, 4, 19), 'float32'), np.full((13, 19), denormal, 'float32'),
+               np.zeros((13, 19), 'float32')]
+    _, looped_grads, _ = _run(arrays, 'hard_sigmoid', None, False, weights)
+    assert denormal * np.float32(1.5) != 0
+    loops_off()
+    _, engine_grads, _ = _run(arrays, 'hard_sigmoid', None, False, weights)
+    assert np.any(engine_grads[0] != 0)
+    assert np.all(np.abs(engine_grads[0]) < np.finfo(np.float32).tiny)
+    assert not np.any(looped_grads[0])
+
+
 def test_the_loops_split_on_torchs_openmp_team_where_torch_runs_on_openmp():
     backend = torch.__config__.parallel_info().split('ATen parallel backend:')[-1].strip()
     assert lstm_loops._use_team() == backend.startswith('OpenMP')

@@ -22,6 +22,11 @@ step's gradients are in cache. At Keras' sizes these tiles ran faster than torch
 Keras 2's recurrent dropout: a step's masked states multiplied by the whole recurrent kernel
 (one mask for all gates) or by each gate's block of it (a mask per gate).
 
+The loops run with denormal numbers flushed to zero, as TensorFlow (under Keras 2) and XLA
+run their CPU ops: a long sequence's gradients, shrinking through the forget gates step
+after step, otherwise reach the denormal range, where every operation takes the CPU's slow
+path.
+
 How: built with the system's C compiler (`$CC`, else `cc`) on first use, one shared library
 per float type, cached under `$CORNU_HOME` (default `~/.cornu`) in `kernels/`, keyed by the
 source, the compiler flags and the CPU; about a second once per machine. They are built for
