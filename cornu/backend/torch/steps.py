@@ -19,6 +19,7 @@ from ..run_context import run_context
 from . import distributed
 from . import interop
 from .core import DEVICE, convert_to_tensor, to_numpy
+from .denormals import with_denormals_flushed
 
 __all__ = ['prepare_trainable', 'value_and_grad', 'known_gradients', 'compile_step',
            'placement', 'hold', 'place', 'place_arrays', 'row_order', 'batch_rows', 'feed',
@@ -172,7 +173,7 @@ def known_gradients(loss, params, grads):
 
 
 def compile_step(body, variables, training, placement=None):
-    """The step function that runs `body`: `body` itself on PyTorch.
+    """The step function that runs `body`: on PyTorch, `body` itself, eagerly.
 
     # Arguments
         body: the step, a function of the batch returning the logged values or outputs.
@@ -182,9 +183,10 @@ def compile_step(body, variables, training, placement=None):
         placement: unused on PyTorch (data-parallel replicas place themselves).
 
     # Returns
-        A callable taking `body`'s arguments.
+        A callable taking `body`'s arguments: `body` run with denormals flushed to zero, as
+        TensorFlow and XLA run CPU ops (see `denormals.py`).
     """
-    return body
+    return with_denormals_flushed(body)
 
 
 def placement(devices):
