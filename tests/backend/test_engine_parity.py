@@ -18,12 +18,12 @@ from cornu.backend import _ENGINE_MODULES, kernels
 
 PACKAGE = os.path.dirname(cornu.backend.__file__)
 
-# Files only one engine needs: torch's nn.Module interop, ONNX export, the LSTM's C loops
-# for the CPU with their recurrent dropout helpers, and its steps' flushing of denormals
-# (XLA flushes them itself); jax's dtype table, gradient re-tracing, step tracing and grouping, and the
-# global arrays of a mesh over several processes.
-ENGINE_ONLY = {'torch': {'interop', 'onnx_export', 'lstm_loops', 'recurrent_dropout',
-                         'denormals'},
+# Files only one engine needs: torch's nn.Module interop, ONNX export, the LSTM's and GRU's C
+# loops for the CPU with their recurrent dropout helpers, and its steps' flushing of denormals
+# (XLA flushes them itself); jax's dtype table, gradient re-tracing, step tracing and
+# grouping, and the global arrays of a mesh over several processes.
+ENGINE_ONLY = {'torch': {'interop', 'onnx_export', 'lstm_loops', 'gru_loops',
+                         'recurrent_dropout', 'denormals'},
                'jax': {'dtypes', 'gradient_retracing', 'tracing', 'step_groups', 'multihost'}}
 
 

@@ -1,6 +1,7 @@
-"""The torch engine's LSTM recurrence in compiled C loops (`cornu/backend/torch/lstm_loops.py`):
-float32 numbers against a NumPy loop and the engine-op kernel, the build, its cache, its switch
-and the silent fallback where nothing can be built. (Float64 runs through the NumPy and
+"""The torch engine's LSTM and GRU recurrences in compiled C loops
+(`cornu/backend/torch/lstm_loops.py`, `gru_loops.py`): float32 numbers against a NumPy loop
+and the engine-op kernels, the build, its cache, its switch and the silent fallback where
+nothing can be built. (Float64 runs through the NumPy and
 gradient checks of `test_recurrence_kernels.py` on both paths.)"""
 import os
 import shutil
@@ -15,7 +16,7 @@ pytestmark = pytest.mark.skipif(K.backend() != 'torch', reason='the torch engine
 
 if K.backend() == 'torch':
     import torch
-    from cornu.backend.torch import lstm_kernel, lstm_loops
+    from cornu.backend.torch import gru_kernel, gru_loops, lstm_kernel, lstm_loops
 
 
 
@@ -622,3 +623,86 @@ def test_an_avx2_build_runs_8_lane_fused_loops_with_the_same_numbers(
             np.testing.assert_allclose(a, e, rtol=1e-5,
                                        atol=2e-6 * max(1., float(np.abs(e).max())))
     assert lstm_loops.loops_for(torch.float32) is library
+
+
+def _gru_run(arrays, activation, mask, go_backwards, weights):
+    """`_run` for `gru_kernel.gru_recurrence`: outputs and final state, the gradients of a
+    weighted sum of them into every input, and inference's outputs."""
+    tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
+    torch_mask = None if mask is None else torch.tensor(mask)
+    results = gru_kernel.gru_recurrence(*tensors, activation, mask=torch_mask,
+                                        go_backwards=go_backwards)
+    loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights))
+    grads = torch.autograd.grad(loss, tensors)
+    with torch.no_grad():
+        inference = gru_kernel.gru_recurrence(*[torch.tensor(a) for a in arrays], activation,
+                                              mask=torch_mask, go_backwards=go_backwards)
+    return ([r.detach().numpy() for r in results], [g.numpy() for g in grads],
+            [r.numpy() for r in inference])
+
+
+def _gru_problem(seed, batch=5, steps=7, units=21):
+    rng = np.random.RandomState(seed)
+    arrays = (rng.randn(batch, steps, 3 * units) * 2., rng.randn(batch, units),
+              rng.randn(units, 3 * units) * 0.3)
+    return [a.astype('float32') for a in arrays], rng.rand(batch, steps) > 0.3
+
+
+@pytest.fixture
+def gru_loops_calls(monkeypatch):
+    """Counts the GRU loops' forward and backward calls."""
+    calls = {'forward': 0, 'backward': 0}
+    original_forward = gru_loops._forward
+    original_backward = gru_loops._LoopsGRURecurrence.backward
+
+    def forward(*args):
+        calls['forward'] += 1
+        return original_forward(*args)
+
+    def backward(ctx, *grads):
+        calls['backward'] += 1
+        return original_backward(ctx, *grads)
+    monkeypatch.setattr(gru_loops, '_forward', forward)
+    monkeypatch.setattr(gru_loops._LoopsGRURecurrence, 'backward',
+                        staticmethod(torch.autograd.function.once_differentiable(backward)))
+    return calls
+
+
+@pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+def test_float32_gru_loops_match_the_engine_ops(loops_off, gru_loops_calls, activation,
+                                                go_backwards, masked):
+    """Keras 2's GRU in the C loops (float32, units not a multiple of a vector's lanes):
+    outputs, state and every gradient as the engine-op kernel has them. (Float64 runs
+    through the NumPy and gradient checks of `test_recurrence_kernels.py` on both paths.)"""
+    arrays, mask = _gru_problem(20)
+    mask = mask if masked else None
+    rng = np.random.RandomState(21)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(5, 7, 21), (5, 21)]]
+    looped = _gru_run(arrays, activation, mask, go_backwards, weights)
+    assert gru_loops_calls == {'forward': 2, 'backward': 1}
+    loops_off()
+    engine = _gru_run(arrays, activation, mask, go_backwards, weights)
+    assert gru_loops_calls == {'forward': 2, 'backward': 1}
+    for part_looped, part_engine in zip(looped, engine):
+        for a, b in zip(part_looped, part_engine):
+            np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize('team', [True, False], ids=['openmp_team', 'own_threads'])
+@pytest.mark.parametrize('threads', [2, 3])
+@pytest.mark.parametrize('go_backwards', [False, True])
+def test_a_gru_batch_split_across_threads_gives_the_same_numbers(monkeypatch, threads,
+                                                                 go_backwards, team):
+    monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
+    arrays, mask = _gru_problem(22, batch=13, steps=6, units=19)
+    rng = np.random.RandomState(23)
+    weights = [rng.randn(*shape).astype('float32') for shape in [(13, 6, 19), (13, 19)]]
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: 1)
+    alone = _gru_run(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
+    split = _gru_run(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    for part_alone, part_split in zip(alone, split):
+        for a, b in zip(part_alone, part_split):
+            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)

@@ -30,13 +30,13 @@ def _problem(seed, batch=3, steps=5, units=4):
 
 _MASK = np.array([[1, 1, 0, 1, 1], [0, 1, 1, 1, 0], [1, 0, 0, 1, 1]], bool)
 
-# Torch's LSTM kernel has two CPU paths: the compiled C loops and engine ops.
+# Torch's LSTM and GRU kernels have two CPU paths: the compiled C loops and engine ops.
 LSTM_PATHS = ['c loops', 'engine ops'] if K.backend() == 'torch' else ['xla']
 
 
 @pytest.fixture(params=LSTM_PATHS)
 def lstm_path(request, monkeypatch):
-    """Runs the test on one of the engine's LSTM paths."""
+    """Runs the test on one of the engine's LSTM (and GRU) paths."""
     if request.param != 'xla':
         from cornu.backend.torch import lstm_loops
         import torch
@@ -339,7 +339,8 @@ def _gru_problem(seed, batch=3, steps=5, units=4):
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_gru_inference_path_matches_numpy(backend, activation, go_backwards, masked):
+def test_gru_inference_path_matches_numpy(backend, lstm_path, activation, go_backwards,
+                                          masked):
     K = backend
     arrays = _gru_problem(3)
     mask = _MASK if masked else None
@@ -351,8 +352,8 @@ def test_gru_inference_path_matches_numpy(backend, activation, go_backwards, mas
 @pytest.mark.parametrize('activation', ['hard_sigmoid', 'sigmoid'])
 @pytest.mark.parametrize('go_backwards', [False, True])
 @pytest.mark.parametrize('masked', [False, True])
-def test_gru_training_path_outputs_and_gradients_match_numpy(backend, activation, go_backwards,
-                                                             masked):
+def test_gru_training_path_outputs_and_gradients_match_numpy(backend, lstm_path, activation,
+                                                             go_backwards, masked):
     K = backend
     arrays = _gru_problem(4)
     mask = _MASK if masked else None

@@ -11,6 +11,7 @@ computed before its loop.
 import torch
 
 from ..symbolic import graph_op
+from . import gru_loops
 from .rnn_steps import recording_graph
 from .lstm_kernel import tanh_into
 
@@ -186,6 +187,11 @@ def gru_recurrence(projected, initial_h, recurrent_kernel, recurrent_activation,
         mask = mask if mask.dtype == torch.bool else mask != 0
     if recording_graph():
         return _traceable_gru(projected, initial_h, recurrent_kernel, mask, hard, go_backwards)
+    # On the CPU, the compiled loops where they could be built (`gru_loops.py`).
+    looped = gru_loops.gru_recurrence(projected, initial_h, recurrent_kernel, mask, hard,
+                                      go_backwards)
+    if looped is not None:
+        return looped
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     recurrent_kernel.requires_grad):
         return _GRURecurrence.apply(projected, initial_h, recurrent_kernel, mask, hard,

@@ -1,6 +1,7 @@
 /* The loops of Keras 2's LSTM recurrence on the CPU: per step one matrix product (the BLAS
  * gemm the engine links) and one pass over the cells for everything elementwise, instead of
- * a dozen engine ops per step, each with its dispatch cost.
+ * a dozen engine ops per step, each with its dispatch cost. At the end, the same for its
+ * GRU (`gru_forward`, `gru_backward`).
  *
  * Built by `lstm_loops.py` once per floating point type: `-DREAL=float` or `-DREAL=double`.
  * Layouts (row-major, contiguous):
@@ -1491,4 +1492,190 @@ int lstm_input_backward(int steps, int batch, int units, int input_dim, const RE
     (void)d_input_kernel; (void)d_kernel; (void)threads; (void)use_team;
     return -2;
 #endif
+}
+
+/* Keras 2's GRU (reset_after=False, Keras 2's default) on the BLAS gemm: per step the update
+ * and reset gates' product (h_prev @ kernel[:, :2 units]), their cells, the candidate's
+ * product ((r * h_prev) @ kernel[:, 2 units:]) and the new state. Layouts as the LSTM's,
+ * with 3 units of pre-activations per sample (gates z, r, h):
+ *   projected (batch, steps, 3 units), kernel (units, 3 units), outputs (batch, steps,
+ *   units) in processing order;
+ *   training, per step in processing order: gates (steps, batch, 2 units) z and r,
+ *   slopes (steps, batch, 2 units) their derivatives, candidates (steps, batch, units), and
+ *   rhs (batch, steps, units) r * h_prev, laid out as the pre-activations' gradients are for
+ *   the kernel's gradient. */
+struct gru_forward_args {
+    int steps, batch, units, hard, backwards;
+    const REAL *projected, *h0, *kernel;
+    const uint8_t *mask;
+    REAL *outputs;
+    REAL *zr, *hh; /* scratch (batch, 2 units) and (batch, units) */
+    REAL *rhs;     /* (batch, steps, units) training, else scratch (batch, units) */
+    REAL *gates, *slopes, *candidates; /* training, else NULL */
+};
+
+static void gru_forward_rows(const void *pointer, int first, int end) {
+    const struct gru_forward_args *a = pointer;
+    const int steps = a->steps, batch = a->batch, units = a->units, rows = end - first;
+    const int width = 3 * units, gate_width = 2 * units, ld_outputs = steps * units;
+    const int ld_rhs = a->gates ? steps * units : units;
+    const REAL one = 1, zero = 0;
+    for (int k = 0; k < steps; ++k) {
+        const int t = a->backwards ? steps - 1 - k : k;
+        const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
+        const int ld_prev = k ? ld_outputs : units;
+        REAL *rh_first = a->rhs + (long)first * ld_rhs + (a->gates ? (long)k * units : 0);
+        /* zr = h_prev @ kernel[:, :2 units], as column-major zr^T = kernel_zr^T h_prev^T. */
+        gemm("N", "N", &gate_width, &rows, &units, &one, a->kernel, &width,
+             h_prev + (long)first * ld_prev, &ld_prev, &zero, a->zr + (long)first * gate_width,
+             &gate_width);
+        for (int b = first; b < end; ++b) {
+            const REAL *restrict x = a->projected + ((long)b * steps + t) * width;
+            REAL *restrict zr = a->zr + (long)b * gate_width; /* becomes z's activations */
+            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            REAL *restrict rh = rh_first + (long)(b - first) * ld_rhs;
+            REAL *restrict gates = a->gates ? a->gates + ((long)k * batch + b) * gate_width : 0;
+            REAL *restrict slopes = a->slopes ? a->slopes + ((long)k * batch + b) * gate_width
+                                              : 0;
+            for (int u = 0; u < gate_width; ++u) {
+                const REAL pre = x[u] + zr[u];
+                const REAL gate = a->hard ? hard_sigmoid_r(pre) : sigmoid_r(pre);
+                if (gates) {
+                    gates[u] = gate;
+                    slopes[u] = a->hard ? hard_sigmoid_slope_r(pre) : gate * (1 - gate);
+                }
+                /* z stays for the new state; r * h_prev is the candidate product's operand. */
+                if (u < units) zr[u] = gate;
+                else rh[u - units] = gate * h[u - units];
+            }
+        }
+        /* hh = (r * h_prev) @ kernel[:, 2 units:]. */
+        gemm("N", "N", &units, &rows, &units, &one, a->kernel + gate_width, &width, rh_first,
+             &ld_rhs, &zero, a->hh + (long)first * units, &units);
+        for (int b = first; b < end; ++b) {
+            const REAL *restrict x = a->projected + ((long)b * steps + t) * width + gate_width;
+            const REAL *restrict z = a->zr + (long)b * gate_width;
+            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            REAL *restrict hh = a->hh + (long)b * units;
+            REAL *restrict out = a->outputs + (long)b * ld_outputs + (long)k * units;
+            REAL *restrict candidates = a->candidates ?
+                a->candidates + ((long)k * batch + b) * units : 0;
+            if (a->mask && !a->mask[(long)b * steps + t]) {
+                /* The state stays; the backward loop passes its gradient through. */
+                memcpy(out, h, units * sizeof(REAL));
+                continue;
+            }
+            for (int u = 0; u < units; ++u) {
+                const REAL candidate = tanh_r(x[u] + hh[u]);
+                if (candidates) candidates[u] = candidate;
+                out[u] = candidate + z[u] * (h[u] - candidate);
+            }
+        }
+    }
+}
+
+/* The GRU's forward loop: as lstm_forward, without the cell state; zr (batch, 2 units) and
+ * hh (batch, units) scratch; rhs (batch, steps, units) when training, else (batch, units)
+ * scratch; gates, slopes and candidates as above, or NULL (inference). Returns 0, or -1
+ * when no gemm was set. */
+int gru_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
+                REAL *outputs, const REAL *kernel, const uint8_t *mask, int hard, int backwards,
+                REAL *zr, REAL *hh, REAL *rhs, REAL *gates, REAL *slopes, REAL *candidates,
+                int threads, int use_team) {
+    if (!gemm) return -1;
+    const struct gru_forward_args args = {steps, batch, units, hard, backwards, projected, h0,
+                                          kernel, mask, outputs, zr, hh, rhs, gates, slopes,
+                                          candidates};
+    split_rows(gru_forward_rows, &args, batch, threads, use_team);
+    return 0;
+}
+
+struct gru_backward_args {
+    int steps, batch, units, backwards;
+    const REAL *kernel, *h0, *outputs, *gates, *slopes, *candidates, *d_outputs;
+    const uint8_t *mask;
+    REAL *dh, *dzs, *d_rh, *next_dh; /* d_rh, next_dh: scratch (batch, units) */
+};
+
+/* Per step, with dh the state's gradient (hh the candidate, ' a gate's slope):
+ *   d_hh_pre = dh (1 - z) (1 - hh^2);  dz_pre = dh (h_prev - hh) z'
+ *   d_rh = d_hh_pre @ kernel_h^T;  dr_pre = d_rh h_prev r'
+ *   dh_prev = dh z + d_rh r + (dz_pre, dr_pre) @ kernel_zr^T
+ * A masked step passes dh through, its pre-activations' gradients zero. */
+static void gru_backward_rows(const void *pointer, int first, int end) {
+    const struct gru_backward_args *a = pointer;
+    const int steps = a->steps, batch = a->batch, units = a->units, rows = end - first;
+    const int width = 3 * units, gate_width = 2 * units, ld_dzs = steps * width;
+    const int ld_outputs = steps * units;
+    const REAL one = 1, zero = 0;
+    for (int k = steps - 1; k >= 0; --k) {
+        const int t = a->backwards ? steps - 1 - k : k;
+        const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
+        const int ld_prev = k ? ld_outputs : units;
+        for (int b = first; b < end; ++b) {
+            REAL *restrict dh = a->dh + (long)b * units;
+            REAL *restrict dz = a->dzs + ((long)b * steps + k) * width;
+            const REAL *restrict gates = a->gates + ((long)k * batch + b) * gate_width;
+            const REAL *restrict slopes = a->slopes + ((long)k * batch + b) * gate_width;
+            const REAL *restrict hh = a->candidates + ((long)k * batch + b) * units;
+            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            if (a->d_outputs) {
+                const REAL *restrict d_out = a->d_outputs + ((long)b * steps + k) * units;
+                for (int u = 0; u < units; ++u) dh[u] += d_out[u];
+            }
+            if (a->mask && !a->mask[(long)b * steps + t]) {
+                memset(dz, 0, width * sizeof(REAL));
+                continue;
+            }
+            for (int u = 0; u < units; ++u) {
+                dz[2 * units + u] = dh[u] * (1 - gates[u]) * (1 - hh[u] * hh[u]);
+                dz[u] = dh[u] * (h[u] - hh[u]) * slopes[u];
+            }
+        }
+        /* d_rh = d_hh_pre @ kernel_h^T, as column-major d_rh^T = kernel_h d_hh_pre^T. */
+        REAL *dz_first = a->dzs + (long)first * ld_dzs + (long)k * width;
+        gemm("T", "N", &units, &rows, &units, &one, a->kernel + gate_width, &width,
+             dz_first + gate_width, &ld_dzs, &zero, a->d_rh + (long)first * units, &units);
+        for (int b = first; b < end; ++b) {
+            REAL *restrict dh = a->dh + (long)b * units;
+            REAL *restrict next = a->next_dh + (long)b * units;
+            if (a->mask && !a->mask[(long)b * steps + t]) {
+                memcpy(next, dh, units * sizeof(REAL));
+                continue;
+            }
+            REAL *restrict dz = a->dzs + ((long)b * steps + k) * width;
+            const REAL *restrict gates = a->gates + ((long)k * batch + b) * gate_width;
+            const REAL *restrict slopes = a->slopes + ((long)k * batch + b) * gate_width;
+            const REAL *restrict d_rh = a->d_rh + (long)b * units;
+            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            for (int u = 0; u < units; ++u) {
+                dz[units + u] = d_rh[u] * h[u] * slopes[units + u];
+                next[u] = dh[u] * gates[u] + d_rh[u] * gates[units + u];
+            }
+        }
+        /* dh_prev += (dz_pre, dr_pre) @ kernel_zr^T (zero rows where masked). */
+        gemm("T", "N", &units, &rows, &gate_width, &one, a->kernel, &width, dz_first, &ld_dzs,
+             &one, a->next_dh + (long)first * units, &units);
+        memcpy(a->dh + (long)first * units, a->next_dh + (long)first * units,
+               (long)rows * units * sizeof(REAL));
+    }
+}
+
+/* The GRU's backward loop, from the last step processed to the first: outputs, gates,
+ * slopes and candidates as the forward loop gave them, h0 its initial state, d_outputs
+ * (batch, steps, units) in processing order or NULL; dh (batch, units): the final state's
+ * gradient, replaced by the initial state's; dzs (batch, steps, 3 units): the projections'
+ * gradients in processing order; d_rh, next_dh (batch, units) scratch. Returns 0, or -1
+ * when no gemm was set. */
+int gru_backward(int steps, int batch, int units, const REAL *kernel, const REAL *h0,
+                 const REAL *outputs, const REAL *gates, const REAL *slopes,
+                 const REAL *candidates, const uint8_t *mask, int backwards,
+                 const REAL *d_outputs, REAL *dh, REAL *dzs, REAL *d_rh, REAL *next_dh,
+                 int threads, int use_team) {
+    if (!gemm) return -1;
+    const struct gru_backward_args args = {steps, batch, units, backwards, kernel, h0, outputs,
+                                           gates, slopes, candidates, d_outputs, mask, dh, dzs,
+                                           d_rh, next_dh};
+    split_rows(gru_backward_rows, &args, batch, threads, use_team);
+    return 0;
 }
