@@ -39,7 +39,8 @@ any other thread. The three run in turn, round after
 round, in one process; the table has the median of each's rounds, wall and CPU time, and the
 ratio of nn.LSTM's median time to each's (above 1: faster than nn.LSTM). With `--cell gru`
 the same for Keras 2's default GRU (`reset_after=False`, hard sigmoid gates: its reset gate
-acts before the recurrent product, which nn.GRU's formula does not) against nn.GRU.
+acts before the recurrent product, which nn.GRU's formula does not) against nn.GRU; its C
+loops have no fused path (`kernels.gru_recurrence` after the input projection).
 """
 import argparse
 import contextlib
@@ -146,7 +147,7 @@ def torch_predict(net, x):
 def recurrence_table(rounds, cell='lstm', least=False):
     """Medians of `rounds` alternating runs of the recurrence of `cell` ('lstm' or 'gru')
     through cornu's C loops, its engine ops and torch's nn.LSTM or nn.GRU; prints the table.
-    (The GRU has no C loops: its row of engine ops is cornu's.)"""
+    (The GRU's loops have no fused path: no row "BLAS gemm".)"""
     from cornu.backend import kernels
     torch.manual_seed(0)
     gates = 4 if cell == 'lstm' else 3
@@ -218,12 +219,11 @@ def recurrence_table(rounds, cell='lstm', least=False):
                                                'vs %s wall' % native, 'vs %s CPU' % native))
     for training in (True, False):
         runs = {native: lambda: torch_run(training)}
-        if cell == 'lstm':
-            runs['cornu C loops'] = lambda: cornu_run(training, True)
-            if torch.get_num_threads() > 1:
-                runs['cornu C loops, own threads'] = lambda: own_threads_run(training)
-            if fused:
-                runs['cornu C loops, BLAS gemm'] = lambda: blas_run(training)
+        runs['cornu C loops'] = lambda: cornu_run(training, True)
+        if torch.get_num_threads() > 1:
+            runs['cornu C loops, own threads'] = lambda: own_threads_run(training)
+        if fused:
+            runs['cornu C loops, BLAS gemm'] = lambda: blas_run(training)
         runs['cornu engine ops'] = lambda: cornu_run(training, False)
         times = {name: ([], []) for name in runs}
         for fn in runs.values():
