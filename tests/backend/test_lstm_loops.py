@@ -625,13 +625,14 @@ def test_an_avx2_build_runs_8_lane_fused_loops_with_the_same_numbers(
     assert lstm_loops.loops_for(torch.float32) is library
 
 
-def _gru_run(arrays, activation, mask, go_backwards, weights):
+def _gru_run(arrays, activation, mask, go_backwards, weights, recurrent_masks=None):
     """`_run` for `gru_kernel.gru_recurrence`: outputs and final state, the gradients of a
     weighted sum of them into every input, and inference's outputs."""
     tensors = [torch.tensor(a, requires_grad=True) for a in arrays]
     torch_mask = None if mask is None else torch.tensor(mask)
+    rec_masks = None if recurrent_masks is None else [torch.tensor(m) for m in recurrent_masks]
     results = gru_kernel.gru_recurrence(*tensors, activation, mask=torch_mask,
-                                        go_backwards=go_backwards)
+                                        go_backwards=go_backwards, recurrent_masks=rec_masks)
     loss = sum((r * torch.tensor(w)).sum() for r, w in zip(results, weights))
     grads = torch.autograd.grad(loss, tensors)
     with torch.no_grad():
@@ -693,16 +694,20 @@ def test_float32_gru_loops_match_the_engine_ops(loops_off, gru_loops_calls, acti
 @pytest.mark.parametrize('team', [True, False], ids=['openmp_team', 'own_threads'])
 @pytest.mark.parametrize('threads', [2, 3])
 @pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('count', [0, 1, 3], ids=['no_dropout', 'one_mask', 'three_masks'])
 def test_a_gru_batch_split_across_threads_gives_the_same_numbers(monkeypatch, threads,
-                                                                 go_backwards, team):
+                                                                 go_backwards, team, count):
+    """Each thread runs its own rows, recurrent dropout masks included: the numbers of
+    one thread."""
     monkeypatch.setattr(lstm_loops, '_use_team', lambda: team)
     arrays, mask = _gru_problem(22, batch=13, steps=6, units=19)
+    rec_masks = _recurrent_masks(24, count, 13, 19) if count else None
     rng = np.random.RandomState(23)
     weights = [rng.randn(*shape).astype('float32') for shape in [(13, 6, 19), (13, 19)]]
     monkeypatch.setattr(lstm_loops, '_threads', lambda: 1)
-    alone = _gru_run(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    alone = _gru_run(arrays, 'hard_sigmoid', mask, go_backwards, weights, rec_masks)
     monkeypatch.setattr(lstm_loops, '_threads', lambda: threads)
-    split = _gru_run(arrays, 'hard_sigmoid', mask, go_backwards, weights)
+    split = _gru_run(arrays, 'hard_sigmoid', mask, go_backwards, weights, rec_masks)
     for part_alone, part_split in zip(alone, split):
         for a, b in zip(part_alone, part_split):
             np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-6)

@@ -300,29 +300,39 @@ def test_input_recurrence_with_recurrent_masks_matches_numpy(numpy_lstm, backend
 
 
 @pytest.mark.parametrize('shapes', [[(3, 4)] * 2, [(3, 5)]])
-def test_recurrent_masks_of_another_count_or_shape_are_refused(backend, shapes):
+@pytest.mark.parametrize('kernel, gates', [('lstm_recurrence', 4), ('gru_recurrence', 3)])
+def test_recurrent_masks_of_another_count_or_shape_are_refused(backend, shapes, kernel, gates):
     K = backend
-    arrays = [K.constant(a) for a in _problem(0)]
-    with pytest.raises(ValueError, match=r'recurrent_masks must be a list of 1 or 4 masks '
-                                         r'shaped like the state \(3, 4\)'):
-        kernels.lstm_recurrence(*arrays, 'sigmoid',
-                                recurrent_masks=[K.ones(shape) for shape in shapes])
+    arrays = [K.constant(a) for a in (_problem(0) if gates == 4 else _gru_problem(0))]
+    with pytest.raises(ValueError, match=r'recurrent_masks must be a list of 1 or %d masks '
+                                         r'shaped like the state \(3, 4\)' % gates):
+        getattr(kernels, kernel)(*arrays, 'sigmoid',
+                                 recurrent_masks=[K.ones(shape) for shape in shapes])
 
 
 # ---------------------------------------------------------------- GRU (reset_after=False)
 
-def np_gru_recurrence(projected, h, kernel, activation, mask=None, go_backwards=False):
-    """Keras 2.2.4's GRU step loop (`reset_after=False`) over `projected = x @ W + b`."""
+def np_gru_recurrence(projected, h, kernel, activation, mask=None, go_backwards=False,
+                      recurrent_masks=None):
+    """Keras 2.2.4's GRU step loop (`reset_after=False`) over `projected = x @ W + b`. With
+    three `recurrent_masks` (implementation 1) each gate's product takes the state times its
+    mask and the new state mixes the unmasked one; with one (implementation 2) the state
+    times the mask stands for the state everywhere."""
     gate = _activation(activation)
     units = h.shape[1]
     steps = range(projected.shape[1])
     outputs = []
     for t in (steps[::-1] if go_backwards else steps):
         x = projected[:, t]
-        z = gate(x[:, :units] + h @ kernel[:, :units])
-        r = gate(x[:, units:2 * units] + h @ kernel[:, units:2 * units])
-        hh = np.tanh(x[:, 2 * units:] + (r * h) @ kernel[:, 2 * units:])
-        new_h = z * h + (1 - z) * hh
+        h_z = h_r = h_c = h_m = h
+        if recurrent_masks is not None and len(recurrent_masks) == 1:
+            h_z = h_r = h_c = h_m = h * recurrent_masks[0]
+        elif recurrent_masks is not None:
+            h_z, h_r, h_c = (h * m for m in recurrent_masks)
+        z = gate(x[:, :units] + h_z @ kernel[:, :units])
+        r = gate(x[:, units:2 * units] + h_r @ kernel[:, units:2 * units])
+        hh = np.tanh(x[:, 2 * units:] + (r * h_c) @ kernel[:, 2 * units:])
+        new_h = z * h_m + (1 - z) * hh
         if mask is not None:
             new_h = np.where(mask[:, t][:, None], new_h, h)
         h = new_h
@@ -373,6 +383,46 @@ def test_gru_training_path_outputs_and_gradients_match_numpy(backend, lstm_path,
     expected = np_gru_recurrence(*arrays, activation, mask=mask, go_backwards=go_backwards)
     for a, b in zip(got[:2], expected):
         np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
+    for index, grad in enumerate(got[2:]):
+        np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
+                                   rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize('go_backwards', [False, True])
+@pytest.mark.parametrize('masked', [False, True])
+@pytest.mark.parametrize('count', [1, 3])
+def test_gru_recurrent_masks_outputs_and_gradients_match_numpy(backend, lstm_path, count,
+                                                              go_backwards, masked):
+    """Keras 2's recurrent dropout in `gru_recurrence` (three masks, implementation 1; one,
+    implementation 2): outputs, final state, and gradients into the projections, the initial
+    state and the recurrent kernel, training and inference."""
+    K = backend
+    arrays = _gru_problem(6)
+    masks = _recurrent_masks(7, count)
+    mask = _MASK if masked else None
+    rng = np.random.RandomState(8)
+    weights = [rng.randn(*shape) for shape in [(3, 5, 4), (3, 4)]]
+
+    def np_loss(values):
+        results = np_gru_recurrence(*values, 'hard_sigmoid', mask=mask,
+                                    go_backwards=go_backwards, recurrent_masks=masks)
+        return sum(float(np.sum(r * w)) for r, w in zip(results, weights))
+
+    inputs = [K.placeholder(shape=a.shape, dtype='float64') for a in arrays]
+    results = kernels.gru_recurrence(
+        *inputs, 'hard_sigmoid', mask=None if mask is None else K.constant(mask, 'bool'),
+        go_backwards=go_backwards, recurrent_masks=_constants(masks, K))
+    loss = sum(K.sum(r * K.constant(w, 'float64')) for r, w in zip(results, weights))
+    got = K.function(inputs, list(results) + K.gradients(loss, inputs))(list(arrays))
+    expected = np_gru_recurrence(*arrays, 'hard_sigmoid', mask=mask, go_backwards=go_backwards,
+                                 recurrent_masks=masks)
+    inference = kernels.gru_recurrence(
+        *[K.constant(a, 'float64') for a in arrays], 'hard_sigmoid',
+        mask=None if mask is None else K.constant(mask, 'bool'), go_backwards=go_backwards,
+        recurrent_masks=_constants(masks, K))
+    for got_results in (got[:2], [K.eval(r) for r in inference]):
+        for a, b in zip(got_results, expected):
+            np.testing.assert_allclose(a, b, rtol=1e-9, atol=1e-9)
     for index, grad in enumerate(got[2:]):
         np.testing.assert_allclose(grad, _numeric_gradient(np_loss, arrays, index),
                                    rtol=1e-5, atol=1e-6)

@@ -786,38 +786,9 @@ def test_gru_recurrence_path_equals_the_step_loop_with_masks_and_states(
                                         num_states=1)
 
 
-@pytest.mark.parametrize('implementation, mask_count', [(1, 4), (2, 1)])
-def test_lstm_with_recurrent_dropout_trains_in_the_recurrence_kernel(backend, monkeypatch,
-                                                                      implementation,
-                                                                      mask_count):
-    """Training with `recurrent_dropout` runs the whole sequence in `lstm_input_recurrence`
-    with Keras 2's recurrent masks (one per gate for `implementation=1`, one for all gates
-    for `implementation=2`); prediction passes none."""
-    K = backend
-    masks_seen = []
-    original = kernels.lstm_input_recurrence
-
-    def recording(*args, **kwargs):
-        masks = kwargs.get('recurrent_masks')
-        # (Shapes only: on JAX the step is traced.)
-        masks_seen.append(None if masks is None else [K.int_shape(m) for m in masks])
-        return original(*args, **kwargs)
-    monkeypatch.setattr(kernels, 'lstm_input_recurrence', recording)
-    model = Sequential([LSTM(5, dropout=0.2, recurrent_dropout=0.5,
-                             implementation=implementation, input_shape=(4, 3))])
-    model.compile(SGD(), 'mse')
-    x = np.random.rand(6, 4, 3).astype('float32')
-    del masks_seen[:]
-    model.train_on_batch(x, np.zeros((6, 5), 'float32'))
-    assert masks_seen == [[(6, 5)] * mask_count]
-    del masks_seen[:]
-    model.predict(x)
-    assert masks_seen == [None]
-
-
 def test_gru_takes_the_recurrence_kernel_only_for_its_formula(backend, monkeypatch):
-    """`reset_after=False` GRUs run `gru_recurrence`; `reset_after=True` and recurrent dropout
-    while training do not (the kernel has neither)."""
+    """`reset_after=False` GRUs run `gru_recurrence`, recurrent dropout included;
+    `reset_after=True` GRUs do not (the kernel has not their formula)."""
     calls = []
     original = kernels.gru_recurrence
     monkeypatch.setattr(kernels, 'gru_recurrence',
@@ -826,7 +797,36 @@ def test_gru_takes_the_recurrence_kernel_only_for_its_formula(backend, monkeypat
     Sequential([GRU(5, input_shape=(4, 3))]).predict(x)
     assert len(calls) == 1
     Sequential([GRU(5, reset_after=True, input_shape=(4, 3))]).predict(x)
-    model = Sequential([GRU(5, recurrent_dropout=0.5, input_shape=(4, 3))])
-    model.compile(SGD(), 'mse')
-    model.train_on_batch(x, np.zeros((2, 5), 'float32'))
     assert len(calls) == 1
+
+
+@pytest.mark.parametrize('layer_class, kernel, implementation, mask_count', [
+    (LSTM, 'lstm_input_recurrence', 1, 4), (LSTM, 'lstm_input_recurrence', 2, 1),
+    (GRU, 'gru_recurrence', 1, 3), (GRU, 'gru_recurrence', 2, 1)])
+def test_recurrent_dropout_trains_in_the_recurrence_kernel(backend, monkeypatch, layer_class,
+                                                           kernel, implementation,
+                                                           mask_count):
+    """Training with `recurrent_dropout` runs the whole sequence in the layer's recurrence
+    kernel with Keras 2's recurrent masks: one per gate for `implementation=1`; for
+    `implementation=2` the LSTM's one for all gates and the GRU's one it applies to the state
+    itself. Prediction passes none."""
+    K = backend
+    masks_seen = []
+    original = getattr(kernels, kernel)
+
+    def recording(*args, **kwargs):
+        masks = kwargs.get('recurrent_masks')
+        # (Shapes only: on JAX the step is traced.)
+        masks_seen.append(None if masks is None else [K.int_shape(m) for m in masks])
+        return original(*args, **kwargs)
+    monkeypatch.setattr(kernels, kernel, recording)
+    model = Sequential([layer_class(5, dropout=0.2, recurrent_dropout=0.5,
+                                    implementation=implementation, input_shape=(4, 3))])
+    model.compile(SGD(), 'mse')
+    x = np.random.rand(6, 4, 3).astype('float32')
+    del masks_seen[:]
+    model.train_on_batch(x, np.zeros((6, 5), 'float32'))
+    assert masks_seen == [[(6, 5)] * mask_count]
+    del masks_seen[:]
+    model.predict(x)
+    assert masks_seen == [None]

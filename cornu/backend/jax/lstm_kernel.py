@@ -10,6 +10,7 @@ import jax
 import jax.numpy as jnp
 from jax import lax
 
+from ..recurrent_masks import check_recurrent_masks
 from ..symbolic import graph_op
 from .core import _t
 from .dense import dense_per_gate
@@ -193,15 +194,13 @@ def lstm_recurrence(projected, initial_h, initial_c, recurrent_kernel, recurrent
     return jnp.swapaxes(outputs, 0, 1), h, c
 
 
-def _stacked_recurrent_masks(recurrent_masks, h):
-    """`recurrent_masks` as one `(gates, samples, units)` array of `h`'s dtype, or `None`."""
+def _stacked_recurrent_masks(recurrent_masks, h, counts=(1, 4)):
+    """`recurrent_masks` as one `(masks, samples, units)` array of `h`'s dtype, or `None`;
+    `counts`: how many masks the kernel takes (the LSTM's 1 or 4 by default)."""
     if recurrent_masks is None:
         return None
     masks = [_t(m) for m in recurrent_masks]
-    if len(masks) not in (1, 4) or any(m.shape != h.shape for m in masks):
-        raise ValueError('recurrent_masks must be a list of 1 or 4 masks shaped like the '
-                         'state %s, got shapes %s.' % (tuple(h.shape),
-                                                      [tuple(m.shape) for m in masks]))
+    check_recurrent_masks(masks, h, counts)
     return jnp.stack(masks).astype(h.dtype)
 
 

@@ -10,8 +10,10 @@ computed before its loop.
 """
 import torch
 
+from ..recurrent_masks import gru_state_operands
 from ..symbolic import graph_op
 from . import gru_loops
+from .recurrent_dropout import stacked_recurrent_masks
 from .rnn_steps import recording_graph
 from .lstm_kernel import tanh_into
 
@@ -62,20 +64,27 @@ def _gru_steps(projected, h, recurrent_kernel, mask, hard, go_backwards, keep):
     return hs, saved
 
 
-def _traceable_gru(projected, h, recurrent_kernel, mask, hard, go_backwards):
+def _traceable_gru(projected, h, recurrent_kernel, mask, hard, go_backwards, rec_masks=None):
     """The same recurrence without buffers or in-place ops, for `torch.jit.trace` (ONNX
-    export; see `lstm_kernel._traceable_lstm`)."""
+    export; see `lstm_kernel._traceable_lstm`); torch differentiates it where the C loops
+    do not run Keras 2's recurrent dropout (`rec_masks` stacked, as `gru_recurrence` takes
+    them)."""
     units = h.shape[1]
     kernel_zr, kernel_h = recurrent_kernel[:, :2 * units], recurrent_kernel[:, 2 * units:]
     steps = range(projected.shape[1])
     outputs = []
     for t in (reversed(steps) if go_backwards else steps):
         x_t = projected[:, t]
-        z_pre = x_t[:, :2 * units] + torch.matmul(h, kernel_zr)
+        h_z, h_r, h_c, h_m = gru_state_operands(h, rec_masks)
+        if h_z is h_r:
+            z_pre = x_t[:, :2 * units] + torch.matmul(h_z, kernel_zr)
+        else:
+            z_pre = x_t[:, :2 * units] + torch.cat([torch.matmul(h_z, kernel_zr[:, :units]),
+                                                    torch.matmul(h_r, kernel_zr[:, units:])], 1)
         gates = torch.clamp(z_pre * 0.2 + 0.5, 0., 1.) if hard else torch.sigmoid(z_pre)
         update, reset = gates[:, :units], gates[:, units:]
-        candidate = torch.tanh(x_t[:, 2 * units:] + torch.matmul(reset * h, kernel_h))
-        new_h = update * h + (1. - update) * candidate
+        candidate = torch.tanh(x_t[:, 2 * units:] + torch.matmul(reset * h_c, kernel_h))
+        new_h = update * h_m + (1. - update) * candidate
         if mask is not None:
             new_h = torch.where(mask[:, t].unsqueeze(1), new_h, h)
         h = new_h
@@ -163,7 +172,7 @@ class _GRURecurrence(torch.autograd.Function):
 
 @graph_op
 def gru_recurrence(projected, initial_h, recurrent_kernel, recurrent_activation, mask=None,
-                   go_backwards=False):
+                   go_backwards=False, recurrent_masks=None):
     """The recurrent part of Keras' GRU with `reset_after=False` (tanh activation) over a
     whole sequence, as its step loop computes it, in one engine call.
 
@@ -176,6 +185,13 @@ def gru_recurrence(projected, initial_h, recurrent_kernel, recurrent_activation,
         mask: optional `(samples, time)` mask; at a masked step the state is kept and the
             output repeats the previous one (Keras 2.2.4's rule).
         go_backwards: process the sequence from its last step.
+        recurrent_masks: `None`, or Keras 2's recurrent dropout, the same masks `(samples,
+            units)` at every step: a list of three (`implementation=1`: the update gate's
+            product takes `h * recurrent_masks[0]`, the reset gate's `h *
+            recurrent_masks[1]`, the candidate's `r * h * recurrent_masks[2]`, and the new
+            state mixes the unmasked `h`), or of one (`implementation=2`: `h *
+            recurrent_masks[0]` stands for `h` everywhere, the new state's mix included, as
+            Keras 2.2.4 masks the previous state itself).
 
     # Returns
         `(outputs, h)`: outputs `(samples, time, units)` in processing order, final state.
@@ -185,13 +201,19 @@ def gru_recurrence(projected, initial_h, recurrent_kernel, recurrent_activation,
         if mask.dim() > 2:
             mask = mask.reshape(mask.shape[0], mask.shape[1])
         mask = mask if mask.dtype == torch.bool else mask != 0
+    rec_masks = stacked_recurrent_masks(recurrent_masks, initial_h, counts=(1, 3))
     if recording_graph():
-        return _traceable_gru(projected, initial_h, recurrent_kernel, mask, hard, go_backwards)
+        return _traceable_gru(projected, initial_h, recurrent_kernel, mask, hard, go_backwards,
+                              rec_masks)
     # On the CPU, the compiled loops where they could be built (`gru_loops.py`).
     looped = gru_loops.gru_recurrence(projected, initial_h, recurrent_kernel, mask, hard,
-                                      go_backwards)
+                                      go_backwards, rec_masks)
     if looped is not None:
         return looped
+    if rec_masks is not None:
+        # (Elsewhere, torch differentiates the plain loop.)
+        return _traceable_gru(projected, initial_h, recurrent_kernel, mask, hard, go_backwards,
+                              rec_masks)
     if torch.is_grad_enabled() and (projected.requires_grad or initial_h.requires_grad or
                                     recurrent_kernel.requires_grad):
         return _GRURecurrence.apply(projected, initial_h, recurrent_kernel, mask, hard,

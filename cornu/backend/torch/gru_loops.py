@@ -21,9 +21,10 @@ from .lstm_loops import _incoming_grads, _pointers
 __all__ = ['gru_recurrence']
 
 
-def _forward(library, projected, h, kernel, mask, hard, go_backwards, training):
+def _forward(library, projected, h, kernel, mask, rec_masks, hard, go_backwards, training):
     """Runs the forward loop: `(outputs, saved)`, saved what the backward loop reads (`None`
-    unless `training`): the gates, their slopes, the candidates and `r * h_prev`."""
+    unless `training`): the gates, their slopes, the candidates and `r * h_prev` (its masked
+    copy under recurrent dropout)."""
     batch, steps, width = projected.shape
     units = width // 3
     new = projected.new_empty
@@ -35,8 +36,11 @@ def _forward(library, projected, h, kernel, mask, hard, go_backwards, training):
     else:
         gates = slopes = candidates = None
         rhs = new((batch, units))
-    library.gru_forward(steps, batch, units, *_pointers(projected, h, outputs, kernel, mask),
-                        int(hard), int(go_backwards),
+    mask_count = 0 if rec_masks is None else rec_masks.shape[0]
+    masked_h = None if rec_masks is None else torch.empty_like(rec_masks)
+    library.gru_forward(steps, batch, units,
+                        *_pointers(projected, h, outputs, kernel, mask, rec_masks), mask_count,
+                        *_pointers(masked_h), int(hard), int(go_backwards),
                         *_pointers(zr, hh, rhs, gates, slopes, candidates), lstm_loops._threads(),
                         int(lstm_loops._use_team()))
     return outputs, ((gates, slopes, candidates, rhs) if training else None)
@@ -46,11 +50,12 @@ class _LoopsGRURecurrence(torch.autograd.Function):
     """The GRU recurrence with the C loops' backward pass."""
 
     @staticmethod
-    def forward(ctx, projected, h, kernel, mask, hard, go_backwards, library):
-        outputs, saved = _forward(library, projected, h, kernel, mask, hard, go_backwards,
-                                  True)
+    def forward(ctx, projected, h, kernel, mask, rec_masks, hard, go_backwards, library):
+        outputs, saved = _forward(library, projected, h, kernel, mask, rec_masks, hard,
+                                  go_backwards, True)
         ctx.save_for_backward(h, kernel, outputs, *saved)
-        ctx.mask, ctx.go_backwards, ctx.library = mask, go_backwards, library
+        ctx.mask, ctx.rec_masks = mask, rec_masks
+        ctx.go_backwards, ctx.library = go_backwards, library
         ctx.set_materialize_grads(False)
         return outputs, outputs[:, -1].clone()
 
@@ -61,10 +66,14 @@ class _LoopsGRURecurrence(torch.autograd.Function):
         batch, steps, units = outputs.shape
         d_outputs, dh, _ = _incoming_grads(h, d_outputs, d_h, None)
         dzs = outputs.new_empty((batch, steps, 3 * units))
-        d_rh, next_dh = h.new_empty(h.shape), h.new_empty(h.shape)
+        d_rh, next_dh, product = (h.new_empty(h.shape) for _ in range(3))
+        rec_masks = ctx.rec_masks
+        mask_count = 0 if rec_masks is None else rec_masks.shape[0]
+        masked_h = None if rec_masks is None else torch.empty_like(rec_masks)
         ctx.library.gru_backward(steps, batch, units,
                                  *_pointers(kernel, h, outputs, gates, slopes, candidates,
-                                            ctx.mask),
+                                            ctx.mask, rec_masks),
+                                 mask_count, *_pointers(masked_h, product),
                                  int(ctx.go_backwards),
                                  *_pointers(d_outputs, dh, dzs, d_rh, next_dh), lstm_loops._threads(),
                                  int(lstm_loops._use_team()))
@@ -72,31 +81,49 @@ class _LoopsGRURecurrence(torch.autograd.Function):
         if ctx.needs_input_grad[2]:
             # Each step's gradients against the operands of its two products, summed over
             # the steps and samples: one product each.
-            previous = torch.cat([h.unsqueeze(1), outputs[:, :-1]], 1)
-            flat = dzs.view(-1, 3 * units)
-            d_kernel = torch.cat([
-                torch.mm(previous.reshape(-1, units).t(), flat[:, :2 * units]),
-                torch.mm(rhs.view(-1, units).t(), flat[:, 2 * units:])], 1)
+            d_kernel = _kernel_gradient(h, outputs, rhs, dzs, rec_masks)
         d_projected = dzs.flip(1) if ctx.go_backwards else dzs
-        return d_projected, dh, d_kernel, None, None, None, None
+        return d_projected, dh, d_kernel, None, None, None, None, None
 
 
-def _shapes_fit(projected, h, kernel, mask):
+def _kernel_gradient(h, outputs, rhs, dzs, rec_masks):
+    """The recurrent kernel's gradient: each step's gradients against the operands of its
+    products (the previous state, masked as the forward loop had it, for the update and
+    reset gates; `rhs` for the candidate), summed over the steps and samples."""
+    units = h.shape[1]
+    previous = torch.cat([h.unsqueeze(1), outputs[:, :-1]], 1)
+    flat = dzs.view(-1, 3 * units)
+    if rec_masks is not None and rec_masks.shape[0] == 3:
+        # The update and reset gates' products took differently masked states.
+        per_gate = [torch.mm((previous * rec_masks[g].unsqueeze(1)).reshape(-1, units).t(),
+                             flat[:, g * units:(g + 1) * units]) for g in range(2)]
+    else:
+        if rec_masks is not None:
+            previous = previous * rec_masks[0].unsqueeze(1)
+        per_gate = [torch.mm(previous.reshape(-1, units).t(), flat[:, :2 * units])]
+    return torch.cat(per_gate + [torch.mm(rhs.view(-1, units).t(), flat[:, 2 * units:])], 1)
+
+
+def _shapes_fit(projected, h, kernel, mask, rec_masks):
     """Whether the shapes are those the C loops index by: projected `(batch, steps,
     3 units)` with neither empty, the state `(batch, units)`, the kernel `(units, 3 units)`,
-    a bool mask `(batch, steps)` on the CPU or none."""
+    a bool mask `(batch, steps)` on the CPU or none, recurrent masks `(1 or 3, batch, units)`
+    or none."""
     if projected.dim() != 3 or 0 in projected.shape or projected.shape[2] % 3:
         return False
     batch, steps, width = projected.shape
     units = width // 3
     return (tuple(h.shape) == (batch, units) and tuple(kernel.shape) == (units, width) and
             (mask is None or (mask.dtype == torch.bool and mask.device.type == 'cpu' and
-                              tuple(mask.shape) == (batch, steps))))
+                              tuple(mask.shape) == (batch, steps))) and
+            (rec_masks is None or (rec_masks.dim() == 3 and rec_masks.shape[0] in (1, 3) and
+                                   tuple(rec_masks.shape[1:]) == (batch, units))))
 
 
-def gru_recurrence(projected, h, kernel, mask, hard, go_backwards):
+def gru_recurrence(projected, h, kernel, mask, hard, go_backwards, rec_masks=None):
     """`gru_kernel.gru_recurrence` (its arguments, `mask` a bool tensor or `None`, `hard`
-    whether the gates are hard sigmoids) through the C loops, or `None` where they do not
+    whether the gates are hard sigmoids, `rec_masks` the recurrent dropout masks stacked
+    `(1 or 3, batch, units)` or `None`) through the C loops, or `None` where they do not
     apply: tensors not all on the CPU or not all float32 or float64, an empty batch or
     sequence, shapes that do not fit together, inside `torch.compile`'s tracing, or no
     loops built.
@@ -105,9 +132,11 @@ def gru_recurrence(projected, h, kernel, mask, hard, go_backwards):
         `(outputs, h)` as `gru_kernel.gru_recurrence`, or `None`.
     """
     dtype = projected.dtype
+    operands = (h, kernel) if rec_masks is None else (h, kernel, rec_masks)
     if (projected.device.type != 'cpu' or
-            any(t.device.type != 'cpu' or t.dtype != dtype for t in (h, kernel)) or
-            not _shapes_fit(projected, h, kernel, mask) or torch.compiler.is_compiling()):
+            any(t.device.type != 'cpu' or t.dtype != dtype for t in operands) or
+            not _shapes_fit(projected, h, kernel, mask, rec_masks) or
+            torch.compiler.is_compiling()):
         return None
     library = lstm_loops.loops_for(dtype)
     if library is None:
@@ -115,8 +144,11 @@ def gru_recurrence(projected, h, kernel, mask, hard, go_backwards):
     projected, h, kernel = (t.contiguous() for t in (projected, h, kernel))
     if mask is not None:
         mask = mask.contiguous()
+    if rec_masks is not None:
+        rec_masks = rec_masks.contiguous()
     if torch.is_grad_enabled() and any(t.requires_grad for t in (projected, h, kernel)):
-        return _LoopsGRURecurrence.apply(projected, h, kernel, mask, hard, go_backwards,
-                                         library)
-    outputs, _ = _forward(library, projected, h, kernel, mask, hard, go_backwards, False)
+        return _LoopsGRURecurrence.apply(projected, h, kernel, mask, rec_masks, hard,
+                                         go_backwards, library)
+    outputs, _ = _forward(library, projected, h, kernel, mask, rec_masks, hard, go_backwards,
+                          False)
     return outputs, outputs[:, -1]

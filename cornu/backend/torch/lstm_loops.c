@@ -1502,8 +1502,14 @@ int lstm_input_backward(int steps, int batch, int units, int input_dim, const RE
  *   units) in processing order;
  *   training, per step in processing order: gates (steps, batch, 2 units) z and r,
  *   slopes (steps, batch, 2 units) their derivatives, candidates (steps, batch, units), and
- *   rhs (batch, steps, units) r * h_prev, laid out as the pre-activations' gradients are for
- *   the kernel's gradient. */
+ *   rhs (batch, steps, units) r times the candidate product's state, laid out as the
+ *   pre-activations' gradients are for the kernel's gradient.
+ * Keras 2's recurrent dropout, rec_masks (mask_count, batch, units), the same at every step:
+ *   3 masks (implementation 1): z's product takes h_prev * masks[0], r's h_prev * masks[1],
+ *     the candidate's r * h_prev * masks[2]; the new state mixes the unmasked h_prev;
+ *   1 mask (implementation 2): h_prev * masks[0] stands for h_prev everywhere, in the new
+ *     state's mix too (Keras 2.2.4 masks the previous state itself);
+ *   masked_h (mask_count, batch, units) scratch. */
 struct gru_forward_args {
     int steps, batch, units, hard, backwards;
     const REAL *projected, *h0, *kernel;
@@ -1512,7 +1518,42 @@ struct gru_forward_args {
     REAL *zr, *hh; /* scratch (batch, 2 units) and (batch, units) */
     REAL *rhs;     /* (batch, steps, units) training, else scratch (batch, units) */
     REAL *gates, *slopes, *candidates; /* training, else NULL */
+    const REAL *rec_masks;
+    int mask_count;
+    REAL *masked_h;
 };
+
+/* Where a GRU step reads the previous state, for the rows from `first`: the update and reset
+ * gates' products, the candidate's, and the new state's mix (each with its row stride). */
+struct gru_operands {
+    const REAL *z, *r, *candidate, *mix;
+    int ld_z, ld_r, ld_candidate, ld_mix;
+};
+
+/* The operands of a step: h_prev itself, or its masked copies written into masked_h. */
+static struct gru_operands gru_operands(const REAL *rec_masks, int mask_count, REAL *masked_h,
+                                        int batch, int units, int first, int rows,
+                                        const REAL *h_prev, int ld_prev) {
+    const REAL *h = h_prev + (long)first * ld_prev;
+    struct gru_operands o = {h, h, h, h, ld_prev, ld_prev, ld_prev, ld_prev};
+    const REAL *masked[3];
+    for (int g = 0; g < mask_count; ++g) {
+        REAL *restrict to = masked_h + ((long)g * batch + first) * units;
+        const REAL *restrict mask = rec_masks + ((long)g * batch + first) * units;
+        for (int r = 0; r < rows; ++r)
+            for (int u = 0; u < units; ++u)
+                to[(long)r * units + u] = h[(long)r * ld_prev + u] * mask[(long)r * units + u];
+        masked[g] = to;
+    }
+    if (mask_count == 1) {
+        o.z = o.r = o.candidate = o.mix = masked[0];
+        o.ld_z = o.ld_r = o.ld_candidate = o.ld_mix = units;
+    } else if (mask_count == 3) {
+        o.z = masked[0], o.r = masked[1], o.candidate = masked[2];
+        o.ld_z = o.ld_r = o.ld_candidate = units;
+    }
+    return o;
+}
 
 static void gru_forward_rows(const void *pointer, int first, int end) {
     const struct gru_forward_args *a = pointer;
@@ -1524,15 +1565,25 @@ static void gru_forward_rows(const void *pointer, int first, int end) {
         const int t = a->backwards ? steps - 1 - k : k;
         const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
         const int ld_prev = k ? ld_outputs : units;
+        const struct gru_operands o = gru_operands(a->rec_masks, a->mask_count, a->masked_h,
+                                                   batch, units, first, rows, h_prev, ld_prev);
         REAL *rh_first = a->rhs + (long)first * ld_rhs + (a->gates ? (long)k * units : 0);
-        /* zr = h_prev @ kernel[:, :2 units], as column-major zr^T = kernel_zr^T h_prev^T. */
-        gemm("N", "N", &gate_width, &rows, &units, &one, a->kernel, &width,
-             h_prev + (long)first * ld_prev, &ld_prev, &zero, a->zr + (long)first * gate_width,
-             &gate_width);
+        REAL *zr_first = a->zr + (long)first * gate_width;
+        /* zr = h_prev @ kernel[:, :2 units], as column-major zr^T = kernel_zr^T h_prev^T:
+         * one product, or one per gate where their operands differ. */
+        if (o.z == o.r) {
+            gemm("N", "N", &gate_width, &rows, &units, &one, a->kernel, &width, o.z, &o.ld_z,
+                 &zero, zr_first, &gate_width);
+        } else {
+            gemm("N", "N", &units, &rows, &units, &one, a->kernel, &width, o.z, &o.ld_z, &zero,
+                 zr_first, &gate_width);
+            gemm("N", "N", &units, &rows, &units, &one, a->kernel + units, &width, o.r, &o.ld_r,
+                 &zero, zr_first + units, &gate_width);
+        }
         for (int b = first; b < end; ++b) {
             const REAL *restrict x = a->projected + ((long)b * steps + t) * width;
             REAL *restrict zr = a->zr + (long)b * gate_width; /* becomes z's activations */
-            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            const REAL *restrict h = o.candidate + (long)(b - first) * o.ld_candidate;
             REAL *restrict rh = rh_first + (long)(b - first) * ld_rhs;
             REAL *restrict gates = a->gates ? a->gates + ((long)k * batch + b) * gate_width : 0;
             REAL *restrict slopes = a->slopes ? a->slopes + ((long)k * batch + b) * gate_width
@@ -1555,20 +1606,20 @@ static void gru_forward_rows(const void *pointer, int first, int end) {
         for (int b = first; b < end; ++b) {
             const REAL *restrict x = a->projected + ((long)b * steps + t) * width + gate_width;
             const REAL *restrict z = a->zr + (long)b * gate_width;
-            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            const REAL *restrict mix = o.mix + (long)(b - first) * o.ld_mix;
             REAL *restrict hh = a->hh + (long)b * units;
             REAL *restrict out = a->outputs + (long)b * ld_outputs + (long)k * units;
             REAL *restrict candidates = a->candidates ?
                 a->candidates + ((long)k * batch + b) * units : 0;
             if (a->mask && !a->mask[(long)b * steps + t]) {
-                /* The state stays; the backward loop passes its gradient through. */
-                memcpy(out, h, units * sizeof(REAL));
+                /* The state stays (unmasked); the backward loop passes its gradient on. */
+                memcpy(out, h_prev + (long)b * ld_prev, units * sizeof(REAL));
                 continue;
             }
             for (int u = 0; u < units; ++u) {
                 const REAL candidate = tanh_r(x[u] + hh[u]);
                 if (candidates) candidates[u] = candidate;
-                out[u] = candidate + z[u] * (h[u] - candidate);
+                out[u] = candidate + z[u] * (mix[u] - candidate);
             }
         }
     }
@@ -1576,16 +1627,17 @@ static void gru_forward_rows(const void *pointer, int first, int end) {
 
 /* The GRU's forward loop: as lstm_forward, without the cell state; zr (batch, 2 units) and
  * hh (batch, units) scratch; rhs (batch, steps, units) when training, else (batch, units)
- * scratch; gates, slopes and candidates as above, or NULL (inference). Returns 0, or -1
- * when no gemm was set. */
+ * scratch; gates, slopes and candidates as above, or NULL (inference); rec_masks,
+ * mask_count (0: none) and masked_h as above. Returns 0, or -1 when no gemm was set. */
 int gru_forward(int steps, int batch, int units, const REAL *projected, const REAL *h0,
-                REAL *outputs, const REAL *kernel, const uint8_t *mask, int hard, int backwards,
-                REAL *zr, REAL *hh, REAL *rhs, REAL *gates, REAL *slopes, REAL *candidates,
-                int threads, int use_team) {
+                REAL *outputs, const REAL *kernel, const uint8_t *mask, const REAL *rec_masks,
+                int mask_count, REAL *masked_h, int hard, int backwards, REAL *zr, REAL *hh,
+                REAL *rhs, REAL *gates, REAL *slopes, REAL *candidates, int threads,
+                int use_team) {
     if (!gemm) return -1;
     const struct gru_forward_args args = {steps, batch, units, hard, backwards, projected, h0,
                                           kernel, mask, outputs, zr, hh, rhs, gates, slopes,
-                                          candidates};
+                                          candidates, rec_masks, mask_count, masked_h};
     split_rows(gru_forward_rows, &args, batch, threads, use_team);
     return 0;
 }
@@ -1595,30 +1647,42 @@ struct gru_backward_args {
     const REAL *kernel, *h0, *outputs, *gates, *slopes, *candidates, *d_outputs;
     const uint8_t *mask;
     REAL *dh, *dzs, *d_rh, *next_dh; /* d_rh, next_dh: scratch (batch, units) */
+    const REAL *rec_masks;
+    int mask_count;
+    REAL *masked_h, *product; /* as the forward loop's; product (batch, units) scratch */
 };
 
-/* Per step, with dh the state's gradient (hh the candidate, ' a gate's slope):
- *   d_hh_pre = dh (1 - z) (1 - hh^2);  dz_pre = dh (h_prev - hh) z'
- *   d_rh = d_hh_pre @ kernel_h^T;  dr_pre = d_rh h_prev r'
- *   dh_prev = dh z + d_rh r + (dz_pre, dr_pre) @ kernel_zr^T
+/* Per step, with dh the state's gradient (hh the candidate, ' a gate's slope, h_z, h_r, h_c
+ * and h_m the operands of gru_operands, each the masks' product with h_prev):
+ *   d_hh_pre = dh (1 - z) (1 - hh^2);  dz_pre = dh (h_m - hh) z'
+ *   d_rh = d_hh_pre @ kernel_h^T;  dr_pre = d_rh h_c r'
+ *   dh_prev, through each operand back to h_prev: dh z (h_m), d_rh r (h_c),
+ *     dz_pre @ kernel_z^T (h_z), dr_pre @ kernel_r^T (h_r).
  * A masked step passes dh through, its pre-activations' gradients zero. */
 static void gru_backward_rows(const void *pointer, int first, int end) {
     const struct gru_backward_args *a = pointer;
     const int steps = a->steps, batch = a->batch, units = a->units, rows = end - first;
     const int width = 3 * units, gate_width = 2 * units, ld_dzs = steps * width;
-    const int ld_outputs = steps * units;
+    const int ld_outputs = steps * units, count = a->mask_count;
     const REAL one = 1, zero = 0;
+    /* Per-gate masks: products through kernel_z and kernel_r apart, masked as they add up. */
+    const REAL *mask_z = count == 3 ? a->rec_masks : 0;
+    const REAL *mask_r = count == 3 ? a->rec_masks + (long)batch * units : 0;
+    const REAL *mask_c = count == 3 ? a->rec_masks + 2L * batch * units : 0;
+    REAL *next_first = a->next_dh + (long)first * units;
     for (int k = steps - 1; k >= 0; --k) {
         const int t = a->backwards ? steps - 1 - k : k;
         const REAL *h_prev = k ? a->outputs + (long)(k - 1) * units : a->h0;
         const int ld_prev = k ? ld_outputs : units;
+        const struct gru_operands o = gru_operands(a->rec_masks, count, a->masked_h, batch,
+                                                   units, first, rows, h_prev, ld_prev);
         for (int b = first; b < end; ++b) {
             REAL *restrict dh = a->dh + (long)b * units;
             REAL *restrict dz = a->dzs + ((long)b * steps + k) * width;
             const REAL *restrict gates = a->gates + ((long)k * batch + b) * gate_width;
             const REAL *restrict slopes = a->slopes + ((long)k * batch + b) * gate_width;
             const REAL *restrict hh = a->candidates + ((long)k * batch + b) * units;
-            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            const REAL *restrict mix = o.mix + (long)(b - first) * o.ld_mix;
             if (a->d_outputs) {
                 const REAL *restrict d_out = a->d_outputs + ((long)b * steps + k) * units;
                 for (int u = 0; u < units; ++u) dh[u] += d_out[u];
@@ -1629,7 +1693,7 @@ static void gru_backward_rows(const void *pointer, int first, int end) {
             }
             for (int u = 0; u < units; ++u) {
                 dz[2 * units + u] = dh[u] * (1 - gates[u]) * (1 - hh[u] * hh[u]);
-                dz[u] = dh[u] * (h[u] - hh[u]) * slopes[u];
+                dz[u] = dh[u] * (mix[u] - hh[u]) * slopes[u];
             }
         }
         /* d_rh = d_hh_pre @ kernel_h^T, as column-major d_rh^T = kernel_h d_hh_pre^T. */
@@ -1647,17 +1711,38 @@ static void gru_backward_rows(const void *pointer, int first, int end) {
             const REAL *restrict gates = a->gates + ((long)k * batch + b) * gate_width;
             const REAL *restrict slopes = a->slopes + ((long)k * batch + b) * gate_width;
             const REAL *restrict d_rh = a->d_rh + (long)b * units;
-            const REAL *restrict h = h_prev + (long)b * ld_prev;
+            const REAL *restrict h_c = o.candidate + (long)(b - first) * o.ld_candidate;
+            const REAL *restrict m_c = mask_c ? mask_c + (long)b * units : 0;
             for (int u = 0; u < units; ++u) {
-                dz[units + u] = d_rh[u] * h[u] * slopes[units + u];
-                next[u] = dh[u] * gates[u] + d_rh[u] * gates[units + u];
+                dz[units + u] = d_rh[u] * h_c[u] * slopes[units + u];
+                next[u] = dh[u] * gates[u] + d_rh[u] * gates[units + u] * (m_c ? m_c[u] : 1);
             }
         }
-        /* dh_prev += (dz_pre, dr_pre) @ kernel_zr^T (zero rows where masked). */
-        gemm("T", "N", &units, &rows, &gate_width, &one, a->kernel, &width, dz_first, &ld_dzs,
-             &one, a->next_dh + (long)first * units, &units);
-        memcpy(a->dh + (long)first * units, a->next_dh + (long)first * units,
-               (long)rows * units * sizeof(REAL));
+        if (count != 3) {
+            /* dh_prev += (dz_pre, dr_pre) @ kernel_zr^T (zero rows where masked). */
+            gemm("T", "N", &units, &rows, &gate_width, &one, a->kernel, &width, dz_first,
+                 &ld_dzs, &one, next_first, &units);
+        } else {
+            REAL *restrict product = a->product + (long)first * units;
+            for (int gate = 0; gate < 2; ++gate) {
+                const REAL *restrict mask = (gate ? mask_r : mask_z) + (long)first * units;
+                gemm("T", "N", &units, &rows, &units, &one, a->kernel + gate * units, &width,
+                     dz_first + gate * units, &ld_dzs, &zero, product, &units);
+                for (long i = 0; i < (long)rows * units; ++i)
+                    next_first[i] += mask[i] * product[i];
+            }
+        }
+        if (count == 1) {
+            /* The gradient of the masked state, back to h_prev (not where the step passed
+             * dh through). */
+            for (int b = first; b < end; ++b) {
+                if (a->mask && !a->mask[(long)b * steps + t]) continue;
+                REAL *restrict next = a->next_dh + (long)b * units;
+                const REAL *restrict mask = a->rec_masks + (long)b * units;
+                for (int u = 0; u < units; ++u) next[u] *= mask[u];
+            }
+        }
+        memcpy(a->dh + (long)first * units, next_first, (long)rows * units * sizeof(REAL));
     }
 }
 
@@ -1665,17 +1750,20 @@ static void gru_backward_rows(const void *pointer, int first, int end) {
  * slopes and candidates as the forward loop gave them, h0 its initial state, d_outputs
  * (batch, steps, units) in processing order or NULL; dh (batch, units): the final state's
  * gradient, replaced by the initial state's; dzs (batch, steps, 3 units): the projections'
- * gradients in processing order; d_rh, next_dh (batch, units) scratch. Returns 0, or -1
- * when no gemm was set. */
+ * gradients in processing order; d_rh, next_dh (batch, units) scratch; rec_masks,
+ * mask_count and masked_h as the forward loop had them, product (batch, units) scratch.
+ * Returns 0, or -1 when no gemm was set. */
 int gru_backward(int steps, int batch, int units, const REAL *kernel, const REAL *h0,
                  const REAL *outputs, const REAL *gates, const REAL *slopes,
-                 const REAL *candidates, const uint8_t *mask, int backwards,
+                 const REAL *candidates, const uint8_t *mask, const REAL *rec_masks,
+                 int mask_count, REAL *masked_h, REAL *product, int backwards,
                  const REAL *d_outputs, REAL *dh, REAL *dzs, REAL *d_rh, REAL *next_dh,
                  int threads, int use_team) {
     if (!gemm) return -1;
     const struct gru_backward_args args = {steps, batch, units, backwards, kernel, h0, outputs,
                                            gates, slopes, candidates, d_outputs, mask, dh, dzs,
-                                           d_rh, next_dh};
+                                           d_rh, next_dh, rec_masks, mask_count, masked_h,
+                                           product};
     split_rows(gru_backward_rows, &args, batch, threads, use_team);
     return 0;
 }

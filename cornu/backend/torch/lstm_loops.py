@@ -198,10 +198,10 @@ def _load(dtype):
     library.lstm_input_backward.argtypes = [integer] * 4 + [pointer] * 8 + [integer] + \
         [pointer] * 7 + [integer] * 2
     library.lstm_input_forward.restype = library.lstm_input_backward.restype = integer
-    library.gru_forward.argtypes = [integer] * 3 + [pointer] * 5 + [integer] * 2 + \
-        [pointer] * 6 + [integer] * 2
-    library.gru_backward.argtypes = [integer] * 3 + [pointer] * 7 + [integer] + \
-        [pointer] * 5 + [integer] * 2
+    library.gru_forward.argtypes = [integer] * 3 + [pointer] * 5 + recurrent_dropout + \
+        [integer] * 2 + [pointer] * 6 + [integer] * 2
+    library.gru_backward.argtypes = [integer] * 3 + [pointer] * 7 + recurrent_dropout + \
+        [pointer, integer] + [pointer] * 5 + [integer] * 2
     library.gru_forward.restype = library.gru_backward.restype = integer
     library.set_fused.argtypes = [integer]
     library.fused_active.restype = library.fused_lanes.restype = integer

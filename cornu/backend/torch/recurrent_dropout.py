@@ -1,23 +1,23 @@
-"""Keras 2's recurrent dropout in the torch LSTM kernels: the masks as the kernels take them,
-and the recurrent kernel's gradient under them. Shared by the engine-op kernel
-(`lstm_kernel.py`) and the C loops (`lstm_loops.py`).
+"""Keras 2's recurrent dropout in the torch recurrence kernels: the masks as the kernels take
+them, and the LSTM's recurrent kernel's gradient under them. Shared by the engine-op kernels
+(`lstm_kernel.py`, `gru_kernel.py`) and the C loops (`lstm_loops.py`).
 
 Internal to the torch engine.
 """
 import torch
 
+from ..recurrent_masks import check_recurrent_masks
+
 __all__ = ['stacked_recurrent_masks', 'recurrent_kernel_gradient']
 
 
-def stacked_recurrent_masks(recurrent_masks, h):
-    """`recurrent_masks` as one `(gates, samples, units)` tensor of `h`'s dtype, or `None`."""
+def stacked_recurrent_masks(recurrent_masks, h, counts=(1, 4)):
+    """`recurrent_masks` as one `(masks, samples, units)` tensor of `h`'s dtype, or `None`;
+    `counts`: how many masks the kernel takes (the LSTM's 1 or 4 by default)."""
     if recurrent_masks is None:
         return None
     masks = list(recurrent_masks)
-    if len(masks) not in (1, 4) or any(tuple(m.shape) != tuple(h.shape) for m in masks):
-        raise ValueError('recurrent_masks must be a list of 1 or 4 masks shaped like the '
-                         'state %s, got shapes %s.' % (tuple(h.shape),
-                                                      [tuple(m.shape) for m in masks]))
+    check_recurrent_masks(masks, h, counts)
     return torch.stack(masks).to(h.dtype)
 
 

@@ -381,19 +381,21 @@ class GRUCell(_RecurrentCell):
 
     def _recurrence(self, inputs, initial_state, mask, training, go_backwards):
         """`(last_output, outputs, states)` of the step loop in one engine call, for Keras 2's
-        default formula (`reset_after=False`, tanh, hard_sigmoid or sigmoid gates) without
-        recurrent dropout; else `None`."""
+        default formula (`reset_after=False`, tanh, hard_sigmoid or sigmoid gates), dropout
+        masks included; else `None`."""
         if (self.reset_after or self.activation is not activations.tanh or
                 not engine_has('gru_recurrence') or
                 self.recurrent_activation not in _RECURRENCE_GATES or
-                type(self).call is not _RecurrentCell.call or
-                (0 < self.recurrent_dropout < 1 and _phase(training) != 0)):
+                type(self).call is not _RecurrentCell.call):
             return None
-        dp_mask, _ = self._sequence_masks(inputs, training)
+        dp_mask, rec_mask = self._sequence_masks(inputs, training)
+        if rec_mask is not None and self.implementation != 1:
+            rec_mask = rec_mask[:1]  # (the one implementation 2 applies to the state itself)
         outputs, h = kernels.gru_recurrence(self._project_inputs(inputs, dp_mask),
                                             initial_state[0], self.recurrent_kernel,
                                             _RECURRENCE_GATES[self.recurrent_activation],
-                                            mask=mask, go_backwards=go_backwards)
+                                            mask=mask, go_backwards=go_backwards,
+                                            recurrent_masks=rec_mask)
         return h, outputs, [h]
 
     def _config_names(self):
