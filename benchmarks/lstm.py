@@ -3,7 +3,8 @@ LSTM recurrence alone against torch's fused `nn.LSTM`.
 
     python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
                               [--dropout 0.2 --recurrent-dropout 0.2]
-    python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru] [--omp-wait-default]
+    python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru] [--shape B,T,U]
+                              [--omp-wait-default]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
 Dense(1, sigmoid), binary crossentropy, Adam, batch 32, sequences of 80 word ids, here on
@@ -21,7 +22,7 @@ Rows:
   default costs).
 
 `--recurrence` times the layer's work alone on the model's shapes (batch 32, 80 steps, 128
-inputs and units): `kernels.lstm_input_recurrence` (what the LSTM layer calls: the input
+inputs and units; `--shape` gives others): `kernels.lstm_input_recurrence` (what the LSTM layer calls: the input
 projection and the recurrence) with hard-sigmoid gates (through the C loops, and through
 engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`, training (forward and
 backward) and inference. Where the C loops have their fused float32 path (AVX-512), the row
@@ -144,21 +145,23 @@ def torch_predict(net, x):
         torch.cat(outputs).numpy()
 
 
-def recurrence_table(rounds, cell='lstm', least=False):
+def recurrence_table(rounds, cell='lstm', least=False, shape=(BATCH_SIZE, MAXLEN, UNITS)):
     """Medians of `rounds` alternating runs of the recurrence of `cell` ('lstm' or 'gru')
     through cornu's C loops, its engine ops and torch's nn.LSTM or nn.GRU; prints the table.
-    (The GRU's loops have no fused path: no row "BLAS gemm".)"""
+    (The GRU's loops have no fused path: no row "BLAS gemm".) `shape`: batch, steps and units
+    (the inputs' size too)."""
+    batch_size, steps, units = shape
     from cornu.backend import kernels
     torch.manual_seed(0)
     gates = 4 if cell == 'lstm' else 3
     native = 'nn.LSTM' if cell == 'lstm' else 'nn.GRU'
-    inputs = torch.randn(BATCH_SIZE, MAXLEN, UNITS)
-    net = (torch.nn.LSTM if cell == 'lstm' else torch.nn.GRU)(UNITS, UNITS, batch_first=True)
-    kernel, recurrent, bias = (torch.randn(UNITS, gates * UNITS) * 0.1,
-                               torch.randn(UNITS, gates * UNITS) * 0.1,
-                               torch.zeros(gates * UNITS))
+    inputs = torch.randn(batch_size, steps, units)
+    net = (torch.nn.LSTM if cell == 'lstm' else torch.nn.GRU)(units, units, batch_first=True)
+    kernel, recurrent, bias = (torch.randn(units, gates * units) * 0.1,
+                               torch.randn(units, gates * units) * 0.1,
+                               torch.zeros(gates * units))
     weights = [w.clone().requires_grad_() for w in (kernel, recurrent, bias)]
-    states = torch.zeros(BATCH_SIZE, UNITS)
+    states = torch.zeros(batch_size, units)
 
     from cornu.backend.torch import lstm_loops
     enabled = lstm_loops._ENABLED
@@ -174,8 +177,8 @@ def recurrence_table(rounds, cell='lstm', least=False):
                 _, h, _ = kernels.lstm_input_recurrence(x, w_in, b, states, states, w_rec,
                                                         'hard_sigmoid')
             else:
-                projected = torch.addmm(b, x.reshape(-1, UNITS), w_in).view(
-                    BATCH_SIZE, MAXLEN, gates * UNITS)
+                projected = torch.addmm(b, x.reshape(-1, units), w_in).view(
+                    batch_size, steps, gates * units)
                 _, h = kernels.gru_recurrence(projected, states, w_rec, 'hard_sigmoid')
         if training:
             h.sum().backward()
@@ -209,7 +212,7 @@ def recurrence_table(rounds, cell='lstm', least=False):
         fused = library is not None and bool(library.set_fused(1))
     print('%s recurrence, batch %d, %d steps, %d units, hard sigmoid gates (%d threads, '
           'OMP_WAIT_POLICY=%s): %s of %d rounds' % (
-              cell.upper(), BATCH_SIZE, MAXLEN, UNITS, torch.get_num_threads(),
+              cell.upper(), batch_size, steps, units, torch.get_num_threads(),
               os.environ.get('OMP_WAIT_POLICY', 'default'), 'least' if least else 'median',
               rounds))
     if fused:
@@ -269,12 +272,19 @@ def main():
                              'median (the least disturbed on a busy machine)')
     parser.add_argument('--omp-wait-default', action='store_true',
                         help='leave libgomp\'s default wait policy (read before parsing)')
+    parser.add_argument('--shape', default='%d,%d,%d' % (BATCH_SIZE, MAXLEN, UNITS),
+                        help='--recurrence: batch, steps and units, comma-separated (say '
+                             '128,240,32 for a long sequence of a small layer)')
     parser.add_argument('--cell', default='lstm', choices=['lstm', 'gru'],
                         help='the recurrence --recurrence times (the GRU: Keras 2\'s default, '
                              'reset_after=False, against nn.GRU)')
     args = parser.parse_args()
     if args.recurrence:
-        recurrence_table(args.rounds, args.cell, args.least)
+        shape = tuple(int(size) for size in args.shape.split(','))
+        if len(shape) != 3 or min(shape) < 1:
+            raise SystemExit('lstm.py: --shape takes three positive sizes, batch,steps,units '
+                             '(got %r)' % args.shape)
+        recurrence_table(args.rounds, args.cell, args.least, shape)
         return
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
     y = np.random.randint(0, 2, size=args.samples).astype('float32')
