@@ -4,7 +4,7 @@ LSTM recurrence alone against torch's fused `nn.LSTM`.
     python benchmarks/lstm.py [--epochs N] [--samples N] [--activations hard_sigmoid]
                               [--dropout 0.2 --recurrent-dropout 0.2]
     python benchmarks/lstm.py --recurrence [--rounds N] [--cell gru] [--shape B,T,U]
-                              [--omp-wait-default]
+                              [--flush-denormals] [--omp-wait-default]
 
 The model of `examples/imdb_lstm.py` (Keras 2.2.4): Embedding(20000, 128), LSTM(128),
 Dense(1, sigmoid), binary crossentropy, Adam, batch 32, sequences of 80 word ids, here on
@@ -42,6 +42,10 @@ ratio of nn.LSTM's median time to each's (above 1: faster than nn.LSTM). With `-
 the same for Keras 2's default GRU (`reset_after=False`, hard sigmoid gates: its reset gate
 acts before the recurrent product, which nn.GRU's formula does not) against nn.GRU; its C
 loops have no fused path (`kernels.gru_recurrence` after the input projection).
+Over long sequences the gradients reach the denormal range, where torch's ops (nn.LSTM's
+too) take the CPU's slow path and cornu's C loops do not (they flush denormals, as
+TensorFlow and XLA do); `--flush-denormals` flushes them in the whole process, so that
+the rows compare the arithmetic alone.
 """
 import argparse
 import contextlib
@@ -272,6 +276,9 @@ def main():
                              'median (the least disturbed on a busy machine)')
     parser.add_argument('--omp-wait-default', action='store_true',
                         help='leave libgomp\'s default wait policy (read before parsing)')
+    parser.add_argument('--flush-denormals', action='store_true',
+                        help='--recurrence: run the whole process with denormals flushed to '
+                             'zero (torch.set_flush_denormal), nn.LSTM and nn.GRU included')
     parser.add_argument('--shape', default='%d,%d,%d' % (BATCH_SIZE, MAXLEN, UNITS),
                         help='--recurrence: batch, steps and units, comma-separated (say '
                              '128,240,32 for a long sequence of a small layer)')
@@ -284,6 +291,8 @@ def main():
         if len(shape) != 3 or min(shape) < 1:
             raise SystemExit('lstm.py: --shape takes three positive sizes, batch,steps,units '
                              '(got %r)' % args.shape)
+        if args.flush_denormals:
+            torch.set_flush_denormal(True)
         recurrence_table(args.rounds, args.cell, args.least, shape)
         return
     x = np.random.randint(1, MAX_FEATURES, size=(args.samples, MAXLEN)).astype('int64')
