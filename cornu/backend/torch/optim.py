@@ -251,6 +251,17 @@ def adam_update(params, grads, ms, vs, vhats, lr_t, beta_1, beta_2, epsilon, ams
         lr_t: the bias-corrected rate `lr * sqrt(1 - b2^t) / (1 - b1^t)`.
         vhats: AMSGrad maxima (ignored unless `amsgrad`).
     """
+    if _fused_adam_applies(params, grads, lr_t):
+        # torch's fused Adam: one pass over each parameter and its accumulators, where the
+        # multi-tensor ops below make six (measured 0.85 against 2.8 ms a step for the 2.6
+        # million weights of Keras 2's imdb_lstm model). Its own bias correction,
+        # `(1 - b^step)`, is 1 at an infinite step: the rate is `lr_t` and `eps` is added to
+        # `sqrt(v)`, Keras' formula.
+        torch._fused_adam_(params, grads, ms, vs, vhats if amsgrad else [],
+                           _uncorrected_steps(len(params)), lr=lr_t, beta1=beta_1,
+                           beta2=beta_2, weight_decay=0., eps=epsilon, amsgrad=amsgrad,
+                           maximize=False)
+        return
     torch._foreach_mul_(ms, beta_1)
     torch._foreach_add_(ms, grads, alpha=1. - beta_1)
     torch._foreach_mul_(vs, beta_2)
@@ -262,6 +273,33 @@ def adam_update(params, grads, ms, vs, vhats, lr_t, beta_1, beta_2, epsilon, ams
         denominators = torch._foreach_sqrt(vs)
     torch._foreach_add_(denominators, epsilon)
     torch._foreach_addcdiv_(params, ms, denominators, value=-lr_t)
+
+
+def _fused_adam_applies(params, grads, lr_t):
+    """Whether torch's fused Adam runs this update: on the CPU, float32 or float64 dense
+    parameters with gradients of their own dtype, a Python number for the rate."""
+    if not _FUSED_ADAM or not isinstance(lr_t, (int, float)):
+        return False
+    for param, grad in zip(params, grads):
+        if (param.device.type != 'cpu' or param.dtype not in _WIDE_FLOATS or
+                grad.dtype != param.dtype or param.is_sparse or grad.is_sparse or
+                grad.device.type != 'cpu'):
+            return False
+    return True
+
+
+_FUSED_ADAM = hasattr(torch, '_fused_adam_')
+_uncorrected_step_lists = {}
+
+
+def _uncorrected_steps(count):
+    """`count` step counters (the fused Adam's, one per parameter) at infinity, where its
+    bias corrections `1 - b^step` are 1."""
+    steps = _uncorrected_step_lists.get(count)
+    if steps is None:
+        steps = _uncorrected_step_lists[count] = [torch.tensor(float('inf'))
+                                                  for _ in range(count)]
+    return steps
 
 
 def adamax_update(params, grads, ms, us, lr_t, beta_1, beta_2, epsilon):
