@@ -22,16 +22,17 @@ Rows:
   default costs).
 
 `--recurrence` times the layer's work alone on the model's shapes (batch 32, 80 steps, 128
-inputs and units; `--shape` gives others): `kernels.lstm_input_recurrence` (what the LSTM layer calls: the input
-projection and the recurrence) with hard-sigmoid gates (through the C loops, and through
-engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`, training (forward and
-backward) and inference. Where the C loops have their fused float32 path (AVX-512), the row
-"BLAS gemm" has them run as without it: the whole sequence projected first, each step's
-product by the BLAS gemm. `CORNU_KERNELS_MARCH=x86-64-v3` builds the loops for AVX2 with FMA
-(their 8-lane fused path), as on CPUs without AVX-512. With more than one thread (`BENCH_THREADS`) the C loops split the
-batch on torch's OpenMP team; the row "own threads" has them start threads of their own
-instead, as they did before. `--least` reports each row's least time rather than its
-median: on a machine busy with other work, the least disturbed run.
+inputs and units; `--shape` gives others): `kernels.lstm_input_recurrence` (what the LSTM
+layer calls: the input projection and the recurrence) with hard-sigmoid gates (through the C
+loops, and through engine ops as `CORNU_COMPILE_KERNELS=0` has it) against `nn.LSTM`,
+training (forward and backward) and inference. Where the C loops have their fused float32
+path (AVX-512), the row "BLAS gemm" has them run as without it: the whole sequence projected
+first, each step's product by the BLAS gemm. `CORNU_KERNELS_MARCH=x86-64-v3` builds the
+loops for AVX2 with FMA (their 8-lane fused path), as on CPUs without AVX-512. With more
+than one thread (`BENCH_THREADS`) the C loops split the batch on torch's OpenMP team; the
+row "own threads" has them start threads of their own instead, as they did before. `--least`
+reports each row's least time rather than its median: on a machine busy with other work, the
+least disturbed run.
 
 The benchmarks run torch's OpenMP workers with `OMP_WAIT_POLICY=PASSIVE` (they sleep as soon
 as an op ends); `--omp-wait-default` leaves libgomp's default, which users' processes get:

@@ -41,8 +41,8 @@ def _forward(library, projected, h, kernel, mask, rec_masks, hard, go_backwards,
     library.gru_forward(steps, batch, units,
                         *_pointers(projected, h, outputs, kernel, mask, rec_masks), mask_count,
                         *_pointers(masked_h), int(hard), int(go_backwards),
-                        *_pointers(zr, hh, rhs, gates, slopes, candidates), lstm_loops._threads(),
-                        int(lstm_loops._use_team()))
+                        *_pointers(zr, hh, rhs, gates, slopes, candidates),
+                        lstm_loops._threads(), int(lstm_loops._use_team()))
     return outputs, ((gates, slopes, candidates, rhs) if training else None)
 
 
@@ -75,8 +75,8 @@ class _LoopsGRURecurrence(torch.autograd.Function):
                                             ctx.mask, rec_masks),
                                  mask_count, *_pointers(masked_h, product),
                                  int(ctx.go_backwards),
-                                 *_pointers(d_outputs, dh, dzs, d_rh, next_dh), lstm_loops._threads(),
-                                 int(lstm_loops._use_team()))
+                                 *_pointers(d_outputs, dh, dzs, d_rh, next_dh),
+                                 lstm_loops._threads(), int(lstm_loops._use_team()))
         d_kernel = None
         if ctx.needs_input_grad[2]:
             # Each step's gradients against the operands of its two products, summed over
