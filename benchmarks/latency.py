@@ -2,16 +2,19 @@
 calling the hand-written model on one sample, after the first call.
 
     python benchmarks/latency.py                        # both engines, MLP, CNN and LSTM
-    python benchmarks/latency.py --engines torch --models mlp --calls 2000
+    python benchmarks/latency.py --engines torch --models mlp --calls 2000 --block 50
 
 The models are those of `benchmarks/peers.py`: `mlp` (mnist_mlp), `cnn` (mnist_cnn) and
 `lstm` (imdb_lstm). On the PyTorch engine the baseline is the PyTorch module called under
 `torch.inference_mode` (from the NumPy sample to the NumPy output, activation included); on
 JAX it is the jitted forward function of the hand-written JAX model, with the same ends.
-Each engine runs in a process of its own; within it the three calls alternate, call by call,
-`--calls` times after a warm-up, and the table gives the median microseconds per call and
-the ratio to the baseline (below 1.5 is the goal), then the Python function calls one call
-makes (a count that machine load does not change).
+Each engine runs in a process of its own; within it the three take turns after a warm-up, in
+blocks of `--block` calls each (`--calls` calls in all): a server calls one model again and
+again, with its weights in the CPU's caches, whereas alternating call by call would have
+each call fetch its weights again after the other's (the first call after the baseline
+measured 1.5 times slower than the same call after another cornu call). The table gives
+the median microseconds per call and the ratio to the baseline (below 1.5 is the goal),
+then the Python function calls one call makes (a count that machine load does not change).
 """
 import argparse
 import json
@@ -83,7 +86,7 @@ def python_calls(fn):
     return count[0]
 
 
-def measure(model_name, calls, threads):
+def measure(model_name, calls, threads, block):
     """Runs in the engine's process: median seconds per call of each contender."""
     from cornu import backend as K
     if K.backend() == 'torch':
@@ -101,15 +104,16 @@ def measure(model_name, calls, threads):
             fn()
     times = {name: [] for name in contenders}
     cpu = dict.fromkeys(contenders, 0.0)
-    for _ in range(calls):
+    for _ in range(max(1, calls // block)):
         for name, fn in contenders.items():
-            wall, start = time.perf_counter(), time.process_time()
-            fn()
-            times[name].append(time.perf_counter() - wall)
-            cpu[name] += time.process_time() - start
+            for _ in range(block):
+                wall, start = time.perf_counter(), time.process_time()
+                fn()
+                times[name].append(time.perf_counter() - wall)
+                cpu[name] += time.process_time() - start
     return {'model': model_name, 'engine': K.backend(),
             'median_s': {name: statistics.median(values) for name, values in times.items()},
-            'cpu_s': {name: total / calls for name, total in cpu.items()},
+            'cpu_s': {name: total / len(times[name]) for name, total in cpu.items()},
             'python_calls': {name: python_calls(fn) for name, fn in contenders.items()}}
 
 
@@ -135,6 +139,8 @@ def main(argv=None):
     parser.add_argument('--engines', default='torch,jax')
     parser.add_argument('--models', default=','.join(MODELS))
     parser.add_argument('--calls', type=int, default=500)
+    parser.add_argument('--block', type=int, default=25,
+                        help='consecutive calls of one contender before the next takes over')
     parser.add_argument('--threads', type=int, default=2)
     parser.add_argument('--json', metavar='OUT')
     parser.add_argument('--worker', action='store_true', help=argparse.SUPPRESS)
@@ -143,9 +149,13 @@ def main(argv=None):
     for name in models:
         if name not in MODELS:
             parser.error("unknown model '%s' (expected one of: %s)" % (name, ', '.join(MODELS)))
+    if args.calls < 1 or args.block < 1:
+        parser.error('--calls and --block must be at least 1 (got %d, %d)'
+                     % (args.calls, args.block))
     if args.worker:
         for name in models:
-            print(RESULT_MARK + json.dumps(measure(name, args.calls, args.threads)), flush=True)
+            print(RESULT_MARK + json.dumps(measure(name, args.calls, args.threads, args.block)),
+                  flush=True)
         return 0
     results = []
     for engine in [name.strip() for name in args.engines.split(',') if name.strip()]:
@@ -155,7 +165,7 @@ def main(argv=None):
                    PYTHONPATH=os.pathsep.join(filter(None, [REPO, os.environ.get('PYTHONPATH')])))
         done = subprocess.run([sys.executable, os.path.abspath(__file__), '--worker',
                                '--models', ','.join(models), '--calls', str(args.calls),
-                               '--threads', str(args.threads)],
+                               '--block', str(args.block), '--threads', str(args.threads)],
                               env=env, cwd=REPO, text=True, stdout=subprocess.PIPE)
         results += [json.loads(line[len(RESULT_MARK):]) for line in done.stdout.splitlines()
                     if line.startswith(RESULT_MARK)]
