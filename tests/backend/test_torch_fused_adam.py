@@ -95,3 +95,24 @@ def test_a_rate_held_in_a_tensor_takes_the_multi_tensor_update(fused_calls):
     assert fused_calls == []
     expected = 1. - 0.1 * 0.05 / (np.sqrt(0.00025) + 1e-7)
     np.testing.assert_allclose(params[0].numpy(), [expected] * 3, rtol=1e-6)
+
+
+def test_gradients_and_parameters_of_other_strides(fused_calls):
+    """A gradient with other strides (a transposed view) is read as it is laid out; a
+    parameter with other strides takes the multi-tensor update: Keras' numbers either way."""
+    def update(param, grad):
+        ms, vs = [torch.zeros_like(param)], [torch.zeros_like(param)]
+        optim.adam_update([param], [grad], ms, vs, [torch.zeros(1)], 0.1, 0.9, 0.999, 1e-7,
+                          False)
+        return param, ms[0], vs[0]
+
+    grad = torch.arange(12.).reshape(4, 3).t() / 10.
+    expected_m, expected_v = 0.1 * grad, 0.001 * grad * grad
+    expected_param = 1. - 0.1 * expected_m / (expected_v.sqrt() + 1e-7)
+    param, m, v = update(torch.ones(3, 4), grad)
+    assert len(fused_calls) == 1
+    for got, expected in ((param, expected_param), (m, expected_m), (v, expected_v)):
+        np.testing.assert_allclose(got.numpy(), expected.numpy(), rtol=1e-6)
+    param, m, v = update(torch.ones(4, 3).t(), grad.contiguous())
+    assert len(fused_calls) == 1
+    np.testing.assert_allclose(param.numpy(), expected_param.numpy(), rtol=1e-6)

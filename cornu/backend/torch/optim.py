@@ -251,12 +251,15 @@ def adam_update(params, grads, ms, vs, vhats, lr_t, beta_1, beta_2, epsilon, ams
         lr_t: the bias-corrected rate `lr * sqrt(1 - b2^t) / (1 - b1^t)`.
         vhats: AMSGrad maxima (ignored unless `amsgrad`).
     """
-    if _fused_adam_applies(params, grads, lr_t):
+    if _fused_adam_applies(params, grads, ms, vs, vhats if amsgrad else (), lr_t):
         # torch's fused Adam: one pass over each parameter and its accumulators, where the
         # multi-tensor ops below make six (measured 0.85 against 2.8 ms a step for the 2.6
         # million weights of Keras 2's imdb_lstm model). Its own bias correction,
         # `(1 - b^step)`, is 1 at an infinite step: the rate is `lr_t` and `eps` is added to
         # `sqrt(v)`, Keras' formula.
+        # (The kernel reads every tensor as laid out contiguously: a gradient with other
+        # strides, say a convolution's, is copied.)
+        grads = [g if g.is_contiguous() else g.contiguous() for g in grads]
         torch._fused_adam_(params, grads, ms, vs, vhats if amsgrad else [],
                            _uncorrected_steps(len(params)), lr=lr_t, beta1=beta_1,
                            beta2=beta_2, weight_decay=0., eps=epsilon, amsgrad=amsgrad,
@@ -275,9 +278,11 @@ def adam_update(params, grads, ms, vs, vhats, lr_t, beta_1, beta_2, epsilon, ams
     torch._foreach_addcdiv_(params, ms, denominators, value=-lr_t)
 
 
-def _fused_adam_applies(params, grads, lr_t):
+def _fused_adam_applies(params, grads, ms, vs, vhats, lr_t):
     """Whether torch's fused Adam runs this update: on the CPU, float32 or float64 dense
-    parameters with gradients of their own dtype, a Python number for the rate."""
+    parameters with gradients of their own dtype, parameters and accumulators contiguous
+    (the kernel updates them in place as laid out contiguously), a Python number for the
+    rate."""
     if not _FUSED_ADAM or not isinstance(lr_t, (int, float)):
         return False
     for param, grad in zip(params, grads):
@@ -285,6 +290,10 @@ def _fused_adam_applies(params, grads, lr_t):
                 grad.dtype != param.dtype or param.is_sparse or grad.is_sparse or
                 grad.device.type != 'cpu'):
             return False
+    for group in (params, ms, vs, vhats):
+        for tensor in group:
+            if not tensor.is_contiguous():
+                return False
     return True
 
 
@@ -297,7 +306,7 @@ def _uncorrected_steps(count):
     bias corrections `1 - b^step` are 1."""
     steps = _uncorrected_step_lists.get(count)
     if steps is None:
-        steps = _uncorrected_step_lists[count] = [torch.tensor(float('inf'))
+        steps = _uncorrected_step_lists[count] = [torch.tensor(float('inf'), device='cpu')
                                                   for _ in range(count)]
     return steps
 
