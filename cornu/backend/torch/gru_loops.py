@@ -131,21 +131,12 @@ def gru_recurrence(projected, h, kernel, mask, hard, go_backwards, rec_masks=Non
     # Returns
         `(outputs, h)` as `gru_kernel.gru_recurrence`, or `None`.
     """
-    dtype = projected.dtype
-    operands = (h, kernel) if rec_masks is None else (h, kernel, rec_masks)
-    if (projected.device.type != 'cpu' or
-            any(t.device.type != 'cpu' or t.dtype != dtype for t in operands) or
-            not _shapes_fit(projected, h, kernel, mask, rec_masks) or
-            torch.compiler.is_compiling()):
-        return None
-    library = lstm_loops.loops_for(dtype)
+    library = lstm_loops.library_for(projected, (h, kernel, rec_masks),
+                                     _shapes_fit(projected, h, kernel, mask, rec_masks))
     if library is None:
         return None
-    projected, h, kernel = (t.contiguous() for t in (projected, h, kernel))
-    if mask is not None:
-        mask = mask.contiguous()
-    if rec_masks is not None:
-        rec_masks = rec_masks.contiguous()
+    projected, h, kernel, mask, rec_masks = lstm_loops.contiguous(projected, h, kernel, mask,
+                                                                  rec_masks)
     if torch.is_grad_enabled() and any(t.requires_grad for t in (projected, h, kernel)):
         return _LoopsGRURecurrence.apply(projected, h, kernel, mask, rec_masks, hard,
                                          go_backwards, library)

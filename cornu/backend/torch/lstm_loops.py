@@ -54,7 +54,7 @@ import torch
 from ..common import config_path
 from .recurrent_dropout import recurrent_kernel_gradient
 
-__all__ = ['lstm_recurrence', 'lstm_input_recurrence', 'loops_for']
+__all__ = ['lstm_recurrence', 'lstm_input_recurrence', 'loops_for', 'library_for', 'contiguous']
 
 _SOURCE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'lstm_loops.c')
 _TYPES = {torch.float32: ('float', ['-DFLOAT32=1'], 's'),
@@ -443,6 +443,25 @@ def _input_shapes_fit(inputs, kernel, bias, h, c, recurrent_kernel, mask):
                         recurrent_kernel, mask))
 
 
+def library_for(projected, operands, shapes_fit):
+    """The loops for a recurrence over `projected` with `operands` (tensors or `None`), or
+    `None` where they do not apply: a tensor not on the CPU or not of `projected`'s dtype,
+    shapes that do not fit (`shapes_fit` false), inside `torch.compile`'s tracing, or no
+    loops built for the dtype."""
+    dtype = projected.dtype
+    if projected.device.type != 'cpu' or not shapes_fit or torch.compiler.is_compiling():
+        return None
+    for t in operands:
+        if t is not None and (t.device.type != 'cpu' or t.dtype != dtype):
+            return None
+    return loops_for(dtype)
+
+
+def contiguous(*tensors):
+    """The tensors as the loops index them (`None` stays `None`)."""
+    return [None if t is None else t.contiguous() for t in tensors]
+
+
 def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards, rec_masks=None):
     """`lstm_kernel.lstm_recurrence` (its arguments, `mask` a bool tensor or `None`, `hard`
     whether the gates are hard sigmoids, `rec_masks` the recurrent dropout masks stacked
@@ -454,21 +473,11 @@ def lstm_recurrence(projected, h, c, kernel, mask, hard, go_backwards, rec_masks
     # Returns
         `(outputs, h, c)` as `lstm_kernel.lstm_recurrence`, or `None`.
     """
-    dtype = projected.dtype
-    operands = (h, c, kernel) if rec_masks is None else (h, c, kernel, rec_masks)
-    if (projected.device.type != 'cpu' or
-            any(t.device.type != 'cpu' or t.dtype != dtype for t in operands) or
-            not _shapes_fit(projected, h, c, kernel, mask, rec_masks) or
-            torch.compiler.is_compiling()):
-        return None
-    library = loops_for(dtype)
+    library = library_for(projected, (h, c, kernel, rec_masks),
+                          _shapes_fit(projected, h, c, kernel, mask, rec_masks))
     if library is None:
         return None
-    projected, h, kernel = (t.contiguous() for t in (projected, h, kernel))
-    if mask is not None:
-        mask = mask.contiguous()
-    if rec_masks is not None:
-        rec_masks = rec_masks.contiguous()
+    projected, h, kernel, mask, rec_masks = contiguous(projected, h, kernel, mask, rec_masks)
     if torch.is_grad_enabled() and any(t.requires_grad for t in (projected, h, c, kernel)):
         return _LoopsRecurrence.apply(projected, h, c, kernel, mask, rec_masks, hard,
                                       go_backwards, library)
