@@ -391,13 +391,16 @@ def test_conv_bias_gradient_summed_apart(backend, monkeypatch, data_format, padd
     (1, 'channels_last', 'causal', 1, 2, True, False),
     (1, 'channels_first', 'same', 2, 1, False, False),
 ])
+@pytest.mark.parametrize('batch', [3, 2048])
 def test_conv_relu_prediction_matches_numpy(backend, rank, data_format, padding, strides,
-                                            dilation, use_bias, crop):
-    """Prediction, where no gradient is wanted (torch then takes oneDNN's convolution with
-    the ReLU fused into it), against NumPy: both layouts, padding kinds, strides, dilation,
-    with and without bias, and an input that is a strided view (cropped before the layer)."""
+                                            dilation, use_bias, crop, batch):
+    """Prediction, where no gradient is wanted, against NumPy: both layouts, padding kinds,
+    strides, dilation, with and without bias, and an input that is a strided view (cropped
+    before the layer). Batches of 3 and of 2048 rows: torch takes oneDNN's convolution with
+    the ReLU fused into it for outputs of 2 ** 16 elements and more, and the plain
+    convolution and ReLU below that."""
     layer_class = {1: Conv1D, 2: Conv2D}[rank]
-    x = rand(*((3,) + (8, 9)[:rank] + (3,)))
+    x = rand(*((batch,) + (8, 9)[:rank] + (3,)))
     kernel = rand(*((3, 2)[:rank] + (3, 4)))
     bias = rand(4)
     x_in = x if data_format == 'channels_last' else to_first(x)
@@ -413,7 +416,7 @@ def test_conv_relu_prediction_matches_numpy(backend, rank, data_format, padding,
     layer.set_weights([kernel, bias] if use_bias else [kernel])
     pre = np_conv(x, kernel, (strides,) * rank, padding, (dilation,) * rank)
     expected = np.maximum(pre + bias if use_bias else pre, 0.)
-    got = model.predict(x_in, batch_size=2)
+    got = model.predict(x_in, batch_size=batch)
     if data_format == 'channels_first':
         got = to_last(got)
     np.testing.assert_allclose(got, expected, rtol=RTOL, atol=ATOL)
