@@ -132,3 +132,60 @@ def test_one_batch_keeps_integer_inputs_and_their_dtype(asked):
     assert K.dtype(data.inputs[0]) == 'int32'
     np.testing.assert_array_equal(K.eval(data.inputs[0]), ids)
     assert asked == []
+
+
+def test_an_array_like_the_last_one_accepted_skips_only_the_checks_it_passed(monkeypatch):
+    """A NumPy array of the dtype and sample shape last accepted goes to the engine without
+    the structural checks again (counted here); any other array takes them all, and the
+    checks of its values run every time."""
+    from cornu.engine import training_utils
+    standardized = []
+    standardize = training_utils.standardize_input_data
+
+    def counting(*args, **kwargs):
+        standardized.append(1)
+        return standardize(*args, **kwargs)
+    monkeypatch.setattr(training_utils, 'standardize_input_data', counting)
+    model = _mlp()
+    x = np.random.RandomState(0).uniform(-1, 1, (3, 4)).astype('float32')
+    for rows in (1, 1, 3):
+        np.testing.assert_allclose(model.predict(x[:rows]), _reference(model, x[:rows]),
+                                   rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(model.predict_on_batch(x[:rows]),
+                                   _reference(model, x[:rows]), rtol=1e-5, atol=1e-6)
+    assert len(standardized) == 1
+    # Another dtype, sample shape, rank or container: checked whole (and refused where bad).
+    np.testing.assert_allclose(model.predict(x[:1].astype('float64')), _reference(model, x[:1]),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(TypeError, match='to hold numbers, but got an array of dtype object'):
+        model.predict(x[:1].astype(object))
+    with pytest.raises(ValueError, match=r'to have shape \(4,\) but got array with shape \(5,\)'):
+        model.predict_on_batch(np.zeros((1, 5), 'float32'))
+    with pytest.raises(ValueError, match='to have 2 dimensions'):
+        model.predict(x[:1, :, None])
+    np.testing.assert_allclose(model.predict([x[:1]]), _reference(model, x[:1]), rtol=1e-5,
+                               atol=1e-6)
+    assert len(standardized) == 6
+    # Index ranges are values: checked at every call.
+    embedding = Sequential([Embedding(10, 2, input_length=3), Flatten()])
+    ids = np.array([[1, 2, 9]], dtype='int32')
+    embedding.predict(ids)
+    with pytest.raises(ValueError, match=r'input_dim=10\), whose indices must be integers '
+                                         r'from 0 to 9, but it holds 10'):
+        embedding.predict(np.array([[1, 10, 2]], dtype='int32'))
+
+
+def test_outputs_of_an_identity_model_never_share_the_callers_array():
+    """The input goes to the engine as it is (a tensor reading the array's memory on torch):
+    an output that is that input comes back as a copy, call after call."""
+    inputs = Input(shape=(4,))
+    model = Model(inputs, inputs)
+    x = np.arange(8, dtype='float32').reshape(2, 4)
+    kept = x.copy()
+    for predict in (model.predict, model.predict, model.predict_on_batch,
+                    model.predict_on_batch):
+        out = predict(x)
+        np.testing.assert_array_equal(out, kept)
+        assert not np.shares_memory(out, x)
+        out[:] = -1
+        np.testing.assert_array_equal(x, kept)

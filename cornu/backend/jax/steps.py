@@ -106,6 +106,8 @@ def hold(array, dtype):
     engine dtype `dtype` (converted once, here; `feed` copies each batch to the device)."""
     if array is None:
         return None
+    if type(array) is np.ndarray and array.dtype.name == dtype and array.dtype.isnative:
+        return array  # what `host_array` gives back for it
     return core.host_array(array, dtype)
 
 
@@ -161,7 +163,11 @@ def _count(groups, rows):
 
 
 def _on_host(groups):
-    return all(a is None or isinstance(a, np.ndarray) for group in groups for a in group)
+    for group in groups:  # (loops, not a generator: this runs for every predicted batch)
+        for array in group:
+            if array is not None and not isinstance(array, np.ndarray):
+                return False
+    return True
 
 
 def _gather(array, rows):

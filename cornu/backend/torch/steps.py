@@ -200,7 +200,17 @@ def hold(array, dtype):
     (copied once; the steps gather their rows there)."""
     if array is None:
         return None
+    if (type(array) is np.ndarray and _ON_CPU and array.dtype.name == dtype and
+            array.flags.c_contiguous and array.flags.writeable and
+            array.dtype.isnative):
+        # What `convert_to_tensor` makes of such an array, in one call: the tensor reads the
+        # array's memory (nothing writes into a fed array; an output that is this tensor
+        # itself, as an identity model gives, is copied by `to_numpy`).
+        return torch.from_numpy(array)
     return convert_to_tensor(np.asarray(array), dtype=dtype)
+
+
+_ON_CPU = DEVICE.type == 'cpu'
 
 
 def place(values, placement):
