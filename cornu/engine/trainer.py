@@ -386,7 +386,9 @@ class Trainer:
     def predict_on_batch(self, inputs, limit=None):
         """The outputs for one batch of (engine) inputs; a padded batch is at most `limit`
         rows long (`None`: the next power of two)."""
-        predictor = self._predictor()
+        predictor = self._predict_step
+        if predictor is None or self._predict_plan is not self.model._plan:
+            predictor = self._predictor()
         (inputs,), rows, valid = engine.feed((list(inputs),), None, self.placement, limit,
                                              self._padding('predict'))
         with _predicting():

@@ -503,9 +503,11 @@ class Model(Network):
                 `DataParallel` distribution cannot share evenly.
             TypeError: for data that do not hold numbers, or arguments of the wrong type.
         """
-        argument_checks.check_positive_int(batch_size, 'batch_size')
+        if batch_size is not None:
+            argument_checks.check_positive_int(batch_size, 'batch_size')
         argument_checks.check_verbose(verbose)
-        argument_checks.check_positive_int(steps, 'steps')
+        if steps is not None:
+            argument_checks.check_positive_int(steps, 'steps')
         if batch_size is None and steps is None:
             batch_size = 32
         inputs, targets, weights = self._standardize_user_data(x, y,
@@ -608,9 +610,11 @@ class Model(Network):
                 model's `DataParallel` distribution cannot share evenly.
             TypeError: for data that do not hold numbers, or arguments of the wrong type.
         """
-        argument_checks.check_positive_int(batch_size, 'batch_size')
+        if batch_size is not None:
+            argument_checks.check_positive_int(batch_size, 'batch_size')
         argument_checks.check_verbose(verbose)
-        argument_checks.check_positive_int(steps, 'steps')
+        if steps is not None:
+            argument_checks.check_positive_int(steps, 'steps')
         if batch_size is None and steps is None:
             batch_size = 32
         if steps is not None and batch_size is not None:
@@ -623,6 +627,13 @@ class Model(Network):
         self._trainer.check_batch_size(batch_size)
         num_samples = arrays[0].shape[0] if arrays else 0
         parallel = process_group.current() if steps is None else None
+        if steps is None and parallel is None and 0 < num_samples <= batch_size and \
+                verbose != 1 and all(type(a) is np.ndarray for a in arrays):
+            # One batch of arrays in memory (say `predict(x[:1])`) has no streaming to
+            # decide: it runs as `predict_on_batch` runs it (padded to the same length as in
+            # the loop below), without the loop's per-call set-up, as a server calls it.
+            outputs = self._trainer.predict_on_batch(self._feed_tensors(arrays), batch_size)
+            return unpack_singleton([engine_steps.to_host([o]) for o in outputs])
         if steps is not None:
             # As Keras 2.2.4 does with `steps`: each step feeds the whole data.
             slices = [(0, num_samples)] * steps
@@ -636,15 +647,10 @@ class Model(Network):
                 verbose = 0
         else:
             slices = training_utils.make_batches(num_samples, batch_size)
-        # One batch of arrays in memory (say `predict(x[:1])`) has no streaming to decide.
+        # One batch of arrays in memory (with a progress bar, above) has no streaming to
+        # decide either.
         one_batch = len(slices) == 1 and steps is None and parallel is None and \
             all(type(a) is np.ndarray for a in arrays)
-        if one_batch and verbose != 1:
-            # The batch as `predict_on_batch` runs it (padded to the same length as in the
-            # loop below): a one-sample `predict`, as a server calls it, skips the loop's
-            # per-call set-up.
-            outputs = self._trainer.predict_on_batch(self._feed_tensors(arrays), batch_size)
-            return unpack_singleton([engine_steps.to_host([o]) for o in outputs])
         data = training_arrays.ArrayBatches(arrays, [], [], [x.dtype for x in self._feed_inputs],
                                             [], may_stream=not one_batch,
                                             check=data_checks.streamed_check(

@@ -106,9 +106,14 @@ def hold(array, dtype):
     engine dtype `dtype` (converted once, here; `feed` copies each batch to the device)."""
     if array is None:
         return None
-    if type(array) is np.ndarray and array.dtype.name == dtype and array.dtype.isnative:
-        return array  # what `host_array` gives back for it
+    if type(array) is np.ndarray and array.dtype is _NUMPY_DTYPES.get(dtype):
+        return array  # what `host_array` gives back for an array of that native-order type
     return core.host_array(array, dtype)
+
+
+_NUMPY_DTYPES = {name: np.dtype(name) for name in
+                 ('float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                  'bool')}
 
 
 def place(values, placement):
@@ -217,6 +222,11 @@ def feed(groups, rows, placement, limit=None, pad=False):
             return (tuple([None if a is None else _gather(a, rows) for a in group]
                           for group in groups), None, _real_count(count) if pad else None)
     count = _count(groups, rows)
+    if placement is None and rows is None and (not pad or (count & (count - 1)) == 0 and
+                                               (limit is None or count <= limit)):
+        # A whole batch for one device whose length needs no padding (a power of two, as a
+        # one-sample `predict_on_batch` is): handed over as it is.
+        return groups, None, np.int32(count) if pad else None
     # A streamed batch (already on the device, copied by `streamed_batches`) runs as it is:
     # padding it would gather a second copy there.
     size = _bucket(count, limit, 1 if placement is None else placement.size) \
@@ -268,20 +278,21 @@ def to_host(parts):
     """The outputs of several batches of one output (device or NumPy arrays) as one NumPy
     array, joined on the host: one transfer for all, and no concatenation compiled per
     combination of batch lengths."""
-    host = [_host_values(part) for part in _fetched(parts)]
-    if len(host) > 1:
-        return np.concatenate(host, axis=0)
-    # One batch: the host view of a device buffer is read-only; the caller gets an ordinary
-    # array it may write into, as the concatenation above gives for several batches.
-    return host[0] if host[0].flags.writeable else host[0].copy()
+    if len(parts) > 1:
+        return np.concatenate([_host_values(part) for part in _fetched(parts)], axis=0)
+    # One batch, read with `np.asarray` as `_fetched` reads one array. The host view of a
+    # device buffer is read-only; the caller gets an ordinary array it may write into, as
+    # the concatenation above gives for several batches.
+    host = _host_values(parts[0])
+    return host if host.flags.writeable else host.copy()
 
 
 def _fetched(arrays):
     """`arrays` (device or NumPy arrays) read on the host: several with one
     `jax.device_get` (their copies overlap, one wait for the device); one alone with
     `np.asarray`, whose read of the buffer costs a few microseconds where `device_get`'s
-    pytree walk costs tens (much of a one-sample `predict`). The one place where this module
-    reads device values."""
+    pytree walk costs tens (much of a one-sample `predict`). With `to_host`'s read of a single
+    batch, the only places where this module reads device values."""
     if len(arrays) == 1:
         return [np.asarray(arrays[0])]
     return jax.device_get(list(arrays))

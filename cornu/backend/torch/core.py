@@ -9,6 +9,7 @@ argument-only checks in `cornu.backend.api.core`, which calls these. The device,
 class, conversions, dtypes and gradient modes are cornu's kernels (`cornu.backend.kernels`).
 """
 import copy
+import functools
 import os
 
 import numpy as np
@@ -447,7 +448,19 @@ class no_grad(object):
 
 
 enable_grad = torch.enable_grad
-inference_mode = torch.inference_mode
+
+
+def _inference_mode_guard():
+    """`torch.inference_mode()` for a `with` block, as the C++ guard that it enters: entered
+    once per `predict` call, where the Python class's four frames are a measurable part of a
+    one-sample prediction."""
+    guard = getattr(torch._C, '_InferenceMode', None)
+    if guard is None or not hasattr(guard, '__enter__'):
+        return torch.inference_mode
+    return functools.partial(guard, True)
+
+
+inference_mode = _inference_mode_guard()
 
 
 def graph_capture_active():

@@ -200,17 +200,20 @@ def hold(array, dtype):
     (copied once; the steps gather their rows there)."""
     if array is None:
         return None
-    if (type(array) is np.ndarray and _ON_CPU and array.dtype.name == dtype and
-            array.flags.c_contiguous and array.flags.writeable and
-            array.dtype.isnative):
-        # What `convert_to_tensor` makes of such an array, in one call: the tensor reads the
-        # array's memory (nothing writes into a fed array; an output that is this tensor
-        # itself, as an identity model gives, is copied by `to_numpy`).
+    if (type(array) is np.ndarray and _ON_CPU and array.dtype is _NUMPY_DTYPES.get(dtype) and
+            array.flags.c_contiguous and array.flags.writeable):
+        # What `convert_to_tensor` makes of such an array (of the dtype's own native-order
+        # NumPy type), in one call: the tensor reads the array's memory (nothing writes into
+        # a fed array; an output that is this tensor itself, as an identity model gives, is
+        # copied by `to_numpy`).
         return torch.from_numpy(array)
     return convert_to_tensor(np.asarray(array), dtype=dtype)
 
 
 _ON_CPU = DEVICE.type == 'cpu'
+_NUMPY_DTYPES = {name: np.dtype(name) for name in
+                 ('float16', 'float32', 'float64', 'int8', 'int16', 'int32', 'int64', 'uint8',
+                  'bool')}
 
 
 def place(values, placement):
