@@ -10,7 +10,7 @@ def normalize_tuple(value, n):
     """`value` as a tuple of `n` ints: an int (or a one-element sequence) stands for all."""
     if isinstance(value, (int, np.integer)):
         return (int(value),) * n
-    value = tuple(int(v) for v in value)
+    value = tuple(map(int, value))  # (no generator frames: layers normalize at every call)
     if len(value) == 1 and n > 1:
         return value * n
     return value

@@ -39,8 +39,14 @@ def _restore_layout(y, data_format, nd):
 
 def _apply_padding(x, pairs, value=0.):
     """Returns `(x, torch_padding)`: symmetric pads go to torch, uneven ones to `F.pad`."""
-    if all(before == after for before, after in pairs):
-        return x, tuple(before for before, _ in pairs)
+    # (Loops, not generators: every convolution and pooling call passes here.)
+    symmetric = []
+    for before, after in pairs:
+        if before != after:
+            break
+        symmetric.append(before)
+    else:
+        return x, tuple(symmetric)
     flat = []
     for before, after in reversed(pairs):
         flat.extend((before, after))
@@ -100,7 +106,8 @@ def _onednn_relu_applies(x, weight, bias, groups):
     if (_CONV_POINTWISE is None or groups != 1 or type(x) is not torch.Tensor or
             x.device.type != 'cpu' or graph_capture_active()):
         return False
-    # After the capture check: under torch.export the batch size may be symbolic.
+    # After the capture check: under torch.export the batch size may be symbolic, and a
+    # comparison would put a guard on it.
     if x.shape[0] * weight.shape[0] * x.shape[2] * x.shape[3] < _POINTWISE_MIN_OUTPUT:
         return False
     tensors = (x, weight) if bias is None else (x, weight, bias)
