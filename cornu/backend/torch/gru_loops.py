@@ -64,7 +64,7 @@ class _LoopsGRURecurrence(torch.autograd.Function):
     def backward(ctx, d_outputs, d_h):
         h, kernel, outputs, gates, slopes, candidates, rhs = ctx.saved_tensors
         batch, steps, units = outputs.shape
-        d_outputs, dh, _ = _incoming_grads(h, d_outputs, d_h, None)
+        d_outputs, dh = _incoming_grads(h, d_outputs, d_h)
         dzs = outputs.new_empty((batch, steps, 3 * units))
         d_rh, next_dh, product = (h.new_empty(h.shape) for _ in range(3))
         rec_masks = ctx.rec_masks

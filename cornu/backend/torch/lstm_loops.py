@@ -333,15 +333,14 @@ def _input_forward(library, inputs, kernel, bias, h, c, recurrent_kernel, mask, 
     return outputs, c, factors, carried
 
 
-def _incoming_grads(h, d_outputs, d_h, d_c):
+def _incoming_grads(h, d_outputs, *d_states):
     """The gradients a backward loop starts from, as it reads them: `d_outputs` contiguous
-    (or `None`), and dh, dc as copies (zeros where `None`), since the loop accumulates into
-    them and must never write into the incoming gradients."""
-    dh = torch.zeros_like(h) if d_h is None else d_h.clone(
-        memory_format=torch.contiguous_format)
-    dc = torch.zeros_like(h) if d_c is None else d_c.clone(
-        memory_format=torch.contiguous_format)
-    return (None if d_outputs is None else d_outputs.contiguous()), dh, dc
+    (or `None`), then the gradient of each final state (dh, and dc for an LSTM) as a copy
+    (zeros where `None`), since the loop accumulates into them and must never write into
+    the incoming gradients."""
+    copies = [torch.zeros_like(h) if d is None else d.clone(memory_format=torch.contiguous_format)
+              for d in d_states]
+    return (None if d_outputs is None else d_outputs.contiguous(), *copies)
 
 
 def _backward(library, h, kernel, outputs, factors, carried, mask, rec_masks, go_backwards,
