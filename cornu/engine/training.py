@@ -677,9 +677,7 @@ class Model(Network):
 
     def predict_on_batch(self, x):
         """Returns predictions for a single batch of samples."""
-        self._ensure_graph(x)
-        outputs = self._trainer.predict_on_batch(self._feed_tensors(self._standardize_inputs(x)))
-        return unpack_singleton([engine_steps.to_host([o]) for o in outputs])
+        return unpack_singleton([engine_steps.to_host([o]) for o in self._predict_batch_values(x)])
 
     def _predict_batch_values(self, x):
         """The outputs for one batch, as engine tensors (not copied to the host)."""
